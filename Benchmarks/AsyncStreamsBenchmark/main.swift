@@ -1,0 +1,3 @@
+// Placeholder: the benchmark is written by the pool-runner work.
+import AsyncStreams
+print(ResourceCost.defaultTaskCost)

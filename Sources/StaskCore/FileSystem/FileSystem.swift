@@ -1,0 +1,77 @@
+/// The file-system seam of the build engine.
+///
+/// Paths are absolute, `/`-separated strings. `LocalFileSystem` talks to the kernel; `InMemoryFileSystem`
+/// backs unit tests (as ninja's `VirtualFileSystem` does). Implementations are thread-safe.
+public protocol FileSystem: Sendable {
+    /// Metadata of the file at `path`, following symbolic links; `nil` when nothing is there
+    /// (a missing file is not an error).
+    func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata?
+
+    /// Metadata of the entry itself, not following a final symbolic link; `nil` when absent.
+    func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata?
+
+    /// The names (not paths) of the entries of a directory, sorted byte-wise.
+    func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String]
+
+    /// The whole contents of a regular file.
+    func readFile(atPath path: String) throws(FileSystemError) -> [UInt8]
+
+    /// Replaces the file at `path` atomically: a crash leaves either the old or the new contents.
+    func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError)
+
+    /// Creates a directory and any missing parents; succeeds when it already exists.
+    func createDirectory(atPath path: String) throws(FileSystemError)
+
+    /// Removes a file or an empty directory; succeeds when nothing is there.
+    func removeItem(atPath path: String) throws(FileSystemError)
+}
+
+/// What kind of entry a path names.
+public enum FileKind: Sendable, Hashable {
+    case regularFile, directory, symbolicLink, other
+}
+
+/// The metadata stask's stat cache keys on.
+public struct FileMetadata: Sendable, Hashable {
+    public var kind: FileKind
+    public var size: UInt64
+    public var device: UInt64
+    public var inode: UInt64
+    /// Modification time, nanoseconds since the epoch.
+    public var modificationTime: Int64
+    /// Status-change time, nanoseconds since the epoch.
+    public var changeTime: Int64
+    /// Permission bits.
+    public var mode: UInt32
+
+    public init(
+        kind: FileKind, size: UInt64, device: UInt64 = 0, inode: UInt64 = 0, modificationTime: Int64 = 0,
+        changeTime: Int64 = 0, mode: UInt32 = 0o644
+    ) {
+        self.kind = kind
+        self.size = size
+        self.device = device
+        self.inode = inode
+        self.modificationTime = modificationTime
+        self.changeTime = changeTime
+        self.mode = mode
+    }
+}
+
+/// A file-system operation failed for a reason other than "not there" where absence is allowed.
+public enum FileSystemError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The path does not exist where it must.
+    case notFound(path: String)
+    /// The path exists but is the wrong kind (a directory where a file was expected, …).
+    case wrongKind(path: String, expected: String)
+    /// A system call failed; `errno` and the operation name are kept as values.
+    case systemCall(path: String, operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): "'\(path)': no such file or directory"
+        case .wrongKind(let path, let expected): "'\(path)': expected \(expected)"
+        case .systemCall(let path, let operation, let errno): "'\(path)': \(operation) failed (errno \(errno))"
+        }
+    }
+}

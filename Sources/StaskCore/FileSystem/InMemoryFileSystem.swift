@@ -1,0 +1,152 @@
+import Synchronization
+
+/// A thread-safe file system held in memory, for unit tests.
+///
+/// Every write bumps a logical clock that serves as both modification and change time (nanoseconds),
+/// so tests can reason about the stat cache deterministically. Symbolic links are not modelled.
+public final class InMemoryFileSystem: FileSystem {
+    private enum Node {
+        case file([UInt8], FileMetadata)
+        case directory(FileMetadata)
+    }
+
+    private struct State {
+        var nodes: [String: Node] = ["/": .directory(FileMetadata(kind: .directory, size: 0, inode: 1))]
+        var clock: Int64 = 1_000_000_000
+        var nextInode: UInt64 = 2
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty file system containing only `/`.
+    public init() {}
+
+    /// Creates a file system holding `files` (path → UTF-8 contents), parents created as needed.
+    public convenience init(files: [String: String]) {
+        self.init()
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            try! writeFile(atPath: path, contents: Array(text.utf8))
+        }
+    }
+
+    /// Advances the logical clock by `nanoseconds` without touching any file.
+    public func advanceClock(by nanoseconds: Int64) {
+        state.withLock { $0.clock += nanoseconds }
+    }
+
+    /// Sets the modification time of a file without changing its contents (like `touch`).
+    public func touch(atPath path: String) throws(FileSystemError) {
+        let path = Self.normalized(path)
+        try state.withLock { (state: inout State) throws(FileSystemError) in
+            state.clock += 1_000_000
+            guard case .file(let bytes, var meta)? = state.nodes[path] else { throw .notFound(path: path) }
+            meta.modificationTime = state.clock
+            meta.changeTime = state.clock
+            state.nodes[path] = .file(bytes, meta)
+        }
+    }
+
+    public func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
+        let path = Self.normalized(path)
+        return state.withLock { state in
+            switch state.nodes[path] {
+            case .file(_, let meta)?, .directory(let meta)?: meta
+            case nil: nil
+            }
+        }
+    }
+
+    public func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
+        try metadata(atPath: path)
+    }
+
+    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+        let path = Self.normalized(path)
+        return try state.withLock { (state: inout State) throws(FileSystemError) -> [String] in
+            guard let node = state.nodes[path] else { throw .notFound(path: path) }
+            guard case .directory = node else { throw .wrongKind(path: path, expected: "a directory") }
+            let prefix = path == "/" ? "/" : path + "/"
+            var names: [String] = []
+            for key in state.nodes.keys where key.hasPrefix(prefix) && key != path {
+                let rest = key.dropFirst(prefix.count)
+                if !rest.contains("/") { names.append(String(rest)) }
+            }
+            return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        }
+    }
+
+    public func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
+        let path = Self.normalized(path)
+        return try state.withLock { (state: inout State) throws(FileSystemError) -> [UInt8] in
+            switch state.nodes[path] {
+            case .file(let bytes, _)?: return bytes
+            case .directory?: throw .wrongKind(path: path, expected: "a regular file")
+            case nil: throw .notFound(path: path)
+            }
+        }
+    }
+
+    public func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+        let path = Self.normalized(path)
+        try createDirectory(atPath: Self.parent(of: path))
+        try state.withLock { (state: inout State) throws(FileSystemError) in
+            state.clock += 1_000_000
+            let inode: UInt64
+            switch state.nodes[path] {
+            case .directory?: throw .wrongKind(path: path, expected: "a regular file")
+            case .file(_, let meta)?: inode = meta.inode
+            case nil:
+                inode = state.nextInode
+                state.nextInode += 1
+            }
+            let meta = FileMetadata(
+                kind: .regularFile, size: UInt64(contents.count), device: 1, inode: inode,
+                modificationTime: state.clock, changeTime: state.clock)
+            state.nodes[path] = .file(contents, meta)
+        }
+    }
+
+    public func createDirectory(atPath path: String) throws(FileSystemError) {
+        let path = Self.normalized(path)
+        if path == "/" { return }
+        try createDirectory(atPath: Self.parent(of: path))
+        try state.withLock { (state: inout State) throws(FileSystemError) in
+            switch state.nodes[path] {
+            case .directory?: return
+            case .file?: throw .wrongKind(path: path, expected: "a directory")
+            case nil:
+                state.nodes[path] = .directory(
+                    FileMetadata(kind: .directory, size: 0, device: 1, inode: state.nextInode))
+                state.nextInode += 1
+            }
+        }
+    }
+
+    public func removeItem(atPath path: String) throws(FileSystemError) {
+        let path = Self.normalized(path)
+        state.withLock { state in
+            let prefix = path + "/"
+            for key in Array(state.nodes.keys) where key == path || key.hasPrefix(prefix) {
+                state.nodes.removeValue(forKey: key)
+            }
+        }
+    }
+
+    private static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                _ = parts.popLast()
+                continue
+            }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    private static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
+    }
+}
