@@ -4,7 +4,9 @@
 public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong. A struct over a private enum so cases can be added without breaking clients.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: Sendable, Hashable { case duplicateKey, missingDependency, cycle, invalidTransition, unknownKey }
+        private enum Value: Sendable, Hashable {
+            case duplicateKey, missingDependency, cycle, invalidTransition, unknownKey
+        }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
