@@ -17,7 +17,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(
         name: [.customShort("j"), .customLong("cpu")],
-        help: ArgumentHelp("Run at most N cpu units at once (default: the Taskfile's budget, or cores).", valueName: "N"))
+        help: ArgumentHelp(
+            "Run at most N cpu units at once (default: the Taskfile's budget, or cores).", valueName: "N"))
     var cpu: Int?
 
     @Option(name: .customLong("io"), help: ArgumentHelp("Run at most N io units at once (default 4).", valueName: "N"))
@@ -28,10 +29,12 @@ struct BuildCommand: AsyncParsableCommand {
         help: ArgumentHelp("Set the budget of any resource, e.g. mem_gb=16 (repeatable).", valueName: "NAME=N"))
     var budget: [String] = []
 
-    @Flag(name: [.customShort("k"), .customLong("keep-going")], help: "Keep building what does not depend on a failure.")
+    @Flag(
+        name: [.customShort("k"), .customLong("keep-going")], help: "Keep building what does not depend on a failure.")
     var keepGoing = false
 
-    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Show what would run; run nothing, change no state.")
+    @Flag(
+        name: [.customShort("n"), .customLong("dry-run")], help: "Show what would run; run nothing, change no state.")
     var dryRun = false
 
     @Option(
@@ -108,6 +111,8 @@ struct BuildCommand: AsyncParsableCommand {
 
     private static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0) }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)
+        }
     }
 }

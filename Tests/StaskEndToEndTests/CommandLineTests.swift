@@ -59,7 +59,9 @@ extension EndToEndTests {
         }
 
         @Test func exampleTaskfileBuildsTheProgramAndPassesItsTests() async throws {
-            let project = try FixtureProject(copyingFromPackage: ["Taskfile.example", "example/src", "example/include", "example/tests"])
+            let project = try FixtureProject(copyingFromPackage: [
+                "Taskfile.example", "example/src", "example/include", "example/tests",
+            ])
             let first = try await project.stask(["build", "--progress=plain", "-f", "Taskfile.example"])
             #expect(first.status == 0, "\(first)")
             #expect(project.exists("example/build/calc"))
