@@ -83,18 +83,18 @@ struct BuildCommand: AsyncParsableCommand {
         }
         for entry in budget {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, let amount = Int(parts[1]), amount >= 0 else {
-                throw ValidationError("--budget '\(entry)': expected NAME=N with N a whole number >= 0")
+            guard parts.count == 2, !parts[0].isEmpty, let amount = Double(parts[1]), amount >= 0, amount.isFinite else {
+                throw ValidationError("--budget '\(entry)': expected NAME=N with N a number >= 0")
             }
             options.budgetOverrides[String(parts[0])] = amount
         }
         if let cpu {
             guard cpu > 0 else { throw ValidationError("--cpu/-j \(cpu): must be at least 1") }
-            options.budgetOverrides["cpu"] = cpu
+            options.budgetOverrides["cpu"] = Double(cpu)
         }
         if let io {
             guard io >= 0 else { throw ValidationError("--io \(io): must be 0 or more") }
-            options.budgetOverrides["io"] = io
+            options.budgetOverrides["io"] = Double(io)
         }
         if let shard {
             guard let selection = ShardSelection(parsing: shard) else {

@@ -19,7 +19,7 @@ public struct BuildOptions: Sendable, Hashable {
     /// `NAME=value` words of the command line, overriding the Taskfile's `vars`.
     public var variables: [String: String]
     /// Budget limits from `--cpu`/`-j`, `--io` and `--budget NAME=N`, overriding the Taskfile's `budget`.
-    public var budgetOverrides: [String: Int]
+    public var budgetOverrides: [String: Double]
     /// `-k`: keep building everything that does not depend on a failed task.
     public var keepGoing: Bool
     /// `-n`: report what would run, run nothing and change no state.
@@ -34,7 +34,7 @@ public struct BuildOptions: Sendable, Hashable {
     /// Creates options that build the default targets in `directory`.
     public init(
         directory: String, taskfilePath: String? = nil, targets: [String] = [], variables: [String: String] = [:],
-        budgetOverrides: [String: Int] = [:], keepGoing: Bool = false, dryRun: Bool = false,
+        budgetOverrides: [String: Double] = [:], keepGoing: Bool = false, dryRun: Bool = false,
         shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil
     ) {
         self.directory = directory
