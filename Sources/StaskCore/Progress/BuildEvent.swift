@@ -30,6 +30,10 @@ public enum BuildEvent: Sendable, Hashable {
     /// The task failed at least once and then succeeded.
     case flaky(id: String)
 
+    /// Something the user should know that does not stop the build: a corrupt state file that forces a
+    /// full rebuild, waiting for another stask's lock. Reporters print `stask: warning: <message>`.
+    case warning(String)
+
     /// The build is over; always the last event.
     case summary(BuildSummary)
 }
@@ -46,21 +50,26 @@ public enum TaskOutcome: Sendable, Hashable {
 
 /// Which command of a task failed, and how.
 ///
-/// A task exiting non-zero is a result to report, not an error of stask.
+/// A task exiting non-zero is a result to report, not an error of stask. A task whose commands all
+/// succeeded can still fail when it did not create a declared output; ``problem`` then says so.
 public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
-    /// The failing command, as run (after placeholder expansion).
+    /// The failing command, as run (after placeholder expansion); the last command when ``problem`` is set.
     public var command: String
     /// How it ended: an exit status, a signal, or a timeout.
     public var termination: ProcessTermination
+    /// What went wrong when it was not the command's exit status, e.g.
+    /// `did not create declared output 'build/a.o'` or `cannot run 'cc' (errno 2)`.
+    public var problem: String?
 
     /// Creates a failure record.
-    public init(command: String, termination: ProcessTermination) {
+    public init(command: String, termination: ProcessTermination, problem: String? = nil) {
         self.command = command
         self.termination = termination
+        self.problem = problem
     }
 
-    /// `exit status 1`, `killed by signal 9`, `timed out`.
-    public var description: String { termination.description }
+    /// `exit status 1`, `killed by signal 9`, `timed out`, or the ``problem``.
+    public var description: String { problem ?? termination.description }
 }
 
 /// How a process ended, as reported by ``ProcessLauncher``.

@@ -52,7 +52,7 @@ public struct JSONReporter: ProgressReporter {
             case .failed(let failure):
                 object.add("outcome", "failed")
                 object.add("command", failure.command)
-                object.add("status", failure.termination.description)
+                object.add("status", failure.description)
             }
             object.add("duration", duration)
             object.add("output", String(decoding: output, as: UTF8.self))
@@ -61,7 +61,7 @@ public struct JSONReporter: ProgressReporter {
             object.add("id", id)
             object.add("failed_attempt", failedAttempt)
             object.add("command", failure.command)
-            object.add("status", failure.termination.description)
+            object.add("status", failure.description)
             object.add("delay", delay)
             object.add("output", String(decoding: output, as: UTF8.self))
         case .aborted(let ids):
@@ -70,6 +70,9 @@ public struct JSONReporter: ProgressReporter {
         case .flaky(let id):
             object.add("event", "flaky")
             object.add("id", id)
+        case .warning(let message):
+            object.add("event", "warning")
+            object.add("message", message)
         case .summary(let summary):
             object.add("event", "summary")
             object.add("success", summary.isSuccess)

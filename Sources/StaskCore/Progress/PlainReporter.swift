@@ -55,6 +55,8 @@ public final class PlainReporter: ProgressReporter {
         case .aborted(let ids):
             state.done += ids.count
             return ids.isEmpty ? nil : ProgressText.abortedLine(ids)
+        case .warning(let message):
+            return "stask: warning: \(message)\n"
         case .summary(let summary):
             return ProgressText.summary(summary)
         }

@@ -31,7 +31,7 @@ enum ProgressText {
         case .upToDate:
             text = "\(counter) \(id) (up to date)\n"
         case .failed(let failure):
-            text = "\(counter) FAILED: \(id) (\(seconds(duration))): \(failure.termination)\n"
+            text = "\(counter) FAILED: \(id) (\(seconds(duration))): \(failure)\n"
             text += "$ \(failure.command)\n"
         }
         text += outputText(output)
@@ -42,7 +42,7 @@ enum ProgressText {
     static func retryBlock(
         id: String, failedAttempt: Int, failure: TaskFailure, delay: Duration, output: [UInt8]
     ) -> String {
-        var text = "retrying \(id): attempt \(failedAttempt) failed (\(failure.termination)), "
+        var text = "retrying \(id): attempt \(failedAttempt) failed (\(failure)), "
         text += "next attempt in \(seconds(delay))\n"
         text += "$ \(failure.command)\n"
         text += outputText(output)

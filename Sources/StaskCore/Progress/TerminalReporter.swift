@@ -92,6 +92,8 @@ public final class TerminalReporter: ProgressReporter {
                 if !ids.isEmpty { block = ProgressText.abortedLine(ids) }
             case .flaky:
                 break
+            case .warning(let message):
+                block = "stask: warning: \(message)\n"
             case .summary(let summary):
                 state.isFinished = true
                 if state.isStatusVisible { text += Self.eraseLine }
