@@ -6,7 +6,7 @@ import DequeModule
 /// them after releasing its lock.
 ///
 /// Invariant: consumers wait only while `items` is empty and the buffer is not done.
-struct BufferStateMachine<Element: Sendable> {
+struct BufferStateMachine<Element: Sendable>: Sendable {
     private(set) var items: Deque<Element>
     let mode: BufferMode
     /// `close()` was called (or the buffer is one-shot): finish once drained.

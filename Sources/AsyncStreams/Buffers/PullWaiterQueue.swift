@@ -6,7 +6,7 @@ import Synchronization
 /// A pure value kept inside the owning source's lock: it stores continuations but never resumes them;
 /// callers resume what it returns after unlocking. Each continuation leaves the queue exactly once
 /// (handed a value, handed `nil` at finish, or removed by cancellation), so each is resumed exactly once.
-struct PullWaiterQueue<Element: Sendable> {
+struct PullWaiterQueue<Element: Sendable>: Sendable {
     typealias Continuation = CheckedContinuation<Element?, Never>
 
     private var order: Deque<UInt64> = []
