@@ -224,6 +224,7 @@ struct AsyncIteratorCombinerTests {
         feed.finish(throwing: SourceFailure(name: "b"))
         await #expect(throws: SourceFailure(name: "b")) { try await combiner.all() }
         #expect(combiner.size == 0)
+        #expect(try await combiner.all() == [nil, nil], "a closed combiner has nothing left")
     }
 
     @Test func raceReturnsFirstValueThenNilWhenExhausted() async throws {

@@ -148,6 +148,17 @@ struct PrioritySourceObjTests {
         #expect(source.isFinished)
     }
 
+    @Test func openEmptySourceKeepsRunnerAliveUntilCloseAndDrain() async throws {
+        let source = PrioritySourceObj<String>()
+        let runner = Task { await drainLikeARunner(source) }
+        try source.enqueue("late", priority: 1)
+        try source.enqueue("later", priority: 2)
+        source.closeSource()
+        let taken = await runner.value
+        #expect(Set(taken) == ["late", "later"])
+        #expect(source.isFinished)
+    }
+
     @Test func manyProducersOneConsumerLoseNothing() async throws {
         let source = PrioritySourceObj<Int>()
         let consumer = Task {

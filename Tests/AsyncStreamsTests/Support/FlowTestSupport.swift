@@ -51,3 +51,27 @@ extension DependencyGraph where Key == String {
 func identityTasks(_ keys: [String]) -> [String: String] {
     Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
 }
+
+/// Drives a ``TaskSource`` the way a pool runner does: take what is available, otherwise wait on
+/// `changes()` (subscribed before checking, so no wake-up is lost), until the source is finished.
+/// `onTake` runs after each take, for example to complete the task in a graph source.
+func drainLikeARunner<Source: TaskSource>(
+    _ source: Source, onTake: (Source.Element) throws -> Void
+) async rethrows -> [Source.Element] {
+    var taken: [Source.Element] = []
+    while true {
+        let changes = source.changes()
+        if let element = source.take(where: { _ in true }) {
+            taken.append(element)
+            try onTake(element)
+            continue
+        }
+        if source.isFinished { return taken }
+        for await _ in changes { break }
+    }
+}
+
+/// ``drainLikeARunner(_:onTake:)`` with nothing to do after each take.
+func drainLikeARunner<Source: TaskSource>(_ source: Source) async -> [Source.Element] {
+    await drainLikeARunner(source, onTake: { (_: Source.Element) in })
+}
