@@ -10,7 +10,7 @@ enum FlowTestSupport {
 }
 
 /// A one-shot gate: `wait()` suspends until `open()`; `open()` before `wait()` lets it pass at once.
-final class Gate: Sendable {
+final class FlowGate: Sendable {
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -24,7 +24,7 @@ final class Gate: Sendable {
 }
 
 /// A small deterministic random number generator (SplitMix64) for seeded tests.
-struct SeededGenerator: RandomNumberGenerator {
+struct FlowSeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
