@@ -171,7 +171,7 @@ final class FileIndex {
         precondition(!glob.components.isEmpty, "expand only patterns")
         var matches: [String] = []
         var visited: Set<VisitKey> = []
-        if try isDirectory(glob.base) || outputChildren[glob.base] != nil {
+        if !ProjectPath.isInStateDirectory(glob.base), try isDirectory(glob.base) {
             try walk(glob, directory: glob.base, index: 0, into: &matches, visited: &visited)
         }
         matches.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
