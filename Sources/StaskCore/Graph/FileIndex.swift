@@ -110,31 +110,34 @@ final class FileIndex {
     }
 
     /// The merged listing of `directory` (disk entries and declared outputs) whose names satisfy
-    /// `include`, sorted byte-wise. `.stask` at the project root is left out. Only included names are
-    /// examined on disk.
+    /// `include`, in no particular order. `.stask` at the project root is left out. Only included names
+    /// are examined on disk.
     func children(of directory: String, where include: (String) -> Bool) throws(FileSystemError) -> [Child] {
-        var names: [String: Bool] = [:]
-        for name in try diskNames(directory) where include(name) { names[name] = false }
-        if let declared = outputChildren[directory] {
-            for (name, isDirectory) in declared where include(name) { names[name] = isDirectory }
-        }
+        let declared = outputChildren[directory]
         var result: [Child] = []
-        result.reserveCapacity(names.count)
-        for (name, isOutputDirectory) in names {
+        for name in try diskNames(directory) where declared?[name] == nil && include(name) {
             if directory == "." && name == ".stask" { continue }
+            let path = Self.join(directory, name)
+            let kind = try diskKind(path)
+            if kind == .file && ignored.contains(path) { continue }
+            result.append(
+                Child(
+                    name: name, path: path, isDirectory: kind == .directory,
+                    isLinkedDirectory: kind == .symbolicLinkToDirectory, isFile: kind == .file))
+        }
+        for (name, isOutputDirectory) in declared ?? [:] where include(name) {
             let path = Self.join(directory, name)
             if outputs.contains(path) {
                 result.append(Child(name: name, path: path, isDirectory: false, isLinkedDirectory: false, isFile: true))
                 continue
             }
+            // A directory holding declared outputs; it may exist on disk too, possibly as a link.
             let kind = try diskKind(path)
-            if kind == .file && ignored.contains(path) { continue }
             result.append(
                 Child(
                     name: name, path: path, isDirectory: isOutputDirectory || kind == .directory,
                     isLinkedDirectory: kind == .symbolicLinkToDirectory, isFile: kind == .file))
         }
-        result.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         return result
     }
 
@@ -174,7 +177,7 @@ final class FileIndex {
         if !ProjectPath.isInStateDirectory(glob.base), try isDirectory(glob.base) {
             try walk(glob, directory: glob.base, index: 0, into: &matches, visited: &visited)
         }
-        matches.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        matches.sort(by: ProjectPath.precedes)
         var unique: [String] = []
         unique.reserveCapacity(matches.count)
         for match in matches where unique.last != match { unique.append(match) }

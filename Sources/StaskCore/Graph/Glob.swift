@@ -106,6 +106,8 @@ struct ComponentPattern: Hashable {
     let tokens: [Token]
     /// Whether the pattern starts with a literal `.`, so that it may match hidden names.
     let matchesHidden: Bool
+    /// For a pattern `*` + ASCII literal (`*.c`, the common case): the literal's bytes.
+    private let starSuffix: [UInt8]?
 
     init(_ text: String) {
         let scalars = Array(text.unicodeScalars)
@@ -136,6 +138,18 @@ struct ComponentPattern: Hashable {
         }
         self.tokens = tokens
         matchesHidden = tokens.first == .scalar(".")
+        var suffix: [UInt8]? = nil
+        if tokens.first == .star {
+            suffix = []
+            for token in tokens.dropFirst() {
+                guard case .scalar(let scalar) = token, scalar.isASCII else {
+                    suffix = nil
+                    break
+                }
+                suffix?.append(UInt8(scalar.value))
+            }
+        }
+        starSuffix = suffix
     }
 
     /// Parses `[...]` starting at `start`; returns the token and the index after `]`, or `nil` when
@@ -172,6 +186,10 @@ struct ComponentPattern: Hashable {
     /// Whether `name` (one path component) matches.
     func matches(_ name: String) -> Bool {
         if !matchesHidden && name.utf8.first == UInt8(ascii: ".") { return false }
+        if let starSuffix {
+            let utf8 = name.utf8
+            return utf8.count >= starSuffix.count && utf8.suffix(starSuffix.count).elementsEqual(starSuffix)
+        }
         let scalars = Array(name.unicodeScalars)
         var t = 0
         var s = 0

@@ -23,7 +23,7 @@ extension GraphConstruction {
         }
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped, sourceFiles: sources.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+            dependencies: remapped, sourceFiles: sources.sorted(by: ProjectPath.precedes))
     }
 
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {

@@ -100,32 +100,66 @@ struct GraphConstruction {
 
     /// Plans every task's instances. `foreach` globs match files on disk and the outputs of other
     /// tasks, which depend on those tasks' own items: expansion repeats until no task's items change.
+    /// After the first round, a task is re-examined only when outputs changed below one of its
+    /// patterns' literal base directories.
     private mutating func planAll() throws(TaskfileError) {
         let foreachTasks = tasks.indices.filter { tasks[$0].foreach != nil }
         for task in tasks.indices where tasks[task].foreach == nil {
             planned[task] = try plan(task: task, items: [])
         }
-        guard !foreachTasks.isEmpty else { return }
+        var bases: [Int: [String]] = [:]
+        for task in foreachTasks {
+            var list: [String] = []
+            for pattern in tasks[task].foreach ?? [] {
+                let text = try expander.expand(pattern, ExpansionContext(instance: tasks[task].name), mode: .inputPattern)
+                list.append(Glob.isPattern(text) ? Glob(text, project: project).base : ProjectPath.resolve(Glob.unescaped(text), project: project))
+            }
+            bases[task] = list
+        }
         var rounds = 0
-        while true {
+        var previouslyChanged: [Int] = []
+        var touched: [String]?  // outputs that changed in the last round; `nil` before the first
+        var isIndexCurrent = false
+        while !foreachTasks.isEmpty {
             files.setOutputs(planned.lazy.flatMap { $0 }.flatMap(\.outputs))
             var changed: [Int] = []
+            var nowTouched: [String] = []
             for task in foreachTasks {
+                if let touched, !Self.mayMatch(bases[task] ?? [], touched) { continue }
                 let matches = try foreachMatches(task: task)
                 if matches != items[task] {
+                    nowTouched += planned[task].lazy.flatMap(\.outputs)
                     items[task] = matches
                     planned[task] = try plan(task: task, items: matches)
+                    nowTouched += planned[task].lazy.flatMap(\.outputs)
                     changed.append(task)
                 }
             }
-            if changed.isEmpty { break }
+            if changed.isEmpty {
+                isIndexCurrent = true
+                break
+            }
             rounds += 1
             if rounds > foreachTasks.count + 1 {
-                let first = tasks[changed[0]]
-                throw .foreachDoesNotSettle(first.location(of: .foreach), tasks: changed.map { tasks[$0].name })
+                let involved = Set(changed + previouslyChanged).sorted()
+                throw .foreachDoesNotSettle(
+                    tasks[involved[0]].location(of: .foreach), tasks: involved.map { tasks[$0].name })
             }
+            previouslyChanged = changed
+            touched = nowTouched
         }
-        files.setOutputs(planned.lazy.flatMap { $0 }.flatMap(\.outputs))
+        if !isIndexCurrent { files.setOutputs(planned.lazy.flatMap { $0 }.flatMap(\.outputs)) }
+    }
+
+    /// Whether any of `paths` lies below one of `bases` (so a glob starting there may match it).
+    private static func mayMatch(_ bases: [String], _ paths: [String]) -> Bool {
+        guard !paths.isEmpty else { return false }
+        for base in bases {
+            if base == "." { return true }
+            let prefix = base + "/"
+            if paths.contains(where: { $0 == base || $0.hasPrefix(prefix) }) { return true }
+        }
+        return false
     }
 
     /// The files a task's `foreach` patterns match, without its own outputs, sorted byte-wise.
@@ -146,7 +180,7 @@ struct GraphConstruction {
             result += own.isEmpty ? matches : matches.filter { !own.contains($0) }
         }
         if (definition.foreach?.count ?? 0) > 1 {
-            result.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            result.sort(by: ProjectPath.precedes)
             result = result.enumerated().filter { $0.offset == 0 || result[$0.offset - 1] != $0.element }.map(\.element)
         }
         return result
@@ -164,7 +198,7 @@ struct GraphConstruction {
                     groups.count == count && groups.reduce(0, { $0 + $1.count }) == items.count
                         && Set(groups.joined()) == Set(items),
                     "ShardPlanner must return a partition of the items into \(count) shards")
-                groups = groups.map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+                groups = groups.map { $0.sorted(by: ProjectPath.precedes) }
             } else {
                 groups = Array(repeating: [], count: count)
             }

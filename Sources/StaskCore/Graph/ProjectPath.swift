@@ -43,6 +43,7 @@ enum ProjectPath {
 
     /// A relative path with `.`, `..` and repeated slashes resolved; leading `..` are kept; `.` when empty.
     static func normalizedRelative(_ path: some StringProtocol) -> String {
+        if isNormalizedRelative(path) { return String(path) }
         var parts: [Substring] = []
         var ups = 0
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -56,6 +57,24 @@ enum ProjectPath {
         }
         let all = Array(repeating: Substring(".."), count: ups) + parts
         return all.isEmpty ? "." : all.joined(separator: "/")
+    }
+
+    /// Whether `path` is already a normalized relative path: not empty, no leading or trailing `/`, no
+    /// empty, `.` or `..` component.
+    private static func isNormalizedRelative(_ path: some StringProtocol) -> Bool {
+        var componentLength = 0
+        var dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if componentLength == 0 || componentLength == dots { return false }
+                componentLength = 0
+                dots = 0
+            } else {
+                componentLength += 1
+                if byte == UInt8(ascii: ".") && dots == componentLength - 1 { dots += 1 }
+            }
+        }
+        return componentLength > 0 && !(componentLength == dots && dots <= 2)
     }
 
     /// A path written in a Taskfile, resolved against the project directory `project` (absolute):
@@ -112,10 +131,26 @@ enum ProjectPath {
         return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
-    /// A project-relative path made absolute.
+    /// A resolved path (see ``resolve(_:project:)``) made absolute.
     static func absolute(_ path: String, project: String) -> String {
         if path.hasPrefix("/") { return path }
         if path == "." { return project }
-        return absolute(path, base: project)
+        if path.hasPrefix("..") { return absolute(path, base: project) }
+        return join(project, path)
+    }
+
+    /// Byte-wise (UTF-8) order, the order of every sorted path list stask produces.
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                let count = min(left.count, right.count)
+                for index in 0..<count where left[index] != right[index] {
+                    return left[index] < right[index]
+                }
+                return left.count < right.count
+            }
+        }
     }
 }

@@ -33,7 +33,7 @@ public struct HashShardPlanner: ShardPlanner {
     public func assign(items: [String], shardCount: Int, task: String) -> [[String]] {
         precondition(shardCount >= 1, "at least one shard")
         let ordered = items.map { (hash: Self.stableHash($0), item: $0) }.sorted {
-            $0.hash != $1.hash ? $0.hash < $1.hash : $0.item.utf8.lexicographicallyPrecedes($1.item.utf8)
+            $0.hash != $1.hash ? $0.hash < $1.hash : ProjectPath.precedes($0.item, $1.item)
         }
         var shards = Array(repeating: [String](), count: shardCount)
         for (position, entry) in ordered.enumerated() {
