@@ -49,7 +49,8 @@ extension BuildGraph {
             if let index = index(of: normalized) { return [index] }
             if taskfile.task(named: task) != nil {
                 let candidates = instances(ofTask: task).lazy.map { instances[$0].id }
-                throw .unknownTarget(location, target: target, suggestion: Suggestion.closest(to: target, in: candidates))
+                throw .unknownTarget(
+                    location, target: target, suggestion: Suggestion.closest(to: target, in: candidates))
             }
         }
         let path = ProjectPath.resolve(target, project: projectDirectory)

@@ -78,7 +78,9 @@ struct Glob: Hashable {
             parts.removeFirst()
         }
         let prefix = (isAbsolute ? "/" : "") + literalPrefix.joined(separator: "/")
-        base = isAbsolute || !literalPrefix.isEmpty ? ProjectPath.resolve(prefix.isEmpty ? "." : prefix, project: project) : "."
+        base =
+            isAbsolute || !literalPrefix.isEmpty
+            ? ProjectPath.resolve(prefix.isEmpty ? "." : prefix, project: project) : "."
         var components: [Component] = []
         for part in parts where part != "." {
             if part == "**" {

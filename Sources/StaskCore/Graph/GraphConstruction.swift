@@ -111,8 +111,12 @@ struct GraphConstruction {
         for task in foreachTasks {
             var list: [String] = []
             for pattern in tasks[task].foreach ?? [] {
-                let text = try expander.expand(pattern, ExpansionContext(instance: tasks[task].name), mode: .inputPattern)
-                list.append(Glob.isPattern(text) ? Glob(text, project: project).base : ProjectPath.resolve(Glob.unescaped(text), project: project))
+                let text = try expander.expand(
+                    pattern, ExpansionContext(instance: tasks[task].name), mode: .inputPattern)
+                list.append(
+                    Glob.isPattern(text)
+                        ? Glob(text, project: project).base
+                        : ProjectPath.resolve(Glob.unescaped(text), project: project))
             }
             bases[task] = list
         }
@@ -175,7 +179,8 @@ struct GraphConstruction {
                 matches = try files.checked(location) { () throws(FileSystemError) in try files.expand(text) }
             } else {
                 let path = ProjectPath.resolve(Glob.unescaped(text), project: project)
-                matches = try files.checked(location) { () throws(FileSystemError) in try files.isFile(path) } ? [path] : []
+                matches =
+                    try files.checked(location) { () throws(FileSystemError) in try files.isFile(path) } ? [path] : []
             }
             result += own.isEmpty ? matches : matches.filter { !own.contains($0) }
         }

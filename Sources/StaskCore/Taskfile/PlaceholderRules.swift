@@ -17,7 +17,8 @@ struct PlaceholderRules {
     let hasForeach: Bool
     let isSharded: Bool
 
-    static let taskfileEnvironment = PlaceholderRules(place: .taskfileEnvironment, task: nil, hasForeach: false, isSharded: false)
+    static let taskfileEnvironment = PlaceholderRules(
+        place: .taskfileEnvironment, task: nil, hasForeach: false, isSharded: false)
 
     /// Why `placeholder` is not allowed here, or `nil` when it is. Vars are checked separately.
     func refusal(of placeholder: Placeholder) -> String? {
@@ -68,7 +69,8 @@ extension TaskfileReader {
             if case .variable(let name) = placeholder {
                 if variables[name] == nil {
                     let candidates = variables.keys.sorted() + Placeholder.builtIns.keys.sorted()
-                    throw .unknownPlaceholder(location, name: name, suggestion: Suggestion.closest(to: name, in: candidates))
+                    throw .unknownPlaceholder(
+                        location, name: name, suggestion: Suggestion.closest(to: name, in: candidates))
                 }
             } else if let reason = rules.refusal(of: placeholder) {
                 throw .unavailablePlaceholder(location, name: placeholder.name, reason: reason)

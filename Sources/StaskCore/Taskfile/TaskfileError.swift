@@ -62,7 +62,8 @@ public enum TaskfileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `deps:` names a task that does not exist.
     case unknownDependency(SourceLocation, task: String, dependency: String, suggestion: String?)
     /// Two task instances declare the same output; the location is the second declaration.
-    case duplicateOutput(SourceLocation, path: String, instance: String, otherInstance: String, otherLocation: SourceLocation)
+    case duplicateOutput(
+        SourceLocation, path: String, instance: String, otherInstance: String, otherLocation: SourceLocation)
     /// Instances depending on each other in a circle, named in full: `a -> b -> c -> a` (each depends
     /// on the next). The location is the input or dep that makes the first depend on the second.
     case dependencyCycle(SourceLocation, cycle: [String])

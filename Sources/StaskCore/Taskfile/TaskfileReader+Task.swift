@@ -7,7 +7,9 @@ extension TaskfileReader {
     /// Reads one entry of `tasks:`.
     func readTask(_ entry: MappingEntry) throws(TaskfileError) -> TaskDefinition {
         let name = entry.key
-        if name.isEmpty || name.unicodeScalars.contains(where: { $0.properties.isWhitespace || "[]=".unicodeScalars.contains($0) }) {
+        if name.isEmpty
+            || name.unicodeScalars.contains(where: { $0.properties.isWhitespace || "[]=".unicodeScalars.contains($0) })
+        {
             throw .invalidTaskName(entry.keyLocation, name: name)
         }
         let context = "task '\(name)'"
@@ -25,12 +27,18 @@ extension TaskfileReader {
 
         // Keys are read in file order so that the first error in the file is the one reported; the
         // placeholder rules of some keys depend on `foreach` and `shards`, read first.
-        let hasForeach = nodes[.foreach] != nil && !isNull(nodes[.foreach]!)
+        let hasForeach: Bool
+        switch nodes[.foreach] {
+        case nil: hasForeach = false
+        case .sequence(let sequence)?: hasForeach = !sequence.isEmpty
+        case let node?: hasForeach = !isNull(node)
+        }
         var shards: Int?
         if let node = nodes[.shards] {
             let count = try integer(node, key: "shards")
             if count < 1 {
-                throw .invalidValue(location(of: node), key: "shards", value: String(count), reason: "must be at least 1")
+                throw .invalidValue(
+                    location(of: node), key: "shards", value: String(count), reason: "must be at least 1")
             }
             shards = count
         }
@@ -126,7 +134,8 @@ extension TaskfileReader {
             let count = try integer(node, key: key)
             if count < 1 {
                 throw .invalidValue(
-                    location(of: node), key: key, value: String(count), reason: "must be at least 1 (the first try counts)")
+                    location(of: node), key: key, value: String(count),
+                    reason: "must be at least 1 (the first try counts)")
             }
             return count
         }
@@ -135,7 +144,8 @@ extension TaskfileReader {
         }
         guard case .mapping = node else {
             throw .wrongType(
-                location(of: node), key: "retry", expected: "a number of attempts or a mapping", found: kindName(of: node))
+                location(of: node), key: "retry", expected: "a number of attempts or a mapping",
+                found: kindName(of: node))
         }
         let entries = try self.entries(of: node, key: "retry")
         try checkKeys(entries, allowed: ["attempts", "backoff", "max_backoff"], context: "retry")

@@ -63,7 +63,8 @@ extension TaskfileReader {
                 continue
             }
             guard case .scalar(let scalar) = keyNode else {
-                throw .wrongType(location(of: keyNode), key: key, expected: "a mapping with plain keys", found: "a complex key")
+                throw .wrongType(
+                    location(of: keyNode), key: key, expected: "a mapping with plain keys", found: "a complex key")
             }
             explicit.append(MappingEntry(key: scalar.string, keyLocation: location(of: keyNode), value: value))
         }

@@ -85,7 +85,8 @@ struct TaskfileReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            return .invalidYAML(source.location(line: mark.line, column: mark.column), problem: described(problem, context))
+            return .invalidYAML(
+                source.location(line: mark.line, column: mark.column), problem: described(problem, context))
         case .reader(let problem, let offset, _, _):
             return .invalidYAML(source.location(ofCharacterOffset: offset ?? 0), problem: problem)
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -126,7 +127,8 @@ struct TaskfileReader {
             for entry in try entries(of: node, key: "vars") {
                 if !Template.isValidName(entry.key) {
                     throw .invalidVariableName(
-                        entry.keyLocation, name: entry.key, reason: "use letters, digits and '_', not starting with a digit")
+                        entry.keyLocation, name: entry.key,
+                        reason: "use letters, digits and '_', not starting with a digit")
                 }
                 if Placeholder.builtIns[entry.key] != nil {
                     throw .invalidVariableName(
@@ -147,19 +149,23 @@ struct TaskfileReader {
         }
         for name in overrides.keys.sorted() where templates[name] == nil {
             result.append(
-                TaskfileVariable(name: name, value: overrides[name] ?? "", written: nil, origin: .commandLine, location: nil))
+                TaskfileVariable(
+                    name: name, value: overrides[name] ?? "", written: nil, origin: .commandLine, location: nil))
         }
         return result
     }
 
     // MARK: - Environment
 
-    func readEnvironment(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError) -> [EnvironmentVariable] {
+    func readEnvironment(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError)
+        -> [EnvironmentVariable]
+    {
         var result: [EnvironmentVariable] = []
         for entry in try entries(of: node, key: key) {
             if entry.key.isEmpty || entry.key.contains("=") || entry.key.unicodeScalars.contains("\0") {
                 throw .invalidValue(
-                    entry.keyLocation, key: key, value: entry.key, reason: "an environment variable name cannot be empty or contain '='")
+                    entry.keyLocation, key: key, value: entry.key,
+                    reason: "an environment variable name cannot be empty or contain '='")
             }
             let text = try string(entry.value, key: entry.key, nullAsEmpty: true)
             let value = try template(text, node: entry.value)
@@ -206,7 +212,8 @@ private struct VariableResolver {
                 value += try resolve(reference)
             case .placeholder(let placeholder, let location):
                 throw .unavailablePlaceholder(
-                    location, name: placeholder.name, reason: "cannot be used in a var (a var has one value for every task)")
+                    location, name: placeholder.name,
+                    reason: "cannot be used in a var (a var has one value for every task)")
             }
         }
         inProgress.removeLast()

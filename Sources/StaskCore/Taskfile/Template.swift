@@ -87,7 +87,8 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
                 segments.append(.literal(literal))
                 literal = ""
             }
-            segments.append(.placeholder(Placeholder.builtIns[String(name)] ?? .variable(String(name)), placeholderLocation))
+            segments.append(
+                .placeholder(Placeholder.builtIns[String(name)] ?? .variable(String(name)), placeholderLocation))
             rest = afterOpen[close.upperBound...]
         }
         literal += rest

@@ -113,7 +113,8 @@ private final class LinkingFileSystem: FileSystem {
     }
 
     @Test func doubleStarDoesNotFollowLinkLoops() throws {
-        let index = Self.index(files: ["src/a.c", "src/sub/b.c"], links: ["/p/src/loop": "/p/src", "/p/src/sub/up": "/p"])
+        let index = Self.index(
+            files: ["src/a.c", "src/sub/b.c"], links: ["/p/src/loop": "/p/src", "/p/src/sub/up": "/p"])
         #expect(try index.expand("**/*.c") == ["src/a.c", "src/sub/b.c"])
         #expect(try index.expand("src/loop/*.c") == ["src/loop/a.c"])
         #expect(try index.expand("src/loop/loop/loop/*.c") == ["src/loop/loop/loop/a.c"])

@@ -112,6 +112,8 @@ import Testing
 
     @Test func cycleErrorNamesTheCase() throws {
         let error = try TaskfileFixture.graphError("version: 1\ntasks:\n  a: {deps: [b]}\n  b: {deps: [a]}\n")
-        #expect(error == .dependencyCycle(SourceLocation(file: "Taskfile.yml", line: 3, column: 14), cycle: ["a", "b", "a"]))
+        #expect(
+            error
+                == .dependencyCycle(SourceLocation(file: "Taskfile.yml", line: 3, column: 14), cycle: ["a", "b", "a"]))
     }
 }

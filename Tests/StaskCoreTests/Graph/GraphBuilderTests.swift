@@ -276,7 +276,10 @@ import Testing
         let paths = graph.instances.compactMap(\.junitPath)
         #expect(paths.count == 2)
         #expect(Set(paths).count == 2)
-        #expect(paths.allSatisfy { $0.hasPrefix(".stask/junit/t_shard_1_2_-") || $0.hasPrefix(".stask/junit/t_shard_2_2_-") })
+        #expect(
+            paths.allSatisfy {
+                $0.hasPrefix(".stask/junit/t_shard_1_2_-") || $0.hasPrefix(".stask/junit/t_shard_2_2_-")
+            })
         #expect(graph.instances[0].commands == ["test --junit \(paths[0])"])
         #expect(graph.instance(withID: "u")?.junitPath == nil)
     }

@@ -24,9 +24,12 @@ import Testing
         Case(
             yaml: "version: '3'\ntasks: {}\nincludes: {}\n",
             message: "Taskfile.yml:1:10: this looks like a go-task Taskfile (version 3); stask reads version 1"),
-        Case(yaml: "version: 7\n", message: "Taskfile.yml:1:10: unsupported Taskfile version '7'; stask reads version 1"),
+        Case(
+            yaml: "version: 7\n", message: "Taskfile.yml:1:10: unsupported Taskfile version '7'; stask reads version 1"),
         Case(yaml: "version: {a: 1}\n", message: "Taskfile.yml:1:10: 'version' must be 1, not a mapping"),
-        Case(yaml: "- a\n- b\n", message: "Taskfile.yml:1:1: 'Taskfile' must be a mapping with the keys 'version' and 'tasks', not a list"),
+        Case(
+            yaml: "- a\n- b\n",
+            message: "Taskfile.yml:1:1: 'Taskfile' must be a mapping with the keys 'version' and 'tasks', not a list"),
         Case(
             yaml: "version: 1\ntask:\n  a: {}\n",
             message: "Taskfile.yml:2:1: unknown key 'task' in the Taskfile (did you mean 'tasks'?)"),
@@ -57,7 +60,8 @@ import Testing
             message: "Taskfile.yml:3:9: vars reference each other in a cycle: A -> A"),
         Case(
             yaml: "version: 1\nvars:\n  A: '{{item}}'\n",
-            message: "Taskfile.yml:3:7: placeholder '{{item}}' cannot be used in a var (a var has one value for every task)"),
+            message:
+                "Taskfile.yml:3:7: placeholder '{{item}}' cannot be used in a var (a var has one value for every task)"),
         Case(
             yaml: "version: 1\nvars:\n  CFLAGS: '{{OPTS}}'\n  OPT: x\n",
             message: "Taskfile.yml:3:12: unknown placeholder '{{OPTS}}' (did you mean '{{OPT}}'?)"),

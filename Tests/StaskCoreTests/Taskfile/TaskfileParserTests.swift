@@ -47,8 +47,9 @@ import Testing
     @Test func fileOutsideWorkingDirectoryIsShownAbsolute() throws {
         let fs = InMemoryFileSystem(files: ["/q/Taskfile.yml": "version: 2"])
         let parser = TaskfileParser(fileSystem: fs, workingDirectory: "/p")
-        #expect(throws: TaskfileError.unsupportedVersion(
-            SourceLocation(file: "/q/Taskfile.yml", line: 1, column: 10), found: "2", isGoTask: true)
+        #expect(
+            throws: TaskfileError.unsupportedVersion(
+                SourceLocation(file: "/q/Taskfile.yml", line: 1, column: 10), found: "2", isGoTask: true)
         ) { try parser.load(in: "/q") }
     }
 
@@ -103,10 +104,15 @@ import Testing
     }
 
     static let variants: [Variant] = [
-        Variant(name: "block mapping, string run", yaml: "t:\n    run: make\n    inputs: a.c", run: ["make"], inputs: ["a.c"]),
-        Variant(name: "flow mapping", yaml: "t: {run: make, inputs: [a.c, b.c]}", run: ["make"], inputs: ["a.c", "b.c"]),
+        Variant(
+            name: "block mapping, string run", yaml: "t:\n    run: make\n    inputs: a.c", run: ["make"],
+            inputs: ["a.c"]),
+        Variant(
+            name: "flow mapping", yaml: "t: {run: make, inputs: [a.c, b.c]}", run: ["make"], inputs: ["a.c", "b.c"]),
         Variant(name: "run list", yaml: "t:\n    run:\n      - one\n      - two", run: ["one", "two"], inputs: []),
-        Variant(name: "literal block", yaml: "t:\n    run: |\n      echo a\n      echo b", run: ["echo a\necho b\n"], inputs: []),
+        Variant(
+            name: "literal block", yaml: "t:\n    run: |\n      echo a\n      echo b", run: ["echo a\necho b\n"],
+            inputs: []),
         Variant(name: "folded block", yaml: "t:\n    run: >-\n      cc\n      -c x.c", run: ["cc -c x.c"], inputs: []),
         Variant(name: "quoted keys", yaml: "\"t\":\n    'run': \"make\"", run: ["make"], inputs: []),
         Variant(name: "null task", yaml: "t:", run: [], inputs: []),
@@ -115,7 +121,9 @@ import Testing
         Variant(
             name: "merge key", yaml: "t: &base\n    run: x\n    inputs: [a]\n  u:\n    <<: *base\n    run: y",
             run: ["x"], inputs: ["a"]),
-        Variant(name: "anchors and aliases", yaml: "t:\n    inputs: &in [a, b]\n    run: *in", run: ["a", "b"], inputs: ["a", "b"]),
+        Variant(
+            name: "anchors and aliases", yaml: "t:\n    inputs: &in [a, b]\n    run: *in", run: ["a", "b"],
+            inputs: ["a", "b"]),
     ]
 
     @Test(arguments: variants) func readsYAMLVariant(_ variant: Variant) throws {

@@ -41,7 +41,9 @@ import Testing
     }
 
     @Test func builtInNamesAreRecognised() throws {
-        let names = ["item", "stem", "name", "dir", "input", "output", "inputs", "outputs", "items", "shard", "shards", "junit"]
+        let names = [
+            "item", "stem", "name", "dir", "input", "output", "inputs", "outputs", "items", "shard", "shards", "junit",
+        ]
         for name in names {
             let template = try Template.parse("{{\(name)}}", at: start)
             let placeholder = try #require(template.placeholders.first?.placeholder)
