@@ -1,0 +1,359 @@
+import Synchronization
+
+/// The persistent build state in `.stask/`: task records, per-item durations and the stat cache.
+///
+/// **Files.** `state` is a checksummed binary snapshot (`BuildState+Encoding.swift`); `journal` holds the
+/// changes made since (`BuildStateJournal`). `BuildLock` guards the directory with a third file, `lock`.
+///
+/// **Life cycle.** Take the `BuildLock`, then `open(directory:fileSystem:)`: it loads the snapshot, replays
+/// any journal left by a build that did not close (a crash), folds it into a fresh snapshot, and creates a
+/// new empty journal, which also proves the directory writable before any task runs. During the build,
+/// `recordSuccess(_:)`, `invalidate(_:)` and `updateItemDurations(forTask:_:)` change the state in memory
+/// and append one checksummed entry to the journal with `write(2)` — no `fsync`. `close()` writes a new
+/// snapshot atomically (`fsync`ed temporary file renamed over the old one, then the directory `fsync`ed)
+/// and deletes the journal. The stat cache is saved only by `close()` (`replaceStatCache(_:)`).
+///
+/// **Crash safety.** A build killed at any moment leaves a state from which the next build is correct:
+/// - A record is appended only after its task succeeded and its outputs were hashed, and it states a fact
+///   ("action key K produced outputs with digests D") that stays true. The up-to-date rule re-checks the
+///   action key *and* the outputs' current digests, so an old or lost record can only cause redoing work.
+/// - Journal writes are not `fsync`ed: when only the process dies (SIGKILL, crash), the kernel still has
+///   every completed `write`. After a power loss the last entries may be missing or torn; a torn or
+///   corrupt entry fails its length or checksum and it and everything after it are ignored (a warning):
+///   the tasks they recorded run again. Syncing every entry would cost a disk flush per task for no gain
+///   in correctness.
+/// - The snapshot is replaced atomically and only after its contents are on disk, so it is always either
+///   the old or the new one. A crash between the rename and deleting the journal replays the journal onto
+///   a snapshot that already contains it, which is harmless: journal entries are blind writes.
+/// - Stat-cache entries are self-validating (`FileDigestCache`), so any saved entry of any age is safe.
+///
+/// **Failed tasks.** The engine calls `invalidate(_:)` for an instance whose run failed. Correctness does
+/// not depend on it: the failed run never produced a record, so the instance's record is one from an
+/// earlier successful run; if the inputs still differ from that run the action key differs, and if the run
+/// damaged an output its digest differs. Invalidating makes the rule plain: after a failure the instance
+/// always runs again (a failed test is never reported up to date), while its durations still feed estimates.
+///
+/// **Damage** to either file is a `BuildStateWarning` and (part of) a full rebuild, never a crash or an
+/// error; a missing file means nothing was built yet. A directory that cannot be created or written is a
+/// `BuildStateError.notWritable` from `open`, before any task runs.
+///
+/// **Concurrency.** Thread-safe: the engine may call every method from any task. The state sits behind a
+/// `Mutex`; a change and its journal append happen under it, so the journal's order is the order of the
+/// changes. Reads return copies (copy-on-write, O(1)). `close()` must be the last call; any call after it
+/// is a programmer error.
+///
+/// ```swift
+/// let lock = try await BuildLock.acquire(directory: stateDirectory, wait: true) { print("waiting…") }
+/// let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+/// warnings.forEach { print($0) }
+/// if store.record(for: id)?.actionKey != key { /* run, then */ try store.recordSuccess(run) }
+/// try store.close()
+/// lock.release()
+/// ```
+public final class BuildStateStore: Sendable {
+    /// The snapshot's file name inside the state directory.
+    public static let snapshotFileName = "state"
+    /// The journal's file name inside the state directory.
+    public static let journalFileName = "journal"
+
+    /// The state directory (normally `<project>/.stask`).
+    public let directory: String
+    private let fileSystem: any FileSystem
+
+    private struct Storage {
+        var state: BuildState
+        var journal: (any AppendableFile)?
+        /// Bytes of the journal known to hold complete entries.
+        var journalLength: UInt64
+        /// Whether memory holds changes the snapshot does not.
+        var isDirty: Bool
+        var isClosed = false
+    }
+
+    private let storage: Mutex<Storage>
+
+    private init(directory: String, fileSystem: any FileSystem, storage: Storage) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.storage = Mutex(storage)
+    }
+
+    /// The snapshot's path.
+    public var snapshotPath: String { Self.path(directory, Self.snapshotFileName) }
+
+    /// The journal's path.
+    public var journalPath: String { Self.path(directory, Self.journalFileName) }
+
+    // MARK: - Opening
+
+    /// Opens the state in `directory` (created when missing) for a build.
+    ///
+    /// Call it while holding the `BuildLock`. Damaged files become warnings and are rewritten at `close()`.
+    /// - Parameters:
+    ///   - directory: the state directory, normally `<project>/.stask`.
+    ///   - fileSystem: where the files live; `LocalFileSystem` in production.
+    /// - Returns: the store and the warnings to print (empty when all is well).
+    /// - Throws: `BuildStateError.notWritable` when the directory or its files cannot be created or written.
+    public static func open(
+        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
+        do {
+            try fileSystem.createDirectory(atPath: directory)
+        } catch {
+            throw .notWritable(path: directory, underlying: error)
+        }
+        let snapshotPath = path(directory, snapshotFileName)
+        let journalPath = path(directory, journalFileName)
+        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
+        var isDirty = loaded.isSnapshotUnusable
+
+        if loaded.isSnapshotUnusable, (try? fileSystem.linkMetadata(atPath: snapshotPath))??.kind == .directory {
+            // Something made a directory where the snapshot goes; `close()` could not rename over it.
+            try removeOrThrow(snapshotPath, fileSystem)
+        }
+        if loaded.isJournalPresent {
+            if loaded.journalEntryCount > 0 {
+                // Fold the replayed journal into a snapshot before starting a new journal.
+                do {
+                    try fileSystem.writeFile(atPath: snapshotPath, contents: loaded.state.encodedSnapshot())
+                } catch {
+                    throw .notWritable(path: snapshotPath, underlying: error)
+                }
+                isDirty = false
+            }
+            try removeOrThrow(journalPath, fileSystem)
+        }
+
+        let journal: any AppendableFile
+        let header = BuildStateJournal.header()
+        do {
+            journal = try fileSystem.openForAppending(atPath: journalPath)
+            try journal.append(header)
+        } catch {
+            throw .notWritable(path: journalPath, underlying: error)
+        }
+        let store = BuildStateStore(
+            directory: directory, fileSystem: fileSystem,
+            storage: Storage(
+                state: loaded.state, journal: journal, journalLength: UInt64(header.count), isDirty: isDirty))
+        return (store, loaded.warnings)
+    }
+
+    /// Reads the state in `directory` without locking or writing anything (for `stask explain`, `list`).
+    ///
+    /// A missing directory or files give an empty state and no warning.
+    /// - Returns: the state (snapshot plus replayed journal) and the warnings about damaged files.
+    public static func load(
+        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    ) -> (state: BuildState, warnings: [BuildStateWarning]) {
+        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
+        return (loaded.state, loaded.warnings)
+    }
+
+    // MARK: - Reading
+
+    /// The record that may prove `id` up to date: its last successful run, `nil` when there is none or it
+    /// was invalidated by a failure since.
+    public func record(for id: String) -> TaskRecord? {
+        storage.withLock { $0.state.validRecord(for: id) }
+    }
+
+    /// The moving-average duration of `id`'s successful runs, also after an invalidating failure; `nil`
+    /// when it never succeeded.
+    public func estimatedDuration(for id: String) -> Duration? {
+        storage.withLock { $0.state.records[id]?.estimatedDuration }
+    }
+
+    /// A copy of the whole state.
+    public var state: BuildState {
+        storage.withLock { $0.state }
+    }
+
+    /// Item → seconds recorded for the items of `task` (empty when none).
+    public func itemDurations(forTask task: String) -> [String: Double] {
+        storage.withLock { $0.state.itemDurations[task] ?? [:] }
+    }
+
+    /// The saved stat cache, to seed a `FileDigestCache`.
+    public var statCacheEntries: [String: FileDigestCache.Entry] {
+        storage.withLock { $0.state.statCache }
+    }
+
+    // MARK: - Changing
+
+    /// Records a successful run: call it only after the task succeeded and its outputs were hashed.
+    ///
+    /// The new record's estimate and success count follow the previous record of the same id
+    /// (`SuccessfulRun.record(after:)`); it replaces that record and clears any invalidation.
+    /// - Returns: the stored record.
+    /// - Throws: `BuildStateError.writeFailed` when the journal entry could not be written (the record is
+    ///   kept in memory and saved by `close()` if that succeeds; the journal stays consistent).
+    @discardableResult
+    public func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
+            precondition(!storage.isClosed, "recordSuccess after close")
+            let record = run.record(after: storage.state.records[run.id])
+            storage.state.setRecord(record)
+            try Self.append(.success(record), to: &storage)
+            return record
+        }
+    }
+
+    /// Marks `id`'s record invalidated after a failed run, so it is never treated as up to date again
+    /// until the next success. Nothing is written when `id` has no valid record.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
+    public func invalidate(_ id: String) throws(BuildStateError) {
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "invalidate after close")
+            guard storage.state.validRecord(for: id) != nil else { return }
+            storage.state.invalidate(id)
+            try Self.append(.invalidate(id), to: &storage)
+        }
+    }
+
+    /// Sets the durations (seconds, as measured; negative or non-finite values become 0) of the given
+    /// items of `task`, keeping its other items.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
+    public func updateItemDurations(forTask task: String, _ durations: [String: Double]) throws(BuildStateError) {
+        let cleaned = durations.mapValues { $0.isFinite && $0 > 0 ? $0 : 0 }
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "updateItemDurations after close")
+            storage.state.mergeItemDurations(task: task, cleaned)
+            try Self.append(.itemDurations(task: task, durations: cleaned), to: &storage)
+        }
+    }
+
+    /// Replaces the stat cache, saved by `close()` (typically `FileDigestCache.entries`, when
+    /// `FileDigestCache.isModified`). Not journaled: losing it in a crash only costs re-hashing.
+    public func replaceStatCache(_ entries: [String: FileDigestCache.Entry]) {
+        storage.withLock { storage in
+            precondition(!storage.isClosed, "replaceStatCache after close")
+            storage.state.statCache = entries
+            storage.isDirty = true
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Saves the state: writes a new snapshot atomically when anything changed, then deletes the journal.
+    ///
+    /// Calling it twice is harmless. A store dropped without `close()` leaves its journal behind, exactly
+    /// like a crash; the next `open` replays it.
+    /// - Throws: `BuildStateError.writeFailed` when the snapshot cannot be written; the old snapshot and the
+    ///   journal are then left as they were, so the next build replays the journal.
+    public func close() throws(BuildStateError) {
+        let taken = storage.withLock { storage -> (BuildState, Bool, (any AppendableFile)?)? in
+            guard !storage.isClosed else { return nil }
+            storage.isClosed = true
+            defer { storage.journal = nil }
+            return (storage.state, storage.isDirty, storage.journal)
+        }
+        guard let (state, isDirty, journal) = taken else { return }
+        defer { journal?.close() }
+        if isDirty {
+            do {
+                try fileSystem.writeFile(atPath: snapshotPath, contents: state.encodedSnapshot())
+            } catch {
+                throw .writeFailed(path: snapshotPath, underlying: error)
+            }
+        }
+        journal?.close()
+        // Failing to delete the journal is harmless: the next open replays it onto the new snapshot.
+        try? fileSystem.removeItem(atPath: journalPath)
+    }
+
+    // MARK: - Helpers
+
+    private static func append(_ entry: BuildStateJournal.Entry, to storage: inout Storage) throws(BuildStateError) {
+        storage.isDirty = true
+        guard let journal = storage.journal else { return }
+        let bytes = BuildStateJournal.encode(entry)
+        do {
+            try journal.append(bytes)
+            storage.journalLength += UInt64(bytes.count)
+        } catch {
+            // Cut off a partial entry so later entries stay reachable; if even that fails, stop journaling
+            // (the damaged tail is detected by its checksum on the next open, and `close()` still saves).
+            do {
+                try journal.truncate(toSize: storage.journalLength)
+            } catch {
+                journal.close()
+                storage.journal = nil
+            }
+            throw .writeFailed(path: journal.path, underlying: error)
+        }
+    }
+
+    private struct Loaded {
+        var state = BuildState()
+        var warnings: [BuildStateWarning] = []
+        var isSnapshotUnusable = false
+        var isJournalPresent = false
+        var journalEntryCount = 0
+    }
+
+    private static func loadFiles(directory: String, fileSystem: any FileSystem) -> Loaded {
+        var loaded = Loaded()
+        let snapshotPath = path(directory, snapshotFileName)
+        switch readIfPresent(snapshotPath, fileSystem) {
+        case nil:
+            break
+        case .failure(let error):
+            loaded.isSnapshotUnusable = true
+            loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: .unreadable(error)))
+        case .success(let bytes):
+            switch BuildState.decodeSnapshot(bytes) {
+            case .success(let state):
+                loaded.state = state
+            case .failure(let unusable):
+                loaded.isSnapshotUnusable = true
+                loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: unusable.reason))
+            }
+        }
+
+        let journalPath = path(directory, journalFileName)
+        switch readIfPresent(journalPath, fileSystem) {
+        case nil:
+            break
+        case .failure(let error):
+            loaded.isJournalPresent = true
+            loaded.warnings.append(BuildStateWarning(path: journalPath, reason: .unreadable(error)))
+        case .success(let bytes):
+            loaded.isJournalPresent = true
+            let replay = BuildStateJournal.decode(bytes)
+            for entry in replay.entries { loaded.state.apply(entry) }
+            loaded.journalEntryCount = replay.entries.count
+            if let damage = replay.damage {
+                loaded.warnings.append(BuildStateWarning(path: journalPath, reason: damage))
+            }
+        }
+        return loaded
+    }
+
+    /// The file's bytes; `nil` when nothing is there; a failure when it cannot be read.
+    private static func readIfPresent(_ path: String, _ fileSystem: any FileSystem) -> Result<[UInt8], FileSystemError>?
+    {
+        do {
+            guard try fileSystem.linkMetadata(atPath: path) != nil else { return nil }
+            return .success(try fileSystem.readFile(atPath: path))
+        } catch .notFound {
+            return nil
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func removeOrThrow(_ path: String, _ fileSystem: any FileSystem) throws(BuildStateError) {
+        do {
+            try fileSystem.removeItem(atPath: path)
+        } catch {
+            throw .notWritable(path: path, underlying: error)
+        }
+    }
+
+    private static func path(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
