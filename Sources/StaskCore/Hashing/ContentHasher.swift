@@ -81,9 +81,9 @@ public final class ContentHasher: Sendable {
         return scratch.digest()
     }
 
-    /// XXH3-64 of `bytes`: the checksum of build-state records.
-    static func checksum(of bytes: UnsafeRawBufferPointer) -> UInt64 {
-        XXH3_64bits(bytes.baseAddress, bytes.count)
+    /// XXH3-64 of `bytes` with `seed`: the checksum of build-state files and journal entries.
+    static func checksum(of bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+        XXH3_64bits_withSeed(bytes.baseAddress, bytes.count, seed)
     }
 }
 

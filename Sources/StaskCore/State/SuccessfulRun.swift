@@ -39,8 +39,10 @@ public struct SuccessfulRun: Sendable, Hashable {
         let wall = Self.storable(wallTime)
         let estimate: Duration
         if let previous {
-            estimate = Self.storable(
-                previous.estimatedDuration * (1 - Self.estimateWeight) + wall * Self.estimateWeight)
+            let blended =
+                Double(Self.nanoseconds(of: previous.estimatedDuration)) * (1 - Self.estimateWeight)
+                + Double(Self.nanoseconds(of: wall)) * Self.estimateWeight
+            estimate = .nanoseconds(Int64(min(blended.rounded(), 9.2e18)))
         } else {
             estimate = wall
         }

@@ -1,0 +1,219 @@
+import Glibc
+import StaskCore
+import Testing
+
+@Suite struct BuildStateStoreTests {
+    let fs = LocalFileSystem()
+
+    @Test func freshDirectoryOpensEmptyWithoutWarningsAndCloseLeavesNoJournal() throws {
+        let dir = try ScratchDirectory()
+        let stateDirectory = dir.appending(".stask")
+        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+        #expect(warnings.isEmpty)
+        #expect(store.state == BuildState())
+        #expect(store.record(for: "x") == nil)
+        #expect(try fs.metadata(atPath: store.journalPath)?.kind == .regularFile)
+        try store.close()
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: stateDirectory).isEmpty)
+    }
+
+    @Test func stateSurvivesCloseAndReopenIdentically() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let a = try store.recordSuccess(StateSamples.run("a"))
+        try store.recordSuccess(StateSamples.run("b", seed: 2))
+        try store.recordSuccess(
+            SuccessfulRun(
+                id: "empty", outputDigests: [:], wallTime: .zero, cpuTime: .zero,
+                keyInputs: ActionKeyInputs(commands: [], directory: "")))
+        try store.updateItemDurations(forTask: "test", ["t/a.sh": 1.5, "t/b b.sh": 0.25])
+        store.replaceStatCache([
+            "/p/src/a.c": StateSamples.statEntry("/p/src/a.c", inode: 7),
+            "/p/ünï": StateSamples.statEntry("/p/ünï", inode: .max),
+        ])
+        let expected = store.state
+        #expect(expected.records.count == 3)
+        #expect(a.actionKey == StateSamples.run("a").keyInputs.actionKey)
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state == expected)
+        #expect(reopened.record(for: "a") == a)
+        #expect(reopened.itemDurations(forTask: "test") == ["t/a.sh": 1.5, "t/b b.sh": 0.25])
+        #expect(reopened.statCacheEntries == expected.statCache)
+        try reopened.close()
+    }
+
+    @Test func unchangedStateIsNotRewritten() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.close()
+        let before = try #require(try fs.metadata(atPath: store.snapshotPath))
+        let (again, _) = try BuildStateStore.open(directory: dir.path)
+        _ = again.record(for: "a")
+        try again.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath)?.inode == before.inode)
+    }
+
+    @Test func recordsAfterACrashAreReplayedFromTheJournal() throws {
+        let dir = try ScratchDirectory()
+        do {
+            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            try store.recordSuccess(StateSamples.run("kept"))
+            try store.close()
+        }
+        var expected = BuildState()
+        do {
+            // No close(): the process "dies" with its journal on disk.
+            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            try store.recordSuccess(StateSamples.run("a"))
+            try store.recordSuccess(StateSamples.run("a", seed: 1, wall: .milliseconds(20)))
+            try store.invalidate("kept")
+            try store.updateItemDurations(forTask: "test", ["x": 2])
+            expected = store.state
+        }
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state.records == expected.records)
+        #expect(reopened.state.itemDurations == expected.itemDurations)
+        #expect(reopened.record(for: "a")?.successCount == 2)
+        #expect(reopened.record(for: "kept") == nil)
+        try reopened.close()
+    }
+
+    @Test func replayingAJournalTheSnapshotAlreadyContainsChangesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.invalidate("a")
+        try store.recordSuccess(StateSamples.run("b"))
+        try store.updateItemDurations(forTask: "t", ["i": 1])
+        let journal = try fs.readFile(atPath: store.journalPath)
+        let expected = store.state
+        try store.close()
+        // A crash between installing the snapshot and deleting the journal leaves both behind.
+        try fs.writeFile(atPath: store.journalPath, contents: journal)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state == expected)
+        try reopened.close()
+    }
+
+    @Test func successUpdatesTheMovingAverageAndCount() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let first = try store.recordSuccess(StateSamples.run("a", wall: .seconds(10)))
+        #expect(first.estimatedDuration == .seconds(10))
+        #expect(first.successCount == 1)
+        let second = try store.recordSuccess(StateSamples.run("a", wall: .seconds(20)))
+        #expect(second.estimatedDuration == .seconds(13))
+        #expect(second.successCount == 2)
+        #expect(second.wallTime == .seconds(20))
+        #expect(store.estimatedDuration(for: "a") == .seconds(13))
+        try store.close()
+    }
+
+    @Test func invalidatedRecordIsNeverUpToDateButKeepsItsEstimate() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
+        try store.invalidate("a")
+        #expect(store.record(for: "a") == nil)
+        #expect(store.estimatedDuration(for: "a") == .seconds(4))
+        #expect(store.state.records["a"]?.isInvalidated == true)
+        try store.close()
+
+        let (reopened, _) = try BuildStateStore.open(directory: dir.path)
+        #expect(reopened.record(for: "a") == nil)
+        let again = try reopened.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
+        #expect(!again.isInvalidated)
+        #expect(again.successCount == 2)
+        #expect(reopened.record(for: "a") == again)
+        try reopened.close()
+    }
+
+    @Test func invalidatingAnUnknownTaskWritesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.invalidate("never-built")
+        try store.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath) == nil)
+    }
+
+    @Test func itemDurationsMergeAndCleanBadValues() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.updateItemDurations(forTask: "t", ["a": 1, "b": 2])
+        try store.updateItemDurations(forTask: "t", ["b": 3, "c": -1, "d": .nan])
+        #expect(store.itemDurations(forTask: "t") == ["a": 1, "b": 3, "c": 0, "d": 0])
+        #expect(store.itemDurations(forTask: "other").isEmpty)
+        try store.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func concurrentRecordsAllReachTheJournal() async throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask { try store.recordSuccess(StateSamples.run("task\(index)", seed: index)) }
+            }
+            try await group.waitForAll()
+        }
+        let expected = store.state
+        // Read the journal as a crash would leave it.
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(loaded == expected)
+        #expect(loaded.records.count == 200)
+        try store.close()
+    }
+
+    @Test func loadReadsWithoutCreatingOrWritingAnything() throws {
+        let dir = try ScratchDirectory()
+        let missing = dir.appending("nothing/.stask")
+        let (empty, warnings) = BuildStateStore.load(directory: missing)
+        #expect(empty == BuildState() && warnings.isEmpty)
+        #expect(try fs.metadata(atPath: dir.appending("nothing")) == nil)
+
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.close()
+        let (loaded, _) = BuildStateStore.load(directory: dir.path)
+        #expect(loaded.validRecord(for: "a") != nil)
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+    }
+
+    @Test func worksOverTheInMemoryFileSystem() throws {
+        let memory = InMemoryFileSystem()
+        let (store, _) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        try store.recordSuccess(StateSamples.run("a"))
+        let crashed = BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state
+        #expect(crashed.validRecord(for: "a") != nil)
+        try store.close()
+        let (reopened, warnings) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state == store.state)
+        try reopened.close()
+    }
+
+    @Test func tenThousandRecordsRoundTrip() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        var cache: [String: FileDigestCache.Entry] = [:]
+        for index in 0..<10_000 {
+            try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
+            cache["/p/src/f\(index).c"] = StateSamples.statEntry("/p/src/f\(index).c", inode: UInt64(index))
+        }
+        store.replaceStatCache(cache)
+        let expected = store.state
+        try store.close()
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(loaded == expected)
+    }
+}
