@@ -33,7 +33,7 @@ import Synchronization
 /// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: LocalFileSystem())
 /// let meta = try fs.metadata(atPath: path)!
 /// let digest = try cache.digest(ofFileAtPath: path, metadata: meta)
-/// if cache.isModified { store.replaceStatCache(cache.entries) }
+/// if cache.isModified { try store.updateStatCache(cache.changedEntries) }
 /// ```
 public final class FileDigestCache: Sendable {
     /// What the cache knows about one file.
@@ -88,7 +88,8 @@ public final class FileDigestCache: Sendable {
     private struct State {
         var entries: [String: Entry]
         var statistics = Statistics()
-        var isModified = false
+        /// Path → new entry, or `nil` when removed, since creation.
+        var changes: [String: Entry?] = [:]
     }
 
     /// Entries whose file times are within this much of their recording time are re-hashed.
@@ -145,7 +146,7 @@ public final class FileDigestCache: Sendable {
             digest = try hasher.digest(ofFileAtPath: path, in: fileSystem)
         } catch {
             state.withLock { state in
-                if state.entries.removeValue(forKey: path) != nil { state.isModified = true }
+                if state.entries.removeValue(forKey: path) != nil { state.changes.updateValue(nil, forKey: path) }
             }
             throw error
         }
@@ -154,7 +155,7 @@ public final class FileDigestCache: Sendable {
             state.entries[path] = entry
             state.statistics.hashed += 1
             if wasRacy { state.statistics.racilyClean += 1 }
-            state.isModified = true
+            state.changes[path] = entry
         }
         return digest
     }
@@ -184,13 +185,20 @@ public final class FileDigestCache: Sendable {
     /// Forgets the entry for `path` (for example when the engine found the file deleted).
     public func removeEntry(forPath path: String) {
         state.withLock { state in
-            if state.entries.removeValue(forKey: path) != nil { state.isModified = true }
+            if state.entries.removeValue(forKey: path) != nil { state.changes.updateValue(nil, forKey: path) }
         }
     }
 
-    /// A snapshot of every entry, to persist with `BuildStateStore.replaceStatCache(_:)`.
+    /// A copy of every entry.
     public var entries: [String: Entry] {
         state.withLock { $0.entries }
+    }
+
+    /// What changed since creation: path → its new entry, or `nil` when the entry was removed. Persist it
+    /// with `BuildStateStore.updateStatCache(_:)`; only changes are journaled, so a build that re-hashed
+    /// three files writes three entries.
+    public var changedEntries: [String: Entry?] {
+        state.withLock { $0.changes }
     }
 
     /// Counts of trusted and hashed lookups since creation.
@@ -198,9 +206,9 @@ public final class FileDigestCache: Sendable {
         state.withLock { $0.statistics }
     }
 
-    /// Whether any entry was added, replaced or removed since creation (so the entries are worth saving).
+    /// Whether any entry was added, replaced or removed since creation (so the changes are worth saving).
     public var isModified: Bool {
-        state.withLock { $0.isModified }
+        state.withLock { !$0.changes.isEmpty }
     }
 
     /// `clock_gettime(CLOCK_REALTIME)` in nanoseconds since the epoch: the clock file times come from.

@@ -39,6 +39,13 @@ public struct BuildState: Sendable, Equatable {
         records[id]?.isInvalidated = true
     }
 
+    /// Sets (or, for `nil`, removes) the stat-cache entries of the given paths.
+    mutating func applyStatCacheChanges(_ changes: [String: FileDigestCache.Entry?]) {
+        for (path, entry) in changes {
+            if let entry { statCache[path] = entry } else { statCache.removeValue(forKey: path) }
+        }
+    }
+
     /// Sets the durations of the given items of `task`, keeping the task's other items.
     mutating func mergeItemDurations(task: String, _ durations: [String: Double]) {
         itemDurations[task, default: [:]].merge(durations) { _, new in new }

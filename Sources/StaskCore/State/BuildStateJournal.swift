@@ -8,6 +8,8 @@
 ///                     1 success:        a `TaskRecord` with strings written in place (varint length, UTF-8)
 ///                     2 invalidate:     the task instance id (in place)
 ///                     3 item durations: task name, varint count, per item: name, Float64 seconds
+///                     4 stat cache:     varint count, per path: path, UInt8 0 (removed) or 1 followed by
+///                                       the entry as in the snapshot
 /// ```
 ///
 /// Every entry is a blind write (the complete new record, a flag, or item values), so replaying the
@@ -29,6 +31,7 @@ enum BuildStateJournal {
         case success(TaskRecord)
         case invalidate(String)
         case itemDurations(task: String, durations: [String: Double])
+        case statCache([String: FileDigestCache.Entry?])
     }
 
     /// What replaying a journal file produced.
@@ -53,7 +56,7 @@ enum BuildStateJournal {
         switch entry {
         case .success(let record):
             payload.byte(1)
-            record.encode(to: &payload, string: inline)
+            record.encode(to: &payload, coldString: inline)
         case .invalidate(let id):
             payload.byte(2)
             payload.inlineString(id)
@@ -64,6 +67,18 @@ enum BuildStateJournal {
             for item in durations.keys.sorted() {
                 payload.inlineString(item)
                 payload.float64(durations[item]!)
+            }
+        case .statCache(let changes):
+            payload.byte(4)
+            payload.varint(changes.count)
+            for path in changes.keys.sorted() {
+                payload.inlineString(path)
+                if let entry = changes[path]! {
+                    payload.byte(1)
+                    BuildState.encode(entry, to: &payload)
+                } else {
+                    payload.byte(0)
+                }
             }
         }
         precondition(payload.bytes.count <= maximumEntrySize, "journal entry too large")
@@ -122,7 +137,14 @@ enum BuildStateJournal {
         let entry: Entry
         switch try entryReader.byte() {
         case 1:
-            entry = .success(try TaskRecord.decode(from: &entryReader, string: inline))
+            let whole = entryReader
+            entry = .success(
+                try TaskRecord.decode(from: &entryReader) { (offset, length) throws(StateDecodingError) in
+                    var cold = try whole.subreader(offset..<offset + length)
+                    let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
+                    guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
+                    return .decoded(inputs)
+                })
         case 2:
             entry = .invalidate(try entryReader.inlineString())
         case 3:
@@ -134,6 +156,19 @@ enum BuildStateJournal {
                 durations[item] = try entryReader.float64()
             }
             entry = .itemDurations(task: task, durations: durations)
+        case 4:
+            let count = try entryReader.count(limit: entryReader.remaining)
+            var changes: [String: FileDigestCache.Entry?] = [:]
+            changes.reserveCapacity(count)
+            for _ in 0..<count {
+                let path = try entryReader.inlineString()
+                switch try entryReader.byte() {
+                case 0: changes.updateValue(nil, forKey: path)
+                case 1: changes[path] = try BuildState.decodeStatEntry(&entryReader)
+                case let flag: throw StateDecodingError(detail: "unknown stat-cache flag \(flag)")
+                }
+            }
+            entry = .statCache(changes)
         case let kind:
             throw StateDecodingError(detail: "unknown entry kind \(kind)")
         }
@@ -157,6 +192,7 @@ extension BuildState {
         case .success(let record): setRecord(record)
         case .invalidate(let id): invalidate(id)
         case .itemDurations(let task, let durations): mergeItemDurations(task: task, durations)
+        case .statCache(let changes): applyStatCacheChanges(changes)
         }
     }
 }

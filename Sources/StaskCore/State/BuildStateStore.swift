@@ -5,23 +5,25 @@ import Synchronization
 /// **Files.** `state` is a checksummed binary snapshot (`BuildState+Encoding.swift`); `journal` holds the
 /// changes made since (`BuildStateJournal`). `BuildLock` guards the directory with a third file, `lock`.
 ///
-/// **Life cycle.** Take the `BuildLock`, then `open(directory:fileSystem:)`: it loads the snapshot, replays
-/// any journal left by a build that did not close (a crash), folds it into a fresh snapshot, and creates a
-/// new empty journal, which also proves the directory writable before any task runs. During the build,
-/// `recordSuccess(_:)`, `invalidate(_:)` and `updateItemDurations(forTask:_:)` change the state in memory
-/// and append one checksummed entry to the journal with `write(2)` — no `fsync`. `close()` writes a new
-/// snapshot atomically (`fsync`ed temporary file renamed over the old one, then the directory `fsync`ed)
-/// and deletes the journal. The stat cache is saved only by `close()` (`replaceStatCache(_:)`).
+/// **Life cycle.** Take the `BuildLock`, then `open(directory:fileSystem:)`: it loads the snapshot and
+/// replays the journal, and proves the directory writable before any task runs. During the build,
+/// `recordSuccess(_:)`, `invalidate(_:)`, `updateItemDurations(forTask:_:)` and `updateStatCache(_:)` change
+/// the state in memory and append one checksummed entry each to the journal with `write(2)`, without
+/// `fsync`. `close()` then either `fsync`s the journal (the usual case: an incremental build appends a few
+/// entries) or, once the journal has grown past a quarter of the snapshot (at least 256 KiB) or a file was
+/// damaged, *compacts*: writes a new snapshot atomically (`fsync`ed temporary file renamed over the old one,
+/// directory `fsync`ed) and deletes the journal. So a no-op build writes nothing, and a touch-one build
+/// appends a few hundred bytes instead of rewriting the snapshot.
 ///
 /// **Crash safety.** A build killed at any moment leaves a state from which the next build is correct:
 /// - A record is appended only after its task succeeded and its outputs were hashed, and it states a fact
 ///   ("action key K produced outputs with digests D") that stays true. The up-to-date rule re-checks the
 ///   action key *and* the outputs' current digests, so an old or lost record can only cause redoing work.
-/// - Journal writes are not `fsync`ed: when only the process dies (SIGKILL, crash), the kernel still has
-///   every completed `write`. After a power loss the last entries may be missing or torn; a torn or
-///   corrupt entry fails its length or checksum and it and everything after it are ignored (a warning):
-///   the tasks they recorded run again. Syncing every entry would cost a disk flush per task for no gain
-///   in correctness.
+/// - Journal appends are not `fsync`ed one by one: when only the process dies (SIGKILL, crash), the kernel
+///   still has every completed `write`. After a power loss the last entries may be missing or torn; a torn
+///   or corrupt entry fails its length or checksum, and it and everything after it are ignored (a warning):
+///   the tasks they recorded run again. Syncing every entry would cost a disk flush per task for no gain in
+///   correctness; `close()` syncs once.
 /// - The snapshot is replaced atomically and only after its contents are on disk, so it is always either
 ///   the old or the new one. A crash between the rename and deleting the journal replays the journal onto
 ///   a snapshot that already contains it, which is harmless: journal entries are blind writes.
@@ -34,19 +36,22 @@ import Synchronization
 /// always runs again (a failed test is never reported up to date), while its durations still feed estimates.
 ///
 /// **Damage** to either file is a `BuildStateWarning` and (part of) a full rebuild, never a crash or an
-/// error; a missing file means nothing was built yet. A directory that cannot be created or written is a
-/// `BuildStateError.notWritable` from `open`, before any task runs.
+/// error; the damaged file is replaced by a compaction. A missing file means nothing was built yet. A
+/// directory that cannot be created or written is a `BuildStateError.notWritable` from `open`, before any
+/// task runs.
 ///
 /// **Concurrency.** Thread-safe: the engine may call every method from any task. The state sits behind a
 /// `Mutex`; a change and its journal append happen under it, so the journal's order is the order of the
-/// changes. Reads return copies (copy-on-write, O(1)). `close()` must be the last call; any call after it
+/// changes. Reads return copies (copy-on-write, O(1)). `close()` must be the last call; any change after it
 /// is a programmer error.
 ///
 /// ```swift
 /// let lock = try await BuildLock.acquire(directory: stateDirectory, wait: true) { print("waiting…") }
 /// let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
 /// warnings.forEach { print($0) }
+/// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: LocalFileSystem())
 /// if store.record(for: id)?.actionKey != key { /* run, then */ try store.recordSuccess(run) }
+/// try store.updateStatCache(cache.changedEntries)
 /// try store.close()
 /// lock.release()
 /// ```
@@ -60,14 +65,25 @@ public final class BuildStateStore: Sendable {
     public let directory: String
     private let fileSystem: any FileSystem
 
+    /// A journal larger than this (and than a quarter of the snapshot) is compacted into the snapshot.
+    public static let minimumCompactionSize = 256 * 1024
+
     private struct Storage {
         var state: BuildState
         var journal: (any AppendableFile)?
         /// Bytes of the journal known to hold complete entries.
-        var journalLength: UInt64
-        /// Whether memory holds changes the snapshot does not.
-        var isDirty: Bool
+        var journalLength: Int
+        /// The snapshot file's size (0 when there is none).
+        var snapshotSize: Int
+        /// Whether the next `close()` must write a snapshot (a damaged file, or journaling failed).
+        var mustCompact: Bool
+        /// See `BuildStateStore.minimumCompactionSize` (tests lower it).
+        var minimumCompactionSize: Int
         var isClosed = false
+
+        var shouldCompact: Bool {
+            mustCompact || journalLength > max(minimumCompactionSize, snapshotSize / 4)
+        }
     }
 
     private let storage: Mutex<Storage>
@@ -97,6 +113,13 @@ public final class BuildStateStore: Sendable {
     public static func open(
         directory: String, fileSystem: any FileSystem = LocalFileSystem()
     ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
+        try open(directory: directory, fileSystem: fileSystem, minimumCompactionSize: minimumCompactionSize)
+    }
+
+    /// `open(directory:fileSystem:)` with another compaction threshold (0: compact at every close).
+    static func open(
+        directory: String, fileSystem: any FileSystem, minimumCompactionSize: Int
+    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
         do {
             try fileSystem.createDirectory(atPath: directory)
         } catch {
@@ -105,38 +128,56 @@ public final class BuildStateStore: Sendable {
         let snapshotPath = path(directory, snapshotFileName)
         let journalPath = path(directory, journalFileName)
         let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
-        var isDirty = loaded.isSnapshotUnusable
+        var storage = Storage(
+            state: loaded.state, journal: nil, journalLength: loaded.journalLength, snapshotSize: loaded.snapshotSize,
+            mustCompact: loaded.isSnapshotUnusable, minimumCompactionSize: minimumCompactionSize)
 
         if loaded.isSnapshotUnusable, (try? fileSystem.linkMetadata(atPath: snapshotPath))??.kind == .directory {
-            // Something made a directory where the snapshot goes; `close()` could not rename over it.
+            // Something made a directory where the snapshot goes; a compaction could not rename over it.
             try removeOrThrow(snapshotPath, fileSystem)
         }
-        if loaded.isJournalPresent {
-            if loaded.journalEntryCount > 0 {
-                // Fold the replayed journal into a snapshot before starting a new journal.
-                do {
-                    try fileSystem.writeFile(atPath: snapshotPath, contents: loaded.state.encodedSnapshot())
-                } catch {
-                    throw .notWritable(path: snapshotPath, underlying: error)
+        switch loaded.journal {
+        case .clean where !storage.shouldCompact:
+            // Keep appending to the journal; prove the directory writable with a probe file.
+            let probePath = path(directory, ".probe")
+            do {
+                let probe = try fileSystem.openForAppending(atPath: probePath)
+                probe.close()
+                try fileSystem.removeItem(atPath: probePath)
+                let journal = try fileSystem.openForAppending(atPath: journalPath)
+                storage.journal = journal
+                if storage.journalLength == 0 {
+                    try journal.append(BuildStateJournal.header())
+                    storage.journalLength = BuildStateJournal.headerSize
                 }
-                isDirty = false
+            } catch {
+                throw .notWritable(path: directory, underlying: error)
             }
+            return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
+        case .clean, .damaged:
+            // Fold what could be replayed into a new snapshot and start an empty journal.
+            let contents = loaded.state.encodedSnapshot()
+            do {
+                try fileSystem.writeFile(atPath: snapshotPath, contents: contents)
+            } catch {
+                throw .notWritable(path: snapshotPath, underlying: error)
+            }
+            storage.snapshotSize = contents.count
+            storage.mustCompact = false
             try removeOrThrow(journalPath, fileSystem)
+        case .absent:
+            break
         }
-
-        let journal: any AppendableFile
         let header = BuildStateJournal.header()
         do {
-            journal = try fileSystem.openForAppending(atPath: journalPath)
+            let journal = try fileSystem.openForAppending(atPath: journalPath)
+            storage.journal = journal
             try journal.append(header)
+            storage.journalLength = header.count
         } catch {
             throw .notWritable(path: journalPath, underlying: error)
         }
-        let store = BuildStateStore(
-            directory: directory, fileSystem: fileSystem,
-            storage: Storage(
-                state: loaded.state, journal: journal, journalLength: UInt64(header.count), isDirty: isDirty))
-        return (store, loaded.warnings)
+        return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
     }
 
     /// Reads the state in `directory` without locking or writing anything (for `stask explain`, `list`).
@@ -225,59 +266,80 @@ public final class BuildStateStore: Sendable {
         }
     }
 
-    /// Replaces the stat cache, saved by `close()` (typically `FileDigestCache.entries`, when
-    /// `FileDigestCache.isModified`). Not journaled: losing it in a crash only costs re-hashing.
-    public func replaceStatCache(_ entries: [String: FileDigestCache.Entry]) {
-        storage.withLock { storage in
-            precondition(!storage.isClosed, "replaceStatCache after close")
-            storage.state.statCache = entries
-            storage.isDirty = true
+    /// Applies stat-cache changes (path → new entry, or `nil` to remove it), typically
+    /// `FileDigestCache.changedEntries` at the end of a build. Nothing is written when `changes` is empty.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`. Losing stat-cache entries only costs
+    ///   re-hashing.
+    public func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
+        guard !changes.isEmpty else { return }
+        // Large change sets are split so that no journal entry grows unboundedly.
+        var batches: [[String: FileDigestCache.Entry?]] = [[:]]
+        for (path, entry) in changes {
+            if batches[batches.count - 1].count == 4096 { batches.append([:]) }
+            batches[batches.count - 1].updateValue(entry, forKey: path)
+        }
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "updateStatCache after close")
+            storage.state.applyStatCacheChanges(changes)
+            for batch in batches { try Self.append(.statCache(batch), to: &storage) }
         }
     }
 
     // MARK: - Closing
 
-    /// Saves the state: writes a new snapshot atomically when anything changed, then deletes the journal.
+    /// Saves the state: `fsync`s the journal, or compacts it into a new snapshot when it has grown large or a
+    /// file was damaged (see the type's documentation).
     ///
-    /// Calling it twice is harmless. A store dropped without `close()` leaves its journal behind, exactly
+    /// Calling it twice is harmless. A store dropped without `close()` leaves its journal unsynced, exactly
     /// like a crash; the next `open` replays it.
-    /// - Throws: `BuildStateError.writeFailed` when the snapshot cannot be written; the old snapshot and the
-    ///   journal are then left as they were, so the next build replays the journal.
+    /// - Throws: `BuildStateError.writeFailed` when the snapshot or the journal cannot be written; the files
+    ///   on disk are then still consistent, and the next build replays the journal.
     public func close() throws(BuildStateError) {
-        let taken = storage.withLock { storage -> (BuildState, Bool, (any AppendableFile)?)? in
+        let taken = storage.withLock { storage -> (BuildState, Bool, (any AppendableFile)?, Int)? in
             guard !storage.isClosed else { return nil }
             storage.isClosed = true
             defer { storage.journal = nil }
-            return (storage.state, storage.isDirty, storage.journal)
+            return (storage.state, storage.shouldCompact, storage.journal, storage.journalLength)
         }
-        guard let (state, isDirty, journal) = taken else { return }
+        guard let (state, shouldCompact, journal, journalLength) = taken else { return }
         defer { journal?.close() }
-        if isDirty {
+        if shouldCompact {
             do {
                 try fileSystem.writeFile(atPath: snapshotPath, contents: state.encodedSnapshot())
             } catch {
                 throw .writeFailed(path: snapshotPath, underlying: error)
             }
+            journal?.close()
+            // Failing to delete the journal is harmless: the next open replays it onto the new snapshot.
+            try? fileSystem.removeItem(atPath: journalPath)
+        } else if let journal, journalLength > BuildStateJournal.headerSize {
+            do {
+                try journal.synchronize()
+            } catch {
+                throw .writeFailed(path: journalPath, underlying: error)
+            }
         }
-        journal?.close()
-        // Failing to delete the journal is harmless: the next open replays it onto the new snapshot.
-        try? fileSystem.removeItem(atPath: journalPath)
     }
 
     // MARK: - Helpers
 
     private static func append(_ entry: BuildStateJournal.Entry, to storage: inout Storage) throws(BuildStateError) {
-        storage.isDirty = true
-        guard let journal = storage.journal else { return }
+        guard let journal = storage.journal else {
+            storage.mustCompact = true
+            return
+        }
         let bytes = BuildStateJournal.encode(entry)
         do {
             try journal.append(bytes)
-            storage.journalLength += UInt64(bytes.count)
+            storage.journalLength += bytes.count
         } catch {
+            // The change stays in memory; make sure close() saves it even if the journal recovers.
+            storage.mustCompact = true
             // Cut off a partial entry so later entries stay reachable; if even that fails, stop journaling
             // (the damaged tail is detected by its checksum on the next open, and `close()` still saves).
             do {
-                try journal.truncate(toSize: storage.journalLength)
+                try journal.truncate(toSize: UInt64(storage.journalLength))
             } catch {
                 journal.close()
                 storage.journal = nil
@@ -286,12 +348,22 @@ public final class BuildStateStore: Sendable {
         }
     }
 
+    private enum JournalStatus {
+        /// No journal file.
+        case absent
+        /// A journal whose every byte was replayed (possibly empty, possibly without a header yet).
+        case clean
+        /// A journal that could not be read, or not entirely.
+        case damaged
+    }
+
     private struct Loaded {
         var state = BuildState()
         var warnings: [BuildStateWarning] = []
+        var snapshotSize = 0
         var isSnapshotUnusable = false
-        var isJournalPresent = false
-        var journalEntryCount = 0
+        var journal = JournalStatus.absent
+        var journalLength = 0
     }
 
     private static func loadFiles(directory: String, fileSystem: any FileSystem) -> Loaded {
@@ -304,6 +376,7 @@ public final class BuildStateStore: Sendable {
             loaded.isSnapshotUnusable = true
             loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: .unreadable(error)))
         case .success(let bytes):
+            loaded.snapshotSize = bytes.count
             switch BuildState.decodeSnapshot(bytes) {
             case .success(let state):
                 loaded.state = state
@@ -318,15 +391,17 @@ public final class BuildStateStore: Sendable {
         case nil:
             break
         case .failure(let error):
-            loaded.isJournalPresent = true
+            loaded.journal = .damaged
             loaded.warnings.append(BuildStateWarning(path: journalPath, reason: .unreadable(error)))
         case .success(let bytes):
-            loaded.isJournalPresent = true
             let replay = BuildStateJournal.decode(bytes)
             for entry in replay.entries { loaded.state.apply(entry) }
-            loaded.journalEntryCount = replay.entries.count
+            loaded.journalLength = bytes.count
             if let damage = replay.damage {
+                loaded.journal = .damaged
                 loaded.warnings.append(BuildStateWarning(path: journalPath, reason: damage))
+            } else {
+                loaded.journal = .clean
             }
         }
         return loaded

@@ -81,6 +81,14 @@ struct StateBinaryReader {
         return UnsafeRawBufferPointer(rebasing: base[offset..<offset + length])
     }
 
+    /// A reader over `range` (offsets in this reader's buffer), starting at its beginning.
+    func subreader(_ range: Range<Int>) throws(StateDecodingError) -> StateBinaryReader {
+        guard range.lowerBound >= 0, range.upperBound <= base.count else {
+            throw StateDecodingError(detail: "range out of bounds")
+        }
+        return StateBinaryReader(UnsafeRawBufferPointer(rebasing: base[range]))
+    }
+
     private func need(_ count: Int) throws(StateDecodingError) {
         guard count <= remaining else { throw StateDecodingError(detail: "unexpected end of data") }
     }

@@ -1,37 +1,39 @@
 // MARK: - Binary encoding of a task record, shared by the snapshot and the journal
 
 extension TaskRecord {
-    /// Writes the record. `string` writes one string: an index into the snapshot's string table, or the
-    /// string itself in the journal. Maps are written sorted by key so equal records encode identically.
+    /// Writes the record: the hot part (everything a build reads) with strings in place, then the cold part
+    /// (`keyInputs`, read only by `stask explain`) prefixed with its byte length so a reader can skip it.
     ///
-    /// Layout: id, action key, wall ns, cpu ns, estimate ns, success count, flags (bit 0: invalidated),
-    /// directory, commands, environment, variables, input digests, output paths, output digests; lists are
-    /// a varint count followed by their elements.
-    func encode(to writer: inout StateBinaryWriter, string: (inout StateBinaryWriter, String) -> Void) {
-        string(&writer, id)
+    /// Hot part: id, action key, wall ns, cpu ns, estimate ns, success count (varints), flags (bit 0:
+    /// invalidated), output digests (varint count, then path and digest each). Cold part: see
+    /// `ActionKeyInputs.encode(to:string:)`; `coldString` writes its strings (a string-table index in the
+    /// snapshot, the string itself in the journal). Maps are written sorted so equal records encode equally.
+    func encode(to writer: inout StateBinaryWriter, coldString: (inout StateBinaryWriter, String) -> Void) {
+        writer.inlineString(id)
         writer.digest(actionKey)
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: wallTime)))
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: cpuTime)))
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: estimatedDuration)))
         writer.varint(max(successCount, 0))
         writer.byte(isInvalidated ? 1 : 0)
-        string(&writer, keyInputs.directory)
-        writer.varint(keyInputs.commands.count)
-        for command in keyInputs.commands { string(&writer, command) }
-        Self.encode(keyInputs.environment, to: &writer, string: string)
-        Self.encode(keyInputs.variables, to: &writer, string: string)
-        Self.encode(keyInputs.inputDigests, to: &writer, string: string)
-        writer.varint(keyInputs.outputPaths.count)
-        for path in keyInputs.outputPaths { string(&writer, path) }
-        Self.encode(outputDigests, to: &writer, string: string)
+        writer.varint(outputDigests.count)
+        for (path, digest) in outputDigests.sorted(by: { $0.key < $1.key }) {
+            writer.inlineString(path)
+            writer.digest(digest)
+        }
+        var cold = StateBinaryWriter(capacity: 256)
+        keyInputs.encode(to: &cold, string: coldString)
+        writer.varint(cold.bytes.count)
+        writer.append(cold.bytes)
     }
 
-    /// Reads a record written by `encode(to:string:)` with the matching string reader.
+    /// Reads a record written by `encode(to:coldString:)`; `coldPart` turns the cold part's byte range
+    /// (offset and length within the reader's buffer) into a value, decoding or validating it.
     static func decode(
         from reader: inout StateBinaryReader,
-        string: (inout StateBinaryReader) throws(StateDecodingError) -> String
+        coldPart: (_ offset: Int, _ length: Int) throws(StateDecodingError) -> TaskRecordColdPart
     ) throws(StateDecodingError) -> TaskRecord {
-        let id = try string(&reader)
+        let id = try reader.inlineString()
         let actionKey = try reader.digest()
         let wallTime = try duration(from: &reader)
         let cpuTime = try duration(from: &reader)
@@ -39,26 +41,19 @@ extension TaskRecord {
         let successCount = try reader.count(limit: Int.max)
         let flags = try reader.byte()
         guard flags <= 1 else { throw StateDecodingError(detail: "unknown record flags \(flags)") }
-        let directory = try string(&reader)
-        var commands: [String] = []
-        let commandCount = try reader.count(limit: reader.remaining)
-        commands.reserveCapacity(commandCount)
-        for _ in 0..<commandCount { commands.append(try string(&reader)) }
-        let environment = try decodeStringMap(from: &reader, string: string)
-        let variables = try decodeStringMap(from: &reader, string: string)
-        let inputDigests = try decodeDigestMap(from: &reader, string: string)
-        var outputPaths: [String] = []
         let outputCount = try reader.count(limit: reader.remaining)
-        outputPaths.reserveCapacity(outputCount)
-        for _ in 0..<outputCount { outputPaths.append(try string(&reader)) }
-        let outputDigests = try decodeDigestMap(from: &reader, string: string)
+        var outputDigests: [String: ContentDigest] = [:]
+        outputDigests.reserveCapacity(outputCount)
+        for _ in 0..<outputCount {
+            let path = try reader.inlineString()
+            outputDigests[path] = try reader.digest()
+        }
+        let coldLength = try reader.count(limit: reader.remaining)
+        let cold = try coldPart(reader.offset, coldLength)
+        _ = try reader.bytes(coldLength)
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
-            estimatedDuration: estimate, successCount: successCount,
-            keyInputs: ActionKeyInputs(
-                commands: commands, directory: directory, environment: environment, variables: variables,
-                inputDigests: inputDigests, outputPaths: outputPaths),
-            isInvalidated: flags & 1 != 0)
+            estimatedDuration: estimate, successCount: successCount, coldPart: cold, isInvalidated: flags & 1 != 0)
     }
 
     private static func duration(from reader: inout StateBinaryReader) throws(StateDecodingError) -> Duration {
@@ -66,53 +61,88 @@ extension TaskRecord {
         guard nanoseconds <= UInt64(Int64.max) else { throw StateDecodingError(detail: "duration out of range") }
         return .nanoseconds(Int64(nanoseconds))
     }
+}
 
-    private static func encode(
-        _ map: [String: String], to writer: inout StateBinaryWriter, string: (inout StateBinaryWriter, String) -> Void
-    ) {
-        writer.varint(map.count)
-        for (key, value) in map.sorted(by: { $0.key < $1.key }) {
-            string(&writer, key)
-            string(&writer, value)
+extension ActionKeyInputs {
+    /// Writes directory, commands, environment, variables, input digests and output paths; lists and maps
+    /// are a varint count followed by their elements, maps sorted by key.
+    func encode(to writer: inout StateBinaryWriter, string: (inout StateBinaryWriter, String) -> Void) {
+        string(&writer, directory)
+        writer.varint(commands.count)
+        for command in commands { string(&writer, command) }
+        for map in [environment, variables] {
+            writer.varint(map.count)
+            for (key, value) in map.sorted(by: { $0.key < $1.key }) {
+                string(&writer, key)
+                string(&writer, value)
+            }
         }
-    }
-
-    private static func encode(
-        _ map: [String: ContentDigest], to writer: inout StateBinaryWriter,
-        string: (inout StateBinaryWriter, String) -> Void
-    ) {
-        writer.varint(map.count)
-        for (key, digest) in map.sorted(by: { $0.key < $1.key }) {
-            string(&writer, key)
+        writer.varint(inputDigests.count)
+        for (path, digest) in inputDigests.sorted(by: { $0.key < $1.key }) {
+            string(&writer, path)
             writer.digest(digest)
         }
+        writer.varint(outputPaths.count)
+        for path in outputPaths { string(&writer, path) }
     }
 
-    private static func decodeStringMap(
+    /// Reads what `encode(to:string:)` wrote, with the matching string reader.
+    static func decode(
         from reader: inout StateBinaryReader,
         string: (inout StateBinaryReader) throws(StateDecodingError) -> String
-    ) throws(StateDecodingError) -> [String: String] {
-        let count = try reader.count(limit: reader.remaining)
-        var map: [String: String] = [:]
-        map.reserveCapacity(count)
-        for _ in 0..<count {
-            let key = try string(&reader)
-            map[key] = try string(&reader)
+    ) throws(StateDecodingError) -> ActionKeyInputs {
+        let directory = try string(&reader)
+        var commands: [String] = []
+        let commandCount = try reader.count(limit: reader.remaining)
+        commands.reserveCapacity(commandCount)
+        for _ in 0..<commandCount { commands.append(try string(&reader)) }
+        var maps: [[String: String]] = []
+        for _ in 0..<2 {
+            let count = try reader.count(limit: reader.remaining)
+            var map: [String: String] = [:]
+            map.reserveCapacity(count)
+            for _ in 0..<count {
+                let key = try string(&reader)
+                map[key] = try string(&reader)
+            }
+            maps.append(map)
         }
-        return map
+        let inputCount = try reader.count(limit: reader.remaining)
+        var inputDigests: [String: ContentDigest] = [:]
+        inputDigests.reserveCapacity(inputCount)
+        for _ in 0..<inputCount {
+            let path = try string(&reader)
+            inputDigests[path] = try reader.digest()
+        }
+        var outputPaths: [String] = []
+        let outputCount = try reader.count(limit: reader.remaining)
+        outputPaths.reserveCapacity(outputCount)
+        for _ in 0..<outputCount { outputPaths.append(try string(&reader)) }
+        return ActionKeyInputs(
+            commands: commands, directory: directory, environment: maps[0], variables: maps[1],
+            inputDigests: inputDigests, outputPaths: outputPaths)
     }
 
-    private static func decodeDigestMap(
-        from reader: inout StateBinaryReader,
-        string: (inout StateBinaryReader) throws(StateDecodingError) -> String
-    ) throws(StateDecodingError) -> [String: ContentDigest] {
-        let count = try reader.count(limit: reader.remaining)
-        var map: [String: ContentDigest] = [:]
-        map.reserveCapacity(count)
-        for _ in 0..<count {
-            let key = try string(&reader)
-            map[key] = try reader.digest()
+    /// Walks an encoded value whose strings are string-table indices, checking every index is below
+    /// `stringCount`, without building anything: after it succeeds, decoding cannot fail.
+    static func validate(_ reader: inout StateBinaryReader, stringCount: Int) throws(StateDecodingError) {
+        func index(_ reader: inout StateBinaryReader) throws(StateDecodingError) {
+            guard try reader.varint() < UInt64(stringCount) else {
+                throw StateDecodingError(detail: "string index out of range")
+            }
         }
-        return map
+        try index(&reader)
+        for _ in 0..<(try reader.count(limit: reader.remaining)) { try index(&reader) }
+        for _ in 0..<2 {
+            for _ in 0..<(try reader.count(limit: reader.remaining)) {
+                try index(&reader)
+                try index(&reader)
+            }
+        }
+        for _ in 0..<(try reader.count(limit: reader.remaining)) {
+            try index(&reader)
+            _ = try reader.digest()
+        }
+        for _ in 0..<(try reader.count(limit: reader.remaining)) { try index(&reader) }
     }
 }

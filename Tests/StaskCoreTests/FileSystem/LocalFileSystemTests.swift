@@ -62,10 +62,12 @@ import Testing
         }
     }
 
-    @Test(arguments: [0, 1, 4095, 4096, 65_537, 3 << 20])
+    @Test(arguments: [0, 1, 4095, 4096, 65_537, (1 << 20) + 17])
     func readsBackWhatWasWritten(size: Int) throws {
         let dir = try ScratchDirectory()
-        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        let block = (0..<4093).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var bytes: [UInt8] = []
+        while bytes.count < size { bytes += block.prefix(size - bytes.count) }
         try fs.writeFile(atPath: dir.appending("f"), contents: bytes)
         #expect(try fs.readFile(atPath: dir.appending("f")) == bytes)
     }

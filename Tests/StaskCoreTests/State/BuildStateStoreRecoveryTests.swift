@@ -1,7 +1,8 @@
 import Glibc
-import StaskCore
 import Synchronization
 import Testing
+
+@testable import StaskCore
 
 /// Damaged, foreign and unwritable state: warnings and rebuilds, never crashes; errors before any task runs.
 @Suite struct BuildStateStoreRecoveryTests {
@@ -9,7 +10,7 @@ import Testing
 
     /// Writes a snapshot holding records `a` and `b`, and returns its path.
     private func writeSnapshot(in dir: ScratchDirectory) throws -> String {
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
         try store.recordSuccess(StateSamples.run("a"))
         try store.recordSuccess(StateSamples.run("b"))
         try store.close()
@@ -219,6 +220,23 @@ import Testing
         }
     }
 
+    @Test func existingStateInAReadOnlyDirectoryIsAnErrorBeforeAnythingRuns() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.close()
+        // The journal is reused, so the probe file is what finds the directory unwritable.
+        let readOnly = FaultInjectingFileSystem(base: fs, faults: .init(openForAppending: EROFS))
+        #expect {
+            try BuildStateStore.open(directory: dir.path, fileSystem: readOnly)
+        } throws: { error in
+            guard case .notWritable(dir.path, .systemCall(_, "open", EROFS))? = error as? BuildStateError else {
+                return false
+            }
+            return true
+        }
+    }
+
     @Test func stateDirectoryThatIsAFileIsAnError() throws {
         let dir = try ScratchDirectory()
         let stateDirectory = dir.appending(".stask")
@@ -252,7 +270,7 @@ import Testing
     @Test func snapshotWriteFailureKeepsTheJournalForTheNextBuild() throws {
         let dir = try ScratchDirectory()
         let faulty = FaultInjectingFileSystem(base: fs)
-        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: faulty)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: faulty, minimumCompactionSize: 0)
         try store.recordSuccess(StateSamples.run("a"))
         faulty.faults.withLock { $0.writeFile = ENOSPC }
         #expect(

@@ -1,21 +1,22 @@
 import Glibc
-import StaskCore
 import Testing
+
+@testable import StaskCore
 
 @Suite struct BuildStateStoreTests {
     let fs = LocalFileSystem()
 
-    @Test func freshDirectoryOpensEmptyWithoutWarningsAndCloseLeavesNoJournal() throws {
+    @Test func freshDirectoryOpensEmptyWithoutWarnings() throws {
         let dir = try ScratchDirectory()
         let stateDirectory = dir.appending(".stask")
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
         #expect(warnings.isEmpty)
         #expect(store.state == BuildState())
         #expect(store.record(for: "x") == nil)
-        #expect(try fs.metadata(atPath: store.journalPath)?.kind == .regularFile)
         try store.close()
         try store.close()
-        #expect(try fs.contentsOfDirectory(atPath: stateDirectory).isEmpty)
+        #expect(try fs.contentsOfDirectory(atPath: stateDirectory) == [BuildStateStore.journalFileName])
+        #expect(try fs.readFile(atPath: store.journalPath) == Array("STASKJNL".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
     }
 
     @Test func stateSurvivesCloseAndReopenIdentically() throws {
@@ -28,35 +29,105 @@ import Testing
                 id: "empty", outputDigests: [:], wallTime: .zero, cpuTime: .zero,
                 keyInputs: ActionKeyInputs(commands: [], directory: "")))
         try store.updateItemDurations(forTask: "test", ["t/a.sh": 1.5, "t/b b.sh": 0.25])
-        store.replaceStatCache([
+        try store.updateStatCache([
             "/p/src/a.c": StateSamples.statEntry("/p/src/a.c", inode: 7),
             "/p/ünï": StateSamples.statEntry("/p/ünï", inode: .max),
         ])
         let expected = store.state
         #expect(expected.records.count == 3)
+        #expect(expected.statCache.count == 2)
         #expect(a.actionKey == StateSamples.run("a").keyInputs.actionKey)
         try store.close()
-        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName])
 
-        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
-        #expect(warnings.isEmpty)
-        #expect(reopened.state == expected)
-        #expect(reopened.record(for: "a") == a)
-        #expect(reopened.itemDurations(forTask: "test") == ["t/a.sh": 1.5, "t/b b.sh": 0.25])
-        #expect(reopened.statCacheEntries == expected.statCache)
-        try reopened.close()
+        // Once from the journal, then (compacted) from the snapshot.
+        for threshold in [BuildStateStore.minimumCompactionSize, 0] {
+            let (reopened, warnings) = try BuildStateStore.open(
+                directory: dir.path, fileSystem: fs, minimumCompactionSize: threshold)
+            #expect(warnings.isEmpty)
+            #expect(reopened.state == expected)
+            #expect(reopened.record(for: "a") == a)
+            #expect(reopened.record(for: "a")?.keyInputs == a.keyInputs)
+            #expect(reopened.itemDurations(forTask: "test") == ["t/a.sh": 1.5, "t/b b.sh": 0.25])
+            #expect(reopened.statCacheEntries == expected.statCache)
+            try reopened.close()
+        }
+        #expect(try fs.metadata(atPath: dir.appending(BuildStateStore.snapshotFileName)) != nil)
+        let (fromSnapshot, _) = BuildStateStore.load(directory: dir.path)
+        #expect(fromSnapshot == expected)
     }
 
-    @Test func unchangedStateIsNotRewritten() throws {
+    @Test func statCacheChangesAddReplaceAndRemoveEntries() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.updateStatCache(["/a": StateSamples.statEntry("/a", inode: 1), "/b": StateSamples.statEntry("/b", inode: 2)])
+        try store.updateStatCache(["/a": nil, "/b": StateSamples.statEntry("/b", inode: 3), "/c": nil])
+        try store.updateStatCache([:])
+        let expected = ["/b": StateSamples.statEntry("/b", inode: 3)]
+        #expect(store.statCacheEntries == expected)
+        #expect(BuildStateStore.load(directory: dir.path).state.statCache == expected)
+        try store.close()
+    }
+
+    @Test func largeStatCacheChangeSetsAreSplitAcrossJournalEntries() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        var changes: [String: FileDigestCache.Entry?] = [:]
+        for index in 0..<8_200 { changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index)) }
+        try store.updateStatCache(changes)
+        let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
+        #expect(replay.entries.count == 3)
+        #expect(BuildStateStore.load(directory: dir.path).state.statCache.count == 10_000)
+        try store.close()
+    }
+
+    @Test func noOpBuildWritesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
         try store.recordSuccess(StateSamples.run("a"))
         try store.close()
-        let before = try #require(try fs.metadata(atPath: store.snapshotPath))
-        let (again, _) = try BuildStateStore.open(directory: dir.path)
-        _ = again.record(for: "a")
-        try again.close()
-        #expect(try fs.metadata(atPath: store.snapshotPath)?.inode == before.inode)
+        let snapshot = try #require(try fs.metadata(atPath: store.snapshotPath))
+        let (build, _) = try BuildStateStore.open(directory: dir.path)
+        let journal = try #require(try fs.metadata(atPath: store.journalPath))
+        _ = build.record(for: "a")
+        try build.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath) == snapshot)
+        #expect(try fs.metadata(atPath: store.journalPath) == journal)
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName, BuildStateStore.snapshotFileName])
+    }
+
+    @Test func smallChangesAppendToTheJournalInsteadOfRewritingTheSnapshot() throws {
+        let dir = try ScratchDirectory()
+        let (first, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        for index in 0..<20 { try first.recordSuccess(StateSamples.run("t\(index)")) }
+        try first.close()
+        let snapshot = try #require(try fs.metadata(atPath: first.snapshotPath))
+        for round in 0..<3 {
+            let (build, _) = try BuildStateStore.open(directory: dir.path)
+            try build.recordSuccess(StateSamples.run("t\(round)", seed: round + 1))
+            try build.close()
+        }
+        #expect(try fs.metadata(atPath: first.snapshotPath) == snapshot)
+        let (state, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(state.validRecord(for: "t2")?.successCount == 2)
+        #expect(state.records.count == 20)
+    }
+
+    @Test func journalIsCompactedOnceItOutgrowsTheThreshold() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 4096)
+        try store.recordSuccess(StateSamples.run("a"))
+        let small = store.state
+        try store.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath) == nil)
+        let (bigger, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 4096)
+        #expect(bigger.state == small)
+        for index in 0..<40 { try bigger.recordSuccess(StateSamples.run("b\(index)")) }
+        let expected = bigger.state
+        try bigger.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+        #expect(BuildStateStore.load(directory: dir.path).state == expected)
     }
 
     @Test func recordsAfterACrashAreReplayedFromTheJournal() throws {
@@ -87,7 +158,7 @@ import Testing
 
     @Test func replayingAJournalTheSnapshotAlreadyContainsChangesNothing() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
         try store.recordSuccess(StateSamples.run("a"))
         try store.invalidate("a")
         try store.recordSuccess(StateSamples.run("b"))
@@ -141,7 +212,7 @@ import Testing
         let (store, _) = try BuildStateStore.open(directory: dir.path)
         try store.invalidate("never-built")
         try store.close()
-        #expect(try fs.metadata(atPath: store.snapshotPath) == nil)
+        #expect(try fs.metadata(atPath: store.journalPath)?.size == UInt64(BuildStateJournal.headerSize))
     }
 
     @Test func itemDurationsMergeAndCleanBadValues() throws {
@@ -183,9 +254,10 @@ import Testing
         let (store, _) = try BuildStateStore.open(directory: dir.path)
         try store.recordSuccess(StateSamples.run("a"))
         try store.close()
+        let before = try fs.contentsOfDirectory(atPath: dir.path)
         let (loaded, _) = BuildStateStore.load(directory: dir.path)
         #expect(loaded.validRecord(for: "a") != nil)
-        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == before)
     }
 
     @Test func worksOverTheInMemoryFileSystem() throws {
@@ -201,17 +273,18 @@ import Testing
         try reopened.close()
     }
 
-    @Test func tenThousandRecordsRoundTrip() throws {
+    @Test func thousandsOfRecordsRoundTripThroughACompaction() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
-        var cache: [String: FileDigestCache.Entry] = [:]
-        for index in 0..<10_000 {
+        var cache: [String: FileDigestCache.Entry?] = [:]
+        for index in 0..<2_000 {
             try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
             cache["/p/src/f\(index).c"] = StateSamples.statEntry("/p/src/f\(index).c", inode: UInt64(index))
         }
-        store.replaceStatCache(cache)
+        try store.updateStatCache(cache)
         let expected = store.state
         try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
         let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
         #expect(warnings.isEmpty)
         #expect(loaded == expected)
