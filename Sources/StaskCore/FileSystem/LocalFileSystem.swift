@@ -78,19 +78,17 @@ public struct LocalFileSystem: FileSystem {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw .systemCall(path: path, operation: "fstat", errno: errno) }
-        var result: [UInt8] = []
-        // One extra byte of capacity so that a file of the announced size is read with one `read` and EOF
-        // is seen by the next; files that grow meanwhile are still read to their end.
+        // One extra byte of capacity so that a file of the announced size is read without a second buffer
+        // (the short read proves the end); a file that grows meanwhile is still read to its end.
         var capacity = max(Int(info.st_size), 0) + 1
-        while true {
-            let chunk = try [UInt8](unsafeUninitializedCapacity: capacity) {
-                (buffer, count) throws(FileSystemError) in
-                count = try Self.readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), path: path)
-            }
-            result += chunk
-            if chunk.count < capacity { return result }
+        var result = try Self.readChunk(descriptor, capacity: capacity, path: path)
+        while result.count == capacity {
             capacity = max(capacity, 64 * 1024)
+            let chunk = try Self.readChunk(descriptor, capacity: capacity, path: path)
+            result += chunk
+            if chunk.count < capacity { break }
         }
+        return result
     }
 
     /// Streams the file through `body` in chunks of at most `buffer.count` bytes, read with `read(2)`.
@@ -208,6 +206,13 @@ public struct LocalFileSystem: FileSystem {
             case ENOENT: throw .notFound(path: path)
             case let code: throw .systemCall(path: path, operation: "open", errno: code)
             }
+        }
+    }
+
+    /// Up to `capacity` bytes (fewer only at end of file).
+    static func readChunk(_ descriptor: Int32, capacity: Int, path: String) throws(FileSystemError) -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: capacity) { (buffer, count) throws(FileSystemError) in
+            count = try readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), path: path)
         }
     }
 

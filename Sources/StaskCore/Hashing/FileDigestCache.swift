@@ -30,7 +30,7 @@ import Synchronization
 /// calls for the same path may both hash the file; the last one stored wins, and both are correct.
 ///
 /// ```swift
-/// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: LocalFileSystem())
+/// let cache = store.makeDigestCache(fileSystem: LocalFileSystem())
 /// let meta = try fs.metadata(atPath: path)!
 /// let digest = try cache.digest(ofFileAtPath: path, metadata: meta)
 /// if cache.isModified { try store.updateStatCache(cache.changedEntries) }
@@ -86,10 +86,16 @@ public final class FileDigestCache: Sendable {
     }
 
     private struct State {
-        var entries: [String: Entry]
+        /// Entries given at creation and changes since; `nil` marks an entry removed from `base`.
+        var entries: [String: Entry?]
         var statistics = Statistics()
         /// Path → new entry, or `nil` when removed, since creation.
         var changes: [String: Entry?] = [:]
+
+        func entry(forPath path: String, base: (any StatCacheSource)?) -> Entry? {
+            if let entry = entries[path] { return entry }
+            return base?.entry(forPath: path)
+        }
     }
 
     /// Entries whose file times are within this much of their recording time are re-hashed.
@@ -97,6 +103,8 @@ public final class FileDigestCache: Sendable {
     private let fileSystem: any FileSystem
     private let hasher: ContentHasher
     private let now: @Sendable () -> Int64
+    /// Entries recorded before creation that `State.entries` does not shadow, decoded when looked up.
+    private let base: (any StatCacheSource)?
     private let state: Mutex<State>
 
     /// Creates a cache over `fileSystem`, starting from previously recorded `entries`.
@@ -108,11 +116,23 @@ public final class FileDigestCache: Sendable {
     ///   - timestampGranularity: the racily-clean window; must not be below the file system's timestamp tick.
     ///   - now: the wall clock in nanoseconds since the epoch, comparable with file times (tests inject the
     ///     `InMemoryFileSystem` clock).
-    public init(
+    public convenience init(
         entries: [String: Entry] = [:], fileSystem: any FileSystem, hasher: ContentHasher = .shared,
         timestampGranularity: Duration = .milliseconds(10),
         now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
     ) {
+        self.init(
+            base: nil, entries: entries.mapValues { $0 }, fileSystem: fileSystem, hasher: hasher,
+            timestampGranularity: timestampGranularity, now: now)
+    }
+
+    /// A cache over previously recorded entries that are decoded one by one when first looked up
+    /// (`BuildStateStore.makeDigestCache`), shadowed by `entries`.
+    init(
+        base: (any StatCacheSource)?, entries: [String: Entry?], fileSystem: any FileSystem, hasher: ContentHasher,
+        timestampGranularity: Duration, now: @escaping @Sendable () -> Int64
+    ) {
+        self.base = base
         self.state = Mutex(State(entries: entries))
         self.fileSystem = fileSystem
         self.hasher = hasher
@@ -132,8 +152,10 @@ public final class FileDigestCache: Sendable {
     public func digest(ofFileAtPath path: String, metadata: FileMetadata) throws(FileSystemError) -> ContentDigest {
         guard metadata.kind == .regularFile else { throw .wrongKind(path: path, expected: "a regular file") }
         let granularity = timestampGranularity
-        let (trusted, wasRacy) = state.withLock { state -> (ContentDigest?, Bool) in
-            guard let entry = state.entries[path], entry.hasSameIdentity(as: metadata) else { return (nil, false) }
+        let (trusted, wasRacy) = state.withLock { [base] state -> (ContentDigest?, Bool) in
+            guard let entry = state.entry(forPath: path, base: base), entry.hasSameIdentity(as: metadata) else {
+                return (nil, false)
+            }
             if entry.isRacilyClean(granularity: granularity) { return (nil, true) }
             state.statistics.trusted += 1
             return (entry.digest, false)
@@ -145,17 +167,15 @@ public final class FileDigestCache: Sendable {
         do {
             digest = try hasher.digest(ofFileAtPath: path, in: fileSystem)
         } catch {
-            state.withLock { state in
-                if state.entries.removeValue(forKey: path) != nil { state.changes.updateValue(nil, forKey: path) }
-            }
+            remove(path)
             throw error
         }
         let entry = Entry(metadata: metadata, digest: digest, recordedTime: recordedTime)
         state.withLock { state in
             state.entries[path] = entry
+            state.changes[path] = entry
             state.statistics.hashed += 1
             if wasRacy { state.statistics.racilyClean += 1 }
-            state.changes[path] = entry
         }
         return digest
     }
@@ -174,8 +194,8 @@ public final class FileDigestCache: Sendable {
     /// For `stask explain` and dry runs: `nil` means the file would be hashed.
     public func trustedDigest(ofFileAtPath path: String, metadata: FileMetadata) -> ContentDigest? {
         let granularity = timestampGranularity
-        return state.withLock { state in
-            guard let entry = state.entries[path], entry.hasSameIdentity(as: metadata),
+        return state.withLock { [base] state in
+            guard let entry = state.entry(forPath: path, base: base), entry.hasSameIdentity(as: metadata),
                 !entry.isRacilyClean(granularity: granularity)
             else { return nil }
             return entry.digest
@@ -184,14 +204,25 @@ public final class FileDigestCache: Sendable {
 
     /// Forgets the entry for `path` (for example when the engine found the file deleted).
     public func removeEntry(forPath path: String) {
-        state.withLock { state in
-            if state.entries.removeValue(forKey: path) != nil { state.changes.updateValue(nil, forKey: path) }
+        remove(path)
+    }
+
+    private func remove(_ path: String) {
+        state.withLock { [base] state in
+            guard state.entry(forPath: path, base: base) != nil else { return }
+            state.entries.updateValue(nil, forKey: path)
+            state.changes.updateValue(nil, forKey: path)
         }
     }
 
-    /// A copy of every entry.
+    /// A copy of every entry (O(n): decodes every entry recorded before creation).
     public var entries: [String: Entry] {
-        state.withLock { $0.entries }
+        let shadowing = state.withLock { $0.entries }
+        var entries = base?.allEntries() ?? [:]
+        for (path, entry) in shadowing {
+            if let entry { entries[path] = entry } else { entries.removeValue(forKey: path) }
+        }
+        return entries
     }
 
     /// What changed since creation: path → its new entry, or `nil` when the entry was removed. Persist it
@@ -217,6 +248,12 @@ public final class FileDigestCache: Sendable {
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
+}
+
+/// Stat-cache entries recorded earlier, looked up one at a time (implemented by the build state).
+protocol StatCacheSource: Sendable {
+    func entry(forPath path: String) -> FileDigestCache.Entry?
+    func allEntries() -> [String: FileDigestCache.Entry]
 }
 
 extension Duration {

@@ -75,7 +75,7 @@ enum BuildStateJournal {
                 payload.inlineString(path)
                 if let entry = changes[path]! {
                     payload.byte(1)
-                    BuildState.encode(entry, to: &payload)
+                    StateSnapshot.encode(entry, to: &payload)
                 } else {
                     payload.byte(0)
                 }
@@ -164,7 +164,7 @@ enum BuildStateJournal {
                 let path = try entryReader.inlineString()
                 switch try entryReader.byte() {
                 case 0: changes.updateValue(nil, forKey: path)
-                case 1: changes[path] = try BuildState.decodeStatEntry(&entryReader)
+                case 1: changes[path] = try StateSnapshot.decodeStatEntry(&entryReader)
                 case let flag: throw StateDecodingError(detail: "unknown stat-cache flag \(flag)")
                 }
             }
@@ -182,17 +182,5 @@ extension StateBinaryReader {
     fileprivate func peekVersion() -> UInt32 {
         var copy = self
         return (try? copy.uint32()) ?? 0
-    }
-}
-
-extension BuildState {
-    /// Applies one journal entry.
-    mutating func apply(_ entry: BuildStateJournal.Entry) {
-        switch entry {
-        case .success(let record): setRecord(record)
-        case .invalidate(let id): invalidate(id)
-        case .itemDurations(let task, let durations): mergeItemDurations(task: task, durations)
-        case .statCache(let changes): applyStatCacheChanges(changes)
-        }
     }
 }

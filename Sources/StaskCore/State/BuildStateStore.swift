@@ -69,7 +69,7 @@ public final class BuildStateStore: Sendable {
     public static let minimumCompactionSize = 256 * 1024
 
     private struct Storage {
-        var state: BuildState
+        var state: LiveState
         var journal: (any AppendableFile)?
         /// Bytes of the journal known to hold complete entries.
         var journalLength: Int
@@ -156,7 +156,7 @@ public final class BuildStateStore: Sendable {
             return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
         case .clean, .damaged:
             // Fold what could be replayed into a new snapshot and start an empty journal.
-            let contents = loaded.state.encodedSnapshot()
+            let contents = StateSnapshot.encode(loaded.state.materialized())
             do {
                 try fileSystem.writeFile(atPath: snapshotPath, contents: contents)
             } catch {
@@ -164,6 +164,7 @@ public final class BuildStateStore: Sendable {
             }
             storage.snapshotSize = contents.count
             storage.mustCompact = false
+            // The state is unchanged; keep serving it from the old snapshot object.
             try removeOrThrow(journalPath, fileSystem)
         case .absent:
             break
@@ -188,7 +189,7 @@ public final class BuildStateStore: Sendable {
         directory: String, fileSystem: any FileSystem = LocalFileSystem()
     ) -> (state: BuildState, warnings: [BuildStateWarning]) {
         let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
-        return (loaded.state, loaded.warnings)
+        return (loaded.state.materialized(), loaded.warnings)
     }
 
     // MARK: - Reading
@@ -202,12 +203,15 @@ public final class BuildStateStore: Sendable {
     /// The moving-average duration of `id`'s successful runs, also after an invalidating failure; `nil`
     /// when it never succeeded.
     public func estimatedDuration(for id: String) -> Duration? {
-        storage.withLock { $0.state.records[id]?.estimatedDuration }
+        storage.withLock { $0.state.record(for: id)?.estimatedDuration }
     }
 
-    /// A copy of the whole state.
+    /// The whole state, decoded.
+    ///
+    /// - Complexity: O(n) in the size of the state (every record is decoded); meant for `stask explain`,
+    ///   estimates over all tasks, and tests. Builds use `record(for:)`.
     public var state: BuildState {
-        storage.withLock { $0.state }
+        storage.withLock { $0.state }.materialized()
     }
 
     /// Item → seconds recorded for the items of `task` (empty when none).
@@ -215,9 +219,25 @@ public final class BuildStateStore: Sendable {
         storage.withLock { $0.state.itemDurations[task] ?? [:] }
     }
 
-    /// The saved stat cache, to seed a `FileDigestCache`.
+    /// The saved stat cache, decoded.
+    ///
+    /// - Complexity: O(n); to check files during a build use `makeDigestCache(fileSystem:…)`, which decodes
+    ///   only the entries it looks up.
     public var statCacheEntries: [String: FileDigestCache.Entry] {
-        storage.withLock { $0.state.statCache }
+        storage.withLock { $0.state }.allEntries()
+    }
+
+    /// A `FileDigestCache` seeded with the saved stat cache, decoding each entry only when first looked up.
+    ///
+    /// At the end of the build, save what it learned with `updateStatCache(cache.changedEntries)`.
+    /// - Parameters: as `FileDigestCache.init(entries:fileSystem:hasher:timestampGranularity:now:)`.
+    public func makeDigestCache(
+        fileSystem: any FileSystem, hasher: ContentHasher = .shared, timestampGranularity: Duration = .milliseconds(10),
+        now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
+    ) -> FileDigestCache {
+        FileDigestCache(
+            base: storage.withLock { $0.state }, entries: [:], fileSystem: fileSystem, hasher: hasher,
+            timestampGranularity: timestampGranularity, now: now)
     }
 
     // MARK: - Changing
@@ -233,7 +253,7 @@ public final class BuildStateStore: Sendable {
     public func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
             precondition(!storage.isClosed, "recordSuccess after close")
-            let record = run.record(after: storage.state.records[run.id])
+            let record = run.record(after: storage.state.record(for: run.id))
             storage.state.setRecord(record)
             try Self.append(.success(record), to: &storage)
             return record
@@ -247,8 +267,7 @@ public final class BuildStateStore: Sendable {
     public func invalidate(_ id: String) throws(BuildStateError) {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
             precondition(!storage.isClosed, "invalidate after close")
-            guard storage.state.validRecord(for: id) != nil else { return }
-            storage.state.invalidate(id)
+            guard storage.state.invalidate(id) else { return }
             try Self.append(.invalidate(id), to: &storage)
         }
     }
@@ -296,7 +315,7 @@ public final class BuildStateStore: Sendable {
     /// - Throws: `BuildStateError.writeFailed` when the snapshot or the journal cannot be written; the files
     ///   on disk are then still consistent, and the next build replays the journal.
     public func close() throws(BuildStateError) {
-        let taken = storage.withLock { storage -> (BuildState, Bool, (any AppendableFile)?, Int)? in
+        let taken = storage.withLock { storage -> (LiveState, Bool, (any AppendableFile)?, Int)? in
             guard !storage.isClosed else { return nil }
             storage.isClosed = true
             defer { storage.journal = nil }
@@ -306,7 +325,7 @@ public final class BuildStateStore: Sendable {
         defer { journal?.close() }
         if shouldCompact {
             do {
-                try fileSystem.writeFile(atPath: snapshotPath, contents: state.encodedSnapshot())
+                try fileSystem.writeFile(atPath: snapshotPath, contents: StateSnapshot.encode(state.materialized()))
             } catch {
                 throw .writeFailed(path: snapshotPath, underlying: error)
             }
@@ -358,7 +377,7 @@ public final class BuildStateStore: Sendable {
     }
 
     private struct Loaded {
-        var state = BuildState()
+        var state = LiveState(snapshot: nil)
         var warnings: [BuildStateWarning] = []
         var snapshotSize = 0
         var isSnapshotUnusable = false
@@ -377,9 +396,9 @@ public final class BuildStateStore: Sendable {
             loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: .unreadable(error)))
         case .success(let bytes):
             loaded.snapshotSize = bytes.count
-            switch BuildState.decodeSnapshot(bytes) {
-            case .success(let state):
-                loaded.state = state
+            switch StateSnapshot.load(bytes) {
+            case .success(let snapshot):
+                loaded.state = LiveState(snapshot: snapshot)
             case .failure(let unusable):
                 loaded.isSnapshotUnusable = true
                 loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: unusable.reason))

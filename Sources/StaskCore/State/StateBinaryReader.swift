@@ -5,19 +5,43 @@ struct StateDecodingError: Error {
 
 /// Reads the primitive fields written by `StateBinaryWriter`, with bounds checks on every read.
 ///
-/// Valid only while the buffer it reads is alive (use inside `withUnsafeBytes`).
+/// Reads `offset..<end` of a buffer; offsets are always relative to the whole buffer, so sub-readers
+/// (`subreader(_:)`, `entryReader()`) report positions that can be stored and used later. Valid only while
+/// the buffer it reads is alive (use inside `withUnsafeBytes`).
 struct StateBinaryReader {
     private let base: UnsafeRawBufferPointer
     private(set) var offset: Int
+    private let end: Int
 
+    /// A reader of `base[offset...]` (an offset past the end reads nothing).
     init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
         self.base = base
-        self.offset = offset
+        self.end = base.count
+        self.offset = min(max(offset, 0), base.count)
     }
 
-    var remaining: Int { base.count - offset }
+    private init(base: UnsafeRawBufferPointer, range: Range<Int>) {
+        self.base = base
+        self.offset = range.lowerBound
+        self.end = range.upperBound
+    }
 
-    var isAtEnd: Bool { offset == base.count }
+    var remaining: Int { end - offset }
+
+    /// The whole buffer this reader reads part of.
+    var buffer: UnsafeRawBufferPointer { base }
+
+    var isAtEnd: Bool { offset == end }
+
+    /// The bytes of a varint-length-prefixed entry at `offset` of `base` that starts with a text key: the
+    /// key's bytes.
+    static func keyOfEntry(in base: UnsafeRawBufferPointer, at offset: Int) throws(StateDecodingError)
+        -> UnsafeRawBufferPointer
+    {
+        var reader = StateBinaryReader(base, offset: offset)
+        var entry = try reader.entryReader()
+        return try entry.bytes(try entry.count(limit: entry.remaining))
+    }
 
     mutating func byte() throws(StateDecodingError) -> UInt8 {
         try need(1)
@@ -72,7 +96,12 @@ struct StateBinaryReader {
     mutating func inlineString() throws(StateDecodingError) -> String {
         let length = try count(limit: remaining)
         defer { offset += length }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: base[offset..<offset + length]), as: UTF8.self)
+        guard length > 0 else { return "" }
+        // A typed `UnsafeBufferPointer<UInt8>` takes String's contiguous fast path (one allocation, or none
+        // for short strings); a raw buffer goes through the generic, much slower path.
+        let utf8 = UnsafeBufferPointer(
+            start: (base.baseAddress! + offset).assumingMemoryBound(to: UInt8.self), count: length)
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     mutating func bytes(_ length: Int) throws(StateDecodingError) -> UnsafeRawBufferPointer {
@@ -81,12 +110,19 @@ struct StateBinaryReader {
         return UnsafeRawBufferPointer(rebasing: base[offset..<offset + length])
     }
 
-    /// A reader over `range` (offsets in this reader's buffer), starting at its beginning.
+    /// A reader over `range` of the same buffer, starting at its beginning.
     func subreader(_ range: Range<Int>) throws(StateDecodingError) -> StateBinaryReader {
         guard range.lowerBound >= 0, range.upperBound <= base.count else {
             throw StateDecodingError(detail: "range out of bounds")
         }
-        return StateBinaryReader(UnsafeRawBufferPointer(rebasing: base[range]))
+        return StateBinaryReader(base: base, range: range)
+    }
+
+    /// Reads a varint length and returns a reader over that many following bytes, which it skips.
+    mutating func entryReader() throws(StateDecodingError) -> StateBinaryReader {
+        let length = try count(limit: remaining)
+        defer { offset += length }
+        return StateBinaryReader(base: base, range: offset..<offset + length)
     }
 
     private func need(_ count: Int) throws(StateDecodingError) {

@@ -2,7 +2,7 @@
 
 extension TaskRecord {
     /// Writes the record: the hot part (everything a build reads) with strings in place, then the cold part
-    /// (`keyInputs`, read only by `stask explain`) prefixed with its byte length so a reader can skip it.
+    /// (`keyInputs`, read only by `stask explain`), which runs to the end of the record.
     ///
     /// Hot part: id, action key, wall ns, cpu ns, estimate ns, success count (varints), flags (bit 0:
     /// invalidated), output digests (varint count, then path and digest each). Cold part: see
@@ -21,19 +21,24 @@ extension TaskRecord {
             writer.inlineString(path)
             writer.digest(digest)
         }
-        var cold = StateBinaryWriter(capacity: 256)
-        keyInputs.encode(to: &cold, string: coldString)
-        writer.varint(cold.bytes.count)
-        writer.append(cold.bytes)
+        keyInputs.encode(to: &writer, string: coldString)
     }
 
-    /// Reads a record written by `encode(to:coldString:)`; `coldPart` turns the cold part's byte range
-    /// (offset and length within the reader's buffer) into a value, decoding or validating it.
+    /// Reads a record written by `encode(to:coldString:)`, which must fill the reader to its end; `coldPart`
+    /// turns the cold part's byte range (offset and length within the reader's buffer) into a value.
+    ///
+    /// `knownID`, when given, is used instead of decoding the id (the caller has matched the stored id).
     static func decode(
-        from reader: inout StateBinaryReader,
+        from reader: inout StateBinaryReader, knownID: String? = nil,
         coldPart: (_ offset: Int, _ length: Int) throws(StateDecodingError) -> TaskRecordColdPart
     ) throws(StateDecodingError) -> TaskRecord {
-        let id = try reader.inlineString()
+        let id: String
+        if let knownID {
+            _ = try reader.bytes(try reader.count(limit: reader.remaining))
+            id = knownID
+        } else {
+            id = try reader.inlineString()
+        }
         let actionKey = try reader.digest()
         let wallTime = try duration(from: &reader)
         let cpuTime = try duration(from: &reader)
@@ -48,9 +53,8 @@ extension TaskRecord {
             let path = try reader.inlineString()
             outputDigests[path] = try reader.digest()
         }
-        let coldLength = try reader.count(limit: reader.remaining)
-        let cold = try coldPart(reader.offset, coldLength)
-        _ = try reader.bytes(coldLength)
+        let cold = try coldPart(reader.offset, reader.remaining)
+        _ = try reader.bytes(reader.remaining)
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
             estimatedDuration: estimate, successCount: successCount, coldPart: cold, isInvalidated: flags & 1 != 0)
@@ -121,28 +125,5 @@ extension ActionKeyInputs {
         return ActionKeyInputs(
             commands: commands, directory: directory, environment: maps[0], variables: maps[1],
             inputDigests: inputDigests, outputPaths: outputPaths)
-    }
-
-    /// Walks an encoded value whose strings are string-table indices, checking every index is below
-    /// `stringCount`, without building anything: after it succeeds, decoding cannot fail.
-    static func validate(_ reader: inout StateBinaryReader, stringCount: Int) throws(StateDecodingError) {
-        func index(_ reader: inout StateBinaryReader) throws(StateDecodingError) {
-            guard try reader.varint() < UInt64(stringCount) else {
-                throw StateDecodingError(detail: "string index out of range")
-            }
-        }
-        try index(&reader)
-        for _ in 0..<(try reader.count(limit: reader.remaining)) { try index(&reader) }
-        for _ in 0..<2 {
-            for _ in 0..<(try reader.count(limit: reader.remaining)) {
-                try index(&reader)
-                try index(&reader)
-            }
-        }
-        for _ in 0..<(try reader.count(limit: reader.remaining)) {
-            try index(&reader)
-            _ = try reader.digest()
-        }
-        for _ in 0..<(try reader.count(limit: reader.remaining)) { try index(&reader) }
     }
 }

@@ -77,7 +77,7 @@ import Testing
         try store.updateStatCache(changes)
         let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
         #expect(replay.entries.count == 3)
-        #expect(BuildStateStore.load(directory: dir.path).state.statCache.count == 10_000)
+        #expect(BuildStateStore.load(directory: dir.path).state.statCache.count == 8_200)
         try store.close()
     }
 
@@ -205,6 +205,51 @@ import Testing
         #expect(again.successCount == 2)
         #expect(reopened.record(for: "a") == again)
         try reopened.close()
+    }
+
+    @Test func invalidatingASnapshotRecordSurvivesACrash() throws {
+        let dir = try ScratchDirectory()
+        let (first, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        try first.recordSuccess(StateSamples.run("a"))
+        try first.close()
+        do {
+            let (second, _) = try BuildStateStore.open(directory: dir.path)
+            #expect(second.record(for: "a") != nil)
+            try second.invalidate("a")
+            try second.invalidate("a")
+            #expect(second.record(for: "a") == nil)
+        }
+        let (third, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(third.record(for: "a") == nil)
+        #expect(third.estimatedDuration(for: "a") == .milliseconds(120))
+        try third.close()
+    }
+
+    @Test func digestCacheFromTheStoreTrustsSavedEntriesAndSavesItsChanges() throws {
+        let memory = InMemoryFileSystem()
+        try memory.writeFile(atPath: "/p/a.c", contents: Array("a".utf8))
+        try memory.writeFile(atPath: "/p/b.c", contents: Array("b".utf8))
+        let later: @Sendable () -> Int64 = { 1_000_000_000_000 }
+        do {
+            let (store, _) = try BuildStateStore.open(
+                directory: "/p/.stask", fileSystem: memory, minimumCompactionSize: 0)
+            let cache = store.makeDigestCache(fileSystem: memory, now: later)
+            _ = try cache.digest(ofFileAtPath: "/p/a.c")
+            _ = try cache.digest(ofFileAtPath: "/p/b.c")
+            try store.updateStatCache(cache.changedEntries)
+            try store.close()
+        }
+        let (store, _) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        let cache = store.makeDigestCache(fileSystem: memory, now: later)
+        #expect(try cache.digest(ofFileAtPath: "/p/a.c") == ContentHasher.digest(ofUTF8: "a"))
+        #expect(cache.statistics == FileDigestCache.Statistics(trusted: 1, hashed: 0))
+        #expect(cache.changedEntries.isEmpty)
+        cache.removeEntry(forPath: "/p/b.c")
+        #expect(Set(cache.entries.keys) == ["/p/a.c"])
+        try store.updateStatCache(cache.changedEntries)
+        try store.close()
+        #expect(Set(BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state.statCache.keys) == ["/p/a.c"])
     }
 
     @Test func invalidatingAnUnknownTaskWritesNothing() throws {
