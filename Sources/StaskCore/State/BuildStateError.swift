@@ -12,6 +12,7 @@ public enum BuildStateError: Error, Sendable, Equatable, CustomStringConvertible
     /// Taking the lock failed for a reason other than contention.
     case lockFailed(path: String, underlying: FileSystemError)
 
+    /// The message users read: the path first, what went wrong, and what to do.
     public var description: String {
         switch self {
         case .locked(let path, let holder):

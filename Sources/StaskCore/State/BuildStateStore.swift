@@ -104,7 +104,8 @@ public final class BuildStateStore: Sendable {
 
     /// Opens the state in `directory` (created when missing) for a build.
     ///
-    /// Call it while holding the `BuildLock`. Damaged files become warnings and are rewritten at `close()`.
+    /// Call it while holding the `BuildLock`. Damaged files become warnings and are replaced by a compaction
+    /// (at once for the journal, at `close()` for the snapshot).
     /// - Parameters:
     ///   - directory: the state directory, normally `<project>/.stask`.
     ///   - fileSystem: where the files live; `LocalFileSystem` in production.

@@ -36,6 +36,7 @@ public struct BuildStateWarning: Sendable, Equatable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The message users read, compiler-style: `path: warning: what was wrong; the consequence`.
     public var description: String {
         let consequence = "every task will run again"
         switch reason {

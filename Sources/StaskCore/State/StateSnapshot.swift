@@ -124,7 +124,8 @@ final class StateSnapshot: Sendable {
             _ = try reader.bytes(try reader.count(limit: reader.remaining))
         }
         let raw = reader.buffer
-        let keyAt = { (offset: Int) -> UnsafeRawBufferPointer? in try? StateBinaryReader.keyOfEntry(in: raw, at: offset) }
+        let keyAt = { (offset: Int) -> UnsafeRawBufferPointer? in try? StateBinaryReader.keyOfEntry(in: raw, at: offset)
+        }
         let recordIndex = try indexEntries(&reader, keyAt: keyAt)
 
         let taskCount = try reader.count(limit: reader.remaining)
@@ -223,7 +224,8 @@ final class StateSnapshot: Sendable {
     ) throws(StateDecodingError) -> TaskRecord {
         var reader = StateBinaryReader(raw, offset: offset)
         var entry = try reader.entryReader()
-        return try TaskRecord.decode(from: &entry, knownID: knownID) { (coldOffset, length) throws(StateDecodingError) in
+        return try TaskRecord.decode(from: &entry, knownID: knownID) {
+            (coldOffset, length) throws(StateDecodingError) in
             .encoded(SnapshotColdPart(snapshot: self, offset: coldOffset, length: length))
         }
     }

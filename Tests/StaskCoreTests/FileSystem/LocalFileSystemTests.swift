@@ -17,7 +17,8 @@ import Testing
         let path = dir.appending("f")
         try fs.writeFile(atPath: path, contents: Array("hello".utf8))
         var times = [
-            timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789), timespec(tv_sec: 1_700_000_001, tv_nsec: 987_654_321),
+            timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789),
+            timespec(tv_sec: 1_700_000_001, tv_nsec: 987_654_321),
         ]
         #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
         let meta = try #require(try fs.metadata(atPath: path))

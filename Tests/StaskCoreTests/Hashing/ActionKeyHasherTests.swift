@@ -14,13 +14,23 @@ import Testing
     }
 
     @Test func fieldBoundariesAreNotAmbiguous() {
-        let split1 = key { $0.add("ab"); $0.add("c") }
-        let split2 = key { $0.add("a"); $0.add("bc") }
+        let split1 = key {
+            $0.add("ab"); $0.add("c")
+        }
+        let split2 = key {
+            $0.add("a"); $0.add("bc")
+        }
         let joined = key { $0.add("abc") }
         #expect(split1 != split2)
         #expect(split1 != joined)
         #expect(key { $0.add("") } != key { _ in })
-        #expect(key { $0.add(""); $0.add("x") } != key { $0.add("x"); $0.add("") })
+        #expect(
+            key {
+                $0.add(""); $0.add("x")
+            }
+                != key {
+                    $0.add("x"); $0.add("")
+                })
     }
 
     @Test func fieldTypesAreNotAmbiguous() {
@@ -28,17 +38,28 @@ import Testing
         let variants: [ContentDigest] = [
             key { $0.add("1") }, key { $0.add(bytes: Array("1".utf8)) }, key { $0.add(1) },
             key { $0.add(UInt64(1)) }, key { $0.add(true) }, key { $0.add(digest) },
-            key { $0.add(bytes: withUnsafeBytes(of: digest.high.littleEndian) { Array($0) } + Array(repeating: 0, count: 8)) },
+            key {
+                $0.add(
+                    bytes: withUnsafeBytes(of: digest.high.littleEndian) { Array($0) } + Array(repeating: 0, count: 8))
+            },
         ]
         #expect(Set(variants).count == variants.count)
     }
 
     @Test func sameFieldsGiveTheSameKeyAndOrderMatters() {
         let digest = ContentHasher.digest(ofUTF8: "input")
-        let first = key { $0.add("cc -c a.c"); $0.add(digest); $0.add(-5) }
-        let second = key { $0.add("cc -c a.c"); $0.add(digest); $0.add(-5) }
+        let first = key {
+            $0.add("cc -c a.c"); $0.add(digest); $0.add(-5)
+        }
+        let second = key {
+            $0.add("cc -c a.c"); $0.add(digest); $0.add(-5)
+        }
         #expect(first == second)
-        #expect(first != key { $0.add(digest); $0.add("cc -c a.c"); $0.add(-5) })
+        #expect(
+            first
+                != key {
+                    $0.add(digest); $0.add("cc -c a.c"); $0.add(-5)
+                })
     }
 
     @Test func domainSeparatesSchemes() {
@@ -70,6 +91,10 @@ import Testing
         let partial = hasher.finalize()
         hasher.add("b")
         #expect(partial == key { $0.add("a") })
-        #expect(hasher.finalize() == key { $0.add("a"); $0.add("b") })
+        #expect(
+            hasher.finalize()
+                == key {
+                    $0.add("a"); $0.add("b")
+                })
     }
 }

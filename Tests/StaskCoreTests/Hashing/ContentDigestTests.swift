@@ -13,7 +13,10 @@ import Testing
         #expect(ContentDigest(hex: "99AA06D3014798D86001C324468D497F") == digest)
     }
 
-    @Test(arguments: ["", "abc", "99aa06d3014798d86001c324468d497", "99aa06d3014798d86001c324468d497f0", "g9aa06d3014798d86001c324468d497f", "99aa06d3014798d8 001c324468d497f"])
+    @Test(arguments: [
+        "", "abc", "99aa06d3014798d86001c324468d497", "99aa06d3014798d86001c324468d497f0",
+        "g9aa06d3014798d86001c324468d497f", "99aa06d3014798d8 001c324468d497f",
+    ])
     func rejectsMalformedHex(text: String) {
         #expect(ContentDigest(hex: text) == nil)
     }

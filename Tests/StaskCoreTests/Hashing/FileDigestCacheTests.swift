@@ -84,7 +84,8 @@ private let second: Int64 = 1_000_000_000
         // The file was rewritten in the same timestamp tick: same size, same times, new contents.
         let meta = try write("/p/a.c", "new")
         let stale = FileDigestCache.Entry(
-            metadata: meta, digest: ContentHasher.digest(ofUTF8: "old"), recordedTime: meta.modificationTime + millisecond)
+            metadata: meta, digest: ContentHasher.digest(ofUTF8: "old"),
+            recordedTime: meta.modificationTime + millisecond)
         clock.set(meta.modificationTime + second)
         let cache = makeCache(entries: ["/p/a.c": stale])
         #expect(try cache.digest(ofFileAtPath: "/p/a.c", metadata: meta) == ContentHasher.digest(ofUTF8: "new"))

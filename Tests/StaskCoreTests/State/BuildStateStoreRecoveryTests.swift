@@ -45,7 +45,9 @@ import Testing
         let (state, warning) = try openExpectingOneWarning(dir)
         #expect(warning == BuildStateWarning(path: path, reason: .checksumMismatch))
         #expect(state == BuildState())
-        #expect(warning.description == "\(path): warning: build state is corrupt (checksum mismatch); every task will run again")
+        #expect(
+            warning.description
+                == "\(path): warning: build state is corrupt (checksum mismatch); every task will run again")
     }
 
     @Test func futureVersionIsAWarning() throws {

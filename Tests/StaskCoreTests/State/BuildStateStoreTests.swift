@@ -60,7 +60,9 @@ import Testing
     @Test func statCacheChangesAddReplaceAndRemoveEntries() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
-        try store.updateStatCache(["/a": StateSamples.statEntry("/a", inode: 1), "/b": StateSamples.statEntry("/b", inode: 2)])
+        try store.updateStatCache([
+            "/a": StateSamples.statEntry("/a", inode: 1), "/b": StateSamples.statEntry("/b", inode: 2),
+        ])
         try store.updateStatCache(["/a": nil, "/b": StateSamples.statEntry("/b", inode: 3), "/c": nil])
         try store.updateStatCache([:])
         let expected = ["/b": StateSamples.statEntry("/b", inode: 3)]
@@ -73,7 +75,9 @@ import Testing
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
         var changes: [String: FileDigestCache.Entry?] = [:]
-        for index in 0..<8_200 { changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index)) }
+        for index in 0..<8_200 {
+            changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index))
+        }
         try store.updateStatCache(changes)
         let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
         #expect(replay.entries.count == 3)
@@ -93,7 +97,10 @@ import Testing
         try build.close()
         #expect(try fs.metadata(atPath: store.snapshotPath) == snapshot)
         #expect(try fs.metadata(atPath: store.journalPath) == journal)
-        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName, BuildStateStore.snapshotFileName])
+        #expect(
+            try fs.contentsOfDirectory(atPath: dir.path) == [
+                BuildStateStore.journalFileName, BuildStateStore.snapshotFileName,
+            ])
     }
 
     @Test func smallChangesAppendToTheJournalInsteadOfRewritingTheSnapshot() throws {
@@ -249,7 +256,8 @@ import Testing
         #expect(Set(cache.entries.keys) == ["/p/a.c"])
         try store.updateStatCache(cache.changedEntries)
         try store.close()
-        #expect(Set(BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state.statCache.keys) == ["/p/a.c"])
+        #expect(
+            Set(BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state.statCache.keys) == ["/p/a.c"])
     }
 
     @Test func invalidatingAnUnknownTaskWritesNothing() throws {

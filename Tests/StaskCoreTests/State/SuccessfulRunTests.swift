@@ -30,7 +30,8 @@ import Testing
 
     @Test func durationsAreStoredInWholeNonNegativeNanoseconds() {
         let run = SuccessfulRun(
-            id: "a", outputDigests: [:], wallTime: .nanoseconds(5) + .init(secondsComponent: 0, attosecondsComponent: 7),
+            id: "a", outputDigests: [:],
+            wallTime: .nanoseconds(5) + .init(secondsComponent: 0, attosecondsComponent: 7),
             cpuTime: .seconds(-3), keyInputs: ActionKeyInputs(commands: [], directory: ""))
         let record = run.record(after: nil)
         #expect(record.wallTime == .nanoseconds(5))
