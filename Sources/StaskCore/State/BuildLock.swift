@@ -60,13 +60,14 @@ public final class BuildLock: Sendable {
         }
         let path = directory.hasSuffix("/") ? directory + fileName : directory + "/" + fileName
         var descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
-        if descriptor < 0 && (errno == EACCES || errno == EROFS) {
+        let openError = errno
+        if descriptor < 0 && (openError == EACCES || openError == EROFS) {
             // A lock file we may not write can still be locked; the state writes will report the problem.
             descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         }
         guard descriptor >= 0 else {
             throw BuildStateError.notWritable(
-                path: path, underlying: .systemCall(path: path, operation: "open", errno: errno))
+                path: path, underlying: .systemCall(path: path, operation: "open", errno: openError))
         }
         let lock = BuildLock(path: path, descriptor: descriptor)
         var delay: Duration = .milliseconds(1)
