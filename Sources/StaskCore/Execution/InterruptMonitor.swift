@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// The write end of the active monitor's self-pipe, read by the signal handler; -1 when none is active.
 private let interruptPipeWriteFD = Atomic<Int32>(-1)
@@ -17,13 +18,17 @@ private let interruptPipeWriteFD = Atomic<Int32>(-1)
 /// installed, so writing to a closed pipe is an `EPIPE` error rather than death (children get the default
 /// back: see ``PosixProcessLauncher``).
 ///
+/// The handler runs on whichever thread accepts the signal. Swift's cooperative threads block signals; in a
+/// program with an async `main` the main thread waits in `sigsuspend` and takes them, so install the monitor
+/// from such a program (stask's CLI is one) or make sure some thread leaves SIGINT and SIGTERM unblocked.
+///
 /// At most one monitor is installed at a time (signal dispositions are process-wide); installing a second
 /// is a programmer error. ``uninstall()`` (also run on deinit) restores the previous dispositions and
 /// finishes the stream. Every signal received while installed is delivered, in order; a burst of more
 /// than 64 KiB of signals before the thread reads them would drop the excess.
 ///
 /// ```swift
-/// let interrupts = InterruptMonitor()
+/// let interrupts = try InterruptMonitor()
 /// defer { interrupts.uninstall() }
 /// Task {
 ///     var count = 0
@@ -53,19 +58,21 @@ public final class InterruptMonitor: Sendable {
     /// Installs the handlers.
     ///
     /// - Parameter signalNumbers: the signals to catch (default ``defaultSignals``).
-    /// - Precondition: no other `InterruptMonitor` is installed, and the self-pipe and its reader thread can
-    ///   be created (both are start-up resources: failing here means the process is out of descriptors).
-    public init(catching signalNumbers: [Int32] = InterruptMonitor.defaultSignals) {
+    /// - Precondition: no other `InterruptMonitor` is installed (a programmer error).
+    /// - Throws: `ProcessError.spawnFailed` (program `"signal monitor"`) when its pipe or its reader thread
+    ///   cannot be created (the process is out of descriptors or threads); nothing is installed then.
+    public init(catching signalNumbers: [Int32] = InterruptMonitor.defaultSignals) throws(ProcessError) {
         let (stream, continuation) = AsyncStream<Int32>.makeStream(bufferingPolicy: .unbounded)
         signals = stream
-        let pipe = SystemCalls.makeOutputPipe()
-        precondition(pipe != nil, "InterruptMonitor: cannot create its pipe (errno \(errno))")
-        let (readFD, writeFD) = pipe!
+        guard let (readFD, writeFD) = SystemCalls.makeOutputPipe() else {
+            throw .spawnFailed(program: "signal monitor", errno: errno)
+        }
         // The handler must never block: a full pipe drops the signal rather than deadlocking.
         _ = fcntl(writeFD, F_SETFL, O_NONBLOCK)
         // The reader blocks in read(2), so it must not be non-blocking.
         _ = fcntl(readFD, F_SETFL, 0)
-        let (exchanged, _) = interruptPipeWriteFD.compareExchange(expected: -1, desired: writeFD, ordering: .sequentiallyConsistent)
+        let (exchanged, _) = interruptPipeWriteFD.compareExchange(
+            expected: -1, desired: writeFD, ordering: .sequentiallyConsistent)
         precondition(exchanged, "InterruptMonitor: another monitor is already installed")
 
         let reader = SignalReader(fd: readFD, continuation: continuation)
@@ -77,7 +84,13 @@ public final class InterruptMonitor: Sendable {
                 Unmanaged<SignalReader>.fromOpaque(context!).takeRetainedValue().run()
                 return nil
             }, context)
-        precondition(status == 0, "InterruptMonitor: cannot start its thread (error \(status))")
+        guard status == 0 else {
+            Unmanaged<SignalReader>.fromOpaque(context).release()
+            interruptPipeWriteFD.store(-1, ordering: .sequentiallyConsistent)
+            SystemCalls.closeDescriptor(readFD)
+            SystemCalls.closeDescriptor(writeFD)
+            throw .spawnFailed(program: "signal monitor", errno: status)
+        }
         pthread_detach(thread)
 
         var action = sigaction()

@@ -36,6 +36,9 @@ final class MonitoredChild {
     /// `killAll` signalled the group: a death by signal is then reported as such even for direct exec.
     var wasSignalledByLauncher = false
 
+    /// This process's id, for log file names.
+    private static let processID = getpid()
+
     /// At most this many reads per readiness event or drain, so one chatty child cannot starve the others
     /// and a grandchild writing forever cannot stall completion.
     static let readsPerTurn = 16
@@ -52,7 +55,7 @@ final class MonitoredChild {
         timeoutDeadline = registration.timeoutNanoseconds.map { registration.startNanoseconds &+ max(0, $0) }
         collector = OutputCollector(
             memoryLimit: memoryLimit, tailSize: tailSize, logDirectory: registration.logDirectory,
-            logName: "output-\(getpid())-\(registration.token).log")
+            logName: "output-\(Self.processID)-\(registration.token).log")
     }
 
     /// Whether the result can be delivered.

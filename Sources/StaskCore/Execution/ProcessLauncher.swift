@@ -78,14 +78,22 @@ public struct ProcessSpec: Sendable, Hashable {
 /// How a finished command ended, its output and its cost.
 public struct ProcessResult: Sendable, Hashable {
     /// How the process ended.
+    ///
+    /// A direct-exec command killed by a signal is reported as the shell reports it, `.exited(128 + n)`
+    /// (see ``ProcessSpec/shellCommand``), unless stask itself signalled it (`killAll`).
     public enum Termination: Sendable, Hashable, CustomStringConvertible {
+        /// The process exited with this status (0–255).
         case exited(Int32)
+        /// The process was killed by this signal.
         case signalled(Int32)
+        /// The spec's timeout expired and the process group was killed (SIGTERM, then SIGKILL after the grace
+        /// period); a failed attempt for the engine.
         case timedOut
 
         /// Whether the command succeeded (exit status 0).
         public var isSuccess: Bool { self == .exited(0) }
 
+        /// "exit status 2", "killed by signal 9", "timed out".
         public var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
@@ -95,6 +103,7 @@ public struct ProcessResult: Sendable, Hashable {
         }
     }
 
+    /// How the process ended.
     public var termination: Termination
     /// Standard output and standard error, interleaved as written.
     ///
@@ -139,6 +148,7 @@ public enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The calling task was cancelled; the process group was terminated and reaped.
     case cancelled
 
+    /// The message users read, e.g. `cannot run 'cc': No such file or directory (errno 2)`.
     public var description: String {
         switch self {
         case .spawnFailed(let program, let errno):

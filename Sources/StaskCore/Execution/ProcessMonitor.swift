@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Synchronization
 
 /// Watches every child of one launcher from a single dedicated thread (a pthread, never the cooperative
 /// pool, which has as many threads as cores and must not block in `poll` or `wait4`).
@@ -16,7 +17,7 @@ import Synchronization
 ///   while it sleeps; it enforces timeouts and grace periods, reaps with `wait4`, and resumes each
 ///   caller's continuation exactly once, outside the lock.
 /// - `cancel` and `signalAll` may be called from any thread at any time.
-/// - The thread starts with the first child and ends after `shutdown` once no child is left.
+/// - The thread starts with the first child and ends after `shutdown` once no job is left.
 final class ProcessMonitor: Sendable {
     typealias Token = UInt64
     typealias Continuation = CheckedContinuation<Result<ProcessResult, ProcessError>, Never>
@@ -208,9 +209,11 @@ final class ProcessMonitor: Sendable {
                 timeout = Int32(clamping: milliseconds)
             }
             if needsExitPolling {
-                timeout = timeout < 0 ? Self.exitPollingIntervalMilliseconds : min(timeout, Self.exitPollingIntervalMilliseconds)
+                timeout =
+                    timeout < 0
+                    ? Self.exitPollingIntervalMilliseconds : min(timeout, Self.exitPollingIntervalMilliseconds)
             }
-            switch state.withLock({ $0.beginPolling(liveChildren: children.count) }) {
+            switch state.withLock({ $0.beginPolling() }) {
             case .stop: return
             case .doNotBlock: timeout = 0
             case .block: break
@@ -256,7 +259,9 @@ final class ProcessMonitor: Sendable {
     }
 
     private func drainWakePipe(_ fd: Int32) {
+        // At most one byte is pending per wake-up (see the state machine); a short read means empty.
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        while withUnsafeMutableBytes(of: &buffer, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
+        let size = MemoryLayout.size(ofValue: buffer)
+        while withUnsafeMutableBytes(of: &buffer, { read(fd, $0.baseAddress, size) }) == size {}
     }
 }

@@ -130,14 +130,17 @@ struct ProcessMonitorStateMachine<Registration> {
         case block
         /// Work arrived since `takeInbox`: poll without blocking.
         case doNotBlock
-        /// Shut down with no child left: the thread ends (and counts as stopped).
+        /// Shut down with no job left: the thread ends (and counts as stopped).
         case stop
     }
 
     /// Called by the monitor before `poll`.
-    mutating func beginPolling(liveChildren: Int) -> PollDecision {
+    ///
+    /// The thread stops only when no job exists at all, including jobs reserved but not yet registered (a
+    /// `run` may still be spawning after the launcher was released); a later `launch` starts a new thread.
+    mutating func beginPolling() -> PollDecision {
         let hasWork = !registrations.isEmpty || !cancellations.isEmpty
-        if isShutdown && liveChildren == 0 && !hasWork {
+        if isShutdown && jobs.isEmpty && !hasWork {
             isThreadRunning = false
             return .stop
         }
@@ -156,7 +159,7 @@ struct ProcessMonitorStateMachine<Registration> {
         isWakePending = false
     }
 
-    /// The launcher is gone: the thread ends once its last child is done. Returns whether to wake it.
+    /// The launcher is gone: the thread ends once its last job is done. Returns whether to wake it.
     mutating func shutdown() -> Bool {
         isShutdown = true
         return wakeIfPolling()

@@ -121,7 +121,8 @@ struct ProcessSpawner: Sendable {
         if !capabilities.usesSpawnChdir {
             var status = stat()
             guard stat(workingDirectory, &status) == 0 else { return .failed(errno: errno) }
-            arguments = ["/bin/sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", workingDirectory, path]
+            arguments =
+                ["/bin/sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", workingDirectory, path]
                 + arguments.dropFirst()
             path = "/bin/sh"
         }

@@ -29,7 +29,8 @@ extension ProcessSpec {
     /// Whether ``arguments`` is the direct-exec form of ``shellCommand``.
     var isDirectExec: Bool {
         guard let shellCommand else { return false }
-        return !(arguments.count == 3 && arguments[0] == "/bin/sh" && arguments[1] == "-c"
+        return
+            !(arguments.count == 3 && arguments[0] == "/bin/sh" && arguments[1] == "-c"
             && arguments[2] == shellCommand)
     }
 }

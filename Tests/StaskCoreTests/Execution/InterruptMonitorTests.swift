@@ -20,8 +20,8 @@ struct InterruptMonitorTests {
         return raw == 0 || raw == 1  // SIG_DFL, SIG_IGN
     }
 
-    @Test func deliversEachReceivedSignal() async {
-        let monitor = InterruptMonitor()
+    @Test func deliversEachReceivedSignal() async throws {
+        let monitor = try InterruptMonitor()
         defer { monitor.uninstall() }
         var iterator = monitor.signals.makeAsyncIterator()
         // One at a time: the kernel merges a standard signal sent again while still pending. kill(), not
@@ -33,9 +33,9 @@ struct InterruptMonitorTests {
         }
     }
 
-    @Test func ignoresSIGPIPEWhileInstalled() {
+    @Test func ignoresSIGPIPEWhileInstalled() throws {
         let previous = handler(of: SIGPIPE)
-        let monitor = InterruptMonitor()
+        let monitor = try InterruptMonitor()
         #expect(unsafeBitCast(handler(of: SIGPIPE), to: Int.self) == 1)
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
@@ -47,10 +47,10 @@ struct InterruptMonitorTests {
         #expect(unsafeBitCast(handler(of: SIGPIPE), to: Int.self) == unsafeBitCast(previous, to: Int.self))
     }
 
-    @Test func uninstallRestoresPreviousHandlersAndFinishesTheStream() async {
+    @Test func uninstallRestoresPreviousHandlersAndFinishesTheStream() async throws {
         let previousInterrupt = handler(of: SIGINT)
         let previousTerminate = handler(of: SIGTERM)
-        let monitor = InterruptMonitor()
+        let monitor = try InterruptMonitor()
         #expect(!isDefaultOrIgnored(handler(of: SIGINT)))
         #expect(!isDefaultOrIgnored(handler(of: SIGTERM)))
         var iterator = monitor.signals.makeAsyncIterator()
@@ -64,10 +64,10 @@ struct InterruptMonitorTests {
         #expect(await iterator.next() == nil)
     }
 
-    @Test func canBeInstalledAgainAfterUninstall() async {
-        let first = InterruptMonitor(catching: [SIGUSR1])
+    @Test func canBeInstalledAgainAfterUninstall() async throws {
+        let first = try InterruptMonitor(catching: [SIGUSR1])
         first.uninstall()
-        let second = InterruptMonitor(catching: [SIGUSR1])
+        let second = try InterruptMonitor(catching: [SIGUSR1])
         defer { second.uninstall() }
         kill(getpid(), SIGUSR1)
         var iterator = second.signals.makeAsyncIterator()

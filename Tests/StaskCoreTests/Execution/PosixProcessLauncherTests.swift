@@ -52,7 +52,9 @@ struct PosixProcessLauncherTests {
         var environment = environment
         environment["STASK_TEST_VALUE"] = "a b"
         let result = try await launcher(capabilities).run(
-            .shell("printf '%s\\n' \"$STASK_TEST_VALUE\"; /bin/pwd", environment: environment, workingDirectory: directory))
+            .shell(
+                "printf '%s\\n' \"$STASK_TEST_VALUE\"; /bin/pwd", environment: environment, workingDirectory: directory)
+        )
         #expect(Support.text(result.output) == "a b\n\(directory)\n")
     }
 
@@ -128,7 +130,8 @@ struct PosixProcessLauncherTests {
         #expect(result.termination == .timedOut)
         // SIGTERM sufficed: nobody waited for the grace period.
         #expect(clock.now - start < .seconds(10))
-        let grandchild = try #require(pid_t(Support.text(result.output).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let grandchild = try #require(
+            pid_t(Support.text(result.output).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try Support.hasExited(grandchild))
     }
 
@@ -185,7 +188,8 @@ struct PosixProcessLauncherTests {
         let marker = directory + "/marker"
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await launcher.run(.command("touch marker", environment: environment, workingDirectory: directory))
+            return try await launcher.run(
+                .command("touch marker", environment: environment, workingDirectory: directory))
         }
         await #expect(throws: ProcessError.cancelled) { try await task.value }
         #expect(access(marker, F_OK) != 0)
@@ -218,7 +222,8 @@ struct PosixProcessLauncherTests {
         let result = try await launcher().run(
             .shell("sleep 100 & echo $!", environment: environment, workingDirectory: "/"))
         #expect(result.termination == .exited(0))
-        let grandchild = try #require(pid_t(Support.text(result.output).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let grandchild = try #require(
+            pid_t(Support.text(result.output).trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(grandchild, SIGKILL)
     }
 
@@ -227,7 +232,8 @@ struct PosixProcessLauncherTests {
         defer { Support.removeDirectory(directory) }
         let command = "seq 1 2500000"
         let expectedPath = directory + "/expected"
-        _ = try await launcher().run(.shell("\(command) > expected", environment: environment, workingDirectory: directory))
+        _ = try await launcher().run(
+            .shell("\(command) > expected", environment: environment, workingDirectory: directory))
         let expected = try [UInt8](Data(contentsOf: URL(fileURLWithPath: expectedPath)))
         #expect(expected.count > 18_000_000)
 

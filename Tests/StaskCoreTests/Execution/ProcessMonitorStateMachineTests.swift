@@ -19,7 +19,7 @@ import Testing
         let decision2 = machine.startThreadIfNeeded()
         #expect(!decision2)
         _ = machine.shutdown()
-        #expect(machine.beginPolling(liveChildren: 0) == .stop)
+        #expect(machine.beginPolling() == .stop)
         let decision3 = machine.startThreadIfNeeded()
         #expect(decision3)
     }
@@ -30,7 +30,7 @@ import Testing
         let decision4 = machine.cancel(token)
         #expect(!decision4)
         #expect(machine.isCancelRequested(token))
-        #expect(machine.beginPolling(liveChildren: 0) == .block)
+        #expect(machine.beginPolling() == .block)
         // Registered anyway (the spawn raced with the cancellation): the monitor must see both.
         #expect(machine.register(token, processGroup: 42, registration: "child") == true)
         let inbox = machine.takeInbox()
@@ -45,7 +45,7 @@ import Testing
         let decision5 = machine.register(first, processGroup: 1, registration: "a")
         #expect(!decision5)
         _ = machine.takeInbox()
-        #expect(machine.beginPolling(liveChildren: 1) == .block)
+        #expect(machine.beginPolling() == .block)
         let decision6 = machine.register(second, processGroup: 2, registration: "b")
         #expect(decision6)
         let decision7 = machine.cancel(first)
@@ -55,7 +55,7 @@ import Testing
         let inbox = machine.takeInbox()
         #expect(inbox.registrations == ["b"])
         #expect(inbox.cancellations == [first])
-        #expect(machine.beginPolling(liveChildren: 2) == .block)
+        #expect(machine.beginPolling() == .block)
         let decision8 = machine.cancel(second)
         #expect(decision8)
     }
@@ -65,7 +65,7 @@ import Testing
         let token = machine.reserve()
         _ = machine.takeInbox()
         _ = machine.register(token, processGroup: 7, registration: "late")
-        #expect(machine.beginPolling(liveChildren: 0) == .doNotBlock)
+        #expect(machine.beginPolling() == .doNotBlock)
     }
 
     @Test func cancelAfterFinishIsIgnoredAndFinishReportsCancellation() {
@@ -96,23 +96,29 @@ import Testing
         #expect(machine.signalAllGroups().isEmpty)
     }
 
-    @Test func stopsOnlyWhenShutDownWithNothingLeft() {
+    @Test func stopsOnlyWhenShutDownWithNoJobLeft() {
         var machine = Machine()
         let token = machine.reserve()
-        #expect(machine.beginPolling(liveChildren: 0) == .block)
+        #expect(machine.beginPolling() == .block)
         machine.endPolling()
-        #expect(machine.shutdown() == false)
-        #expect(machine.beginPolling(liveChildren: 1) == .block)
+        let decision = machine.shutdown()
+        #expect(!decision)
+        // Reserved but not registered yet (still spawning): the thread must stay.
+        #expect(machine.beginPolling() == .block)
         machine.endPolling()
         _ = machine.register(token, processGroup: 3, registration: "a")
-        #expect(machine.beginPolling(liveChildren: 0) == .doNotBlock)
+        #expect(machine.beginPolling() == .doNotBlock)
         _ = machine.takeInbox()
-        #expect(machine.beginPolling(liveChildren: 0) == .stop)
+        #expect(machine.beginPolling() == .block)
+        machine.endPolling()
+        _ = machine.childExited(token)
+        _ = machine.finish(token)
+        #expect(machine.beginPolling() == .stop)
     }
 
     @Test func shutdownWakesAPollingMonitor() {
         var machine = Machine()
-        #expect(machine.beginPolling(liveChildren: 0) == .block)
+        #expect(machine.beginPolling() == .block)
         let decision10 = machine.shutdown()
         #expect(decision10)
     }
