@@ -249,4 +249,50 @@ import Testing
         _ = source.tryAcquire(["gpu": 100])
         #expect(!source.waitObject.hasPendingValue)
     }
+
+    // MARK: - changes()
+
+    @Test func siblingReleaseWakesSubscriberBlockedByParent() async throws {  // §4 liveness gap
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let left = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        let right = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        try right.acquireImmediate(["gpu": 2])
+        #expect(!left.canAcquire(["gpu": 1]))
+        var leftChanges = left.changes().makeAsyncIterator()
+        right.release(["gpu": 2])
+        let woke: Void? = await leftChanges.next()
+        #expect(woke != nil)
+        #expect(left.canAcquire(["gpu": 2]))
+    }
+
+    @Test func localAdjustmentsWakeDescendants() async throws {
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let child = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        var childChanges = child.changes().makeAsyncIterator()
+        try parent.setLimits(["gpu": 3])
+        #expect(await childChanges.next() != nil)
+        try parent.increment(["gpu": 1])
+        #expect(await childChanges.next() != nil)
+        parent.reset()
+        #expect(await childChanges.next() != nil)
+    }
+
+    @Test func releaseWakesOwnAndParentSubscribersButAcquireDoesNot() async throws {
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let child = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        var childChanges = child.changes().makeAsyncIterator()
+        var parentChanges = parent.changes().makeAsyncIterator()
+        try child.acquireImmediate(["gpu": 1])
+        _ = child.tryAcquire(["gpu": 1])
+        child.release(["gpu": 2])
+        #expect(await childChanges.next() != nil)
+        #expect(await parentChanges.next() != nil)
+    }
+
+    @Test func releaseAtLimitWakesNobodyButStillResolvesWaitObject() throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 2])
+        source.release(["gpu": 1])
+        #expect(source.available == ["gpu": 2])
+        #expect(source.waitObject.hasPendingValue)
+    }
 }
