@@ -81,7 +81,7 @@ extension DependencyGraph {
     /// Every key, dependencies before dependents.
     ///
     /// Insertion order is already topological (a node's dependencies exist before it is added, and
-    /// ``addAll(_:)`` inserts dependencies first), so this is the insertion order.
+    /// `addAll` inserts dependencies first), so this is the insertion order.
     /// - Complexity: O(*n*).
     public func topologicalSort() -> [Key] { keys }
 

@@ -1,4 +1,5 @@
 import AsyncStreams
+import Synchronization
 import Testing
 
 /// Waits until `source` has `count` suspended acquirers, without sleeping.
@@ -92,4 +93,49 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let woke: Void? = await leftChanges.next()
         #expect(woke != nil)
     }
+
+    @Test func concurrentAcquirersRespectEveryLevelAndReturnAllUnits() async throws {
+        let root = CapacitySource(4)
+        let middles = (0..<2).map { _ in CapacitySource(3, parent: root) }
+        let leaves = (0..<4).map { CapacitySource(2, parent: middles[$0 / 2]) }
+        let holders = Holders()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<100 {
+                group.addTask {
+                    var random = SplitMix64(seed: UInt64(worker))
+                    for _ in 0..<20 {
+                        let leaf = leaves[Int.random(in: 0..<leaves.count, using: &random)]
+                        _ = try await leaf.acquire()
+                        holders.enter()
+                        await Task.yield()
+                        holders.leave()
+                        leaf.release()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(holders.peak <= 4)
+        #expect(holders.peak > 0)
+        for source in [root] + middles + leaves {
+            #expect(source.currentCapacity == source.maxCapacity)
+            #expect(source.waiterCount == 0)
+        }
+    }
+}
+
+/// Counts concurrent holders and remembers the peak.
+private final class Holders: Sendable {
+    private let state = Mutex((current: 0, peak: 0))
+
+    func enter() {
+        state.withLock {
+            $0.current += 1
+            $0.peak = max($0.peak, $0.current)
+        }
+    }
+
+    func leave() { state.withLock { $0.current -= 1 } }
+
+    var peak: Int { state.withLock { $0.peak } }
 }

@@ -295,4 +295,45 @@ import Testing
         #expect(source.available == ["gpu": 2])
         #expect(source.waitObject.hasPendingValue)
     }
+
+    @Test func newResourceNamesKeepEveryNodesBooks() throws {
+        let parent = try ResourceCapacitySource(limits: ["a": 1])
+        let child = try ResourceCapacitySource(limits: ["b": 2], parent: parent)
+        try child.acquireImmediate(["a": 1, "b": 1])
+        try parent.setLimits(["c": 3])
+        try child.setLimits(["d": 4])
+        #expect(parent.limits == ["a": 1, "c": 3])
+        #expect(parent.available == ["a": 0, "c": 3])
+        #expect(child.limits == ["b": 2, "d": 4])
+        #expect(child.available == ["b": 1, "d": 4])
+        #expect(!child.canAcquire(["a": 1]))
+    }
+
+    @Test func changesStreamEndsWhenConsumerIsCancelled() async throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 1])
+        let stream = source.changes()
+        let started = WaitObject<Bool>()
+        let consumer = Task {
+            var wakes = 0
+            started.resolve(true)
+            for await _ in stream { wakes += 1 }
+            return wakes
+        }
+        _ = try await started.wait()
+        consumer.cancel()
+        #expect(await consumer.value == 0)
+        source.release(["gpu": 1])  // nobody is subscribed any more; must not crash or block
+    }
+
+    @Test func wakeWhileConsumerIsBusyIsKeptForItsNextWait() async throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 1])
+        var changes = source.changes().makeAsyncIterator()
+        try source.acquireImmediate(["gpu": 1])
+        source.release(["gpu": 1])
+        source.release(["gpu": 1])  // collapses with the first
+        #expect(await changes.next() != nil)
+        let next = Task { await changes.next() }
+        try source.setLimits(["gpu": 2])
+        #expect(await next.value != nil)
+    }
 }
