@@ -120,7 +120,9 @@ import Testing
 
     @Test func negativeIncrementIsRejectedWithoutStartingATimer() throws {
         let quota = try QuotaCapacitySource(limits: ["tokens": 10], clock: ManualClock())
-        #expect(throws: CapacityError.self) { try quota.startPeriodicIncrement(every: .seconds(1), amount: ["tokens": -1]) }
+        #expect(throws: CapacityError.self) {
+            try quota.startPeriodicIncrement(every: .seconds(1), amount: ["tokens": -1])
+        }
         #expect(!quota.isTimerRunning)
     }
 }

@@ -15,7 +15,9 @@ private final class Counters: Sendable {
     @Test func concurrentAcquireAndReleaseNeverBreakTheBooks() async throws {
         let root = try ResourceCapacitySource(limits: ["cpu": 8, "mem": 16])
         let middles = try (0..<2).map { _ in try ResourceCapacitySource(limits: ["cpu": 6, "mem": 10], parent: root) }
-        let leaves = try (0..<4).map { try ResourceCapacitySource(limits: ["cpu": 3, "mem": 6], parent: middles[$0 / 2]) }
+        let leaves = try (0..<4).map {
+            try ResourceCapacitySource(limits: ["cpu": 3, "mem": 6], parent: middles[$0 / 2])
+        }
         let all = [root] + middles + leaves
         let counters = Counters()
 
@@ -26,7 +28,9 @@ private final class Counters: Sendable {
                     for _ in 0..<100 {
                         let leaf = leaves[Int.random(in: 0..<leaves.count, using: &random)]
                         let cpu = Int.random(in: 1...2, using: &random)
-                        let cost: ResourceCost = ["cpu": Double(cpu), "mem": Double(Int.random(in: 0...3, using: &random))]
+                        let cost: ResourceCost = [
+                            "cpu": Double(cpu), "mem": Double(Int.random(in: 0...3, using: &random)),
+                        ]
                         guard leaf.tryAcquire(cost).isAccepted else {
                             await Task.yield()
                             continue
