@@ -23,4 +23,21 @@ import Testing
         #expect(after.modificationTime > before.modificationTime)
         #expect(try fs.readFile(atPath: "/a") == Array("x".utf8))
     }
+
+    @Test func appendableFilesGrowInPlaceAndAdvanceTheClock() throws {
+        let fs = InMemoryFileSystem()
+        try fs.createDirectory(atPath: "/p")
+        let file = try fs.openForAppending(atPath: "/p/journal")
+        let created = try #require(try fs.metadata(atPath: "/p/journal"))
+        try file.append(Array("abc".utf8))
+        try file.append(Array("def".utf8))
+        try file.truncate(toSize: 4)
+        try file.synchronize()
+        file.close()
+        #expect(try fs.readFile(atPath: "/p/journal") == Array("abcd".utf8))
+        let after = try #require(try fs.metadata(atPath: "/p/journal"))
+        #expect(after.inode == created.inode)
+        #expect(after.modificationTime > created.modificationTime)
+        #expect(throws: FileSystemError.notFound(path: "/missing")) { try fs.openForAppending(atPath: "/missing/j") }
+    }
 }

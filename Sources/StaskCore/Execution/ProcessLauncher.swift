@@ -8,13 +8,19 @@ public protocol ProcessLauncher: Sendable {
     /// Cancellation of the calling task sends SIGTERM to the command's process group, then SIGKILL
     /// after `spec.gracePeriod`, and throws `ProcessError.cancelled` once the process is reaped.
     /// - Throws: `ProcessError.spawnFailed` when the command could not be started at all,
+    ///   `ProcessError.invalidWorkingDirectory` when its directory cannot be entered,
     ///   `ProcessError.cancelled` on cancellation.
     func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult
 }
 
 /// A command to run.
+///
+/// Build one with ``command(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)`` (a shell
+/// command line, exec'd directly when it has no shell syntax), ``shell(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)``
+/// (always through `/bin/sh -c`), or the memberwise initializer (an argument vector, no shell involved).
 public struct ProcessSpec: Sendable, Hashable {
-    /// `argv`; `arguments[0]` is the program (a path, or a name looked up on `PATH`).
+    /// `argv`; `arguments[0]` is the program (a path, or a name looked up on the `PATH` of ``environment``;
+    /// `/bin:/usr/bin` when it has none).
     public var arguments: [String]
     /// The complete environment of the child.
     public var environment: [String: String]
@@ -24,39 +30,70 @@ public struct ProcessSpec: Sendable, Hashable {
     public var timeout: Duration?
     /// Time between SIGTERM and SIGKILL on cancellation or timeout.
     public var gracePeriod: Duration
+    /// Where output too large to keep in memory is written (created if missing), e.g. `.stask/logs`.
+    ///
+    /// When `nil`, output beyond the launcher's memory limit is dropped except for its tail; the result's
+    /// ``ProcessResult/outputByteCount`` still counts every byte.
+    public var logDirectory: String?
+    /// The shell command line this spec was made from, or `nil` for an argument vector built by hand.
+    ///
+    /// Set by ``shell(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)`` and
+    /// ``command(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)``; useful to show the
+    /// command to users. When it is set and ``arguments`` is not `["/bin/sh", "-c", shellCommand]`,
+    /// ``arguments`` is the direct-exec form of this command line (``ShellCommand/directArguments(_:)``), and
+    /// the launcher runs it with the shell's semantics: the program is looked up on ``environment``'s `PATH`,
+    /// `PWD` is set as `/bin/sh` sets it, a death by signal is reported as `/bin/sh` reports it (exit status
+    /// 128 + signal and the signal's name on the output), and when the program cannot be executed (missing,
+    /// not executable, not a binary) the launcher runs `/bin/sh -c shellCommand` instead, so the messages
+    /// and exit status (127, 126) are exactly the shell's.
+    public var shellCommand: String?
 
+    /// Creates a spec that runs an argument vector directly (no shell).
     public init(
         arguments: [String], environment: [String: String], workingDirectory: String, timeout: Duration? = nil,
-        gracePeriod: Duration = .seconds(2)
+        gracePeriod: Duration = .seconds(2), logDirectory: String? = nil
     ) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.timeout = timeout
         self.gracePeriod = gracePeriod
+        self.logDirectory = logDirectory
+        self.shellCommand = nil
     }
 
-    /// A shell command: `["/bin/sh", "-c", command]`.
+    /// A shell command, always through the shell: `["/bin/sh", "-c", command]`.
     public static func shell(
-        _ command: String, environment: [String: String], workingDirectory: String, timeout: Duration? = nil
+        _ command: String, environment: [String: String], workingDirectory: String, timeout: Duration? = nil,
+        gracePeriod: Duration = .seconds(2), logDirectory: String? = nil
     ) -> ProcessSpec {
-        ProcessSpec(
+        var spec = ProcessSpec(
             arguments: ["/bin/sh", "-c", command], environment: environment, workingDirectory: workingDirectory,
-            timeout: timeout)
+            timeout: timeout, gracePeriod: gracePeriod, logDirectory: logDirectory)
+        spec.shellCommand = command
+        return spec
     }
 }
 
 /// How a finished command ended, its output and its cost.
 public struct ProcessResult: Sendable, Hashable {
     /// How the process ended.
+    ///
+    /// A direct-exec command killed by a signal is reported as the shell reports it, `.exited(128 + n)`
+    /// (see ``ProcessSpec/shellCommand``), unless stask itself signalled it (`killAll`).
     public enum Termination: Sendable, Hashable, CustomStringConvertible {
+        /// The process exited with this status (0–255).
         case exited(Int32)
+        /// The process was killed by this signal.
         case signalled(Int32)
+        /// The spec's timeout expired and the process group was killed (SIGTERM, then SIGKILL after the grace
+        /// period); a failed attempt for the engine.
         case timedOut
 
         /// Whether the command succeeded (exit status 0).
         public var isSuccess: Bool { self == .exited(0) }
 
+        /// "exit status 2", "killed by signal 9", "timed out".
         public var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
@@ -66,32 +103,58 @@ public struct ProcessResult: Sendable, Hashable {
         }
     }
 
+    /// How the process ended.
     public var termination: Termination
     /// Standard output and standard error, interleaved as written.
+    ///
+    /// The whole output when it fit in the launcher's memory limit; otherwise only its last bytes (the tail,
+    /// 64 KiB by default, possibly starting inside a line or a UTF-8 sequence), and the whole output is in
+    /// the file at ``logPath``. Compare with ``outputByteCount`` (or read ``isOutputTruncated``).
     public var output: [UInt8]
     /// Wall-clock duration from spawn to reap.
     public var wallTime: Duration
     /// User plus system CPU time of the process and its reaped children.
     public var cpuTime: Duration
+    /// How many bytes the command wrote in all (at least `output.count`).
+    public var outputByteCount: Int
+    /// The file holding the whole output when it was too large to keep in memory; `nil` otherwise, and when
+    /// the spec had no `logDirectory` or the file could not be written (then only the tail survives).
+    public var logPath: String?
 
-    public init(termination: Termination, output: [UInt8], wallTime: Duration, cpuTime: Duration) {
+    /// Whether ``output`` holds only the tail of what the command wrote.
+    public var isOutputTruncated: Bool { outputByteCount > output.count }
+
+    /// Creates a result; `outputByteCount` defaults to `output.count`.
+    public init(
+        termination: Termination, output: [UInt8], wallTime: Duration, cpuTime: Duration,
+        outputByteCount: Int? = nil, logPath: String? = nil
+    ) {
         self.termination = termination
         self.output = output
         self.wallTime = wallTime
         self.cpuTime = cpuTime
+        self.outputByteCount = outputByteCount ?? output.count
+        self.logPath = logPath
     }
 }
 
 /// A command could not be run to completion for a reason other than its own exit status.
 public enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// `posix_spawn` (or pipe creation) failed with `errno`.
+    /// `posix_spawn` (or pipe creation) failed with `errno`; for a program name, `ENOENT` when it is on no
+    /// `PATH` entry.
     case spawnFailed(program: String, errno: Int32)
+    /// The working directory does not exist or cannot be entered (`errno` from `chdir`/`stat`).
+    case invalidWorkingDirectory(path: String, errno: Int32)
     /// The calling task was cancelled; the process group was terminated and reaped.
     case cancelled
 
+    /// The message users read, e.g. `cannot run 'cc': No such file or directory (errno 2)`.
     public var description: String {
         switch self {
-        case .spawnFailed(let program, let errno): "cannot run '\(program)' (errno \(errno))"
+        case .spawnFailed(let program, let errno):
+            "cannot run '\(program)': \(SystemCalls.errorMessage(errno)) (errno \(errno))"
+        case .invalidWorkingDirectory(let path, let errno):
+            "\(path): cannot enter working directory: \(SystemCalls.errorMessage(errno)) (errno \(errno))"
         case .cancelled: "cancelled"
         }
     }

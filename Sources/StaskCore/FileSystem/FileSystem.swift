@@ -22,8 +22,30 @@ public protocol FileSystem: Sendable {
     /// Creates a directory and any missing parents; succeeds when it already exists.
     func createDirectory(atPath path: String) throws(FileSystemError)
 
-    /// Removes a file or an empty directory; succeeds when nothing is there.
+    /// Removes a file, or a directory with everything in it; succeeds when nothing is there.
+    ///
+    /// A symbolic link is removed itself; what it points to is left alone.
     func removeItem(atPath path: String) throws(FileSystemError)
+
+    /// Streams the contents of a regular file through `body`, one chunk at a time, in order.
+    ///
+    /// This is how files are hashed without holding them in memory. `buffer` is scratch space the caller
+    /// owns and reuses across calls (so large files need no allocation); an implementation may read into
+    /// it, or pass `body` its own memory. A chunk is valid only during the call that receives it. An empty
+    /// file produces no chunk. A default implementation reads the whole file with `readFile(atPath:)`.
+    ///
+    /// - Throws: `FileSystemError.notFound` when nothing is there, `.wrongKind` or `.systemCall` otherwise.
+    func readChunks(
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileSystemError)
+
+    /// Opens the file at `path` for appending, creating it (empty) when it is missing.
+    ///
+    /// Used for the build-state journal. Parents must exist. A default implementation rewrites the whole
+    /// file with `writeFile(atPath:contents:)` on each append (fine for fakes, slow for real files).
+    ///
+    /// - Throws: `FileSystemError` when the file cannot be opened or created.
+    func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile
 }
 
 /// What kind of entry a path names.

@@ -132,6 +132,32 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
+    /// Opens (creating when missing) a file whose appends modify it in place, bumping the clock like writes.
+    ///
+    /// - Throws: `FileSystemError.notFound` when the parent directory is missing, `.wrongKind` for a
+    ///   directory.
+    public func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
+        let path = Self.normalized(path)
+        guard try metadata(atPath: Self.parent(of: path))?.kind == .directory else {
+            throw .notFound(path: Self.parent(of: path))
+        }
+        if try metadata(atPath: path) == nil { try writeFile(atPath: path, contents: []) }
+        return InMemoryAppendableFile(fileSystem: self, path: path)
+    }
+
+    /// Applies `change` to the contents of the regular file at `path`, as one write.
+    func modifyFile(atPath path: String, _ change: (inout [UInt8]) -> Void) throws(FileSystemError) {
+        try state.withLock { (state: inout State) throws(FileSystemError) in
+            guard case .file(var bytes, var meta)? = state.nodes[path] else { throw .notFound(path: path) }
+            state.clock += 1_000_000
+            change(&bytes)
+            meta.size = UInt64(bytes.count)
+            meta.modificationTime = state.clock
+            meta.changeTime = state.clock
+            state.nodes[path] = .file(bytes, meta)
+        }
+    }
+
     private static func normalized(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -149,4 +175,27 @@ public final class InMemoryFileSystem: FileSystem {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
     }
+}
+
+/// An appendable file of an `InMemoryFileSystem`: each call changes the file in place under its lock.
+final class InMemoryAppendableFile: AppendableFile {
+    let path: String
+    private let fileSystem: InMemoryFileSystem
+
+    init(fileSystem: InMemoryFileSystem, path: String) {
+        self.fileSystem = fileSystem
+        self.path = path
+    }
+
+    func append(_ bytes: [UInt8]) throws(FileSystemError) {
+        try fileSystem.modifyFile(atPath: path) { $0 += bytes }
+    }
+
+    func truncate(toSize size: UInt64) throws(FileSystemError) {
+        try fileSystem.modifyFile(atPath: path) { $0.removeSubrange(min($0.count, Int(clamping: size))...) }
+    }
+
+    func synchronize() throws(FileSystemError) {}
+
+    func close() {}
 }

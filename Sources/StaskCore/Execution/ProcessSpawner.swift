@@ -1,0 +1,230 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A started child: its pid (also its process group), the read end of its output pipe, its pidfd.
+struct SpawnedChild: Sendable {
+    let pid: pid_t
+    /// Non-blocking, close-on-exec read end of the pipe that is the child's stdout and stderr.
+    let outputFD: Int32
+    /// A pidfd that becomes readable when the child exits, or -1 (no `pidfd_open`: poll with `WNOHANG`).
+    let pidFD: Int32
+    /// Whether the program was exec'd directly in place of `/bin/sh -c` (the shell's conventions apply).
+    let isDirectExec: Bool
+}
+
+/// Spawns children with `posix_spawn`; called on the caller's thread (the spawn is the costly part, so two
+/// callers spawn in parallel).
+///
+/// Every child gets: a new process group (`POSIX_SPAWN_SETPGROUP`, pgid = its pid); stdin from `/dev/null`;
+/// stdout and stderr on one pipe (so they interleave as written); no other descriptor (close-on-exec on
+/// ours, and `closefrom(3)` for anyone else's); an empty signal mask and default dispositions for the
+/// signals stask or its parent may ignore or handle; the spec's environment and working directory.
+struct ProcessSpawner: Sendable {
+    /// Which kernel and C library features to use; tests turn them off to exercise the fallbacks.
+    struct Capabilities: Sendable, Equatable {
+        /// `pidfd_open` (Linux 5.3, glibc 2.36) for exit notification; else `WNOHANG` polling.
+        var usesPidfd: Bool
+        /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29); else `/bin/sh -c 'cd … && exec …'`.
+        var usesSpawnChdir: Bool
+        /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34).
+        var usesClosefrom: Bool
+
+        /// What this system offers.
+        static let detected = Capabilities(
+            usesPidfd: Self.hasPidfd(), usesSpawnChdir: SystemCalls.functions.addChdir != nil,
+            usesClosefrom: SystemCalls.functions.addClosefrom != nil)
+
+        private static func hasPidfd() -> Bool {
+            guard let open = SystemCalls.functions.pidfdOpen else { return false }
+            let fd = open(getpid(), 0)
+            guard fd >= 0 else { return false }
+            SystemCalls.closeDescriptor(fd)
+            return true
+        }
+    }
+
+    let capabilities: Capabilities
+
+    /// Signals whose disposition is reset to the default in the child: an ignored signal (stask ignores
+    /// SIGPIPE; a parent may have ignored SIGINT or SIGHUP) would otherwise stay ignored across `exec`.
+    static let signalsResetInChild: [Int32] = [
+        SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU,
+        SIGXFSZ,
+    ]
+
+    /// Starts `spec`.
+    ///
+    /// A direct-exec spec whose program cannot be found or executed is started as `/bin/sh -c shellCommand`
+    /// instead, so the user sees the shell's own message and status.
+    func spawn(_ spec: ProcessSpec) -> Result<SpawnedChild, ProcessError> {
+        if spec.isDirectExec, capabilities.usesSpawnChdir, let shellCommand = spec.shellCommand {
+            if let path = Self.resolve(
+                spec.arguments[0], searchPath: spec.environment["PATH"] ?? "", workingDirectory: spec.workingDirectory)
+            {
+                var environment = spec.environment
+                environment["PWD"] = Self.shellWorkingDirectoryVariable(
+                    inherited: environment["PWD"], workingDirectory: spec.workingDirectory)
+                if case .started(let child) = launch(
+                    path: path, arguments: spec.arguments, environment: environment,
+                    workingDirectory: spec.workingDirectory, isDirectExec: true)
+                {
+                    return .success(child)
+                }
+            }
+            return spawnArguments(
+                ["/bin/sh", "-c", shellCommand], environment: spec.environment,
+                workingDirectory: spec.workingDirectory)
+        }
+        let arguments = spec.isDirectExec ? ["/bin/sh", "-c", spec.shellCommand ?? ""] : spec.arguments
+        return spawnArguments(arguments, environment: spec.environment, workingDirectory: spec.workingDirectory)
+    }
+
+    private func spawnArguments(
+        _ arguments: [String], environment: [String: String], workingDirectory: String
+    ) -> Result<SpawnedChild, ProcessError> {
+        guard let program = arguments.first, !program.isEmpty else {
+            return .failure(.spawnFailed(program: "", errno: ENOENT))
+        }
+        var path = program
+        if !program.contains("/") {
+            guard
+                let found = Self.resolve(
+                    program, searchPath: environment["PATH"] ?? "/bin:/usr/bin", workingDirectory: workingDirectory)
+            else { return .failure(Self.diagnose(program: program, errno: ENOENT, workingDirectory: workingDirectory)) }
+            path = found
+        }
+        switch launch(
+            path: path, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+            isDirectExec: false)
+        {
+        case .started(let child): return .success(child)
+        case .failed(let code):
+            return .failure(Self.diagnose(program: program, errno: code, workingDirectory: workingDirectory))
+        }
+    }
+
+    private enum LaunchOutcome {
+        case started(SpawnedChild)
+        case failed(errno: Int32)
+    }
+
+    /// One `posix_spawn`; returns its `errno` on failure.
+    private func launch(
+        path: String, arguments: [String], environment: [String: String], workingDirectory: String,
+        isDirectExec: Bool
+    ) -> LaunchOutcome {
+        var path = path
+        var arguments = arguments
+        if !capabilities.usesSpawnChdir {
+            var status = stat()
+            guard stat(workingDirectory, &status) == 0 else { return .failed(errno: errno) }
+            arguments =
+                ["/bin/sh", "-c", "cd -- \"$1\" && shift && exec \"$@\"", "sh", workingDirectory, path]
+                + arguments.dropFirst()
+            path = "/bin/sh"
+        }
+        guard let pipe = SystemCalls.makeOutputPipe() else { return .failed(errno: errno) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipe.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, pipe.write, 2)
+        if capabilities.usesClosefrom, let addClosefrom = SystemCalls.functions.addClosefrom {
+            _ = addClosefrom(&actions, 3)
+        }
+        if capabilities.usesSpawnChdir, let addChdir = SystemCalls.functions.addChdir {
+            _ = workingDirectory.withCString { addChdir(&actions, $0) }
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in Self.signalsResetInChild { sigaddset(&defaults, signal) }
+        #if os(Linux) && canImport(Glibc)
+            // glibc's spawn helper sets its internal signals (32 SIGCANCEL, 33 SIGSETXID) to SIG_IGN in the
+            // child, and an ignored signal survives exec. sigaddset refuses them, so set their bits directly
+            // (bit n - 1 of the first word); the helper then gives them SIG_DFL.
+            defaults.__val.0 |= (1 << 31) | (1 << 32)
+        #endif
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let argv = CStringArray(arguments)
+        let envp = CStringArray(environment.map { "\($0.key)=\($0.value)" })
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv.pointers, envp.pointers)
+        SystemCalls.closeDescriptor(pipe.write)
+        guard status == 0 else {
+            SystemCalls.closeDescriptor(pipe.read)
+            return .failed(errno: status)
+        }
+        var pidFD: Int32 = -1
+        if capabilities.usesPidfd, let pidfdOpen = SystemCalls.functions.pidfdOpen {
+            pidFD = pidfdOpen(pid, 0)  // always close-on-exec
+        }
+        return .started(SpawnedChild(pid: pid, outputFD: pipe.read, pidFD: pidFD, isDirectExec: isDirectExec))
+    }
+
+    /// The file `name` names on the colon-separated `searchPath`, as dash finds it: the first entry holding
+    /// an executable regular file (an empty entry is the working directory, as are relative entries' bases).
+    static func resolve(_ name: String, searchPath: String, workingDirectory: String) -> String? {
+        if name.contains("/") { return name }
+        for entry in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+            let directory = entry.isEmpty ? "." : String(entry)
+            var candidate = directory + "/" + name
+            if !candidate.hasPrefix("/") { candidate = workingDirectory + "/" + candidate }
+            var status = stat()
+            guard stat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0
+            else { continue }
+            return candidate
+        }
+        return nil
+    }
+
+    /// The `PWD` dash exports: the inherited one when it is absolute and names the working directory,
+    /// else the physical path of the working directory.
+    static func shellWorkingDirectoryVariable(inherited: String?, workingDirectory: String) -> String {
+        var directory = stat()
+        guard stat(workingDirectory, &directory) == 0 else { return workingDirectory }
+        if let inherited, inherited.hasPrefix("/") {
+            var candidate = stat()
+            if stat(inherited, &candidate) == 0, candidate.st_dev == directory.st_dev,
+                candidate.st_ino == directory.st_ino
+            {
+                return inherited
+            }
+        }
+        guard let resolved = realpath(workingDirectory, nil) else { return workingDirectory }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The error for a failed spawn: the working directory's fault when it cannot be entered.
+    static func diagnose(program: String, errno code: Int32, workingDirectory: String) -> ProcessError {
+        if code == ENOENT || code == ENOTDIR || code == EACCES {
+            var status = stat()
+            if stat(workingDirectory, &status) != 0 {
+                return .invalidWorkingDirectory(path: workingDirectory, errno: errno)
+            }
+            if status.st_mode & S_IFMT != S_IFDIR {
+                return .invalidWorkingDirectory(path: workingDirectory, errno: ENOTDIR)
+            }
+            if access(workingDirectory, X_OK) != 0 {
+                return .invalidWorkingDirectory(path: workingDirectory, errno: errno)
+            }
+        }
+        return .spawnFailed(program: program, errno: code)
+    }
+}

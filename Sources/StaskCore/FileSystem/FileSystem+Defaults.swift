@@ -1,0 +1,63 @@
+import Synchronization
+
+// MARK: - Default implementations for simple conformers (fakes)
+
+extension FileSystem {
+    /// Reads the whole file with `readFile(atPath:)` and passes it to `body` in one chunk.
+    ///
+    /// - Throws: whatever `readFile(atPath:)` throws.
+    public func readChunks(
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileSystemError) {
+        let bytes = try readFile(atPath: path)
+        if !bytes.isEmpty { bytes.withUnsafeBytes { body($0) } }
+    }
+
+    /// Returns a file whose appends rewrite the whole file through `writeFile(atPath:contents:)`.
+    ///
+    /// - Throws: whatever `readFile(atPath:)` or `writeFile(atPath:contents:)` throws when creating the file.
+    public func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
+        let existing: [UInt8]
+        if try metadata(atPath: path) != nil {
+            existing = try readFile(atPath: path)
+        } else {
+            existing = []
+            try writeFile(atPath: path, contents: [])
+        }
+        return RewritingAppendableFile(fileSystem: self, path: path, contents: existing)
+    }
+}
+
+/// An `AppendableFile` over any `FileSystem`, rewriting the file atomically on every change.
+final class RewritingAppendableFile: AppendableFile {
+    let path: String
+    private let fileSystem: any FileSystem
+    private let contents: Mutex<[UInt8]>
+
+    init(fileSystem: any FileSystem, path: String, contents: [UInt8]) {
+        self.fileSystem = fileSystem
+        self.path = path
+        self.contents = Mutex(contents)
+    }
+
+    // The rewrite happens under the lock so that concurrent appends reach the file in order; this type
+    // only serves fakes, where that write is a memory copy.
+    func append(_ bytes: [UInt8]) throws(FileSystemError) {
+        try contents.withLock { (current: inout [UInt8]) throws(FileSystemError) in
+            try fileSystem.writeFile(atPath: path, contents: current + bytes)
+            current += bytes
+        }
+    }
+
+    func truncate(toSize size: UInt64) throws(FileSystemError) {
+        try contents.withLock { (current: inout [UInt8]) throws(FileSystemError) in
+            let kept = Array(current.prefix(Int(clamping: size)))
+            try fileSystem.writeFile(atPath: path, contents: kept)
+            current = kept
+        }
+    }
+
+    func synchronize() throws(FileSystemError) {}
+
+    func close() {}
+}

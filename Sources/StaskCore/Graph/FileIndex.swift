@@ -1,0 +1,223 @@
+/// What the graph builder knows about paths: files on disk (read lazily, each directory listed and each
+/// path examined at most once) merged with the outputs tasks declare (which may not exist yet).
+///
+/// Paths are in resolved form (see ``ProjectPath/resolve(_:project:)``): project-relative, `.` for the
+/// project directory. Owned by one ``GraphBuilder/build(_:)`` call; not shared between threads.
+final class FileIndex {
+    /// What a path is on disk.
+    enum DiskKind {
+        case file, directory, symbolicLinkToDirectory, other
+    }
+
+    /// An entry of a merged directory listing.
+    struct Child {
+        let name: String
+        let path: String
+        /// A directory that `**` may descend into (real directories and declared-output directories).
+        let isDirectory: Bool
+        /// A directory reached through a symbolic link: explicit components descend, `**` does not.
+        let isLinkedDirectory: Bool
+        let isFile: Bool
+    }
+
+    let fileSystem: any FileSystem
+    let project: String
+    /// Paths matched on disk that globs must ignore (outputs of an earlier build no task declares now).
+    let ignored: Set<String>
+
+    private var diskKinds: [String: DiskKind?] = [:]
+    private var diskListings: [String: [String]] = [:]
+    private var outputs: Set<String> = []
+    private var outputChildren: [String: [String: Bool]] = [:]
+    private var globCache: [String: [String]] = [:]
+
+    init(fileSystem: any FileSystem, project: String, ignored: Set<String>) {
+        self.fileSystem = fileSystem
+        self.project = project
+        self.ignored = ignored
+    }
+
+    // MARK: - Declared outputs
+
+    /// Replaces the set of declared outputs (clears cached glob results).
+    func setOutputs(_ paths: some Sequence<String>) {
+        outputs = []
+        outputChildren = [:]
+        globCache = [:]
+        for path in paths where outputs.insert(path).inserted {
+            var child = path
+            var isDirectory = false
+            while true {
+                let parent = ProjectPath.directory(of: child)
+                let name = ProjectPath.name(of: child)
+                let existing = outputChildren[parent, default: [:]][name]
+                outputChildren[parent, default: [:]][name] = (existing ?? false) || isDirectory
+                if existing != nil || parent == "." || parent == "/" || parent == child { break }
+                child = parent
+                isDirectory = true
+            }
+        }
+    }
+
+    /// Whether `path` is a declared output.
+    func isOutput(_ path: String) -> Bool { outputs.contains(path) }
+
+    // MARK: - Queries
+
+    /// Runs `body`, turning a file-system failure into `TaskfileError.fileSystem` at `location`.
+    func checked<T>(_ location: SourceLocation, _ body: () throws(FileSystemError) -> T) throws(TaskfileError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .fileSystem(location, underlying: error)
+        }
+    }
+
+    /// Whether `path` is a file: a declared output, or a file (or link to one) on disk.
+    func isFile(_ path: String) throws(FileSystemError) -> Bool {
+        if outputs.contains(path) { return true }
+        return try diskKind(path) == .file
+    }
+
+    /// Whether `path` is a directory on disk (or holds declared outputs).
+    func isDirectory(_ path: String) throws(FileSystemError) -> Bool {
+        if outputChildren[path] != nil { return true }
+        let kind = try diskKind(path)
+        return kind == .directory || kind == .symbolicLinkToDirectory
+    }
+
+    /// What `path` is on disk, following a final symbolic link; `nil` when absent (or a broken link).
+    func diskKind(_ path: String) throws(FileSystemError) -> DiskKind? {
+        if let cached = diskKinds[path] { return cached }
+        let absolute = ProjectPath.absolute(path, project: project)
+        var kind: DiskKind?
+        if let link = try fileSystem.linkMetadata(atPath: absolute) {
+            switch link.kind {
+            case .regularFile: kind = .file
+            case .directory: kind = .directory
+            case .other: kind = .other
+            case .symbolicLink:
+                switch try fileSystem.metadata(atPath: absolute)?.kind {
+                case .regularFile?: kind = .file
+                case .directory?: kind = .symbolicLinkToDirectory
+                case nil: kind = nil
+                default: kind = .other
+                }
+            }
+        }
+        diskKinds[path] = kind
+        return kind
+    }
+
+    /// The merged listing of `directory` (disk entries and declared outputs) whose names satisfy
+    /// `include`, in no particular order. `.stask` at the project root is left out. Only included names
+    /// are examined on disk.
+    func children(of directory: String, where include: (String) -> Bool) throws(FileSystemError) -> [Child] {
+        let declared = outputChildren[directory]
+        var result: [Child] = []
+        for name in try diskNames(directory) where declared?[name] == nil && include(name) {
+            if directory == "." && name == ".stask" { continue }
+            let path = Self.join(directory, name)
+            let kind = try diskKind(path)
+            if kind == .file && ignored.contains(path) { continue }
+            result.append(
+                Child(
+                    name: name, path: path, isDirectory: kind == .directory,
+                    isLinkedDirectory: kind == .symbolicLinkToDirectory, isFile: kind == .file))
+        }
+        for (name, isOutputDirectory) in declared ?? [:] where include(name) {
+            let path = Self.join(directory, name)
+            if outputs.contains(path) {
+                result.append(Child(name: name, path: path, isDirectory: false, isLinkedDirectory: false, isFile: true))
+                continue
+            }
+            // A directory holding declared outputs; it may exist on disk too, possibly as a link.
+            let kind = try diskKind(path)
+            result.append(
+                Child(
+                    name: name, path: path, isDirectory: isOutputDirectory || kind == .directory,
+                    isLinkedDirectory: kind == .symbolicLinkToDirectory, isFile: kind == .file))
+        }
+        return result
+    }
+
+    private func diskNames(_ directory: String) throws(FileSystemError) -> [String] {
+        if let cached = diskListings[directory] { return cached }
+        var names: [String] = []
+        let kind = try diskKind(directory)
+        if kind == .directory || kind == .symbolicLinkToDirectory {
+            do {
+                names = try fileSystem.contentsOfDirectory(atPath: ProjectPath.absolute(directory, project: project))
+            } catch {
+                if case .notFound = error {} else { throw error }
+            }
+        }
+        diskListings[directory] = names
+        return names
+    }
+
+    static func join(_ directory: String, _ name: String) -> String {
+        if directory == "." { return name }
+        if directory == "/" { return "/" + name }
+        return directory + "/" + name
+    }
+
+    // MARK: - Globs
+
+    /// The files matching `pattern` (a glob, relative to the project directory), sorted byte-wise.
+    ///
+    /// Results are cached per pattern text until the declared outputs change.
+    /// - Complexity: Each directory the pattern can reach is listed once, each entry examined once.
+    func expand(_ pattern: String) throws(FileSystemError) -> [String] {
+        if let cached = globCache[pattern] { return cached }
+        let glob = Glob(pattern, project: project)
+        precondition(!glob.components.isEmpty, "expand only patterns")
+        var matches: [String] = []
+        var visited: Set<VisitKey> = []
+        if !ProjectPath.isInStateDirectory(glob.base), try isDirectory(glob.base) {
+            try walk(glob, directory: glob.base, index: 0, into: &matches, visited: &visited)
+        }
+        matches.sort(by: ProjectPath.precedes)
+        var unique: [String] = []
+        unique.reserveCapacity(matches.count)
+        for match in matches where unique.last != match { unique.append(match) }
+        globCache[pattern] = unique
+        return unique
+    }
+
+    private struct VisitKey: Hashable {
+        let directory: String
+        let index: Int
+    }
+
+    private func walk(
+        _ glob: Glob, directory: String, index: Int, into matches: inout [String], visited: inout Set<VisitKey>
+    ) throws(FileSystemError) {
+        guard visited.insert(VisitKey(directory: directory, index: index)).inserted else { return }
+        let isLast = index == glob.components.count - 1
+        switch glob.components[index] {
+        case .literal(let name):
+            let path = Self.join(directory, name)
+            if directory == "." && name == ".stask" { return }
+            if isLast {
+                if try isFile(path), !(ignored.contains(path) && !outputs.contains(path)) { matches.append(path) }
+            } else if try isDirectory(path) {
+                try walk(glob, directory: path, index: index + 1, into: &matches, visited: &visited)
+            }
+        case .pattern(let pattern):
+            for child in try children(of: directory, where: pattern.matches) {
+                if isLast {
+                    if child.isFile { matches.append(child.path) }
+                } else if child.isDirectory || child.isLinkedDirectory {
+                    try walk(glob, directory: child.path, index: index + 1, into: &matches, visited: &visited)
+                }
+            }
+        case .recursive:
+            try walk(glob, directory: directory, index: index + 1, into: &matches, visited: &visited)
+            let visible = try children(of: directory) { $0.utf8.first != UInt8(ascii: ".") }
+            for child in visible where child.isDirectory {
+                try walk(glob, directory: child.path, index: index, into: &matches, visited: &visited)
+            }
+        }
+    }
+}

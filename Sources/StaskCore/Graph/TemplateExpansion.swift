@@ -1,0 +1,106 @@
+/// The per-instance values placeholders expand to.
+struct ExpansionContext {
+    /// The instance's id, for error messages.
+    var instance: String
+    /// The item `{{item}}`, `{{stem}}`, `{{name}}`, `{{dir}}` derive from.
+    var item: String?
+    /// `{{items}}`.
+    var items: [String] = []
+    /// `{{shard}}`, `{{shards}}`.
+    var shard: TaskInstance.ShardPosition?
+    /// `{{input}}`, `{{inputs}}`: the matches of `inputs:`.
+    var inputs: [String] = []
+    /// `{{output}}`, `{{outputs}}`.
+    var outputs: [String] = []
+    /// `{{junit}}`.
+    var junit: String?
+    /// The working directory paths in commands and environment values are made relative to.
+    var directory: String = "."
+}
+
+/// Expands ``Template``s for task instances.
+///
+/// Modes: in commands, path placeholders are made relative to the working directory and shell-quoted
+/// (vars and shard numbers are inserted as written); in input patterns, item-derived values are glob
+/// escaped so a file named `a[1].c` matches itself; in output paths and `dir`, values are inserted as
+/// they are; in environment values, paths are made relative to the working directory, unquoted.
+struct TemplateExpander {
+    enum Mode {
+        case command, inputPattern, path, environment
+    }
+
+    let variables: [String: String]
+
+    /// Expands `template`.
+    ///
+    /// - Throws: `TaskfileError.emptyPlaceholder` for `{{input}}`/`{{output}}` with nothing to name.
+    func expand(_ template: Template, _ context: ExpansionContext, mode: Mode) throws(TaskfileError) -> String {
+        if template.segments.count == 1, case .literal(let text) = template.segments[0] { return text }
+        var result = ""
+        for segment in template.segments {
+            switch segment {
+            case .literal(let text):
+                result += text
+            case .placeholder(let placeholder, let location):
+                result += try value(of: placeholder, at: location, context, mode: mode)
+            }
+        }
+        return result
+    }
+
+    private func value(
+        of placeholder: Placeholder, at location: SourceLocation, _ context: ExpansionContext, mode: Mode
+    ) throws(TaskfileError) -> String {
+        switch placeholder {
+        case .variable(let name):
+            return variables[name] ?? ""
+        case .shard:
+            return context.shard.map { String($0.index) } ?? ""
+        case .shards:
+            return context.shard.map { String($0.count) } ?? ""
+        case .item:
+            return path(context.item ?? "", context, mode: mode)
+        case .stem:
+            return word(ProjectPath.stem(of: context.item ?? ""), mode: mode)
+        case .name:
+            return word(ProjectPath.name(of: context.item ?? ""), mode: mode)
+        case .dir:
+            return path(ProjectPath.directory(of: context.item ?? ""), context, mode: mode)
+        case .items:
+            return paths(context.items, context, mode: mode)
+        case .input, .output:
+            let list = placeholder == .input ? context.inputs : context.outputs
+            guard let first = list.first else {
+                throw .emptyPlaceholder(location, name: placeholder.name, instance: context.instance)
+            }
+            return path(first, context, mode: mode)
+        case .inputs:
+            return paths(context.inputs, context, mode: mode)
+        case .outputs:
+            return paths(context.outputs, context, mode: mode)
+        case .junit:
+            return path(context.junit ?? "", context, mode: mode)
+        }
+    }
+
+    private func word(_ text: String, mode: Mode) -> String {
+        switch mode {
+        case .command: ShellQuoting.quoted(text)
+        case .inputPattern: Glob.escaped(text)
+        case .path, .environment: text
+        }
+    }
+
+    private func path(_ path: String, _ context: ExpansionContext, mode: Mode) -> String {
+        switch mode {
+        case .command: ShellQuoting.quoted(ProjectPath.relative(path, from: context.directory))
+        case .environment: ProjectPath.relative(path, from: context.directory)
+        case .inputPattern: Glob.escaped(path)
+        case .path: path
+        }
+    }
+
+    private func paths(_ list: [String], _ context: ExpansionContext, mode: Mode) -> String {
+        list.map { path($0, context, mode: mode) }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,65 @@
+/// Everything that goes into a task instance's action key, kept so `stask explain` can say what changed.
+///
+/// DESIGN §2: the action key hashes the expanded commands, the environment and working directory, the
+/// content digest of every input, and the declared output paths. `actionKey` computes it canonically (maps
+/// in sorted order, every field tagged and length-prefixed by `ActionKeyHasher`).
+///
+/// `variables` is *not* part of the key: a variable matters only through the commands, paths or environment
+/// it expands into, which are. It is stored so that `explain` can name the variable whose new value changed
+/// a command. The engine decides which variables to list (typically those the task's templates reference).
+public struct ActionKeyInputs: Sendable, Hashable {
+    /// The expanded commands, in the order they run.
+    public var commands: [String]
+    /// The working directory of the commands.
+    public var directory: String
+    /// The environment entries stask adds (Taskfile and task `env`), not the whole inherited environment.
+    public var environment: [String: String]
+    /// Values of the variables the task's templates reference (informational, not hashed).
+    public var variables: [String: String]
+    /// Input path → content digest.
+    public var inputDigests: [String: ContentDigest]
+    /// The declared output paths.
+    public var outputPaths: [String]
+
+    /// Creates the key inputs of one task instance.
+    public init(
+        commands: [String], directory: String, environment: [String: String] = [:],
+        variables: [String: String] = [:], inputDigests: [String: ContentDigest] = [:], outputPaths: [String] = []
+    ) {
+        self.commands = commands
+        self.directory = directory
+        self.environment = environment
+        self.variables = variables
+        self.inputDigests = inputDigests
+        self.outputPaths = outputPaths
+    }
+
+    /// The action key: an `ActionKeyHasher` digest of commands, directory, environment, input digests and
+    /// output paths (sorted), in domain `stask.action-key.v1`.
+    ///
+    /// - Complexity: O(n log n) in the number of entries.
+    public var actionKey: ContentDigest {
+        var hasher = ActionKeyHasher()
+        hasher.add("commands")
+        hasher.add(commands.count)
+        for command in commands { hasher.add(command) }
+        hasher.add("directory")
+        hasher.add(directory)
+        hasher.add("environment")
+        hasher.add(environment.count)
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
+            hasher.add(name)
+            hasher.add(value)
+        }
+        hasher.add("inputs")
+        hasher.add(inputDigests.count)
+        for (path, digest) in inputDigests.sorted(by: { $0.key < $1.key }) {
+            hasher.add(path)
+            hasher.add(digest)
+        }
+        hasher.add("outputs")
+        hasher.add(outputPaths.count)
+        for path in outputPaths.sorted() { hasher.add(path) }
+        return hasher.finalize()
+    }
+}

@@ -1,0 +1,186 @@
+/// The journal file `.stask/journal`, format version 1: changes since the last snapshot, one entry per
+/// finished task, appended as the build runs.
+///
+/// ```
+/// header (16 bytes):  magic "STASKJNL", format version (UInt32) = 1, reserved UInt32 0
+/// entry:              UInt32 payload length n, UInt64 XXH3-64 of the payload seeded with n, n payload bytes
+/// payload:            UInt8 kind, then
+///                     1 success:        a `TaskRecord` with strings written in place (varint length, UTF-8)
+///                     2 invalidate:     the task instance id (in place)
+///                     3 item durations: task name, varint count, per item: name, Float64 seconds
+///                     4 stat cache:     varint count, per path: path, UInt8 0 (removed) or 1 followed by
+///                                       the entry as in the snapshot
+/// ```
+///
+/// Every entry is a blind write (the complete new record, a flag, or item values), so replaying the
+/// journal on top of any snapshot that already contains some of its entries gives the same state: replay is
+/// idempotent. Replay stops at the first entry that is incomplete, fails its checksum or does not decode
+/// (a torn or corrupt tail, after a crash or power loss); the entries before it are used, the rest is
+/// reported as `BuildStateWarning.Reason.damagedJournalTail` and ignored. Ignoring an entry can only make
+/// stask redo work: every entry states a fact that was true when written ("key K produced outputs D").
+/// A wrong magic or an unknown version makes the whole journal a warning and ignored.
+enum BuildStateJournal {
+    static let magic: [UInt8] = Array("STASKJNL".utf8)
+    static let version: UInt32 = 1
+    static let headerSize = 16
+    /// Larger entries are treated as corruption (a record is at most a few MiB even for huge tasks).
+    static let maximumEntrySize = 1 << 28
+
+    /// One change to the state.
+    enum Entry: Equatable {
+        case success(TaskRecord)
+        case invalidate(String)
+        case itemDurations(task: String, durations: [String: Double])
+        case statCache([String: FileDigestCache.Entry?])
+    }
+
+    /// What replaying a journal file produced.
+    struct Replay {
+        var entries: [Entry] = []
+        /// Why (part of) the file was ignored, if it was.
+        var damage: BuildStateWarning.Reason?
+    }
+
+    static func header() -> [UInt8] {
+        var writer = StateBinaryWriter(capacity: headerSize)
+        writer.append(magic)
+        writer.uint32(version)
+        writer.uint32(0)
+        return writer.bytes
+    }
+
+    /// The framed bytes of one entry, ready to append.
+    static func encode(_ entry: Entry) -> [UInt8] {
+        var payload = StateBinaryWriter(capacity: 256)
+        let inline: (inout StateBinaryWriter, String) -> Void = { writer, string in writer.inlineString(string) }
+        switch entry {
+        case .success(let record):
+            payload.byte(1)
+            record.encode(to: &payload, coldString: inline)
+        case .invalidate(let id):
+            payload.byte(2)
+            payload.inlineString(id)
+        case .itemDurations(let task, let durations):
+            payload.byte(3)
+            payload.inlineString(task)
+            payload.varint(durations.count)
+            for item in durations.keys.sorted() {
+                payload.inlineString(item)
+                payload.float64(durations[item]!)
+            }
+        case .statCache(let changes):
+            payload.byte(4)
+            payload.varint(changes.count)
+            for path in changes.keys.sorted() {
+                payload.inlineString(path)
+                if let entry = changes[path]! {
+                    payload.byte(1)
+                    StateSnapshot.encode(entry, to: &payload)
+                } else {
+                    payload.byte(0)
+                }
+            }
+        }
+        precondition(payload.bytes.count <= maximumEntrySize, "journal entry too large")
+        var framed = StateBinaryWriter(capacity: payload.bytes.count + 12)
+        framed.uint32(UInt32(payload.bytes.count))
+        framed.uint64(payload.bytes.withUnsafeBytes { ContentHasher.checksum(of: $0, seed: UInt64($0.count)) })
+        framed.append(payload.bytes)
+        return framed.bytes
+    }
+
+    /// Replays a journal file's bytes. An empty file (a crash right after it was created) is no damage.
+    static func decode(_ bytes: [UInt8]) -> Replay {
+        bytes.withUnsafeBytes { raw in decode(raw) }
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer) -> Replay {
+        var replay = Replay()
+        if raw.isEmpty { return replay }
+        guard raw.count >= magic.count, raw.prefix(magic.count).elementsEqual(magic) else {
+            replay.damage = .badMagic
+            return replay
+        }
+        guard raw.count >= headerSize else {
+            replay.damage = .truncated
+            return replay
+        }
+        let found = StateBinaryReader(raw, offset: magic.count).peekVersion()
+        guard found == version else {
+            replay.damage = .unsupportedVersion(found: found, supported: version)
+            return replay
+        }
+        var reader = StateBinaryReader(raw, offset: headerSize)
+        while !reader.isAtEnd {
+            let start = reader.offset
+            guard let entry = try? decodeEntry(&reader) else {
+                replay.damage = .damagedJournalTail(keptEntries: replay.entries.count, ignoredBytes: raw.count - start)
+                return replay
+            }
+            replay.entries.append(entry)
+        }
+        return replay
+    }
+
+    private static func decodeEntry(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> Entry {
+        let length = Int(try reader.uint32())
+        let checksum = try reader.uint64()
+        guard length <= maximumEntrySize else { throw StateDecodingError(detail: "entry too large") }
+        let payload = try reader.bytes(length)
+        guard ContentHasher.checksum(of: payload, seed: UInt64(length)) == checksum else {
+            throw StateDecodingError(detail: "checksum mismatch")
+        }
+        var entryReader = StateBinaryReader(payload)
+        let inline = { (reader: inout StateBinaryReader) throws(StateDecodingError) -> String in
+            try reader.inlineString()
+        }
+        let entry: Entry
+        switch try entryReader.byte() {
+        case 1:
+            let whole = entryReader
+            entry = .success(
+                try TaskRecord.decode(from: &entryReader) { (offset, length) throws(StateDecodingError) in
+                    var cold = try whole.subreader(offset..<offset + length)
+                    let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
+                    guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
+                    return .decoded(inputs)
+                })
+        case 2:
+            entry = .invalidate(try entryReader.inlineString())
+        case 3:
+            let task = try entryReader.inlineString()
+            let count = try entryReader.count(limit: entryReader.remaining)
+            var durations: [String: Double] = [:]
+            for _ in 0..<count {
+                let item = try entryReader.inlineString()
+                durations[item] = try entryReader.float64()
+            }
+            entry = .itemDurations(task: task, durations: durations)
+        case 4:
+            let count = try entryReader.count(limit: entryReader.remaining)
+            var changes: [String: FileDigestCache.Entry?] = [:]
+            changes.reserveCapacity(count)
+            for _ in 0..<count {
+                let path = try entryReader.inlineString()
+                switch try entryReader.byte() {
+                case 0: changes.updateValue(nil, forKey: path)
+                case 1: changes[path] = try StateSnapshot.decodeStatEntry(&entryReader)
+                case let flag: throw StateDecodingError(detail: "unknown stat-cache flag \(flag)")
+                }
+            }
+            entry = .statCache(changes)
+        case let kind:
+            throw StateDecodingError(detail: "unknown entry kind \(kind)")
+        }
+        guard entryReader.isAtEnd else { throw StateDecodingError(detail: "trailing bytes in entry") }
+        return entry
+    }
+}
+
+extension StateBinaryReader {
+    /// The UInt32 at the current offset (the caller has checked the length).
+    fileprivate func peekVersion() -> UInt32 {
+        var copy = self
+        return (try? copy.uint32()) ?? 0
+    }
+}

@@ -1,0 +1,454 @@
+import Synchronization
+
+/// The persistent build state in `.stask/`: task records, per-item durations and the stat cache.
+///
+/// **Files.** `state` is a checksummed binary snapshot (`BuildState+Encoding.swift`); `journal` holds the
+/// changes made since (`BuildStateJournal`). `BuildLock` guards the directory with a third file, `lock`.
+///
+/// **Life cycle.** Take the `BuildLock`, then `open(directory:fileSystem:)`: it loads the snapshot and
+/// replays the journal, and proves the directory writable before any task runs. During the build,
+/// `recordSuccess(_:)`, `invalidate(_:)`, `updateItemDurations(forTask:_:)` and `updateStatCache(_:)` change
+/// the state in memory and append one checksummed entry each to the journal with `write(2)`, without
+/// `fsync`. `close()` then either `fsync`s the journal (the usual case: an incremental build appends a few
+/// entries) or, once the journal has grown past a quarter of the snapshot (at least 256 KiB) or a file was
+/// damaged, *compacts*: writes a new snapshot atomically (`fsync`ed temporary file renamed over the old one,
+/// directory `fsync`ed) and deletes the journal. So a no-op build writes nothing, and a touch-one build
+/// appends a few hundred bytes instead of rewriting the snapshot.
+///
+/// **Crash safety.** A build killed at any moment leaves a state from which the next build is correct:
+/// - A record is appended only after its task succeeded and its outputs were hashed, and it states a fact
+///   ("action key K produced outputs with digests D") that stays true. The up-to-date rule re-checks the
+///   action key *and* the outputs' current digests, so an old or lost record can only cause redoing work.
+/// - Journal appends are not `fsync`ed one by one: when only the process dies (SIGKILL, crash), the kernel
+///   still has every completed `write`. After a power loss the last entries may be missing or torn; a torn
+///   or corrupt entry fails its length or checksum, and it and everything after it are ignored (a warning):
+///   the tasks they recorded run again. Syncing every entry would cost a disk flush per task for no gain in
+///   correctness; `close()` syncs once.
+/// - The snapshot is replaced atomically and only after its contents are on disk, so it is always either
+///   the old or the new one. A crash between the rename and deleting the journal replays the journal onto
+///   a snapshot that already contains it, which is harmless: journal entries are blind writes.
+/// - Stat-cache entries are self-validating (`FileDigestCache`), so any saved entry of any age is safe.
+///
+/// **Failed tasks.** The engine calls `invalidate(_:)` for an instance whose run failed. Correctness does
+/// not depend on it: the failed run never produced a record, so the instance's record is one from an
+/// earlier successful run; if the inputs still differ from that run the action key differs, and if the run
+/// damaged an output its digest differs. Invalidating makes the rule plain: after a failure the instance
+/// always runs again (a failed test is never reported up to date), while its durations still feed estimates.
+///
+/// **Damage** to either file is a `BuildStateWarning` and (part of) a full rebuild, never a crash or an
+/// error; the damaged file is replaced by a compaction. A missing file means nothing was built yet. A
+/// directory that cannot be created or written is a `BuildStateError.notWritable` from `open`, before any
+/// task runs.
+///
+/// **Concurrency.** Thread-safe: the engine may call every method from any task. The state sits behind a
+/// `Mutex`; a change and its journal append happen under it, so the journal's order is the order of the
+/// changes. Reads return copies (copy-on-write, O(1)). `close()` must be the last call; any change after it
+/// is a programmer error.
+///
+/// ```swift
+/// let lock = try await BuildLock.acquire(directory: stateDirectory, wait: true) { print("waiting…") }
+/// let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+/// warnings.forEach { print($0) }
+/// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: LocalFileSystem())
+/// if store.record(for: id)?.actionKey != key { /* run, then */ try store.recordSuccess(run) }
+/// try store.updateStatCache(cache.changedEntries)
+/// try store.close()
+/// lock.release()
+/// ```
+public final class BuildStateStore: Sendable {
+    /// The snapshot's file name inside the state directory.
+    public static let snapshotFileName = "state"
+    /// The journal's file name inside the state directory.
+    public static let journalFileName = "journal"
+
+    /// The state directory (normally `<project>/.stask`).
+    public let directory: String
+    private let fileSystem: any FileSystem
+
+    /// A journal larger than this (and than a quarter of the snapshot) is compacted into the snapshot.
+    public static let minimumCompactionSize = 256 * 1024
+
+    private struct Storage {
+        var state: LiveState
+        var journal: (any AppendableFile)?
+        /// Bytes of the journal known to hold complete entries.
+        var journalLength: Int
+        /// The snapshot file's size (0 when there is none).
+        var snapshotSize: Int
+        /// Whether the next `close()` must write a snapshot (a damaged file, or journaling failed).
+        var mustCompact: Bool
+        /// See `BuildStateStore.minimumCompactionSize` (tests lower it).
+        var minimumCompactionSize: Int
+        var isClosed = false
+
+        var shouldCompact: Bool {
+            mustCompact || journalLength > max(minimumCompactionSize, snapshotSize / 4)
+        }
+    }
+
+    private let storage: Mutex<Storage>
+
+    private init(directory: String, fileSystem: any FileSystem, storage: Storage) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.storage = Mutex(storage)
+    }
+
+    /// The snapshot's path.
+    public var snapshotPath: String { Self.path(directory, Self.snapshotFileName) }
+
+    /// The journal's path.
+    public var journalPath: String { Self.path(directory, Self.journalFileName) }
+
+    // MARK: - Opening
+
+    /// Opens the state in `directory` (created when missing) for a build.
+    ///
+    /// Call it while holding the `BuildLock`. Damaged files become warnings and are replaced by a compaction
+    /// (at once for the journal, at `close()` for the snapshot).
+    /// - Parameters:
+    ///   - directory: the state directory, normally `<project>/.stask`.
+    ///   - fileSystem: where the files live; `LocalFileSystem` in production.
+    /// - Returns: the store and the warnings to print (empty when all is well).
+    /// - Throws: `BuildStateError.notWritable` when the directory or its files cannot be created or written.
+    public static func open(
+        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
+        try open(directory: directory, fileSystem: fileSystem, minimumCompactionSize: minimumCompactionSize)
+    }
+
+    /// `open(directory:fileSystem:)` with another compaction threshold (0: compact at every close).
+    static func open(
+        directory: String, fileSystem: any FileSystem, minimumCompactionSize: Int
+    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
+        do {
+            try fileSystem.createDirectory(atPath: directory)
+        } catch {
+            throw .notWritable(path: directory, underlying: error)
+        }
+        let snapshotPath = path(directory, snapshotFileName)
+        let journalPath = path(directory, journalFileName)
+        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
+        var storage = Storage(
+            state: loaded.state, journal: nil, journalLength: loaded.journalLength, snapshotSize: loaded.snapshotSize,
+            mustCompact: loaded.isSnapshotUnusable, minimumCompactionSize: minimumCompactionSize)
+
+        if loaded.isSnapshotUnusable, (try? fileSystem.linkMetadata(atPath: snapshotPath))??.kind == .directory {
+            // Something made a directory where the snapshot goes; a compaction could not rename over it.
+            try removeOrThrow(snapshotPath, fileSystem)
+        }
+        switch loaded.journal {
+        case .clean where !storage.shouldCompact:
+            // Keep appending to the journal; prove the directory writable with a probe file.
+            let probePath = path(directory, ".probe")
+            do {
+                let probe = try fileSystem.openForAppending(atPath: probePath)
+                probe.close()
+                try fileSystem.removeItem(atPath: probePath)
+                let journal = try fileSystem.openForAppending(atPath: journalPath)
+                storage.journal = journal
+                if storage.journalLength == 0 {
+                    try journal.append(BuildStateJournal.header())
+                    storage.journalLength = BuildStateJournal.headerSize
+                }
+            } catch {
+                throw .notWritable(path: directory, underlying: error)
+            }
+            return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
+        case .clean, .damaged:
+            // Fold what could be replayed into a new snapshot and start an empty journal.
+            let contents = StateSnapshot.encode(loaded.state.materialized())
+            do {
+                try fileSystem.writeFile(atPath: snapshotPath, contents: contents)
+            } catch {
+                throw .notWritable(path: snapshotPath, underlying: error)
+            }
+            storage.snapshotSize = contents.count
+            storage.mustCompact = false
+            // The state is unchanged; keep serving it from the old snapshot object.
+            try removeOrThrow(journalPath, fileSystem)
+        case .absent:
+            break
+        }
+        let header = BuildStateJournal.header()
+        do {
+            let journal = try fileSystem.openForAppending(atPath: journalPath)
+            storage.journal = journal
+            try journal.append(header)
+            storage.journalLength = header.count
+        } catch {
+            throw .notWritable(path: journalPath, underlying: error)
+        }
+        return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
+    }
+
+    /// Reads the state in `directory` without locking or writing anything (for `stask explain`, `list`).
+    ///
+    /// A missing directory or files give an empty state and no warning.
+    /// - Returns: the state (snapshot plus replayed journal) and the warnings about damaged files.
+    public static func load(
+        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    ) -> (state: BuildState, warnings: [BuildStateWarning]) {
+        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
+        return (loaded.state.materialized(), loaded.warnings)
+    }
+
+    // MARK: - Reading
+
+    /// The record that may prove `id` up to date: its last successful run, `nil` when there is none or it
+    /// was invalidated by a failure since.
+    public func record(for id: String) -> TaskRecord? {
+        storage.withLock { $0.state.validRecord(for: id) }
+    }
+
+    /// The moving-average duration of `id`'s successful runs, also after an invalidating failure; `nil`
+    /// when it never succeeded.
+    public func estimatedDuration(for id: String) -> Duration? {
+        storage.withLock { $0.state.record(for: id)?.estimatedDuration }
+    }
+
+    /// The whole state, decoded.
+    ///
+    /// - Complexity: O(n) in the size of the state (every record is decoded); meant for `stask explain`,
+    ///   estimates over all tasks, and tests. Builds use `record(for:)`.
+    public var state: BuildState {
+        storage.withLock { $0.state }.materialized()
+    }
+
+    /// Item → seconds recorded for the items of `task` (empty when none).
+    public func itemDurations(forTask task: String) -> [String: Double] {
+        storage.withLock { $0.state.itemDurations[task] ?? [:] }
+    }
+
+    /// The saved stat cache, decoded.
+    ///
+    /// - Complexity: O(n); to check files during a build use `makeDigestCache(fileSystem:…)`, which decodes
+    ///   only the entries it looks up.
+    public var statCacheEntries: [String: FileDigestCache.Entry] {
+        storage.withLock { $0.state }.allEntries()
+    }
+
+    /// A `FileDigestCache` seeded with the saved stat cache, decoding each entry only when first looked up.
+    ///
+    /// At the end of the build, save what it learned with `updateStatCache(cache.changedEntries)`.
+    /// - Parameters: as `FileDigestCache.init(entries:fileSystem:hasher:timestampGranularity:now:)`.
+    public func makeDigestCache(
+        fileSystem: any FileSystem, hasher: ContentHasher = .shared, timestampGranularity: Duration = .milliseconds(10),
+        now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
+    ) -> FileDigestCache {
+        FileDigestCache(
+            base: storage.withLock { $0.state }, entries: [:], fileSystem: fileSystem, hasher: hasher,
+            timestampGranularity: timestampGranularity, now: now)
+    }
+
+    // MARK: - Changing
+
+    /// Records a successful run: call it only after the task succeeded and its outputs were hashed.
+    ///
+    /// The new record's estimate and success count follow the previous record of the same id
+    /// (`SuccessfulRun.record(after:)`); it replaces that record and clears any invalidation.
+    /// - Returns: the stored record.
+    /// - Throws: `BuildStateError.writeFailed` when the journal entry could not be written (the record is
+    ///   kept in memory and saved by `close()` if that succeeds; the journal stays consistent).
+    @discardableResult
+    public func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
+            precondition(!storage.isClosed, "recordSuccess after close")
+            let record = run.record(after: storage.state.record(for: run.id))
+            storage.state.setRecord(record)
+            try Self.append(.success(record), to: &storage)
+            return record
+        }
+    }
+
+    /// Marks `id`'s record invalidated after a failed run, so it is never treated as up to date again
+    /// until the next success. Nothing is written when `id` has no valid record.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
+    public func invalidate(_ id: String) throws(BuildStateError) {
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "invalidate after close")
+            guard storage.state.invalidate(id) else { return }
+            try Self.append(.invalidate(id), to: &storage)
+        }
+    }
+
+    /// Sets the durations (seconds, as measured; negative or non-finite values become 0) of the given
+    /// items of `task`, keeping its other items.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
+    public func updateItemDurations(forTask task: String, _ durations: [String: Double]) throws(BuildStateError) {
+        let cleaned = durations.mapValues { $0.isFinite && $0 > 0 ? $0 : 0 }
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "updateItemDurations after close")
+            storage.state.mergeItemDurations(task: task, cleaned)
+            try Self.append(.itemDurations(task: task, durations: cleaned), to: &storage)
+        }
+    }
+
+    /// Applies stat-cache changes (path → new entry, or `nil` to remove it), typically
+    /// `FileDigestCache.changedEntries` at the end of a build. Nothing is written when `changes` is empty.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`. Losing stat-cache entries only costs
+    ///   re-hashing.
+    public func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
+        guard !changes.isEmpty else { return }
+        // Large change sets are split so that no journal entry grows unboundedly.
+        var batches: [[String: FileDigestCache.Entry?]] = [[:]]
+        for (path, entry) in changes {
+            if batches[batches.count - 1].count == 4096 { batches.append([:]) }
+            batches[batches.count - 1].updateValue(entry, forKey: path)
+        }
+        try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
+            precondition(!storage.isClosed, "updateStatCache after close")
+            storage.state.applyStatCacheChanges(changes)
+            for batch in batches { try Self.append(.statCache(batch), to: &storage) }
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Saves the state: `fsync`s the journal, or compacts it into a new snapshot when it has grown large or a
+    /// file was damaged (see the type's documentation).
+    ///
+    /// Calling it twice is harmless. A store dropped without `close()` leaves its journal unsynced, exactly
+    /// like a crash; the next `open` replays it.
+    /// - Throws: `BuildStateError.writeFailed` when the snapshot or the journal cannot be written; the files
+    ///   on disk are then still consistent, and the next build replays the journal.
+    public func close() throws(BuildStateError) {
+        let taken = storage.withLock { storage -> (LiveState, Bool, (any AppendableFile)?, Int)? in
+            guard !storage.isClosed else { return nil }
+            storage.isClosed = true
+            defer { storage.journal = nil }
+            return (storage.state, storage.shouldCompact, storage.journal, storage.journalLength)
+        }
+        guard let (state, shouldCompact, journal, journalLength) = taken else { return }
+        defer { journal?.close() }
+        if shouldCompact {
+            do {
+                try fileSystem.writeFile(atPath: snapshotPath, contents: StateSnapshot.encode(state.materialized()))
+            } catch {
+                throw .writeFailed(path: snapshotPath, underlying: error)
+            }
+            journal?.close()
+            // Failing to delete the journal is harmless: the next open replays it onto the new snapshot.
+            try? fileSystem.removeItem(atPath: journalPath)
+        } else if let journal, journalLength > BuildStateJournal.headerSize {
+            do {
+                try journal.synchronize()
+            } catch {
+                throw .writeFailed(path: journalPath, underlying: error)
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func append(_ entry: BuildStateJournal.Entry, to storage: inout Storage) throws(BuildStateError) {
+        guard let journal = storage.journal else {
+            storage.mustCompact = true
+            return
+        }
+        let bytes = BuildStateJournal.encode(entry)
+        do {
+            try journal.append(bytes)
+            storage.journalLength += bytes.count
+        } catch {
+            // The change stays in memory; make sure close() saves it even if the journal recovers.
+            storage.mustCompact = true
+            // Cut off a partial entry so later entries stay reachable; if even that fails, stop journaling
+            // (the damaged tail is detected by its checksum on the next open, and `close()` still saves).
+            do {
+                try journal.truncate(toSize: UInt64(storage.journalLength))
+            } catch {
+                journal.close()
+                storage.journal = nil
+            }
+            throw .writeFailed(path: journal.path, underlying: error)
+        }
+    }
+
+    private enum JournalStatus {
+        /// No journal file.
+        case absent
+        /// A journal whose every byte was replayed (possibly empty, possibly without a header yet).
+        case clean
+        /// A journal that could not be read, or not entirely.
+        case damaged
+    }
+
+    private struct Loaded {
+        var state = LiveState(snapshot: nil)
+        var warnings: [BuildStateWarning] = []
+        var snapshotSize = 0
+        var isSnapshotUnusable = false
+        var journal = JournalStatus.absent
+        var journalLength = 0
+    }
+
+    private static func loadFiles(directory: String, fileSystem: any FileSystem) -> Loaded {
+        var loaded = Loaded()
+        let snapshotPath = path(directory, snapshotFileName)
+        switch readIfPresent(snapshotPath, fileSystem) {
+        case nil:
+            break
+        case .failure(let error):
+            loaded.isSnapshotUnusable = true
+            loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: .unreadable(error)))
+        case .success(let bytes):
+            loaded.snapshotSize = bytes.count
+            switch StateSnapshot.load(bytes) {
+            case .success(let snapshot):
+                loaded.state = LiveState(snapshot: snapshot)
+            case .failure(let unusable):
+                loaded.isSnapshotUnusable = true
+                loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: unusable.reason))
+            }
+        }
+
+        let journalPath = path(directory, journalFileName)
+        switch readIfPresent(journalPath, fileSystem) {
+        case nil:
+            break
+        case .failure(let error):
+            loaded.journal = .damaged
+            loaded.warnings.append(BuildStateWarning(path: journalPath, reason: .unreadable(error)))
+        case .success(let bytes):
+            let replay = BuildStateJournal.decode(bytes)
+            for entry in replay.entries { loaded.state.apply(entry) }
+            loaded.journalLength = bytes.count
+            if let damage = replay.damage {
+                loaded.journal = .damaged
+                loaded.warnings.append(BuildStateWarning(path: journalPath, reason: damage))
+            } else {
+                loaded.journal = .clean
+            }
+        }
+        return loaded
+    }
+
+    /// The file's bytes; `nil` when nothing is there; a failure when it cannot be read.
+    private static func readIfPresent(_ path: String, _ fileSystem: any FileSystem) -> Result<[UInt8], FileSystemError>?
+    {
+        do {
+            guard try fileSystem.linkMetadata(atPath: path) != nil else { return nil }
+            return .success(try fileSystem.readFile(atPath: path))
+        } catch .notFound {
+            return nil
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func removeOrThrow(_ path: String, _ fileSystem: any FileSystem) throws(BuildStateError) {
+        do {
+            try fileSystem.removeItem(atPath: path)
+        } catch {
+            throw .notWritable(path: path, underlying: error)
+        }
+    }
+
+    private static func path(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

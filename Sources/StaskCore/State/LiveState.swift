@@ -1,0 +1,92 @@
+/// The build state as a store holds it: a loaded snapshot plus the changes made since.
+///
+/// Lookups consult the changes first, then the snapshot, which decodes only the entry asked for; nothing is
+/// decoded in bulk until `materialized()`. A value type over an immutable snapshot, so copies are cheap and
+/// safe to hand to other threads (a `FileDigestCache` reads the stat cache through one).
+struct LiveState: Sendable {
+    private(set) var snapshot: StateSnapshot?
+    /// Records set since the snapshot (by journal replay or this build); they shadow the snapshot's.
+    private var changedRecords: [String: TaskRecord] = [:]
+    private(set) var itemDurations: [String: [String: Double]]
+    /// Stat-cache entries set (or removed: `nil`) since the snapshot.
+    private var statChanges: [String: FileDigestCache.Entry?] = [:]
+
+    init(snapshot: StateSnapshot?) {
+        self.snapshot = snapshot
+        self.itemDurations = snapshot?.itemDurations ?? [:]
+    }
+
+    // MARK: - Reading
+
+    /// The record of `id`, valid or invalidated.
+    func record(for id: String) -> TaskRecord? {
+        if let record = changedRecords[id] { return record }
+        return snapshot?.record(for: id)
+    }
+
+    /// The record of `id` unless it was invalidated.
+    func validRecord(for id: String) -> TaskRecord? {
+        guard let record = record(for: id), !record.isInvalidated else { return nil }
+        return record
+    }
+
+    /// Everything, decoded: O(n) in the size of the state.
+    func materialized() -> BuildState {
+        var records = snapshot?.allRecords() ?? [:]
+        records.merge(changedRecords) { _, changed in changed }
+        return BuildState(records: records, itemDurations: itemDurations, statCache: allEntries())
+    }
+
+    // MARK: - Changing (each journal entry is one of these)
+
+    /// Stores `record` as the latest successful run of `record.id`.
+    mutating func setRecord(_ record: TaskRecord) {
+        changedRecords[record.id] = record
+    }
+
+    /// Marks the record of `id` invalidated; returns whether there was a valid record to invalidate.
+    @discardableResult
+    mutating func invalidate(_ id: String) -> Bool {
+        guard var record = record(for: id), !record.isInvalidated else { return false }
+        record.isInvalidated = true
+        changedRecords[id] = record
+        return true
+    }
+
+    /// Sets the durations of the given items of `task`, keeping the task's other items.
+    mutating func mergeItemDurations(task: String, _ durations: [String: Double]) {
+        itemDurations[task, default: [:]].merge(durations) { _, new in new }
+    }
+
+    /// Sets (or, for `nil`, removes) the stat-cache entries of the given paths.
+    mutating func applyStatCacheChanges(_ changes: [String: FileDigestCache.Entry?]) {
+        statChanges.merge(changes) { _, new in new }
+    }
+
+    /// Applies one journal entry.
+    mutating func apply(_ entry: BuildStateJournal.Entry) {
+        switch entry {
+        case .success(let record): setRecord(record)
+        case .invalidate(let id): invalidate(id)
+        case .itemDurations(let task, let durations): mergeItemDurations(task: task, durations)
+        case .statCache(let changes): applyStatCacheChanges(changes)
+        }
+    }
+}
+
+// MARK: - The stat cache as a FileDigestCache sees it
+
+extension LiveState: StatCacheSource {
+    func entry(forPath path: String) -> FileDigestCache.Entry? {
+        if let change = statChanges[path] { return change }
+        return snapshot?.statEntry(forPath: path)
+    }
+
+    func allEntries() -> [String: FileDigestCache.Entry] {
+        var entries = snapshot?.allStatEntries() ?? [:]
+        for (path, change) in statChanges {
+            if let change { entries[path] = change } else { entries.removeValue(forKey: path) }
+        }
+        return entries
+    }
+}

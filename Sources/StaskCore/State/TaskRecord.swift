@@ -1,0 +1,85 @@
+/// What stask remembers about the last successful run of one task instance.
+///
+/// Written only after the task succeeded (`BuildStateStore.recordSuccess(_:)`). The instance is up to date
+/// when its current action key equals `actionKey` and every output exists with its digest in
+/// `outputDigests` (DESIGN §2); the engine checks both.
+///
+/// Records loaded from a snapshot keep `keyInputs` encoded until it is first read (only `stask explain`
+/// needs it), which is what makes loading 100,000 records fast; reading it decodes it each time.
+public struct TaskRecord: Sendable, Hashable {
+    /// The task instance id, for example `compile[src/a.c]` or `test#2`.
+    public var id: String
+    /// The action key of the successful run.
+    public var actionKey: ContentDigest
+    /// Output path → content digest after the successful run.
+    public var outputDigests: [String: ContentDigest]
+    /// Wall-clock duration of the last successful run.
+    public var wallTime: Duration
+    /// CPU time (user + system, children included) of the last successful run.
+    public var cpuTime: Duration
+    /// Moving average of successful wall times, for critical-path priorities and ETAs.
+    public var estimatedDuration: Duration
+    /// How many successful runs have been recorded for this id.
+    public var successCount: Int
+    /// Set when a later run of this instance failed (`BuildStateStore.invalidate(_:)`): the record is then
+    /// never treated as up to date, but its durations still inform estimates.
+    public var isInvalidated: Bool
+    /// What went into `actionKey`, for `stask explain` (decoded on each read for loaded records).
+    public var keyInputs: ActionKeyInputs {
+        get { coldPart.keyInputs }
+        set { coldPart = .decoded(newValue) }
+    }
+
+    var coldPart: TaskRecordColdPart
+
+    /// Creates a record.
+    public init(
+        id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
+        cpuTime: Duration, estimatedDuration: Duration, successCount: Int, keyInputs: ActionKeyInputs,
+        isInvalidated: Bool = false
+    ) {
+        self.init(
+            id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
+            estimatedDuration: estimatedDuration, successCount: successCount, coldPart: .decoded(keyInputs),
+            isInvalidated: isInvalidated)
+    }
+
+    init(
+        id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
+        cpuTime: Duration, estimatedDuration: Duration, successCount: Int, coldPart: TaskRecordColdPart,
+        isInvalidated: Bool
+    ) {
+        self.id = id
+        self.actionKey = actionKey
+        self.outputDigests = outputDigests
+        self.wallTime = wallTime
+        self.cpuTime = cpuTime
+        self.estimatedDuration = estimatedDuration
+        self.successCount = successCount
+        self.coldPart = coldPart
+        self.isInvalidated = isInvalidated
+    }
+}
+
+/// A record's `keyInputs`, either as a value or still encoded in a loaded snapshot.
+///
+/// Equality and hashing are those of the decoded value, so a loaded record equals the record that was saved.
+enum TaskRecordColdPart: Sendable, Hashable {
+    case decoded(ActionKeyInputs)
+    case encoded(SnapshotColdPart)
+
+    var keyInputs: ActionKeyInputs {
+        switch self {
+        case .decoded(let inputs): inputs
+        case .encoded(let part): part.decoded()
+        }
+    }
+
+    static func == (lhs: TaskRecordColdPart, rhs: TaskRecordColdPart) -> Bool {
+        lhs.keyInputs == rhs.keyInputs
+    }
+
+    func hash(into hasher: inout Hasher) {
+        keyInputs.hash(into: &hasher)
+    }
+}

@@ -1,0 +1,146 @@
+/// Finds, reads and checks a Taskfile, producing the ``Taskfile`` model.
+///
+/// The parser reads through a ``FileSystem`` only, composes the YAML with Yams (keeping every node's
+/// line and column), and checks everything that can be checked without looking at other files: the
+/// version, every key and value type, durations, retry policies, costs, shard counts, var references
+/// (with cycles) and every placeholder. Globs, outputs and the graph are ``GraphBuilder``'s work.
+///
+/// ```swift
+/// let parser = TaskfileParser(fileSystem: LocalFileSystem(), workingDirectory: cwd)
+/// let taskfile = try parser.load(file: nil, in: cwd, variableOverrides: ["CC": "clang"])
+/// let graph = try GraphBuilder(fileSystem: fs).build(taskfile)
+/// ```
+public struct TaskfileParser: Sendable {
+    /// The names looked for in a directory, in order: `Taskfile`, `Taskfile.yml`, `Taskfile.yaml`.
+    public static let fileNames = ["Taskfile", "Taskfile.yml", "Taskfile.yaml"]
+
+    /// The file system everything is read through.
+    public let fileSystem: any FileSystem
+    /// The absolute directory relative paths are resolved against, and below which file names in
+    /// messages are shown relative.
+    public let workingDirectory: String
+
+    /// Creates a parser.
+    ///
+    /// - Parameters:
+    ///   - fileSystem: Where files are read.
+    ///   - workingDirectory: An absolute path: the process's current directory (after `-C`).
+    public init(fileSystem: any FileSystem, workingDirectory: String) {
+        self.fileSystem = fileSystem
+        self.workingDirectory = ProjectPath.normalizedAbsolute(workingDirectory)
+    }
+
+    /// The Taskfile of `directory`: the first of ``fileNames`` that exists there.
+    ///
+    /// - Parameter directory: Absolute, or relative to ``workingDirectory``.
+    /// - Returns: The absolute path of the Taskfile.
+    /// - Throws: `TaskfileError.noTaskfile` when none exists, `.unreadable` when the file system fails.
+    public func locate(in directory: String) throws -> String {
+        try locateTyped(in: directory)
+    }
+
+    /// Locates (unless `file` is given), reads and checks a Taskfile.
+    ///
+    /// - Parameters:
+    ///   - file: An explicit path (`-f PATH`), absolute or relative to ``workingDirectory``; `nil` to
+    ///     look in `directory`.
+    ///   - directory: Where to look when `file` is `nil`; `nil` for ``workingDirectory``.
+    ///   - variableOverrides: `NAME=value` pairs from the command line. They replace the file's vars and
+    ///     may define new ones; values are taken literally.
+    /// - Throws: `TaskfileError`: `.noTaskfile`, `.fileNotFound`, `.isDirectory`, `.unreadable`, and every
+    ///   case ``parse(contents:path:variableOverrides:)`` throws.
+    public func load(
+        file: String? = nil, in directory: String? = nil, variableOverrides: [String: String] = [:]
+    ) throws -> Taskfile {
+        let path: String
+        if let file {
+            path = ProjectPath.absolute(file, base: workingDirectory)
+        } else {
+            path = try locateTyped(in: directory ?? workingDirectory)
+        }
+        return try parseTyped(fileAt: path, variableOverrides: variableOverrides)
+    }
+
+    /// Reads and checks the Taskfile at `path`.
+    ///
+    /// - Throws: `TaskfileError`: `.fileNotFound`, `.isDirectory`, `.unreadable`, and every case
+    ///   ``parse(contents:path:variableOverrides:)`` throws.
+    public func parse(fileAt path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
+        try parseTyped(fileAt: ProjectPath.absolute(path, base: workingDirectory), variableOverrides: variableOverrides)
+    }
+
+    /// Checks Taskfile `contents` as if read from `path`.
+    ///
+    /// - Parameters:
+    ///   - contents: The bytes of the file (UTF-8; a byte-order mark is allowed).
+    ///   - path: The absolute path the contents belong to (it sets the project directory).
+    ///   - variableOverrides: As in ``load(file:in:variableOverrides:)``.
+    /// - Throws: `TaskfileError`: `.invalidUTF8`, `.invalidYAML`, `.duplicateKey`, `.missingVersion`,
+    ///   `.unsupportedVersion`, `.unknownKey`, `.wrongType`, `.invalidValue`, `.invalidDuration`,
+    ///   `.invalidTaskName`, `.invalidVariableName`, `.invalidOverride`, `.malformedPlaceholder`,
+    ///   `.unknownPlaceholder`, `.unavailablePlaceholder`, `.variableCycle`.
+    public func parse(contents: [UInt8], path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
+        try parseTyped(contents: contents, path: path, variableOverrides: variableOverrides)
+    }
+
+    /// Splits a command-line argument of the form `NAME=value` into a var override.
+    ///
+    /// - Returns: `nil` when the argument is not `NAME=value` with `NAME` a valid var name (then it is a
+    ///   target). The value may be empty and may contain `=`.
+    public static func variableOverride(from argument: String) -> (name: String, value: String)? {
+        guard let equals = argument.firstIndex(of: "=") else { return nil }
+        let name = argument[..<equals]
+        guard Template.isValidName(name) else { return nil }
+        return (String(name), String(argument[argument.index(after: equals)...]))
+    }
+
+    // MARK: - Typed implementation
+
+    func locateTyped(in directory: String) throws(TaskfileError) -> String {
+        let directory = ProjectPath.absolute(directory, base: workingDirectory)
+        for name in Self.fileNames {
+            let candidate = ProjectPath.join(directory, name)
+            do {
+                if let metadata = try fileSystem.metadata(atPath: candidate), metadata.kind != .directory {
+                    return candidate
+                }
+            } catch {
+                throw .unreadable(path: displayPath(candidate), underlying: error)
+            }
+        }
+        throw .noTaskfile(directory: displayPath(directory))
+    }
+
+    func parseTyped(fileAt path: String, variableOverrides: [String: String]) throws(TaskfileError) -> Taskfile {
+        let shown = displayPath(path)
+        let metadata: FileMetadata?
+        do {
+            metadata = try fileSystem.metadata(atPath: path)
+        } catch {
+            throw .unreadable(path: shown, underlying: error)
+        }
+        guard let metadata else { throw .fileNotFound(path: shown) }
+        if metadata.kind == .directory { throw .isDirectory(path: shown) }
+        let bytes: [UInt8]
+        do {
+            bytes = try fileSystem.readFile(atPath: path)
+        } catch {
+            throw .unreadable(path: shown, underlying: error)
+        }
+        return try parseTyped(contents: bytes, path: path, variableOverrides: variableOverrides)
+    }
+
+    func parseTyped(
+        contents: [UInt8], path: String, variableOverrides: [String: String]
+    ) throws(TaskfileError) -> Taskfile {
+        let path = ProjectPath.absolute(path, base: workingDirectory)
+        let source = try SourceText(bytes: contents, file: displayPath(path))
+        var reader = TaskfileReader(source: source, path: path, overrides: variableOverrides)
+        return try reader.read()
+    }
+
+    /// `path` relative to the working directory when below it, else as is.
+    func displayPath(_ path: String) -> String {
+        ProjectPath.relative(path, toAncestor: workingDirectory) ?? path
+    }
+}

@@ -1,0 +1,176 @@
+import AsyncStreams
+import Yams
+
+// MARK: - Tasks
+
+extension TaskfileReader {
+    /// Reads one entry of `tasks:`.
+    func readTask(_ entry: MappingEntry) throws(TaskfileError) -> TaskDefinition {
+        let name = entry.key
+        if name.isEmpty
+            || name.unicodeScalars.contains(where: { $0.properties.isWhitespace || "[]=".unicodeScalars.contains($0) })
+        {
+            throw .invalidTaskName(entry.keyLocation, name: name)
+        }
+        let context = "task '\(name)'"
+        let entries = try self.entries(of: entry.value, key: name)
+        try checkKeys(entries, allowed: TaskDefinition.Key.allCases.map(\.rawValue), context: context)
+        var nodes: [TaskDefinition.Key: Node] = [:]
+        var keyLocations: [TaskDefinition.Key: SourceLocation] = [:]
+        var valueLocations: [TaskDefinition.Key: SourceLocation] = [:]
+        for entry in entries {
+            guard let key = TaskDefinition.Key(rawValue: entry.key) else { continue }
+            nodes[key] = entry.value
+            keyLocations[key] = entry.keyLocation
+            valueLocations[key] = location(of: entry.value)
+        }
+
+        // Keys are read in file order so that the first error in the file is the one reported; the
+        // placeholder rules of some keys depend on `foreach` and `shards`, read first.
+        let hasForeach: Bool
+        switch nodes[.foreach] {
+        case nil: hasForeach = false
+        case .sequence(let sequence)?: hasForeach = !sequence.isEmpty
+        case let node?: hasForeach = !isNull(node)
+        }
+        var shards: Int?
+        if let node = nodes[.shards] {
+            let count = try integer(node, key: "shards")
+            if count < 1 {
+                throw .invalidValue(
+                    location(of: node), key: "shards", value: String(count), reason: "must be at least 1")
+            }
+            shards = count
+        }
+        func rules(_ place: PlaceholderRules.Place) -> PlaceholderRules {
+            PlaceholderRules(place: place, task: name, hasForeach: hasForeach, isSharded: shards != nil)
+        }
+
+        var desc: String?
+        var inputs: [Template] = []
+        var outputs: [Template] = []
+        var deps: [Located<String>] = []
+        var run: [Template] = []
+        var foreach: [Template]?
+        var cost: ResourceCost?
+        var costLocations: [String: SourceLocation] = [:]
+        var priority: Double = 0
+        var retry = RetryPolicy.none
+        var timeout: Duration?
+        var dir: Template?
+        var env: [EnvironmentVariable] = []
+        var always = false
+
+        for entry in entries {
+            guard let key = TaskDefinition.Key(rawValue: entry.key) else { continue }
+            let node = entry.value
+            switch key {
+            case .desc:
+                desc = try string(node, key: "desc")
+            case .inputs:
+                inputs = try templates(node, key: "inputs", rules: rules(.inputs))
+            case .outputs:
+                outputs = try templates(node, key: "outputs", rules: rules(.outputs))
+            case .deps:
+                deps = try strings(node, key: "deps").map { Located($0.text, at: location(of: $0.node)) }
+            case .run:
+                run = try templates(node, key: "run", rules: rules(.run))
+            case .foreach:
+                let patterns = try templates(node, key: "foreach", rules: rules(.foreach))
+                foreach = patterns.isEmpty ? nil : patterns
+            case .shards:
+                break
+            case .cost:
+                var amounts: [String: Double] = [:]
+                for costEntry in try self.entries(of: node, key: "cost") {
+                    let amount = try number(costEntry.value, key: "cost.\(costEntry.key)")
+                    if amount < 0 {
+                        throw .invalidValue(
+                            location(of: costEntry.value), key: "cost.\(costEntry.key)",
+                            value: TaskfileError.number(amount), reason: "must not be negative")
+                    }
+                    amounts[costEntry.key] = amount
+                    costLocations[costEntry.key] = location(of: costEntry.value)
+                }
+                cost = ResourceCost(amounts)
+            case .priority:
+                priority = try number(node, key: "priority")
+            case .retry:
+                retry = try readRetry(node)
+            case .timeout:
+                timeout = try duration(node, key: "timeout", positive: true)
+            case .dir:
+                let text = try string(node, key: "dir")
+                let template = try template(text, node: node)
+                try check(template, rules: rules(.dir))
+                dir = template
+            case .env:
+                env = try readEnvironment(node, key: "env", rules: rules(.taskEnvironment))
+            case .always:
+                always = try boolean(node, key: "always")
+            }
+        }
+        return TaskDefinition(
+            name: name, location: entry.keyLocation, desc: desc, inputs: inputs, outputs: outputs, deps: deps,
+            run: run, foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
+            retry: retry, timeout: timeout, dir: dir, env: env, always: always, keyLocations: keyLocations,
+            valueLocations: valueLocations)
+    }
+
+    /// A string or list of strings, each parsed as a template and checked against `rules`.
+    private func templates(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError) -> [Template] {
+        var result: [Template] = []
+        for (text, item) in try strings(node, key: key) {
+            let template = try template(text, node: item)
+            try check(template, rules: rules)
+            result.append(template)
+        }
+        return result
+    }
+
+    /// `retry: 3` or `retry: {attempts: 3, backoff: 200ms, max_backoff: 5s}`.
+    private func readRetry(_ node: Node) throws(TaskfileError) -> RetryPolicy {
+        func attempts(_ node: Node, key: String) throws(TaskfileError) -> Int {
+            let count = try integer(node, key: key)
+            if count < 1 {
+                throw .invalidValue(
+                    location(of: node), key: key, value: String(count),
+                    reason: "must be at least 1 (the first try counts)")
+            }
+            return count
+        }
+        if case .scalar = node {
+            return RetryPolicy(attempts: try attempts(node, key: "retry"))
+        }
+        guard case .mapping = node else {
+            throw .wrongType(
+                location(of: node), key: "retry", expected: "a number of attempts or a mapping",
+                found: kindName(of: node))
+        }
+        let entries = try self.entries(of: node, key: "retry")
+        try checkKeys(entries, allowed: ["attempts", "backoff", "max_backoff"], context: "retry")
+        guard let attemptsEntry = entries.first(where: { $0.key == "attempts" }) else {
+            throw .invalidValue(location(of: node), key: "retry", value: "", reason: "'attempts' is required")
+        }
+        let count = try attempts(attemptsEntry.value, key: "attempts")
+        var backoff = RetryPolicy.defaultBackoff
+        var maxBackoff: Duration?
+        var maxBackoffNode: Node?
+        for entry in entries {
+            switch entry.key {
+            case "backoff": backoff = try duration(entry.value, key: "backoff", positive: false)
+            case "max_backoff":
+                maxBackoff = try duration(entry.value, key: "max_backoff", positive: false)
+                maxBackoffNode = entry.value
+            default: break
+            }
+        }
+        if let maxBackoff, let maxBackoffNode, maxBackoff < backoff {
+            throw .invalidValue(
+                location(of: maxBackoffNode), key: "max_backoff", value: (try? string(maxBackoffNode, key: "")) ?? "",
+                reason: "must not be shorter than 'backoff'")
+        }
+        return RetryPolicy(
+            attempts: count, backoff: backoff, maxBackoff: maxBackoff ?? max(backoff, RetryPolicy.defaultMaxBackoff))
+    }
+}

@@ -1,0 +1,184 @@
+import Yams
+
+/// A key and its value in a YAML mapping, with the key's location.
+struct MappingEntry {
+    let key: String
+    let keyLocation: SourceLocation
+    let value: Node
+}
+
+// MARK: - Reading YAML nodes
+
+extension TaskfileReader {
+    /// Where `node` starts.
+    func location(of node: Node) -> SourceLocation {
+        let mark = node.mark
+        return source.location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    /// The resolved tag of `node` (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`, `merge`, …).
+    func tagName(_ node: Node) -> Tag.Name {
+        Tag.Name(rawValue: node.tag.rawValue)
+    }
+
+    /// What `node` is, for "must be …, not …" messages.
+    func kindName(of node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            switch tagName(node) {
+            case .null: return "null"
+            case .bool: return "a boolean ('\(scalar.string)')"
+            case .int, .float: return "a number ('\(scalar.string)')"
+            default: return "a string ('\(scalar.string)')"
+            }
+        }
+    }
+
+    /// Whether `node` is a null scalar (`~`, `null`, or nothing).
+    func isNull(_ node: Node) -> Bool {
+        if case .scalar = node { return tagName(node) == .null }
+        return false
+    }
+
+    /// The entries of a mapping in file order, `<<` merge keys expanded (explicit keys win).
+    ///
+    /// A null value reads as an empty mapping.
+    func entries(of node: Node, key: String, expected: String = "a mapping") throws(TaskfileError) -> [MappingEntry] {
+        if isNull(node) { return [] }
+        guard case .mapping(let mapping) = node else {
+            throw .wrongType(location(of: node), key: key, expected: expected, found: kindName(of: node))
+        }
+        var explicit: [MappingEntry] = []
+        var merged: [MappingEntry] = []
+        for (keyNode, value) in mapping {
+            if tagName(keyNode) == .merge {
+                let sources: [Node]
+                if case .sequence(let sequence) = value { sources = Array(sequence) } else { sources = [value] }
+                for source in sources {
+                    merged += try entries(of: source, key: "<<")
+                }
+                continue
+            }
+            guard case .scalar(let scalar) = keyNode else {
+                throw .wrongType(
+                    location(of: keyNode), key: key, expected: "a mapping with plain keys", found: "a complex key")
+            }
+            explicit.append(MappingEntry(key: scalar.string, keyLocation: location(of: keyNode), value: value))
+        }
+        let explicitKeys = Set(explicit.map(\.key))
+        var seen: Set<String> = []
+        let kept = merged.filter { !explicitKeys.contains($0.key) && seen.insert($0.key).inserted }
+        return kept + explicit
+    }
+
+    /// Throws `.unknownKey` for the first entry whose key is not in `allowed`.
+    func checkKeys(_ entries: [MappingEntry], allowed: [String], context: String) throws(TaskfileError) {
+        for entry in entries where !allowed.contains(entry.key) {
+            throw .unknownKey(
+                entry.keyLocation, key: entry.key, context: context,
+                suggestion: Suggestion.closest(to: entry.key, in: allowed))
+        }
+    }
+
+    /// The text of a scalar (numbers and booleans as written); `nullAsEmpty` turns null into "".
+    func string(_ node: Node, key: String, nullAsEmpty: Bool = false) throws(TaskfileError) -> String {
+        if nullAsEmpty && isNull(node) { return "" }
+        guard case .scalar(let scalar) = node, tagName(node) != .null else {
+            throw .wrongType(location(of: node), key: key, expected: "a string", found: kindName(of: node))
+        }
+        return scalar.string
+    }
+
+    /// A string or a list of strings, each with its node; null reads as an empty list.
+    func strings(_ node: Node, key: String) throws(TaskfileError) -> [(text: String, node: Node)] {
+        if isNull(node) { return [] }
+        let items: [Node]
+        switch node {
+        case .sequence(let sequence): items = Array(sequence)
+        case .scalar: items = [node]
+        default:
+            throw .wrongType(
+                location(of: node), key: key, expected: "a string or a list of strings", found: kindName(of: node))
+        }
+        var result: [(text: String, node: Node)] = []
+        for item in items {
+            guard case .scalar(let scalar) = item, tagName(item) != .null else {
+                throw .wrongType(
+                    location(of: item), key: key, expected: "a string or a list of strings",
+                    found: "a list containing \(kindName(of: item))")
+            }
+            result.append((scalar.string, item))
+        }
+        return result
+    }
+
+    /// A finite number (integer or decimal).
+    func number(_ node: Node, key: String) throws(TaskfileError) -> Double {
+        guard case .scalar(let scalar) = node else {
+            throw .wrongType(location(of: node), key: key, expected: "a number", found: kindName(of: node))
+        }
+        let value: Double?
+        switch tagName(node) {
+        case .int: value = node.int.map(Double.init) ?? Double(scalar.string)
+        case .float: value = node.float ?? Double(scalar.string)
+        case .str: value = Double(scalar.string)
+        default: value = nil
+        }
+        guard let value else {
+            throw .wrongType(location(of: node), key: key, expected: "a number", found: kindName(of: node))
+        }
+        guard value.isFinite else {
+            throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "must be a finite number")
+        }
+        return value
+    }
+
+    /// A whole number.
+    func integer(_ node: Node, key: String) throws(TaskfileError) -> Int {
+        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null,
+            let value = tagName(node) == .int ? node.int : Int(scalar.string)
+        {
+            return value
+        }
+        throw .wrongType(location(of: node), key: key, expected: "a whole number", found: kindName(of: node))
+    }
+
+    /// `true` or `false` (YAML 1.1 spellings such as `yes` are accepted, as Yams reads them).
+    func boolean(_ node: Node, key: String) throws(TaskfileError) -> Bool {
+        guard tagName(node) == .bool, let value = node.bool else {
+            throw .wrongType(location(of: node), key: key, expected: "true or false", found: kindName(of: node))
+        }
+        return value
+    }
+
+    /// A duration such as `200ms` or `1m30s`; `positive` refuses zero.
+    func duration(_ node: Node, key: String, positive: Bool) throws(TaskfileError) -> Duration {
+        guard case .scalar(let scalar) = node, tagName(node) != .null else {
+            throw .wrongType(
+                location(of: node), key: key, expected: "a duration such as '5s'", found: kindName(of: node))
+        }
+        guard let duration = DurationSyntax.parse(scalar.string) else {
+            throw .invalidDuration(location(of: node), key: key, text: scalar.string)
+        }
+        if positive && duration <= .zero {
+            throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "must be longer than zero")
+        }
+        return duration
+    }
+
+    /// Parses a string into a template, locating its placeholders in the source.
+    func template(_ text: String, node: Node) throws(TaskfileError) -> Template {
+        let start = location(of: node)
+        var quoted = false
+        if case .scalar(let scalar) = node {
+            quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
+        }
+        let search = quoted ? SourceLocation(file: start.file, line: start.line, column: start.column + 1) : start
+        return try Template.parse(text, at: start) { written, occurrence in
+            source.find(written, occurrence: occurrence, from: search)
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Yams
+
+/// Walks the composed YAML of one Taskfile and builds the ``Taskfile`` model, checking as it goes.
+///
+/// Errors are thrown in document order, the first one wins.
+struct TaskfileReader {
+    static let topLevelKeys = ["version", "vars", "env", "budget", "default", "tasks"]
+
+    let source: SourceText
+    let path: String
+    let overrides: [String: String]
+    /// Resolved var values, filled by ``readVars(_:)``.
+    var variables: [String: String] = [:]
+
+    init(source: SourceText, path: String, overrides: [String: String]) {
+        self.source = source
+        self.path = path
+        self.overrides = overrides
+    }
+
+    mutating func read() throws(TaskfileError) -> Taskfile {
+        guard let root = try compose() else {
+            throw .missingVersion(source.location(line: 1, column: 1))
+        }
+        let entries = try entries(
+            of: root, key: "Taskfile", expected: "a mapping with the keys 'version' and 'tasks'")
+        guard let version = entries.first(where: { $0.key == "version" }) else {
+            throw .missingVersion(location(of: root))
+        }
+        try checkVersion(version.value)
+        try checkKeys(entries, allowed: Self.topLevelKeys, context: "the Taskfile")
+        func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+
+        let vars = try readVars(value("vars"))
+        var env: [EnvironmentVariable] = []
+        if let node = value("env") {
+            env = try readEnvironment(node, key: "env", rules: .taskfileEnvironment)
+        }
+        var budget: [String: Double] = [:]
+        var budgetLocations: [String: SourceLocation] = [:]
+        if let node = value("budget") {
+            for entry in try self.entries(of: node, key: "budget") {
+                let amount = try number(entry.value, key: "budget.\(entry.key)")
+                if amount < 0 {
+                    throw .invalidValue(
+                        location(of: entry.value), key: "budget.\(entry.key)", value: TaskfileError.number(amount),
+                        reason: "must not be negative")
+                }
+                budget[entry.key] = amount
+                budgetLocations[entry.key] = location(of: entry.value)
+            }
+        }
+        var defaultTargets: [Located<String>] = []
+        if let node = value("default") {
+            defaultTargets = try strings(node, key: "default").map { Located($0.text, at: location(of: $0.node)) }
+        }
+        var tasks: [TaskDefinition] = []
+        if let node = value("tasks") {
+            for entry in try self.entries(of: node, key: "tasks") {
+                tasks.append(try readTask(entry))
+            }
+        }
+        return Taskfile(
+            path: path, displayPath: source.file, version: 1, vars: vars, env: env, budget: budget,
+            budgetLocations: budgetLocations, defaultTargets: defaultTargets, tasks: tasks)
+    }
+
+    // MARK: - YAML
+
+    private func compose() throws(TaskfileError) -> Node? {
+        do {
+            return try Yams.compose(yaml: source.text)
+        } catch let error as YamlError {
+            throw translate(error)
+        } catch {
+            throw .invalidYAML(source.location(line: 1, column: 1), problem: "\(error)")
+        }
+    }
+
+    private func translate(_ error: YamlError) -> TaskfileError {
+        func described(_ problem: String, _ context: YamlError.Context?) -> String {
+            guard let context else { return problem }
+            return "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return .invalidYAML(
+                source.location(line: mark.line, column: mark.column), problem: described(problem, context))
+        case .reader(let problem, let offset, _, _):
+            return .invalidYAML(source.location(ofCharacterOffset: offset ?? 0), problem: problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.first ?? ""
+            let first = source.location(line: context.mark.line, column: context.mark.column)
+            if let second = source.repeatedKey(key, after: first) {
+                return .duplicateKey(second, key: key, firstLine: first.line)
+            }
+            return .duplicateKey(first, key: key, firstLine: nil)
+        default:
+            return .invalidYAML(source.location(line: 1, column: 1), problem: "\(error)")
+        }
+    }
+
+    // MARK: - Version
+
+    private func checkVersion(_ node: Node) throws(TaskfileError) {
+        guard case .scalar(let scalar) = node, !isNull(node) else {
+            throw .wrongType(location(of: node), key: "version", expected: "1", found: kindName(of: node))
+        }
+        let text = scalar.string.trimmingSpaces()
+        if text == "1" { return }
+        let major = text.split(separator: ".").first.map(String.init) ?? text
+        throw .unsupportedVersion(location(of: node), found: text, isGoTask: major == "2" || major == "3")
+    }
+
+    // MARK: - Vars
+
+    /// Reads `vars:`, applies the command-line overrides and resolves references between vars.
+    private mutating func readVars(_ node: Node?) throws(TaskfileError) -> [TaskfileVariable] {
+        for name in overrides.keys.sorted() {
+            guard Template.isValidName(name), Placeholder.builtIns[name] == nil else {
+                throw .invalidOverride(argument: "\(name)=\(overrides[name] ?? "")")
+            }
+        }
+        var written: [(name: String, template: Template, location: SourceLocation)] = []
+        if let node {
+            for entry in try entries(of: node, key: "vars") {
+                if !Template.isValidName(entry.key) {
+                    throw .invalidVariableName(
+                        entry.keyLocation, name: entry.key,
+                        reason: "use letters, digits and '_', not starting with a digit")
+                }
+                if Placeholder.builtIns[entry.key] != nil {
+                    throw .invalidVariableName(
+                        entry.keyLocation, name: entry.key, reason: "it is the name of a built-in placeholder")
+                }
+                let text = try string(entry.value, key: entry.key, nullAsEmpty: true)
+                written.append((entry.key, try template(text, node: entry.value), entry.keyLocation))
+            }
+        }
+        let templates = Dictionary(written.map { ($0.name, $0.template) }, uniquingKeysWith: { first, _ in first })
+        var resolver = VariableResolver(templates: templates, overrides: overrides)
+        for entry in written { _ = try resolver.resolve(entry.name) }
+        variables = resolver.values
+        var result = written.map { entry in
+            TaskfileVariable(
+                name: entry.name, value: resolver.values[entry.name] ?? "", written: entry.template,
+                origin: overrides[entry.name] == nil ? .taskfile : .commandLine, location: entry.location)
+        }
+        for name in overrides.keys.sorted() where templates[name] == nil {
+            result.append(
+                TaskfileVariable(
+                    name: name, value: overrides[name] ?? "", written: nil, origin: .commandLine, location: nil))
+        }
+        return result
+    }
+
+    // MARK: - Environment
+
+    func readEnvironment(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError)
+        -> [EnvironmentVariable]
+    {
+        var result: [EnvironmentVariable] = []
+        for entry in try entries(of: node, key: key) {
+            if entry.key.isEmpty || entry.key.contains("=") || entry.key.unicodeScalars.contains("\0") {
+                throw .invalidValue(
+                    entry.keyLocation, key: key, value: entry.key,
+                    reason: "an environment variable name cannot be empty or contain '='")
+            }
+            let text = try string(entry.value, key: entry.key, nullAsEmpty: true)
+            let value = try template(text, node: entry.value)
+            try check(value, rules: rules)
+            result.append(EnvironmentVariable(name: entry.key, value: value, location: entry.keyLocation))
+        }
+        return result
+    }
+}
+
+/// Resolves vars that reference other vars, depth first, detecting cycles.
+private struct VariableResolver {
+    let templates: [String: Template]
+    let overrides: [String: String]
+    var values: [String: String] = [:]
+    private var inProgress: [String] = []
+
+    init(templates: [String: Template], overrides: [String: String]) {
+        self.templates = templates
+        self.overrides = overrides
+        for (name, value) in overrides { values[name] = value }
+    }
+
+    mutating func resolve(_ name: String) throws(TaskfileError) -> String {
+        if let value = values[name] { return value }
+        guard let template = templates[name] else { preconditionFailure("resolve only known vars") }
+        inProgress.append(name)
+        var value = ""
+        for segment in template.segments {
+            switch segment {
+            case .literal(let text):
+                value += text
+            case .placeholder(.variable(let reference), let location):
+                if let start = inProgress.firstIndex(of: reference) {
+                    let cycle = Array(inProgress[start...]) + [reference]
+                    let first = templates[cycle[0]]?.placeholders.first { $0.placeholder == .variable(cycle[1]) }
+                    throw .variableCycle(first?.location ?? location, cycle: cycle)
+                }
+                guard templates[reference] != nil || overrides[reference] != nil else {
+                    let candidates = templates.keys.sorted() + overrides.keys.sorted()
+                    throw .unknownPlaceholder(
+                        location, name: reference, suggestion: Suggestion.closest(to: reference, in: candidates))
+                }
+                value += try resolve(reference)
+            case .placeholder(let placeholder, let location):
+                throw .unavailablePlaceholder(
+                    location, name: placeholder.name,
+                    reason: "cannot be used in a var (a var has one value for every task)")
+            }
+        }
+        inProgress.removeLast()
+        values[name] = value
+        return value
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var text = Substring(self)
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,192 @@
+import Glibc
+import StaskCore
+import Testing
+
+@Suite struct LocalFileSystemTests {
+    let fs = LocalFileSystem()
+
+    @Test func missingPathHasNoMetadata() throws {
+        let dir = try ScratchDirectory()
+        #expect(try fs.metadata(atPath: dir.appending("nope")) == nil)
+        #expect(try fs.metadata(atPath: dir.appending("nope/deeper")) == nil)
+        #expect(try fs.linkMetadata(atPath: dir.appending("nope")) == nil)
+    }
+
+    @Test func metadataCarriesNanosecondTimesSizeAndIdentity() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("f")
+        try fs.writeFile(atPath: path, contents: Array("hello".utf8))
+        var times = [
+            timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789),
+            timespec(tv_sec: 1_700_000_001, tv_nsec: 987_654_321),
+        ]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        let meta = try #require(try fs.metadata(atPath: path))
+        #expect(meta.kind == .regularFile)
+        #expect(meta.size == 5)
+        #expect(meta.modificationTime == 1_700_000_001_987_654_321)
+        #expect(meta.changeTime > 1_700_000_001_987_654_321)
+        #expect(meta.inode != 0)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(meta.inode == UInt64(info.st_ino))
+        #expect(meta.device == UInt64(info.st_dev))
+        #expect(try fs.metadata(atPath: dir.path)?.kind == .directory)
+    }
+
+    @Test func linkMetadataDescribesTheLinkAndMetadataFollowsIt() throws {
+        let dir = try ScratchDirectory()
+        try fs.writeFile(atPath: dir.appending("target"), contents: [1, 2, 3])
+        #expect(symlink(dir.appending("target"), dir.appending("link")) == 0)
+        #expect(try fs.linkMetadata(atPath: dir.appending("link"))?.kind == .symbolicLink)
+        #expect(try fs.metadata(atPath: dir.appending("link"))?.kind == .regularFile)
+        #expect(try fs.metadata(atPath: dir.appending("link"))?.size == 3)
+    }
+
+    @Test func listsDirectoryEntriesSortedBytewiseWithoutDotEntries() throws {
+        let dir = try ScratchDirectory()
+        for name in ["b", "a", "B", "é", "a b", ".hidden"] {
+            try fs.writeFile(atPath: dir.appending(name), contents: [])
+        }
+        try fs.createDirectory(atPath: dir.appending("sub"))
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [".hidden", "B", "a", "a b", "b", "sub", "é"])
+    }
+
+    @Test func listingAMissingDirectoryIsNotFoundAndAFileIsASystemCallError() throws {
+        let dir = try ScratchDirectory()
+        #expect(throws: FileSystemError.notFound(path: dir.appending("x"))) {
+            try fs.contentsOfDirectory(atPath: dir.appending("x"))
+        }
+        try fs.writeFile(atPath: dir.appending("f"), contents: [])
+        #expect(throws: FileSystemError.systemCall(path: dir.appending("f"), operation: "opendir", errno: ENOTDIR)) {
+            try fs.contentsOfDirectory(atPath: dir.appending("f"))
+        }
+    }
+
+    @Test(arguments: [0, 1, 4095, 4096, 65_537, (1 << 20) + 17])
+    func readsBackWhatWasWritten(size: Int) throws {
+        let dir = try ScratchDirectory()
+        let block = (0..<4093).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var bytes: [UInt8] = []
+        while bytes.count < size { bytes += block.prefix(size - bytes.count) }
+        try fs.writeFile(atPath: dir.appending("f"), contents: bytes)
+        #expect(try fs.readFile(atPath: dir.appending("f")) == bytes)
+    }
+
+    @Test func readingMissingOrDirectoryFails() throws {
+        let dir = try ScratchDirectory()
+        #expect(throws: FileSystemError.notFound(path: dir.appending("x"))) {
+            try fs.readFile(atPath: dir.appending("x"))
+        }
+        #expect(throws: FileSystemError.systemCall(path: dir.path, operation: "read", errno: EISDIR)) {
+            try fs.readFile(atPath: dir.path)
+        }
+    }
+
+    @Test func writeReplacesAtomicallyCreatingParentsAndLeavingNoTemporaryFiles() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("a/b/c.txt")
+        try fs.writeFile(atPath: path, contents: Array("old".utf8))
+        let before = try #require(try fs.metadata(atPath: path))
+        try fs.writeFile(atPath: path, contents: Array("new!".utf8))
+        let after = try #require(try fs.metadata(atPath: path))
+        #expect(try fs.readFile(atPath: path) == Array("new!".utf8))
+        // A rename installs a new inode; an in-place rewrite would keep the old one.
+        #expect(after.inode != before.inode)
+        #expect(try fs.contentsOfDirectory(atPath: dir.appending("a/b")) == ["c.txt"])
+    }
+
+    @Test func writeUnderAFileFails() throws {
+        let dir = try ScratchDirectory()
+        try fs.writeFile(atPath: dir.appending("f"), contents: [])
+        #expect(throws: FileSystemError.wrongKind(path: dir.appending("f"), expected: "a directory")) {
+            try fs.writeFile(atPath: dir.appending("f/g"), contents: [])
+        }
+    }
+
+    @Test func writeIntoAReadOnlyDirectoryFailsWithTheSystemCall() throws {
+        let dir = try ScratchDirectory()
+        let sub = dir.appending("ro")
+        try fs.createDirectory(atPath: sub)
+        #expect(chmod(sub, 0o555) == 0)
+        defer { _ = chmod(sub, 0o755) }
+        if ScratchDirectory.isRoot {
+            try fs.writeFile(atPath: sub + "/f", contents: [1])  // root ignores permissions
+        } else {
+            #expect(throws: FileSystemError.systemCall(path: sub + "/f", operation: "open", errno: EACCES)) {
+                try fs.writeFile(atPath: sub + "/f", contents: [1])
+            }
+        }
+    }
+
+    @Test func createDirectoryMakesParentsAndIsIdempotent() throws {
+        let dir = try ScratchDirectory()
+        try fs.createDirectory(atPath: dir.appending("x/y/z"))
+        try fs.createDirectory(atPath: dir.appending("x/y/z"))
+        #expect(try fs.metadata(atPath: dir.appending("x/y/z"))?.kind == .directory)
+        try fs.writeFile(atPath: dir.appending("file"), contents: [])
+        #expect(throws: FileSystemError.wrongKind(path: dir.appending("file"), expected: "a directory")) {
+            try fs.createDirectory(atPath: dir.appending("file"))
+        }
+    }
+
+    @Test func removeItemRemovesTreesButNotSymlinkTargets() throws {
+        let dir = try ScratchDirectory()
+        try fs.writeFile(atPath: dir.appending("keep/target"), contents: [1])
+        try fs.writeFile(atPath: dir.appending("tree/a/b/file"), contents: [2])
+        #expect(symlink(dir.appending("keep"), dir.appending("tree/link")) == 0)
+        try fs.removeItem(atPath: dir.appending("tree"))
+        #expect(try fs.linkMetadata(atPath: dir.appending("tree")) == nil)
+        #expect(try fs.readFile(atPath: dir.appending("keep/target")) == [1])
+        try fs.removeItem(atPath: dir.appending("never-there"))
+        try fs.removeItem(atPath: dir.appending("keep/target"))
+        #expect(try fs.contentsOfDirectory(atPath: dir.appending("keep")).isEmpty)
+    }
+
+    @Test func readChunksStreamsTheWholeFileInBufferSizedPieces() throws {
+        let dir = try ScratchDirectory()
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0) }
+        try fs.writeFile(atPath: dir.appending("f"), contents: bytes)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        defer { buffer.deallocate() }
+        var seen: [UInt8] = []
+        var chunkSizes: [Int] = []
+        try fs.readChunks(atPath: dir.appending("f"), buffer: buffer) { chunk in
+            seen += chunk
+            chunkSizes.append(chunk.count)
+        }
+        #expect(seen == bytes)
+        #expect(chunkSizes.allSatisfy { $0 <= 64 })
+        #expect(chunkSizes.count == 16)
+        var calls = 0
+        try fs.writeFile(atPath: dir.appending("empty"), contents: [])
+        try fs.readChunks(atPath: dir.appending("empty"), buffer: buffer) { _ in calls += 1 }
+        #expect(calls == 0)
+    }
+
+    @Test func appendableFileAppendsTruncatesAndReopensAtTheEnd() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("journal")
+        let file = try fs.openForAppending(atPath: path)
+        try file.append(Array("abc".utf8))
+        try file.append(Array("def".utf8))
+        try file.truncate(toSize: 4)
+        try file.append(Array("XY".utf8))
+        try file.synchronize()
+        file.close()
+        file.close()
+        #expect(try fs.readFile(atPath: path) == Array("abcdXY".utf8))
+        let again = try fs.openForAppending(atPath: path)
+        try again.append(Array("!".utf8))
+        again.close()
+        #expect(try fs.readFile(atPath: path) == Array("abcdXY!".utf8))
+        #expect(file.path == path)
+    }
+
+    @Test func openForAppendingInAMissingDirectoryFails() throws {
+        let dir = try ScratchDirectory()
+        #expect(throws: FileSystemError.systemCall(path: dir.appending("no/j"), operation: "open", errno: ENOENT)) {
+            try fs.openForAppending(atPath: dir.appending("no/j"))
+        }
+    }
+}

@@ -1,0 +1,345 @@
+import Glibc
+import Testing
+
+@testable import StaskCore
+
+@Suite struct BuildStateStoreTests {
+    let fs = LocalFileSystem()
+
+    @Test func freshDirectoryOpensEmptyWithoutWarnings() throws {
+        let dir = try ScratchDirectory()
+        let stateDirectory = dir.appending(".stask")
+        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+        #expect(warnings.isEmpty)
+        #expect(store.state == BuildState())
+        #expect(store.record(for: "x") == nil)
+        try store.close()
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: stateDirectory) == [BuildStateStore.journalFileName])
+        #expect(try fs.readFile(atPath: store.journalPath) == Array("STASKJNL".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func stateSurvivesCloseAndReopenIdentically() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let a = try store.recordSuccess(StateSamples.run("a"))
+        try store.recordSuccess(StateSamples.run("b", seed: 2))
+        try store.recordSuccess(
+            SuccessfulRun(
+                id: "empty", outputDigests: [:], wallTime: .zero, cpuTime: .zero,
+                keyInputs: ActionKeyInputs(commands: [], directory: "")))
+        try store.updateItemDurations(forTask: "test", ["t/a.sh": 1.5, "t/b b.sh": 0.25])
+        try store.updateStatCache([
+            "/p/src/a.c": StateSamples.statEntry("/p/src/a.c", inode: 7),
+            "/p/ünï": StateSamples.statEntry("/p/ünï", inode: .max),
+        ])
+        let expected = store.state
+        #expect(expected.records.count == 3)
+        #expect(expected.statCache.count == 2)
+        #expect(a.actionKey == StateSamples.run("a").keyInputs.actionKey)
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName])
+
+        // Once from the journal, then (compacted) from the snapshot.
+        for threshold in [BuildStateStore.minimumCompactionSize, 0] {
+            let (reopened, warnings) = try BuildStateStore.open(
+                directory: dir.path, fileSystem: fs, minimumCompactionSize: threshold)
+            #expect(warnings.isEmpty)
+            #expect(reopened.state == expected)
+            #expect(reopened.record(for: "a") == a)
+            #expect(reopened.record(for: "a")?.keyInputs == a.keyInputs)
+            #expect(reopened.itemDurations(forTask: "test") == ["t/a.sh": 1.5, "t/b b.sh": 0.25])
+            #expect(reopened.statCacheEntries == expected.statCache)
+            try reopened.close()
+        }
+        #expect(try fs.metadata(atPath: dir.appending(BuildStateStore.snapshotFileName)) != nil)
+        let (fromSnapshot, _) = BuildStateStore.load(directory: dir.path)
+        #expect(fromSnapshot == expected)
+    }
+
+    @Test func statCacheChangesAddReplaceAndRemoveEntries() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.updateStatCache([
+            "/a": StateSamples.statEntry("/a", inode: 1), "/b": StateSamples.statEntry("/b", inode: 2),
+        ])
+        try store.updateStatCache(["/a": nil, "/b": StateSamples.statEntry("/b", inode: 3), "/c": nil])
+        try store.updateStatCache([:])
+        let expected = ["/b": StateSamples.statEntry("/b", inode: 3)]
+        #expect(store.statCacheEntries == expected)
+        #expect(BuildStateStore.load(directory: dir.path).state.statCache == expected)
+        try store.close()
+    }
+
+    @Test func largeStatCacheChangeSetsAreSplitAcrossJournalEntries() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        var changes: [String: FileDigestCache.Entry?] = [:]
+        for index in 0..<8_200 {
+            changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index))
+        }
+        try store.updateStatCache(changes)
+        let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
+        #expect(replay.entries.count == 3)
+        #expect(BuildStateStore.load(directory: dir.path).state.statCache.count == 8_200)
+        try store.close()
+    }
+
+    @Test func noOpBuildWritesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.close()
+        let snapshot = try #require(try fs.metadata(atPath: store.snapshotPath))
+        let (build, _) = try BuildStateStore.open(directory: dir.path)
+        let journal = try #require(try fs.metadata(atPath: store.journalPath))
+        _ = build.record(for: "a")
+        try build.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath) == snapshot)
+        #expect(try fs.metadata(atPath: store.journalPath) == journal)
+        #expect(
+            try fs.contentsOfDirectory(atPath: dir.path) == [
+                BuildStateStore.journalFileName, BuildStateStore.snapshotFileName,
+            ])
+    }
+
+    @Test func smallChangesAppendToTheJournalInsteadOfRewritingTheSnapshot() throws {
+        let dir = try ScratchDirectory()
+        let (first, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        for index in 0..<20 { try first.recordSuccess(StateSamples.run("t\(index)")) }
+        try first.close()
+        let snapshot = try #require(try fs.metadata(atPath: first.snapshotPath))
+        for round in 0..<3 {
+            let (build, _) = try BuildStateStore.open(directory: dir.path)
+            try build.recordSuccess(StateSamples.run("t\(round)", seed: round + 1))
+            try build.close()
+        }
+        #expect(try fs.metadata(atPath: first.snapshotPath) == snapshot)
+        let (state, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(state.validRecord(for: "t2")?.successCount == 2)
+        #expect(state.records.count == 20)
+    }
+
+    @Test func journalIsCompactedOnceItOutgrowsTheThreshold() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 4096)
+        try store.recordSuccess(StateSamples.run("a"))
+        let small = store.state
+        try store.close()
+        #expect(try fs.metadata(atPath: store.snapshotPath) == nil)
+        let (bigger, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 4096)
+        #expect(bigger.state == small)
+        for index in 0..<40 { try bigger.recordSuccess(StateSamples.run("b\(index)")) }
+        let expected = bigger.state
+        try bigger.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+        #expect(BuildStateStore.load(directory: dir.path).state == expected)
+    }
+
+    @Test func recordsAfterACrashAreReplayedFromTheJournal() throws {
+        let dir = try ScratchDirectory()
+        do {
+            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            try store.recordSuccess(StateSamples.run("kept"))
+            try store.close()
+        }
+        var expected = BuildState()
+        do {
+            // No close(): the process "dies" with its journal on disk.
+            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            try store.recordSuccess(StateSamples.run("a"))
+            try store.recordSuccess(StateSamples.run("a", seed: 1, wall: .milliseconds(20)))
+            try store.invalidate("kept")
+            try store.updateItemDurations(forTask: "test", ["x": 2])
+            expected = store.state
+        }
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state.records == expected.records)
+        #expect(reopened.state.itemDurations == expected.itemDurations)
+        #expect(reopened.record(for: "a")?.successCount == 2)
+        #expect(reopened.record(for: "kept") == nil)
+        try reopened.close()
+    }
+
+    @Test func replayingAJournalTheSnapshotAlreadyContainsChangesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.invalidate("a")
+        try store.recordSuccess(StateSamples.run("b"))
+        try store.updateItemDurations(forTask: "t", ["i": 1])
+        let journal = try fs.readFile(atPath: store.journalPath)
+        let expected = store.state
+        try store.close()
+        // A crash between installing the snapshot and deleting the journal leaves both behind.
+        try fs.writeFile(atPath: store.journalPath, contents: journal)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state == expected)
+        try reopened.close()
+    }
+
+    @Test func successUpdatesTheMovingAverageAndCount() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let first = try store.recordSuccess(StateSamples.run("a", wall: .seconds(10)))
+        #expect(first.estimatedDuration == .seconds(10))
+        #expect(first.successCount == 1)
+        let second = try store.recordSuccess(StateSamples.run("a", wall: .seconds(20)))
+        #expect(second.estimatedDuration == .seconds(13))
+        #expect(second.successCount == 2)
+        #expect(second.wallTime == .seconds(20))
+        #expect(store.estimatedDuration(for: "a") == .seconds(13))
+        try store.close()
+    }
+
+    @Test func invalidatedRecordIsNeverUpToDateButKeepsItsEstimate() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
+        try store.invalidate("a")
+        #expect(store.record(for: "a") == nil)
+        #expect(store.estimatedDuration(for: "a") == .seconds(4))
+        #expect(store.state.records["a"]?.isInvalidated == true)
+        try store.close()
+
+        let (reopened, _) = try BuildStateStore.open(directory: dir.path)
+        #expect(reopened.record(for: "a") == nil)
+        let again = try reopened.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
+        #expect(!again.isInvalidated)
+        #expect(again.successCount == 2)
+        #expect(reopened.record(for: "a") == again)
+        try reopened.close()
+    }
+
+    @Test func invalidatingASnapshotRecordSurvivesACrash() throws {
+        let dir = try ScratchDirectory()
+        let (first, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        try first.recordSuccess(StateSamples.run("a"))
+        try first.close()
+        do {
+            let (second, _) = try BuildStateStore.open(directory: dir.path)
+            #expect(second.record(for: "a") != nil)
+            try second.invalidate("a")
+            try second.invalidate("a")
+            #expect(second.record(for: "a") == nil)
+        }
+        let (third, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(third.record(for: "a") == nil)
+        #expect(third.estimatedDuration(for: "a") == .milliseconds(120))
+        try third.close()
+    }
+
+    @Test func digestCacheFromTheStoreTrustsSavedEntriesAndSavesItsChanges() throws {
+        let memory = InMemoryFileSystem()
+        try memory.writeFile(atPath: "/p/a.c", contents: Array("a".utf8))
+        try memory.writeFile(atPath: "/p/b.c", contents: Array("b".utf8))
+        let later: @Sendable () -> Int64 = { 1_000_000_000_000 }
+        do {
+            let (store, _) = try BuildStateStore.open(
+                directory: "/p/.stask", fileSystem: memory, minimumCompactionSize: 0)
+            let cache = store.makeDigestCache(fileSystem: memory, now: later)
+            _ = try cache.digest(ofFileAtPath: "/p/a.c")
+            _ = try cache.digest(ofFileAtPath: "/p/b.c")
+            try store.updateStatCache(cache.changedEntries)
+            try store.close()
+        }
+        let (store, _) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        let cache = store.makeDigestCache(fileSystem: memory, now: later)
+        #expect(try cache.digest(ofFileAtPath: "/p/a.c") == ContentHasher.digest(ofUTF8: "a"))
+        #expect(cache.statistics == FileDigestCache.Statistics(trusted: 1, hashed: 0))
+        #expect(cache.changedEntries.isEmpty)
+        cache.removeEntry(forPath: "/p/b.c")
+        #expect(Set(cache.entries.keys) == ["/p/a.c"])
+        try store.updateStatCache(cache.changedEntries)
+        try store.close()
+        #expect(
+            Set(BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state.statCache.keys) == ["/p/a.c"])
+    }
+
+    @Test func invalidatingAnUnknownTaskWritesNothing() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.invalidate("never-built")
+        try store.close()
+        #expect(try fs.metadata(atPath: store.journalPath)?.size == UInt64(BuildStateJournal.headerSize))
+    }
+
+    @Test func itemDurationsMergeAndCleanBadValues() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.updateItemDurations(forTask: "t", ["a": 1, "b": 2])
+        try store.updateItemDurations(forTask: "t", ["b": 3, "c": -1, "d": .nan])
+        #expect(store.itemDurations(forTask: "t") == ["a": 1, "b": 3, "c": 0, "d": 0])
+        #expect(store.itemDurations(forTask: "other").isEmpty)
+        try store.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func concurrentRecordsAllReachTheJournal() async throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask { try store.recordSuccess(StateSamples.run("task\(index)", seed: index)) }
+            }
+            try await group.waitForAll()
+        }
+        let expected = store.state
+        // Read the journal as a crash would leave it.
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(loaded == expected)
+        #expect(loaded.records.count == 200)
+        try store.close()
+    }
+
+    @Test func loadReadsWithoutCreatingOrWritingAnything() throws {
+        let dir = try ScratchDirectory()
+        let missing = dir.appending("nothing/.stask")
+        let (empty, warnings) = BuildStateStore.load(directory: missing)
+        #expect(empty == BuildState() && warnings.isEmpty)
+        #expect(try fs.metadata(atPath: dir.appending("nothing")) == nil)
+
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        try store.recordSuccess(StateSamples.run("a"))
+        try store.close()
+        let before = try fs.contentsOfDirectory(atPath: dir.path)
+        let (loaded, _) = BuildStateStore.load(directory: dir.path)
+        #expect(loaded.validRecord(for: "a") != nil)
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == before)
+    }
+
+    @Test func worksOverTheInMemoryFileSystem() throws {
+        let memory = InMemoryFileSystem()
+        let (store, _) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        try store.recordSuccess(StateSamples.run("a"))
+        let crashed = BuildStateStore.load(directory: "/p/.stask", fileSystem: memory).state
+        #expect(crashed.validRecord(for: "a") != nil)
+        try store.close()
+        let (reopened, warnings) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: memory)
+        #expect(warnings.isEmpty)
+        #expect(reopened.state == store.state)
+        try reopened.close()
+    }
+
+    @Test func thousandsOfRecordsRoundTripThroughACompaction() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        var cache: [String: FileDigestCache.Entry?] = [:]
+        for index in 0..<2_000 {
+            try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
+            cache["/p/src/f\(index).c"] = StateSamples.statEntry("/p/src/f\(index).c", inode: UInt64(index))
+        }
+        try store.updateStatCache(cache)
+        let expected = store.state
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(loaded == expected)
+    }
+}

@@ -1,0 +1,29 @@
+import Glibc
+import StaskCore
+
+/// A fresh directory under `/tmp` (`mkdtemp`), removed with everything in it when released.
+final class ScratchDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/stask-test-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw FileSystemError.systemCall(path: "/tmp", operation: "mkdtemp", errno: errno)
+        }
+        path = String(cString: made)
+    }
+
+    deinit {
+        // Tests may have removed permissions; give them back so the tree can be removed.
+        _ = chmod(path, 0o755)
+        try? LocalFileSystem().removeItem(atPath: path)
+    }
+
+    /// `path/name`.
+    func appending(_ name: String) -> String {
+        path + "/" + name
+    }
+
+    /// Whether the tests run as root, for whom `chmod` does not stop reads or writes.
+    static var isRoot: Bool { geteuid() == 0 }
+}
