@@ -1,69 +1,306 @@
-// SKELETON: public API agreed between helpers; bodies are filled in by the graph implementation.
-import OrderedCollections
-
 /// A directed acyclic graph of task keys with a per-node state machine.
 ///
-/// It runs no code; it tracks which nodes are pending, ready, running, completed or aborted, and fires
-/// `onReady` / `onComplete` synchronously inside the mutating call.
+/// The graph runs no code: it tracks which nodes are pending, ready, running, completed or aborted, and
+/// fires ``onReady`` and ``onComplete`` synchronously inside the mutating call.
 ///
-/// Not `Sendable`: one isolation domain owns a graph (a source's lock, an actor, or one task).
+/// ```swift
+/// let graph = DependencyGraph<String>()
+/// graph.onReady = { key in print("ready:", key) }
+/// try graph.addAll([("link", ["compile"]), ("compile", [])])  // prints "ready: compile"
+/// try graph.start("compile")
+/// let unlocked = try graph.complete("compile")                 // ["link"]; prints "ready: link"
+/// ```
+///
+/// ## State machine
+///
+/// | From | Event | To |
+/// |---|---|---|
+/// | (new) | added with every dependency completed (or none) | `ready` (fires `onReady`) |
+/// | (new) | added with some dependency not completed | `pending` |
+/// | (new) | added with some dependency aborted | `aborted` (no callback) |
+/// | `pending` | its last unfinished dependency completes | `ready` (fires `onReady`) |
+/// | `ready` | ``start(_:)`` | `running` |
+/// | `running` | ``complete(_:)`` | `completed` (fires `onComplete`, then `onReady` of dependents) |
+/// | `running` | ``fail(_:)`` | `ready` (fires `onReady` again) |
+/// | `pending`, `ready`, `running` | ``abort(_:)`` | `aborted`, with every transitive dependent |
+///
+/// `completed` and `aborted` are terminal: no operation leaves them. `failed` is never observed.
+///
+/// Decisions on the contract's open points:
+/// - A node added with an **aborted** dependency is aborted at once (it could never become ready);
+///   no callback fires for it and `addNode` does not throw.
+/// - ``start(_:)``, ``complete(_:)`` and ``fail(_:)`` on a node in the wrong state throw
+///   ``GraphError/Code/invalidTransition``; every call naming an absent key throws
+///   ``GraphError/Code/unknownKey``.
+/// - ``abort(_:)`` on a node that is already completed or aborted returns `[]`.
+/// - Nodes may be added at any time, including while others run.
+///
+/// ## Callbacks
+///
+/// Callbacks run after the graph has been fully updated, so they see a consistent graph and may call
+/// back into it (for example to ``start(_:)`` the node that just became ready). `onReady(k)` is skipped
+/// if a callback that ran earlier in the same call already moved `k` out of `ready`.
+///
+/// ## Concurrency
+///
+/// Not `Sendable`: exactly one isolation domain owns a graph (a source's lock, an actor, or one task),
+/// and callbacks run in that domain.
+///
+/// ## Performance
+///
+/// Nodes are stored densely and addressed by integer index internally; a key is hashed once per call.
+/// Building and draining a graph of a million nodes takes a few seconds at most.
 public final class DependencyGraph<Key: Hashable & Sendable> {
-    /// Called synchronously when a node becomes ready (on insertion, when its last dependency
-    /// completes, and again after `fail`).
+    /// Called synchronously when a node becomes ready: on insertion, when its last dependency
+    /// completes, and again after ``fail(_:)``.
     public var onReady: ((Key) -> Void)?
-    /// Called synchronously when a node completes, before `onReady` of any dependent.
+
+    /// Called synchronously when a node completes, before `onReady` of any dependent it unlocked.
     public var onComplete: ((Key) -> Void)?
+
+    // Dense node storage, structure of arrays indexed by node number (insertion order).
+    var indexByKey: [Key: Int32] = [:]
+    var keys: [Key] = []
+    var states: [NodeState] = []
+    /// Changes on every state transition; see `TransitionLog`.
+    var stamps: [UInt32] = []
+    /// For a pending node: how many of its dependencies are not yet completed.
+    var remaining: [Int32] = []
+    var dependencyLists: [[Int32]] = []
+    var dependentLists: [[Int32]] = []
+
+    var readyLog = TransitionLog()
+    var runningLog = TransitionLog()
+    var completedNodes: [Int32] = []
+    var abortedTotal = 0
 
     /// Creates an empty graph.
     public init() {}
 
-    /// Adds a node. Throws `duplicateKey`, `missingDependency` or `cycle`, leaving the graph unchanged.
-    public func addNode(_ key: Key, dependencies: [Key] = []) throws(GraphError) { preconditionFailure("skeleton") }
+    // MARK: - Adding nodes
 
-    /// Adds a batch in any order (topologically sorted first; ties keep input order), atomically:
-    /// everything is validated first; a cycle inside the batch throws `cycle` naming it in full.
-    /// Dependencies may name nodes already in the graph.
-    public func addAll(_ nodes: some Sequence<(key: Key, dependencies: [Key])>) throws(GraphError) {
-        preconditionFailure("skeleton")
+    /// Adds a node that depends on `dependencies`.
+    ///
+    /// The node starts `ready` (and ``onReady`` fires before this returns) when it has no dependencies
+    /// or all of them are completed; `aborted` when any dependency is aborted; `pending` otherwise.
+    /// Repeated entries in `dependencies` count once.
+    ///
+    /// - Parameters:
+    ///   - key: the new node's key; must not be in the graph.
+    ///   - dependencies: keys already in the graph.
+    /// - Throws: ``GraphError`` with code ``GraphError/Code/duplicateKey`` when `key` exists,
+    ///   ``GraphError/Code/cycle`` when `key` depends on itself (`["x", "x"]`), or
+    ///   ``GraphError/Code/missingDependency`` when a dependency is absent. The graph is unchanged.
+    /// - Complexity: O(*d*) amortised, where *d* is the number of dependencies.
+    public func addNode(_ key: Key, dependencies: [Key] = []) throws(GraphError) {
+        if indexByKey[key] != nil { throw .duplicate(key) }
+        if dependencies.contains(key) { throw .cycle([key, key]) }
+        var resolved: [Int32] = []
+        resolved.reserveCapacity(dependencies.count)
+        for dependency in dependencies {
+            guard let index = indexByKey[dependency] else { throw .missing(dependency, of: key) }
+            resolved.append(index)
+        }
+        let node = insert(key, dependencies: Self.unique(resolved))
+        if states[Int(node)] == .ready { fireReady([node]) }
     }
 
-    /// `ready → running`; throws `invalidTransition` otherwise.
-    public func start(_ key: Key) throws(GraphError) { preconditionFailure("skeleton") }
+    // MARK: - Transitions
 
-    /// `running → completed`. Returns the dependents that became ready, in insertion order.
+    /// Moves a ready node to `running`.
+    ///
+    /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` or, when the node is not
+    ///   ready, ``GraphError/Code/invalidTransition``. No state changes.
+    /// - Complexity: amortised O(1).
+    public func start(_ key: Key) throws(GraphError) {
+        let node = try lookUp(key)
+        try expect(node, in: .ready, for: "start")
+        setState(node, .running)
+    }
+
+    /// Moves a running node to `completed` and returns the dependents that became ready.
+    ///
+    /// ``onComplete`` fires first, then ``onReady`` for each newly ready dependent in the returned order.
+    ///
+    /// - Returns: the dependents whose last unfinished dependency was `key`, in the order they were
+    ///   added to the graph.
+    /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` or, when the node is not
+    ///   running, ``GraphError/Code/invalidTransition``. No state changes.
+    /// - Complexity: O(*e*) amortised, where *e* is the number of direct dependents.
     @discardableResult
-    public func complete(_ key: Key) throws(GraphError) -> [Key] { preconditionFailure("skeleton") }
+    public func complete(_ key: Key) throws(GraphError) -> [Key] {
+        let node = try lookUp(key)
+        try expect(node, in: .running, for: "complete")
+        setState(node, .completed)
+        var unlocked: [Int32] = []
+        for dependent in dependentLists[Int(node)] where states[Int(dependent)] == .pending {
+            remaining[Int(dependent)] -= 1
+            if remaining[Int(dependent)] == 0 {
+                setState(dependent, .ready)
+                unlocked.append(dependent)
+            }
+        }
+        onComplete?(key)
+        fireReady(unlocked)
+        return unlocked.map { keys[Int($0)] }
+    }
 
-    /// `running → ready` for a retry; fires `onReady` again.
-    public func fail(_ key: Key) throws(GraphError) { preconditionFailure("skeleton") }
+    /// Moves a running node back to `ready` for a retry and fires ``onReady`` again.
+    ///
+    /// The node passes through `failed` instantly: ``state(of:)`` reports `ready` once this returns,
+    /// and the node joins the end of the ``ready`` view.
+    ///
+    /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` or, when the node is not
+    ///   running, ``GraphError/Code/invalidTransition``. No state changes.
+    /// - Complexity: amortised O(1).
+    public func fail(_ key: Key) throws(GraphError) {
+        let node = try lookUp(key)
+        try expect(node, in: .running, for: "fail")
+        setState(node, .ready)
+        fireReady([node])
+    }
 
-    /// Aborts the node and all transitive dependents breadth-first, root first; skips completed and
-    /// aborted nodes. Returns the keys aborted by this call (`[]` when the node was already terminal).
+    /// Aborts a node and all its transitive dependents.
+    ///
+    /// Valid from `pending`, `ready` and `running`. Dependents are visited breadth-first; completed and
+    /// already aborted nodes are skipped (a completed node never changes). No callback fires.
+    ///
+    /// - Returns: every key aborted by this call, root first, in breadth-first order; `[]` when `key`
+    ///   was already completed or aborted.
+    /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey``.
+    /// - Complexity: O(*n* + *e*) over the aborted nodes and their edges.
     @discardableResult
-    public func abort(_ key: Key) throws(GraphError) -> [Key] { preconditionFailure("skeleton") }
+    public func abort(_ key: Key) throws(GraphError) -> [Key] {
+        let root = try lookUp(key)
+        if states[Int(root)].isTerminal { return [] }
+        var order: [Int32] = [root]
+        setState(root, .aborted)
+        var head = 0
+        while head < order.count {
+            let node = order[head]
+            head += 1
+            for dependent in dependentLists[Int(node)] where !states[Int(dependent)].isTerminal {
+                setState(dependent, .aborted)
+                order.append(dependent)
+            }
+        }
+        return order.map { keys[Int($0)] }
+    }
 
-    /// Ready nodes in the order they became ready.
-    public var ready: [Key] { preconditionFailure("skeleton") }
-    /// Running nodes in the order they started.
-    public var running: [Key] { preconditionFailure("skeleton") }
-    /// Completed nodes in completion order.
-    public var completed: [Key] { preconditionFailure("skeleton") }
-    /// The number of nodes.
-    public var count: Int { preconditionFailure("skeleton") }
-    /// Number of ready nodes, O(1).
-    public var readyCount: Int { preconditionFailure("skeleton") }
-    /// Whether every node is completed or aborted (an empty graph is done).
-    public var isDone: Bool { preconditionFailure("skeleton") }
-    /// Whether the key is in the graph.
-    public func contains(_ key: Key) -> Bool { preconditionFailure("skeleton") }
-    /// The state of a node; throws `unknownKey`.
-    public func state(of key: Key) throws(GraphError) -> NodeState { preconditionFailure("skeleton") }
-    /// Direct dependencies in insertion order; throws `unknownKey`.
-    public func dependencies(of key: Key) throws(GraphError) -> [Key] { preconditionFailure("skeleton") }
-    /// Direct dependents in insertion order; throws `unknownKey`.
-    public func dependents(of key: Key) throws(GraphError) -> [Key] { preconditionFailure("skeleton") }
-    /// Every key, dependencies before dependents.
-    public func topologicalSort() -> [Key] { preconditionFailure("skeleton") }
-    /// Full DFS cycle check; always false for a graph built through this API.
-    public func hasCycle() -> Bool { preconditionFailure("skeleton") }
+    // MARK: - Internals
+
+    /// Appends a node whose dependencies are valid, distinct indices; fires nothing.
+    @discardableResult
+    func insert(_ key: Key, dependencies: [Int32]) -> Int32 {
+        precondition(keys.count < Int(Int32.max), "DependencyGraph is limited to Int32.max nodes")
+        let node = Int32(keys.count)
+        var unfinished: Int32 = 0
+        var hasAbortedDependency = false
+        for dependency in dependencies {
+            dependentLists[Int(dependency)].append(node)
+            switch states[Int(dependency)] {
+            case .completed: break
+            case .aborted: hasAbortedDependency = true
+            default: unfinished += 1
+            }
+        }
+        indexByKey[key] = node
+        keys.append(key)
+        states.append(.pending)
+        stamps.append(0)
+        remaining.append(unfinished)
+        dependencyLists.append(dependencies)
+        dependentLists.append([])
+        if hasAbortedDependency {
+            setState(node, .aborted)
+        } else if unfinished == 0 {
+            setState(node, .ready)
+        }
+        return node
+    }
+
+    /// Changes a node's state and keeps the views and counters in step.
+    func setState(_ node: Int32, _ new: NodeState) {
+        let index = Int(node)
+        let old = states[index]
+        states[index] = new
+        stamps[index] &+= 1
+        switch old {
+        case .ready: readyLog.noteRemoval(stamps: stamps)
+        case .running: runningLog.noteRemoval(stamps: stamps)
+        default: break
+        }
+        switch new {
+        case .ready: readyLog.append(node: node, stamp: stamps[index])
+        case .running: runningLog.append(node: node, stamp: stamps[index])
+        case .completed: completedNodes.append(node)
+        case .aborted: abortedTotal += 1
+        case .pending, .failed: break
+        }
+    }
+
+    /// Calls `onReady` for each node still in the state it entered `ready` with.
+    func fireReady(_ nodes: [Int32]) {
+        guard let onReady, !nodes.isEmpty else { return }
+        let expected = nodes.map { stamps[Int($0)] }
+        for (node, stamp) in zip(nodes, expected) where stamps[Int(node)] == stamp {
+            onReady(keys[Int(node)])
+        }
+    }
+
+    func lookUp(_ key: Key) throws(GraphError) -> Int32 {
+        guard let node = indexByKey[key] else { throw .unknown(key) }
+        return node
+    }
+
+    func expect(_ node: Int32, in required: NodeState, for action: String) throws(GraphError) {
+        let actual = states[Int(node)]
+        guard actual == required else {
+            throw GraphError(
+                code: .invalidTransition,
+                message: "cannot \(action) node '\(keys[Int(node)])': it is \(actual), not \(required)"
+            )
+        }
+    }
+
+    /// Removes repeated indices, keeping the first occurrence.
+    static func unique(_ indices: [Int32]) -> [Int32] {
+        if indices.count < 2 { return indices }
+        if indices.count <= 16 {
+            var result: [Int32] = []
+            result.reserveCapacity(indices.count)
+            for index in indices where !result.contains(index) { result.append(index) }
+            return result
+        }
+        var seen = Set<Int32>(minimumCapacity: indices.count)
+        return indices.filter { seen.insert($0).inserted }
+    }
+}
+
+// MARK: - Error construction
+
+extension GraphError {
+    static func duplicate(_ key: some Hashable) -> GraphError {
+        GraphError(code: .duplicateKey, message: "duplicate node '\(key)': a node with this key already exists")
+    }
+
+    static func missing(_ dependency: some Hashable, of key: some Hashable) -> GraphError {
+        GraphError(
+            code: .missingDependency,
+            message: "node '\(key)' depends on unknown node '\(dependency)'"
+        )
+    }
+
+    static func unknown(_ key: some Hashable) -> GraphError {
+        GraphError(code: .unknownKey, message: "unknown node '\(key)'")
+    }
+
+    static func cycle(_ path: [some Hashable]) -> GraphError {
+        let names = path.map { String(describing: $0) }
+        return GraphError(
+            code: .cycle,
+            message: "dependency cycle: " + names.joined(separator: " -> "),
+            cycle: names
+        )
+    }
 }
