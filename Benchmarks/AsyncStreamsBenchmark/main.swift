@@ -1,3 +1,159 @@
-// Placeholder: the benchmark is written by the pool-runner work.
+// Throughput and memory benchmark for the AsyncStreams pool layer.
+//
+//   swift run -c release AsyncStreamsBenchmark [tasks]
+//
+// (a) trivial tasks through ScheduledTaskPoolRunner (sources below) under a ResourceCapacitySource,
+// (b) time and peak RSS to build and drain a DependencyGraph of 100,000 and 1,000,000 nodes,
+// (c) the same trivial tasks through a bare TaskGroup limited by a counter (the baseline).
 import AsyncStreams
-print(ResourceCost.defaultTaskCost)
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+let taskCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
+let slots = 64
+/// `runner` or `graph` runs only that part (for profiling).
+let only = CommandLine.arguments.dropFirst(2).first
+
+// MARK: - Measurement helpers
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The process's peak resident set size (VmHWM) in MiB, or nil off Linux.
+func peakRSSMiB() -> Double? {
+    guard let text = readText("/proc/self/status") else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        if fields.count >= 2, let kib = Double(fields[1]) { return kib / 1024 }
+    }
+    return nil
+}
+
+/// Reads a small text file with the C library (AsyncStreams has no Foundation, nor does its benchmark).
+func readText(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes.append(contentsOf: buffer[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+struct Row {
+    var name: String
+    var tasks: Int
+    var seconds: Double
+    var note: String = ""
+    var rate: Double { Double(tasks) / seconds }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+func format(_ value: Double, decimals: Int = 0) -> String {
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    return decimals == 0 ? String(Int(rounded)) : String(rounded)
+}
+
+func printTable(_ rows: [Row], baseline: Double) {
+    print(pad("benchmark", 44) + pad("tasks", 10) + pad("seconds", 10) + pad("tasks/s", 12) + pad("vs bare", 9) + "note")
+    for row in rows {
+        print(
+            pad(row.name, 44) + pad(String(row.tasks), 10) + pad(format(row.seconds, decimals: 3), 10)
+                + pad(format(row.rate), 12) + pad(format(baseline / row.rate, decimals: 2) + "x", 9) + row.note
+        )
+    }
+}
+
+// MARK: - (c) bare TaskGroup limited by a counter
+
+func bareTaskGroup(_ count: Int) async -> Double {
+    let start = ContinuousClock.now
+    var sum = 0
+    await withTaskGroup(of: Int.self) { group in
+        var running = 0
+        for index in 0..<count {
+            if running == slots, let value = await group.next() {
+                sum &+= value
+                running -= 1
+            }
+            group.addTask { index }
+            running += 1
+        }
+        for await value in group { sum &+= value }
+    }
+    precondition(sum == count * (count - 1) / 2)
+    return seconds(ContinuousClock.now - start)
+}
+
+// MARK: - (a) ScheduledTaskPoolRunner
+
+typealias Trivial = ScheduledTask<Never, Int>
+
+func runnerOverBuffer(_ count: Int) async throws -> Double {
+    let tasks = (0..<count).map { index in Trivial(key: "t\(index)") { index } }
+    let source = SourceBufferObj(tasks, oneShot: true)
+    let capacity = try ResourceCapacitySource(limits: ["capacity": Double(slots)])
+    let runner = ScheduledTaskPoolRunner(name: "bench", source: source, capacity: capacity)
+    let start = ContinuousClock.now
+    var finals = 0
+    for try await envelope in runner.runTasks() where envelope.isTerminal { finals += 1 }
+    precondition(finals == count)
+    return seconds(ContinuousClock.now - start)
+}
+
+// MARK: - (b) DependencyGraph build and drain
+
+/// Builds a graph where node i depends on i−1 and i/2 (a mix of chain and fan-out), then drains it:
+/// start and complete every ready node until done.
+func graphBuildAndDrain(_ count: Int) throws -> (build: Double, drain: Double) {
+    let start = ContinuousClock.now
+    let graph = DependencyGraph<Int>()
+    var ready: [Int] = []
+    graph.onReady = { ready.append($0) }
+    for index in 0..<count {
+        let dependencies = index == 0 ? [] : index == 1 ? [0] : [index - 1, index / 2]
+        try graph.addNode(index, dependencies: dependencies)
+    }
+    let built = ContinuousClock.now
+    var drained = 0
+    while let key = ready.popLast() {
+        try graph.start(key)
+        try graph.complete(key)
+        drained += 1
+    }
+    precondition(drained == count && graph.isDone)
+    return (seconds(built - start), seconds(ContinuousClock.now - built))
+}
+
+// MARK: - Main
+
+print("AsyncStreams benchmark: \(taskCount) trivial tasks, \(slots) capacity slots")
+_ = await bareTaskGroup(10_000)  // warm-up
+let bare = await bareTaskGroup(taskCount)
+var rows = [Row(name: "(c) bare TaskGroup, counter-limited", tasks: taskCount, seconds: bare)]
+if only == nil || only == "runner" {
+    rows.append(Row(name: "(a) runner + SourceBufferObj (FIFO)", tasks: taskCount, seconds: try await runnerOverBuffer(taskCount)))
+}
+printTable(rows, baseline: Double(taskCount) / bare)
+if only == "runner" { exit(0) }
+
+print("")
+print(pad("(b) DependencyGraph", 24) + pad("nodes", 10) + pad("build s", 10) + pad("drain s", 10) + "peak RSS (VmHWM)")
+for count in [100_000, 1_000_000] {
+    let (build, drain) = try graphBuildAndDrain(count)
+    let rss = peakRSSMiB().map { format($0, decimals: 1) + " MiB" } ?? "n/a"
+    print(pad("", 24) + pad(String(count), 10) + pad(format(build, decimals: 3), 10) + pad(format(drain, decimals: 3), 10) + rss)
+}
