@@ -17,9 +17,11 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
     let source: any TaskSource<TaskBody<Progress, Output>>
     let slots: any PoolSlots
     let stopOnError: Bool
-    let output: TaskProgressStreamStorage<Envelope>
 
-    func run() async {
+    /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
+    /// error that ended it (a task's error with `stopOnError`, or the consumer's), after every child has
+    /// returned and every held cost has been released.
+    func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
         let sourceChanges = source.changes()
         let source = self.source
@@ -28,7 +30,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
             group.addTask {
                 await Self.admit(source: source, slots: slots, changes: sourceChanges, channel: channel)
             }
-            let outcome = await loop(channel: channel, group: &group)
+            let outcome = await loop(channel: channel, group: &group, deliver: deliver)
             group.cancelAll()
             return outcome
         }
@@ -38,9 +40,9 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
         for case .admitted in leftovers { outcome.unitsHeld += 1 }
         for _ in 0..<outcome.unitsHeld { slots.release() }
         if !outcome.consumerGone && !outcome.envelopes.isEmpty {
-            _ = await output.send(outcome.envelopes)
+            if case .failed(let error) = await deliver(outcome.envelopes) { return error }
         }
-        output.finish(outcome.failure)
+        return outcome.failure
     }
 
     /// The admission child: one `acquire()` at a time, and a body is taken only once its unit is held.
@@ -72,7 +74,11 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
         channel.push(.admissionEnded)
     }
 
-    private func loop(channel: PoolEventChannel<Progress, Output>, group: inout DiscardingTaskGroup) async -> Outcome {
+    private func loop(
+        channel: PoolEventChannel<Progress, Output>,
+        group: inout DiscardingTaskGroup,
+        deliver: ([Envelope]) async -> PoolDelivery
+    ) async -> Outcome {
         var running = Set<Int>()
         var nextTaskID = 1
         var admissionEnded = false
@@ -88,7 +94,11 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
 
         while true {
             if !envelopes.isEmpty {
-                guard await output.send(envelopes) else { return stop(nil, consumerGone: true) }
+                switch await deliver(envelopes) {
+                case .delivered: break
+                case .consumerGone: return stop(nil, consumerGone: true)
+                case .failed(let error): return stop(error, consumerGone: true)
+                }
                 envelopes.removeAll(keepingCapacity: true)
             }
             if admissionEnded && running.isEmpty { return stop(nil) }

@@ -37,6 +37,22 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
     public let source: any TaskSource<TaskBody<Progress, Output>>
     let slots: any PoolSlots
 
+    /// Creates a runner over `source`, one `capacity` unit per running task.
+    ///
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: where task bodies come from, e.g. `SourceBufferObj(bodies, oneShot: true)` or
+    ///     `PushPullBufferObj.source`.
+    ///   - capacity: the counter every task holds one unit of; with a parent, each unit is also taken from
+    ///     every ancestor.
+    public init(
+        name: String,
+        source: some TaskSource<TaskBody<Progress, Output>>,
+        capacity: CapacitySource
+    ) {
+        self.init(name: name, source: source, slots: capacity)
+    }
+
     init(name: String, source: any TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
         self.name = name
         self.source = source
@@ -59,10 +75,35 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         let slots = self.slots
         let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
             Task {
-                await HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError, output: storage)
-                    .run()
+                let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+                let failure = await loop.run { await storage.send($0) ? .delivered : .consumerGone }
+                storage.finish(failure)
             }
         }
         return TaskProgressStream(handle: TaskProgressStreamHandle(storage: storage))
+    }
+
+    /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
+    /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``, paced by `handler`.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)`` (default `false`).
+    ///   - handler: called with each envelope, in order. If it throws, the run stops (running tasks
+    ///     cancelled, units released) and the error is rethrown.
+    /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    public func run(
+        stopOnError: Bool = false,
+        forEach handler: (Envelope) async throws -> Void
+    ) async throws {
+        let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+        let failure = await loop.run { envelopes in
+            do {
+                for envelope in envelopes { try await handler(envelope) }
+                return .delivered
+            } catch {
+                return .failed(error)
+            }
+        }
+        if let failure { throw failure }
     }
 }

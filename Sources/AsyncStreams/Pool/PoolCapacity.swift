@@ -21,3 +21,5 @@ protocol PoolSlots: AnyObject, Sendable {
     /// Gives one unit back.
     func release()
 }
+
+extension CapacitySource: PoolSlots {}

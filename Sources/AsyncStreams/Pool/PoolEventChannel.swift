@@ -13,6 +13,16 @@ enum PoolEvent<Progress: Sendable, Output: Sendable>: Sendable {
     case admissionEnded
 }
 
+/// What handing a batch of envelopes to the consumer gave.
+enum PoolDelivery {
+    /// Delivered; go on.
+    case delivered
+    /// The consumer is gone (stream cancelled or dropped): stop quietly.
+    case consumerGone
+    /// The consumer's handler threw: stop and rethrow this error.
+    case failed(any Error)
+}
+
 /// The single channel through which everything wakes a pool runner's loop.
 ///
 /// Child tasks append events; watcher tasks raise the capacity and source flags. The loop drains the whole

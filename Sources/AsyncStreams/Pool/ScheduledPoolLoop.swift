@@ -26,9 +26,11 @@ where Source.Element == ScheduledTask<Progress, Output> {
     let source: Source
     let capacity: any PoolCapacity
     let stopOnError: Bool
-    let output: TaskProgressStreamStorage<Envelope>
 
-    func run() async {
+    /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
+    /// error that ended it (a task's error with `stopOnError`, or the consumer's), after every child has
+    /// returned and every held cost has been released.
+    func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
         // Subscribe before the first fill so no arrival or release between fill and park is lost.
         let capacityChanges = capacity.changes()
@@ -41,19 +43,23 @@ where Source.Element == ScheduledTask<Progress, Output> {
                 for await _ in sourceChanges { channel.signalSource() }
                 channel.signalSource()
             }
-            let outcome = await loop(channel: channel, group: &group)
+            let outcome = await loop(channel: channel, group: &group, deliver: deliver)
             group.cancelAll()
             return outcome
         }
         // Every child has returned: give back what the tasks still held (cancelled or unobserved ones).
         for record in outcome.inFlight.values { capacity.release(record.cost) }
         if !outcome.consumerGone && !outcome.envelopes.isEmpty {
-            _ = await output.send(outcome.envelopes)
+            if case .failed(let error) = await deliver(outcome.envelopes) { return error }
         }
-        output.finish(outcome.failure)
+        return outcome.failure
     }
 
-    private func loop(channel: PoolEventChannel<Progress, Output>, group: inout DiscardingTaskGroup) async -> Outcome {
+    private func loop(
+        channel: PoolEventChannel<Progress, Output>,
+        group: inout DiscardingTaskGroup,
+        deliver: ([Envelope]) async -> PoolDelivery
+    ) async -> Outcome {
         var inFlight: [Int: InFlight] = [:]
         var nextTaskID = 1
         var events: Deque<Event> = []
@@ -111,7 +117,11 @@ where Source.Element == ScheduledTask<Progress, Output> {
             }
 
             if !envelopes.isEmpty {
-                guard await output.send(envelopes) else { return stop(nil, consumerGone: true) }
+                switch await deliver(envelopes) {
+                case .delivered: break
+                case .consumerGone: return stop(nil, consumerGone: true)
+                case .failed(let error): return stop(error, consumerGone: true)
+                }
                 envelopes.removeAll(keepingCapacity: true)
             }
             if inFlight.isEmpty && source.isFinished { return stop(nil) }

@@ -93,10 +93,47 @@ where Source.Element == ScheduledTask<Progress, Output> {
         let capacity = self.capacity
         let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
             Task {
-                await ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError, output: storage)
-                    .run()
+                let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
+                let failure = await loop.run { await storage.send($0) ? .delivered : .consumerGone }
+                storage.finish(failure)
             }
         }
         return TaskProgressStream(handle: TaskProgressStreamHandle(storage: storage))
+    }
+
+    /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
+    /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``.
+    ///
+    /// ```swift
+    /// try await runner.run(stopOnError: false) { envelope in
+    ///     if case .error(let error) = envelope.kind { report(envelope.key, error) }
+    /// }
+    /// ```
+    ///
+    /// The loop runs inside this call (no extra task, no envelope buffer) and calls `handler` inline, so
+    /// the run is paced by the handler: while it runs, no event is handled and no task is started. It is
+    /// also the fastest way to drive the runner. Cancelling the calling task cancels the run like
+    /// cancelling the stream: running tasks are cancelled, held costs released, and the call returns
+    /// normally once they have returned.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)``.
+    ///   - handler: called with each envelope, in order. If it throws, the run stops as on a task error
+    ///     (running tasks cancelled, costs released) and the error is rethrown.
+    /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    public func run(
+        stopOnError: Bool = true,
+        forEach handler: (Envelope) async throws -> Void
+    ) async throws {
+        let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
+        let failure = await loop.run { envelopes in
+            do {
+                for envelope in envelopes { try await handler(envelope) }
+                return .delivered
+            } catch {
+                return .failed(error)
+            }
+        }
+        if let failure { throw failure }
     }
 }
