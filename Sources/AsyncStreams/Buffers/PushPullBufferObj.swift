@@ -29,7 +29,7 @@
 ///
 /// **Concurrency.** Thread-safe: sink and source may be used from any isolation domain. A waiting
 /// consumer whose task is cancelled gets `nil`; no value is lost to it.
-public final class PushPullBufferObj<Element: Sendable>: Sendable {
+public final class PushPullBufferObj<Element: Sendable>: Peekable, Sendable {
     /// The push end: ``next(_:)`` appends, ``return()`` ends the stream.
     public let sink: Sink
     /// The pull end: an `AsyncSequence` and a ``TaskSource``.

@@ -1,3 +1,5 @@
+import AsyncStreams
+
 /// Helpers shared by the Buffers, Combine and Priority suites.
 enum FlowTestSupport {
     /// Yields until `condition` holds. Used to wait for a consumer to park on a source without sleeping;
@@ -34,4 +36,18 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+extension DependencyGraph where Key == String {
+    /// A graph built from `(key, dependencies)` pairs in topological order.
+    static func flowFixture(_ nodes: [(String, [String])]) throws -> DependencyGraph<String> {
+        let graph = DependencyGraph<String>()
+        for (key, dependencies) in nodes { try graph.addNode(key, dependencies: dependencies) }
+        return graph
+    }
+}
+
+/// Task maps whose task is the key itself.
+func identityTasks(_ keys: [String]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
 }
