@@ -8,7 +8,7 @@ import Testing
     @Test func atMostCapacityBodiesAreInvokedAndTheRestAreNotStartedAtAll() async throws {
         let slots = FakeSlots(3)
         let probe = TaskProbe()
-        let gate = Gate()
+        let gate = CancellableGate()
         let bodies = (0..<10).map { index in
             Body.oneShot {
                 await probe.start("t\(index)")
@@ -67,7 +67,7 @@ import Testing
         let bodies: [Body] = [
             .oneShot {
                 await probe.start("slow")
-                try await Gate().wait()
+                try await CancellableGate().wait()
                 return "never"
             },
             .oneShot {
@@ -83,7 +83,7 @@ import Testing
 
     @Test func streamedProgressBecomesIntermediateEnvelopesInCompletionOrder() async throws {
         let slots = FakeSlots(2)
-        let firstMayFinish = Gate()
+        let firstMayFinish = CancellableGate()
         let bodies: [Body] = [
             .oneShot {
                 try await firstMayFinish.wait()
@@ -118,7 +118,7 @@ import Testing
             Body.oneShot {
                 await probe.start("t\(index)")
                 defer { Task { await probe.end("t\(index)") } }
-                try await Gate().wait()
+                try await CancellableGate().wait()
                 return ""
             }
         }

@@ -105,7 +105,7 @@ import Testing
 
     @Test func intermediateEnvelopesKeepResourcesHeld() async throws {
         let capacity = FakeCapacity(["capacity": 1, "io": 5])
-        let gate = Gate()
+        let gate = CancellableGate()
         let task = Task1(
             key: "stream",
             cost: ["capacity": 1, "io": 3],
@@ -200,7 +200,7 @@ import Testing
                 run: {
                     await probe.start("slow\(index)")
                     defer { Task { await probe.end("slow\(index)") } }
-                    try await Gate().wait()  // never opened: ends only by cancellation
+                    try await CancellableGate().wait()  // never opened: ends only by cancellation
                     return ""
                 },
                 onComplete: { _, _ in completions.withLock { $0 += 1 } }
@@ -400,7 +400,7 @@ import Testing
             Task1(key: "t\(index)", cost: ["capacity": 1, "io": 2]) {
                 await probe.start("t\(index)")
                 defer { Task { await probe.end("t\(index)") } }
-                try await Gate().wait()
+                try await CancellableGate().wait()
                 return ""
             }
         }
@@ -428,7 +428,7 @@ import Testing
             Task1(key: "b\(index)") {
                 await probe.start("b\(index)")
                 defer { Task { await probe.end("b\(index)") } }
-                try await Gate().wait()
+                try await CancellableGate().wait()
                 return ""
             }
         }

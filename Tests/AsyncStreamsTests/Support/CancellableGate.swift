@@ -2,7 +2,7 @@ import Synchronization
 
 /// A one-shot barrier for tests: `wait()` suspends until `open()`; waits after opening return at once.
 /// A cancelled waiter throws `CancellationError` at once.
-final class Gate: Sendable {
+final class CancellableGate: Sendable {
     private struct State {
         var isOpen = false
         var nextID = 0
