@@ -6,6 +6,7 @@
 // (b) time and peak RSS to build and drain a DependencyGraph of 100,000 and 1,000,000 nodes,
 // (c) the same trivial tasks through a bare TaskGroup limited by a counter (the baseline).
 import AsyncStreams
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -126,6 +127,51 @@ func runnerOverBufferStructured(_ count: Int) async throws -> Double {
     return seconds(ContinuousClock.now - start)
 }
 
+/// Lets task callbacks reach the source they belong to, which is created after the tasks.
+final class SourceRef: Sendable {
+    private let storage = Mutex<PriorityDependencySourceObj<String, Trivial>?>(nil)
+    var source: PriorityDependencySourceObj<String, Trivial>? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}
+
+enum Shape: String {
+    case wide, chain
+}
+
+/// A PriorityDependencySourceObj over `count` nodes (independent, or a single chain) whose tasks complete
+/// their node in `onComplete`.
+func prioritySource(_ count: Int, shape: Shape) throws -> PriorityDependencySourceObj<String, Trivial> {
+    let reference = SourceRef()
+    let graph = DependencyGraph<String>()
+    var tasks: [String: Trivial] = [:]
+    tasks.reserveCapacity(count)
+    for index in 0..<count {
+        let key = "t\(index)"
+        try graph.addNode(key, dependencies: shape == .chain && index > 0 ? ["t\(index - 1)"] : [])
+        tasks[key] = Trivial(key: key, run: { index }, onComplete: { key, _ in _ = try? reference.source?.complete(key) })
+    }
+    let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
+    reference.source = source
+    return source
+}
+
+func runnerOverGraph(_ count: Int, shape: Shape, structured: Bool) async throws -> Double {
+    let source = try prioritySource(count, shape: shape)
+    let capacity = try ResourceCapacitySource(limits: ["capacity": Double(slots)])
+    let runner = ScheduledTaskPoolRunner(name: "bench", source: source, capacity: capacity)
+    let start = ContinuousClock.now
+    var finals = 0
+    if structured {
+        try await runner.run { envelope in if envelope.isTerminal { finals += 1 } }
+    } else {
+        for try await envelope in runner.runTasks() where envelope.isTerminal { finals += 1 }
+    }
+    precondition(finals == count && source.isFinished)
+    return seconds(ContinuousClock.now - start)
+}
+
 // MARK: - (b) DependencyGraph build and drain
 
 /// Builds a graph where node i depends on i−1 and i/2 (a mix of chain and fan-out), then drains it:
@@ -187,6 +233,15 @@ if only == nil || only == "runner" || only == "structured" {
             seconds: try await best { try await runnerOverBufferStructured(taskCount) }
         )
     )
+}
+if only == nil || only == "graph-runner" {
+    for shape in [Shape.wide, .chain] {
+        for structured in [false, true] {
+            let name = "(a) PriorityDependencySourceObj \(shape.rawValue), \(structured ? "run(forEach:)" : "runTasks()")"
+            let time = try await best { try await runnerOverGraph(taskCount, shape: shape, structured: structured) }
+            rows.append(Row(name: name, tasks: taskCount, seconds: time))
+        }
+    }
 }
 printTable(rows, baseline: Double(taskCount) / bare)
 if only != nil { exit(0) }
