@@ -1,4 +1,5 @@
 @testable import AsyncStreams
+import Synchronization
 
 /// Test error with an identity.
 struct TestFailure: Error, Equatable, CustomStringConvertible {
@@ -19,5 +20,19 @@ extension Array {
     /// Keys of terminal envelopes in emission order.
     func finalKeys<P, O>() -> [String] where Element == TaskProgressEnvelope<P, O> {
         compactMap { $0.isTerminal ? $0.key : nil }
+    }
+}
+
+/// A shareable, lock-protected value for recording from task bodies and callbacks.
+final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    init(_ value: Value) { storage = Mutex(value) }
+
+    var value: Value { storage.withLock { $0 } }
+
+    @discardableResult
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        storage.withLock { body(&$0) }
     }
 }
