@@ -1,10 +1,15 @@
 // Throughput and memory benchmark for the AsyncStreams pool layer.
 //
-//   swift run -c release AsyncStreamsBenchmark [tasks]
+//   swift run -c release AsyncStreamsBenchmark [tasks] [only]
 //
-// (a) trivial tasks through ScheduledTaskPoolRunner (sources below) under a ResourceCapacitySource,
+// (a) trivial tasks through ScheduledTaskPoolRunner fed by PriorityDependencySourceObj under a
+//     ResourceCapacitySource (a wide graph and a chain), consumed as a stream (`runTasks()`) and with the
+//     structured `run(forEach:)`; plus a SourceBufferObj-fed run to separate source from runner costs,
 // (b) time and peak RSS to build and drain a DependencyGraph of 100,000 and 1,000,000 nodes,
 // (c) the same trivial tasks through a bare TaskGroup limited by a counter (the baseline).
+//
+// Every figure is the best of three runs (the machine may be shared). "cpu µs/task" is process CPU time
+// (user + system) per task, which is less sensitive to other load than wall time.
 import AsyncStreams
 import Synchronization
 
@@ -15,14 +20,50 @@ import Darwin
 #endif
 
 let taskCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
-let slots = 64
-/// `runner` or `graph` runs only that part (for profiling).
+/// `bare`, `pool`, `buffer` or `graph` runs only that part (for profiling).
 let only = CommandLine.arguments.dropFirst(2).first
+let slots = 64
 
-// MARK: - Measurement helpers
+// MARK: - Measurement
+
+struct Sample {
+    var wall: Double
+    var cpu: Double
+}
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// CPU time (user + system) consumed by the process so far, in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    return user + system
+}
+
+/// Wall and CPU time of `body`.
+func measure(_ body: () async throws -> Void) async rethrows -> Sample {
+    let cpu = cpuSeconds()
+    let start = ContinuousClock.now
+    try await body()
+    return Sample(wall: seconds(ContinuousClock.now - start), cpu: cpuSeconds() - cpu)
+}
+
+/// The best wall and CPU time of three runs of `body` (which sets up, then measures its hot part).
+func best(_ body: () async throws -> Sample) async rethrows -> Sample {
+    var result = Sample(wall: .infinity, cpu: .infinity)
+    for _ in 0..<3 {
+        let sample = try await body()
+        result = Sample(wall: min(result.wall, sample.wall), cpu: min(result.cpu, sample.cpu))
+    }
+    return result
 }
 
 /// The process's peak resident set size (VmHWM) in MiB, or nil off Linux.
@@ -35,7 +76,7 @@ func peakRSSMiB() -> Double? {
     return nil
 }
 
-/// Reads a small text file with the C library (AsyncStreams has no Foundation, nor does its benchmark).
+/// Reads a small text file with the C library (the library and its benchmark use no Foundation).
 func readText(_ path: String) -> String? {
     guard let file = fopen(path, "r") else { return nil }
     defer { fclose(file) }
@@ -49,16 +90,10 @@ func readText(_ path: String) -> String? {
     return String(decoding: bytes, as: UTF8.self)
 }
 
-struct Row {
-    var name: String
-    var tasks: Int
-    var seconds: Double
-    var note: String = ""
-    var rate: Double { Double(tasks) / seconds }
-}
+// MARK: - Output
 
 func pad(_ text: String, _ width: Int) -> String {
-    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
 func format(_ value: Double, decimals: Int = 0) -> String {
@@ -68,69 +103,48 @@ func format(_ value: Double, decimals: Int = 0) -> String {
     return decimals == 0 ? String(Int(rounded)) : String(rounded)
 }
 
-func printTable(_ rows: [Row], baseline: Double) {
-    print(pad("benchmark", 44) + pad("tasks", 10) + pad("seconds", 10) + pad("tasks/s", 12) + pad("vs bare", 9) + "note")
-    for row in rows {
-        print(
-            pad(row.name, 44) + pad(String(row.tasks), 10) + pad(format(row.seconds, decimals: 3), 10)
-                + pad(format(row.rate), 12) + pad(format(baseline / row.rate, decimals: 2) + "x", 9) + row.note
-        )
+func printRow(_ name: String, _ sample: Sample, baseline: Sample?) {
+    let rate = Double(taskCount) / sample.wall
+    let cpuPerTask = sample.cpu / Double(taskCount) * 1e6
+    var line = pad(name, 50) + pad(format(sample.wall, decimals: 3), 9) + pad(format(rate), 10)
+    line += pad(format(cpuPerTask, decimals: 2), 10)
+    if let baseline {
+        line += pad(format(sample.wall / baseline.wall, decimals: 2) + "x", 9)
+        line += format(sample.cpu / baseline.cpu, decimals: 2) + "x"
     }
+    print(line)
 }
 
 // MARK: - (c) bare TaskGroup limited by a counter
 
-func bareTaskGroup(_ count: Int) async -> Double {
-    let start = ContinuousClock.now
-    var sum = 0
-    await withTaskGroup(of: Int.self) { group in
-        var running = 0
-        for index in 0..<count {
-            if running == slots, let value = await group.next() {
-                sum &+= value
-                running -= 1
+func bareTaskGroup() async -> Sample {
+    await measure {
+        var sum = 0
+        await withTaskGroup(of: Int.self) { group in
+            var running = 0
+            for index in 0..<taskCount {
+                if running == slots, let value = await group.next() {
+                    sum &+= value
+                    running -= 1
+                }
+                group.addTask { index }
+                running += 1
             }
-            group.addTask { index }
-            running += 1
+            for await value in group { sum &+= value }
         }
-        for await value in group { sum &+= value }
+        precondition(sum == taskCount * (taskCount - 1) / 2)
     }
-    precondition(sum == count * (count - 1) / 2)
-    return seconds(ContinuousClock.now - start)
 }
 
 // MARK: - (a) ScheduledTaskPoolRunner
 
 typealias Trivial = ScheduledTask<Never, Int>
-
-func runnerOverBuffer(_ count: Int) async throws -> Double {
-    let tasks = (0..<count).map { index in Trivial(key: "t\(index)") { index } }
-    let source = SourceBufferObj(tasks, oneShot: true)
-    let capacity = try ResourceCapacitySource(limits: ["capacity": Double(slots)])
-    let runner = ScheduledTaskPoolRunner(name: "bench", source: source, capacity: capacity)
-    let start = ContinuousClock.now
-    var finals = 0
-    for try await envelope in runner.runTasks() where envelope.isTerminal { finals += 1 }
-    precondition(finals == count)
-    return seconds(ContinuousClock.now - start)
-}
-
-func runnerOverBufferStructured(_ count: Int) async throws -> Double {
-    let tasks = (0..<count).map { index in Trivial(key: "t\(index)") { index } }
-    let source = SourceBufferObj(tasks, oneShot: true)
-    let capacity = try ResourceCapacitySource(limits: ["capacity": Double(slots)])
-    let runner = ScheduledTaskPoolRunner(name: "bench", source: source, capacity: capacity)
-    let start = ContinuousClock.now
-    var finals = 0
-    try await runner.run { envelope in if envelope.isTerminal { finals += 1 } }
-    precondition(finals == count)
-    return seconds(ContinuousClock.now - start)
-}
+typealias GraphSource = PriorityDependencySourceObj<String, Trivial>
 
 /// Lets task callbacks reach the source they belong to, which is created after the tasks.
-final class SourceRef: Sendable {
-    private let storage = Mutex<PriorityDependencySourceObj<String, Trivial>?>(nil)
-    var source: PriorityDependencySourceObj<String, Trivial>? {
+final class SourceReference: Sendable {
+    private let storage = Mutex<GraphSource?>(nil)
+    var source: GraphSource? {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }
@@ -140,42 +154,69 @@ enum Shape: String {
     case wide, chain
 }
 
-/// A PriorityDependencySourceObj over `count` nodes (independent, or a single chain) whose tasks complete
+enum Consumption: String {
+    case stream = "runTasks()"
+    case structured = "run(forEach:)"
+}
+
+/// A PriorityDependencySourceObj over `taskCount` nodes (independent, or one chain) whose tasks complete
 /// their node in `onComplete`.
-func prioritySource(_ count: Int, shape: Shape) throws -> PriorityDependencySourceObj<String, Trivial> {
-    let reference = SourceRef()
+func graphSource(_ shape: Shape) throws -> GraphSource {
+    let reference = SourceReference()
     let graph = DependencyGraph<String>()
     var tasks: [String: Trivial] = [:]
-    tasks.reserveCapacity(count)
-    for index in 0..<count {
+    tasks.reserveCapacity(taskCount)
+    for index in 0..<taskCount {
         let key = "t\(index)"
         try graph.addNode(key, dependencies: shape == .chain && index > 0 ? ["t\(index - 1)"] : [])
         tasks[key] = Trivial(key: key, run: { index }, onComplete: { key, _ in _ = try? reference.source?.complete(key) })
     }
-    let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
+    let source = try GraphSource(graph: graph, tasks: tasks)
     reference.source = source
     return source
 }
 
-func runnerOverGraph(_ count: Int, shape: Shape, structured: Bool) async throws -> Double {
-    let source = try prioritySource(count, shape: shape)
+func drive<Source: TaskSource>(
+    _ source: Source,
+    _ consumption: Consumption
+) async throws -> Sample where Source.Element == Trivial {
     let capacity = try ResourceCapacitySource(limits: ["capacity": Double(slots)])
     let runner = ScheduledTaskPoolRunner(name: "bench", source: source, capacity: capacity)
-    let start = ContinuousClock.now
     var finals = 0
-    if structured {
-        try await runner.run { envelope in if envelope.isTerminal { finals += 1 } }
-    } else {
-        for try await envelope in runner.runTasks() where envelope.isTerminal { finals += 1 }
+    let sample = try await measure {
+        switch consumption {
+        case .stream:
+            for try await envelope in runner.runTasks() where envelope.isTerminal { finals += 1 }
+        case .structured:
+            try await runner.run { envelope in if envelope.isTerminal { finals += 1 } }
+        }
     }
-    precondition(finals == count && source.isFinished)
-    return seconds(ContinuousClock.now - start)
+    precondition(finals == taskCount && source.isFinished)
+    return sample
+}
+
+/// The source alone: take and complete every task synchronously, without a runner.
+func sourceAlone(_ shape: Shape) throws -> Sample {
+    let source = try graphSource(shape)
+    let cpu = cpuSeconds()
+    let start = ContinuousClock.now
+    var count = 0
+    while let task = source.take(where: { _ in true }) {
+        try source.complete(task.key)
+        count += 1
+    }
+    precondition(count == taskCount && source.isFinished)
+    return Sample(wall: seconds(ContinuousClock.now - start), cpu: cpuSeconds() - cpu)
+}
+
+func bufferSource() -> SourceBufferObj<Trivial> {
+    SourceBufferObj((0..<taskCount).map { index in Trivial(key: "t\(index)") { index } }, oneShot: true)
 }
 
 // MARK: - (b) DependencyGraph build and drain
 
-/// Builds a graph where node i depends on i−1 and i/2 (a mix of chain and fan-out), then drains it:
-/// start and complete every ready node until done.
+/// Builds a graph where node i depends on i−1 and i/2 (a chain with fan-out), then drains it by starting
+/// and completing every ready node until it is done.
 func graphBuildAndDrain(_ count: Int) throws -> (build: Double, drain: Double) {
     let start = ContinuousClock.now
     let graph = DependencyGraph<Int>()
@@ -196,60 +237,39 @@ func graphBuildAndDrain(_ count: Int) throws -> (build: Double, drain: Double) {
     return (seconds(built - start), seconds(ContinuousClock.now - built))
 }
 
-/// CPU time (user + system) consumed by the process so far, in seconds.
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-    let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    return user + system
-}
-
-/// The best (shortest) of `repeats` runs: the machine is shared, so the minimum is the least noisy.
-func best(_ repeats: Int = 3, _ body: () async throws -> Double) async rethrows -> Double {
-    var result = Double.infinity
-    for _ in 0..<repeats { result = min(result, try await body()) }
-    return result
-}
-
 // MARK: - Main
 
-print("AsyncStreams benchmark: \(taskCount) trivial tasks, \(slots) capacity slots")
-_ = await bareTaskGroup(10_000)  // warm-up
-let bare = await best { await bareTaskGroup(taskCount) }
-var rows = [Row(name: "(c) bare TaskGroup, counter-limited", tasks: taskCount, seconds: bare)]
-if only == nil || only == "runner" || only == "stream" {
-    rows.append(Row(name: "(a) runner + SourceBufferObj (FIFO)", tasks: taskCount, seconds: try await best { try await runnerOverBuffer(taskCount) }))
+if only == nil || only == "graph" {
+    print(pad("(b) DependencyGraph build + drain", 36) + pad("nodes", 10) + pad("build s", 9) + pad("drain s", 9) + "peak RSS (VmHWM)")
+    for count in [100_000, 1_000_000] {
+        let (build, drain) = try graphBuildAndDrain(count)
+        let rss = peakRSSMiB().map { format($0, decimals: 1) + " MiB" } ?? "n/a"
+        print(pad("", 36) + pad(String(count), 10) + pad(format(build, decimals: 3), 9) + pad(format(drain, decimals: 3), 9) + rss)
+    }
 }
-if only == nil || only == "runner" || only == "structured" {
-    rows.append(
-        Row(
-            name: "(a) runner.run(forEach:) + SourceBufferObj",
-            tasks: taskCount,
-            seconds: try await best { try await runnerOverBufferStructured(taskCount) }
-        )
-    )
-}
-if only == nil || only == "graph-runner" {
+print("")
+print("AsyncStreams benchmark: \(taskCount) trivial tasks, \(slots) capacity slots, best of 3")
+print(pad("run", 50) + pad("wall s", 9) + pad("tasks/s", 10) + pad("cpu µs/t", 10) + pad("wall/bare", 9) + " cpu/bare")
+_ = await measure { _ = await bareTaskGroup() }  // warm-up
+let bare = await best { await bareTaskGroup() }
+printRow("(c) bare TaskGroup, counter-limited", bare, baseline: nil)
+if only == nil || only == "source" {
     for shape in [Shape.wide, .chain] {
-        for structured in [false, true] {
-            let name = "(a) PriorityDependencySourceObj \(shape.rawValue), \(structured ? "run(forEach:)" : "runTasks()")"
-            let time = try await best { try await runnerOverGraph(taskCount, shape: shape, structured: structured) }
-            rows.append(Row(name: name, tasks: taskCount, seconds: time))
+        let sample = try await best { try sourceAlone(shape) }
+        printRow("    PriorityDependencySourceObj \(shape.rawValue), no runner", sample, baseline: bare)
+    }
+}
+if only == nil || only == "pool" {
+    for shape in [Shape.wide, .chain] {
+        for consumption in [Consumption.stream, .structured] where only != "pool" || consumption == .structured {
+            let sample = try await best { try await drive(try graphSource(shape), consumption) }
+            printRow("(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare)
         }
     }
 }
-printTable(rows, baseline: Double(taskCount) / bare)
-if only != nil { exit(0) }
-
-print("")
-print(pad("(b) DependencyGraph", 24) + pad("nodes", 10) + pad("build s", 10) + pad("drain s", 10) + "peak RSS (VmHWM)")
-for count in [100_000, 1_000_000] {
-    let (build, drain) = try graphBuildAndDrain(count)
-    let rss = peakRSSMiB().map { format($0, decimals: 1) + " MiB" } ?? "n/a"
-    print(pad("", 24) + pad(String(count), 10) + pad(format(build, decimals: 3), 10) + pad(format(drain, decimals: 3), 10) + rss)
+if only == nil || only == "buffer" {
+    for consumption in [Consumption.stream, .structured] {
+        let sample = try await best { try await drive(bufferSource(), consumption) }
+        printRow("(a) SourceBufferObj, \(consumption.rawValue)", sample, baseline: bare)
+    }
 }
