@@ -9,7 +9,8 @@
 // (c) the same trivial tasks through a bare TaskGroup limited by a counter (the baseline).
 //
 // Every figure is the best of three runs (the machine may be shared). "cpu µs/task" is process CPU time
-// (user + system) per task, which is less sensitive to other load than wall time.
+// (user + system) per task, which is less sensitive to other load than wall time. The drivers are
+// `@concurrent`: consuming from the main actor (top-level code) would add a main-thread hop per resume.
 import AsyncStreams
 import Synchronization
 
@@ -20,7 +21,7 @@ import Darwin
 #endif
 
 let taskCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
-/// `bare`, `pool`, `buffer` or `graph` runs only that part (for profiling).
+/// `graph`, `source`, `pool` or `buffer` runs only that part (for profiling).
 let only = CommandLine.arguments.dropFirst(2).first
 let slots = 64
 
@@ -117,7 +118,7 @@ func printRow(_ name: String, _ sample: Sample, baseline: Sample?) {
 
 // MARK: - (c) bare TaskGroup limited by a counter
 
-func bareTaskGroup() async -> Sample {
+@concurrent func bareTaskGroup() async -> Sample {
     await measure {
         var sum = 0
         await withTaskGroup(of: Int.self) { group in
@@ -176,7 +177,7 @@ func graphSource(_ shape: Shape) throws -> GraphSource {
     return source
 }
 
-func drive<Source: TaskSource>(
+@concurrent func drive<Source: TaskSource>(
     _ source: Source,
     _ consumption: Consumption
 ) async throws -> Sample where Source.Element == Trivial {
