@@ -262,7 +262,7 @@ if only == nil || only == "source" {
 }
 if only == nil || only == "pool" {
     for shape in [Shape.wide, .chain] {
-        for consumption in [Consumption.stream, .structured] where only != "pool" || consumption == .structured {
+        for consumption in [Consumption.stream, .structured] {
             let sample = try await best { try await drive(try graphSource(shape), consumption) }
             printRow("(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare)
         }
