@@ -3,7 +3,7 @@ import Synchronization
 /// The one lock shared by every ``ResourceCapacitySource`` of a tree (a root and all its descendants).
 ///
 /// Holding a single `Mutex` for the whole tree makes a multi-level check-and-acquire atomic, with no
-/// rollback needed. Subscribers' continuations are collected under the lock and yielded to after it
+/// rollback needed. Subscribers' parked continuations are collected under the lock and resumed after it
 /// is released.
 final class CapacityTree: Sendable {
     let state = Mutex(CapacityTreeState())
@@ -11,17 +11,55 @@ final class CapacityTree: Sendable {
     init() {}
 
     /// A subscription woken whenever availability at `node` may have grown.
+    ///
+    /// It buffers at most one wake-up (like `bufferingNewest(1)`), but a wake-up while the consumer is
+    /// busy only sets a flag under the tree lock: no allocation and no continuation traffic on the
+    /// release path. The stream ends when the consuming task is cancelled; dropping it unsubscribes.
     func subscribe(at node: Int) -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLock { $0.subscribe(continuation, at: node) }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { $0.unsubscribe(id, at: node) }
-        }
-        return stream
+        let id = state.withLock { $0.subscribe(at: node) }
+        let subscription = Subscription(tree: self, node: node, id: id)
+        return AsyncStream(unfolding: { await subscription.next() ? () : nil })
     }
 
-    /// Wakes every subscriber in the given list (collected under the lock).
-    static func wake(_ targets: [AsyncStream<Void>.Continuation]) {
-        for continuation in targets { continuation.yield() }
+    /// Resumes parked subscribers collected under the lock.
+    static func wake(_ targets: [Subscriber.Waiter]) {
+        for waiter in targets { waiter.resume(returning: true) }
+    }
+
+    /// The consumer side of one subscription; unsubscribes when the stream is dropped.
+    private final class Subscription: Sendable {
+        let tree: CapacityTree
+        let node: Int
+        let id: UInt64
+
+        init(tree: CapacityTree, node: Int, id: UInt64) {
+            self.tree = tree
+            self.node = node
+            self.id = id
+        }
+
+        deinit {
+            let waiter = tree.state.withLock { $0.unsubscribe(id, at: node) }
+            waiter?.resume(returning: false)
+        }
+
+        /// Waits for the next wake-up; `false` when the subscription ends (task cancelled).
+        func next() async -> Bool {
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { (continuation: Subscriber.Waiter) in
+                    let immediate = tree.state.withLock { state -> Bool? in
+                        if Task.isCancelled {
+                            _ = state.unsubscribe(id, at: node)
+                            return false
+                        }
+                        return state.nextWake(id, at: node, waiter: continuation)
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+            } onCancel: {
+                let waiter = tree.state.withLock { $0.unsubscribe(id, at: node) }
+                waiter?.resume(returning: false)
+            }
+        }
     }
 }

@@ -4,156 +4,234 @@
 /// operation here is atomic across all levels of the tree. Nodes are addressed by dense index; a
 /// node's parent always has a smaller index.
 ///
-/// Invariant after every operation: for each node and tracked key, `0 ≤ available ≤ limit`.
+/// Resource names are interned once per tree, and limits and availability live in two flat arrays
+/// indexed by `node * stride + resource`, so a check or update hashes each key of a cost once, whatever
+/// the depth of the chain, and touches no reference-counted storage per level (this is the runners'
+/// hot path). An untracked resource has a NaN limit; limits themselves are always finite. Adding a new
+/// resource name re-lays out the arrays, which is rare.
+///
+/// Invariant after every operation: for each node and tracked resource, `0 ≤ available ≤ limit`.
 struct CapacityTreeState {
-    struct Node {
-        /// Parent index, or -1 for a root.
-        var parent: Int
-        var children: [Int] = []
-        var limits: [String: Double]
-        var available: [String: Double]
-        /// `false` for a quota level: a release leaves its availability alone.
-        var restoresOnRelease: Bool
-        var subscribers: [UInt64: AsyncStream<Void>.Continuation] = [:]
-    }
+    /// Parent index by node, -1 for a root.
+    private(set) var parents: [Int] = []
+    private var children: [[Int]] = []
+    /// `false` for a quota level: a release leaves its availability alone.
+    private var restoresOnRelease: [Bool] = []
+    private var subscribers: [[Subscriber]] = []
+    /// Flat books: `limit[node * stride + resource]`; NaN when untracked.
+    private var limit: [Double] = []
+    private var available: [Double] = []
+    private var stride = 0
 
-    private(set) var nodes: [Node] = []
+    private var resourceNumbers: [String: Int] = [:]
+    private var resourceNames: [String] = []
     private var nextSubscriberID: UInt64 = 0
     private var subscriberTotal = 0
+
+    var nodeCount: Int { parents.count }
 
     // MARK: - Structure
 
     /// Adds a node; limits must already be validated.
-    mutating func addNode(limits: [String: Double], parent: Int?, restoresOnRelease: Bool) -> Int {
-        let index = nodes.count
-        nodes.append(
-            Node(parent: parent ?? -1, limits: limits, available: limits, restoresOnRelease: restoresOnRelease)
-        )
-        if let parent { nodes[parent].children.append(index) }
+    mutating func addNode(limits: [String: Double], parent: Int?, restoresOnRelease restores: Bool) -> Int {
+        let index = parents.count
+        parents.append(parent ?? -1)
+        children.append([])
+        restoresOnRelease.append(restores)
+        subscribers.append([])
+        limit.append(contentsOf: repeatElement(.nan, count: stride))
+        available.append(contentsOf: repeatElement(.nan, count: stride))
+        if let parent { children[parent].append(index) }
+        setLimits(limits, at: index)
         return index
     }
 
+    /// The number of a resource name, adding a column to the books for a new one.
+    private mutating func number(of name: String) -> Int {
+        if let number = resourceNumbers[name] { return number }
+        let number = resourceNames.count
+        resourceNumbers[name] = number
+        resourceNames.append(name)
+        let newStride = stride + 1
+        var newLimit = [Double](repeating: .nan, count: parents.count * newStride)
+        var newAvailable = newLimit
+        for node in 0..<parents.count {
+            for resource in 0..<stride {
+                newLimit[node * newStride + resource] = limit[node * stride + resource]
+                newAvailable[node * newStride + resource] = available[node * stride + resource]
+            }
+        }
+        limit = newLimit
+        available = newAvailable
+        stride = newStride
+        return number
+    }
+
+    private func isTracked(_ slot: Int) -> Bool { !limit[slot].isNaN }
+
+    /// The tracked resources of a node as a name → value map.
+    private func dictionary(_ values: [Double], of node: Int) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for resource in 0..<stride where isTracked(node * stride + resource) {
+            result[resourceNames[resource]] = values[node * stride + resource]
+        }
+        return result
+    }
+
+    func limits(at node: Int) -> [String: Double] { dictionary(limit, of: node) }
+    func available(at node: Int) -> [String: Double] { dictionary(available, of: node) }
+
+    /// `(name, limit, available)` for every resource tracked at `node`.
+    func books(at node: Int) -> [(name: String, limit: Double, available: Double)] {
+        (0..<stride).filter { isTracked(node * stride + $0) }.map {
+            (resourceNames[$0], limit[node * stride + $0], available[node * stride + $0])
+        }
+    }
+
     // MARK: - Acquire
+
+    /// Whether `amount` of `resource` fits at `node` and every ancestor tracking it.
+    private func fits(_ amount: Double, of resource: Int, at node: Int) -> Bool {
+        var level = node
+        while level >= 0 {
+            let slot = level * stride + resource
+            if isTracked(slot) && available[slot] < amount { return false }
+            level = parents[level]
+        }
+        return true
+    }
+
+    private mutating func take(_ amount: Double, of resource: Int, at node: Int) {
+        var level = node
+        while level >= 0 {
+            let slot = level * stride + resource
+            if isTracked(slot) { available[slot] -= amount }
+            level = parents[level]
+        }
+    }
 
     /// Whether every positive amount of `cost` fits at `node` and every ancestor that tracks its key.
     /// The cost must have no negative amount.
     func fits(_ cost: ResourceCost, at node: Int) -> Bool {
         for (name, amount) in cost.amounts where amount > 0 {
-            var level = node
-            while level >= 0 {
-                if let have = nodes[level].available[name], have < amount { return false }
-                level = nodes[level].parent
-            }
+            guard let resource = resourceNumbers[name] else { continue }
+            if !fits(amount, of: resource, at: node) { return false }
         }
         return true
     }
 
-    /// Takes `cost` at `node` and every ancestor. Precondition: `fits(cost, at: node)`.
-    mutating func take(_ cost: ResourceCost, at node: Int) {
-        for (name, amount) in cost.amounts where amount > 0 {
-            var level = node
-            while level >= 0 {
-                if let index = nodes[level].available.index(forKey: name) {
-                    nodes[level].available.values[index] -= amount
-                }
-                level = nodes[level].parent
-            }
-        }
-    }
-
-    /// Takes `cost` if it fits; returns whether it did.
+    /// Takes `cost` if it fits at `node` and every ancestor; returns whether it did. All or nothing.
     mutating func tryTake(_ cost: ResourceCost, at node: Int) -> Bool {
-        guard fits(cost, at: node) else { return false }
-        take(cost, at: node)
-        return true
+        let amounts = cost.amounts
+        if amounts.count == 1, let (name, amount) = amounts.first {
+            guard amount > 0, let resource = resourceNumbers[name] else { return true }
+            guard fits(amount, of: resource, at: node) else { return false }
+            take(amount, of: resource, at: node)
+            return true
+        }
+        return withUnsafeTemporaryAllocation(of: (resource: Int, amount: Double).self, capacity: amounts.count) {
+            buffer in
+            var count = 0
+            for (name, amount) in amounts where amount > 0 {
+                guard let resource = resourceNumbers[name] else { continue }
+                if !fits(amount, of: resource, at: node) { return false }
+                buffer[count] = (resource, amount)
+                count += 1
+            }
+            for entry in buffer[..<count] { take(entry.amount, of: entry.resource, at: node) }
+            return true
+        }
     }
 
     // MARK: - Returning capacity
+
+    /// Adds `delta` to a tracked resource, clamped to `0...limit`. Returns whether availability grew.
+    private mutating func adjust(_ resource: Int, by delta: Double, at level: Int) -> Bool {
+        let slot = level * stride + resource
+        guard isTracked(slot) else { return false }
+        let have = available[slot]
+        let new = min(limit[slot], max(0, have + delta))
+        available[slot] = new
+        return new > have
+    }
+
+    /// Applies `delta` of `resource` along the chain from `node`, skipping non-restoring levels unless
+    /// `everyLevel`. Returns the depth and index of the highest level that grew.
+    private mutating func propagate(
+        _ delta: Double,
+        of resource: Int,
+        from node: Int,
+        everyLevel: Bool,
+        highest: inout (depth: Int, node: Int)
+    ) {
+        var level = node
+        var depth = 0
+        while level >= 0 {
+            if everyLevel || restoresOnRelease[level], adjust(resource, by: delta, at: level), depth > highest.depth {
+                highest = (depth, level)
+            }
+            level = parents[level]
+            depth += 1
+        }
+    }
 
     /// Returns `cost` at `node` and every ancestor that restores on release, clamping at each limit.
     /// Non-positive amounts are ignored.
     /// - Returns: the highest level whose availability grew, or -1.
     mutating func release(_ cost: ResourceCost, at node: Int) -> Int {
-        var highest = -1
-        var highestDepth = -1
+        var highest = (depth: -1, node: -1)
         for (name, amount) in cost.amounts where amount > 0 {
-            var level = node
-            var depth = 0
-            while level >= 0 {
-                if nodes[level].restoresOnRelease, adjust(name, by: amount, at: level), depth > highestDepth {
-                    highest = level
-                    highestDepth = depth
-                }
-                level = nodes[level].parent
-                depth += 1
-            }
+            guard let resource = resourceNumbers[name] else { continue }
+            propagate(amount, of: resource, from: node, everyLevel: false, highest: &highest)
         }
-        return highest
-    }
-
-    /// Adds `delta` to a tracked key, clamped to `0...limit`. Returns whether availability grew.
-    private mutating func adjust(_ name: String, by delta: Double, at level: Int) -> Bool {
-        guard let index = nodes[level].available.index(forKey: name) else { return false }
-        let limit = nodes[level].limits[name] ?? 0
-        let have = nodes[level].available.values[index]
-        let new = min(limit, max(0, have + delta))
-        nodes[level].available.values[index] = new
-        return new > have
+        return highest.node
     }
 
     /// Moves `estimated − actual` back into availability at `node` and every ancestor (quota levels
     /// included), clamped to `0...limit`. Amounts must be non-negative.
     /// - Returns: the highest level whose availability grew, or -1.
     mutating func reconcile(estimated: ResourceCost, actual: ResourceCost, at node: Int) -> Int {
-        var highest = -1
-        var highestDepth = -1
-        let names = Set(estimated.amounts.keys).union(actual.amounts.keys)
-        for name in names {
+        var highest = (depth: -1, node: -1)
+        for name in Set(estimated.amounts.keys).union(actual.amounts.keys) {
             let delta = estimated[name] - actual[name]
-            if delta == 0 { continue }
-            var level = node
-            var depth = 0
-            while level >= 0 {
-                if adjust(name, by: delta, at: level), depth > highestDepth {
-                    highest = level
-                    highestDepth = depth
-                }
-                level = nodes[level].parent
-                depth += 1
-            }
+            guard delta != 0, let resource = resourceNumbers[name] else { continue }
+            propagate(delta, of: resource, from: node, everyLevel: true, highest: &highest)
         }
-        return highest
+        return highest.node
     }
 
     // MARK: - Local changes
 
     /// Applies new limits for the given keys only; validated by the caller.
     mutating func setLimits(_ limits: [String: Double], at node: Int) {
-        for (name, limit) in limits {
-            if let old = nodes[node].limits[name] {
-                let have = nodes[node].available[name] ?? old
-                let delta = limit - old
-                nodes[node].available[name] = delta >= 0 ? min(limit, have + delta) : max(0, have + delta)
+        for (name, newLimit) in limits {
+            let resource = number(of: name)  // may widen `stride`, so read it afterwards
+            let slot = node * stride + resource
+            if isTracked(slot) {
+                let have = available[slot]
+                let delta = newLimit - limit[slot]
+                available[slot] = delta >= 0 ? min(newLimit, have + delta) : max(0, have + delta)
             } else {
-                nodes[node].available[name] = limit
+                available[slot] = newLimit
             }
-            nodes[node].limits[name] = limit
+            limit[slot] = newLimit
         }
     }
 
-    /// Refills every key to its limit.
+    /// Refills every resource to its limit.
     mutating func refill(at node: Int) {
-        nodes[node].available = nodes[node].limits
+        for slot in (node * stride)..<((node + 1) * stride) { available[slot] = limit[slot] }
     }
 
-    /// Adds `amount` to each tracked key, up to `min(cap ?? limit, limit)`, never lowering a key.
+    /// Adds `amount` to each tracked resource, up to `min(cap ?? limit, limit)`, never lowering one.
     mutating func increment(_ amount: ResourceCost, cap: ResourceCost?, at node: Int) {
         for (name, add) in amount.amounts where add > 0 {
-            guard let index = nodes[node].available.index(forKey: name) else { continue }
-            let limit = nodes[node].limits[name] ?? 0
-            let ceiling = min(limit, cap?.amounts[name] ?? limit)
-            let have = nodes[node].available.values[index]
-            nodes[node].available.values[index] = max(have, min(ceiling, have + add))
+            guard let resource = resourceNumbers[name] else { continue }
+            let slot = node * stride + resource
+            guard isTracked(slot) else { continue }
+            let ceiling = min(limit[slot], cap?.amounts[name] ?? limit[slot])
+            let have = available[slot]
+            available[slot] = max(have, min(ceiling, have + add))
         }
     }
 
@@ -162,53 +240,88 @@ struct CapacityTreeState {
     /// Whether no positive amount exceeds the limit of `node` or any ancestor tracking its key.
     func withinLimits(_ cost: ResourceCost, at node: Int) -> Bool {
         for (name, amount) in cost.amounts where amount > 0 {
+            guard let resource = resourceNumbers[name] else { continue }
             var level = node
             while level >= 0 {
-                if let limit = nodes[level].limits[name], limit < amount { return false }
-                level = nodes[level].parent
+                let slot = level * stride + resource
+                if isTracked(slot) && limit[slot] < amount { return false }
+                level = parents[level]
             }
         }
         return true
     }
 
-    /// This level's keys, each at the minimum availability over the chain; `nil` if any is 0.
+    /// This level's resources, each at the minimum availability over the chain; `nil` if any is 0.
     func peek(at node: Int) -> ResourceCost? {
-        var result = nodes[node].available
-        for (name, have) in result {
-            var effective = have
-            var level = nodes[node].parent
+        var result: [String: Double] = [:]
+        for resource in 0..<stride where isTracked(node * stride + resource) {
+            var effective = available[node * stride + resource]
+            var level = parents[node]
             while level >= 0 {
-                if let other = nodes[level].available[name] { effective = min(effective, other) }
-                level = nodes[level].parent
+                let slot = level * stride + resource
+                if isTracked(slot) { effective = min(effective, available[slot]) }
+                level = parents[level]
             }
             if effective <= 0 { return nil }
-            result[name] = effective
+            result[resourceNames[resource]] = effective
         }
         return ResourceCost(result)
     }
 
     // MARK: - Subscribers
 
-    mutating func subscribe(
-        _ continuation: AsyncStream<Void>.Continuation,
-        at node: Int
-    ) -> UInt64 {
+    /// Registers a subscriber at `node` with no wake-up pending.
+    mutating func subscribe(at node: Int) -> UInt64 {
         nextSubscriberID &+= 1
-        nodes[node].subscribers[nextSubscriberID] = continuation
+        subscribers[node].append(Subscriber(id: nextSubscriberID))
         subscriberTotal += 1
         return nextSubscriberID
     }
 
-    mutating func unsubscribe(_ id: UInt64, at node: Int) {
-        if nodes[node].subscribers.removeValue(forKey: id) != nil { subscriberTotal -= 1 }
+    /// Removes a subscriber; returns its parked waiter, if any, to be resumed with `false`.
+    mutating func unsubscribe(_ id: UInt64, at node: Int) -> Subscriber.Waiter? {
+        guard let index = subscribers[node].firstIndex(where: { $0.id == id }) else { return nil }
+        subscriberTotal -= 1
+        return subscribers[node].remove(at: index).waiter
     }
 
-    /// Appends the subscribers of `node` and all its descendants to `targets`.
-    func collectSubscribers(inSubtreeOf node: Int, into targets: inout [AsyncStream<Void>.Continuation]) {
+    /// A subscriber asks for its next wake-up: `true` at once if one is pending (consuming it), `nil`
+    /// after parking `waiter` (or `false` when the subscriber is gone).
+    mutating func nextWake(_ id: UInt64, at node: Int, waiter: Subscriber.Waiter) -> Bool? {
+        guard let index = subscribers[node].firstIndex(where: { $0.id == id }) else { return false }
+        if subscribers[node][index].isPending {
+            subscribers[node][index].isPending = false
+            return true
+        }
+        precondition(subscribers[node][index].waiter == nil, "a changes() stream supports one consumer at a time")
+        subscribers[node][index].waiter = waiter
+        return nil
+    }
+
+    /// Marks a wake-up for every subscriber of `node` and its descendants. Parked waiters are appended
+    /// to `targets`, to be resumed with `true` after unlocking; the others keep one pending wake-up, so
+    /// a release while nobody waits costs no allocation and no resumption.
+    mutating func wakeSubscribers(inSubtreeOf node: Int, into targets: inout [Subscriber.Waiter]) {
         if subscriberTotal == 0 || node < 0 { return }
-        targets.append(contentsOf: nodes[node].subscribers.values)
-        for child in nodes[node].children {
-            collectSubscribers(inSubtreeOf: child, into: &targets)
+        for index in subscribers[node].indices {
+            if let waiter = subscribers[node][index].waiter {
+                subscribers[node][index].waiter = nil
+                targets.append(waiter)
+            } else {
+                subscribers[node][index].isPending = true
+            }
+        }
+        for child in children[node] {
+            wakeSubscribers(inSubtreeOf: child, into: &targets)
         }
     }
+}
+
+/// One ``ResourceCapacitySource/changes()`` subscription: at most one pending wake-up, or a parked waiter.
+struct Subscriber {
+    typealias Waiter = UnsafeContinuation<Bool, Never>
+
+    var id: UInt64
+    var isPending = false
+    var waiter: Waiter?
 }

@@ -86,7 +86,12 @@ public final class HierarchicalBalancer: Sendable {
 
     /// A child's load as seen by the last evaluation.
     public enum Load: Sendable, Hashable {
-        case idle, neutral, busy
+        /// Every resource strictly below ``Options/idleThreshold``.
+        case idle
+        /// Neither idle nor busy.
+        case neutral
+        /// Some resource strictly above ``Options/busyThreshold``.
+        case busy
     }
 
     private struct Tracking {

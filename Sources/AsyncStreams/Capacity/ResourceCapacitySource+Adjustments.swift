@@ -57,10 +57,10 @@ extension ResourceCapacitySource {
     public func reconcile(estimated: ResourceCost, actual: ResourceCost) throws(CapacityError) {
         try Self.validateCost(estimated)
         try Self.validateCost(actual)
-        var targets: [AsyncStream<Void>.Continuation] = []
+        var targets: [Subscriber.Waiter] = []
         tree.state.withLock { state in
             let highest = state.reconcile(estimated: estimated, actual: actual, at: node)
-            state.collectSubscribers(inSubtreeOf: highest, into: &targets)
+            state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
         }
         CapacityTree.wake(targets)
         var level: ResourceCapacitySource? = self
@@ -73,11 +73,11 @@ extension ResourceCapacitySource {
     /// Runs a local change under the tree lock, then wakes this subtree and resolves ``waitObject``.
     /// Returns the limits afterwards.
     func adjustLocally(_ change: (inout CapacityTreeState) -> Void) -> ResourceCost {
-        var targets: [AsyncStream<Void>.Continuation] = []
+        var targets: [Subscriber.Waiter] = []
         let limits = tree.state.withLock { state in
             change(&state)
-            state.collectSubscribers(inSubtreeOf: node, into: &targets)
-            return state.nodes[node].limits
+            state.wakeSubscribers(inSubtreeOf: node, into: &targets)
+            return state.limits(at: node)
         }
         CapacityTree.wake(targets)
         waitObject.resolve(true)

@@ -47,6 +47,8 @@ public class ResourceCapacitySource: @unchecked Sendable {
     let node: Int
     let metrics: (any CapacityMetrics)?
     let restoresOnRelease: Bool
+    /// The wait objects a release resolves: every restoring level of the chain, this one first.
+    let releaseSignals: [WaitObject<Bool>]
 
     /// The parent, if any.
     public let parent: ResourceCapacitySource?
@@ -87,28 +89,27 @@ public class ResourceCapacitySource: @unchecked Sendable {
         self.parent = parent
         self.metrics = metrics
         self.restoresOnRelease = restoresOnRelease
-        self.waitObject = WaitObject(label: "capacity")
+        let waitObject = WaitObject<Bool>(label: "capacity")
+        self.waitObject = waitObject
+        self.releaseSignals = (restoresOnRelease ? [waitObject] : []) + (parent?.releaseSignals ?? [])
         metrics?.record(.limitsSet(limits: limits))
     }
 
     // MARK: - Books
 
     /// The limits at this level (a copy).
-    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.nodes[node].limits }) }
+    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.limits(at: node) }) }
 
     /// Current availability at this level (a copy: mutating it does not affect the source).
-    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.nodes[node].available }) }
+    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.available(at: node) }) }
 
     /// Per resource `(limit − available) / limit` at this level, 0 when the limit is 0.
     public var utilization: [String: Double] {
-        tree.state.withLock { state in
-            var result: [String: Double] = [:]
-            for (name, limit) in state.nodes[node].limits {
-                let have = state.nodes[node].available[name] ?? limit
-                result[name] = limit > 0 ? (limit - have) / limit : 0
-            }
-            return result
+        var result: [String: Double] = [:]
+        for entry in tree.state.withLock({ $0.books(at: node) }) {
+            result[entry.name] = entry.limit > 0 ? (entry.limit - entry.available) / entry.limit : 0
         }
+        return result
     }
 
     /// This level's availability with each key lowered to the minimum over the parent chain, or `nil`
@@ -145,7 +146,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
         }
         let (taken, snapshot) = tree.state.withLock { state in
             let taken = state.tryTake(cost, at: node)
-            return (taken, state.nodes[node].available)
+            return (taken, state.available(at: node))
         }
         if taken {
             metrics?.record(.acquireAccepted(requested: cost))
@@ -155,8 +156,14 @@ public class ResourceCapacitySource: @unchecked Sendable {
         return .rejected(requested: cost, available: ResourceCost(snapshot), reason: .insufficientCapacity)
     }
 
-    /// ``tryAcquire(_:)`` without building a result: the runners' hot path. Reports metrics the same way.
-    func acquireIfAvailable(_ cost: ResourceCost) -> Bool {
+    /// Atomically checks and takes `cost`, like ``tryAcquire(_:)``, returning only whether it did.
+    ///
+    /// The runners' hot path: it builds no availability snapshot. Reports to ``CapacityMetrics`` exactly
+    /// as ``tryAcquire(_:)`` does.
+    /// - Returns: `true` when `cost` was taken at this level and every ancestor; `false` (nothing taken)
+    ///   for insufficient capacity or a negative amount.
+    /// - Complexity: O(*k* · *d*) for *k* keys and a chain of depth *d*.
+    public func acquireIfAvailable(_ cost: ResourceCost) -> Bool {
         guard Self.isValid(cost) else {
             metrics?.record(.acquireRejected(requested: cost, reason: .invalidCost))
             return false
@@ -196,17 +203,13 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// therefore a complete no-op.
     /// - Complexity: O(*k* · *d*), plus the number of nodes woken.
     public func release(_ cost: ResourceCost) {
-        var targets: [AsyncStream<Void>.Continuation] = []
+        var targets: [Subscriber.Waiter] = []
         tree.state.withLock { state in
             let highest = state.release(cost, at: node)
-            state.collectSubscribers(inSubtreeOf: highest, into: &targets)
+            state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
         }
         CapacityTree.wake(targets)
-        var level: ResourceCapacitySource? = self
-        while let current = level {
-            if current.restoresOnRelease { current.waitObject.resolve(true) }
-            level = current.parent
-        }
+        for signal in releaseSignals { signal.resolve(true) }
         if restoresOnRelease { metrics?.record(.released(cost)) }
     }
 

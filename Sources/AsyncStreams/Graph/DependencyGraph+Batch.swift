@@ -1,5 +1,3 @@
-import HeapModule
-
 extension DependencyGraph {
     /// Adds a batch of nodes given in any order, atomically.
     ///
@@ -52,14 +50,19 @@ extension DependencyGraph {
                     throw .missing(dependency, of: entry.key)
                 }
             }
-            references.append(Self.unique(resolved))
+            references.append(DependencyGraphCore.unique(resolved))
         }
 
         let order: [Int32]
         if isOrdered {
             order = Array(0..<Int32(batch.count))
         } else {
-            order = try Self.sortedPositions(batch, references: references)
+            let sorted = DependencyGraphCore.batchOrder(count: batch.count, references: references)
+            guard sorted.order.count == batch.count else {
+                let cycle = DependencyGraphCore.cyclePositions(references: references, waiting: sorted.waiting)
+                throw .cycle(cycle.map { batch[$0].key })
+            }
+            order = sorted.order
         }
 
         // Apply: nothing below can throw.
@@ -69,7 +72,7 @@ extension DependencyGraph {
             let dependencies = references[Int(offset)].map { $0 >= 0 ? $0 : placed[Int(~$0)] }
             let node = insert(batch[Int(offset)].key, dependencies: dependencies)
             placed[Int(offset)] = node
-            if states[Int(node)] == .ready { newlyReady.append(node) }
+            if core.states[Int(node)] == .ready { newlyReady.append(node) }
         }
         fireReady(newlyReady)
     }
@@ -88,73 +91,5 @@ extension DependencyGraph {
     /// - Throws: ``GraphError`` as the sequence form of `addAll` does; the graph is unchanged.
     public func addAll(_ nodes: [(Key, [Key])]) throws(GraphError) {
         try addAll(nodes.lazy.map { (key: $0.0, dependencies: $0.1) })
-    }
-
-    /// Kahn's algorithm over the batch with a min-heap of positions, so ties keep input order.
-    /// Throws ``GraphError/Code/cycle`` naming one cycle when some entries can never be placed.
-    private static func sortedPositions(
-        _ batch: [(key: Key, dependencies: [Key])],
-        references: [[Int32]]
-    ) throws(GraphError) -> [Int32] {
-        let count = batch.count
-        // Dependents within the batch, in compressed-row form.
-        var waiting = [Int32](repeating: 0, count: count)
-        var rowStart = [Int](repeating: 0, count: count + 1)
-        for (offset, list) in references.enumerated() {
-            for reference in list where reference < 0 {
-                waiting[offset] += 1
-                rowStart[Int(~reference) + 1] += 1
-            }
-        }
-        for index in 0..<count { rowStart[index + 1] += rowStart[index] }
-        var fill = rowStart
-        var dependents = [Int32](repeating: 0, count: rowStart[count])
-        for (offset, list) in references.enumerated() {
-            for reference in list where reference < 0 {
-                dependents[fill[Int(~reference)]] = Int32(offset)
-                fill[Int(~reference)] += 1
-            }
-        }
-
-        var heap = Heap<Int32>()
-        for offset in 0..<count where waiting[offset] == 0 { heap.insert(Int32(offset)) }
-        var order: [Int32] = []
-        order.reserveCapacity(count)
-        while let next = heap.popMin() {
-            order.append(next)
-            for slot in rowStart[Int(next)]..<rowStart[Int(next) + 1] {
-                let dependent = Int(dependents[slot])
-                waiting[dependent] -= 1
-                if waiting[dependent] == 0 { heap.insert(Int32(dependent)) }
-            }
-        }
-        if order.count == count { return order }
-        throw .cycle(cycleKeys(batch, references: references, waiting: waiting))
-    }
-
-    /// Follows unplaced dependencies from the earliest unplaced entry until a key repeats. Every
-    /// unplaced entry has an unplaced dependency, so the walk always closes a cycle.
-    private static func cycleKeys(
-        _ batch: [(key: Key, dependencies: [Key])],
-        references: [[Int32]],
-        waiting: [Int32]
-    ) -> [Key] {
-        guard var current = waiting.firstIndex(where: { $0 > 0 }) else { return [] }
-        var path: [Int] = []
-        var seenAt: [Int: Int] = [:]
-        while seenAt[current] == nil {
-            seenAt[current] = path.count
-            path.append(current)
-            guard
-                let next = references[current].first(where: { $0 < 0 && waiting[Int(~$0)] > 0 })
-            else { return [] }
-            current = Int(~next)
-        }
-        var cycle = Array(path[seenAt[current]!...])
-        // Start the cycle at its earliest-listed entry so the report is stable.
-        let start = cycle.indices.min { cycle[$0] < cycle[$1] }!
-        cycle = Array(cycle[start...] + cycle[..<start])
-        cycle.append(cycle[0])
-        return cycle.map { batch[$0].key }
     }
 }

@@ -6,15 +6,15 @@ extension DependencyGraph {
     /// A node that failed and became ready again appears at the position of its latest transition.
     /// - Complexity: O(*r*), where *r* is the number of ready transitions since the view was last
     ///   compacted (at most about twice the number of ready nodes, plus a small constant).
-    public var ready: [Key] { readyLog.liveNodes(stamps: stamps).map { keys[Int($0)] } }
+    public var ready: [Key] { core.readyNodes.map { keys[Int($0)] } }
 
     /// The running nodes, in the order they started.
     /// - Complexity: O(*r*), as for ``ready``.
-    public var running: [Key] { runningLog.liveNodes(stamps: stamps).map { keys[Int($0)] } }
+    public var running: [Key] { core.runningNodes.map { keys[Int($0)] } }
 
     /// The completed nodes, in completion order.
     /// - Complexity: O(*c*), where *c* is the number of completed nodes.
-    public var completed: [Key] { completedNodes.map { keys[Int($0)] } }
+    public var completed: [Key] { core.completedNodes.map { keys[Int($0)] } }
 
     // MARK: - Counts
 
@@ -24,19 +24,19 @@ extension DependencyGraph {
 
     /// The number of ready nodes.
     /// - Complexity: O(1).
-    public var readyCount: Int { readyLog.liveCount }
+    public var readyCount: Int { core.readyCount }
 
     /// The number of running nodes.
     /// - Complexity: O(1).
-    public var runningCount: Int { runningLog.liveCount }
+    public var runningCount: Int { core.runningCount }
 
     /// The number of completed nodes.
     /// - Complexity: O(1).
-    public var completedCount: Int { completedNodes.count }
+    public var completedCount: Int { core.completedNodes.count }
 
     /// The number of aborted nodes.
     /// - Complexity: O(1).
-    public var abortedCount: Int { abortedTotal }
+    public var abortedCount: Int { core.abortedCount }
 
     /// The number of pending nodes (waiting for a dependency).
     /// - Complexity: O(1).
@@ -44,7 +44,7 @@ extension DependencyGraph {
 
     /// Whether every node is completed or aborted. An empty graph is done.
     /// - Complexity: O(1).
-    public var isDone: Bool { completedNodes.count + abortedTotal == keys.count }
+    public var isDone: Bool { core.isDone }
 
     // MARK: - Per-node queries
 
@@ -57,7 +57,7 @@ extension DependencyGraph {
     /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` for an absent key.
     /// - Complexity: O(1).
     public func state(of key: Key) throws(GraphError) -> NodeState {
-        states[Int(try lookUp(key))]
+        core.states[Int(try lookUp(key))]
     }
 
     /// The direct dependencies of a node, in the order given when it was added (repeats removed).
@@ -65,7 +65,7 @@ extension DependencyGraph {
     /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` for an absent key.
     /// - Complexity: O(*d*), where *d* is the number of dependencies.
     public func dependencies(of key: Key) throws(GraphError) -> [Key] {
-        dependencyLists[Int(try lookUp(key))].map { keys[Int($0)] }
+        core.dependencyLists[Int(try lookUp(key))].map { keys[Int($0)] }
     }
 
     /// The direct dependents of a node, in the order they were added.
@@ -73,7 +73,7 @@ extension DependencyGraph {
     /// - Throws: ``GraphError`` with code ``GraphError/Code/unknownKey`` for an absent key.
     /// - Complexity: O(*e*), where *e* is the number of dependents.
     public func dependents(of key: Key) throws(GraphError) -> [Key] {
-        dependentLists[Int(try lookUp(key))].map { keys[Int($0)] }
+        core.dependentLists[Int(try lookUp(key))].map { keys[Int($0)] }
     }
 
     // MARK: - Whole-graph queries
@@ -81,7 +81,7 @@ extension DependencyGraph {
     /// Every key, dependencies before dependents.
     ///
     /// Insertion order is already topological (a node's dependencies exist before it is added, and
-    /// ``addAll(_:)`` inserts dependencies first), so this is the insertion order.
+    /// `addAll` inserts dependencies first), so this is the insertion order.
     /// - Complexity: O(*n*).
     public func topologicalSort() -> [Key] { keys }
 
@@ -89,29 +89,5 @@ extension DependencyGraph {
     ///
     /// Always `false` for a graph built through this API; kept as a checkable invariant.
     /// - Complexity: O(*n* + *e*).
-    public func hasCycle() -> Bool {
-        // 0 = unvisited, 1 = on the current path, 2 = finished.
-        var color = [UInt8](repeating: 0, count: keys.count)
-        var stack: [(node: Int32, next: Int)] = []
-        for root in 0..<keys.count where color[root] == 0 {
-            color[root] = 1
-            stack.append((Int32(root), 0))
-            while let top = stack.last {
-                let list = dependencyLists[Int(top.node)]
-                if top.next == list.count {
-                    color[Int(top.node)] = 2
-                    stack.removeLast()
-                    continue
-                }
-                stack[stack.count - 1].next += 1
-                let dependency = Int(list[top.next])
-                if color[dependency] == 1 { return true }
-                if color[dependency] == 0 {
-                    color[dependency] = 1
-                    stack.append((Int32(dependency), 0))
-                }
-            }
-        }
-        return false
-    }
+    public func hasCycle() -> Bool { core.hasCycle() }
 }

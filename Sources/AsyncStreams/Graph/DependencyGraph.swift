@@ -58,21 +58,10 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     /// Called synchronously when a node completes, before `onReady` of any dependent it unlocked.
     public var onComplete: ((Key) -> Void)?
 
-    // Dense node storage, structure of arrays indexed by node number (insertion order).
+    /// Key ↔ dense index; everything else lives in the non-generic core.
     var indexByKey: [Key: Int32] = [:]
     var keys: [Key] = []
-    var states: [NodeState] = []
-    /// Changes on every state transition; see `TransitionLog`.
-    var stamps: [UInt32] = []
-    /// For a pending node: how many of its dependencies are not yet completed.
-    var remaining: [Int32] = []
-    var dependencyLists: [[Int32]] = []
-    var dependentLists: [[Int32]] = []
-
-    var readyLog = TransitionLog()
-    var runningLog = TransitionLog()
-    var completedNodes: [Int32] = []
-    var abortedTotal = 0
+    var core = DependencyGraphCore()
 
     /// Creates an empty graph.
     public init() {}
@@ -101,8 +90,8 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
             guard let index = indexByKey[dependency] else { throw .missing(dependency, of: key) }
             resolved.append(index)
         }
-        let node = insert(key, dependencies: Self.unique(resolved))
-        if states[Int(node)] == .ready { fireReady([node]) }
+        let node = insert(key, dependencies: DependencyGraphCore.unique(resolved))
+        if core.states[Int(node)] == .ready { fireReady([node]) }
     }
 
     // MARK: - Transitions
@@ -115,7 +104,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     public func start(_ key: Key) throws(GraphError) {
         let node = try lookUp(key)
         try expect(node, in: .ready, for: "start")
-        setState(node, .running)
+        core.setState(node, .running)
     }
 
     /// Moves a running node to `completed` and returns the dependents that became ready.
@@ -131,15 +120,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     public func complete(_ key: Key) throws(GraphError) -> [Key] {
         let node = try lookUp(key)
         try expect(node, in: .running, for: "complete")
-        setState(node, .completed)
-        var unlocked: [Int32] = []
-        for dependent in dependentLists[Int(node)] where states[Int(dependent)] == .pending {
-            remaining[Int(dependent)] -= 1
-            if remaining[Int(dependent)] == 0 {
-                setState(dependent, .ready)
-                unlocked.append(dependent)
-            }
-        }
+        let unlocked = core.complete(node)
         onComplete?(key)
         fireReady(unlocked)
         return unlocked.map { keys[Int($0)] }
@@ -156,7 +137,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     public func fail(_ key: Key) throws(GraphError) {
         let node = try lookUp(key)
         try expect(node, in: .running, for: "fail")
-        setState(node, .ready)
+        core.setState(node, .ready)
         fireReady([node])
     }
 
@@ -171,20 +152,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     /// - Complexity: O(*n* + *e*) over the aborted nodes and their edges.
     @discardableResult
     public func abort(_ key: Key) throws(GraphError) -> [Key] {
-        let root = try lookUp(key)
-        if states[Int(root)].isTerminal { return [] }
-        var order: [Int32] = [root]
-        setState(root, .aborted)
-        var head = 0
-        while head < order.count {
-            let node = order[head]
-            head += 1
-            for dependent in dependentLists[Int(node)] where !states[Int(dependent)].isTerminal {
-                setState(dependent, .aborted)
-                order.append(dependent)
-            }
-        }
-        return order.map { keys[Int($0)] }
+        core.abort(try lookUp(key)).map { keys[Int($0)] }
     }
 
     // MARK: - Internals
@@ -192,58 +160,17 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     /// Appends a node whose dependencies are valid, distinct indices; fires nothing.
     @discardableResult
     func insert(_ key: Key, dependencies: [Int32]) -> Int32 {
-        precondition(keys.count < Int(Int32.max), "DependencyGraph is limited to Int32.max nodes")
-        let node = Int32(keys.count)
-        var unfinished: Int32 = 0
-        var hasAbortedDependency = false
-        for dependency in dependencies {
-            dependentLists[Int(dependency)].append(node)
-            switch states[Int(dependency)] {
-            case .completed: break
-            case .aborted: hasAbortedDependency = true
-            default: unfinished += 1
-            }
-        }
+        let node = core.insert(dependencies: dependencies)
         indexByKey[key] = node
         keys.append(key)
-        states.append(.pending)
-        stamps.append(0)
-        remaining.append(unfinished)
-        dependencyLists.append(dependencies)
-        dependentLists.append([])
-        if hasAbortedDependency {
-            setState(node, .aborted)
-        } else if unfinished == 0 {
-            setState(node, .ready)
-        }
         return node
-    }
-
-    /// Changes a node's state and keeps the views and counters in step.
-    func setState(_ node: Int32, _ new: NodeState) {
-        let index = Int(node)
-        let old = states[index]
-        states[index] = new
-        stamps[index] &+= 1
-        switch old {
-        case .ready: readyLog.noteRemoval(stamps: stamps)
-        case .running: runningLog.noteRemoval(stamps: stamps)
-        default: break
-        }
-        switch new {
-        case .ready: readyLog.append(node: node, stamp: stamps[index])
-        case .running: runningLog.append(node: node, stamp: stamps[index])
-        case .completed: completedNodes.append(node)
-        case .aborted: abortedTotal += 1
-        case .pending, .failed: break
-        }
     }
 
     /// Calls `onReady` for each node still in the state it entered `ready` with.
     func fireReady(_ nodes: [Int32]) {
         guard let onReady, !nodes.isEmpty else { return }
-        let expected = nodes.map { stamps[Int($0)] }
-        for (node, stamp) in zip(nodes, expected) where stamps[Int(node)] == stamp {
+        let expected = nodes.map { core.stamps[Int($0)] }
+        for (node, stamp) in zip(nodes, expected) where core.stamps[Int(node)] == stamp {
             onReady(keys[Int(node)])
         }
     }
@@ -254,26 +181,13 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     }
 
     func expect(_ node: Int32, in required: NodeState, for action: String) throws(GraphError) {
-        let actual = states[Int(node)]
+        let actual = core.states[Int(node)]
         guard actual == required else {
             throw GraphError(
                 code: .invalidTransition,
                 message: "cannot \(action) node '\(keys[Int(node)])': it is \(actual), not \(required)"
             )
         }
-    }
-
-    /// Removes repeated indices, keeping the first occurrence.
-    static func unique(_ indices: [Int32]) -> [Int32] {
-        if indices.count < 2 { return indices }
-        if indices.count <= 16 {
-            var result: [Int32] = []
-            result.reserveCapacity(indices.count)
-            for index in indices where !result.contains(index) { result.append(index) }
-            return result
-        }
-        var seen = Set<Int32>(minimumCapacity: indices.count)
-        return indices.filter { seen.insert($0).inserted }
     }
 }
 

@@ -18,6 +18,8 @@ struct WaitObjectStateMachine<Value, Waiter> {
 
     private(set) var stored: Value?
     private(set) var terminal: Terminal?
+    /// Mirrors `terminal != nil`, checked on the hot `resolve` path without touching the payload.
+    private var isFinished = false
     private var waiters: Deque<(id: UInt64, waiter: Waiter)> = []
 
     init(initialValue: Value?) {
@@ -36,21 +38,20 @@ struct WaitObjectStateMachine<Value, Waiter> {
 
     /// The outcome for a consumer that would not need to suspend, consuming a stored value.
     mutating func immediateOutcome() -> Outcome? {
-        switch terminal {
-        case .stopped: return .finished
-        case .failed(let error): return .failure(error)
-        case nil: break
-        }
-        if let value = stored {
+        if !isFinished, let value = stored {
             stored = nil
             return .value(value)
         }
-        return nil
+        switch terminal {
+        case .stopped: return .finished
+        case .failed(let error): return .failure(error)
+        case nil: return nil
+        }
     }
 
     /// A producer resolves: the oldest waiter gets the value, or it is stored (last value wins).
     mutating func resolve(_ value: Value) -> Waiter? {
-        if terminal != nil { return nil }
+        if isFinished { return nil }
         if waiters.isEmpty {
             stored = value
             return nil
@@ -60,7 +61,8 @@ struct WaitObjectStateMachine<Value, Waiter> {
 
     /// Enters a terminal state; returns every queued waiter. Ignored once terminal.
     mutating func finish(_ end: Terminal) -> [Waiter] {
-        if terminal != nil { return [] }
+        if isFinished { return [] }
+        isFinished = true
         terminal = end
         stored = nil
         let all = waiters.map(\.waiter)

@@ -249,4 +249,91 @@ import Testing
         _ = source.tryAcquire(["gpu": 100])
         #expect(!source.waitObject.hasPendingValue)
     }
+
+    // MARK: - changes()
+
+    @Test func siblingReleaseWakesSubscriberBlockedByParent() async throws {  // §4 liveness gap
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let left = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        let right = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        try right.acquireImmediate(["gpu": 2])
+        #expect(!left.canAcquire(["gpu": 1]))
+        var leftChanges = left.changes().makeAsyncIterator()
+        right.release(["gpu": 2])
+        let woke: Void? = await leftChanges.next()
+        #expect(woke != nil)
+        #expect(left.canAcquire(["gpu": 2]))
+    }
+
+    @Test func localAdjustmentsWakeDescendants() async throws {
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let child = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        var childChanges = child.changes().makeAsyncIterator()
+        try parent.setLimits(["gpu": 3])
+        #expect(await childChanges.next() != nil)
+        try parent.increment(["gpu": 1])
+        #expect(await childChanges.next() != nil)
+        parent.reset()
+        #expect(await childChanges.next() != nil)
+    }
+
+    @Test func releaseWakesOwnAndParentSubscribersButAcquireDoesNot() async throws {
+        let parent = try ResourceCapacitySource(limits: ["gpu": 2])
+        let child = try ResourceCapacitySource(limits: ["gpu": 2], parent: parent)
+        var childChanges = child.changes().makeAsyncIterator()
+        var parentChanges = parent.changes().makeAsyncIterator()
+        try child.acquireImmediate(["gpu": 1])
+        _ = child.tryAcquire(["gpu": 1])
+        child.release(["gpu": 2])
+        #expect(await childChanges.next() != nil)
+        #expect(await parentChanges.next() != nil)
+    }
+
+    @Test func releaseAtLimitWakesNobodyButStillResolvesWaitObject() throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 2])
+        source.release(["gpu": 1])
+        #expect(source.available == ["gpu": 2])
+        #expect(source.waitObject.hasPendingValue)
+    }
+
+    @Test func newResourceNamesKeepEveryNodesBooks() throws {
+        let parent = try ResourceCapacitySource(limits: ["a": 1])
+        let child = try ResourceCapacitySource(limits: ["b": 2], parent: parent)
+        try child.acquireImmediate(["a": 1, "b": 1])
+        try parent.setLimits(["c": 3])
+        try child.setLimits(["d": 4])
+        #expect(parent.limits == ["a": 1, "c": 3])
+        #expect(parent.available == ["a": 0, "c": 3])
+        #expect(child.limits == ["b": 2, "d": 4])
+        #expect(child.available == ["b": 1, "d": 4])
+        #expect(!child.canAcquire(["a": 1]))
+    }
+
+    @Test func changesStreamEndsWhenConsumerIsCancelled() async throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 1])
+        let stream = source.changes()
+        let started = WaitObject<Bool>()
+        let consumer = Task {
+            var wakes = 0
+            started.resolve(true)
+            for await _ in stream { wakes += 1 }
+            return wakes
+        }
+        _ = try await started.wait()
+        consumer.cancel()
+        #expect(await consumer.value == 0)
+        source.release(["gpu": 1])  // nobody is subscribed any more; must not crash or block
+    }
+
+    @Test func wakeWhileConsumerIsBusyIsKeptForItsNextWait() async throws {
+        let source = try ResourceCapacitySource(limits: ["gpu": 1])
+        var changes = source.changes().makeAsyncIterator()
+        try source.acquireImmediate(["gpu": 1])
+        source.release(["gpu": 1])
+        source.release(["gpu": 1])  // collapses with the first
+        #expect(await changes.next() != nil)
+        let next = Task { await changes.next() }
+        try source.setLimits(["gpu": 2])
+        #expect(await next.value != nil)
+    }
 }

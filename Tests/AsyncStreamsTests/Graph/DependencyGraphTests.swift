@@ -25,6 +25,31 @@ private func run(_ key: String, in graph: DependencyGraph<String>) throws -> [St
     return try graph.complete(key)
 }
 
+/// Graph shapes for table-driven tests, each with the outcome `addAll` must produce.
+struct GraphShape: Sendable, CustomTestStringConvertible {
+    var name: String
+    var batch: [(key: String, dependencies: [String])]
+    /// The error code `addAll` throws, or `nil` when it succeeds.
+    var error: GraphError.Code?
+    var cycle: [String] = []
+    var ready: [String] = []
+
+    var testDescription: String { name }
+
+    static let all: [GraphShape] = [
+        GraphShape(
+            name: "diamond", batch: [("D", ["B", "C"]), ("B", ["A"]), ("C", ["A"]), ("A", [])], error: nil, ready: ["A"]
+        ),
+        GraphShape(name: "chain", batch: [("c", ["b"]), ("b", ["a"]), ("a", [])], error: nil, ready: ["a"]),
+        GraphShape(name: "forest", batch: [("x", []), ("y", []), ("z", ["x"])], error: nil, ready: ["x", "y"]),
+        GraphShape(
+            name: "cycle", batch: [("a", ["c"]), ("b", ["a"]), ("c", ["b"])], error: .cycle,
+            cycle: ["a", "c", "b", "a"]),
+        GraphShape(name: "self loop", batch: [("a", []), ("b", ["b"])], error: .cycle, cycle: ["b", "b"]),
+        GraphShape(name: "missing node", batch: [("a", []), ("b", ["ghost"])], error: .missingDependency),
+    ]
+}
+
 @Suite struct DependencyGraphTests {
     // MARK: - §3 addNode
 
@@ -346,5 +371,38 @@ private func run(_ key: String, in graph: DependencyGraph<String>) throws -> [St
         #expect(graph.ready == expected)
         #expect(graph.readyCount == 100)
         #expect(graph.running == Array(0..<400))
+    }
+
+    // MARK: - Shapes
+
+    @Test(arguments: GraphShape.all)
+    func addAllHandlesShape(shape: GraphShape) throws {
+        let graph = DependencyGraph<String>()
+        if let code = shape.error {
+            let error = #expect(throws: GraphError.self) { try graph.addAll(shape.batch) }
+            #expect(error?.code == code)
+            #expect(error?.cycle == shape.cycle)
+            #expect(graph.count == 0)
+            #expect(!graph.hasCycle())
+            return
+        }
+        try graph.addAll(shape.batch)
+        #expect(graph.ready == shape.ready)
+        let order = graph.topologicalSort()  // §3.16
+        #expect(Set(order).count == shape.batch.count)
+        #expect(order.count == shape.batch.count)
+        for entry in shape.batch {
+            for dependency in entry.dependencies {
+                #expect(order.firstIndex(of: dependency)! < order.firstIndex(of: entry.key)!)
+            }
+        }
+        // Draining in readiness order completes every node.
+        var queue = graph.ready
+        while let key = queue.first {
+            queue.removeFirst()
+            queue += try run(key, in: graph)
+        }
+        #expect(graph.isDone)
+        #expect(graph.completedCount == shape.batch.count)
     }
 }
