@@ -25,7 +25,8 @@
 /// **Errors** (decided; the library leaves it unspecified): an error from any source is rethrown at
 /// once by ``raceGenerator()``, ``roundRobin()``, ``race()`` and ``all()``, and the combiner *closes*:
 /// every pump is cancelled, ``size`` becomes 0, and later calls find nothing (sequences end, `race()`
-/// returns `nil`). Only ``any()`` tolerates failures; it throws ``CombinerError`` when all sources fail.
+/// and `any()` return `nil`, `all()` returns an array of `nil`). Only ``any()`` tolerates failures; it
+/// throws ``CombinerError`` when all sources fail.
 ///
 /// **Final values.** The TypeScript `race_generator(yieldFinalValues)` can also yield a generator's
 /// *return* value. Swift sequences have no return value, so there is no such flag: a source that wants

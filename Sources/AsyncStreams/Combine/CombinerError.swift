@@ -11,6 +11,7 @@ public struct CombinerError: Error, CustomStringConvertible {
         /// Every source failed before any produced a value (the `AggregateError` of `Promise.any`).
         public static let allFailed = Code(.allFailed)
 
+        /// The code's name, for messages and logs.
         public var description: String { String(describing: value) }
     }
 
@@ -29,6 +30,7 @@ public struct CombinerError: Error, CustomStringConvertible {
         CombinerError(code: .allFailed, underlying: errors)
     }
 
+    /// The message users read, listing every source's error.
     public var description: String {
         let causes = underlying.map { String(describing: $0) }.joined(separator: "; ")
         return "AsyncIteratorCombiner.any(): all \(underlying.count) sources failed: \(causes)"

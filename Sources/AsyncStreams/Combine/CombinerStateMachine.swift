@@ -229,7 +229,8 @@ struct CombinerStateMachine<Element: Sendable>: Sendable {
         return best?.index
     }
 
-    private mutating func take(_ index: Int, closingOnError: Bool, effects: inout Effects) -> Result<Element, any Error> {
+    private mutating func take(_ index: Int, closingOnError: Bool, effects: inout Effects) -> Result<Element, any Error>
+    {
         guard case .ready(let result, _) = statuses[index] else { preconditionFailure("pump \(index) not ready") }
         statuses[index] = .idle
         if case .failure = result, closingOnError {

@@ -19,6 +19,7 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A mutation of a graph source after it finished for good (its graph was done).
         public static let finished = Code(.finished)
 
+        /// The code's name, for messages and logs.
         public var description: String { String(describing: value) }
     }
 
@@ -36,6 +37,7 @@ public struct SourceError: Error, Sendable, Equatable, CustomStringConvertible {
         self.key = key
     }
 
+    /// The message users read.
     public var description: String { message }
 
     static func closed(source: String) -> SourceError {

@@ -85,6 +85,15 @@ struct PushPullBufferObjTests {
         #expect(queue.source.isFinished)
     }
 
+    @Test func runnerStyleConsumerFinishesAfterReturnAndDrain() async {
+        let queue = PushPullBufferObj<Int>()
+        let runner = Task { await drainLikeARunner(queue.source) }
+        for value in 0..<50 { queue.sink.next(value) }
+        queue.sink.return()
+        #expect(await runner.value == Array(0..<50))
+        #expect(queue.source.isFinished)
+    }
+
     @Test func changesWakeTheRunnerOnPush() async {
         let queue = PushPullBufferObj<Int>()
         var changes = queue.source.changes().makeAsyncIterator()

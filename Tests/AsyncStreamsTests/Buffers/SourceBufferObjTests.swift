@@ -115,6 +115,22 @@ struct SourceBufferObjTests {
         #expect(source.isDone)
     }
 
+    @Test func appendWhileClosingButNotDrainedIsDelivered() async {
+        let source = SourceBufferObj([1])
+        source.close()
+        #expect(source.append(2))
+        var seen: [Int] = []
+        for await value in source { seen.append(value) }
+        #expect(seen == [1, 2])
+        #expect(!source.append(3))
+    }
+
+    @Test func emptyingBufferOfClosingSourceFinishesIt() {
+        let source = SourceBufferObj([1, 2], oneShot: true)
+        source.buffer = []
+        #expect(source.isDone)
+    }
+
     @Test func closeInterruptIsDoneImmediately() async {
         let source = SourceBufferObj([1, 2, 3])
         source.closeInterrupt()

@@ -44,14 +44,14 @@ private struct SourceFailure: Error, Equatable {
 /// iterates it has finished.
 private struct TrackedStream<T: Sendable>: AsyncSequence, Sendable {
     final class Token {
-        let gate: Gate
-        init(gate: Gate) { self.gate = gate }
+        let gate: FlowGate
+        init(gate: FlowGate) { self.gate = gate }
         deinit { gate.open() }
     }
 
     let base: AsyncStream<T>
     let continuation: AsyncStream<T>.Continuation
-    let ended = Gate()
+    let ended = FlowGate()
 
     init() { (base, continuation) = AsyncStream.makeStream(of: T.self) }
 
@@ -224,6 +224,7 @@ struct AsyncIteratorCombinerTests {
         feed.finish(throwing: SourceFailure(name: "b"))
         await #expect(throws: SourceFailure(name: "b")) { try await combiner.all() }
         #expect(combiner.size == 0)
+        #expect(try await combiner.all() == [nil, nil], "a closed combiner has nothing left")
     }
 
     @Test func raceReturnsFirstValueThenNilWhenExhausted() async throws {

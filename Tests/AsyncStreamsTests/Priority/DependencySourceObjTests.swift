@@ -191,6 +191,13 @@ struct DependencySourceObjTests {
         #expect(source.isFinished)
     }
 
+    @Test func runnerStyleConsumerCompletesChainInDependencyOrder() async throws {
+        let graph = try DependencyGraph.flowFixture([("one", []), ("two", ["one"]), ("three", ["two"])])
+        let source = try DependencySourceObj(graph: graph, tasks: identityTasks(["one", "two", "three"]))
+        let order = try await drainLikeARunner(source) { task in try source.complete(task) }
+        #expect(order == ["one", "two", "three"])
+    }
+
     @Test func completeOfNodeThatIsNotRunningThrowsAndChangesNothing() throws {
         let source = try makeFanOut()
         let error = try #require(throws: GraphError.self) { try source.complete("a") }

@@ -153,4 +153,26 @@ struct PriorityDependencySourceObjTests {
         // other: 1 + 10 = 11; old re-queued now: 3 + 0.
         #expect(source.peekKey() == "other")
     }
+
+    @Test func drainsLargeGraphQuickly() throws {
+        let keys = (0..<20_000).map { "n\($0)" }
+        let graph = DependencyGraph<String>()
+        for (index, key) in keys.enumerated() {
+            try graph.addNode(key, dependencies: index >= 16 ? [keys[index - 16], keys[index / 2]] : [])
+        }
+        let source = try PriorityDependencySourceObj(
+            graph: graph, tasks: identityTasks(keys), priority: { key, _ in Double(key.count) }, agingRate: 0.01,
+            maxAgeBoost: 3)
+        var served = 0
+        let elapsed = try ContinuousClock().measure {
+            while let key = source.take(where: { _ in true }) {
+                served += 1
+                try source.complete(key)
+            }
+        }
+        #expect(served == keys.count)
+        #expect(source.isFinished)
+        // Generous bound for a loaded machine and a debug build; quadratic work would take minutes.
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+    }
 }

@@ -10,7 +10,7 @@ enum FlowTestSupport {
 }
 
 /// A one-shot gate: `wait()` suspends until `open()`; `open()` before `wait()` lets it pass at once.
-final class Gate: Sendable {
+final class FlowGate: Sendable {
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -24,7 +24,7 @@ final class Gate: Sendable {
 }
 
 /// A small deterministic random number generator (SplitMix64) for seeded tests.
-struct SeededGenerator: RandomNumberGenerator {
+struct FlowSeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
@@ -50,4 +50,28 @@ extension DependencyGraph where Key == String {
 /// Task maps whose task is the key itself.
 func identityTasks(_ keys: [String]) -> [String: String] {
     Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
+}
+
+/// Drives a ``TaskSource`` the way a pool runner does: take what is available, otherwise wait on
+/// `changes()` (subscribed before checking, so no wake-up is lost), until the source is finished.
+/// `onTake` runs after each take, for example to complete the task in a graph source.
+func drainLikeARunner<Source: TaskSource>(
+    _ source: Source, onTake: (Source.Element) throws -> Void
+) async rethrows -> [Source.Element] {
+    var taken: [Source.Element] = []
+    while true {
+        let changes = source.changes()
+        if let element = source.take(where: { _ in true }) {
+            taken.append(element)
+            try onTake(element)
+            continue
+        }
+        if source.isFinished { return taken }
+        for await _ in changes { break }
+    }
+}
+
+/// ``drainLikeARunner(_:onTake:)`` with nothing to do after each take.
+func drainLikeARunner<Source: TaskSource>(_ source: Source) async -> [Source.Element] {
+    await drainLikeARunner(source, onTake: { (_: Source.Element) in })
 }
