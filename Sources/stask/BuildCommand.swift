@@ -83,7 +83,8 @@ struct BuildCommand: AsyncParsableCommand {
         }
         for entry in budget {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, let amount = Double(parts[1]), amount >= 0, amount.isFinite else {
+            guard parts.count == 2, !parts[0].isEmpty, let amount = Double(parts[1]), amount >= 0, amount.isFinite
+            else {
                 throw ValidationError("--budget '\(entry)': expected NAME=N with N a number >= 0")
             }
             options.budgetOverrides[String(parts[0])] = amount

@@ -11,6 +11,13 @@ struct CleanCommand: AsyncParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     mutating func run() async throws {
-        throw BuildError.notImplemented
+        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
+        let result = try await engine.clean(options) {
+            StandardError.write("stask: waiting for another stask building in this directory…\n")
+        }
+        let state = result.removedState ? " and .stask/" : ""
+        let count = result.removedOutputs.count
+        FileDescriptorSink(fileDescriptor: 1).write("stask: removed \(count) output\(count == 1 ? "" : "s")\(state)\n")
     }
 }

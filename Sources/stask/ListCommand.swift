@@ -11,6 +11,8 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     mutating func run() async throws {
-        throw BuildError.notImplemented
+        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
+        FileDescriptorSink(fileDescriptor: 1).write(try engine.list(options).text)
     }
 }

@@ -26,13 +26,19 @@ enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
         return isatty(1) == 1 && term != "dumb" && !term.isEmpty ? .tty : .plain
     }
 
+    /// The width of the terminal on standard output: `TIOCGWINSZ`, else `$COLUMNS`, else 80.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+    }
+
     /// A reporter writing to standard output in this mode.
     func makeReporter() -> any ProgressReporter {
         let sink = FileDescriptorSink(fileDescriptor: 1)
         switch resolved {
         case .tty:
-            let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
-            return TerminalReporter(sink: sink, width: columns)
+            return TerminalReporter(sink: sink, width: Self.terminalWidth())
         case .json:
             return JSONReporter(sink: sink)
         case .plain, .auto:

@@ -15,7 +15,7 @@ extension EndToEndTests {
 
         @Test func ioBudgetOfOneKeepsIoTasksApartWhileOtherWorkContinues() async throws {
             let project = try FixtureProject("budget")
-            let result = try await project.build("--cpu", "4", "--io", "1")
+            let result = try await project.build("--cpu", "5", "--io", "1")
             #expect(result.status == 0, "\(result)")
             let fetches = project.intervals.filter { $0.name.hasPrefix("fetch-") }
             let computes = project.intervals.filter { $0.name.hasPrefix("compute-") }

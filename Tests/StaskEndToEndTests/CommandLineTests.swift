@@ -69,5 +69,18 @@ extension EndToEndTests {
             #expect(second.status == 0, "\(second)")
             #expect(second.standardOutput.contains("built 0,"), "\(second)")
         }
+
+        @Test func jsonProgressWritesOneParsableObjectPerLine() async throws {
+            let project = try FixtureProject("incremental")
+            let result = try await project.stask(["build", "--progress=json"])
+            #expect(result.status == 0, "\(result)")
+            let objects = try result.standardOutput.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+            #expect(objects.first?["event"] as? String == "planned")
+            #expect(objects.last?["event"] as? String == "summary")
+            #expect(objects.last?["built"] as? Int == 5)
+            #expect(objects.filter { $0["event"] as? String == "finished" }.count == 5)
+        }
     }
 }

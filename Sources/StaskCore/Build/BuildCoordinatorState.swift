@@ -36,6 +36,10 @@ struct BuildCoordinatorState {
         /// Abort the node and its dependents in the task source, then feed the aborted keys to
         /// ``BuildCoordinatorState/aborted(_:)``.
         case abort(String)
+        /// Stop-on-failure or interrupt: like ``abort(_:)``, unless the runner has already taken the node
+        /// (it is running in the graph though its body has not announced itself yet); such a node runs to
+        /// the end like any other running task.
+        case abortUnlessTaken(String)
     }
 
     /// The outcome of a failed attempt, as the task body reports it.
@@ -82,7 +86,8 @@ struct BuildCoordinatorState {
         let attempt: Int
         switch phases[key] {
         case .backingOff(let failedAttempt)?: attempt = failedAttempt + 1
-        case .queued?, .running?, .done?, nil: attempt = 1
+        case .done?: return (1, [])  // Aborted or finished: nothing more to report for it.
+        case .queued?, .running?, nil: attempt = 1
         }
         phases[key] = .running(attempt: attempt)
         return (attempt, [.report(.started(id: key, attempt: attempt, estimate: estimates[key] ?? .zero))])
@@ -90,6 +95,7 @@ struct BuildCoordinatorState {
 
     /// `key` turned out up to date when its turn came (early cutoff): nothing ran.
     mutating func foundUpToDate(_ key: String) -> [Action] {
+        guard phases[key] != .done else { return [] }
         phases[key] = .done
         upToDate += 1
         return [.report(.finished(id: key, outcome: .upToDate, duration: .zero, output: [])), .complete(key)]
@@ -97,6 +103,7 @@ struct BuildCoordinatorState {
 
     /// An attempt of `key` succeeded.
     mutating func attemptSucceeded(_ key: String, output: [UInt8], span: CriticalPath.Span) -> [Action] {
+        guard phases[key] != .done else { return [] }
         var actions: [Action] = []
         if case .running(let attempt)? = phases[key], attempt > 1 {
             flaky.append(key)
@@ -105,7 +112,8 @@ struct BuildCoordinatorState {
         phases[key] = .done
         built += 1
         spans[key] = span
-        actions.append(.report(.finished(id: key, outcome: .succeeded, duration: span.end - span.start, output: output)))
+        actions.append(
+            .report(.finished(id: key, outcome: .succeeded, duration: span.end - span.start, output: output)))
         actions.append(.complete(key))
         return actions
     }
@@ -114,6 +122,7 @@ struct BuildCoordinatorState {
     mutating func attemptFailed(
         _ key: String, _ failed: FailedAttempt, retryDelay: (Int) -> Duration
     ) -> [Action] {
+        guard phases[key] != .done else { return [] }
         let attempt: Int
         if case .running(let running)? = phases[key] { attempt = running } else { attempt = 1 }
         if attempt < maxAttempts[key, default: 1] && !isStopping {
@@ -129,7 +138,8 @@ struct BuildCoordinatorState {
         phases[key] = .done
         self.failed.append(key)
         var actions: [Action] = [
-            .report(.finished(id: key, outcome: .failed(failed.failure), duration: failed.duration, output: failed.output)),
+            .report(
+                .finished(id: key, outcome: .failed(failed.failure), duration: failed.duration, output: failed.output)),
             .abort(key),
         ]
         if !keepGoing && !isStopping {
@@ -139,14 +149,17 @@ struct BuildCoordinatorState {
     }
 
     /// The task source aborted `keys` (root first); those not finished yet count as aborted.
+    ///
+    /// A key whose attempt is running when aborted (a stop raced with its start) counts as aborted too;
+    /// whatever its attempt reports afterwards is ignored.
     mutating func aborted(_ keys: [String]) -> [Action] {
         var newlyAborted: [String] = []
         for key in keys {
             switch phases[key] {
-            case .queued?, .backingOff?:
+            case .queued?, .backingOff?, .running?:
                 phases[key] = .done
                 newlyAborted.append(key)
-            case .running?, .done?, nil:
+            case .done?, nil:
                 break
             }
         }
@@ -165,7 +178,7 @@ struct BuildCoordinatorState {
         isStopping = true
         return phases.filter { _, phase in
             phase == .queued || { if case .backingOff = phase { return true } else { return false } }()
-        }.keys.sorted().map { .abort($0) }
+        }.keys.sorted().map { .abortUnlessTaken($0) }
     }
 
     /// Whether any scheduled instance is not done (running, queued or backing off).

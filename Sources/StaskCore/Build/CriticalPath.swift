@@ -44,27 +44,33 @@ enum CriticalPath {
         var end: Duration
     }
 
-    /// The realised critical path: from the instance that ended last, walk back through the dependency
-    /// that ended last among those that ran, until an instance with none. Returned first step first.
+    /// The realised critical path: the chain of instances that ran, each depending on the previous one,
+    /// whose actual durations add up to the most. Instances that did not run (up to date) break chains.
+    /// Returned first step first; ties go to the chain ending at the lower index.
     ///
     /// - Parameters:
-    ///   - spans: The runs of the instances that ran, by local index.
+    ///   - spans: The runs of the instances that ran, by local index (local indices are in dependency
+    ///     order).
     ///   - dependencies: The dependencies of a local index.
-    /// - Complexity: O(path length × dependencies).
+    /// - Complexity: O(*n* log *n* + *e*) over the instances that ran and their edges.
     static func realised(spans: [Int: Span], dependencies: (Int) -> [Int]) -> [Int] {
-        guard var current = spans.max(by: { ($0.value.end, $1.key) < ($1.value.end, $0.key) })?.key else {
-            return []
-        }
-        var path = [current]
-        while true {
-            var gate: (index: Int, end: Duration)?
-            for dependency in dependencies(current) {
-                guard let span = spans[dependency] else { continue }
-                if gate == nil || span.end > gate!.end { gate = (dependency, span.end) }
+        var longest: [Int: (total: Duration, previous: Int?)] = [:]
+        var best: (index: Int, total: Duration)?
+        for index in spans.keys.sorted() {
+            let own = spans[index]!.end - spans[index]!.start
+            var entry: (total: Duration, previous: Int?) = (own, nil)
+            for dependency in dependencies(index) {
+                guard let before = longest[dependency] else { continue }
+                if before.total + own > entry.total { entry = (before.total + own, dependency) }
             }
-            guard let gate else { break }
-            path.append(gate.index)
-            current = gate.index
+            longest[index] = entry
+            if best == nil || entry.total > best!.total { best = (index, entry.total) }
+        }
+        guard var current = best?.index else { return [] }
+        var path = [current]
+        while let previous = longest[current]?.previous {
+            path.append(previous)
+            current = previous
         }
         return path.reversed()
     }

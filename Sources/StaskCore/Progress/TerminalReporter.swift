@@ -107,9 +107,11 @@ public final class TerminalReporter: ProgressReporter {
                 text += block
                 state.isStatusVisible = false
             }
-            text += statusLine(state, at: time)
-            state.isStatusVisible = true
-            sink.write(text)
+            if state.total > 0 {
+                text += statusLine(state, at: time)
+                state.isStatusVisible = true
+            }
+            if !text.isEmpty { sink.write(text) }
         }
     }
 

@@ -71,7 +71,7 @@ import Testing
                         output: Self.failedAttempt.output)),
                 .abort("a"),
                 // Without -k: everything not running is aborted; the running "d" finishes.
-                .abort("b"), .abort("c"),
+                .abortUnlessTaken("b"), .abortUnlessTaken("c"),
             ])
         #expect(state.failed == ["a"] && state.isStopping)
         #expect(state.aborted(["a", "b"]) == [.report(.aborted(ids: ["b"]))])
@@ -113,9 +113,21 @@ import Testing
         var state = makeState(["a", "b"], attempts: ["a": 3])
         _ = state.attemptStarted("a")
         _ = state.attemptFailed("a", Self.failedAttempt) { _ in .seconds(1) }
-        #expect(state.interrupt(signal: 2) == [.abort("a"), .abort("b")])
+        #expect(state.interrupt(signal: 2) == [.abortUnlessTaken("a"), .abortUnlessTaken("b")])
         #expect(state.interrupt(signal: 15) == [])
         #expect(state.interruptingSignal == 2)
         #expect(state.notCompleted == 2)
+    }
+
+    @Test func outcomeOfAnInstanceAbortedWhileItStartedIsIgnored() {
+        var state = makeState(["a", "b"])
+        _ = state.attemptStarted("a")
+        _ = state.attemptFailed("a", Self.failedAttempt) { _ in .zero }
+        // The runner had already taken "b" when the stop aborted it.
+        #expect(state.aborted(["b"]) == [.report(.aborted(ids: ["b"]))])
+        #expect(state.attemptStarted("b").actions == [])
+        #expect(state.attemptSucceeded("b", output: [], span: Self.span) == [])
+        #expect(state.foundUpToDate("b") == [])
+        #expect(state.built == 0 && state.aborted == 1)
     }
 }

@@ -29,12 +29,14 @@ import Testing
         #expect(CriticalPath.defaultEstimate(known: known) == expected)
     }
 
-    @Test func realisedPathFollowsTheDependencyThatEndedLast() {
+    @Test func realisedPathIsTheChainWithTheLongestActualDurations() {
         let spans: [Int: CriticalPath.Span] = [
             0: .init(start: .zero, end: .seconds(1)),
             1: .init(start: .zero, end: .seconds(3)),
             2: .init(start: .seconds(3), end: .seconds(4)),
             3: .init(start: .seconds(4), end: .seconds(6)),
+            // A long independent task that ended last but is shorter than the chain 1 -> 2 -> 3.
+            4: .init(start: .seconds(1), end: .seconds(6) + .milliseconds(500)),
         ]
         let dependencies: [Int: [Int]] = [2: [0, 1], 3: [2]]
         #expect(CriticalPath.realised(spans: spans) { dependencies[$0] ?? [] } == [1, 2, 3])

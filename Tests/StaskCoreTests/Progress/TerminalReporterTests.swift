@@ -73,4 +73,12 @@ import Testing
         reporter.report(.finished(id: "a", outcome: .failed(failure), duration: .zero, output: []))
         #expect(sink.text.contains("[1/1] FAILED: a (0.00s): exit status 1\n$ false\n"))
     }
+
+    @Test func noOpBuildDrawsNoStatusLine() {
+        let sink = CapturingSink()
+        let reporter = TerminalReporter(sink: sink, width: 80, now: { .zero })
+        reporter.report(.planned(total: 4, upToDate: 4, estimatedWork: .zero))
+        reporter.report(.summary(BuildSummary(upToDate: 4)))
+        #expect(sink.text == "stask: built 0, up to date 4, flaky 0, failed 0, aborted 0 in 0.00s\n")
+    }
 }

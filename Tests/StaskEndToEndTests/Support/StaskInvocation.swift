@@ -69,19 +69,25 @@ enum StaskInvocation {
         try? output.close()
         try? error.close()
 
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for await _ in terminations {}
+                return true
             }
             group.addTask {
                 // Watchdog: a hung stask fails the test instead of stalling the suite.
                 try? await Task.sleep(for: timeout)
                 if !Task.isCancelled, process.isRunning { process.terminate() }
+                return false
             }
             if let whileRunning {
-                group.addTask { await whileRunning(process) }
+                group.addTask {
+                    await whileRunning(process)
+                    return false
+                }
             }
-            await group.next()
+            // Wait for the termination itself, whatever else finishes first.
+            while let isTermination = await group.next(), !isTermination {}
             group.cancelAll()
         }
         return StaskResult(
