@@ -224,6 +224,27 @@ struct BuildEngineTests {
         #expect(try await project.commandsOfBuild() == ["say nothing"], "a failed task runs again")
     }
 
+    @Test func timeoutIsAFailedAttemptThatIsRetried() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              long:
+                timeout: 2s
+                retry: {attempts: 2, backoff: 1ms}
+                run: overrun
+            """
+        ])
+        let (summary, reporter) = try await project.build()
+        #expect(summary.failed == ["long"])
+        #expect(project.launcher.commands == ["overrun", "overrun"])
+        let timedOut = TaskFailure(command: "overrun", termination: .timedOut)
+        #expect(
+            reporter.events.contains {
+                if case .finished("long", .failed(timedOut), _, _) = $0 { true } else { false }
+            })
+    }
+
     @Test func alwaysTaskRunsEveryTime() async throws {
         let project = Project([
             "Taskfile": """

@@ -11,7 +11,8 @@ import Synchronization
 /// - `fail CODE`: exits with CODE, printing `failing`;
 /// - `flaky NAME N`: fails the first N times it runs for NAME, then succeeds;
 /// - `say WORD...`: prints the words;
-/// - `hang`: waits until cancelled, then reports cancellation (as the real launcher does after killing).
+/// - `hang`: waits until cancelled, then reports cancellation (as the real launcher does after killing);
+/// - `overrun`: times out when the spec has a time limit (as a command running past it would).
 final class ScriptedLauncher: ProcessLauncher {
     private struct State {
         var commands: [String] = []
@@ -41,6 +42,10 @@ final class ScriptedLauncher: ProcessLauncher {
                 termination: .exited(status), output: Array(output.utf8), wallTime: .milliseconds(1),
                 cpuTime: .milliseconds(1))
         }
+        if words.first == "overrun", spec.timeout != nil {
+            return ProcessResult(
+                termination: .timedOut, output: Array("partial\n".utf8), wallTime: spec.timeout!, cpuTime: .zero)
+        }
         if words.first == "hang" {
             try? await Task.sleep(for: .seconds(60))
             throw .cancelled
@@ -67,6 +72,8 @@ final class ScriptedLauncher: ProcessLauncher {
                     return (Int(words[2]) ?? 0) - count
                 }
                 if remaining > 0 { return result(1, "flaked\n") }
+            case "overrun":
+                break
             case "say":
                 return result(0, words.dropFirst().joined(separator: " ") + "\n")
             default:
