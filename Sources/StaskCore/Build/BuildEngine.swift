@@ -91,8 +91,18 @@ public struct BuildEngine: Sendable {
         let origin = ContinuousClock.now
         let taskfile = try loadTaskfile(options)
         let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
-        let release = try await acquireLock(stateDirectory, !options.noWait) {
-            reporter.report(.warning("waiting for another stask building in this directory…"))
+        // One listener for the whole build, so that a signal also ends the wait for the lock.
+        let relay = interrupts.map(InterruptRelay.init)
+        defer { relay?.stop() }
+        let release: @Sendable () -> Void
+        do {
+            release = try await acquireLockInterruptibly(stateDirectory, options: options, reporter: reporter, relay)
+        } catch is CancellationError where relay?.firstSignal != nil {
+            var summary = BuildSummary()
+            summary.interruptingSignal = relay?.firstSignal
+            summary.wallTime = ContinuousClock.now - origin
+            reporter.report(.summary(summary))
+            return summary
         }
         defer { release() }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
@@ -125,7 +135,7 @@ public struct BuildEngine: Sendable {
                 warn: { reporter.report(.warning($0)) })
             let state = try await schedule(
                 plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
-                reporter: reporter, interrupts: interrupts)
+                reporter: reporter, interrupts: relay?.signals)
             summary.built = state.built
             summary.upToDate += state.upToDate
             summary.flaky = state.flaky
@@ -140,9 +150,31 @@ public struct BuildEngine: Sendable {
         } catch {
             reporter.report(.warning(error.description))
         }
+        if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
+            // Interrupted before anything was scheduled (or with nothing to run): still an interrupted build.
+            summary.interruptingSignal = signal
+        }
         summary.wallTime = ContinuousClock.now - origin
         reporter.report(.summary(summary))
         return summary
+    }
+
+    /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.
+    private func acquireLockInterruptibly(
+        _ directory: String, options: BuildOptions, reporter: any ProgressReporter, _ relay: InterruptRelay?
+    ) async throws -> @Sendable () -> Void {
+        let acquireLock = self.acquireLock
+        let onWait: @Sendable () -> Void = {
+            reporter.report(.warning("waiting for another stask building in this directory…"))
+        }
+        guard let relay else { return try await acquireLock(directory, !options.noWait, onWait) }
+        let waiting = Task { try await acquireLock(directory, !options.noWait, onWait) }
+        if !relay.onInterrupt({ waiting.cancel() }) { waiting.cancel() }
+        return try await withTaskCancellationHandler {
+            try await waiting.value
+        } onCancel: {
+            waiting.cancel()
+        }
     }
 
     // MARK: - Loading and planning
