@@ -31,6 +31,15 @@ final class FixtureProject {
         }
     }
 
+    /// A fresh project directory holding `files` (relative path → contents), e.g. a generated graph.
+    init(files: [String: String]) throws {
+        let fileManager = FileManager.default
+        scratch = fileManager.temporaryDirectory.appendingPathComponent("stask-e2e-\(UUID().uuidString)")
+        root = scratch.appendingPathComponent("project")
+        try fileManager.createDirectory(at: root, withIntermediateDirectories: true)
+        for (path, contents) in files { try write(path, contents) }
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: scratch)
     }
