@@ -69,7 +69,10 @@ public final class HTTPRemoteCache: RemoteCache {
 
     /// See ``RemoteCache/restore(_:)``.
     public func restore(_ action: RemoteCacheAction) async -> RestoredOutputs? {
-        if isDisabled { return nil }
+        if isDisabled {
+            count { $0.misses += 1 }
+            return nil
+        }
         let cancellation = IOCancellation()
         return await withTaskCancellationHandler {
             await DedicatedThread.run { self.restoreBlocking(action, cancellation: cancellation) }
