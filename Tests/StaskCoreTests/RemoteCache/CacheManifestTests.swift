@@ -25,7 +25,9 @@ import Testing
     /// documented on `CacheManifest` (Bazel's `ActionResult` field numbers) cannot drift silently.
     @Test func encodesBazelActionResultFieldNumbers() {
         let digest = SHA256Digest.empty
-        let manifest = CacheManifest(outputs: [.init(path: "a", digest: digest, size: 0, isExecutable: true, mode: 0o755)])
+        let manifest = CacheManifest(outputs: [
+            .init(path: "a", digest: digest, size: 0, isExecutable: true, mode: 0o755)
+        ])
         let hash = Array(digest.description.utf8)
         let digestMessage: [UInt8] = [0x0a, 64] + hash  // Digest.hash = 1; size 0 omitted
         let mode: [UInt8] = [0x08, 0xed, 0x03]  // UInt32Value.value = 1: 493
@@ -76,38 +78,58 @@ import Testing
 
     static let malformed: [(String, [UInt8])] = [
         ("truncated", Array(sample.encoded().dropLast(3))),
-        ("bad digest", withMarker { $0.write(field: 2) { file in
-            file.write(field: 1, string: "x")
-            file.write(field: 2) { $0.write(field: 1, string: "not hex") }
-        } }),
-        ("no path", withMarker { $0.write(field: 2) { file in
-            file.write(field: 2) { $0.write(field: 1, string: SHA256Digest.empty.description) }
-        } }),
-        ("negative size", withMarker { $0.write(field: 2) { file in
-            file.write(field: 1, string: "x")
-            file.write(field: 2) { digest in
-                digest.write(field: 1, string: SHA256Digest.empty.description)
-                digest.write(field: 2, varint: UInt64(bitPattern: -1))
-            }
-        } }),
-        ("twice", withMarker { writer in
-            for _ in 0..<2 {
-                writer.write(field: 2) { file in
+        (
+            "bad digest",
+            withMarker {
+                $0.write(field: 2) { file in
                     file.write(field: 1, string: "x")
+                    file.write(field: 2) { $0.write(field: 1, string: "not hex") }
+                }
+            }
+        ),
+        (
+            "no path",
+            withMarker {
+                $0.write(field: 2) { file in
                     file.write(field: 2) { $0.write(field: 1, string: SHA256Digest.empty.description) }
                 }
             }
-        }),
+        ),
+        (
+            "negative size",
+            withMarker {
+                $0.write(field: 2) { file in
+                    file.write(field: 1, string: "x")
+                    file.write(field: 2) { digest in
+                        digest.write(field: 1, string: SHA256Digest.empty.description)
+                        digest.write(field: 2, varint: UInt64(bitPattern: -1))
+                    }
+                }
+            }
+        ),
+        (
+            "twice",
+            withMarker { writer in
+                for _ in 0..<2 {
+                    writer.write(field: 2) { file in
+                        file.write(field: 1, string: "x")
+                        file.write(field: 2) { $0.write(field: 1, string: SHA256Digest.empty.description) }
+                    }
+                }
+            }
+        ),
         ("failed run", withMarker { $0.write(field: 4, varint: 1) }),
         ("wrong wire type", withMarker { $0.write(field: 2, varint: 1) }),
     ]
 
     @Test(arguments: malformed)
     func rejectsMalformedEntriesOfItsOwnFormat(name: String, bytes: [UInt8]) {
-        #expect(performing: { try CacheManifest(decoding: bytes) }, throws: { error in
-            if case .malformed = error as? CacheManifest.DecodingError { return true }
-            return false
-        })
+        #expect(
+            performing: { try CacheManifest(decoding: bytes) },
+            throws: { error in
+                if case .malformed = error as? CacheManifest.DecodingError { return true }
+                return false
+            })
     }
 
     @Test func survivesEveryTruncationAndByteFlipWithoutTrapping() {

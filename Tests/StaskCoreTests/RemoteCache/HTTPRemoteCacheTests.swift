@@ -83,7 +83,9 @@ struct HTTPRemoteCacheTests {
         }
         #expect(restored.wallTime == .milliseconds(1500))
         #expect(restored.byteCount == Self.files.values.reduce(0) { $0 + $1.contents.count })
-        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: restorer.path).filter { $0.contains(".stask-remote-") }
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: restorer.path).filter {
+            $0.contains(".stask-remote-")
+        }
         #expect(leftovers.isEmpty)
         #expect(warnings.all.isEmpty)
 
@@ -227,18 +229,22 @@ struct HTTPRemoteCacheTests {
     }
 
     @Test func credentialsComeFromTheEnvironmentAndAreNeverPrinted() async throws {
-        let rejected = try cache("/private", credentials: RemoteCacheCredentials(environment: [
-            RemoteCacheCredentials.tokenVariable: "wrong-token",
-        ]))
+        let rejected = try cache(
+            "/private",
+            credentials: RemoteCacheCredentials(environment: [
+                RemoteCacheCredentials.tokenVariable: "wrong-token"
+            ]))
         #expect(await rejected.restore(action(in: restorer)) == nil)
         let warning = try #require(warnings.all.first)
         #expect(warning.kind == .serverError && warning.description.contains("answered 401"))
         #expect(warning.description.contains(RemoteCacheCredentials.tokenVariable))
         #expect(!warning.description.contains("wrong-token"))
 
-        let accepted = try cache("/private", credentials: RemoteCacheCredentials(environment: [
-            RemoteCacheCredentials.tokenVariable: NginxServer.token,
-        ]))
+        let accepted = try cache(
+            "/private",
+            credentials: RemoteCacheCredentials(environment: [
+                RemoteCacheCredentials.tokenVariable: NginxServer.token
+            ]))
         await storeFromBuilder(accepted)
         #expect(await accepted.restore(action(in: restorer)) != nil)
         let authorized = server.accessLog().filter { $0.contains("auth=\"Bearer \(NginxServer.token)\"") }

@@ -43,14 +43,15 @@ import Testing
         #expect(try reader.nextField() == nil)
     }
 
-    @Test(arguments: [
-        [0x80],  // varint without its last byte
-        [0x12, 0x05, 0x61],  // length beyond the end
-        [0x0b],  // group start: obsolete wire type
-        [0x00, 0x00],  // field number 0
-        [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],  // eleven-byte varint
-        [0x12, 0x01, 0xff],  // string that is not UTF-8
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x80],  // varint without its last byte
+            [0x12, 0x05, 0x61],  // length beyond the end
+            [0x0b],  // group start: obsolete wire type
+            [0x00, 0x00],  // field number 0
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],  // eleven-byte varint
+            [0x12, 0x01, 0xff],  // string that is not UTF-8
+        ] as [[UInt8]])
     func throwsOnMalformedInput(bytes: [UInt8]) {
         #expect(throws: ProtobufReader.Malformed.self) {
             var reader = ProtobufReader(bytes)

@@ -1,10 +1,10 @@
 import Testing
 
+@testable import StaskCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import StaskCore
 
 @Suite struct RemoteCacheKeyTests {
     static let actionKey = ContentDigest(high: 0x0102_0304_0506_0708, low: 0x1112_1314_1516_1718)

@@ -44,7 +44,8 @@ struct HTTPConnection: Sendable {
             }
             let connection = HTTPConnection(descriptor: descriptor)
             do throws(HTTPClientError) {
-                try connection.connect(current.pointee, deadline: deadline, address: address, cancellation: cancellation)
+                try connection.connect(
+                    current.pointee, deadline: deadline, address: address, cancellation: cancellation)
                 var one: Int32 = 1
                 // The head and body are written separately; without this, Nagle would hold the body back.
                 _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -68,7 +68,9 @@ struct HTTPClientTests {
     @Test func decodesAChunkedResponseSentInPieces() async throws {
         let server = try ScriptedHTTPServer { connection in
             _ = connection.readRequest()
-            for piece in ["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nst", "as\r\n2\r\nk!\r\n0\r\n", "\r\n"] {
+            for piece in [
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nst", "as\r\n2\r\nk!\r\n0\r\n", "\r\n",
+            ] {
                 connection.write(piece)
             }
             connection.waitForClose()

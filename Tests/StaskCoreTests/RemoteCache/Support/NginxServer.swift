@@ -20,8 +20,10 @@ final class NginxServer: @unchecked Sendable {
     // @unchecked Sendable: `pid` changes only in start/stop, which one test calls from one task.
 
     /// The nginx binary, if installed.
-    static let executable: String? = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx",
-        "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx"].first { access($0, X_OK) == 0 }
+    static let executable: String? = [
+        "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx",
+        "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx",
+    ].first { access($0, X_OK) == 0 }
 
     /// Why the nginx tests are skipped, for `.enabled(if:_:)`.
     static let missingComment: Comment =

@@ -105,7 +105,8 @@ struct ScriptedConnection: Sendable {
         }
         let head = String(decoding: bytes, as: UTF8.self)
         let lengthLine = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-        var remaining = lengthLine.flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        var remaining =
+            lengthLine.flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
         while remaining > 0, read(descriptor, &byte, 1) == 1 { remaining -= 1 }
         return head
     }
