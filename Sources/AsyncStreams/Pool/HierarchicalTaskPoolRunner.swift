@@ -1,0 +1,109 @@
+/// Runs bare task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource` (the
+/// original library's legacy runner), streaming their progress as ``TaskProgressEnvelope``s.
+///
+/// ```swift
+/// let queue = PushPullBufferObj<TaskBody<String, Report>>()
+/// let capacity = CapacitySource(5)
+/// let runner = HierarchicalTaskPoolRunner(name: "chunks", source: queue.source, capacity: capacity)
+/// Task {
+///     for chunk in chunks { queue.push(.oneShot { try await analyze(chunk) }) }
+///     queue.finish()
+/// }
+/// for try await envelope in runner.runTasks() {
+///     if case .error(let error) = envelope.kind { print("task \(envelope.taskID) failed: \(error)") }
+/// }
+/// ```
+///
+/// Every task costs one unit. An admission task (one child of the run) waits until the source has a
+/// body, awaits `capacity.acquire()`, and only then takes the body, so a body is never invoked before its
+/// unit is secured (laziness): with capacity *n*, at most *n* bodies have been invoked and not finished.
+/// There is a single outstanding `acquire()` per run. Envelopes arrive in completion order (streamed
+/// progress interleaved), with task IDs 1, 2, 3… in start order and a `nil` ``TaskProgressEnvelope/key``.
+/// A task's unit is released before its `final` or `error` envelope is emitted.
+///
+/// Sources: anything conforming to ``TaskSource`` with `TaskBody` elements, such as `SourceBufferObj`
+/// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after `finish()` and
+/// the drain). A bare `AsyncSequence` is not accepted (the contract's [CONFLICT] about raw generators):
+/// wrap it by pushing its elements into a `PushPullBufferObj`.
+///
+/// Pacing, cancellation and buffering are those of ``TaskProgressStream``.
+public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: Sendable {
+    /// The envelope type of this runner.
+    public typealias Envelope = TaskProgressEnvelope<Progress, Output>
+
+    /// A label, for diagnostics only.
+    public let name: String
+    /// Where task bodies come from.
+    public let source: any TaskSource<TaskBody<Progress, Output>>
+    let slots: any PoolSlots
+
+    /// Creates a runner over `source`, one `capacity` unit per running task.
+    ///
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: where task bodies come from, e.g. `SourceBufferObj(bodies, oneShot: true)` or
+    ///     `PushPullBufferObj.source`.
+    ///   - capacity: the counter every task holds one unit of; with a parent, each unit is also taken from
+    ///     every ancestor.
+    public init(
+        name: String,
+        source: some TaskSource<TaskBody<Progress, Output>>,
+        capacity: CapacitySource
+    ) {
+        self.init(name: name, source: source, slots: capacity)
+    }
+
+    init(name: String, source: any TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
+        self.name = name
+        self.source = source
+        self.slots = slots
+    }
+
+    /// Starts a run when the returned sequence is first iterated.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner``: the contract's [CONFLICT]
+    ///     (§24.5) is settled for the tutorials, which consume this runner with the default argument and
+    ///     handle per-task `error` envelopes while later tasks continue. Pass `true` to have the first
+    ///     error thrown out of the sequence (after the other running tasks were cancelled and every unit
+    ///     released).
+    ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the
+    ///     consumer. Must be positive.
+    /// - Returns: the run's envelopes.
+    public func runTasks(stopOnError: Bool = false, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
+        let source = self.source
+        let slots = self.slots
+        let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
+            Task {
+                let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+                let failure = await loop.run { await storage.send($0) ? .delivered : .consumerGone }
+                storage.finish(failure)
+            }
+        }
+        return TaskProgressStream(handle: TaskProgressStreamHandle(storage: storage))
+    }
+
+    /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
+    /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``, paced by `handler`.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)`` (default `false`).
+    ///   - handler: called with each envelope, in order. If it throws, the run stops (running tasks
+    ///     cancelled, units released) and the error is rethrown.
+    /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    public func run(
+        stopOnError: Bool = false,
+        forEach handler: (Envelope) async throws -> Void
+    ) async throws {
+        let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+        let failure = await loop.run { envelopes in
+            do {
+                for envelope in envelopes { try await handler(envelope) }
+                return .delivered
+            } catch {
+                return .failed(error)
+            }
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,25 @@
+/// What ``ScheduledTaskPoolRunner`` needs from a multi-resource budget. ``ResourceCapacitySource`` is the
+/// public conformer; tests substitute instrumented fakes.
+protocol PoolCapacity: AnyObject, Sendable {
+    /// Atomic check-and-acquire.
+    func tryAcquire(_ cost: ResourceCost) -> AcquireResult
+    /// Gives `cost` back.
+    func release(_ cost: ResourceCost)
+    /// Whether `cost` could ever fit the limits.
+    func validateCost(_ cost: ResourceCost) -> Bool
+    /// A subscription woken when availability may have grown.
+    func changes() -> AsyncStream<Void>
+}
+
+extension ResourceCapacitySource: PoolCapacity {}
+
+/// What ``HierarchicalTaskPoolRunner`` needs from a single-counter budget. `CapacitySource` is the public
+/// conformer; tests substitute instrumented fakes.
+protocol PoolSlots: AnyObject, Sendable {
+    /// Takes one unit, suspending while none is free. Throws `CancellationError` when cancelled.
+    func acquire() async throws -> Int
+    /// Gives one unit back.
+    func release()
+}
+
+extension CapacitySource: PoolSlots {}

@@ -1,0 +1,153 @@
+import DequeModule
+
+/// The loop of one ``ScheduledTaskPoolRunner`` run. Owns the in-flight table; see the runner's
+/// documentation for the protocol.
+struct ScheduledPoolLoop<Source: TaskSource, Progress: Sendable, Output: Sendable>
+where Source.Element == ScheduledTask<Progress, Output> {
+    typealias Envelope = TaskProgressEnvelope<Progress, Output>
+    typealias Event = PoolEvent<Progress, Output>
+
+    /// A started task: what the loop needs when it ends.
+    struct InFlight {
+        var key: String
+        var cost: ResourceCost
+        var onComplete: (@Sendable (String, Output) -> Void)?
+        var onError: (@Sendable (String, any Error) -> Void)?
+    }
+
+    /// What the group body hands back for cleanup.
+    struct Outcome {
+        var inFlight: [Int: InFlight]
+        var envelopes: [Envelope]
+        var failure: (any Error)?
+        var consumerGone: Bool
+    }
+
+    let source: Source
+    let capacity: any PoolCapacity
+    let stopOnError: Bool
+
+    /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
+    /// error that ended it (a task's error with `stopOnError`, or the consumer's), after every child has
+    /// returned and every held cost has been released.
+    func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
+        let channel = PoolEventChannel<Progress, Output>()
+        // Subscribe before the first fill so no arrival or release between fill and park is lost.
+        let capacityChanges = capacity.changes()
+        let sourceChanges = source.changes()
+        let outcome = await withDiscardingTaskGroup(returning: Outcome.self) { group in
+            group.addTask {
+                for await _ in capacityChanges { channel.signalCapacity() }
+            }
+            group.addTask {
+                for await _ in sourceChanges { channel.signalSource() }
+                channel.signalSource()
+            }
+            let outcome = await loop(channel: channel, group: &group, deliver: deliver)
+            group.cancelAll()
+            return outcome
+        }
+        // Every child has returned: give back what the tasks still held (cancelled or unobserved ones).
+        for record in outcome.inFlight.values { capacity.release(record.cost) }
+        if !outcome.consumerGone && !outcome.envelopes.isEmpty {
+            if case .failed(let error) = await deliver(outcome.envelopes) { return error }
+        }
+        return outcome.failure
+    }
+
+    private func loop(
+        channel: PoolEventChannel<Progress, Output>,
+        group: inout DiscardingTaskGroup,
+        deliver: ([Envelope]) async -> PoolDelivery
+    ) async -> Outcome {
+        var inFlight: [Int: InFlight] = [:]
+        var nextTaskID = 1
+        var events: Deque<Event> = []
+        var envelopes: [Envelope] = []
+
+        func stop(_ failure: (any Error)?, consumerGone: Bool = false) -> Outcome {
+            Outcome(inFlight: inFlight, envelopes: envelopes, failure: failure, consumerGone: consumerGone)
+        }
+
+        while true {
+            // Fill: atomic peek–check–acquire through the source's lock.
+            while true {
+                var rejection: CapacityError?
+                let taken = source.take { task in
+                    switch capacity.tryAcquire(task.cost) {
+                    case .accepted:
+                        return true
+                    case .rejected(_, _, .invalidCost):
+                        rejection = CapacityError(
+                            code: .negativeAmount,
+                            message: "task '\(task.key)': cost \(task.cost) has a negative amount"
+                        )
+                        return true
+                    case .rejected:
+                        guard capacity.validateCost(task.cost) else {
+                            rejection = CapacityError(
+                                code: .exceedsLimit,
+                                message: "task '\(task.key)': cost \(task.cost) exceeds the capacity limits"
+                            )
+                            return true
+                        }
+                        return false
+                    }
+                }
+                guard let task = taken else { break }
+                let taskID = nextTaskID
+                nextTaskID += 1
+                if let rejection {
+                    task.onError?(task.key, rejection)
+                    if stopOnError { return stop(rejection) }
+                    envelopes.append(Envelope(taskID: taskID, key: task.key, kind: .error(rejection)))
+                    continue
+                }
+                inFlight[taskID] = InFlight(
+                    key: task.key,
+                    cost: task.cost,
+                    onComplete: task.onComplete,
+                    onError: task.onError
+                )
+                let body = task.body
+                let key = task.key
+                group.addTask {
+                    await PoolChild.run(body, taskID: taskID, key: key, channel: channel)
+                }
+            }
+
+            if !envelopes.isEmpty {
+                switch await deliver(envelopes) {
+                case .delivered: break
+                case .consumerGone: return stop(nil, consumerGone: true)
+                case .failed(let error): return stop(error, consumerGone: true)
+                }
+                envelopes.removeAll(keepingCapacity: true)
+            }
+            if inFlight.isEmpty && source.isFinished { return stop(nil) }
+
+            // Wait for anything: task events, capacity or source signals.
+            let signals = await channel.drain(into: &events)
+            if signals.isCancelled { return stop(nil, consumerGone: true) }
+            while let event = events.popFirst() {
+                switch event {
+                case .progress(let taskID, let progress):
+                    envelopes.append(Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
+                case .finished(let taskID, .success(let value)):
+                    guard let record = inFlight.removeValue(forKey: taskID) else { continue }
+                    capacity.release(record.cost)
+                    record.onComplete?(record.key, value)
+                    envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
+                case .finished(let taskID, .failure(let error)):
+                    guard let record = inFlight.removeValue(forKey: taskID) else { continue }
+                    capacity.release(record.cost)
+                    record.onError?(record.key, error)
+                    if stopOnError { return stop(error) }
+                    envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .error(error)))
+                case .admitted, .admissionEnded:
+                    preconditionFailure("admission events belong to the hierarchical runner")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+/// Runs ``ScheduledTask``s pulled from a ``TaskSource`` under a multi-resource ``ResourceCapacitySource``,
+/// and streams their progress as ``TaskProgressEnvelope``s.
+///
+/// ```swift
+/// let graph = DependencyGraph<String>()
+/// try graph.addNode("fetch")
+/// try graph.addNode("parse", dependencies: ["fetch"])
+/// let capacity = try ResourceCapacitySource(limits: ["capacity": 4, "io": 2])
+/// let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)  // tasks call source.complete
+/// let runner = ScheduledTaskPoolRunner(name: "etl", source: source, capacity: capacity)
+/// for try await envelope in runner.runTasks(stopOnError: false) {
+///     print(envelope.taskID, envelope.key ?? "", envelope.kind)
+/// }
+/// ```
+///
+/// **The loop.** One loop task owns the run's bookkeeping; task bodies run as children of a discarding
+/// task group and report back through one internal event channel. The loop alternates:
+/// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.tryAcquire(cost)`, so
+///    peeking the head, checking its cost and acquiring it are one atomic step under the source's lock
+///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
+///    starts as a child task. The fill stops at the first head that does not fit (no skipping ahead,
+///    so priorities are respected) or when the source has nothing available.
+/// 2. *Done check*: when `source.isFinished` and no task is in flight, the sequence ends.
+/// 3. *Wait*: park on the event channel until a task reports progress or ends, the capacity source
+///    signals `changes()`, or the source signals `changes()`; then handle every queued event in order.
+///    A single watcher task holds the run's one capacity subscription, so there is never more than one
+///    outstanding capacity wait, however many signals and completions coincide.
+///
+/// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
+/// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's
+/// `complete(key)` has queued the dependents before the next fill. An error: release, then
+/// `onError(key, error)`, then an `error` envelope, or, with `stopOnError`, the error is thrown from the
+/// sequence (after the other running tasks were cancelled and their costs released; those cancelled
+/// tasks produce no envelope and no callback).
+///
+/// **Costs that can never fit.** A head whose cost exceeds a limit (`!capacity.validateCost(cost)`), or
+/// has a negative amount, would block the source forever. The runner takes it instead, gives it a task
+/// ID, never runs its body, and reports it as failed with `CapacityError` (`exceedsLimit` or
+/// `negativeAmount`) through `onError` and an `error` envelope (or a throw with `stopOnError`).
+///
+/// **Open sources.** An open source that is empty keeps the run alive, idle, until its `changes()` fires.
+///
+/// **Cancellation and pacing.** See ``TaskProgressStream``: the loop runs ahead of the consumer up to a
+/// bounded envelope buffer, and cancelling or dropping the stream cancels every running task and releases
+/// every held cost.
+///
+/// **Metrics.** Every admission goes through `tryAcquire`, so a metrics-enabled capacity source counts
+/// one accepted acquire per started task (the contract's [CONFLICT] between `canAcquire` +
+/// `acquireImmediate` and `tryAcquire` is settled for `tryAcquire`).
+///
+/// `ScheduledTaskPoolRunner` is a value: each `runTasks` call is an independent run over the shared source
+/// and capacity source. Two runs over the same source compete for its tasks safely.
+public struct ScheduledTaskPoolRunner<Source: TaskSource, Progress: Sendable, Output: Sendable>: Sendable
+where Source.Element == ScheduledTask<Progress, Output> {
+    /// The envelope type of this runner.
+    public typealias Envelope = TaskProgressEnvelope<Progress, Output>
+
+    /// A label, for diagnostics only.
+    public let name: String
+    /// Where tasks come from.
+    public let source: Source
+    let capacity: any PoolCapacity
+
+    /// Creates a runner over `source`, admitting tasks while `capacity` can afford them.
+    ///
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: the task source, usually a graph-backed `PriorityDependencySourceObj` or
+    ///     `DependencySourceObj`, or a `PrioritySourceObj`.
+    ///   - capacity: the budget every task's ``ScheduledTask/cost`` is acquired from (any level of a
+    ///     hierarchy, or a quota source).
+    public init(name: String, source: Source, capacity: ResourceCapacitySource) {
+        self.init(name: name, source: source, ledger: capacity)
+    }
+
+    init(name: String, source: Source, ledger: any PoolCapacity) {
+        self.name = name
+        self.source = source
+        self.capacity = ledger
+    }
+
+    /// Starts a run when the returned sequence is first iterated.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: `true` (the default, as in the original library): the first task error is thrown
+    ///     out of the sequence after cleanup. `false`: errors are `error` envelopes and the run goes on —
+    ///     the mode to use with retries.
+    ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the
+    ///     consumer. Must be positive.
+    /// - Returns: the run's envelopes.
+    public func runTasks(stopOnError: Bool = true, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
+        let source = self.source
+        let capacity = self.capacity
+        let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
+            Task {
+                let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
+                let failure = await loop.run { await storage.send($0) ? .delivered : .consumerGone }
+                storage.finish(failure)
+            }
+        }
+        return TaskProgressStream(handle: TaskProgressStreamHandle(storage: storage))
+    }
+
+    /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
+    /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``.
+    ///
+    /// ```swift
+    /// try await runner.run(stopOnError: false) { envelope in
+    ///     if case .error(let error) = envelope.kind { report(envelope.key, error) }
+    /// }
+    /// ```
+    ///
+    /// The loop runs inside this call (no extra task, no envelope buffer) and calls `handler` inline, so
+    /// the run is paced by the handler: while it runs, no event is handled and no task is started. It is
+    /// also the fastest way to drive the runner. Cancelling the calling task cancels the run like
+    /// cancelling the stream: running tasks are cancelled, held costs released, and the call returns
+    /// normally once they have returned.
+    ///
+    /// - Parameters:
+    ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)``.
+    ///   - handler: called with each envelope, in order. If it throws, the run stops as on a task error
+    ///     (running tasks cancelled, costs released) and the error is rethrown.
+    /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    public func run(
+        stopOnError: Bool = true,
+        forEach handler: (Envelope) async throws -> Void
+    ) async throws {
+        let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
+        let failure = await loop.run { envelopes in
+            do {
+                for envelope in envelopes { try await handler(envelope) }
+                return .delivered
+            } catch {
+                return .failed(error)
+            }
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,59 @@
+/// One event of a pool run: a task's progress, its final value, or its error.
+///
+/// Every started task produces any number of ``Kind/intermediate(_:)`` envelopes and then exactly one
+/// terminal envelope (``Kind/final(_:)`` or ``Kind/error(_:)``), unless the run is cancelled or stopped
+/// by an error first. Envelopes of different tasks interleave in the order events happened.
+public struct TaskProgressEnvelope<Progress: Sendable, Output: Sendable>: Sendable {
+    /// What happened.
+    public enum Kind: Sendable {
+        /// A progress step of a streaming task; the task still holds its resources.
+        case intermediate(Progress)
+        /// The task's output; its resources were released before this envelope was emitted.
+        case final(Output)
+        /// The task's error; its resources were released before this envelope was emitted.
+        case error(any Error)
+    }
+
+    /// The run-local task number: 1 for the first task started, then strictly increasing in start order.
+    ///
+    /// Resolves the documentation's [CONFLICT] (zero-based submission index versus 1, 2, 3 in the
+    /// examples) in favour of 1-based start order. A task rejected because its cost can never fit also
+    /// gets a number, in the order it was taken from the source. Retries of the same key get new numbers.
+    public let taskID: Int
+    /// The task's key (a Swift addition: the original envelope does not carry it). `nil` for tasks of a
+    /// ``HierarchicalTaskPoolRunner``, whose sources yield bare bodies without keys.
+    public let key: String?
+    /// What happened.
+    public let kind: Kind
+
+    /// Creates an envelope.
+    public init(taskID: Int, key: String?, kind: Kind) {
+        self.taskID = taskID
+        self.key = key
+        self.kind = kind
+    }
+
+    /// Whether this is the task's last envelope (`final` or `error`).
+    public var isTerminal: Bool {
+        if case .intermediate = kind { return false }
+        return true
+    }
+
+    /// The progress value of an `intermediate` envelope, otherwise `nil`.
+    public var progress: Progress? {
+        if case .intermediate(let value) = kind { return value }
+        return nil
+    }
+
+    /// The output of a `final` envelope, otherwise `nil`.
+    public var output: Output? {
+        if case .final(let value) = kind { return value }
+        return nil
+    }
+
+    /// The error of an `error` envelope, otherwise `nil`.
+    public var error: (any Error)? {
+        if case .error(let error) = kind { return error }
+        return nil
+    }
+}

@@ -1,0 +1,115 @@
+import Synchronization
+
+/// The shared state of one ``TaskProgressStream``: the `Mutex`, the parked continuations and the runner
+/// loop's task.
+///
+/// The loop task is created by the first `next()` (through `start`) and stored here so that cancellation
+/// of the consumer, or the consumer dropping its iterator, cancels it.
+final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
+    typealias Machine = TaskProgressStreamStateMachine<Element>
+
+    private struct State {
+        var machine: Machine
+        var start: (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)?
+        var task: Task<Void, Never>?
+        var isCancelled = false
+    }
+
+    private let state: Mutex<State>
+
+    init(limit: Int, start: @escaping @Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>) {
+        state = Mutex(State(machine: Machine(limit: limit), start: start))
+    }
+
+    // MARK: - Consumer
+
+    func next() async throws -> Element? {
+        startIfNeeded()
+        let fast = state.withLock { $0.machine.next() }
+        if case .deliver(let result, let wake) = fast {
+            wake?.resume(returning: true)
+            return try result.get()
+        }
+        let result = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: Machine.ConsumerContinuation) in
+                let immediate = state.withLock { $0.machine.suspendConsumer(continuation) }
+                if let immediate {
+                    immediate.resumeProducer?.resume(returning: true)
+                    continuation.resume(returning: immediate.result)
+                }
+            }
+        } onCancel: {
+            cancel()
+        }
+        return try result.get()
+    }
+
+    private func startIfNeeded() {
+        let start = state.withLock { state -> (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)? in
+            guard state.machine.startIfNeeded() else { return nil }
+            defer { state.start = nil }
+            return state.start
+        }
+        guard let start else { return }
+        let task = start(self)
+        let cancelNow = state.withLock { state -> Bool in
+            state.task = task
+            return state.isCancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    /// Called when the consumer is cancelled or drops the stream: stops the loop, which cleans up and
+    /// then calls ``finish(_:)``.
+    func cancel() {
+        let (task, producer, consumer) = state.withLock { state in
+            state.isCancelled = true
+            state.start = nil
+            let (producer, consumer) = state.machine.cancel()
+            return (state.task, producer, consumer)
+        }
+        producer?.resume(returning: false)
+        consumer?.resume(returning: .success(nil))
+        task?.cancel()
+    }
+
+    // MARK: - Producer
+
+    /// Buffers `elements` and waits while the buffer is full. Returns `false` when the consumer is gone
+    /// and the loop should stop.
+    func send(_ elements: some Sequence<Element>) async -> Bool {
+        let action = state.withLock { $0.machine.send(elements) }
+        switch action {
+        case .stop:
+            return false
+        case .buffered(let resume, let mustWait):
+            if let (consumer, result) = resume { consumer.resume(returning: result) }
+            if !mustWait { return true }
+        }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: Machine.ProducerContinuation) in
+                if let now = state.withLock({ $0.machine.suspendProducer(continuation) }) {
+                    continuation.resume(returning: now)
+                }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    /// Ends the stream after the loop's cleanup: buffered elements are still delivered, then `error` is
+    /// thrown or the sequence ends.
+    func finish(_ error: (any Error)?) {
+        let resume = state.withLock { $0.machine.finish(error) }
+        if let (consumer, result) = resume { consumer.resume(returning: result) }
+    }
+}
+
+/// Cancels the run when the last copy of the sequence and its iterators goes away.
+final class TaskProgressStreamHandle<Element: Sendable>: Sendable {
+    let storage: TaskProgressStreamStorage<Element>
+
+    init(storage: TaskProgressStreamStorage<Element>) { self.storage = storage }
+
+    deinit { storage.cancel() }
+}

@@ -1,0 +1,190 @@
+/// The bookkeeping of one build's scheduled instances: a pure state machine, fed the outcome of every
+/// attempt, returning what to do next.
+///
+/// ``BuildCoordinator`` owns one behind a `Mutex` and performs the returned ``Action``s (graph
+/// transitions on the task source, events for the reporter) after unlocking. No locks, tasks or clocks
+/// here, so the retry, flaky, stop-on-failure and abort rules are tested synchronously.
+///
+/// Rules:
+/// - An attempt that fails with attempts left is retried after a delay (``Action/retry(_:after:)``) unless
+///   the build is stopping; a task waiting out its delay holds no budget.
+/// - A task whose last attempt failed is failed: its dependents are aborted (``Action/abort(_:)``), and
+///   without `keepGoing` the build stops: every instance not running is aborted, running ones finish.
+/// - A task that failed and then succeeded is flaky.
+/// - An interrupt stops the build the same way; running tasks are cancelled by the caller.
+struct BuildCoordinatorState {
+    /// Where one scheduled instance is.
+    enum Phase: Equatable {
+        /// Not started: pending or ready in the graph.
+        case queued
+        /// An attempt is running.
+        case running(attempt: Int)
+        /// An attempt failed; the next one starts after a delay.
+        case backingOff(failedAttempt: Int)
+        /// Built, up to date, failed or aborted.
+        case done
+    }
+
+    /// What the coordinator must do after a transition, in order.
+    enum Action: Equatable {
+        /// Tell the reporter.
+        case report(BuildEvent)
+        /// Mark the node completed in the task source (queues its dependents).
+        case complete(String)
+        /// Fail the node in the task source and queue it again after the delay.
+        case retry(String, after: Duration)
+        /// Abort the node and its dependents in the task source, then feed the aborted keys to
+        /// ``BuildCoordinatorState/aborted(_:)``.
+        case abort(String)
+        /// Stop-on-failure or interrupt: like ``abort(_:)``, unless the runner has already taken the node
+        /// (it is running in the graph though its body has not announced itself yet); such a node runs to
+        /// the end like any other running task.
+        case abortUnlessTaken(String)
+    }
+
+    /// The outcome of a failed attempt, as the task body reports it.
+    struct FailedAttempt: Equatable {
+        var failure: TaskFailure
+        var output: [UInt8]
+        var duration: Duration
+    }
+
+    private(set) var phases: [String: Phase]
+    private let maxAttempts: [String: Int]
+    private let estimates: [String: Duration]
+    private let keepGoing: Bool
+
+    private(set) var isStopping = false
+    private(set) var interruptingSignal: Int32?
+    private(set) var built = 0
+    private(set) var upToDate = 0
+    private(set) var flaky: [String] = []
+    private(set) var failed: [String] = []
+    private(set) var aborted = 0
+    /// Start and end (since the build began) of the successful attempt of each built instance.
+    private(set) var spans: [String: CriticalPath.Span] = [:]
+
+    /// Creates the state of a build scheduling `keys`.
+    ///
+    /// - Parameters:
+    ///   - keys: The scheduled instance ids.
+    ///   - maxAttempts: Attempts allowed per id (1 without retry); missing ids get 1.
+    ///   - estimates: The expected duration per id, for `started` events.
+    ///   - keepGoing: `-k`: a failure aborts only its dependents.
+    init(keys: [String], maxAttempts: [String: Int], estimates: [String: Duration], keepGoing: Bool) {
+        var phases: [String: Phase] = [:]
+        phases.reserveCapacity(keys.count)
+        for key in keys { phases[key] = .queued }
+        self.phases = phases
+        self.maxAttempts = maxAttempts
+        self.estimates = estimates
+        self.keepGoing = keepGoing
+    }
+
+    /// An attempt of `key` is starting; returns its number (1 for the first).
+    mutating func attemptStarted(_ key: String) -> (attempt: Int, actions: [Action]) {
+        let attempt: Int
+        switch phases[key] {
+        case .backingOff(let failedAttempt)?: attempt = failedAttempt + 1
+        case .done?: return (1, [])  // Aborted or finished: nothing more to report for it.
+        case .queued?, .running?, nil: attempt = 1
+        }
+        phases[key] = .running(attempt: attempt)
+        return (attempt, [.report(.started(id: key, attempt: attempt, estimate: estimates[key] ?? .zero))])
+    }
+
+    /// `key` turned out up to date when its turn came (early cutoff): nothing ran.
+    mutating func foundUpToDate(_ key: String) -> [Action] {
+        guard phases[key] != .done else { return [] }
+        phases[key] = .done
+        upToDate += 1
+        return [.report(.finished(id: key, outcome: .upToDate, duration: .zero, output: [])), .complete(key)]
+    }
+
+    /// An attempt of `key` succeeded.
+    mutating func attemptSucceeded(_ key: String, output: [UInt8], span: CriticalPath.Span) -> [Action] {
+        guard phases[key] != .done else { return [] }
+        var actions: [Action] = []
+        if case .running(let attempt)? = phases[key], attempt > 1 {
+            flaky.append(key)
+            actions.append(.report(.flaky(id: key)))
+        }
+        phases[key] = .done
+        built += 1
+        spans[key] = span
+        actions.append(
+            .report(.finished(id: key, outcome: .succeeded, duration: span.end - span.start, output: output)))
+        actions.append(.complete(key))
+        return actions
+    }
+
+    /// An attempt of `key` failed; `retryDelay(n)` is the delay after failed attempt `n`.
+    mutating func attemptFailed(
+        _ key: String, _ failed: FailedAttempt, retryDelay: (Int) -> Duration
+    ) -> [Action] {
+        guard phases[key] != .done else { return [] }
+        let attempt: Int
+        if case .running(let running)? = phases[key] { attempt = running } else { attempt = 1 }
+        if attempt < maxAttempts[key, default: 1] && !isStopping {
+            let delay = retryDelay(attempt)
+            phases[key] = .backingOff(failedAttempt: attempt)
+            return [
+                .report(
+                    .retrying(
+                        id: key, failedAttempt: attempt, failure: failed.failure, delay: delay, output: failed.output)),
+                .retry(key, after: delay),
+            ]
+        }
+        phases[key] = .done
+        self.failed.append(key)
+        var actions: [Action] = [
+            .report(
+                .finished(id: key, outcome: .failed(failed.failure), duration: failed.duration, output: failed.output)),
+            .abort(key),
+        ]
+        if !keepGoing && !isStopping {
+            actions += stop()
+        }
+        return actions
+    }
+
+    /// The task source aborted `keys` (root first); those not finished yet count as aborted.
+    ///
+    /// A key whose attempt is running when aborted (a stop raced with its start) counts as aborted too;
+    /// whatever its attempt reports afterwards is ignored.
+    mutating func aborted(_ keys: [String]) -> [Action] {
+        var newlyAborted: [String] = []
+        for key in keys {
+            switch phases[key] {
+            case .queued?, .backingOff?, .running?:
+                phases[key] = .done
+                newlyAborted.append(key)
+            case .done?, nil:
+                break
+            }
+        }
+        aborted += newlyAborted.count
+        return newlyAborted.isEmpty ? [] : [.report(.aborted(ids: newlyAborted))]
+    }
+
+    /// SIGINT or SIGTERM arrived: stop starting work. The caller cancels running tasks.
+    mutating func interrupt(signal: Int32) -> [Action] {
+        if interruptingSignal == nil { interruptingSignal = signal }
+        return isStopping ? [] : stop()
+    }
+
+    /// Stops new work: aborts every instance that is not running or done.
+    private mutating func stop() -> [Action] {
+        isStopping = true
+        return phases.filter { _, phase in
+            phase == .queued || { if case .backingOff = phase { return true } else { return false } }()
+        }.keys.sorted().map { .abortUnlessTaken($0) }
+    }
+
+    /// Whether any scheduled instance is not done (running, queued or backing off).
+    var hasUnfinished: Bool { phases.values.contains { $0 != .done } }
+
+    /// The number of scheduled instances neither built, up to date nor failed: aborted, or cut short by an
+    /// interrupt.
+    var notCompleted: Int { phases.count - built - upToDate - failed.count }
+}

@@ -1,0 +1,289 @@
+import AsyncStreams
+import Foundation
+
+/// Builds the targets of a Taskfile: the whole pipeline of DESIGN §7, data flowing one way.
+///
+/// ```
+/// Taskfile ─▶ TaskfileParser ─▶ GraphBuilder ─▶ BuildPlan (selection) ─▶ up-to-date pre-pass
+///   ─▶ DependencyGraph + PriorityDependencySourceObj + ResourceCapacitySource + ScheduledTaskPoolRunner
+///   ─▶ InstanceExecutor (ProcessLauncher) ─▶ BuildCoordinator ─▶ ProgressReporter, BuildStateStore
+/// ```
+///
+/// ```swift
+/// let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+/// let summary = try await engine.run(BuildOptions(directory: cwd), reporter: PlainReporter(sink: out))
+/// exit(summary.isSuccess ? 0 : 1)
+/// ```
+///
+/// **Order of work.** Load the Taskfile (errors: `TaskfileError`, nothing runs), take the `BuildLock` of
+/// `.stask/` (reporting a warning while waiting; `noWait` fails at once with `BuildStateError.locked`),
+/// open the state (its warnings are reported), build the graph and select the targets. Then the
+/// **pre-pass**: in dependency order, an instance whose dependencies are all up to date, which is not
+/// `always`, and whose action key and outputs match its record is up to date and never reaches the
+/// scheduler — a no-op build starts no process. Every other instance is scheduled with critical-path
+/// priority (``CriticalPath``) under the budget; when its turn comes it checks its key again (early cutoff).
+///
+/// **Failures.** A failing task is a result (``BuildSummary/failed``), not a thrown error. Without
+/// `keepGoing` the first permanent failure stops new work and lets running tasks finish; with it only the
+/// failure's dependents are aborted.
+///
+/// **Interrupts.** When `interrupts` yields a signal, nothing new starts, the running commands' process
+/// groups get SIGTERM then SIGKILL (through cancellation of the pool run), no record is written for them,
+/// and the summary carries the signal. Cancelling the calling task has the same effect, as SIGINT.
+public struct BuildEngine: Sendable {
+    /// Where files are read and written.
+    public var fileSystem: any FileSystem
+    /// How commands are started.
+    public var launcher: any ProcessLauncher
+    /// The environment every command starts from; the Taskfile's `env` and the task's are added.
+    public var environment: [String: String]
+    /// The default `cpu` budget; `nil` for the number of active cores.
+    public var cpuCount: Int?
+    /// Takes the build lock of a state directory and returns the function that releases it:
+    /// ``BuildLock`` (`flock` on `.stask/lock`) by default; tests over an in-memory file system pass a
+    /// stand-in. The parameters are the directory, whether to wait, and what to call before waiting.
+    public var acquireLock: LockAcquirer
+
+    /// Takes the build lock of a state directory; see ``acquireLock``.
+    public typealias LockAcquirer =
+        @Sendable (_ directory: String, _ wait: Bool, _ onWait: @Sendable () -> Void) async throws ->
+        @Sendable () ->
+        Void
+
+    /// The default ``acquireLock``: a ``BuildLock`` on the directory.
+    public static let fileLock: LockAcquirer = { directory, wait, onWait in
+        let lock = try await BuildLock.acquire(directory: directory, wait: wait, onWait: onWait)
+        return { lock.release() }
+    }
+
+    /// Creates an engine.
+    ///
+    /// - Parameters:
+    ///   - fileSystem: Where files are read and written (`LocalFileSystem`).
+    ///   - launcher: How commands are started (`PosixProcessLauncher`).
+    ///   - environment: The environment commands start from; `nil` for this process's.
+    ///   - cpuCount: The default `cpu` budget; `nil` for the number of active cores.
+    ///   - acquireLock: How the build lock is taken; see ``acquireLock``.
+    public init(
+        fileSystem: any FileSystem, launcher: any ProcessLauncher,
+        environment: [String: String]? = nil, cpuCount: Int? = nil, acquireLock: @escaping LockAcquirer = fileLock
+    ) {
+        self.acquireLock = acquireLock
+        self.fileSystem = fileSystem
+        self.launcher = launcher
+        self.environment = environment ?? ProcessInfo.processInfo.environment
+        self.cpuCount = cpuCount
+    }
+
+    /// Runs one build and reports it to `reporter`, ending with a `summary` event.
+    ///
+    /// - Parameters:
+    ///   - options: What to build and how.
+    ///   - reporter: Receives every event.
+    ///   - interrupts: Signal numbers (SIGINT 2, SIGTERM 15); the first one stops the build.
+    /// - Returns: The summary; ``BuildSummary/isSuccess`` is false when a task failed or the build was
+    ///   interrupted.
+    /// - Throws: `TaskfileError` (the Taskfile or a target is wrong; nothing ran), `BuildStateError`
+    ///   (the lock is held with `noWait`, or `.stask/` is not writable).
+    public func run(
+        _ options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>? = nil
+    ) async throws -> BuildSummary {
+        let origin = ContinuousClock.now
+        let taskfile = try loadTaskfile(options)
+        let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
+        let release = try await acquireLock(stateDirectory, !options.noWait) {
+            reporter.report(.warning("waiting for another stask building in this directory…"))
+        }
+        defer { release() }
+        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
+        for warning in warnings { reporter.report(.warning(warning.description)) }
+
+        let plan: BuildPlan
+        do {
+            plan = try makePlan(taskfile, options: options, state: store.state)
+        } catch {
+            try? store.close()
+            throw error
+        }
+        let digests = store.makeDigestCache(fileSystem: fileSystem)
+        let checker = UpToDateChecker(
+            projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
+            record: { store.record(for: $0) })
+        let upToDate = prePass(plan, checker: checker)
+        let scheduled = plan.indices.indices.filter { !upToDate[$0] }
+        let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
+        let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
+        reporter.report(
+            .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
+
+        var summary = BuildSummary(upToDate: plan.count - scheduled.count)
+        if !scheduled.isEmpty {
+            let executor = InstanceExecutor(
+                projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
+                checker: checker, store: store, baseEnvironment: environment, origin: origin,
+                logDirectory: ProjectPath.join(stateDirectory, "logs"),
+                warn: { reporter.report(.warning($0)) })
+            let state = try await schedule(
+                plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
+                reporter: reporter, interrupts: interrupts)
+            summary.built = state.built
+            summary.upToDate += state.upToDate
+            summary.flaky = state.flaky
+            summary.failed = state.failed
+            summary.aborted = state.notCompleted
+            summary.interruptingSignal = state.interruptingSignal
+            summary.criticalPath = realisedCriticalPath(plan, spans: state.spans)
+        }
+        do {
+            if digests.isModified { try store.updateStatCache(digests.changedEntries) }
+            try store.close()
+        } catch {
+            reporter.report(.warning(error.description))
+        }
+        summary.wallTime = ContinuousClock.now - origin
+        reporter.report(.summary(summary))
+        return summary
+    }
+
+    // MARK: - Loading and planning
+
+    func loadTaskfile(_ options: BuildOptions) throws -> Taskfile {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        return try parser.load(file: options.taskfilePath, variableOverrides: options.variables)
+    }
+
+    /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
+    /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
+    func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
+        var durations: [String: [String: Double]] = [:]
+        for task in taskfile.tasks {
+            if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
+        }
+        var recordedOutputs = Set<String>()
+        for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
+        let builder = GraphBuilder(
+            fileSystem: fileSystem,
+            options: GraphBuilder.Options(
+                budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
+                shardPlanner: LongestProcessingTimeShardPlanner(durations: durations), staleOutputs: recordedOutputs))
+        let graph = try builder.build(taskfile)
+        return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
+    }
+
+    /// Which selected instances are up to date, in dependency order, before anything runs.
+    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> [Bool] {
+        var upToDate = [Bool](repeating: false, count: plan.count)
+        var memo: [String: ContentDigest?] = [:]
+        for local in 0..<plan.count {
+            let instance = plan.instance(local)
+            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
+            let key = checker.keyInputs(for: instance, memo: &memo).actionKey
+            upToDate[local] = checker.isUpToDate(instance, actionKey: key)
+        }
+        return upToDate
+    }
+
+    /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
+    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Int: Duration] {
+        var known: [Int: Duration] = [:]
+        for local in scheduled {
+            if let estimate = store.estimatedDuration(for: plan.instance(local).id) { known[local] = estimate }
+        }
+        let fallback = CriticalPath.defaultEstimate(known: known.values.map(InstanceExecutor.seconds))
+        var estimates: [Int: Duration] = [:]
+        for local in scheduled { estimates[local] = known[local] ?? .seconds(fallback) }
+        return estimates
+    }
+
+    // MARK: - Scheduling
+
+    private func schedule(
+        _ plan: BuildPlan, scheduled: [Int], estimates: [Int: Duration], executor: InstanceExecutor,
+        options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>?
+    ) async throws -> BuildCoordinatorState {
+        let isScheduled = Set(scheduled)
+        let instances = scheduled.map(plan.instance)
+        var estimateByID: [String: Duration] = [:]
+        for local in scheduled { estimateByID[plan.instance(local).id] = estimates[local] }
+        let coordinator = BuildCoordinator(
+            instances: instances, estimates: estimateByID, keepGoing: options.keepGoing, reporter: reporter)
+
+        // Critical-path priorities over the scheduled subset (in dependency order, so positions work as
+        // local indices for CriticalPath).
+        var position: [Int: Int] = [:]
+        for (offset, local) in scheduled.enumerated() { position[local] = offset }
+        let priorities = CriticalPath.priorities(
+            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]!) },
+            bonuses: instances.map(\.priority),
+            dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
+        let priorityByID = Dictionary(
+            uniqueKeysWithValues: zip(instances.map(\.id), priorities))
+
+        let graph = DependencyGraph<String>()
+        var jobs: [String: BuildCoordinator.Job] = [:]
+        for local in scheduled {
+            let instance = plan.instance(local)
+            let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
+            try graph.addNode(instance.id, dependencies: dependencies)
+            jobs[instance.id] = BuildCoordinator.Job(
+                key: instance.id, cost: instance.cost,
+                run: {
+                    try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
+                },
+                onComplete: { key, outcome in coordinator.taskSucceeded(key, outcome) },
+                onError: { key, error in coordinator.taskFailed(key, error) })
+        }
+        let source = try BuildCoordinator.Source(
+            graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] ?? 0 })
+        coordinator.attach(source)
+        let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
+        let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
+
+        await withTaskGroup(of: RunEnding.self) { group in
+            group.addTask {
+                do {
+                    for try await _ in runner.runTasks(stopOnError: false) {}
+                } catch {
+                    // stopOnError is false: task errors arrive through onError, never here.
+                }
+                return .finished
+            }
+            if let interrupts {
+                group.addTask {
+                    for await signal in interrupts {
+                        coordinator.interrupt(signal: signal)
+                        return .interrupted
+                    }
+                    return .interruptsEnded
+                }
+            }
+            while let ending = await group.next() {
+                switch ending {
+                case .finished:
+                    group.cancelAll()  // stops the interrupt listener
+                case .interrupted:
+                    group.cancelAll()  // cancels the run: running commands are killed and reaped
+                case .interruptsEnded:
+                    break
+                }
+            }
+        }
+        if Task.isCancelled { coordinator.interrupt(signal: 2) }
+        return coordinator.snapshot
+    }
+
+    private enum RunEnding: Sendable {
+        case finished, interrupted, interruptsEnded
+    }
+
+    private func realisedCriticalPath(_ plan: BuildPlan, spans: [String: CriticalPath.Span]) -> [CriticalPathStep] {
+        var spansByLocal: [Int: CriticalPath.Span] = [:]
+        for local in 0..<plan.count {
+            if let span = spans[plan.instance(local).id] { spansByLocal[local] = span }
+        }
+        return CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }.map { local in
+            let span = spansByLocal[local]!
+            return CriticalPathStep(id: plan.instance(local).id, duration: span.end - span.start)
+        }
+    }
+}

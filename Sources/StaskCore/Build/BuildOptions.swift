@@ -1,0 +1,80 @@
+/// What to build and how: everything `stask build` accepts on its command line.
+///
+/// ```swift
+/// var options = BuildOptions(directory: "/work/project")
+/// options.targets = ["app"]
+/// options.variables = ["CFLAGS": "-O0 -g"]
+/// options.budgetOverrides = ["cpu": 2]
+/// ```
+public struct BuildOptions: Sendable, Hashable {
+    /// The directory stask runs in (`-C`); absolute. The Taskfile is looked up here.
+    public var directory: String
+    /// The Taskfile (`-f`), absolute or relative to ``directory``; `nil` looks for `Taskfile`,
+    /// `Taskfile.yml`, then `Taskfile.yaml` in ``directory``. The project directory (where outputs are
+    /// resolved and `.stask/` lives) is the Taskfile's directory.
+    public var taskfilePath: String?
+    /// Targets named on the command line: a task, `task[item]`, or an output path. Empty builds the
+    /// Taskfile's `default`, or every task.
+    public var targets: [String]
+    /// `NAME=value` words of the command line, overriding the Taskfile's `vars`.
+    public var variables: [String: String]
+    /// Budget limits from `--cpu`/`-j`, `--io` and `--budget NAME=N`, overriding the Taskfile's `budget`.
+    public var budgetOverrides: [String: Double]
+    /// `-k`: keep building everything that does not depend on a failed task.
+    public var keepGoing: Bool
+    /// `-n`: report what would run, run nothing and change no state.
+    public var dryRun: Bool
+    /// `--shard I/N`: run only shard `I` of every sharded task.
+    public var shard: ShardSelection?
+    /// `--no-wait`: fail at once when another stask holds the build lock instead of waiting for it.
+    public var noWait: Bool
+    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
+    public var tracePath: String?
+
+    /// Creates options that build the default targets in `directory`.
+    public init(
+        directory: String, taskfilePath: String? = nil, targets: [String] = [], variables: [String: String] = [:],
+        budgetOverrides: [String: Double] = [:], keepGoing: Bool = false, dryRun: Bool = false,
+        shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil
+    ) {
+        self.directory = directory
+        self.taskfilePath = taskfilePath
+        self.targets = targets
+        self.variables = variables
+        self.budgetOverrides = budgetOverrides
+        self.keepGoing = keepGoing
+        self.dryRun = dryRun
+        self.shard = shard
+        self.noWait = noWait
+        self.tracePath = tracePath
+    }
+}
+
+/// `--shard I/N`: one shard of every sharded task, for CI matrices that spread a build over machines.
+///
+/// The index is 0-based like `{{shard}}` and `TEST_SHARD_INDEX`: `--shard 0/4` … `--shard 3/4`.
+public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
+    /// The shard to run, `0..<count`.
+    public var index: Int
+    /// How many shards the CI matrix has.
+    public var count: Int
+
+    /// Creates a selection; `index` must be in `0..<count`.
+    public init(index: Int, count: Int) {
+        precondition(count > 0 && (0..<count).contains(index), "shard index out of range")
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `I/N` with `0 <= I < N`; `nil` for anything else.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count > 0,
+            (0..<count).contains(index)
+        else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    /// `I/N`.
+    public var description: String { "\(index)/\(count)" }
+}

@@ -1,0 +1,137 @@
+/// Runs one attempt of a task instance: the body of its `ScheduledTask`.
+///
+/// In order: re-check the action key (early cutoff: its dependencies may have come out byte-identical),
+/// create the parent directories of the outputs, run every command through the ``ProcessLauncher``
+/// (exec'd directly when it has no shell syntax, else through `/bin/sh -c`: `ProcessSpec.command`)
+/// stopping at the first failure, then hash
+/// the outputs and record the success. A record is written only after success; a failed attempt
+/// invalidates the instance's old record. Cancellation (Ctrl-C) kills the running command's process
+/// group (the launcher does) and writes nothing.
+struct InstanceExecutor: Sendable {
+    let projectDirectory: String
+    let fileSystem: any FileSystem
+    let launcher: any ProcessLauncher
+    let checker: UpToDateChecker
+    let store: BuildStateStore
+    /// The environment every command starts from (the process's own); the instance's variables are added.
+    let baseEnvironment: [String: String]
+    /// The instant the build started; spans are measured from it.
+    let origin: ContinuousClock.Instant
+    /// Where output too large to keep in memory is written (`.stask/logs`).
+    let logDirectory: String
+    /// Reports warnings (a state write that failed) without failing the task.
+    let warn: @Sendable (String) -> Void
+
+    /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
+    ///
+    /// - Throws: ``AttemptFailure`` when a command fails or an output is missing; `CancellationError` when
+    ///   the build is cancelled.
+    func run(_ instance: TaskInstance, attemptStarted: () -> Void) async throws -> AttemptOutcome {
+        let keyInputs = checker.keyInputs(for: instance)
+        let actionKey = keyInputs.actionKey
+        if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
+        attemptStarted()
+        let start = ContinuousClock.now
+        var output: [UInt8] = []
+        var cpuTime = Duration.zero
+        var itemSeconds: [String: Double] = [:]
+
+        func failed(_ failure: TaskFailure) -> AttemptFailure {
+            try? store.invalidate(instance.id)
+            return AttemptFailure(failure: failure, output: output, duration: ContinuousClock.now - start)
+        }
+
+        for path in instance.outputs {
+            let parent = ProjectPath.parent(ofAbsolute: ProjectPath.absolute(path, project: projectDirectory))
+            do {
+                try fileSystem.createDirectory(atPath: parent)
+            } catch {
+                throw failed(
+                    TaskFailure(
+                        command: instance.commands.first ?? "", termination: .exited(1),
+                        problem: "cannot create directory '\(parent)': \(error)"))
+            }
+        }
+        let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
+        var environment = baseEnvironment
+        environment.merge(instance.environment) { _, added in added }
+
+        for group in instance.commandGroups {
+            let groupStart = ContinuousClock.now
+            for command in group.commands {
+                var timeout: Duration?
+                if let limit = instance.timeout {
+                    timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
+                }
+                let spec = ProcessSpec.command(
+                    command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
+                    logDirectory: logDirectory)
+                let result: ProcessResult
+                do {
+                    result = try await launcher.run(spec)
+                } catch .cancelled {
+                    throw CancellationError()
+                } catch {
+                    throw failed(TaskFailure(command: command, termination: .exited(127), problem: error.description))
+                }
+                output += result.output
+                if result.isOutputTruncated {
+                    let place = result.logPath.map { "; all of it is in \($0)" } ?? ""
+                    output += Array(
+                        "[stask: output cut to its last \(result.output.count) of \(result.outputByteCount) bytes\(place)]\n"
+                            .utf8)
+                }
+                cpuTime += result.cpuTime
+                guard result.termination.isSuccess else {
+                    throw failed(TaskFailure(command: command, termination: result.termination))
+                }
+            }
+            if let item = group.item { itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart) }
+        }
+        let end = ContinuousClock.now
+
+        var outputDigests: [String: ContentDigest] = [:]
+        for path in instance.outputs {
+            guard let digest = checker.currentDigest(of: path) else {
+                throw failed(
+                    TaskFailure(
+                        command: instance.commands.last ?? "", termination: .exited(0),
+                        problem: "did not create declared output '\(path)'"))
+            }
+            outputDigests[path] = digest
+        }
+        do {
+            _ = try store.recordSuccess(
+                SuccessfulRun(
+                    id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
+                    cpuTime: cpuTime, keyInputs: keyInputs))
+            if itemSeconds.isEmpty, instance.shard != nil, !instance.items.isEmpty {
+                itemSeconds = spread(end - start, over: instance)
+            }
+            if !itemSeconds.isEmpty { try store.updateItemDurations(forTask: instance.taskName, itemSeconds) }
+        } catch {
+            warn(error.description)
+        }
+        return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
+    }
+
+    /// A shard's total spread over its items in proportion to their previous estimates (equally when
+    /// none is known), so the balance improves run by run.
+    private func spread(_ total: Duration, over instance: TaskInstance) -> [String: Double] {
+        let known = store.itemDurations(forTask: instance.taskName)
+        let fallback = CriticalPath.defaultEstimate(known: instance.items.compactMap { known[$0] })
+        let weights = instance.items.map { known[$0] ?? fallback }
+        let sum = weights.reduce(0, +)
+        let seconds = Self.seconds(total)
+        var result: [String: Double] = [:]
+        for (item, weight) in zip(instance.items, weights) {
+            result[item] = sum > 0 ? seconds * weight / sum : seconds / Double(instance.items.count)
+        }
+        return result
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,88 @@
+/// Decides whether task instances are up to date (DESIGN §2): computes action keys from content digests
+/// through the stat cache and compares them, and the outputs, with the recorded state.
+///
+/// An instance is up to date when it is not `always`, it has a valid record, its current action key
+/// equals the recorded one, and every declared output exists with its recorded digest. A missing input is
+/// left out of the key (so its disappearance changes the key) rather than being an error: the command
+/// that needs it will say so. Thread-safe: the digest cache and the store are.
+struct UpToDateChecker: Sendable {
+    /// The absolute project directory; instance paths are relative to it.
+    let projectDirectory: String
+    let fileSystem: any FileSystem
+    let digests: FileDigestCache
+    /// The valid record of an instance id (`BuildStateStore.record(for:)`, or a loaded state's).
+    let record: @Sendable (String) -> TaskRecord?
+
+    /// What goes into `instance`'s action key now.
+    ///
+    /// - Parameter memo: Digests already computed in this pass, by project-relative path (`nil` for a
+    ///   missing file); valid only while no task runs, as in the pre-pass.
+    func keyInputs(for instance: TaskInstance, memo: inout [String: ContentDigest?]) -> ActionKeyInputs {
+        var inputDigests: [String: ContentDigest] = [:]
+        inputDigests.reserveCapacity(instance.inputs.count)
+        for input in instance.inputs {
+            let digest: ContentDigest?
+            if let known = memo[input] {
+                digest = known
+            } else {
+                digest = currentDigest(of: input)
+                memo[input] = digest
+            }
+            if let digest { inputDigests[input] = digest }
+        }
+        return makeKeyInputs(instance, inputDigests: inputDigests)
+    }
+
+    /// What goes into `instance`'s action key now, hashing (or trusting) every input afresh.
+    func keyInputs(for instance: TaskInstance) -> ActionKeyInputs {
+        var inputDigests: [String: ContentDigest] = [:]
+        for input in instance.inputs {
+            if let digest = currentDigest(of: input) { inputDigests[input] = digest }
+        }
+        return makeKeyInputs(instance, inputDigests: inputDigests)
+    }
+
+    /// Whether `instance`, whose current action key is `actionKey`, is up to date.
+    func isUpToDate(_ instance: TaskInstance, actionKey: ContentDigest) -> Bool {
+        guard !instance.always, let record = record(instance.id), record.actionKey == actionKey else {
+            return false
+        }
+        return outputsMatch(instance, record: record)
+    }
+
+    /// Why `instance` would run, for `--dry-run`; `nil` when it is up to date.
+    func reasonToRun(_ instance: TaskInstance, actionKey: ContentDigest, dependencyRuns: Bool) -> String? {
+        if instance.always { return "always" }
+        if dependencyRuns { return "a dependency will run" }
+        guard let record = record(instance.id) else { return "never built" }
+        if record.actionKey != actionKey { return "its inputs, command or environment changed" }
+        for output in instance.outputs where currentDigest(of: output) != record.outputDigests[output] {
+            return "output '\(output)' is missing or was modified"
+        }
+        return nil
+    }
+
+    /// The digest of a project-relative (or absolute) regular file, `nil` when it is missing or unreadable.
+    func currentDigest(of path: String) -> ContentDigest? {
+        let absolute = ProjectPath.absolute(path, project: projectDirectory)
+        guard let metadata = try? fileSystem.metadata(atPath: absolute), metadata.kind == .regularFile else {
+            return nil
+        }
+        return try? digests.digest(ofFileAtPath: absolute, metadata: metadata)
+    }
+
+    private func outputsMatch(_ instance: TaskInstance, record: TaskRecord) -> Bool {
+        for output in instance.outputs {
+            guard let recorded = record.outputDigests[output], currentDigest(of: output) == recorded else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private func makeKeyInputs(_ instance: TaskInstance, inputDigests: [String: ContentDigest]) -> ActionKeyInputs {
+        ActionKeyInputs(
+            commands: instance.commands, directory: instance.directory, environment: instance.environment,
+            inputDigests: inputDigests, outputPaths: instance.outputs)
+    }
+}

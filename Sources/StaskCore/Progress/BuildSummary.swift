@@ -1,0 +1,61 @@
+/// The outcome of a whole build, reported last and returned by the engine.
+///
+/// Counts are of task instances. `built` counts instances whose commands ran and succeeded (flaky ones
+/// included); `upToDate` counts instances skipped because nothing changed, whether found before the
+/// build started or by early cutoff during it.
+public struct BuildSummary: Sendable, Hashable {
+    /// Instances whose commands ran successfully.
+    public var built: Int
+    /// Instances that needed no work.
+    public var upToDate: Int
+    /// Instances that failed at least once and then succeeded, in the order they finished.
+    public var flaky: [String]
+    /// Instances that failed on their last attempt, in the order they failed.
+    public var failed: [String]
+    /// Instances that never ran because a dependency failed or the build stopped early.
+    public var aborted: Int
+    /// Wall-clock time from the start of the build to its end.
+    public var wallTime: Duration
+    /// The realised critical path: the chain of instances, each waiting on the previous one, that ended
+    /// last; empty when nothing ran.
+    public var criticalPath: [CriticalPathStep]
+    /// The signal (SIGINT 2, SIGTERM 15) that interrupted the build, if one did.
+    public var interruptingSignal: Int32?
+
+    /// Creates a summary.
+    public init(
+        built: Int = 0, upToDate: Int = 0, flaky: [String] = [], failed: [String] = [], aborted: Int = 0,
+        wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [], interruptingSignal: Int32? = nil
+    ) {
+        self.built = built
+        self.upToDate = upToDate
+        self.flaky = flaky
+        self.failed = failed
+        self.aborted = aborted
+        self.wallTime = wallTime
+        self.criticalPath = criticalPath
+        self.interruptingSignal = interruptingSignal
+    }
+
+    /// Whether every selected instance is built or up to date and the build was not interrupted.
+    public var isSuccess: Bool { failed.isEmpty && aborted == 0 && interruptingSignal == nil }
+
+    /// The total duration of the realised critical path.
+    public var criticalPathDuration: Duration {
+        criticalPath.reduce(.zero) { $0 + $1.duration }
+    }
+}
+
+/// One step of the realised critical path.
+public struct CriticalPathStep: Sendable, Hashable {
+    /// The task instance identifier.
+    public var id: String
+    /// How long its last attempt ran.
+    public var duration: Duration
+
+    /// Creates a step.
+    public init(id: String, duration: Duration) {
+        self.id = id
+        self.duration = duration
+    }
+}

@@ -1,0 +1,46 @@
+import StaskCore
+
+/// Runs one build for the `build` command: the engine over the real file system and launcher, with
+/// SIGINT/SIGTERM turned into an orderly stop and the terminal status line kept ticking.
+struct BuildRunner {
+    var options: BuildOptions
+    var reporter: any ProgressReporter
+
+    func run() async throws -> BuildSummary {
+        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        if let trace = options.tracePath {
+            StandardError.write("stask: warning: --trace is not supported yet; '\(trace)' is not written\n")
+        }
+        if options.dryRun {
+            let planned = try engine.dryRun(options)
+            var text = ""
+            for run in planned { text += "would run \(run.id): \(run.reason)\n" }
+            text += planned.isEmpty ? "stask: nothing to do\n" : "stask: \(planned.count) to run (dry run)\n"
+            FileDescriptorSink(fileDescriptor: 1).write(Array(text.utf8))
+            return BuildSummary()
+        }
+        let monitor = try InterruptMonitor()
+        defer { monitor.uninstall() }
+        guard let terminal = reporter as? TerminalReporter else {
+            return try await engine.run(options, reporter: reporter, interrupts: monitor.signals)
+        }
+        return try await withThrowingTaskGroup(of: BuildSummary?.self) { group in
+            group.addTask {
+                try await engine.run(options, reporter: terminal, interrupts: monitor.signals)
+            }
+            group.addTask {
+                // Keeps the ETA and running times current between events; ends when the build does.
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    terminal.tick()
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let summary = result { return summary }
+            }
+            preconditionFailure("the build task always returns a summary or throws")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import StaskCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `--progress`: how the build shows its progress.
+enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
+    /// A live status line on a terminal, plain lines otherwise.
+    case auto
+    /// A live status line, redrawn in place.
+    case tty
+    /// One line per finished task.
+    case plain
+    /// One JSON object per line.
+    case json
+
+    /// `auto` resolved: `tty` when standard output is a terminal and `TERM` is not `dumb`, else `plain`.
+    var resolved: ProgressMode {
+        guard self == .auto else { return self }
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        return isatty(1) == 1 && term != "dumb" && !term.isEmpty ? .tty : .plain
+    }
+
+    /// The width of the terminal on standard output: `TIOCGWINSZ`, else `$COLUMNS`, else 80.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
+    }
+
+    /// A reporter writing to standard output in this mode.
+    func makeReporter() -> any ProgressReporter {
+        let sink = FileDescriptorSink(fileDescriptor: 1)
+        switch resolved {
+        case .tty:
+            return TerminalReporter(sink: sink, width: Self.terminalWidth())
+        case .json:
+            return JSONReporter(sink: sink)
+        case .plain, .auto:
+            return PlainReporter(sink: sink)
+        }
+    }
+}

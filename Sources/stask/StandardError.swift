@@ -1,0 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes diagnostics to standard error.
+enum StandardError {
+    static func write(_ text: String) {
+        FileDescriptorSink(fileDescriptor: 2).write(Array(text.utf8))
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import StaskCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The `stask` command: a make-like build tool driven by a Taskfile.
+///
+/// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
+/// Room is left for `graph`, `explain` and `shards` beside `build`, `list` and `clean`.
+@main
+struct Stask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stask",
+        abstract: "A make-like build tool: content hashes, parallel under budgets, critical path first.",
+        discussion: """
+            Exit status: 0 success, 1 a task failed, 2 a usage or Taskfile error, \
+            130 interrupted (SIGINT), 143 terminated (SIGTERM).
+            """,
+        version: "0.1.0",
+        subcommands: [BuildCommand.self, ListCommand.self, CleanCommand.self],
+        defaultSubcommand: BuildCommand.self
+    )
+
+    /// Parses the command line, runs the command, and turns any error into a message and an exit status.
+    static func main() async {
+        do {
+            let arguments = expandingAttachedJobs(Array(CommandLine.arguments.dropFirst()))
+            var command = try await asyncParseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: exitCode(reporting: error))
+        }
+    }
+
+    /// `-j2` as make and ninja accept it, rewritten to `-j 2` for ArgumentParser (words after `--` are left alone).
+    static func expandingAttachedJobs(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var isAfterSeparator = false
+        for word in arguments {
+            if word == "--" { isAfterSeparator = true }
+            if !isAfterSeparator, word.count > 2, word.hasPrefix("-j"), Int(word.dropFirst(2)) != nil {
+                result += ["-j", String(word.dropFirst(2))]
+            } else {
+                result.append(word)
+            }
+        }
+        return result
+    }
+
+    /// The one place that maps errors to exit statuses; prints the error's message to standard error.
+    ///
+    /// - 0: help or version requested (printed by ArgumentParser).
+    /// - 1: a task failed (the build already reported it), or stask itself could not do its work (an I/O
+    ///   error, another stask holding the lock with `--no-wait`).
+    /// - 2: a usage error or a Taskfile error (`Taskfile:3:5: error: ...`); nothing ran.
+    /// - 128 + signal: the build was interrupted (130 for SIGINT, 143 for SIGTERM).
+    static func exitCode(reporting error: any Error) -> any Error {
+        switch error {
+        case let failure as BuildFailure:
+            switch failure {
+            case .tasksFailed: return ExitCode(1)
+            case .interrupted(let signal): return ExitCode(128 + signal)
+            }
+        case let code as ExitCode:
+            return code
+        case let error as UsageError:
+            StandardError.write("stask: error: \(error)\n")
+            return ExitCode(2)
+        default:
+            break
+        }
+        if let location = locatedMessage(error) {
+            StandardError.write(location + "\n")
+            return ExitCode(2)
+        }
+        let parserCode = Self.exitCode(for: error)
+        if parserCode == .success {
+            // --help, --version: ArgumentParser prints them and exits 0.
+            return error
+        }
+        if parserCode == .validationFailure {
+            StandardError.write("stask: error: \(Self.message(for: error))\n")
+            StandardError.write("Usage: see 'stask --help' or 'stask build --help'\n")
+            return ExitCode(2)
+        }
+        StandardError.write("stask: error: \(error)\n")
+        return ExitCode(1)
+    }
+
+    /// The compiler-style message of a Taskfile or graph error (exit status 2), or `nil` for other errors:
+    /// `Taskfile:3:5: error: ...` when the error has a location, `stask: error: ...` otherwise.
+    private static func locatedMessage(_ error: any Error) -> String? {
+        guard let error = error as? TaskfileError else { return nil }
+        let text = error.description
+        // "file:line:column: message" -> "file:line:column: error: message"
+        if let separator = text.range(of: ": ") {
+            let location = text[..<separator.lowerBound].split(separator: ":", omittingEmptySubsequences: false)
+            if location.count >= 3, location.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
+                return text[..<separator.upperBound] + "error: " + text[separator.upperBound...]
+            }
+        }
+        return "stask: error: " + text
+    }
+}
+
+/// The ways a build ends unsuccessfully without being an error of stask itself.
+enum BuildFailure: Error, CustomStringConvertible {
+    /// At least one task failed or was aborted; the build's output already said which.
+    case tasksFailed
+    /// SIGINT or SIGTERM stopped the build.
+    case interrupted(signal: Int32)
+
+    var description: String {
+        switch self {
+        case .tasksFailed: "build failed"
+        case .interrupted(let signal): "interrupted by signal \(signal)"
+        }
+    }
+}
+
+/// A command-line word that could not be understood; exit status 2.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

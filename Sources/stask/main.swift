@@ -1,2 +1,0 @@
-// Placeholder: the command line is written by the stask-build work.
-print("stask")

@@ -1,0 +1,53 @@
+@testable import AsyncStreams
+import Synchronization
+
+/// Test error with an identity.
+struct TestFailure: Error, Equatable, CustomStringConvertible {
+    var name: String
+    var description: String { "test failure '\(name)'" }
+}
+
+extension TaskProgressStream {
+    /// Every envelope until the end (or the thrown error).
+    func collect() async throws -> [Element] {
+        var all: [Element] = []
+        for try await envelope in self { all.append(envelope) }
+        return all
+    }
+}
+
+extension Array {
+    /// Keys of terminal envelopes in emission order.
+    func finalKeys<P, O>() -> [String] where Element == TaskProgressEnvelope<P, O> {
+        compactMap { $0.isTerminal ? $0.key : nil }
+    }
+}
+
+/// A shareable, lock-protected value for recording from task bodies and callbacks.
+final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    init(_ value: Value) { storage = Mutex(value) }
+
+    var value: Value { storage.withLock { $0 } }
+
+    @discardableResult
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        storage.withLock { body(&$0) }
+    }
+}
+
+/// A deterministic pseudo-random generator (SplitMix64) for the pool's seeded property tests.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,359 @@
+import StaskCore
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct BuildEngineTests {
+    /// A project in an in-memory file system, built with the scripted launcher and no real lock.
+    struct Project {
+        let fileSystem: InMemoryFileSystem
+        let launcher: ScriptedLauncher
+        let engine: BuildEngine
+
+        init(_ files: [String: String]) {
+            var all: [String: String] = [:]
+            for (path, text) in files { all["/p/" + path] = text }
+            fileSystem = InMemoryFileSystem(files: all)
+            launcher = ScriptedLauncher(fileSystem: fileSystem)
+            engine = BuildEngine(
+                fileSystem: fileSystem, launcher: launcher, environment: [:], cpuCount: 2,
+                acquireLock: { _, _, _ in {} })
+        }
+
+        func build(_ configure: (inout BuildOptions) -> Void = { _ in }) async throws -> (
+            BuildSummary, RecordingReporter
+        ) {
+            var options = BuildOptions(directory: "/p")
+            configure(&options)
+            let reporter = RecordingReporter()
+            let summary = try await engine.run(options, reporter: reporter)
+            return (summary, reporter)
+        }
+
+        /// Runs a build and returns the commands it ran, clearing the record.
+        func commandsOfBuild(_ configure: (inout BuildOptions) -> Void = { _ in }) async throws -> [String] {
+            launcher.clearCommands()
+            _ = try await build(configure)
+            return launcher.commands
+        }
+
+        func read(_ path: String) -> String? {
+            (try? fileSystem.readFile(atPath: "/p/" + path)).map { String(decoding: $0, as: UTF8.self) }
+        }
+
+        func write(_ path: String, _ text: String) throws {
+            try fileSystem.writeFile(atPath: "/p/" + path, contents: Array(text.utf8))
+        }
+    }
+
+    static let chain = """
+        version: 1
+        tasks:
+          strip:
+            foreach: src/*.c
+            inputs: ["{{item}}"]
+            outputs: ["build/{{stem}}.o"]
+            run: strip {{item}} {{output}}
+          link:
+            inputs: ["build/*.o"]
+            outputs: [build/app]
+            run: concat {{output}} {{inputs}}
+          docs:
+            inputs: [guide.md]
+            outputs: [build/guide]
+            run: strip {{input}} {{output}}
+        """
+
+    static func chainProject() -> Project {
+        Project(["Taskfile": chain, "src/a.c": "# a\nint a;\n", "src/b.c": "# b\nint b;\n", "guide.md": "guide\n"])
+    }
+
+    @Test func firstBuildRunsEveryTaskAndTheSecondRunsNothing() async throws {
+        let project = Self.chainProject()
+        let (first, reporter) = try await project.build()
+        #expect(first.built == 4 && first.upToDate == 0 && first.isSuccess)
+        #expect(project.read("build/app") == "int a;\nint b;\n")
+        // link waits for both strip instances.
+        let started = reporter.started
+        let linkIndex = try #require(started.firstIndex(of: "link"))
+        #expect(
+            started.firstIndex(of: "strip[src/a.c]")! < linkIndex
+                && started.firstIndex(of: "strip[src/b.c]")! < linkIndex)
+
+        let (second, secondReporter) = try await project.build()
+        #expect(second.built == 0 && second.upToDate == 4)
+        #expect(secondReporter.started == [])
+        #expect(secondReporter.events.first == .planned(total: 4, upToDate: 4, estimatedWork: .zero))
+    }
+
+    @Test func editingAnInputRerunsExactlyItsDependents() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        try project.write("src/a.c", "# a\nint a = 1;\n")
+        #expect(
+            try await project.commandsOfBuild() == [
+                "strip src/a.c build/a.o", "concat build/app build/a.o build/b.o",
+            ])
+    }
+
+    @Test func byteIdenticalRebuiltOutputStopsTheRebuild() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        try project.write("src/a.c", "# a comment changed\nint a;\n")
+        project.launcher.clearCommands()
+        let (summary, reporter) = try await project.build()
+        #expect(project.launcher.commands == ["strip src/a.c build/a.o"])
+        #expect(summary.built == 1 && summary.upToDate == 3)
+        #expect(reporter.events.contains(.finished(id: "link", outcome: .upToDate, duration: .zero, output: [])))
+    }
+
+    @Test func deletedOrEditedOutputIsRebuilt() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        try project.fileSystem.removeItem(atPath: "/p/build/guide")
+        #expect(try await project.commandsOfBuild() == ["strip guide.md build/guide"])
+        try project.write("build/a.o", "edited by hand\n")
+        // strip[src/a.c] reruns and restores a.o byte-identical: link is cut off.
+        #expect(try await project.commandsOfBuild() == ["strip src/a.c build/a.o"])
+        #expect(project.read("build/a.o") == "int a;\n")
+    }
+
+    @Test func changedVariableRerunsOnlyTheTasksUsingIt() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            vars: {WORD: hello}
+            tasks:
+              greet:
+                outputs: [greeting]
+                run: write {{output}} {{WORD}}
+              other:
+                outputs: [other]
+                run: write {{output}} fixed
+            """
+        ])
+        _ = try await project.build()
+        #expect(try await project.commandsOfBuild { $0.variables = ["WORD": "bye"] } == ["write greeting bye"])
+        #expect(project.read("greeting") == "bye\n")
+        #expect(try await project.commandsOfBuild { $0.variables = ["WORD": "bye"] } == [])
+    }
+
+    @Test func selectingATargetBuildsOnlyItAndItsDependencies() async throws {
+        let project = Self.chainProject()
+        let (summary, _) = try await project.build { $0.targets = ["docs"] }
+        #expect(summary.built == 1)
+        #expect(project.launcher.commands == ["strip guide.md build/guide"])
+    }
+
+    static let failing = """
+        version: 1
+        tasks:
+          broken:
+            priority: 100
+            run: fail 3
+          after:
+            deps: [broken]
+            run: say after
+          last:
+            deps: [after]
+            run: say last
+          independent:
+            run: say independent
+        """
+
+    @Test func failureAbortsDependentsAndStopsNewWork() async throws {
+        let project = Project(["Taskfile": Self.failing])
+        let (summary, reporter) = try await project.build { $0.budgetOverrides = ["cpu": 1] }
+        #expect(summary.failed == ["broken"])
+        #expect(summary.aborted == 3, "after, last and the not yet started independent task")
+        #expect(!summary.isSuccess)
+        #expect(project.launcher.commands == ["fail 3"])
+        let failure = TaskFailure(command: "fail 3", termination: .exited(3))
+        #expect(
+            reporter.events.contains {
+                if case .finished("broken", .failed(failure), _, Array("failing\n".utf8)) = $0 { true } else { false }
+            })
+    }
+
+    @Test func keepGoingRunsEverythingIndependentOfTheFailure() async throws {
+        let project = Project(["Taskfile": Self.failing])
+        let (summary, _) = try await project.build {
+            $0.budgetOverrides = ["cpu": 1]
+            $0.keepGoing = true
+        }
+        #expect(summary.failed == ["broken"] && summary.aborted == 2 && summary.built == 1)
+        #expect(project.launcher.commands == ["fail 3", "say independent"])
+    }
+
+    @Test func stepThatFailsTwiceThenPassesIsRetriedAndReportedFlaky() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              shaky:
+                retry: {attempts: 3, backoff: 1ms}
+                outputs: [done]
+                run:
+                  - flaky shaky 2
+                  - write done yes
+            """
+        ])
+        let (summary, reporter) = try await project.build()
+        #expect(summary.built == 1 && summary.flaky == ["shaky"] && summary.isSuccess)
+        #expect(project.launcher.commands == ["flaky shaky 2", "flaky shaky 2", "flaky shaky 2", "write done yes"])
+        let retries = reporter.events.filter { if case .retrying = $0 { true } else { false } }
+        #expect(retries.count == 2)
+        #expect(reporter.started.count == 3)
+    }
+
+    @Test func taskThatDoesNotCreateItsOutputFailsAndIsNotRecorded() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              lazy:
+                outputs: [never]
+                run: say nothing
+            """
+        ])
+        let (summary, reporter) = try await project.build()
+        #expect(summary.failed == ["lazy"])
+        let problem = reporter.events.compactMap { event -> String? in
+            if case .finished(_, .failed(let failure), _, _) = event { failure.problem } else { nil }
+        }
+        #expect(problem == ["did not create declared output 'never'"])
+        #expect(try await project.commandsOfBuild() == ["say nothing"], "a failed task runs again")
+    }
+
+    @Test func timeoutIsAFailedAttemptThatIsRetried() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              long:
+                timeout: 2s
+                retry: {attempts: 2, backoff: 1ms}
+                run: overrun
+            """
+        ])
+        let (summary, reporter) = try await project.build()
+        #expect(summary.failed == ["long"])
+        #expect(project.launcher.commands == ["overrun", "overrun"])
+        let timedOut = TaskFailure(command: "overrun", termination: .timedOut)
+        #expect(
+            reporter.events.contains {
+                if case .finished("long", .failed(timedOut), _, _) = $0 { true } else { false }
+            })
+    }
+
+    @Test func alwaysTaskRunsEveryTime() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              stamp:
+                always: true
+                run: say hi
+            """
+        ])
+        _ = try await project.build()
+        #expect(try await project.commandsOfBuild() == ["say hi"])
+    }
+
+    @Test func summaryNamesARealisedCriticalPathAlongDependencies() async throws {
+        let project = Self.chainProject()
+        let (summary, _) = try await project.build()
+        // Which chain is longest depends on measured times; every candidate is a real dependency chain.
+        let candidates = [["docs"], ["strip[src/a.c]", "link"], ["strip[src/b.c]", "link"]]
+        #expect(candidates.contains(summary.criticalPath.map(\.id)), "\(summary.criticalPath)")
+    }
+
+    @Test func interruptStopsTheBuildAndRecordsNothingForTheRunningTask() async throws {
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              slow:
+                outputs: [out]
+                run: hang
+              after:
+                deps: [slow]
+                run: say after
+            """
+        ])
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        // Deliver SIGINT as soon as the slow task has started.
+        let reporter = SignallingReporter(whenStarted: "slow") { continuation.yield(2) }
+        let summary = try await project.engine.run(
+            BuildOptions(directory: "/p"), reporter: reporter, interrupts: signals)
+        #expect(summary.interruptingSignal == 2 && summary.built == 0 && summary.aborted == 2)
+        #expect(project.launcher.commands == ["hang"])
+        let planned = try project.engine.dryRun(BuildOptions(directory: "/p"))
+        #expect(planned.first?.reason == "never built", "no record for the interrupted task")
+    }
+
+    /// Calls `action` when a given task starts.
+    final class SignallingReporter: ProgressReporter {
+        let id: String
+        let action: @Sendable () -> Void
+
+        init(whenStarted id: String, action: @escaping @Sendable () -> Void) {
+            self.id = id
+            self.action = action
+        }
+
+        func report(_ event: BuildEvent) {
+            if case .started(id, _, _) = event { action() }
+        }
+    }
+
+    @Test func lockHeldElsewhereWithNoWaitFailsBeforeAnythingRuns() async throws {
+        struct Busy: Error {}
+        let project = Self.chainProject()
+        var engine = project.engine
+        engine.acquireLock = { _, wait, _ in
+            #expect(!wait)
+            throw Busy()
+        }
+        var options = BuildOptions(directory: "/p")
+        options.noWait = true
+        await #expect(throws: Busy.self) { try await engine.run(options, reporter: SilentReporter()) }
+        #expect(project.launcher.commands == [])
+    }
+
+    @Test func taskfileErrorIsThrownAndNothingRuns() async throws {
+        let project = Project(["Taskfile": "version: 1\ntasks:\n  a:\n    deps: [b]\n    run: say a\n"])
+        await #expect(throws: TaskfileError.self) { _ = try await project.build() }
+        #expect(project.launcher.commands == [])
+    }
+
+    @Test func dryRunListsWhatWouldRunWithReasonsAndRunsNothing() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        try project.write("src/b.c", "int b = 2;\n")
+        let planned = try project.engine.dryRun(BuildOptions(directory: "/p"))
+        #expect(
+            planned.map(\.id) == ["strip[src/b.c]", "link"]
+                && planned.map(\.reason) == ["its inputs, command or environment changed", "a dependency will run"])
+        #expect(
+            try await project.commandsOfBuild() == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+    }
+
+    @Test func cleanRemovesOutputsEmptyDirectoriesAndState() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        let result = try await project.engine.clean(BuildOptions(directory: "/p"))
+        #expect(result.removedOutputs.sorted() == ["build/a.o", "build/app", "build/b.o", "build/guide"])
+        #expect(result.removedState)
+        #expect(try project.fileSystem.metadata(atPath: "/p/build") == nil)
+        #expect(try project.fileSystem.metadata(atPath: "/p/.stask") == nil)
+        #expect(project.read("src/a.c") != nil)
+    }
+
+    @Test func listNamesTasksWithInstancesAndOutputs() throws {
+        let project = Self.chainProject()
+        let listing = try project.engine.list(BuildOptions(directory: "/p"))
+        #expect(listing.entries.map(\.name) == ["strip", "link", "docs"])
+        #expect(listing.entries[0].instanceCount == 2 && listing.entries[0].outputs == ["build/a.o", "build/b.o"])
+        #expect(listing.text.contains("strip  (2 instances)\n    outputs: build/a.o, build/b.o\n"))
+    }
+}

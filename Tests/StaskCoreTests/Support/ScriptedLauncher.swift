@@ -1,0 +1,87 @@
+import StaskCore
+import Synchronization
+
+/// A ``ProcessLauncher`` that starts no process: it interprets a few commands against an
+/// ``InMemoryFileSystem`` and records every command line it was given, in order.
+///
+/// Commands (paths relative to the spec's working directory):
+/// - `write OUT WORD...`: writes the words, space-separated, and a newline to OUT;
+/// - `strip IN OUT`: copies IN to OUT without its lines starting with `#`;
+/// - `concat OUT IN...`: writes the concatenation of the inputs to OUT;
+/// - `fail CODE`: exits with CODE, printing `failing`;
+/// - `flaky NAME N`: fails the first N times it runs for NAME, then succeeds;
+/// - `say WORD...`: prints the words;
+/// - `hang`: waits until cancelled, then reports cancellation (as the real launcher does after killing);
+/// - `overrun`: times out when the spec has a time limit (as a command running past it would).
+final class ScriptedLauncher: ProcessLauncher {
+    private struct State {
+        var commands: [String] = []
+        var flakyCounts: [String: Int] = [:]
+    }
+
+    private let fileSystem: InMemoryFileSystem
+    private let state = Mutex(State())
+
+    init(fileSystem: InMemoryFileSystem) {
+        self.fileSystem = fileSystem
+    }
+
+    /// Every command line run so far, in order.
+    var commands: [String] { state.withLock { $0.commands } }
+
+    /// Forgets the commands run so far.
+    func clearCommands() { state.withLock { $0.commands = [] } }
+
+    func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult {
+        let line = spec.shellCommand ?? spec.arguments.joined(separator: " ")
+        state.withLock { $0.commands.append(line) }
+        let words = ShellCommand.directArguments(line) ?? []
+        func path(_ relative: String) -> String { spec.workingDirectory + "/" + relative }
+        func result(_ status: Int32, _ output: String = "") -> ProcessResult {
+            ProcessResult(
+                termination: .exited(status), output: Array(output.utf8), wallTime: .milliseconds(1),
+                cpuTime: .milliseconds(1))
+        }
+        if words.first == "overrun", spec.timeout != nil {
+            return ProcessResult(
+                termination: .timedOut, output: Array("partial\n".utf8), wallTime: spec.timeout!, cpuTime: .zero)
+        }
+        if words.first == "hang" {
+            try? await Task.sleep(for: .seconds(60))
+            throw .cancelled
+        }
+        do {
+            switch words.first {
+            case "write":
+                try fileSystem.writeFile(
+                    atPath: path(words[1]), contents: Array((words.dropFirst(2).joined(separator: " ") + "\n").utf8))
+            case "strip":
+                let text = String(decoding: try fileSystem.readFile(atPath: path(words[1])), as: UTF8.self)
+                let kept = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
+                try fileSystem.writeFile(atPath: path(words[2]), contents: Array(kept.joined(separator: "\n").utf8))
+            case "concat":
+                var bytes: [UInt8] = []
+                for input in words.dropFirst(2) { bytes += try fileSystem.readFile(atPath: path(input)) }
+                try fileSystem.writeFile(atPath: path(words[1]), contents: bytes)
+            case "fail":
+                return result(Int32(words[1]) ?? 1, "failing\n")
+            case "flaky":
+                let remaining = state.withLock { state in
+                    let count = state.flakyCounts[words[1], default: 0]
+                    state.flakyCounts[words[1]] = count + 1
+                    return (Int(words[2]) ?? 0) - count
+                }
+                if remaining > 0 { return result(1, "flaked\n") }
+            case "overrun":
+                break
+            case "say":
+                return result(0, words.dropFirst().joined(separator: " ") + "\n")
+            default:
+                return result(127, "unknown command: \(line)\n")
+            }
+        } catch {
+            return result(1, "\(error)\n")
+        }
+        return result(0)
+    }
+}

@@ -1,0 +1,79 @@
+import Testing
+
+extension EndToEndTests {
+    /// Scenarios 1, 2, 3 and 5: no-op rebuilds, touch, edits with early cutoff, damaged outputs.
+    @Suite struct IncrementalBuildTests {
+        /// A project built once, with its log cleared.
+        private func builtProject() async throws -> FixtureProject {
+            let project = try FixtureProject("incremental")
+            let first = try await project.build()
+            #expect(first.status == 0, "\(first)")
+            let expected = try #require(project.read("expected-first-build.txt"))
+            #expect(project.ran == expected.split(separator: "\n").map(String.init))
+            try project.clearLog()
+            return project
+        }
+
+        @Test func secondBuildRunsNothingAndSaysAllUpToDate() async throws {
+            let project = try await builtProject()
+            let second = try await project.build()
+            #expect(second.status == 0, "\(second)")
+            #expect(project.ran == [])
+            #expect(second.standardOutput.contains("built 0, up to date 5"), "\(second)")
+        }
+
+        @Test func touchingInputsWithoutChangingThemRunsNothing() async throws {
+            let project = try await builtProject()
+            try project.touch("src/a.c")
+            try project.touch("docs/guide.md")
+            let result = try await project.build()
+            #expect(result.status == 0, "\(result)")
+            #expect(project.ran == [])
+        }
+
+        @Test func editingAnInputRunsExactlyTheTasksDownstreamOfIt() async throws {
+            let project = try await builtProject()
+            try project.write("src/a.c", "# the first file\nint a = 10;\n")
+            let result = try await project.build()
+            #expect(result.status == 0, "\(result)")
+            #expect(project.ran == ["compile-a", "link", "report"])
+            #expect(project.read("build/a.o") == "int a = 10;\n")
+        }
+
+        @Test func editingOnlyACommentStopsAtTheByteIdenticalObject() async throws {
+            let project = try await builtProject()
+            try project.write("src/a.c", "# the first file, reworded\nint a = 1;\n")
+            let result = try await project.build()
+            #expect(result.status == 0, "\(result)")
+            #expect(project.ran == ["compile-a"])
+            #expect(result.standardOutput.contains("built 1, up to date 4"), "\(result)")
+        }
+
+        @Test func deletingAnOutputRerunsOnlyItsTask() async throws {
+            let project = try await builtProject()
+            try project.remove("build/app")
+            let result = try await project.build()
+            #expect(result.status == 0, "\(result)")
+            // report's input comes back byte-identical: early cutoff.
+            #expect(project.ran == ["link"])
+            #expect(project.exists("build/app"))
+        }
+
+        @Test func editingAnOutputByHandRerunsItsTask() async throws {
+            let project = try await builtProject()
+            let original = try #require(project.read("build/report.txt"))
+            try project.write("build/report.txt", "edited by hand\n")
+            let result = try await project.build()
+            #expect(result.status == 0, "\(result)")
+            #expect(project.ran == ["report"])
+            #expect(project.read("build/report.txt") == original)
+        }
+
+        @Test func buildingOneTargetRunsOnlyWhatItNeeds() async throws {
+            let project = try FixtureProject("incremental")
+            let result = try await project.build("link")
+            #expect(result.status == 0, "\(result)")
+            #expect(project.ran == ["compile-a", "compile-b", "link"])
+        }
+    }
+}
