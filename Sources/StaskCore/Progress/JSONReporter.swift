@@ -49,6 +49,8 @@ public struct JSONReporter: ProgressReporter {
                 object.add("outcome", "succeeded")
             case .upToDate:
                 object.add("outcome", "up_to_date")
+            case .restored:
+                object.add("outcome", "restored")
             case .failed(let failure):
                 object.add("outcome", "failed")
                 object.add("command", failure.command)
@@ -78,6 +80,7 @@ public struct JSONReporter: ProgressReporter {
             object.add("success", summary.isSuccess)
             object.add("built", summary.built)
             object.add("up_to_date", summary.upToDate)
+            object.add("restored", summary.restored)
             object.addArray("flaky", summary.flaky)
             object.addArray("failed", summary.failed)
             object.add("aborted", summary.aborted)
@@ -85,6 +88,13 @@ public struct JSONReporter: ProgressReporter {
             object.addArray("critical_path", summary.criticalPath.map(\.id))
             object.add("critical_path_duration", summary.criticalPathDuration)
             if let signal = summary.interruptingSignal { object.add("signal", Int(signal)) }
+            if let remoteCache = summary.remoteCache {
+                object.add("remote_cache_hits", remoteCache.hits)
+                object.add("remote_cache_misses", remoteCache.misses)
+                object.add("remote_cache_bytes_down", remoteCache.bytesDownloaded)
+                object.add("remote_cache_bytes_up", remoteCache.bytesUploaded)
+                object.add("remote_cache_errors", remoteCache.errors)
+            }
         }
         return object.text + "\n"
     }

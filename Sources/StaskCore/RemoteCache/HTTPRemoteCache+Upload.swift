@@ -20,6 +20,8 @@ extension HTTPRemoteCache {
                 report(.localFiles, "cannot read '\(path)' of '\(action.taskID)' to upload it: \(error)")
                 return
             }
+            // Changed since the task finished (by hand, or by a later task): not what this action produced.
+            if let expected = action.outputDigests?[path], ContentHasher.digest(of: contents) != expected { return }
             guard let digest = SHA256Hasher.digest(of: contents) else { return }
             outputs.append(
                 CacheManifest.Output(

@@ -42,13 +42,21 @@ public struct RemoteCacheAction: Sendable, Hashable {
     public var outputs: [String]
     /// The absolute project directory the outputs are relative to.
     public var projectDirectory: String
+    /// For `store`: the XXH3-128 digest of each output when the task finished. An output that no longer
+    /// has it (changed since, as uploads may run a little later) is not uploaded, and neither is the task.
+    /// `nil` uploads whatever the files hold.
+    public var outputDigests: [String: ContentDigest]?
 
     /// Describes one task instance.
-    public init(taskID: String, actionKey: ContentDigest, outputs: [String], projectDirectory: String) {
+    public init(
+        taskID: String, actionKey: ContentDigest, outputs: [String], projectDirectory: String,
+        outputDigests: [String: ContentDigest]? = nil
+    ) {
         self.taskID = taskID
         self.actionKey = actionKey
         self.outputs = outputs
         self.projectDirectory = projectDirectory
+        self.outputDigests = outputDigests
     }
 }
 

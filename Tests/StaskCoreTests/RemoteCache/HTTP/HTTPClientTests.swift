@@ -15,7 +15,7 @@ struct HTTPClientTests {
     ) throws -> HTTPClient {
         HTTPClient(
             endpoint: try RemoteCacheEndpoint(parsing: url), credentials: credentials,
-            connectTimeout: .seconds(2), ioTimeout: ioTimeout)
+            connectTimeout: .seconds(20), ioTimeout: ioTimeout)
     }
 
     // MARK: - Against nginx
@@ -107,7 +107,7 @@ struct HTTPClientTests {
         await #expect(throws: HTTPClientError.timedOut(operation: "waiting for the response")) {
             _ = try await client.send(HTTPRequest(.get, "/x"))
         }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func aStoppedServerFailsAtOnce() async throws {
@@ -117,7 +117,8 @@ struct HTTPClientTests {
         await #expect(throws: HTTPClientError.cannotConnect(address: "127.0.0.1:\(port)", errno: ECONNREFUSED)) {
             _ = try await client.send(HTTPRequest(.get, "/x"))
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        // Refused at once: far below the 20 s connect timeout (the error above is not `.timedOut`).
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func cancellingTheTaskAbandonsTheRequest() async throws {
@@ -128,7 +129,7 @@ struct HTTPClientTests {
         request.cancel()
         let start = ContinuousClock.now
         await #expect(throws: HTTPClientError.cancelled) { _ = try await request.value }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func anUnresolvableHostIsReported() async throws {
