@@ -29,8 +29,8 @@ import Foundation
 ///
 /// **Remote cache.** When ``BuildOptions/remoteCache`` or the Taskfile's `remote_cache:` names a server,
 /// each scheduled instance is looked up there before its commands run (a hit writes its outputs and
-/// records it, see ``InstanceExecutor``), and each success is uploaded in the background
-/// (``RemoteCacheUploads``); the build ends after the last upload. Cache problems are warnings, never
+/// records it; see `InstanceExecutor`), and each success is uploaded in the background
+/// (`RemoteCacheUploads`); the build ends after the last upload. Cache problems are warnings, never
 /// failures; the summary carries the cache's statistics.
 ///
 /// **Interrupts.** When `interrupts` yields a signal, nothing new starts, the running commands' process

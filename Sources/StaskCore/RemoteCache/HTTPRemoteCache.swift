@@ -4,8 +4,8 @@ import Synchronization
 /// `GET`/`HEAD`/`PUT /cas/<sha256>` for output contents, as bazel-remote, nginx with WebDAV `PUT`, or an
 /// object store behind a proxy serve it.
 ///
-/// - Keys: ``RemoteCacheKey`` for `/ac/`, the SHA-256 of the contents for `/cas/`.
-/// - Entries: ``CacheManifest`` (a Bazel `ActionResult`).
+/// - Keys: `RemoteCacheKey` for `/ac/`, the SHA-256 of the contents for `/cas/`.
+/// - Entries: `CacheManifest` (a Bazel `ActionResult`).
 /// - Restoring: the manifest must list exactly the task's declared outputs; every blob is checked for size
 ///   and SHA-256 before any output is written; empty outputs are not fetched.
 /// - Storing: blobs first (skipped when `HEAD` finds them), then the manifest; never for failed tasks
@@ -15,7 +15,7 @@ import Synchronization
 ///   failures only skip the task at hand.
 ///
 /// **Concurrency.** Thread-safe and `Sendable`: the engine calls it from many tasks at once. Each call
-/// runs its network and file work on a ``DedicatedThread`` (never on the cooperative pool) and suspends
+/// runs its network and file work on a `DedicatedThread` (never on the cooperative pool) and suspends
 /// the caller meanwhile; cancelling the caller shuts the socket down and the call returns at once.
 /// Statistics and the warned kinds sit behind a `Mutex`; warnings are delivered outside it, possibly
 /// from the dedicated threads, in no particular order.
@@ -125,7 +125,7 @@ public final class HTTPRemoteCache: RemoteCache {
         if error == .cancelled {
             return
         } else if error.isUnreachable {
-            report(.unreachable, "\(what): \(error); continuing without the remote cache", disabling: true)
+            report(.unreachable, "\(error); continuing without the remote cache for this build", disabling: true)
         } else {
             report(.serverError, "\(what): \(error)")
         }

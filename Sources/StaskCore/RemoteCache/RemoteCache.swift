@@ -36,7 +36,7 @@ public protocol RemoteCache: Sendable {
 public struct RemoteCacheAction: Sendable, Hashable {
     /// The task instance id, for messages (`compile[src/a.c]`).
     public var taskID: String
-    /// The instance's action key (DESIGN §2); the cache key is derived from it (``RemoteCacheKey``).
+    /// The instance's action key (DESIGN §2); the cache key is derived from it (`RemoteCacheKey`).
     public var actionKey: ContentDigest
     /// The declared outputs, project-relative. A cache entry must list exactly these paths.
     public var outputs: [String]

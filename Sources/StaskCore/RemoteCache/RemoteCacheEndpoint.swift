@@ -1,6 +1,6 @@
 /// Where the remote cache lives: a parsed `http://host[:port][/prefix]` URL.
 ///
-/// Only plain `http://` is spoken (the client is hand-written, see ``HTTPClient``): for a server that
+/// Only plain `http://` is spoken (the client is hand-written, see `HTTPClient`): for a server that
 /// needs TLS, run a TLS-terminating proxy (stunnel, nginx, envoy) on localhost and point stask at it.
 /// Credentials never go in the URL (it appears in warnings); they come from the environment
 /// (``RemoteCacheCredentials``). Requests go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`.

@@ -56,10 +56,11 @@ struct BuildEngineRemoteCacheTests {
         for output in ["build/a.o", "build/b.o", "build/app", "build/guide"] {
             #expect(try read("/q/" + output) == read("/p/" + output), "\(output)")
         }
-        #expect(reporter.events.contains { event in
-            if case .finished("link", .restored, _, _) = event { return true }
-            return false
-        })
+        #expect(
+            reporter.events.contains { event in
+                if case .finished("link", .restored, _, _) = event { return true }
+                return false
+            })
         // Restored tasks are not uploaded again.
         #expect(factory.cache.stores.count == 4)
 
