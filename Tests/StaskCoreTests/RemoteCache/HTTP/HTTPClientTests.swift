@@ -103,22 +103,19 @@ struct HTTPClientTests {
     @Test func aServerThatNeverAnswersTimesOutQuickly() async throws {
         let server = try ScriptedHTTPServer(isAccepting: false)
         let client = try client(server.url, ioTimeout: .milliseconds(200))
-        let start = ContinuousClock.now
+        // The suite's time limit catches a request that never returns.
         await #expect(throws: HTTPClientError.timedOut(operation: "waiting for the response")) {
             _ = try await client.send(HTTPRequest(.get, "/x"))
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func aStoppedServerFailsAtOnce() async throws {
         let port = try NginxServer.freePort()
         let client = try client("http://127.0.0.1:\(port)")
-        let start = ContinuousClock.now
+        // Refused at once: waiting out the 20 s connect timeout would end in `.timedOut` instead.
         await #expect(throws: HTTPClientError.cannotConnect(address: "127.0.0.1:\(port)", errno: ECONNREFUSED)) {
             _ = try await client.send(HTTPRequest(.get, "/x"))
         }
-        // Refused at once: far below the 20 s connect timeout (the error above is not `.timedOut`).
-        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func cancellingTheTaskAbandonsTheRequest() async throws {
@@ -127,9 +124,7 @@ struct HTTPClientTests {
         let request = Task { try await client.send(HTTPRequest(.get, "/x")) }
         // Whenever the cancellation lands (before, during or after connecting), the 30 s wait is cut short.
         request.cancel()
-        let start = ContinuousClock.now
         await #expect(throws: HTTPClientError.cancelled) { _ = try await request.value }
-        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func anUnresolvableHostIsReported() async throws {
