@@ -132,7 +132,8 @@ where Source.Element == ScheduledTask<Progress, Output> {
             while let event = events.popFirst() {
                 switch event {
                 case .progress(let taskID, let progress):
-                    envelopes.append(Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
+                    envelopes.append(
+                        Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
                 case .finished(let taskID, .success(let value)):
                     guard let record = inFlight.removeValue(forKey: taskID) else { continue }
                     capacity.release(record.cost)

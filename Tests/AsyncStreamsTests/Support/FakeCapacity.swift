@@ -1,5 +1,6 @@
-@testable import AsyncStreams
 import Synchronization
+
+@testable import AsyncStreams
 
 /// A multi-resource ledger for pool tests: tracks only the keys of its limits (like
 /// `ResourceCapacitySource`), records the peak amount in use per resource, counts acquires, releases and
@@ -180,7 +181,8 @@ final class FakeQuota: PoolCapacity {
         state.withLock { state in
             let amount = cost["requests"]
             guard amount <= state.available else {
-                return .rejected(requested: cost, available: ["requests": state.available], reason: .insufficientCapacity)
+                return .rejected(
+                    requested: cost, available: ["requests": state.available], reason: .insufficientCapacity)
             }
             state.available -= amount
             state.takenThisWindow += 1

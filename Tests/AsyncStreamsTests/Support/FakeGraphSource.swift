@@ -1,6 +1,7 @@
-@testable import AsyncStreams
 import DequeModule
 import Synchronization
+
+@testable import AsyncStreams
 
 /// A small dependency-gated task source for pool tests, independent of `DependencyGraph`: nodes become
 /// ready in insertion order when all their dependencies completed; `take` starts the head ready node;
@@ -149,4 +150,3 @@ actor TaskProbe {
         await withCheckedContinuation { waiters.append((count, $0)) }
     }
 }
-

@@ -1,5 +1,6 @@
-@testable import AsyncStreams
 import Synchronization
+
+@testable import AsyncStreams
 
 /// Test error with an identity.
 struct TestFailure: Error, Equatable, CustomStringConvertible {
