@@ -52,3 +52,9 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Yields until `condition` holds: waits for another task to reach a state without sleeping. The suite's
+/// time limit turns a condition that never holds into a failure.
+func yieldUntil(_ condition: () -> Bool) async {
+    while !condition() { await Task.yield() }
+}
