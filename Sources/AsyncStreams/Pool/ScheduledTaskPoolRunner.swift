@@ -15,7 +15,7 @@
 ///
 /// **The loop.** One loop task owns the run's bookkeeping; task bodies run as children of a discarding
 /// task group and report back through one internal event channel. The loop alternates:
-/// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.tryAcquire(cost)`, so
+/// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.acquireIfAvailable(cost)`, so
 ///    peeking the head, checking its cost and acquiring it are one atomic step under the source's lock
 ///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
 ///    starts as a child task. The fill stops at the first head that does not fit (no skipping ahead,
@@ -44,9 +44,10 @@
 /// bounded envelope buffer, and cancelling or dropping the stream cancels every running task and releases
 /// every held cost.
 ///
-/// **Metrics.** Every admission goes through `tryAcquire`, so a metrics-enabled capacity source counts
-/// one accepted acquire per started task (the contract's [CONFLICT] between `canAcquire` +
-/// `acquireImmediate` and `tryAcquire` is settled for `tryAcquire`).
+/// **Metrics.** Every admission goes through `acquireIfAvailable` (the snapshot-free form of
+/// `tryAcquire`, reporting the same metrics), so a metrics-enabled capacity source counts one accepted
+/// acquire per started task and one release per ended task (the contract's [CONFLICT] between
+/// `canAcquire` + `acquireImmediate` and `tryAcquire` is settled for the atomic check-and-acquire).
 ///
 /// `ScheduledTaskPoolRunner` is a value: each `runTasks` call is an independent run over the shared source
 /// and capacity source. Two runs over the same source compete for its tasks safely.
