@@ -19,7 +19,9 @@
 ///    peeking the head, checking its cost and acquiring it are one atomic step under the source's lock
 ///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
 ///    starts as a child task. The fill stops at the first head that does not fit (no skipping ahead,
-///    so priorities are respected) or when the source has nothing available.
+///    so priorities are respected) or when the source has nothing available. Because the take is
+///    atomic there is no consumed-but-unaffordable task to hold back (the contract's [UNSPEC] about a
+///    failed post-consume re-check cannot arise).
 /// 2. *Done check*: when `source.isFinished` and no task is in flight, the sequence ends.
 /// 3. *Wait*: park on the event channel until a task reports progress or ends, the capacity source
 ///    signals `changes()`, or the source signals `changes()`; then handle every queued event in order.
