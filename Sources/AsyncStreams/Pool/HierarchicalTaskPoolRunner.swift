@@ -85,6 +85,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
 
     /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
     /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``, paced by `handler`.
+    /// The loop and `handler` run in the caller's isolation; task bodies run concurrently, outside it.
     ///
     /// - Parameters:
     ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)`` (default `false`).

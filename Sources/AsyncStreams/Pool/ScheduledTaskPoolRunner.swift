@@ -115,7 +115,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///
     /// The loop runs inside this call (no extra task, no envelope buffer) and calls `handler` inline, so
     /// the run is paced by the handler: while it runs, no event is handled and no task is started. It is
-    /// also the fastest way to drive the runner. Cancelling the calling task cancels the run like
+    /// also the fastest way to drive the runner. The loop and `handler` run in the caller's isolation
+    /// (task bodies run concurrently, outside it): call it from a nonisolated context, not from the main
+    /// actor, when throughput matters. Cancelling the calling task cancels the run like
     /// cancelling the stream: running tasks are cancelled, held costs released, and the call returns
     /// normally once they have returned.
     ///
