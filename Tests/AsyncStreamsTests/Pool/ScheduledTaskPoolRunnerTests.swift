@@ -450,12 +450,3 @@ import Testing
         #expect(capacity.acceptedCount == capacity.releaseCount)
     }
 }
-
-/// Lets task closures reach a source created after them.
-final class SourceBox<Value: AnyObject & Sendable>: Sendable {
-    private let storage = Mutex<Value?>(nil)
-    var value: Value? {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
-    }
-}

@@ -58,3 +58,12 @@ struct SeededGenerator: RandomNumberGenerator {
 func yieldUntil(_ condition: () -> Bool) async {
     while !condition() { await Task.yield() }
 }
+
+/// Lets task closures reach a source created after them.
+final class SourceBox<Value: AnyObject & Sendable>: Sendable {
+    private let storage = Mutex<Value?>(nil)
+    var value: Value? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}
