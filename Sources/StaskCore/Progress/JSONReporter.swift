@@ -3,7 +3,9 @@
 /// Each line is an object with `"event"` naming the kind and the event's fields; durations are in
 /// seconds (a number), task output is a string (invalid UTF-8 replaced by U+FFFD). The first line is
 /// `planned` and carries `"schema": 1`. Field names are stable within a schema version; fields may be
-/// added. Example:
+/// added. A task restored from the remote cache finishes with `"outcome":"restored"`; the summary then
+/// counts `restored` and, when a remote cache was used, `remote_cache_hits`, `remote_cache_misses`,
+/// `remote_cache_bytes_down`, `remote_cache_bytes_up` and `remote_cache_errors`. Example:
 ///
 /// ```
 /// {"event":"planned","schema":1,"total":3,"up_to_date":1,"estimated_work":0.5}
