@@ -68,12 +68,15 @@ extension EndToEndTests {
                 #expect(times == times.sorted(by: >), "\(shard)")
             }
             // The same measured durations, dealt round-robin in name order: the four slow tests share a shard.
-            let roundRobin = (0..<4).map { shard in Self.items.enumerated().filter { $0.offset % 4 == shard }.map(\.element) }
+            let roundRobin = (0..<4).map { shard in
+                Self.items.enumerated().filter { $0.offset % 4 == shard }.map(\.element)
+            }
             let naive = Self.ratio(roundRobin, after.estimates)
             #expect(naive >= 1.8, "round-robin longest/ideal \(naive)")
 
             let text = try await project.stask(["shards", "per-item"])
-            #expect(text.standardOutput.contains("per-item: 16 items in 4 shards (history for all 16 items)"), "\(text)")
+            #expect(
+                text.standardOutput.contains("per-item: 16 items in 4 shards (history for all 16 items)"), "\(text)")
             #expect(text.standardOutput.contains("ratio "), "\(text)")
         }
 
@@ -154,11 +157,13 @@ extension EndToEndTests {
             try fresh.write(
                 "Taskfile",
                 taskfile.replacingOccurrences(
-                    of: "shards: 4\n    always: true\n    run: sh {{item}}", with: "shards: 5\n    always: true\n    run: sh {{item}}"))
+                    of: "shards: 4\n    always: true\n    run: sh {{item}}",
+                    with: "shards: 5\n    always: true\n    run: sh {{item}}"))
             let mismatch = try await fresh.build("per-item", "--shard-plan", "plan.json")
             #expect(mismatch.status == 2, "\(mismatch)")
             #expect(
-                mismatch.standardError.contains("plan.json: plan for 'per-item' has 4 shards but the Taskfile says 'shards: 5'"),
+                mismatch.standardError.contains(
+                    "plan.json: plan for 'per-item' has 4 shards but the Taskfile says 'shards: 5'"),
                 "\(mismatch)")
         }
 
@@ -166,16 +171,20 @@ extension EndToEndTests {
             let project = try FixtureProject("sharding")
             let result = try await project.build("env")
             #expect(result.status == 0, "\(result)")
-            #expect(project.logLines.filter { $0.hasPrefix("env ") }.sorted() == [
-                "env 0 3 0 3 0 3", "env 1 3 1 3 1 3", "env 2 3 2 3 2 3",
-            ])
+            #expect(
+                project.logLines.filter { $0.hasPrefix("env ") }.sorted() == [
+                    "env 0 3 0 3 0 3", "env 1 3 1 3 1 3", "env 2 3 2 3 2 3",
+                ])
         }
 
         @Test func aShardFailingTwiceThenPassingIsReportedFlakyAndTheBuildPasses() async throws {
             let project = try FixtureProject("sharding")
             let result = try await project.build("flaky", "-j2")
             #expect(result.status == 0, "\(result)")
-            #expect(project.logLines.filter { $0.hasPrefix("flaky-attempt") } == ["flaky-attempt 1", "flaky-attempt 2", "flaky-attempt 3"])
+            #expect(
+                project.logLines.filter { $0.hasPrefix("flaky-attempt") } == [
+                    "flaky-attempt 1", "flaky-attempt 2", "flaky-attempt 3",
+                ])
             #expect(Self.runs(project, label: "flaky").keys.sorted() == Self.items)
             #expect(result.standardOutput.contains("flaky 1 (flaky[shard 2/2])"), "\(result)")
         }

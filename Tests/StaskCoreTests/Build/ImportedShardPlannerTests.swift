@@ -13,7 +13,8 @@ import Testing
     @Test func newItemsGoLongestFirstToTheLightestShardAndGoneItemsAreDropped() {
         let planner = ImportedShardPlanner(plans: [Self.plan], fallback: HashShardPlanner())
         // b is gone; loads 4, 3, 0; new items get the median estimate 3: x -> shard 2, y -> shard 1 (3 < 4).
-        #expect(planner.assign(items: ["a", "c", "x", "y"], shardCount: 3, task: "test") == [["a"], ["c", "y"], ["x"]])
+        #expect(
+            planner.assign(items: ["a", "c", "x", "y"], shardCount: 3, task: "test") == [["a"], ["c", "y"], ["x"]])
     }
 
     @Test func otherTasksAndOtherCountsUseTheFallback() {

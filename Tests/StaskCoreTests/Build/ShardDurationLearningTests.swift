@@ -46,7 +46,8 @@ import Testing
         let planner = LongestProcessingTimeShardPlanner(durations: ["test": Self.suite])
         let shards = planner.assign(items: Self.items, shardCount: 4, task: "test")
         #expect(Self.trueRatio(shards) <= 1.15)
-        let roundRobin = (0..<4).map { shard in Self.items.enumerated().filter { $0.offset % 4 == shard }.map(\.element) }
+        let roundRobin = (0..<4).map { shard in Self.items.enumerated().filter { $0.offset % 4 == shard }.map(\.element)
+        }
         #expect(Self.trueRatio(roundRobin) >= 2)  // the four 60 ms tests land in one shard
         #expect(Self.trueRatio(HashShardPlanner().assign(items: Self.items, shardCount: 4, task: "test")) > 1.4)
     }

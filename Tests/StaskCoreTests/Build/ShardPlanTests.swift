@@ -16,13 +16,15 @@ import Testing
     }
 
     @Test func theIdealIsTheLongestItemWhenItDominates() {
-        let plan = ShardPlan(task: "t", assignment: [["a"], ["b"], ["c"]], estimates: ["a": 9, "b": 1, "c": 1], knownItemCount: 3)
+        let plan = ShardPlan(
+            task: "t", assignment: [["a"], ["b"], ["c"]], estimates: ["a": 9, "b": 1, "c": 1], knownItemCount: 3)
         #expect(plan.idealSeconds == 9)
         #expect(plan.ratio == 1)
     }
 
     @Test func textListsShardsItemsAndBalance() {
-        let plan = ShardPlan(task: "test", assignment: [["a", "b"], ["c"]], estimates: ["a": 3, "b": 1, "c": 2.5], knownItemCount: 3)
+        let plan = ShardPlan(
+            task: "test", assignment: [["a", "b"], ["c"]], estimates: ["a": 3, "b": 1, "c": 2.5], knownItemCount: 3)
         #expect(
             plan.text == """
                 test: 3 items in 2 shards (history for all 3 items)
@@ -34,7 +36,8 @@ import Testing
     }
 
     @Test func roundTripsThroughThePlanFile() throws {
-        let plan = ShardPlan(task: "test", assignment: [["a"], ["b", "c"]], estimates: ["a": 2, "b": 1.5, "c": 0.5], knownItemCount: 3)
+        let plan = ShardPlan(
+            task: "test", assignment: [["a"], ["b", "c"]], estimates: ["a": 2, "b": 1.5, "c": 0.5], knownItemCount: 3)
         let bytes = ShardPlanFile(plans: [plan]).encoded()
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains("\"ratio\""))
