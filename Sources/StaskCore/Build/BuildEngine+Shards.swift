@@ -35,25 +35,61 @@ extension BuildEngine {
                 staleOutputs: recordedOutputs)
         ).build(taskfile)
         let wanted = tasks.isEmpty ? sharded : sharded.filter(tasks.contains)
-        return wanted.map { name in
-            let count = taskfile.tasks.first { $0.name == name }?.shards ?? 1
+        return Self.shardPlans(of: graph, tasks: wanted, imported: options.shardPlans) {
+            state.itemDurations[$0] ?? [:]
+        }
+    }
+
+    /// The splits of `tasks` (sharded `foreach` tasks) in `graph`, with estimates from the recorded
+    /// durations (`history`, by task) and `imported` plans.
+    static func shardPlans(
+        of graph: BuildGraph, tasks: [String], imported: [ShardPlan], history: (String) -> [String: Double]
+    ) -> [ShardPlan] {
+        tasks.map { name in
+            let count = graph.taskfile.tasks.first { $0.name == name }?.shards ?? 1
             var assignment = [[String]](repeating: [], count: count)
             for index in graph.instances(ofTask: name) {
                 let instance = graph.instances[index]
                 if let shard = instance.shard { assignment[shard.index] = instance.items }
             }
-            let history = state.itemDurations[name] ?? [:]
-            let imported = options.shardPlans.first { $0.task == name }
-            let estimates = history.merging(imported?.estimates ?? [:]) { recorded, _ in recorded }
-            let items = assignment.joined()
+            let history = history(name)
+            let plan = imported.first { $0.task == name }
+            let estimates = history.merging(plan?.estimates ?? [:]) { recorded, _ in recorded }
             return ShardPlan(
                 task: name, assignment: assignment, estimates: estimates,
-                knownItemCount: items.filter { history[$0] != nil }.count)
+                knownItemCount: assignment.joined().filter { history[$0] != nil }.count)
         }
     }
 
+    /// Where a build saves the splits it used, so the next build can keep them (a `ShardPlanFile`).
+    static let shardPlansFileName = "shard-plans.json"
+
+    /// The splits the last build saved; empty when there are none or the file is unreadable (it is only
+    /// a hint: losing it costs a fresh plan, never a wrong build).
+    static func savedShardPlans(stateDirectory: String, fileSystem: any FileSystem) -> [ShardPlan] {
+        let path = ProjectPath.join(stateDirectory, shardPlansFileName)
+        guard let bytes = try? fileSystem.readFile(atPath: path),
+            let file = try? ShardPlanFile(decoding: bytes, path: path)
+        else { return [] }
+        return file.plans
+    }
+
+    /// Saves the splits of `graph`'s sharded `foreach` tasks for the next build, when they changed.
+    ///
+    /// - Throws: `FileSystemError` when the file cannot be written.
+    func saveShardPlans(_ graph: BuildGraph, stateDirectory: String, store: BuildStateStore) throws {
+        let tasks = graph.taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)
+        guard !tasks.isEmpty else { return }
+        let plans = Self.shardPlans(of: graph, tasks: tasks, imported: []) { store.itemDurations(forTask: $0) }
+        let saved = Self.savedShardPlans(stateDirectory: stateDirectory, fileSystem: fileSystem)
+        guard saved.map(\.shards) != plans.map(\.shards) || saved.map(\.task) != plans.map(\.task) else { return }
+        let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
+        try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
+    }
+
     /// The planner for a build: imported plans (checked against the Taskfile) first, then
-    /// longest-processing-time-first over the recorded per-item durations.
+    /// longest-processing-time-first over the recorded per-item durations, keeping the last build's split
+    /// while it stays within 10% of a fresh plan (``LongestProcessingTimeShardPlanner``).
     ///
     /// - Throws: `ShardPlanError.notShardedTask`, `.shardCountMismatch`.
     func shardPlanner(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> any ShardPlanner {
@@ -61,7 +97,9 @@ extension BuildEngine {
         for task in taskfile.tasks {
             if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
         }
-        let planner = LongestProcessingTimeShardPlanner(durations: durations)
+        let previous = Self.savedShardPlans(
+            stateDirectory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem)
+        let planner = LongestProcessingTimeShardPlanner(durations: durations, previous: previous)
         guard !options.shardPlans.isEmpty else { return planner }
         let path = options.shardPlanPath ?? "shard plan"
         for plan in options.shardPlans {

@@ -105,6 +105,11 @@ public struct BuildEngine: Sendable {
             try? store.close()
             throw error
         }
+        do {
+            try saveShardPlans(plan.graph, stateDirectory: stateDirectory, store: store)
+        } catch {
+            reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
+        }
         let digests = store.makeDigestCache(fileSystem: fileSystem)
         let checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,

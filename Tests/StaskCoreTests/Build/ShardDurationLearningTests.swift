@@ -24,12 +24,12 @@ import Testing
 
     // MARK: - Balance on a skewed suite (fake durations: no process runs)
 
-    /// 16 tests; t00, t04, t08, t12 take 60 ms, t01 and t05 30 ms, the others 10 ms (Fixtures/sharding).
+    /// 16 tests; t00, t04, t08, t12 take 100 ms, t01 and t05 30 ms, the others 10 ms (Fixtures/sharding).
     static let suite: [String: Double] = {
         var durations: [String: Double] = [:]
         for index in 0..<16 {
             let name = "tests/t\(index < 10 ? "0" : "")\(index).sh"
-            durations[name] = [0, 4, 8, 12].contains(index) ? 0.06 : [1, 5].contains(index) ? 0.03 : 0.01
+            durations[name] = [0, 4, 8, 12].contains(index) ? 0.1 : [1, 5].contains(index) ? 0.03 : 0.01
         }
         return durations
     }()
@@ -48,7 +48,7 @@ import Testing
         #expect(Self.trueRatio(shards) <= 1.15)
         let roundRobin = (0..<4).map { shard in Self.items.enumerated().filter { $0.offset % 4 == shard }.map(\.element)
         }
-        #expect(Self.trueRatio(roundRobin) >= 2)  // the four 60 ms tests land in one shard
+        #expect(Self.trueRatio(roundRobin) >= 2)  // the four 100 ms tests land in one shard
         #expect(Self.trueRatio(HashShardPlanner().assign(items: Self.items, shardCount: 4, task: "test")) > 1.4)
     }
 
