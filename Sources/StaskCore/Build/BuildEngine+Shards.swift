@@ -82,7 +82,8 @@ extension BuildEngine {
         guard !tasks.isEmpty else { return }
         let plans = Self.shardPlans(of: graph, tasks: tasks, imported: []) { store.itemDurations(forTask: $0) }
         let saved = Self.savedShardPlans(stateDirectory: stateDirectory, fileSystem: fileSystem)
-        guard saved.map(\.shards) != plans.map(\.shards) || saved.map(\.task) != plans.map(\.task) else { return }
+        let split = { (plans: [ShardPlan]) in plans.map { [[$0.task]] + $0.shards.map(\.items) } }
+        guard split(saved) != split(plans) else { return }
         let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
         try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
     }
@@ -97,8 +98,11 @@ extension BuildEngine {
         for task in taskfile.tasks {
             if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
         }
-        let previous = Self.savedShardPlans(
-            stateDirectory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem)
+        let isSharded = taskfile.tasks.contains { $0.shards != nil && $0.foreach != nil }
+        let previous =
+            isSharded
+            ? Self.savedShardPlans(
+                stateDirectory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem) : []
         let planner = LongestProcessingTimeShardPlanner(durations: durations, previous: previous)
         guard !options.shardPlans.isEmpty else { return planner }
         let path = options.shardPlanPath ?? "shard plan"
