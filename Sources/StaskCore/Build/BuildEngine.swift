@@ -126,6 +126,11 @@ public struct BuildEngine: Sendable {
             try? store.close()
             throw error
         }
+        do {
+            try saveShardPlans(plan.graph, stateDirectory: stateDirectory, store: store)
+        } catch {
+            reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
+        }
         let digests = store.makeDigestCache(fileSystem: fileSystem)
         let checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
@@ -197,18 +202,17 @@ public struct BuildEngine: Sendable {
 
     /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
+    ///
+    /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
-        var durations: [String: [String: Double]] = [:]
-        for task in taskfile.tasks {
-            if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
-        }
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
         let builder = GraphBuilder(
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
                 budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: LongestProcessingTimeShardPlanner(durations: durations), staleOutputs: recordedOutputs))
+                shardPlanner: try shardPlanner(taskfile, options: options, state: state),
+                staleOutputs: recordedOutputs))
         let graph = try builder.build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
