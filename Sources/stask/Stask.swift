@@ -22,7 +22,7 @@ struct Stask: AsyncParsableCommand {
             130 interrupted (SIGINT), 143 terminated (SIGTERM).
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, ListCommand.self, CleanCommand.self],
+        subcommands: [BuildCommand.self, ListCommand.self, CleanCommand.self, ExplainCommand.self, GraphCommand.self],
         defaultSubcommand: BuildCommand.self
     )
 

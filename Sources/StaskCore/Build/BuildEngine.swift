@@ -106,15 +106,23 @@ public struct BuildEngine: Sendable {
             throw error
         }
         let digests = store.makeDigestCache(fileSystem: fileSystem)
-        let checker = UpToDateChecker(
+        var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
+        checker.variablesByTask = taskfile.referencedVariables
         let upToDate = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
-        reporter.report(
+        let recorder = options.tracePath.map { _ in
+            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
+        }
+        let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
+        events.report(
             .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
+        if scheduled.count < plan.count {
+            events.report(.skipped(ids: upToDate.indices.compactMap { upToDate[$0] ? plan.instance($0).id : nil }))
+        }
 
         var summary = BuildSummary(upToDate: plan.count - scheduled.count)
         if !scheduled.isEmpty {
@@ -122,26 +130,33 @@ public struct BuildEngine: Sendable {
                 projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
                 checker: checker, store: store, baseEnvironment: environment, origin: origin,
                 logDirectory: ProjectPath.join(stateDirectory, "logs"),
-                warn: { reporter.report(.warning($0)) })
-            let state = try await schedule(
-                plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
-                reporter: reporter, interrupts: interrupts)
+                warn: { events.report(.warning($0)) })
+            let state: BuildCoordinatorState
+            do {
+                state = try await schedule(
+                    plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
+                    reporter: events, interrupts: interrupts)
+            } catch {
+                if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
+                throw error
+            }
             summary.built = state.built
             summary.upToDate += state.upToDate
             summary.flaky = state.flaky
             summary.failed = state.failed
             summary.aborted = state.notCompleted
             summary.interruptingSignal = state.interruptingSignal
-            summary.criticalPath = realisedCriticalPath(plan, spans: state.spans)
+            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
         }
         do {
             if digests.isModified { try store.updateStatCache(digests.changedEntries) }
             try store.close()
         } catch {
-            reporter.report(.warning(error.description))
+            events.report(.warning(error.description))
         }
         summary.wallTime = ContinuousClock.now - origin
-        reporter.report(.summary(summary))
+        events.report(.summary(summary))
+        if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
         return summary
     }
 
@@ -276,14 +291,47 @@ public struct BuildEngine: Sendable {
         case finished, interrupted, interruptsEnded
     }
 
-    private func realisedCriticalPath(_ plan: BuildPlan, spans: [String: CriticalPath.Span]) -> [CriticalPathStep] {
+    /// The realised critical path, and the (at most three) steps whose speed-up would shorten it most.
+    private func realisedCriticalPath(
+        _ plan: BuildPlan, spans: [String: CriticalPath.Span]
+    ) -> ([CriticalPathStep], [CriticalPathStep]) {
         var spansByLocal: [Int: CriticalPath.Span] = [:]
         for local in 0..<plan.count {
             if let span = spans[plan.instance(local).id] { spansByLocal[local] = span }
         }
-        return CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }.map { local in
+        let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
+        let steps = path.map { local in
             let span = spansByLocal[local]!
             return CriticalPathStep(id: plan.instance(local).id, duration: span.end - span.start)
+        }
+        let speedups = CriticalPath.speedups(spans: spansByLocal, path: path) { plan.dependencies[$0] }.map {
+            CriticalPathStep(id: plan.instance($0.index).id, duration: $0.saving)
+        }
+        return (steps, speedups)
+    }
+
+    // MARK: - --trace
+
+    private func traceRecorder(
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant
+    ) -> TraceRecorder {
+        var costs: [String: [String: Double]] = [:]
+        for local in scheduled { costs[plan.instance(local).id] = plan.instance(local).cost.amounts }
+        return TraceRecorder(
+            costs: costs, actionKey: { store.record(for: $0)?.actionKey.description },
+            now: { ContinuousClock.now - origin })
+    }
+
+    /// Writes the trace file atomically (relative paths are relative to `options.directory`); a failure is
+    /// a warning, not a failed build.
+    private func writeTrace(_ recorder: TraceRecorder, options: BuildOptions, reporter: any ProgressReporter) {
+        guard let path = options.tracePath else { return }
+        let absolute = ProjectPath.absolute(path, project: options.directory)
+        do {
+            try fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: absolute))
+            try fileSystem.writeFile(atPath: absolute, contents: recorder.traceJSON())
+        } catch {
+            reporter.report(.warning("cannot write the trace '\(path)': \(error)"))
         }
     }
 }

@@ -21,12 +21,18 @@ public struct BuildSummary: Sendable, Hashable {
     public var criticalPath: [CriticalPathStep]
     /// The signal (SIGINT 2, SIGTERM 15) that interrupted the build, if one did.
     public var interruptingSignal: Int32?
+    /// Up to three steps of the critical path whose speed-up would shorten the build most, largest first;
+    /// each ``CriticalPathStep/duration`` is the saving: how much shorter the longest chain of tasks
+    /// would be if that step took no time (another chain may then become the longest, which caps it).
+    public var speedups: [CriticalPathStep]
 
     /// Creates a summary.
     public init(
         built: Int = 0, upToDate: Int = 0, flaky: [String] = [], failed: [String] = [], aborted: Int = 0,
-        wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [], interruptingSignal: Int32? = nil
+        wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [], interruptingSignal: Int32? = nil,
+        speedups: [CriticalPathStep] = []
     ) {
+        self.speedups = speedups
         self.built = built
         self.upToDate = upToDate
         self.flaky = flaky
