@@ -34,9 +34,12 @@ enum StaskInvocation {
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
     /// process's termination handler resuming a continuation. `whileRunning` is called once the process
     /// has started, with the process (to send it signals).
+    ///
+    /// `executable` runs another program instead (`script` wrapping stask); `environment` entries are
+    /// added to this process's environment.
     static func run(
-        _ arguments: [String], in directory: URL, timeout: Duration = .seconds(50),
-        whileRunning: (@Sendable (Process) async -> Void)? = nil
+        _ arguments: [String], in directory: URL, timeout: Duration = .seconds(50), executable: URL? = nil,
+        environment: [String: String] = [:], whileRunning: (@Sendable (Process) async -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
         guard fileManager.isExecutableFile(atPath: binary.path) else {
@@ -53,8 +56,11 @@ enum StaskInvocation {
         let error = try FileHandle(forWritingTo: errorURL)
 
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.currentDirectoryURL = directory
         process.standardOutput = output
         process.standardError = error
