@@ -47,7 +47,10 @@ extension EndToEndTests {
                 let sorted = spans.sorted { $0.0 < $1.0 }
                 for (first, second) in zip(sorted, sorted.dropFirst()) { #expect(first.1 <= second.0) }
             }
-            #expect(events.contains { $0["ph"] as? String == "M" && ($0["args"] as? [String: Any])?["name"] as? String == "slot 1" })
+            #expect(
+                events.contains {
+                    $0["ph"] as? String == "M" && ($0["args"] as? [String: Any])?["name"] as? String == "slot 1"
+                })
             #expect((other["critical_path"] as? [String])?.isEmpty == false)
         }
 
@@ -60,7 +63,7 @@ extension EndToEndTests {
             #expect(path.count == 2 && path.first?.hasPrefix("gen[") == true && path.last == "pack", "\(path)")
             let complete = events.filter { $0["ph"] as? String == "X" }
             let marked = complete.filter { ($0["cat"] as? String)?.contains("critical_path") == true }
-            #expect(marked.compactMap { $0["name"] as? String } .sorted() == path.sorted())
+            #expect(marked.compactMap { $0["name"] as? String }.sorted() == path.sorted())
             #expect(marked.allSatisfy { ($0["args"] as? [String: Any])?["critical_path"] as? Bool == true })
             let flows = events.filter { $0["cat"] as? String == "critical_path" && $0["ph"] as? String != "X" }
             #expect(flows.compactMap { $0["ph"] as? String } == ["s", "f"])
@@ -105,7 +108,10 @@ extension EndToEndTests {
             #expect(retried.map { $0["failed_attempt"] as? Int } == [1, 2])
             #expect(retried.allSatisfy { $0["id"] as? String == "flaky" && $0["exit_code"] as? Int == 1 })
             let outputs = objects.filter { $0["event"] as? String == "output" && $0["id"] as? String == "flaky" }
-            #expect(outputs.map { $0["text"] as? String } == ["flaky attempt 1\n", "flaky attempt 2\n", "flaky attempt 3\n"])
+            #expect(
+                outputs.map { $0["text"] as? String } == [
+                    "flaky attempt 1\n", "flaky attempt 2\n", "flaky attempt 3\n",
+                ])
             let started = objects.filter { $0["event"] as? String == "started" && $0["id"] as? String == "flaky" }
             #expect(started.map { $0["attempt"] as? Int } == [1, 2, 3])
             #expect(kinds.contains("flaky"))
@@ -118,7 +124,10 @@ extension EndToEndTests {
                 try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             }
             let skipped = try #require(second.first { $0["event"] as? String == "skipped" })
-            #expect((skipped["ids"] as? [String])?.sorted() == ["after-flaky", "flaky", "other[others/1.txt]", "other[others/2.txt]", "other[others/3.txt]"])
+            #expect(
+                (skipped["ids"] as? [String])?.sorted() == [
+                    "after-flaky", "flaky", "other[others/1.txt]", "other[others/2.txt]", "other[others/3.txt]",
+                ])
         }
     }
 }

@@ -28,7 +28,8 @@ public struct BuildOptions: Sendable, Hashable {
     public var shard: ShardSelection?
     /// `--no-wait`: fail at once when another stask holds the build lock instead of waiting for it.
     public var noWait: Bool
-    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
+    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere (relative to ``directory``);
+    /// written atomically when the build ends, failed or interrupted too (see the "Progress events" article).
     public var tracePath: String?
 
     /// Creates options that build the default targets in `directory`.

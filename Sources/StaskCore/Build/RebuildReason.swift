@@ -116,7 +116,8 @@ public enum RebuildReason: Sendable, Hashable, CustomStringConvertible {
             oldEnd -= 1
             newEnd -= 1
         }
-        var text = start > context ? "…" + String(oldCharacters[(start - context)..<start]) : String(oldCharacters[..<start])
+        var text =
+            start > context ? "…" + String(oldCharacters[(start - context)..<start]) : String(oldCharacters[..<start])
         if oldEnd > start { text += "[-" + String(oldCharacters[start..<oldEnd]) + "-]" }
         if newEnd > start { text += "{+" + String(newCharacters[start..<newEnd]) + "+}" }
         let suffix = oldCharacters[oldEnd...]

@@ -82,7 +82,9 @@ public struct TaskListing: Sendable, Hashable {
         }
         let object: [String: Any] = ["schema": Self.jsonSchemaVersion, "tasks": tasks]
         // Only strings, numbers and arrays of them: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

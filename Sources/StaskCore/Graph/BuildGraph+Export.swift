@@ -30,7 +30,9 @@ extension BuildGraph {
         }
         for path in files {
             let fill = producer(of: path) == nil ? "white" : "#e8e8e8"
-            lines.append("  \(Self.quoted("f:" + path)) [label=\(Self.quoted(path)), shape=note, style=filled, fillcolor=\"\(fill)\"];")
+            lines.append(
+                "  \(Self.quoted("f:" + path)) [label=\(Self.quoted(path)), shape=note, style=filled, fillcolor=\"\(fill)\"];"
+            )
         }
         for index in selected {
             let instance = instances[index]

@@ -131,7 +131,9 @@ struct TraceLog {
         running = [:]
         for (id, wait) in backingOff.sorted(by: { $0.key < $1.key }) {
             spans.append(
-                Span(name: "\(id) (backoff)", category: "backoff", lane: wait.lane, start: wait.start, end: time, arguments: [:]))
+                Span(
+                    name: "\(id) (backoff)", category: "backoff", lane: wait.lane, start: wait.start, end: time,
+                    arguments: [:]))
         }
         backingOff = [:]
     }

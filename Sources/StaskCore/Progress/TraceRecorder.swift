@@ -76,7 +76,9 @@ final class TraceRecorder: ProgressReporter {
             Self.metadata("process_name", tid: 0, name: "stask"), Self.metadata("thread_name", tid: 0, name: "planner"),
         ]
         if log.slotLaneCount > 0 {
-            for lane in 1...log.slotLaneCount { events.append(Self.metadata("thread_name", tid: lane, name: "slot \(lane)")) }
+            for lane in 1...log.slotLaneCount {
+                events.append(Self.metadata("thread_name", tid: lane, name: "slot \(lane)"))
+            }
         }
         for offset in 0..<log.backoffLaneCount {
             events.append(

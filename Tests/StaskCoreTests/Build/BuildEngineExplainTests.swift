@@ -89,7 +89,8 @@ struct BuildEngineExplainTests {
 
     @Test func inputsAppearingAndDisappearingAreNamed() async throws {
         let project = Project([
-            "Taskfile": "version: 1\ntasks:\n  pack:\n    inputs: [\"data/*.txt\"]\n    outputs: [out]\n    run: write out packed\n",
+            "Taskfile":
+                "version: 1\ntasks:\n  pack:\n    inputs: [\"data/*.txt\"]\n    outputs: [out]\n    run: write out packed\n",
             "data/a.txt": "a\n",
         ])
         _ = try await project.build()

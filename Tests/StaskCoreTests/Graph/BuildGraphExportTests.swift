@@ -22,9 +22,10 @@ import Testing
         #expect(link["always"] as? Bool == false)
         #expect((link["cost"] as? [String: Double])?["cpu"] == 1)
         let files = try #require(object["files"] as? [[String: Any]])
-        #expect(files.map { $0["path"] as? String } == [
-            "build/a.o", "build/app", "build/b.o", "build/guide", "guide.md", "src/a.c", "src/b.c",
-        ])
+        #expect(
+            files.map { $0["path"] as? String } == [
+                "build/a.o", "build/app", "build/b.o", "build/guide", "guide.md", "src/a.c", "src/b.c",
+            ])
         #expect(files[0]["producer"] as? String == "strip[src/a.c]")
         #expect(files[4]["producer"] == nil, "a source file has no producer")
     }

@@ -22,7 +22,8 @@ import Testing
                 duration: .milliseconds(7), output: Array("tab\there\nline\u{1}".utf8)))
         reporter.report(.summary(BuildSummary(built: 1, failed: ["a"], wallTime: .seconds(2))))
         let lines = try objects(sink)
-        #expect(lines.map { $0["event"] as? String } == ["planned", "skipped", "started", "output", "finished", "summary"])
+        #expect(
+            lines.map { $0["event"] as? String } == ["planned", "skipped", "started", "output", "finished", "summary"])
         #expect(lines[0]["schema"] as? Int == JSONReporter.schemaVersion && JSONReporter.schemaVersion == 2)
         #expect(lines[0]["estimated_work"] as? Double == 1.5)
         #expect(lines[0]["up_to_date"] as? Int == 1 && lines[0]["total"] as? Int == 3)

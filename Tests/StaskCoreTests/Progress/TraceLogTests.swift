@@ -13,8 +13,10 @@ import Testing
             .finished(id: "a", outcome: .succeeded, duration: .seconds(2), output: []), at: .seconds(2),
             actionKey: { $0 == "a" ? "k" : nil })
         log.record(.started(id: "c", attempt: 1, estimate: .zero), at: .seconds(3), actionKey: noKey)
-        log.record(.finished(id: "b", outcome: .succeeded, duration: .zero, output: []), at: .seconds(4), actionKey: noKey)
-        log.record(.finished(id: "c", outcome: .succeeded, duration: .zero, output: []), at: .seconds(5), actionKey: noKey)
+        log.record(
+            .finished(id: "b", outcome: .succeeded, duration: .zero, output: []), at: .seconds(4), actionKey: noKey)
+        log.record(
+            .finished(id: "c", outcome: .succeeded, duration: .zero, output: []), at: .seconds(5), actionKey: noKey)
         #expect(log.spans.map(\.name) == ["a", "b", "c"])
         #expect(log.spans.map(\.lane) == [1, 2, 1])
         #expect(log.slotLaneCount == 2)
@@ -46,7 +48,8 @@ import Testing
     @Test func upToDateSkipsAndAbortsAreInstantsOnThePlannerLane() {
         var log = TraceLog(costs: [:])
         log.record(.skipped(ids: ["x", "y"]), at: .zero, actionKey: noKey)
-        log.record(.finished(id: "z", outcome: .upToDate, duration: .zero, output: []), at: .seconds(1), actionKey: noKey)
+        log.record(
+            .finished(id: "z", outcome: .upToDate, duration: .zero, output: []), at: .seconds(1), actionKey: noKey)
         log.record(.aborted(ids: ["w"]), at: .seconds(2), actionKey: noKey)
         #expect(log.instants.map(\.name) == ["x", "y", "z", "w"])
         #expect(log.instants.allSatisfy { $0.lane == 0 })
@@ -58,6 +61,7 @@ import Testing
         var log = TraceLog(costs: [:])
         log.record(.started(id: "slow", attempt: 1, estimate: .zero), at: .zero, actionKey: noKey)
         log.close(at: .seconds(3))
-        #expect(log.spans.count == 1 && log.spans[0].category == "attempt,interrupted" && log.spans[0].end == .seconds(3))
+        #expect(
+            log.spans.count == 1 && log.spans[0].category == "attempt,interrupted" && log.spans[0].end == .seconds(3))
     }
 }
