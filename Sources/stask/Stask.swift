@@ -11,7 +11,7 @@ import StaskCore
 /// The `stask` command: a make-like build tool driven by a Taskfile.
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
-/// Room is left for `graph`, `explain` and `shards` beside `build`, `list` and `clean`.
+/// The other subcommands: `explain`, `graph`, `list` and `clean`.
 @main
 struct Stask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
