@@ -16,8 +16,8 @@ extension EndToEndTests {
             let command = ([StaskInvocation.binary.path, "build", "-j", "2"] + arguments).map { "'\($0)'" }
                 .joined(separator: " ")
             let result = try await StaskInvocation.run(
-                ["-qfec", command, "/dev/null"], in: project.root, executable: Self.script,
-                environment: ["TERM": term, "COLUMNS": "100"])
+                ["-qfec", command, "/dev/null"], in: project.root, environment: ["TERM": term, "COLUMNS": "100"],
+                executable: Self.script)
             #expect(result.status == 0, "\(result)")
             return result.standardOutput.replacingOccurrences(of: "\r\n", with: "\n")
         }

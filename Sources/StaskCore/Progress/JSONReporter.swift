@@ -13,11 +13,11 @@
 /// | `started` | `id`, `attempt` (from 1), `estimate` |
 /// | `output` | `id`, `text`: a finished or failed attempt's whole output, right before its `finished`/`retried` (only when non-empty) |
 /// | `retried` | `id`, `failed_attempt`, `command`, `status`, `exit_code` (when it exited), `delay` |
-/// | `finished` | `id`, `outcome` (`succeeded`, `failed`, `up_to_date`), `duration`; on failure `command`, `status`, `exit_code` |
+/// | `finished` | `id`, `outcome` (`succeeded`, `failed`, `up_to_date`, `restored` from the remote cache), `duration`; on failure `command`, `status`, `exit_code` |
 /// | `flaky` | `id` |
 /// | `aborted` | `ids` |
 /// | `warning` | `message` |
-/// | `summary` | `success`, `built`, `up_to_date`, `flaky`, `failed`, `aborted`, `wall_time`, `critical_path` (ids), `critical_path_steps` (`id`, `duration`), `critical_path_duration`, `speedups` (`id`, `saving`), `signal` (when interrupted) |
+/// | `summary` | `success`, `built`, `up_to_date`, `restored`, `flaky`, `failed`, `aborted`, `wall_time`, `critical_path` (ids), `critical_path_steps` (`id`, `duration`), `critical_path_duration`, `speedups` (`id`, `saving`), `signal` (when interrupted); with a remote cache `remote_cache_hits`, `remote_cache_misses`, `remote_cache_bytes_down`, `remote_cache_bytes_up`, `remote_cache_errors` |
 ///
 /// ```
 /// {"event":"planned","schema":2,"total":3,"up_to_date":1,"estimated_work":0.500}
@@ -89,6 +89,8 @@ public struct JSONReporter: ProgressReporter {
                 object.add("outcome", "succeeded")
             case .upToDate:
                 object.add("outcome", "up_to_date")
+            case .restored:
+                object.add("outcome", "restored")
             case .failed(let failure):
                 object.add("outcome", "failed")
                 addFailure(failure, to: &object)
@@ -114,6 +116,7 @@ public struct JSONReporter: ProgressReporter {
             object.add("success", summary.isSuccess)
             object.add("built", summary.built)
             object.add("up_to_date", summary.upToDate)
+            object.add("restored", summary.restored)
             object.addArray("flaky", summary.flaky)
             object.addArray("failed", summary.failed)
             object.add("aborted", summary.aborted)
@@ -137,6 +140,13 @@ public struct JSONReporter: ProgressReporter {
                     return member
                 })
             if let signal = summary.interruptingSignal { object.add("signal", Int(signal)) }
+            if let remoteCache = summary.remoteCache {
+                object.add("remote_cache_hits", remoteCache.hits)
+                object.add("remote_cache_misses", remoteCache.misses)
+                object.add("remote_cache_bytes_down", remoteCache.bytesDownloaded)
+                object.add("remote_cache_bytes_up", remoteCache.bytesUploaded)
+                object.add("remote_cache_errors", remoteCache.errors)
+            }
         }
         return object.text + "\n"
     }

@@ -73,14 +73,17 @@ struct TraceLog {
             running[id] = Running(lane: lane, start: time, attempt: attempt)
         case .finished(let id, let outcome, _, _):
             guard let attempt = running.removeValue(forKey: id) else {
-                // Early cutoff: found up to date when its turn came; nothing ran.
-                instants.append(
-                    Instant(name: id, lane: 0, time: time, arguments: ["outcome": .string("up_to_date")]))
+                // Early cutoff (found up to date when its turn came) or restored without starting: nothing ran.
+                let kind = outcome == .restored ? "restored" : "up_to_date"
+                instants.append(Instant(name: id, lane: 0, time: time, arguments: ["outcome": .string(kind)]))
                 return
             }
             busySlots.remove(attempt.lane)
             var arguments = baseArguments(id, attempt: attempt.attempt)
             switch outcome {
+            case .restored:
+                arguments["outcome"] = .string("restored")
+                if let key = actionKey(id) { arguments["action_key"] = .string(key) }
             case .succeeded, .upToDate:
                 arguments["outcome"] = .string("succeeded")
                 arguments["exit_status"] = .int(0)
@@ -91,7 +94,7 @@ struct TraceLog {
             }
             spans.append(
                 Span(
-                    name: id, category: outcome == .succeeded ? "attempt" : "attempt,failed", lane: attempt.lane,
+                    name: id, category: Self.category(of: outcome), lane: attempt.lane,
                     start: attempt.start, end: time, arguments: arguments))
         case .retrying(let id, _, let failure, let delay, _):
             guard let attempt = running.removeValue(forKey: id) else { return }
@@ -136,6 +139,14 @@ struct TraceLog {
                     arguments: [:]))
         }
         backingOff = [:]
+    }
+
+    private static func category(of outcome: TaskOutcome) -> String {
+        switch outcome {
+        case .succeeded, .upToDate: "attempt"
+        case .restored: "attempt,restored"
+        case .failed: "attempt,failed"
+        }
     }
 
     private func baseArguments(_ id: String, attempt: Int) -> [String: TraceValue] {

@@ -7,7 +7,8 @@ import Synchronization
 /// What the file holds (process id 1, times in microseconds since the build started):
 /// - one complete event (`"ph": "X"`) per attempt, on the lane (`tid`) of the running slot it held
 ///   (lanes are named `slot 1`, `slot 2`, …; lane 0 is `planner`). Category `attempt`, plus `failed` for
-///   a failed attempt (retried or final), `interrupted` for one cut short, `critical_path` for a step of
+///   a failed attempt (retried or final), `interrupted` for one cut short, `restored` for outputs fetched
+///   from the remote cache, `critical_path` for a step of
 ///   the realised critical path. `args`: `attempt`, `cost` (resource → amount), `outcome`,
 ///   `exit_status` (0 on success; the status when a command exited), `status` and `command` on
 ///   failure, `action_key` on success, `backoff` (seconds) on a retried attempt;
@@ -86,7 +87,7 @@ final class TraceRecorder: ProgressReporter {
         }
         var criticalSpans: [String: TraceLog.Span] = [:]
         for var span in log.spans {
-            if critical.contains(span.name), span.category == "attempt" {
+            if critical.contains(span.name), span.category == "attempt" || span.category == "attempt,restored" {
                 span.category += ",critical_path"
                 span.arguments["critical_path"] = .bool(true)
                 criticalSpans[span.name] = span

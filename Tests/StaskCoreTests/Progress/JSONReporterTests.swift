@@ -77,4 +77,19 @@ import Testing
         let speedups = try #require(line["speedups"] as? [[String: Any]])
         #expect(speedups.count == 1 && speedups[0]["id"] as? String == "b" && speedups[0]["saving"] as? Double == 1.5)
     }
+
+    @Test func remoteCacheOutcomesAndTrafficAreReported() throws {
+        let sink = CapturingSink()
+        let reporter = JSONReporter(sink: sink)
+        reporter.report(.finished(id: "link", outcome: .restored, duration: .milliseconds(4), output: []))
+        var statistics = RemoteCacheStatistics()
+        statistics.hits = 1
+        statistics.bytesDownloaded = 2_000
+        reporter.report(.summary(BuildSummary(restored: 1, remoteCache: statistics)))
+        let lines = try objects(sink)
+        #expect(lines[0]["outcome"] as? String == "restored")
+        #expect(lines[1]["restored"] as? Int == 1)
+        #expect(lines[1]["remote_cache_hits"] as? Int == 1)
+        #expect(lines[1]["remote_cache_bytes_down"] as? Int == 2_000)
+    }
 }
