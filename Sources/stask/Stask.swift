@@ -11,7 +11,7 @@ import StaskCore
 /// The `stask` command: a make-like build tool driven by a Taskfile.
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
-/// Room is left for `graph`, `explain` and `shards` beside `build`, `list` and `clean`.
+/// The other subcommands: `explain`, `graph`, `list` and `clean`.
 @main
 struct Stask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,10 @@ struct Stask: AsyncParsableCommand {
             130 interrupted (SIGINT), 143 terminated (SIGTERM).
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, ListCommand.self, CleanCommand.self, ShardsCommand.self],
+        subcommands: [
+            BuildCommand.self, ListCommand.self, CleanCommand.self, ExplainCommand.self, GraphCommand.self,
+            ShardsCommand.self,
+        ],
         defaultSubcommand: BuildCommand.self
     )
 

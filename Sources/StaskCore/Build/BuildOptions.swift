@@ -33,7 +33,8 @@ public struct BuildOptions: Sendable, Hashable {
     public var shardPlanPath: String?
     /// `--no-wait`: fail at once when another stask holds the build lock instead of waiting for it.
     public var noWait: Bool
-    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
+    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere (relative to ``directory``);
+    /// written atomically when the build ends, failed or interrupted too (see the "Progress events" article).
     public var tracePath: String?
     /// `--remote-cache URL|off` or `STASK_REMOTE_CACHE`: which remote cache to use.
     public var remoteCache: RemoteCacheSelection
