@@ -47,6 +47,19 @@ enum Sandbox {
         }
     }
 
+    /// How many threads `uid` runs now (what `RLIMIT_NPROC` counts).
+    static func threadCount(ofUser uid: UInt32) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.reduce(0) { count, entry in
+            guard Int(entry) != nil,
+                let owner = (try? FileManager.default.attributesOfItem(atPath: "/proc/\(entry)"))?[.ownerAccountID]
+                    as? NSNumber, owner.uint32Value == uid,
+                let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/task")
+            else { return count }
+            return count + tasks.count
+        }
+    }
+
     /// Runs `script` with `/bin/sh` in a private mount namespace, in `directory`, with `$STASK` set to the
     /// stask binary.
     static func runInMountNamespace(_ script: String, in directory: URL) async throws -> StaskResult {
