@@ -799,6 +799,8 @@ def main() -> int:
     for scenario in args.only.split(","):
         for label, function in SCENARIOS[scenario]:
             trials = args.trials if trials_given or scenario not in TRIALS else TRIALS[scenario]
+            if args.trial is not None:
+                trials = 1
             passed, notes, start = 0, [], time.monotonic()
             for trial in range(trials) if args.trial is None else [args.trial]:
                 rng = random.Random(f"{args.seed}/{scenario}/{function.__name__}/{trial}")
