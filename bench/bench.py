@@ -293,7 +293,8 @@ def find_stask(path_arg: str, build: bool) -> Tool:
     version = subprocess.run([str(path), "--version"], capture_output=True, text=True)
     first = version.stdout.strip().splitlines()[0] if version.returncode == 0 and version.stdout.strip() else ""
     reported = re.search(r"\d+\.\d+[\w.+-]*", first)
-    label = " ".join(x for x in (reported.group(0) if reported else "", f"git {commit}" if commit else "") if x)
+    built_here = path_arg == DEFAULT_STASK and commit
+    label = " ".join(x for x in (reported.group(0) if reported else "", f"git {commit}" if built_here else "") if x)
     return Tool("stask", str(path), label, state=(".stask",))
 
 
