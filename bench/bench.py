@@ -214,7 +214,7 @@ class Tool:
             return len(re.findall(r"^\[\d+/\d+\] ", output, re.M))
         if self.name == "make":
             return len(re.findall(r"^(?:cp|cat|xargs|sleep|wc) ", output, re.M))
-        for pattern in (r"(\d+)\s+built", r"built[:=\s]+(\d+)"):
+        for pattern in (r"\bbuilt[:=\s]+(\d+)", r"(\d+)\s+built\b"):
             match = re.search(pattern, output, re.I)
             if match:
                 return int(match.group(1))
