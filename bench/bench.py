@@ -931,7 +931,7 @@ def fmt_bytes(count: int | None) -> str:
     if count < 10 * 1024:
         return f"{count} B"
     if count < 10 * 2**20:
-        return f"{count / 1024:.0f} KiB"
+        return f"{count / 1024:,.0f} KiB"
     return f"{count / 2**20:,.0f} MiB"
 
 
