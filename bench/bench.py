@@ -192,7 +192,7 @@ def changed(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int,
 
 @dataclass
 class Tool:
-    """One build tool: how to invoke it, its build-description file and its state files."""
+    """One build tool: its binary, how to invoke it, and its state files (deleted for a full build)."""
 
     name: str
     path: str | None
@@ -204,9 +204,7 @@ class Tool:
         assert self.path is not None
         if self.name == "stask":
             return [self.path, "build", "-j", str(JOBS)]
-        if self.name == "ninja":
-            return [self.path, "-j", str(JOBS)]
-        return [self.path, "-j", str(JOBS)]
+        return [self.path, "-j", str(JOBS)]  # ninja and make
 
     def reported_ran(self, output: str) -> int | None:
         """The number of commands the tool says it ran, parsed from its output (a cross-check)."""
