@@ -100,7 +100,9 @@ public struct BuildEngine: Sendable {
 
         let plan: BuildPlan
         do {
-            plan = try makePlan(taskfile, options: options, state: store.state)
+            plan = try makePlan(
+                taskfile, options: options, itemDurations: store.allItemDurations,
+                recordedOutputs: store.recordedOutputPaths)
         } catch {
             try? store.close()
             throw error
@@ -155,12 +157,22 @@ public struct BuildEngine: Sendable {
     /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
-        var durations: [String: [String: Double]] = [:]
-        for task in taskfile.tasks {
-            if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
-        }
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
+        return try makePlan(
+            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs)
+    }
+
+    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
+    /// store without decoding the whole state).
+    func makePlan(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
+        recordedOutputs: Set<String>
+    ) throws -> BuildPlan {
+        var durations: [String: [String: Double]] = [:]
+        for task in taskfile.tasks {
+            if let items = itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
+        }
         let builder = GraphBuilder(
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
@@ -178,7 +190,7 @@ public struct BuildEngine: Sendable {
             let instance = plan.instance(local)
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
-            upToDate[local] = checker.isUpToDate(instance, actionKey: key)
+            upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
         return upToDate
     }

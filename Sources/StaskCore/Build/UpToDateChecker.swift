@@ -50,6 +50,29 @@ struct UpToDateChecker: Sendable {
         return outputsMatch(instance, record: record)
     }
 
+    /// Whether `instance`, whose current action key is `actionKey`, is up to date, looking its outputs up in
+    /// `memo` (and adding them): in the pre-pass an output is usually another instance's input, so each
+    /// file is examined once.
+    ///
+    /// - Parameter memo: As in `keyInputs(for:memo:)`; valid only while no task runs.
+    func isUpToDate(_ instance: TaskInstance, actionKey: ContentDigest, memo: inout [String: ContentDigest?]) -> Bool {
+        guard !instance.always, let record = record(instance.id), record.actionKey == actionKey else {
+            return false
+        }
+        for output in instance.outputs {
+            guard let recorded = record.outputDigests[output] else { return false }
+            let digest: ContentDigest?
+            if let known = memo[output] {
+                digest = known
+            } else {
+                digest = currentDigest(of: output)
+                memo[output] = digest
+            }
+            guard digest == recorded else { return false }
+        }
+        return true
+    }
+
     /// Why `instance` would run, for `--dry-run`; `nil` when it is up to date.
     func reasonToRun(_ instance: TaskInstance, actionKey: ContentDigest, dependencyRuns: Bool) -> String? {
         if instance.always { return "always" }
