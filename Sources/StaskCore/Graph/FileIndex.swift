@@ -27,7 +27,7 @@ final class FileIndex {
 
     private var diskKinds: [String: DiskKind?] = [:]
     /// Directory → its entries, with the kind the listing told (`nil`: examine the entry with `diskKind`).
-    private var diskListings: [String: [(name: String, kind: DiskKind?)]] = [:]
+    private var diskListings: [String: [(name: String, path: String, kind: DiskKind?)]] = [:]
     private var outputs: Set<String> = []
     private var outputChildren: [String: [String: Bool]] = [:]
     private var globCache: [String: [String]] = [:]
@@ -117,9 +117,8 @@ final class FileIndex {
     func children(of directory: String, where include: (String) -> Bool) throws(FileSystemError) -> [Child] {
         let declared = outputChildren[directory]
         var result: [Child] = []
-        for (name, listedKind) in try diskEntries(directory) where declared?[name] == nil && include(name) {
+        for (name, path, listedKind) in try diskEntries(directory) where declared?[name] == nil && include(name) {
             if directory == "." && name == ".stask" { continue }
-            let path = Self.join(directory, name)
             let kind: DiskKind?
             if let listedKind { kind = listedKind } else { kind = try diskKind(path) }
             if kind == .file && ignored.contains(path) { continue }
@@ -145,10 +144,13 @@ final class FileIndex {
     }
 
     /// The entries of `directory` on disk. A regular file, directory or other entry is known from the
-    /// listing (`d_type`) and costs no `lstat`; a symbolic link or an entry of unknown kind is left `nil`.
-    private func diskEntries(_ directory: String) throws(FileSystemError) -> [(name: String, kind: DiskKind?)] {
+    /// listing (`d_type`) and costs no `lstat`, here or in a later `diskKind` (a `foreach` item named again as
+    /// an input); a symbolic link or an entry of unknown kind is left `nil`.
+    private func diskEntries(
+        _ directory: String
+    ) throws(FileSystemError) -> [(name: String, path: String, kind: DiskKind?)] {
         if let cached = diskListings[directory] { return cached }
-        var entries: [(name: String, kind: DiskKind?)] = []
+        var entries: [(name: String, path: String, kind: DiskKind?)] = []
         let kind = try diskKind(directory)
         if kind == .directory || kind == .symbolicLinkToDirectory {
             do {
@@ -162,7 +164,9 @@ final class FileIndex {
                     case .other?: known = .other
                     case .symbolicLink?, nil: known = nil
                     }
-                    entries.append((entry.name, known))
+                    let path = Self.join(directory, entry.name)
+                    if let known, diskKinds[path] == nil { diskKinds[path] = known }
+                    entries.append((entry.name, path, known))
                 }
             } catch {
                 if case .notFound = error {} else { throw error }
