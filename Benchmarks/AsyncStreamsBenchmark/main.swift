@@ -15,9 +15,9 @@ import AsyncStreams
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 let taskCount = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 100_000
@@ -40,9 +40,9 @@ func seconds(_ duration: Duration) -> Double {
 func cpuSeconds() -> Double {
     var usage = rusage()
     #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     #else
-    getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF, &usage)
     #endif
     let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
     let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
@@ -170,7 +170,8 @@ func graphSource(_ shape: Shape) throws -> GraphSource {
     for index in 0..<taskCount {
         let key = "t\(index)"
         try graph.addNode(key, dependencies: shape == .chain && index > 0 ? ["t\(index - 1)"] : [])
-        tasks[key] = Trivial(key: key, run: { index }, onComplete: { key, _ in _ = try? reference.source?.complete(key) })
+        tasks[key] = Trivial(
+            key: key, run: { index }, onComplete: { key, _ in _ = try? reference.source?.complete(key) })
     }
     let source = try GraphSource(graph: graph, tasks: tasks)
     reference.source = source
@@ -241,11 +242,15 @@ func graphBuildAndDrain(_ count: Int) throws -> (build: Double, drain: Double) {
 // MARK: - Main
 
 if only == nil || only == "graph" {
-    print(pad("(b) DependencyGraph build + drain", 36) + pad("nodes", 10) + pad("build s", 9) + pad("drain s", 9) + "peak RSS (VmHWM)")
+    print(
+        pad("(b) DependencyGraph build + drain", 36) + pad("nodes", 10) + pad("build s", 9) + pad("drain s", 9)
+            + "peak RSS (VmHWM)")
     for count in [100_000, 1_000_000] {
         let (build, drain) = try graphBuildAndDrain(count)
         let rss = peakRSSMiB().map { format($0, decimals: 1) + " MiB" } ?? "n/a"
-        print(pad("", 36) + pad(String(count), 10) + pad(format(build, decimals: 3), 9) + pad(format(drain, decimals: 3), 9) + rss)
+        print(
+            pad("", 36) + pad(String(count), 10) + pad(format(build, decimals: 3), 9)
+                + pad(format(drain, decimals: 3), 9) + rss)
     }
 }
 print("")
@@ -264,7 +269,8 @@ if only == nil || only == "pool" {
     for shape in [Shape.wide, .chain] {
         for consumption in [Consumption.stream, .structured] {
             let sample = try await best { try await drive(try graphSource(shape), consumption) }
-            printRow("(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare)
+            printRow(
+                "(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StaskCore
 
 /// `stask build [TARGET...] [NAME=value...]`: brings targets up to date (the default subcommand).
@@ -42,6 +43,13 @@ struct BuildCommand: AsyncParsableCommand {
         help: ArgumentHelp("Run only shard I (0-based) of N of every sharded task.", valueName: "I/N"))
     var shard: String?
 
+    @Option(
+        name: .customLong("shard-plan"),
+        help: ArgumentHelp(
+            "Assign shard items as FILE says (written by 'stask shards --json') instead of from history.",
+            valueName: "FILE"))
+    var shardPlan: String?
+
     @Option(name: .customLong("trace"), help: ArgumentHelp("Write a Chrome trace-event file.", valueName: "FILE"))
     var trace: String?
 
@@ -51,6 +59,20 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-wait"), help: "Fail at once if another stask is building in this directory.")
     var noWait = false
 
+    @Option(
+        name: .customLong("remote-cache"),
+        help: ArgumentHelp(
+            "Share task outputs through a Bazel HTTP cache at URL (http:// only), or 'off'. Default: "
+                + "$STASK_REMOTE_CACHE, then the Taskfile's remote_cache. Credentials: $STASK_REMOTE_CACHE_TOKEN, "
+                + "or $STASK_REMOTE_CACHE_USER and $STASK_REMOTE_CACHE_PASSWORD.",
+            valueName: "URL"))
+    var remoteCache: String?
+
+    @Option(
+        name: .customLong("remote-cache-upload"),
+        help: ArgumentHelp("Upload successful tasks to the remote cache (false: read only).", valueName: "BOOL"))
+    var remoteCacheUpload = true
+
     @Argument(help: ArgumentHelp("Targets to build and NAME=value variables.", valueName: "TARGET|NAME=value"))
     var words: [String] = []
 
@@ -59,7 +81,18 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        let options = try makeOptions()
+        var options = try makeOptions()
+        if let shardPlan {
+            let path = shardPlan.hasPrefix("/") ? shardPlan : project.absoluteDirectory + "/" + shardPlan
+            let bytes: [UInt8]
+            do {
+                bytes = try LocalFileSystem().readFile(atPath: path)
+            } catch {
+                throw ShardPlanError.unreadable(path: shardPlan, underlying: error)
+            }
+            options.shardPlans = try ShardPlanFile(decoding: bytes, path: shardPlan).plans
+            options.shardPlanPath = shardPlan
+        }
         let summary = try await BuildRunner(options: options, reporter: progress.makeReporter()).run()
         if let signal = summary.interruptingSignal { throw BuildFailure.interrupted(signal: signal) }
         if !summary.isSuccess { throw BuildFailure.tasksFailed }
@@ -107,10 +140,32 @@ struct BuildCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.noWait = noWait
         options.tracePath = trace
+        options.remoteCache = try Self.remoteCacheSelection(
+            option: remoteCache, environment: ProcessInfo.processInfo.environment["STASK_REMOTE_CACHE"])
+        options.isRemoteCacheUploadEnabled = remoteCacheUpload
         return options
     }
 
-    private static func isVariableName(_ name: String) -> Bool {
+    /// `--remote-cache`, else a non-empty `STASK_REMOTE_CACHE`, else the Taskfile's choice.
+    ///
+    /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
+    static func remoteCacheSelection(option: String?, environment: String?) throws -> RemoteCacheSelection {
+        let (text, source): (String, String)
+        if let option {
+            (text, source) = (option, "--remote-cache")
+        } else if let environment, !environment.isEmpty {
+            (text, source) = (environment, "STASK_REMOTE_CACHE")
+        } else {
+            return .fromTaskfile
+        }
+        do {
+            return try RemoteCacheSelection(parsing: text)
+        } catch {
+            throw ValidationError("\(source): \(error)")
+        }
+    }
+
+    static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
         return name.unicodeScalars.allSatisfy {
             $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)

@@ -6,8 +6,8 @@
 /// let capacity = CapacitySource(5)
 /// let runner = HierarchicalTaskPoolRunner(name: "chunks", source: queue.source, capacity: capacity)
 /// Task {
-///     for chunk in chunks { queue.push(.oneShot { try await analyze(chunk) }) }
-///     queue.finish()
+///     for chunk in chunks { _ = queue.sink.next(.oneShot { try await analyze(chunk) }) }
+///     queue.sink.return()   // the run ends once the queue is drained
 /// }
 /// for try await envelope in runner.runTasks() {
 ///     if case .error(let error) = envelope.kind { print("task \(envelope.taskID) failed: \(error)") }
@@ -22,8 +22,8 @@
 /// A task's unit is released before its `final` or `error` envelope is emitted.
 ///
 /// Sources: anything conforming to ``TaskSource`` with `TaskBody` elements, such as `SourceBufferObj`
-/// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after `finish()` and
-/// the drain). A bare `AsyncSequence` is not accepted (the contract's [CONFLICT] about raw generators):
+/// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after
+/// `sink.return()` and the drain). A bare `AsyncSequence` is not accepted (the contract's [CONFLICT] about raw generators):
 /// wrap it by pushing its elements into a `PushPullBufferObj`.
 ///
 /// Pacing, cancellation and buffering are those of ``TaskProgressStream``.
@@ -85,6 +85,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
 
     /// Runs the tasks in the calling task and hands every envelope to `handler`, returning when the run
     /// is over: the structured alternative to ``runTasks(stopOnError:bufferLimit:)``, paced by `handler`.
+    /// The loop and `handler` run in the caller's isolation; task bodies run concurrently, outside it.
     ///
     /// - Parameters:
     ///   - stopOnError: as for ``runTasks(stopOnError:bufferLimit:)`` (default `false`).

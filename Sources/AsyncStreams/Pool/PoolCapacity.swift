@@ -1,8 +1,8 @@
 /// What ``ScheduledTaskPoolRunner`` needs from a multi-resource budget. ``ResourceCapacitySource`` is the
 /// public conformer; tests substitute instrumented fakes.
 protocol PoolCapacity: AnyObject, Sendable {
-    /// Atomic check-and-acquire.
-    func tryAcquire(_ cost: ResourceCost) -> AcquireResult
+    /// Atomic check-and-acquire; `false` (nothing taken) for insufficient capacity or a negative amount.
+    func acquireIfAvailable(_ cost: ResourceCost) -> Bool
     /// Gives `cost` back.
     func release(_ cost: ResourceCost)
     /// Whether `cost` could ever fit the limits.

@@ -74,25 +74,22 @@ where Source.Element == ScheduledTask<Progress, Output> {
             while true {
                 var rejection: CapacityError?
                 let taken = source.take { task in
-                    switch capacity.tryAcquire(task.cost) {
-                    case .accepted:
-                        return true
-                    case .rejected(_, _, .invalidCost):
+                    if capacity.acquireIfAvailable(task.cost) { return true }
+                    if task.cost.hasNegativeAmount {
                         rejection = CapacityError(
                             code: .negativeAmount,
                             message: "task '\(task.key)': cost \(task.cost) has a negative amount"
                         )
                         return true
-                    case .rejected:
-                        guard capacity.validateCost(task.cost) else {
-                            rejection = CapacityError(
-                                code: .exceedsLimit,
-                                message: "task '\(task.key)': cost \(task.cost) exceeds the capacity limits"
-                            )
-                            return true
-                        }
-                        return false
                     }
+                    if !capacity.validateCost(task.cost) {
+                        rejection = CapacityError(
+                            code: .exceedsLimit,
+                            message: "task '\(task.key)': cost \(task.cost) exceeds the capacity limits"
+                        )
+                        return true
+                    }
+                    return false
                 }
                 guard let task = taken else { break }
                 let taskID = nextTaskID
@@ -132,7 +129,8 @@ where Source.Element == ScheduledTask<Progress, Output> {
             while let event = events.popFirst() {
                 switch event {
                 case .progress(let taskID, let progress):
-                    envelopes.append(Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
+                    envelopes.append(
+                        Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
                 case .finished(let taskID, .success(let value)):
                     guard let record = inFlight.removeValue(forKey: taskID) else { continue }
                     capacity.release(record.cost)

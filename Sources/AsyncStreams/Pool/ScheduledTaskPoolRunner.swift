@@ -15,11 +15,13 @@
 ///
 /// **The loop.** One loop task owns the run's bookkeeping; task bodies run as children of a discarding
 /// task group and report back through one internal event channel. The loop alternates:
-/// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.tryAcquire(cost)`, so
+/// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.acquireIfAvailable(cost)`, so
 ///    peeking the head, checking its cost and acquiring it are one atomic step under the source's lock
 ///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
 ///    starts as a child task. The fill stops at the first head that does not fit (no skipping ahead,
-///    so priorities are respected) or when the source has nothing available.
+///    so priorities are respected) or when the source has nothing available. Because the take is
+///    atomic there is no consumed-but-unaffordable task to hold back (the contract's [UNSPEC] about a
+///    failed post-consume re-check cannot arise).
 /// 2. *Done check*: when `source.isFinished` and no task is in flight, the sequence ends.
 /// 3. *Wait*: park on the event channel until a task reports progress or ends, the capacity source
 ///    signals `changes()`, or the source signals `changes()`; then handle every queued event in order.
@@ -44,9 +46,10 @@
 /// bounded envelope buffer, and cancelling or dropping the stream cancels every running task and releases
 /// every held cost.
 ///
-/// **Metrics.** Every admission goes through `tryAcquire`, so a metrics-enabled capacity source counts
-/// one accepted acquire per started task (the contract's [CONFLICT] between `canAcquire` +
-/// `acquireImmediate` and `tryAcquire` is settled for `tryAcquire`).
+/// **Metrics.** Every admission goes through `acquireIfAvailable` (the snapshot-free form of
+/// `tryAcquire`, reporting the same metrics), so a metrics-enabled capacity source counts one accepted
+/// acquire per started task and one release per ended task (the contract's [CONFLICT] between
+/// `canAcquire` + `acquireImmediate` and `tryAcquire` is settled for the atomic check-and-acquire).
 ///
 /// `ScheduledTaskPoolRunner` is a value: each `runTasks` call is an independent run over the shared source
 /// and capacity source. Two runs over the same source compete for its tasks safely.
@@ -112,7 +115,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///
     /// The loop runs inside this call (no extra task, no envelope buffer) and calls `handler` inline, so
     /// the run is paced by the handler: while it runs, no event is handled and no task is started. It is
-    /// also the fastest way to drive the runner. Cancelling the calling task cancels the run like
+    /// also the fastest way to drive the runner. The loop and `handler` run in the caller's isolation
+    /// (task bodies run concurrently, outside it): call it from a nonisolated context, not from the main
+    /// actor, when throughput matters. Cancelling the calling task cancels the run like
     /// cancelling the stream: running tasks are cancelled, held costs released, and the call returns
     /// normally once they have returned.
     ///

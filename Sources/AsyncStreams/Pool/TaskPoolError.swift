@@ -9,6 +9,7 @@ public struct TaskPoolError: Error, Sendable, Equatable, CustomStringConvertible
         /// A streaming body's stream ended without yielding ``StreamStep/final(_:)``.
         public static let missingFinalValue = Code(.missingFinalValue)
 
+        /// The code's name, such as `missingFinalValue`.
         public var description: String { String(describing: value) }
     }
 
@@ -23,6 +24,7 @@ public struct TaskPoolError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
+    /// The message users read.
     public var description: String { message }
 
     static func missingFinalValue(key: String?) -> TaskPoolError {

@@ -32,6 +32,12 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
         self.resumeBelow = max(limit / 2, 1)
     }
 
+    /// Whether the producer is parked on a full buffer.
+    var isProducerWaiting: Bool { producer != nil }
+
+    /// The number of buffered elements.
+    var bufferedCount: Int { buffer.count }
+
     // MARK: - Consumer
 
     /// Whether the first `next()` must start the producer; sets the flag.

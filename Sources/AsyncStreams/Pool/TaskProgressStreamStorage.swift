@@ -73,6 +73,9 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
         task?.cancel()
     }
 
+    /// Whether the loop is parked because the buffer is full (for tests of the pacing).
+    var isProducerWaiting: Bool { state.withLock { $0.machine.isProducerWaiting } }
+
     // MARK: - Producer
 
     /// Buffers `elements` and waits while the buffer is full. Returns `false` when the consumer is gone

@@ -27,6 +27,12 @@ import Foundation
 /// `keepGoing` the first permanent failure stops new work and lets running tasks finish; with it only the
 /// failure's dependents are aborted.
 ///
+/// **Remote cache.** When ``BuildOptions/remoteCache`` or the Taskfile's `remote_cache:` names a server,
+/// each scheduled instance is looked up there before its commands run (a hit writes its outputs and
+/// records it; see `InstanceExecutor`), and each success is uploaded in the background
+/// (`RemoteCacheUploads`); the build ends after the last upload. Cache problems are warnings, never
+/// failures; the summary carries the cache's statistics.
+///
 /// **Interrupts.** When `interrupts` yields a signal, nothing new starts, the running commands' process
 /// groups get SIGTERM then SIGKILL (through cancellation of the pool run), no record is written for them,
 /// and the summary carries the signal. Cancelling the calling task has the same effect, as SIGINT.
@@ -43,6 +49,18 @@ public struct BuildEngine: Sendable {
     /// ``BuildLock`` (`flock` on `.stask/lock`) by default; tests over an in-memory file system pass a
     /// stand-in. The parameters are the directory, whether to wait, and what to call before waiting.
     public var acquireLock: LockAcquirer
+    /// Creates the remote cache of a build from its configuration and a warning handler:
+    /// ``HTTPRemoteCache`` by default; tests pass a fake.
+    public var makeRemoteCache: RemoteCacheMaker
+
+    /// Creates a build's remote cache; see ``makeRemoteCache``.
+    public typealias RemoteCacheMaker =
+        @Sendable (RemoteCacheConfiguration, @escaping @Sendable (RemoteCacheWarning) -> Void) -> any RemoteCache
+
+    /// The default ``makeRemoteCache``: an ``HTTPRemoteCache``.
+    public static let httpRemoteCache: RemoteCacheMaker = { configuration, warn in
+        HTTPRemoteCache(configuration: configuration, warn: warn)
+    }
 
     /// Takes the build lock of a state directory; see ``acquireLock``.
     public typealias LockAcquirer =
@@ -64,11 +82,14 @@ public struct BuildEngine: Sendable {
     ///   - environment: The environment commands start from; `nil` for this process's.
     ///   - cpuCount: The default `cpu` budget; `nil` for the number of active cores.
     ///   - acquireLock: How the build lock is taken; see ``acquireLock``.
+    ///   - makeRemoteCache: How a build's remote cache is created; see ``makeRemoteCache``.
     public init(
         fileSystem: any FileSystem, launcher: any ProcessLauncher,
-        environment: [String: String]? = nil, cpuCount: Int? = nil, acquireLock: @escaping LockAcquirer = fileLock
+        environment: [String: String]? = nil, cpuCount: Int? = nil, acquireLock: @escaping LockAcquirer = fileLock,
+        makeRemoteCache: @escaping RemoteCacheMaker = httpRemoteCache
     ) {
         self.acquireLock = acquireLock
+        self.makeRemoteCache = makeRemoteCache
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.environment = environment ?? ProcessInfo.processInfo.environment
@@ -107,44 +128,87 @@ public struct BuildEngine: Sendable {
             try? store.close()
             throw error
         }
+        do {
+            try saveShardPlans(plan.graph, stateDirectory: stateDirectory, store: store)
+        } catch {
+            reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
+        }
         let digests = store.makeDigestCache(fileSystem: fileSystem)
-        let checker = UpToDateChecker(
+        var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
+        checker.variablesByTask = taskfile.referencedVariables
         let upToDate = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
-        reporter.report(
+        let recorder = options.tracePath.map { _ in
+            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
+        }
+        let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
+        events.report(
             .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
+        if scheduled.count < plan.count {
+            events.report(.skipped(ids: upToDate.indices.compactMap { upToDate[$0] ? plan.instance($0).id : nil }))
+        }
 
         var summary = BuildSummary(upToDate: plan.count - scheduled.count)
+        // A no-op build neither touches the network nor mentions the cache.
+        let remoteCache = scheduled.isEmpty ? nil : remoteCache(options, taskfile: taskfile, reporter: reporter)
         if !scheduled.isEmpty {
-            let executor = InstanceExecutor(
+            var executor = InstanceExecutor(
                 projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
                 checker: checker, store: store, baseEnvironment: environment, origin: origin,
                 logDirectory: ProjectPath.join(stateDirectory, "logs"),
-                warn: { reporter.report(.warning($0)) })
-            let state = try await schedule(
-                plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
-                reporter: reporter, interrupts: interrupts)
+                warn: { events.report(.warning($0)) })
+            executor.remoteCache = remoteCache
+            let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
+            executor.uploads = uploads
+            async let uploaded: Void? = uploads?.drain()
+            let state: BuildCoordinatorState
+            do {
+                state = try await schedule(
+                    plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
+                    reporter: events, interrupts: interrupts)
+            } catch {
+                uploads?.finish(discardingPending: true)
+                if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
+                throw error
+            }
+            uploads?.finish(discardingPending: state.interruptingSignal != nil)
+            _ = await uploaded
             summary.built = state.built
+            summary.restored = state.restored
             summary.upToDate += state.upToDate
             summary.flaky = state.flaky
             summary.failed = state.failed
             summary.aborted = state.notCompleted
             summary.interruptingSignal = state.interruptingSignal
-            summary.criticalPath = realisedCriticalPath(plan, spans: state.spans)
+            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
         }
         do {
             if digests.isModified { try store.updateStatCache(digests.changedEntries) }
             try store.close()
         } catch {
-            reporter.report(.warning(error.description))
+            events.report(.warning(error.description))
         }
+        summary.remoteCache = remoteCache?.statistics
         summary.wallTime = ContinuousClock.now - origin
-        reporter.report(.summary(summary))
+        events.report(.summary(summary))
+        if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
         return summary
+    }
+
+    /// The build's remote cache: the command line's choice, else the Taskfile's; credentials come from
+    /// ``environment``. Its warnings go to `reporter`.
+    func remoteCache(
+        _ options: BuildOptions, taskfile: Taskfile, reporter: any ProgressReporter
+    ) -> (any RemoteCache)? {
+        guard let endpoint = options.remoteCache.endpoint(taskfile: taskfile) else { return nil }
+        let configuration = RemoteCacheConfiguration(
+            endpoint: endpoint, isUploadEnabled: options.isRemoteCacheUploadEnabled,
+            credentials: RemoteCacheCredentials(environment: environment))
+        return makeRemoteCache(configuration) { reporter.report(.warning($0.description)) }
     }
 
     // MARK: - Loading and planning
@@ -156,6 +220,8 @@ public struct BuildEngine: Sendable {
 
     /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
+    ///
+    /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
@@ -169,15 +235,12 @@ public struct BuildEngine: Sendable {
         _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
         recordedOutputs: Set<String>
     ) throws -> BuildPlan {
-        var durations: [String: [String: Double]] = [:]
-        for task in taskfile.tasks {
-            if let items = itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
-        }
         let builder = GraphBuilder(
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
                 budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: LongestProcessingTimeShardPlanner(durations: durations), staleOutputs: recordedOutputs))
+                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
+                staleOutputs: recordedOutputs))
         let graph = try builder.build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
@@ -288,14 +351,47 @@ public struct BuildEngine: Sendable {
         case finished, interrupted, interruptsEnded
     }
 
-    private func realisedCriticalPath(_ plan: BuildPlan, spans: [String: CriticalPath.Span]) -> [CriticalPathStep] {
+    /// The realised critical path, and the (at most three) steps whose speed-up would shorten it most.
+    private func realisedCriticalPath(
+        _ plan: BuildPlan, spans: [String: CriticalPath.Span]
+    ) -> ([CriticalPathStep], [CriticalPathStep]) {
         var spansByLocal: [Int: CriticalPath.Span] = [:]
         for local in 0..<plan.count {
             if let span = spans[plan.instance(local).id] { spansByLocal[local] = span }
         }
-        return CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }.map { local in
+        let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
+        let steps = path.map { local in
             let span = spansByLocal[local]!
             return CriticalPathStep(id: plan.instance(local).id, duration: span.end - span.start)
+        }
+        let speedups = CriticalPath.speedups(spans: spansByLocal, path: path) { plan.dependencies[$0] }.map {
+            CriticalPathStep(id: plan.instance($0.index).id, duration: $0.saving)
+        }
+        return (steps, speedups)
+    }
+
+    // MARK: - --trace
+
+    private func traceRecorder(
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant
+    ) -> TraceRecorder {
+        var costs: [String: [String: Double]] = [:]
+        for local in scheduled { costs[plan.instance(local).id] = plan.instance(local).cost.amounts }
+        return TraceRecorder(
+            costs: costs, actionKey: { store.record(for: $0)?.actionKey.description },
+            now: { ContinuousClock.now - origin })
+    }
+
+    /// Writes the trace file atomically (relative paths are relative to `options.directory`); a failure is
+    /// a warning, not a failed build.
+    private func writeTrace(_ recorder: TraceRecorder, options: BuildOptions, reporter: any ProgressReporter) {
+        guard let path = options.tracePath else { return }
+        let absolute = ProjectPath.absolute(path, project: options.directory)
+        do {
+            try fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: absolute))
+            try fileSystem.writeFile(atPath: absolute, contents: recorder.traceJSON())
+        } catch {
+            reporter.report(.warning("cannot write the trace '\(path)': \(error)"))
         }
     }
 }

@@ -26,16 +26,27 @@ public struct BuildOptions: Sendable, Hashable {
     public var dryRun: Bool
     /// `--shard I/N`: run only shard `I` of every sharded task.
     public var shard: ShardSelection?
+    /// `--shard-plan FILE`: imported shard plans (``ShardPlanFile``) that fix the assignment of their tasks'
+    /// items instead of planning from history.
+    public var shardPlans: [ShardPlan] = []
+    /// Where ``shardPlans`` came from, for messages.
+    public var shardPlanPath: String?
     /// `--no-wait`: fail at once when another stask holds the build lock instead of waiting for it.
     public var noWait: Bool
-    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
+    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere (relative to ``directory``);
+    /// written atomically when the build ends, failed or interrupted too (see the "Progress events" article).
     public var tracePath: String?
+    /// `--remote-cache URL|off` or `STASK_REMOTE_CACHE`: which remote cache to use.
+    public var remoteCache: RemoteCacheSelection
+    /// `--remote-cache-upload=false`: look tasks up in the remote cache but never upload (read-only clients).
+    public var isRemoteCacheUploadEnabled: Bool
 
     /// Creates options that build the default targets in `directory`.
     public init(
         directory: String, taskfilePath: String? = nil, targets: [String] = [], variables: [String: String] = [:],
         budgetOverrides: [String: Double] = [:], keepGoing: Bool = false, dryRun: Bool = false,
-        shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil
+        shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil,
+        remoteCache: RemoteCacheSelection = .fromTaskfile, isRemoteCacheUploadEnabled: Bool = true
     ) {
         self.directory = directory
         self.taskfilePath = taskfilePath
@@ -47,12 +58,17 @@ public struct BuildOptions: Sendable, Hashable {
         self.shard = shard
         self.noWait = noWait
         self.tracePath = tracePath
+        self.remoteCache = remoteCache
+        self.isRemoteCacheUploadEnabled = isRemoteCacheUploadEnabled
     }
 }
 
 /// `--shard I/N`: one shard of every sharded task, for CI matrices that spread a build over machines.
 ///
-/// The index is 0-based like `{{shard}}` and `TEST_SHARD_INDEX`: `--shard 0/4` … `--shard 3/4`.
+/// The index is 0-based like `{{shard}}` and `TEST_SHARD_INDEX`: `--shard 0/4` … `--shard 3/4`. A task
+/// whose `shards:` differs from `N` keeps its shards `i` with `i % N == I` (with `shards: 8`, `--shard 1/4`
+/// runs shards 1 and 5), so every shard runs on exactly one machine. Tasks that are not sharded run on
+/// every machine; a task depending on a shard that is not selected is left out.
 public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
     /// The shard to run, `0..<count`.
     public var index: Int

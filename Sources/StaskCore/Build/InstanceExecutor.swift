@@ -1,10 +1,13 @@
 /// Runs one attempt of a task instance: the body of its `ScheduledTask`.
 ///
 /// In order: re-check the action key (early cutoff: its dependencies may have come out byte-identical),
-/// create the parent directories of the outputs, run every command through the ``ProcessLauncher``
+/// look the action up in the remote cache (if one is configured and the task is not `always`: a hit
+/// writes the outputs, records the success and runs nothing), create the parent directories of the
+/// outputs, run every command through the ``ProcessLauncher``
 /// (exec'd directly when it has no shell syntax, else through `/bin/sh -c`: `ProcessSpec.command`)
 /// stopping at the first failure, then hash
-/// the outputs and record the success. A record is written only after success; a failed attempt
+/// the outputs, record the success and queue the upload to the remote cache. A record is written only
+/// after success (and only successes are uploaded); a failed attempt
 /// invalidates the instance's old record. Cancellation (Ctrl-C) kills the running command's process
 /// group (the launcher does) and writes nothing.
 struct InstanceExecutor: Sendable {
@@ -21,6 +24,10 @@ struct InstanceExecutor: Sendable {
     let logDirectory: String
     /// Reports warnings (a state write that failed) without failing the task.
     let warn: @Sendable (String) -> Void
+    /// The remote cache to restore from, if the build uses one.
+    var remoteCache: (any RemoteCache)? = nil
+    /// Where successes go to be uploaded; `nil` when nothing is uploaded.
+    var uploads: RemoteCacheUploads? = nil
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
@@ -32,6 +39,14 @@ struct InstanceExecutor: Sendable {
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
         attemptStarted()
         let start = ContinuousClock.now
+        if let remoteCache, !instance.always {
+            let action = RemoteCacheAction(
+                taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
+                projectDirectory: projectDirectory)
+            if let restored = await remoteCache.restore(action) {
+                return restoredOutcome(instance, restored, actionKey: actionKey, keyInputs: keyInputs, start: start)
+            }
+        }
         var output: [UInt8] = []
         var cpuTime = Duration.zero
         var itemSeconds: [String: Double] = [:]
@@ -51,6 +66,12 @@ struct InstanceExecutor: Sendable {
                         command: instance.commands.first ?? "", termination: .exited(1),
                         problem: "cannot create directory '\(parent)': \(error)"))
             }
+        }
+        if let junit = instance.junitPath {
+            // A report left by an earlier run must not be mistaken for this run's.
+            let path = ProjectPath.absolute(junit, project: projectDirectory)
+            try? fileSystem.removeItem(atPath: path)
+            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         var environment = baseEnvironment
@@ -106,28 +127,52 @@ struct InstanceExecutor: Sendable {
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
                     cpuTime: cpuTime, keyInputs: keyInputs))
             if itemSeconds.isEmpty, instance.shard != nil, !instance.items.isEmpty {
-                itemSeconds = spread(end - start, over: instance)
+                itemSeconds = learnedItemSeconds(Self.seconds(end - start), instance: instance)
             }
             if !itemSeconds.isEmpty { try store.updateItemDurations(forTask: instance.taskName, itemSeconds) }
         } catch {
             warn(error.description)
         }
+        if let uploads, !instance.always {
+            uploads.enqueue(
+                RemoteCacheAction(
+                    taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
+                    projectDirectory: projectDirectory, outputDigests: outputDigests),
+                wallTime: end - start)
+        }
         return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
     }
 
-    /// A shard's total spread over its items in proportion to their previous estimates (equally when
-    /// none is known), so the balance improves run by run.
-    private func spread(_ total: Duration, over instance: TaskInstance) -> [String: Double] {
-        let known = store.itemDurations(forTask: instance.taskName)
-        let fallback = CriticalPath.defaultEstimate(known: instance.items.compactMap { known[$0] })
-        let weights = instance.items.map { known[$0] ?? fallback }
-        let sum = weights.reduce(0, +)
-        let seconds = Self.seconds(total)
-        var result: [String: Double] = [:]
-        for (item, weight) in zip(instance.items, weights) {
-            result[item] = sum > 0 ? seconds * weight / sum : seconds / Double(instance.items.count)
+    /// Records an instance whose outputs the remote cache wrote, as if it had run: the next build finds it
+    /// up to date. The recorded duration is the original run's (so estimates stay those of real work).
+    private func restoredOutcome(
+        _ instance: TaskInstance, _ restored: RestoredOutputs, actionKey: ContentDigest, keyInputs: ActionKeyInputs,
+        start: ContinuousClock.Instant
+    ) -> AttemptOutcome {
+        let end = ContinuousClock.now
+        do {
+            _ = try store.recordSuccess(
+                SuccessfulRun(
+                    id: instance.id, actionKey: actionKey, outputDigests: restored.outputDigests,
+                    wallTime: restored.wallTime ?? end - start, cpuTime: .zero, keyInputs: keyInputs))
+        } catch {
+            warn(error.description)
         }
-        return result
+        return .restored(span: CriticalPath.Span(start: start - origin, end: end - origin))
+    }
+
+    /// Per-item seconds of a shard run as one command: from its JUnit report when it wrote one to
+    /// `{{junit}}`, else its total spread over its items in proportion to their previous estimates
+    /// (``ShardDurationLearning``), so the balance improves run by run.
+    private func learnedItemSeconds(_ total: Double, instance: TaskInstance) -> [String: Double] {
+        let estimates = store.itemDurations(forTask: instance.taskName)
+        if let junit = instance.junitPath,
+            let bytes = try? fileSystem.readFile(atPath: ProjectPath.absolute(junit, project: projectDirectory))
+        {
+            return ShardDurationLearning.fromJUnit(
+                JUnitReport(bytes: bytes), total: total, items: instance.items, estimates: estimates)
+        }
+        return ShardDurationLearning.spread(total, over: instance.items, estimates: estimates)
     }
 
     static func seconds(_ duration: Duration) -> Double {

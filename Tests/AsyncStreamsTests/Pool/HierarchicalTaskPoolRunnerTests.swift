@@ -1,6 +1,7 @@
-@testable import AsyncStreams
 import Synchronization
 import Testing
+
+@testable import AsyncStreams
 
 @Suite(.timeLimit(.minutes(1))) struct HierarchicalTaskPoolRunnerTests {
     typealias Body = TaskBody<Int, String>
@@ -139,5 +140,61 @@ import Testing
         let envelopes = try await runner.runTasks().collect()
         #expect(envelopes.map(\.taskID) == [1, 2, 3, 4, 5])
         #expect(envelopes.compactMap(\.output) == ["1", "2", "3", "4", "5"])
+    }
+
+    // MARK: - With the real CapacitySource and buffers
+
+    @Test func pushPullBufferFeedsThePoolUntilTheSinkReturns() async throws {
+        let queue = PushPullBufferObj<Body>()
+        let capacity = CapacitySource(2)
+        let runner = HierarchicalTaskPoolRunner(name: "chunks", source: queue.source, capacity: capacity)
+        let producer = Task {
+            for index in 0..<30 {
+                _ = queue.sink.next(
+                    .streaming {
+                        AsyncThrowingStream { continuation in
+                            continuation.yield(.progress(index))
+                            continuation.yield(.final("chunk\(index)"))
+                            continuation.finish()
+                        }
+                    }
+                )
+                await Task.yield()
+            }
+            queue.sink.return()
+        }
+        let envelopes = try await runner.runTasks().collect()
+        await producer.value
+        #expect(Set(envelopes.compactMap(\.output)) == Set((0..<30).map { "chunk\($0)" }))
+        #expect(envelopes.compactMap(\.progress).sorted() == Array(0..<30))
+        #expect(Set(envelopes.map(\.taskID)) == Set(1...30))
+        #expect(capacity.currentCapacity == 2)
+    }
+
+    @Test func oneShotSourceBufferUnderAParentCounterInvokesAtMostTheChildLimit() async throws {
+        let parent = CapacitySource(10)
+        let capacity = CapacitySource(3, parent: parent)
+        let probe = TaskProbe()
+        let gate = CancellableGate()
+        let bodies = (0..<8).map { index in
+            Body.oneShot {
+                await probe.start("t\(index)")
+                try await gate.wait()
+                await probe.end("t\(index)")
+                return "t\(index)"
+            }
+        }
+        let source = SourceBufferObj(bodies, oneShot: true)
+        let runner = HierarchicalTaskPoolRunner(name: "docs", source: source, capacity: capacity)
+        let consumer = Task { try await runner.runTasks().collect() }
+        await probe.waitForStarts(3)
+        #expect(parent.currentCapacity == 7)
+        #expect(source.count == 5)
+        gate.open()
+        let envelopes = try await consumer.value
+        #expect(envelopes.compactMap(\.output).count == 8)
+        #expect(await probe.peak <= 3)
+        #expect(capacity.currentCapacity == 3)
+        #expect(parent.currentCapacity == 10)
     }
 }

@@ -1,6 +1,7 @@
-@testable import AsyncStreams
 import Synchronization
 import Testing
+
+@testable import AsyncStreams
 
 @Suite(.timeLimit(.minutes(1))) struct RetryingBridgeTests {
     typealias Step = ScheduledTask<Never, String>

@@ -1,5 +1,6 @@
-@testable import AsyncStreams
 import Testing
+
+@testable import AsyncStreams
 
 /// §23 invariants 2, 5 and 6 as seeded property tests, plus real concurrency with competing runners.
 @Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerInvariantTests {
@@ -64,7 +65,9 @@ import Testing
             for name in Self.limits.names {
                 let held = others.reduce(0.0) { $0 + scenario.costs[$1, default: .zero][name] }
                 if Self.limits[name] - available[name] != held {
-                    violations.withLock { $0.append("\(key): \(name) in use \(Self.limits[name] - available[name]) != \(held)") }
+                    violations.withLock {
+                        $0.append("\(key): \(name) in use \(Self.limits[name] - available[name]) != \(held)")
+                    }
                 }
             }
         }
@@ -125,7 +128,9 @@ import Testing
 
     @Test func hundredsOfTasksFromCompetingRunnersRespectEveryLevelOfAHierarchy() async throws {
         let global = try ResourceCapacitySource(limits: ["cpu": 6])
-        let teams = try (0..<2).map { _ in try ResourceCapacitySource(limits: ["cpu": 4, "capacity": 3], parent: global) }
+        let teams = try (0..<2).map { _ in
+            try ResourceCapacitySource(limits: ["cpu": 4, "capacity": 3], parent: global)
+        }
         let inUse = Locked<[Int: Double]>([:])  // team index → cpu in use by its running bodies; -1 = global
         let peaks = Locked<[Int: Double]>([:])
         let outputs = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -1,6 +1,7 @@
-@testable import AsyncStreams
 import Synchronization
 import Testing
+
+@testable import AsyncStreams
 
 @Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerTests {
     typealias Task1 = ScheduledTask<Int, String>
@@ -268,7 +269,10 @@ import Testing
         let capacity = FakeCapacity(["capacity": 4])
         let probe = TaskProbe()
         let (source, runner) = graphRun(
-            [("fetch", [], .defaultTaskCost), ("parse", ["fetch"], .defaultTaskCost), ("save", ["parse"], .defaultTaskCost)],
+            [
+                ("fetch", [], .defaultTaskCost), ("parse", ["fetch"], .defaultTaskCost),
+                ("save", ["parse"], .defaultTaskCost),
+            ],
             capacity: capacity,
             probe: probe
         )
@@ -444,14 +448,5 @@ import Testing
         await probe.waitForEnds(await probe.starts.count)
         #expect(await probe.running.isEmpty)
         #expect(capacity.acceptedCount == capacity.releaseCount)
-    }
-}
-
-/// Lets task closures reach a source created after them.
-final class SourceBox<Value: AnyObject & Sendable>: Sendable {
-    private let storage = Mutex<Value?>(nil)
-    var value: Value? {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
     }
 }

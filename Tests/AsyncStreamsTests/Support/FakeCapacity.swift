@@ -1,5 +1,6 @@
-@testable import AsyncStreams
 import Synchronization
+
+@testable import AsyncStreams
 
 /// A multi-resource ledger for pool tests: tracks only the keys of its limits (like
 /// `ResourceCapacitySource`), records the peak amount in use per resource, counts acquires, releases and
@@ -29,21 +30,16 @@ final class FakeCapacity: PoolCapacity {
     var subscriptionCount: Int { state.withLock { $0.subscriptions } }
     var isWhole: Bool { state.withLock { $0.available == $0.limits } }
 
-    func tryAcquire(_ cost: ResourceCost) -> AcquireResult {
+    func acquireIfAvailable(_ cost: ResourceCost) -> Bool {
         state.withLock { state in
-            if cost.hasNegativeAmount {
-                return .rejected(requested: cost, available: state.available, reason: .invalidCost)
-            }
-            guard cost.fits(in: state.available) else {
-                return .rejected(requested: cost, available: state.available, reason: .insufficientCapacity)
-            }
+            guard !cost.hasNegativeAmount, cost.fits(in: state.available) else { return false }
             for (name, amount) in cost.amounts where state.available.amounts[name] != nil {
                 state.available[name] -= amount
                 let inUse = state.limits[name] - state.available[name]
                 state.peakInUse[name] = max(state.peakInUse[name] ?? 0, inUse)
             }
             state.accepted += 1
-            return .accepted(requested: cost, availableAfter: state.available)
+            return true
         }
     }
 
@@ -176,16 +172,14 @@ final class FakeQuota: PoolCapacity {
 
     var maxTakenPerWindow: Int { state.withLock { $0.maxTakenPerWindow } }
 
-    func tryAcquire(_ cost: ResourceCost) -> AcquireResult {
+    func acquireIfAvailable(_ cost: ResourceCost) -> Bool {
         state.withLock { state in
             let amount = cost["requests"]
-            guard amount <= state.available else {
-                return .rejected(requested: cost, available: ["requests": state.available], reason: .insufficientCapacity)
-            }
+            guard amount <= state.available else { return false }
             state.available -= amount
             state.takenThisWindow += 1
             state.maxTakenPerWindow = max(state.maxTakenPerWindow, state.takenThisWindow)
-            return .accepted(requested: cost, availableAfter: ["requests": state.available])
+            return true
         }
     }
 

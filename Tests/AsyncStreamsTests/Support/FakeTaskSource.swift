@@ -1,6 +1,7 @@
-@testable import AsyncStreams
 import DequeModule
 import Synchronization
+
+@testable import AsyncStreams
 
 /// A FIFO (or priority-ordered) task source for pool tests: `enqueue`, `close`, and `TaskSource`
 /// semantics (finished when closed and drained).

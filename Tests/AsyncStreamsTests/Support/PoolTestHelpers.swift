@@ -1,5 +1,6 @@
-@testable import AsyncStreams
 import Synchronization
+
+@testable import AsyncStreams
 
 /// Test error with an identity.
 struct TestFailure: Error, Equatable, CustomStringConvertible {
@@ -49,5 +50,20 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Yields until `condition` holds: waits for another task to reach a state without sleeping. The suite's
+/// time limit turns a condition that never holds into a failure.
+func yieldUntil(_ condition: () -> Bool) async {
+    while !condition() { await Task.yield() }
+}
+
+/// Lets task closures reach a source created after them.
+final class SourceBox<Value: AnyObject & Sendable>: Sendable {
+    private let storage = Mutex<Value?>(nil)
+    var value: Value? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }

@@ -87,12 +87,36 @@ import Testing
             criticalPath: [
                 CriticalPathStep(id: "a", duration: .seconds(1)), CriticalPathStep(id: "b", duration: .seconds(2)),
                 CriticalPathStep(id: "c", duration: .milliseconds(200)),
+            ],
+            speedups: [
+                CriticalPathStep(id: "b", duration: .seconds(2)), CriticalPathStep(id: "a", duration: .seconds(1)),
+                CriticalPathStep(id: "c", duration: .milliseconds(200)),
             ])
         reporter.report(.summary(summary))
         #expect(
             sink.text == """
                 stask: built 3, up to date 7, flaky 1 (test[b]), failed 0, aborted 0 in 3.21s
-                stask: critical path: a -> b -> c (3.20s)
+                stask: critical path (3.20s): a (1.00s) -> b (2.00s) -> c (0.20s)
+                stask: to shorten the build, speed up: b (saves up to 2.00s), a (1.00s), c (0.20s)
+
+                """)
+    }
+
+    @Test func remoteCacheHitsAndTrafficAreShown() {
+        let sink = CapturingSink()
+        let reporter = PlainReporter(sink: sink)
+        reporter.report(.planned(total: 1, upToDate: 0, estimatedWork: .zero))
+        reporter.report(.finished(id: "link", outcome: .restored, duration: .milliseconds(30), output: []))
+        var statistics = RemoteCacheStatistics()
+        statistics.hits = 1
+        statistics.bytesDownloaded = 1_250_000
+        statistics.bytesUploaded = 49_999
+        reporter.report(.summary(BuildSummary(restored: 1, wallTime: .seconds(1), remoteCache: statistics)))
+        #expect(
+            sink.text == """
+                [1/1] link (from remote cache, 0.03s)
+                stask: built 0, up to date 0, flaky 0, failed 0, aborted 0 in 1.00s
+                stask: 1 from remote cache, 1.3 MB down, 0.0 MB up
 
                 """)
     }

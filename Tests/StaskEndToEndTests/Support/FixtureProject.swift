@@ -31,6 +31,15 @@ final class FixtureProject {
         }
     }
 
+    /// Copies another project as it is now (its files and `.stask/` state), as a second machine would start.
+    init(copyOf other: FixtureProject) throws {
+        let fileManager = FileManager.default
+        scratch = fileManager.temporaryDirectory.appendingPathComponent("stask-e2e-\(UUID().uuidString)")
+        try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
+        root = scratch.appendingPathComponent("project")
+        try fileManager.copyItem(at: other.root, to: root)
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: scratch)
     }
@@ -38,6 +47,11 @@ final class FixtureProject {
     /// Runs `stask build --progress=plain arguments...` here.
     func build(_ arguments: String...) async throws -> StaskResult {
         try await StaskInvocation.run(["build", "--progress=plain"] + arguments, in: root)
+    }
+
+    /// Runs `stask build --progress=plain arguments...` here with `environment` added to the inherited one.
+    func build(environment: [String: String], _ arguments: String...) async throws -> StaskResult {
+        try await StaskInvocation.run(["build", "--progress=plain"] + arguments, in: root, environment: environment)
     }
 
     /// Runs `stask arguments...` here, exactly as given.

@@ -29,13 +29,17 @@ enum StaskInvocation {
         return packageRoot.appendingPathComponent(".build/debug/stask")
     }
 
-    /// Runs `stask arguments` in `directory`; kills it after `timeout`.
+    /// Runs `stask arguments` in `directory` with `environment` added to this process's; kills it after
+    /// `timeout`.
     ///
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
     /// process's termination handler resuming a continuation. `whileRunning` is called once the process
     /// has started, with the process (to send it signals).
+    ///
+    /// `executable` runs another program instead (`script` wrapping stask, Graphviz's `dot`).
     static func run(
-        _ arguments: [String], in directory: URL, timeout: Duration = .seconds(50),
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:],
+        timeout: Duration = .seconds(50), executable: URL? = nil,
         whileRunning: (@Sendable (Process) async -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
@@ -53,9 +57,12 @@ enum StaskInvocation {
         let error = try FileHandle(forWritingTo: errorURL)
 
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice

@@ -1,0 +1,134 @@
+import Testing
+
+@testable import AsyncStreams
+
+/// How runs are consumed: the bounded stream's pacing, and the structured `run(forEach:)`.
+@Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerConsumptionTests {
+    typealias Job = ScheduledTask<Int, String>
+
+    func jobs(_ count: Int, probe: TaskProbe) -> [Job] {
+        (1...count).map { index in
+            Job(key: "t\(index)") {
+                await probe.start("t\(index)")
+                return "t\(index)"
+            }
+        }
+    }
+
+    @Test func loopRunsAheadOfTheConsumerOnlyUntilTheBufferIsFull() async throws {
+        let capacity = FakeCapacity(["capacity": 1])
+        let probe = TaskProbe()
+        let source = FakeTaskSource(jobs(10, probe: probe), closed: true)
+        let runner = ScheduledTaskPoolRunner(name: "paced", source: source, ledger: capacity)
+        let stream = runner.runTasks(bufferLimit: 2)
+        var iterator = stream.makeAsyncIterator()
+        #expect(try await iterator.next()?.output == "t1")
+        // Not pulling: the loop buffers t2 and t3, takes t4, then waits for the consumer.
+        await yieldUntil { stream.handle.storage.isProducerWaiting }
+        #expect(source.takeCount == 4)
+        var outputs = ["t1"]
+        while let envelope = try await iterator.next() { outputs.append(envelope.output ?? "?") }
+        #expect(outputs == (1...10).map { "t\($0)" })
+        #expect(source.takeCount == 10)
+        #expect(capacity.isWhole)
+    }
+
+    @Test func structuredRunHandsEveryEnvelopeToTheHandlerInOrder() async throws {
+        let capacity = FakeCapacity(["capacity": 2])
+        let probe = TaskProbe()
+        let (source, runner) = ScheduledTaskPoolRunnerTests().graphRun(
+            [("a", [], .defaultTaskCost), ("b", ["a"], .defaultTaskCost), ("c", ["b"], .defaultTaskCost)],
+            capacity: capacity,
+            probe: probe
+        )
+        var seen: [String] = []
+        try await runner.run { envelope in seen.append(envelope.key ?? "?") }
+        #expect(seen == ["a", "b", "c"])
+        #expect(source.isFinished)
+        #expect(capacity.isWhole)
+    }
+
+    @Test func structuredRunRethrowsTheHandlerErrorAfterCleanup() async throws {
+        let capacity = FakeCapacity(["capacity": 3])
+        let probe = TaskProbe()
+        let quick = Job(key: "quick") { "quick" }
+        let blocked = (0..<4).map { index in
+            Job(key: "b\(index)") {
+                await probe.start("b\(index)")
+                try await CancellableGate().wait()
+                return ""
+            }
+        }
+        let runner = ScheduledTaskPoolRunner(
+            name: "t",
+            source: FakeTaskSource([quick] + blocked, closed: true),
+            ledger: capacity
+        )
+        await #expect(throws: TestFailure(name: "handler")) {
+            try await runner.run { envelope in
+                if envelope.output == "quick" {
+                    await probe.waitForStarts(2)
+                    throw TestFailure(name: "handler")
+                }
+            }
+        }
+        #expect(capacity.isWhole)
+        #expect(capacity.acceptedCount == capacity.releaseCount)
+    }
+
+    @Test func structuredRunThrowsTheFirstTaskErrorWithStopOnError() async throws {
+        let capacity = FakeCapacity(["capacity": 1])
+        let runner = ScheduledTaskPoolRunner(
+            name: "t",
+            source: FakeTaskSource([Job(key: "bad") { throw TestFailure(name: "bad") }], closed: true),
+            ledger: capacity
+        )
+        await #expect(throws: TestFailure(name: "bad")) { try await runner.run { _ in } }
+        var errors = 0
+        try await ScheduledTaskPoolRunner(
+            name: "t",
+            source: FakeTaskSource([Job(key: "bad") { throw TestFailure(name: "bad") }], closed: true),
+            ledger: capacity
+        ).run(stopOnError: false) { envelope in if envelope.error != nil { errors += 1 } }
+        #expect(errors == 1)
+        #expect(capacity.isWhole)
+    }
+
+    @Test func cancellingAStructuredRunReturnsAfterReleasingEverything() async throws {
+        let capacity = FakeCapacity(["capacity": 2])
+        let probe = TaskProbe()
+        let blocked = (0..<5).map { index in
+            Job(key: "b\(index)") {
+                await probe.start("b\(index)")
+                try await CancellableGate().wait()
+                return ""
+            }
+        }
+        let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(blocked, closed: true), ledger: capacity)
+        let run = Task {
+            var count = 0
+            try await runner.run { _ in count += 1 }
+            return count
+        }
+        await probe.waitForStarts(2)
+        run.cancel()
+        #expect(try await run.value == 0)
+        #expect(capacity.isWhole)
+        #expect(capacity.acceptedCount == 2)
+    }
+
+    @Test func hierarchicalStructuredRunReportsErrorsAsEnvelopesByDefault() async throws {
+        let slots = FakeSlots(2)
+        let bodies: [TaskBody<Int, String>] = [.oneShot { "ok" }, .oneShot { throw TestFailure(name: "x") }]
+        let runner = HierarchicalTaskPoolRunner(name: "t", source: FakeTaskSource(bodies, closed: true), slots: slots)
+        var outputs: [String] = []
+        var errors = 0
+        try await runner.run { envelope in
+            if let output = envelope.output { outputs.append(output) }
+            if envelope.error != nil { errors += 1 }
+        }
+        #expect(outputs == ["ok"])
+        #expect(errors == 1)
+        #expect(slots.free == 2)
+    }
+}
