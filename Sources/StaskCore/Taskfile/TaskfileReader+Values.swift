@@ -16,36 +16,9 @@ extension TaskfileReader {
         return source.location(line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
-    /// The resolved tag of `node` (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`, `merge`, …), by
-    /// Yams' default (YAML 1.1) rules.
-    ///
-    /// The document is composed with the rule-less `.basic` resolver, so a plain scalar arrives untagged
-    /// (implicit). One whose first character can start no rule's match (the usual command or path) is a
-    /// string without running a regular expression; any other is resolved by `Resolver.default`. A
-    /// consequence inside Yams' duplicate-key check: keys `1` and `"1"` in one mapping count as duplicates.
+    /// The resolved tag of `node` (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`, `merge`, …).
     func tagName(_ node: Node) -> Tag.Name {
-        guard case .scalar(let scalar) = node, scalar.tag.rawValue.isEmpty else {
-            return Tag.Name(rawValue: node.tag.rawValue)
-        }
-        guard let first = scalar.string.utf8.first, !Self.plainString(startingWith: first) else {
-            return scalar.string.isEmpty ? .null : .str
-        }
-        return Resolver.default.resolveTag(of: .scalar(Node.Scalar(scalar.string)))
-    }
-
-    /// Whether a plain scalar starting with `byte` is a string under every default rule: bool (`yes`, `no`,
-    /// `true`, `false`, `on`, `off`), int, float, timestamp (sign, digit, dot), merge (`<<`), null (`~`,
-    /// `null`) and value (`=`) all start with one of `yYnNtTfFoO+-.0-9<~=`.
-    private static func plainString(startingWith byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return false
-        case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"),
-            UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"),
-            UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "<"), UInt8(ascii: "~"),
-            UInt8(ascii: "="):
-            return false
-        default: return true
-        }
+        Tag.Name(rawValue: node.tag.rawValue)
     }
 
     /// What `node` is, for "must be …, not …" messages.

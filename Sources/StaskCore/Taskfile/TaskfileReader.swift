@@ -80,10 +80,7 @@ struct TaskfileReader {
 
     private func compose() throws(TaskfileError) -> Node? {
         do {
-            // `.basic`: no regular expression runs while composing (Yams' default resolver matches every
-            // plain scalar against seven, and again for each mapping key's duplicate check); `tagName(_:)`
-            // resolves the scalars the reader asks about, with the default rules.
-            return try Yams.compose(yaml: source.text, .basic)
+            return try Yams.compose(yaml: source.text)
         } catch let error as YamlError {
             throw translate(error)
         } catch {
