@@ -31,7 +31,7 @@ extension BuildEngine {
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
                 budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: try shardPlanner(taskfile, options: options, state: state),
+                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: state.itemDurations),
                 staleOutputs: recordedOutputs)
         ).build(taskfile)
         let wanted = tasks.isEmpty ? sharded : sharded.filter(tasks.contains)
@@ -93,10 +93,12 @@ extension BuildEngine {
     /// while it stays within 10% of a fresh plan (``LongestProcessingTimeShardPlanner``).
     ///
     /// - Throws: `ShardPlanError.notShardedTask`, `.shardCountMismatch`.
-    func shardPlanner(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> any ShardPlanner {
+    func shardPlanner(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]]
+    ) throws -> any ShardPlanner {
         var durations: [String: [String: Double]] = [:]
         for task in taskfile.tasks {
-            if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
+            if let items = itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
         }
         let isSharded = taskfile.tasks.contains { $0.shards != nil && $0.foreach != nil }
         let previous =

@@ -131,7 +131,9 @@ public struct BuildEngine: Sendable {
 
         let plan: BuildPlan
         do {
-            plan = try makePlan(taskfile, options: options, state: store.state)
+            plan = try makePlan(
+                taskfile, options: options, itemDurations: store.allItemDurations,
+                recordedOutputs: store.recordedOutputPaths)
         } catch {
             try? store.close()
             throw error
@@ -255,11 +257,21 @@ public struct BuildEngine: Sendable {
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
+        return try makePlan(
+            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs)
+    }
+
+    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
+    /// store without decoding the whole state).
+    func makePlan(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
+        recordedOutputs: Set<String>
+    ) throws -> BuildPlan {
         let builder = GraphBuilder(
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
                 budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: try shardPlanner(taskfile, options: options, state: state),
+                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
                 staleOutputs: recordedOutputs))
         let graph = try builder.build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
@@ -273,7 +285,7 @@ public struct BuildEngine: Sendable {
             let instance = plan.instance(local)
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
-            upToDate[local] = checker.isUpToDate(instance, actionKey: key)
+            upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
         return upToDate
     }

@@ -56,6 +56,29 @@ struct UpToDateChecker: Sendable {
         return outputsMatch(instance, record: record)
     }
 
+    /// Whether `instance`, whose current action key is `actionKey`, is up to date, looking its outputs up in
+    /// `memo` (and adding them): in the pre-pass an output is usually another instance's input, so each
+    /// file is examined once.
+    ///
+    /// - Parameter memo: As in `keyInputs(for:memo:)`; valid only while no task runs.
+    func isUpToDate(_ instance: TaskInstance, actionKey: ContentDigest, memo: inout [String: ContentDigest?]) -> Bool {
+        guard !instance.always, let record = record(instance.id), record.actionKey == actionKey else {
+            return false
+        }
+        for output in instance.outputs {
+            guard let recorded = record.outputDigests[output] else { return false }
+            let digest: ContentDigest?
+            if let known = memo[output] {
+                digest = known
+            } else {
+                digest = currentDigest(of: output)
+                memo[output] = digest
+            }
+            guard digest == recorded else { return false }
+        }
+        return true
+    }
+
     /// The digest of a project-relative (or absolute) regular file, `nil` when it is missing or unreadable.
     func currentDigest(of path: String) -> ContentDigest? {
         let absolute = ProjectPath.absolute(path, project: projectDirectory)

@@ -13,6 +13,13 @@ extension FileSystem {
         if !bytes.isEmpty { bytes.withUnsafeBytes { body($0) } }
     }
 
+    /// `contentsOfDirectory(atPath:)` with no kinds: the caller examines each entry.
+    ///
+    /// - Throws: whatever `contentsOfDirectory(atPath:)` throws.
+    public func directoryEntries(atPath path: String) throws(FileSystemError) -> [DirectoryEntry] {
+        try contentsOfDirectory(atPath: path).map { DirectoryEntry(name: $0, kind: nil) }
+    }
+
     /// Returns a file whose appends rewrite the whole file through `writeFile(atPath:contents:)`.
     ///
     /// - Throws: whatever `readFile(atPath:)` or `writeFile(atPath:contents:)` throws when creating the file.

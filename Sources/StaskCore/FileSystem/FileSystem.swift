@@ -13,6 +13,14 @@ public protocol FileSystem: Sendable {
     /// The names (not paths) of the entries of a directory, sorted byte-wise.
     func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String]
 
+    /// The entries of a directory with the kind of each when the listing itself tells it (`d_type`), in no
+    /// particular order: lets a glob walk skip one `lstat` per entry.
+    ///
+    /// A `nil` kind means "not known from the listing": the caller examines the entry itself. A default
+    /// implementation returns `contentsOfDirectory(atPath:)` with every kind `nil`.
+    /// - Throws: as `contentsOfDirectory(atPath:)`.
+    func directoryEntries(atPath path: String) throws(FileSystemError) -> [DirectoryEntry]
+
     /// The whole contents of a regular file.
     func readFile(atPath path: String) throws(FileSystemError) -> [UInt8]
 
@@ -46,6 +54,20 @@ public protocol FileSystem: Sendable {
     ///
     /// - Throws: `FileSystemError` when the file cannot be opened or created.
     func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile
+}
+
+/// One entry of a directory listing: its name and, when the listing says, its kind (not following a link).
+public struct DirectoryEntry: Sendable, Hashable {
+    /// The entry's name (not a path).
+    public var name: String
+    /// `lstat`'s kind as the directory listing reports it; `nil` when the listing does not say.
+    public var kind: FileKind?
+
+    /// Creates an entry.
+    public init(name: String, kind: FileKind?) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// What kind of entry a path names.

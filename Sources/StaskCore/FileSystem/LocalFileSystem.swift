@@ -70,6 +70,41 @@ public struct LocalFileSystem: FileSystem {
         return names
     }
 
+    /// The entries of a directory (without `.` and `..`) in the order `readdir` returns them, with the kind
+    /// `d_type` reports (`nil` for `DT_UNKNOWN`, which some file systems always give).
+    ///
+    /// - Throws: as `contentsOfDirectory(atPath:)`.
+    public func directoryEntries(atPath path: String) throws(FileSystemError) -> [DirectoryEntry] {
+        guard let directory = opendir(path) else {
+            let code = errno
+            if code == ENOENT { throw .notFound(path: path) }
+            throw .systemCall(path: path, operation: "opendir", errno: code)
+        }
+        defer { closedir(directory) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(directory) else {
+                if errno != 0 { throw .systemCall(path: path, operation: "readdir", errno: errno) }
+                break
+            }
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            let kind: FileKind?
+            switch Int(entry.pointee.d_type) {
+            case Int(DT_REG): kind = .regularFile
+            case Int(DT_DIR): kind = .directory
+            case Int(DT_LNK): kind = .symbolicLink
+            case Int(DT_UNKNOWN): kind = nil
+            default: kind = .other
+            }
+            entries.append(DirectoryEntry(name: name, kind: kind))
+        }
+        return entries
+    }
+
     /// The whole contents of a regular file.
     ///
     /// - Throws: `FileSystemError.notFound` when missing, `.systemCall` otherwise (`EISDIR` for a directory).

@@ -29,7 +29,15 @@ public struct BuildGraph: Sendable {
     /// Every instance, dependencies first.
     public let instances: [TaskInstance]
     /// Source files: inputs that no instance produces, sorted byte-wise.
-    public let sourceFiles: [String]
+    ///
+    /// - Complexity: O(n log n) in the number of inputs, computed on each access (a build never needs it).
+    public var sourceFiles: [String] {
+        var sources = Set<String>()
+        for instance in instances {
+            for path in instance.inputs where producerByPath[path] == nil { sources.insert(path) }
+        }
+        return sources.sorted(by: ProjectPath.precedes)
+    }
 
     private let dependencyLists: [[Int]]
     private let dependentLists: [[Int]]
@@ -39,14 +47,13 @@ public struct BuildGraph: Sendable {
 
     init(
         taskfile: Taskfile, projectDirectory: String, budget: ResourceCost, instances: [TaskInstance],
-        dependencies: [[Int]], sourceFiles: [String]
+        dependencies: [[Int]]
     ) {
         self.taskfile = taskfile
         self.projectDirectory = projectDirectory
         self.budget = budget
         self.instances = instances
         self.dependencyLists = dependencies
-        self.sourceFiles = sourceFiles
         var dependents = Array(repeating: [Int](), count: instances.count)
         for (index, list) in dependencies.enumerated() {
             for dependency in list { dependents[dependency].append(index) }

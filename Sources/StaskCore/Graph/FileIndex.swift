@@ -26,7 +26,8 @@ final class FileIndex {
     let ignored: Set<String>
 
     private var diskKinds: [String: DiskKind?] = [:]
-    private var diskListings: [String: [String]] = [:]
+    /// Directory → its entries, with the kind the listing told (`nil`: examine the entry with `diskKind`).
+    private var diskListings: [String: [(name: String, path: String, kind: DiskKind?)]] = [:]
     private var outputs: Set<String> = []
     private var outputChildren: [String: [String: Bool]] = [:]
     private var globCache: [String: [String]] = [:]
@@ -50,8 +51,9 @@ final class FileIndex {
             while true {
                 let parent = ProjectPath.directory(of: child)
                 let name = ProjectPath.name(of: child)
-                let existing = outputChildren[parent, default: [:]][name]
-                outputChildren[parent, default: [:]][name] = (existing ?? false) || isDirectory
+                // One in-place update of the inner dictionary (two subscripts would copy it).
+                let existing = outputChildren[parent, default: [:]].updateValue(isDirectory, forKey: name)
+                if existing == true && !isDirectory { outputChildren[parent]?[name] = true }
                 if existing != nil || parent == "." || parent == "/" || parent == child { break }
                 child = parent
                 isDirectory = true
@@ -115,10 +117,10 @@ final class FileIndex {
     func children(of directory: String, where include: (String) -> Bool) throws(FileSystemError) -> [Child] {
         let declared = outputChildren[directory]
         var result: [Child] = []
-        for name in try diskNames(directory) where declared?[name] == nil && include(name) {
+        for (name, path, listedKind) in try diskEntries(directory) where declared?[name] == nil && include(name) {
             if directory == "." && name == ".stask" { continue }
-            let path = Self.join(directory, name)
-            let kind = try diskKind(path)
+            let kind: DiskKind?
+            if let listedKind { kind = listedKind } else { kind = try diskKind(path) }
             if kind == .file && ignored.contains(path) { continue }
             result.append(
                 Child(
@@ -141,19 +143,37 @@ final class FileIndex {
         return result
     }
 
-    private func diskNames(_ directory: String) throws(FileSystemError) -> [String] {
+    /// The entries of `directory` on disk. A regular file, directory or other entry is known from the
+    /// listing (`d_type`) and costs no `lstat`, here or in a later `diskKind` (a `foreach` item named again as
+    /// an input); a symbolic link or an entry of unknown kind is left `nil`.
+    private func diskEntries(
+        _ directory: String
+    ) throws(FileSystemError) -> [(name: String, path: String, kind: DiskKind?)] {
         if let cached = diskListings[directory] { return cached }
-        var names: [String] = []
+        var entries: [(name: String, path: String, kind: DiskKind?)] = []
         let kind = try diskKind(directory)
         if kind == .directory || kind == .symbolicLinkToDirectory {
             do {
-                names = try fileSystem.contentsOfDirectory(atPath: ProjectPath.absolute(directory, project: project))
+                let listed = try fileSystem.directoryEntries(atPath: ProjectPath.absolute(directory, project: project))
+                entries.reserveCapacity(listed.count)
+                for entry in listed {
+                    let known: DiskKind?
+                    switch entry.kind {
+                    case .regularFile?: known = .file
+                    case .directory?: known = .directory
+                    case .other?: known = .other
+                    case .symbolicLink?, nil: known = nil
+                    }
+                    let path = Self.join(directory, entry.name)
+                    if let known, diskKinds[path] == nil { diskKinds[path] = known }
+                    entries.append((entry.name, path, known))
+                }
             } catch {
                 if case .notFound = error {} else { throw error }
             }
         }
-        diskListings[directory] = names
-        return names
+        diskListings[directory] = entries
+        return entries
     }
 
     static func join(_ directory: String, _ name: String) -> String {

@@ -14,16 +14,14 @@ extension GraphConstruction {
         instances.reserveCapacity(flat.count)
         var remapped: [[Int]] = []
         remapped.reserveCapacity(flat.count)
-        var sources: Set<String> = []
         for old in order {
             let planned = flat[old]
             instances.append(try instance(planned, baseEnvironment: baseEnvironment))
             remapped.append(dependencies[old].map { newIndex[$0] }.sorted())
-            for (path, _) in planned.inputs where producers[path] == nil { sources.insert(path) }
         }
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped, sourceFiles: sources.sorted(by: ProjectPath.precedes))
+            dependencies: remapped)
     }
 
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {

@@ -93,7 +93,8 @@ public final class FileDigestCache: Sendable {
         var changes: [String: Entry?] = [:]
 
         func entry(forPath path: String, base: (any StatCacheSource)?) -> Entry? {
-            if let entry = entries[path] { return entry }
+            // The emptiness check skips hashing the path in the common case (nothing hashed yet this build).
+            if !entries.isEmpty, let entry = entries[path] { return entry }
             return base?.entry(forPath: path)
         }
     }

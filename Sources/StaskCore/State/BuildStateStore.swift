@@ -9,7 +9,7 @@ import Synchronization
 /// replays the journal, and proves the directory writable before any task runs. During the build,
 /// `recordSuccess(_:)`, `invalidate(_:)`, `updateItemDurations(forTask:_:)` and `updateStatCache(_:)` change
 /// the state in memory and append one checksummed entry each to the journal with `write(2)`, without
-/// `fsync`. `close()` then either `fsync`s the journal (the usual case: an incremental build appends a few
+/// `fsync`. `close()` then either `fsync`s the journal when this build appended to it (the usual case: a few
 /// entries) or, once the journal has grown past a quarter of the snapshot (at least 256 KiB) or a file was
 /// damaged, *compacts*: writes a new snapshot atomically (`fsync`ed temporary file renamed over the old one,
 /// directory `fsync`ed) and deletes the journal. So a no-op build writes nothing, and a touch-one build
@@ -73,6 +73,9 @@ public final class BuildStateStore: Sendable {
         var journal: (any AppendableFile)?
         /// Bytes of the journal known to hold complete entries.
         var journalLength: Int
+        /// `journalLength` when the store was opened: what an earlier build wrote (and synced at its close).
+        /// `close()` syncs only when this build appended, so a no-op build makes no `fsync`.
+        var openedJournalLength = 0
         /// The snapshot file's size (0 when there is none).
         var snapshotSize: Int
         /// Whether the next `close()` must write a snapshot (a damaged file, or journaling failed).
@@ -154,6 +157,7 @@ public final class BuildStateStore: Sendable {
             } catch {
                 throw .notWritable(path: directory, underlying: error)
             }
+            storage.openedJournalLength = storage.journalLength
             return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
         case .clean, .damaged:
             // Fold what could be replayed into a new snapshot and start an empty journal.
@@ -213,6 +217,18 @@ public final class BuildStateStore: Sendable {
     ///   estimates over all tasks, and tests. Builds use `record(for:)`.
     public var state: BuildState {
         storage.withLock { $0.state }.materialized()
+    }
+
+    /// The output paths of every record (valid or invalidated), without decoding anything else.
+    ///
+    /// - Complexity: O(n) in the number of records and their outputs.
+    public var recordedOutputPaths: Set<String> {
+        storage.withLock { $0.state }.recordedOutputPaths()
+    }
+
+    /// Task → item → seconds, for every task with recorded items.
+    public var allItemDurations: [String: [String: Double]] {
+        storage.withLock { $0.state.itemDurations }
     }
 
     /// Item → seconds recorded for the items of `task` (empty when none).
@@ -317,13 +333,14 @@ public final class BuildStateStore: Sendable {
     /// - Throws: `BuildStateError.writeFailed` when the snapshot or the journal cannot be written; the files
     ///   on disk are then still consistent, and the next build replays the journal.
     public func close() throws(BuildStateError) {
-        let taken = storage.withLock { storage -> (LiveState, Bool, (any AppendableFile)?, Int)? in
+        let taken = storage.withLock { storage -> (LiveState, Bool, (any AppendableFile)?, Bool)? in
             guard !storage.isClosed else { return nil }
             storage.isClosed = true
             defer { storage.journal = nil }
-            return (storage.state, storage.shouldCompact, storage.journal, storage.journalLength)
+            let appended = storage.journalLength > max(storage.openedJournalLength, BuildStateJournal.headerSize)
+            return (storage.state, storage.shouldCompact, storage.journal, appended)
         }
-        guard let (state, shouldCompact, journal, journalLength) = taken else { return }
+        guard let (state, shouldCompact, journal, hasAppended) = taken else { return }
         defer { journal?.close() }
         if shouldCompact {
             do {
@@ -334,7 +351,7 @@ public final class BuildStateStore: Sendable {
             journal?.close()
             // Failing to delete the journal is harmless: the next open replays it onto the new snapshot.
             try? fileSystem.removeItem(atPath: journalPath)
-        } else if let journal, journalLength > BuildStateJournal.headerSize {
+        } else if let journal, hasAppended {
             do {
                 try journal.synchronize()
             } catch {

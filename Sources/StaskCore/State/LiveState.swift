@@ -20,7 +20,7 @@ struct LiveState: Sendable {
 
     /// The record of `id`, valid or invalidated.
     func record(for id: String) -> TaskRecord? {
-        if let record = changedRecords[id] { return record }
+        if !changedRecords.isEmpty, let record = changedRecords[id] { return record }
         return snapshot?.record(for: id)
     }
 
@@ -28,6 +28,14 @@ struct LiveState: Sendable {
     func validRecord(for id: String) -> TaskRecord? {
         guard let record = record(for: id), !record.isInvalidated else { return nil }
         return record
+    }
+
+    /// The output paths of every record, valid or invalidated (decodes only those).
+    func recordedOutputPaths() -> Set<String> {
+        var paths = Set<String>()
+        snapshot?.insertRecordedOutputPaths(into: &paths)
+        for record in changedRecords.values { paths.formUnion(record.outputDigests.keys) }
+        return paths
     }
 
     /// Everything, decoded: O(n) in the size of the state.
@@ -78,7 +86,7 @@ struct LiveState: Sendable {
 
 extension LiveState: StatCacheSource {
     func entry(forPath path: String) -> FileDigestCache.Entry? {
-        if let change = statChanges[path] { return change }
+        if !statChanges.isEmpty, let change = statChanges[path] { return change }
         return snapshot?.statEntry(forPath: path)
     }
 

@@ -196,6 +196,31 @@ final class StateSnapshot: Sendable {
         }
     }
 
+    /// Adds the output paths of every record (valid or invalidated) to `paths`, decoding nothing else: the
+    /// graph builder needs them at the start of every build, so that globs skip outputs of earlier builds.
+    func insertRecordedOutputPaths(into paths: inout Set<String>) {
+        bytes.withUnsafeBytes { raw in
+            for offset in recordIndex.allOffsets {
+                var reader = StateBinaryReader(raw, offset: offset)
+                do throws(StateDecodingError) {
+                    var entry = try reader.entryReader()
+                    _ = try entry.bytes(try entry.count(limit: entry.remaining))  // id
+                    _ = try entry.digest()  // action key
+                    for _ in 0..<3 { _ = try entry.varint() }  // wall, cpu, estimate
+                    _ = try entry.varint()  // success count
+                    _ = try entry.byte()  // flags
+                    let outputCount = try entry.count(limit: entry.remaining)
+                    for _ in 0..<outputCount {
+                        paths.insert(try entry.inlineString())
+                        _ = try entry.digest()
+                    }
+                } catch {
+                    continue  // reads as absent, as in `record(for:)`
+                }
+            }
+        }
+    }
+
     /// Every stat-cache entry, decoded (O(n)).
     func allStatEntries() -> [String: FileDigestCache.Entry] {
         bytes.withUnsafeBytes { raw in
