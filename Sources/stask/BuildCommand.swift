@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import StaskCore
 
 /// `stask build [TARGET...] [NAME=value...]`: brings targets up to date (the default subcommand).
@@ -50,6 +51,20 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("no-wait"), help: "Fail at once if another stask is building in this directory.")
     var noWait = false
+
+    @Option(
+        name: .customLong("remote-cache"),
+        help: ArgumentHelp(
+            "Share task outputs through a Bazel HTTP cache at URL (http:// only), or 'off'. Default: "
+                + "$STASK_REMOTE_CACHE, then the Taskfile's remote_cache. Credentials: $STASK_REMOTE_CACHE_TOKEN, "
+                + "or $STASK_REMOTE_CACHE_USER and $STASK_REMOTE_CACHE_PASSWORD.",
+            valueName: "URL"))
+    var remoteCache: String?
+
+    @Option(
+        name: .customLong("remote-cache-upload"),
+        help: ArgumentHelp("Upload successful tasks to the remote cache (false: read only).", valueName: "BOOL"))
+    var remoteCacheUpload = true
 
     @Argument(help: ArgumentHelp("Targets to build and NAME=value variables.", valueName: "TARGET|NAME=value"))
     var words: [String] = []
@@ -107,7 +122,29 @@ struct BuildCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.noWait = noWait
         options.tracePath = trace
+        options.remoteCache = try Self.remoteCacheSelection(
+            option: remoteCache, environment: ProcessInfo.processInfo.environment["STASK_REMOTE_CACHE"])
+        options.isRemoteCacheUploadEnabled = remoteCacheUpload
         return options
+    }
+
+    /// `--remote-cache`, else a non-empty `STASK_REMOTE_CACHE`, else the Taskfile's choice.
+    ///
+    /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
+    static func remoteCacheSelection(option: String?, environment: String?) throws -> RemoteCacheSelection {
+        let (text, source): (String, String)
+        if let option {
+            (text, source) = (option, "--remote-cache")
+        } else if let environment, !environment.isEmpty {
+            (text, source) = (environment, "STASK_REMOTE_CACHE")
+        } else {
+            return .fromTaskfile
+        }
+        do {
+            return try RemoteCacheSelection(parsing: text)
+        } catch {
+            throw ValidationError("\(source): \(error)")
+        }
     }
 
     private static func isVariableName(_ name: String) -> Bool {

@@ -4,6 +4,8 @@ enum AttemptOutcome: Sendable {
     case ran(output: [UInt8], span: CriticalPath.Span)
     /// The instance was up to date when its turn came (early cutoff); nothing ran.
     case upToDate
+    /// The outputs came from the remote cache and the record was written; nothing ran.
+    case restored(span: CriticalPath.Span)
 }
 
 /// An attempt whose command failed (or that did not create a declared output), as its task body throws it.

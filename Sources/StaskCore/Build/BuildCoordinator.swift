@@ -64,6 +64,7 @@ final class BuildCoordinator: Sendable {
             switch outcome {
             case .upToDate: state.foundUpToDate(key)
             case .ran(let output, let span): state.attemptSucceeded(key, output: output, span: span)
+            case .restored(let span): state.attemptSucceeded(key, output: [], span: span, isRestored: true)
             }
         }
         perform(actions)

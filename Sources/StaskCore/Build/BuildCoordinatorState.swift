@@ -58,6 +58,7 @@ struct BuildCoordinatorState {
     private(set) var interruptingSignal: Int32?
     private(set) var built = 0
     private(set) var upToDate = 0
+    private(set) var restored = 0
     private(set) var flaky: [String] = []
     private(set) var failed: [String] = []
     private(set) var aborted = 0
@@ -101,8 +102,11 @@ struct BuildCoordinatorState {
         return [.report(.finished(id: key, outcome: .upToDate, duration: .zero, output: [])), .complete(key)]
     }
 
-    /// An attempt of `key` succeeded.
-    mutating func attemptSucceeded(_ key: String, output: [UInt8], span: CriticalPath.Span) -> [Action] {
+    /// An attempt of `key` succeeded: its commands ran, or (`isRestored`) its outputs came from the remote
+    /// cache.
+    mutating func attemptSucceeded(
+        _ key: String, output: [UInt8], span: CriticalPath.Span, isRestored: Bool = false
+    ) -> [Action] {
         guard phases[key] != .done else { return [] }
         var actions: [Action] = []
         if case .running(let attempt)? = phases[key], attempt > 1 {
@@ -110,10 +114,10 @@ struct BuildCoordinatorState {
             actions.append(.report(.flaky(id: key)))
         }
         phases[key] = .done
-        built += 1
+        if isRestored { restored += 1 } else { built += 1 }
         spans[key] = span
-        actions.append(
-            .report(.finished(id: key, outcome: .succeeded, duration: span.end - span.start, output: output)))
+        let outcome: TaskOutcome = isRestored ? .restored : .succeeded
+        actions.append(.report(.finished(id: key, outcome: outcome, duration: span.end - span.start, output: output)))
         actions.append(.complete(key))
         return actions
     }
@@ -186,5 +190,5 @@ struct BuildCoordinatorState {
 
     /// The number of scheduled instances neither built, up to date nor failed: aborted, or cut short by an
     /// interrupt.
-    var notCompleted: Int { phases.count - built - upToDate - failed.count }
+    var notCompleted: Int { phases.count - built - restored - upToDate - failed.count }
 }

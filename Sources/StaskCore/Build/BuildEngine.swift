@@ -27,6 +27,12 @@ import Foundation
 /// `keepGoing` the first permanent failure stops new work and lets running tasks finish; with it only the
 /// failure's dependents are aborted.
 ///
+/// **Remote cache.** When ``BuildOptions/remoteCache`` or the Taskfile's `remote_cache:` names a server,
+/// each scheduled instance is looked up there before its commands run (a hit writes its outputs and
+/// records it; see `InstanceExecutor`), and each success is uploaded in the background
+/// (`RemoteCacheUploads`); the build ends after the last upload. Cache problems are warnings, never
+/// failures; the summary carries the cache's statistics.
+///
 /// **Interrupts.** When `interrupts` yields a signal, nothing new starts, the running commands' process
 /// groups get SIGTERM then SIGKILL (through cancellation of the pool run), no record is written for them,
 /// and the summary carries the signal. Cancelling the calling task has the same effect, as SIGINT.
@@ -43,6 +49,18 @@ public struct BuildEngine: Sendable {
     /// ``BuildLock`` (`flock` on `.stask/lock`) by default; tests over an in-memory file system pass a
     /// stand-in. The parameters are the directory, whether to wait, and what to call before waiting.
     public var acquireLock: LockAcquirer
+    /// Creates the remote cache of a build from its configuration and a warning handler:
+    /// ``HTTPRemoteCache`` by default; tests pass a fake.
+    public var makeRemoteCache: RemoteCacheMaker
+
+    /// Creates a build's remote cache; see ``makeRemoteCache``.
+    public typealias RemoteCacheMaker =
+        @Sendable (RemoteCacheConfiguration, @escaping @Sendable (RemoteCacheWarning) -> Void) -> any RemoteCache
+
+    /// The default ``makeRemoteCache``: an ``HTTPRemoteCache``.
+    public static let httpRemoteCache: RemoteCacheMaker = { configuration, warn in
+        HTTPRemoteCache(configuration: configuration, warn: warn)
+    }
 
     /// Takes the build lock of a state directory; see ``acquireLock``.
     public typealias LockAcquirer =
@@ -64,11 +82,14 @@ public struct BuildEngine: Sendable {
     ///   - environment: The environment commands start from; `nil` for this process's.
     ///   - cpuCount: The default `cpu` budget; `nil` for the number of active cores.
     ///   - acquireLock: How the build lock is taken; see ``acquireLock``.
+    ///   - makeRemoteCache: How a build's remote cache is created; see ``makeRemoteCache``.
     public init(
         fileSystem: any FileSystem, launcher: any ProcessLauncher,
-        environment: [String: String]? = nil, cpuCount: Int? = nil, acquireLock: @escaping LockAcquirer = fileLock
+        environment: [String: String]? = nil, cpuCount: Int? = nil, acquireLock: @escaping LockAcquirer = fileLock,
+        makeRemoteCache: @escaping RemoteCacheMaker = httpRemoteCache
     ) {
         self.acquireLock = acquireLock
+        self.makeRemoteCache = makeRemoteCache
         self.fileSystem = fileSystem
         self.launcher = launcher
         self.environment = environment ?? ProcessInfo.processInfo.environment
@@ -117,16 +138,25 @@ public struct BuildEngine: Sendable {
             .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
 
         var summary = BuildSummary(upToDate: plan.count - scheduled.count)
+        // A no-op build neither touches the network nor mentions the cache.
+        let remoteCache = scheduled.isEmpty ? nil : remoteCache(options, taskfile: taskfile, reporter: reporter)
         if !scheduled.isEmpty {
-            let executor = InstanceExecutor(
+            var executor = InstanceExecutor(
                 projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
                 checker: checker, store: store, baseEnvironment: environment, origin: origin,
                 logDirectory: ProjectPath.join(stateDirectory, "logs"),
                 warn: { reporter.report(.warning($0)) })
+            executor.remoteCache = remoteCache
+            let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
+            executor.uploads = uploads
+            async let uploaded: Void? = uploads?.drain()
             let state = try await schedule(
                 plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
                 reporter: reporter, interrupts: interrupts)
+            uploads?.finish(discardingPending: state.interruptingSignal != nil)
+            _ = await uploaded
             summary.built = state.built
+            summary.restored = state.restored
             summary.upToDate += state.upToDate
             summary.flaky = state.flaky
             summary.failed = state.failed
@@ -140,9 +170,22 @@ public struct BuildEngine: Sendable {
         } catch {
             reporter.report(.warning(error.description))
         }
+        summary.remoteCache = remoteCache?.statistics
         summary.wallTime = ContinuousClock.now - origin
         reporter.report(.summary(summary))
         return summary
+    }
+
+    /// The build's remote cache: the command line's choice, else the Taskfile's; credentials come from
+    /// ``environment``. Its warnings go to `reporter`.
+    func remoteCache(
+        _ options: BuildOptions, taskfile: Taskfile, reporter: any ProgressReporter
+    ) -> (any RemoteCache)? {
+        guard let endpoint = options.remoteCache.endpoint(taskfile: taskfile) else { return nil }
+        let configuration = RemoteCacheConfiguration(
+            endpoint: endpoint, isUploadEnabled: options.isRemoteCacheUploadEnabled,
+            credentials: RemoteCacheCredentials(environment: environment))
+        return makeRemoteCache(configuration) { reporter.report(.warning($0.description)) }
     }
 
     // MARK: - Loading and planning

@@ -30,12 +30,17 @@ public struct BuildOptions: Sendable, Hashable {
     public var noWait: Bool
     /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
     public var tracePath: String?
+    /// `--remote-cache URL|off` or `STASK_REMOTE_CACHE`: which remote cache to use.
+    public var remoteCache: RemoteCacheSelection
+    /// `--remote-cache-upload=false`: look tasks up in the remote cache but never upload (read-only clients).
+    public var isRemoteCacheUploadEnabled: Bool
 
     /// Creates options that build the default targets in `directory`.
     public init(
         directory: String, taskfilePath: String? = nil, targets: [String] = [], variables: [String: String] = [:],
         budgetOverrides: [String: Double] = [:], keepGoing: Bool = false, dryRun: Bool = false,
-        shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil
+        shard: ShardSelection? = nil, noWait: Bool = false, tracePath: String? = nil,
+        remoteCache: RemoteCacheSelection = .fromTaskfile, isRemoteCacheUploadEnabled: Bool = true
     ) {
         self.directory = directory
         self.taskfilePath = taskfilePath
@@ -47,6 +52,8 @@ public struct BuildOptions: Sendable, Hashable {
         self.shard = shard
         self.noWait = noWait
         self.tracePath = tracePath
+        self.remoteCache = remoteCache
+        self.isRemoteCacheUploadEnabled = isRemoteCacheUploadEnabled
     }
 }
 

@@ -1,10 +1,13 @@
 /// Runs one attempt of a task instance: the body of its `ScheduledTask`.
 ///
 /// In order: re-check the action key (early cutoff: its dependencies may have come out byte-identical),
-/// create the parent directories of the outputs, run every command through the ``ProcessLauncher``
+/// look the action up in the remote cache (if one is configured and the task is not `always`: a hit
+/// writes the outputs, records the success and runs nothing), create the parent directories of the
+/// outputs, run every command through the ``ProcessLauncher``
 /// (exec'd directly when it has no shell syntax, else through `/bin/sh -c`: `ProcessSpec.command`)
 /// stopping at the first failure, then hash
-/// the outputs and record the success. A record is written only after success; a failed attempt
+/// the outputs, record the success and queue the upload to the remote cache. A record is written only
+/// after success (and only successes are uploaded); a failed attempt
 /// invalidates the instance's old record. Cancellation (Ctrl-C) kills the running command's process
 /// group (the launcher does) and writes nothing.
 struct InstanceExecutor: Sendable {
@@ -21,6 +24,10 @@ struct InstanceExecutor: Sendable {
     let logDirectory: String
     /// Reports warnings (a state write that failed) without failing the task.
     let warn: @Sendable (String) -> Void
+    /// The remote cache to restore from, if the build uses one.
+    var remoteCache: (any RemoteCache)? = nil
+    /// Where successes go to be uploaded; `nil` when nothing is uploaded.
+    var uploads: RemoteCacheUploads? = nil
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
@@ -32,6 +39,14 @@ struct InstanceExecutor: Sendable {
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
         attemptStarted()
         let start = ContinuousClock.now
+        if let remoteCache, !instance.always {
+            let action = RemoteCacheAction(
+                taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
+                projectDirectory: projectDirectory)
+            if let restored = await remoteCache.restore(action) {
+                return restoredOutcome(instance, restored, actionKey: actionKey, keyInputs: keyInputs, start: start)
+            }
+        }
         var output: [UInt8] = []
         var cpuTime = Duration.zero
         var itemSeconds: [String: Double] = [:]
@@ -112,7 +127,32 @@ struct InstanceExecutor: Sendable {
         } catch {
             warn(error.description)
         }
+        if let uploads, !instance.always {
+            uploads.enqueue(
+                RemoteCacheAction(
+                    taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
+                    projectDirectory: projectDirectory, outputDigests: outputDigests),
+                wallTime: end - start)
+        }
         return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
+    }
+
+    /// Records an instance whose outputs the remote cache wrote, as if it had run: the next build finds it
+    /// up to date. The recorded duration is the original run's (so estimates stay those of real work).
+    private func restoredOutcome(
+        _ instance: TaskInstance, _ restored: RestoredOutputs, actionKey: ContentDigest, keyInputs: ActionKeyInputs,
+        start: ContinuousClock.Instant
+    ) -> AttemptOutcome {
+        let end = ContinuousClock.now
+        do {
+            _ = try store.recordSuccess(
+                SuccessfulRun(
+                    id: instance.id, actionKey: actionKey, outputDigests: restored.outputDigests,
+                    wallTime: restored.wallTime ?? end - start, cpuTime: .zero, keyInputs: keyInputs))
+        } catch {
+            warn(error.description)
+        }
+        return .restored(span: CriticalPath.Span(start: start - origin, end: end - origin))
     }
 
     /// A shard's total spread over its items in proportion to their previous estimates (equally when

@@ -46,6 +46,8 @@ public enum TaskOutcome: Sendable, Hashable {
     case failed(TaskFailure)
     /// Its action key came out unchanged once its dependencies had run (early cutoff): nothing ran.
     case upToDate
+    /// Its outputs were fetched from the remote cache and verified: nothing ran.
+    case restored
 }
 
 /// Which command of a task failed, and how.

@@ -2,12 +2,15 @@
 ///
 /// Counts are of task instances. `built` counts instances whose commands ran and succeeded (flaky ones
 /// included); `upToDate` counts instances skipped because nothing changed, whether found before the
-/// build started or by early cutoff during it.
+/// build started or by early cutoff during it; `restored` counts instances whose outputs came from the
+/// remote cache instead of running.
 public struct BuildSummary: Sendable, Hashable {
     /// Instances whose commands ran successfully.
     public var built: Int
     /// Instances that needed no work.
     public var upToDate: Int
+    /// Instances whose outputs were fetched from the remote cache.
+    public var restored: Int
     /// Instances that failed at least once and then succeeded, in the order they finished.
     public var flaky: [String]
     /// Instances that failed on their last attempt, in the order they failed.
@@ -21,20 +24,25 @@ public struct BuildSummary: Sendable, Hashable {
     public var criticalPath: [CriticalPathStep]
     /// The signal (SIGINT 2, SIGTERM 15) that interrupted the build, if one did.
     public var interruptingSignal: Int32?
+    /// The remote cache's traffic, when the build used one.
+    public var remoteCache: RemoteCacheStatistics?
 
     /// Creates a summary.
     public init(
-        built: Int = 0, upToDate: Int = 0, flaky: [String] = [], failed: [String] = [], aborted: Int = 0,
-        wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [], interruptingSignal: Int32? = nil
+        built: Int = 0, upToDate: Int = 0, restored: Int = 0, flaky: [String] = [], failed: [String] = [],
+        aborted: Int = 0, wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [],
+        interruptingSignal: Int32? = nil, remoteCache: RemoteCacheStatistics? = nil
     ) {
         self.built = built
         self.upToDate = upToDate
+        self.restored = restored
         self.flaky = flaky
         self.failed = failed
         self.aborted = aborted
         self.wallTime = wallTime
         self.criticalPath = criticalPath
         self.interruptingSignal = interruptingSignal
+        self.remoteCache = remoteCache
     }
 
     /// Whether every selected instance is built or up to date and the build was not interrupted.

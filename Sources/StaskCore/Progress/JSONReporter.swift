@@ -3,7 +3,9 @@
 /// Each line is an object with `"event"` naming the kind and the event's fields; durations are in
 /// seconds (a number), task output is a string (invalid UTF-8 replaced by U+FFFD). The first line is
 /// `planned` and carries `"schema": 1`. Field names are stable within a schema version; fields may be
-/// added. Example:
+/// added. A task restored from the remote cache finishes with `"outcome":"restored"`; the summary then
+/// counts `restored` and, when a remote cache was used, `remote_cache_hits`, `remote_cache_misses`,
+/// `remote_cache_bytes_down`, `remote_cache_bytes_up` and `remote_cache_errors`. Example:
 ///
 /// ```
 /// {"event":"planned","schema":1,"total":3,"up_to_date":1,"estimated_work":0.5}
@@ -49,6 +51,8 @@ public struct JSONReporter: ProgressReporter {
                 object.add("outcome", "succeeded")
             case .upToDate:
                 object.add("outcome", "up_to_date")
+            case .restored:
+                object.add("outcome", "restored")
             case .failed(let failure):
                 object.add("outcome", "failed")
                 object.add("command", failure.command)
@@ -78,6 +82,7 @@ public struct JSONReporter: ProgressReporter {
             object.add("success", summary.isSuccess)
             object.add("built", summary.built)
             object.add("up_to_date", summary.upToDate)
+            object.add("restored", summary.restored)
             object.addArray("flaky", summary.flaky)
             object.addArray("failed", summary.failed)
             object.add("aborted", summary.aborted)
@@ -85,6 +90,13 @@ public struct JSONReporter: ProgressReporter {
             object.addArray("critical_path", summary.criticalPath.map(\.id))
             object.add("critical_path_duration", summary.criticalPathDuration)
             if let signal = summary.interruptingSignal { object.add("signal", Int(signal)) }
+            if let remoteCache = summary.remoteCache {
+                object.add("remote_cache_hits", remoteCache.hits)
+                object.add("remote_cache_misses", remoteCache.misses)
+                object.add("remote_cache_bytes_down", remoteCache.bytesDownloaded)
+                object.add("remote_cache_bytes_up", remoteCache.bytesUploaded)
+                object.add("remote_cache_errors", remoteCache.errors)
+            }
         }
         return object.text + "\n"
     }

@@ -30,6 +30,8 @@ enum ProgressText {
             text = "\(counter) \(id) (\(seconds(duration)))\n"
         case .upToDate:
             text = "\(counter) \(id) (up to date)\n"
+        case .restored:
+            text = "\(counter) \(id) (from remote cache, \(seconds(duration)))\n"
         case .failed(let failure):
             text = "\(counter) FAILED: \(id) (\(seconds(duration))): \(failure)\n"
             text += "$ \(failure.command)\n"
@@ -68,6 +70,9 @@ enum ProgressText {
         line += "flaky \(summary.flaky.count)\(names(summary.flaky)), "
         line += "failed \(summary.failed.count)\(names(summary.failed)), "
         line += "aborted \(summary.aborted) in \(seconds(summary.wallTime))\n"
+        if let remoteCache = summary.remoteCache {
+            line += "stask: \(remoteCache)\n"
+        }
         if !summary.criticalPath.isEmpty {
             let path = summary.criticalPath.map(\.id).joined(separator: " -> ")
             line += "stask: critical path: \(path) (\(seconds(summary.criticalPathDuration)))\n"

@@ -23,6 +23,9 @@ public struct Taskfile: Sendable, Hashable {
     public let budgetLocations: [String: SourceLocation]
     /// `default:`: the targets `stask build` builds when none is named; empty for "every task".
     public let defaultTargets: [Located<String>]
+    /// `remote_cache:`: the shared cache to use unless the command line or `STASK_REMOTE_CACHE` says
+    /// otherwise; `nil` when the key is absent.
+    public let remoteCache: Located<RemoteCacheEndpoint>?
     /// `tasks:` in file order.
     public let tasks: [TaskDefinition]
 
@@ -31,7 +34,7 @@ public struct Taskfile: Sendable, Hashable {
         path: String, displayPath: String, version: Int = 1, vars: [TaskfileVariable] = [],
         env: [EnvironmentVariable] = [], budget: [String: Double] = [:],
         budgetLocations: [String: SourceLocation] = [:], defaultTargets: [Located<String>] = [],
-        tasks: [TaskDefinition] = []
+        remoteCache: Located<RemoteCacheEndpoint>? = nil, tasks: [TaskDefinition] = []
     ) {
         self.path = path
         self.displayPath = displayPath
@@ -41,6 +44,7 @@ public struct Taskfile: Sendable, Hashable {
         self.budget = budget
         self.budgetLocations = budgetLocations
         self.defaultTargets = defaultTargets
+        self.remoteCache = remoteCache
         self.tasks = tasks
     }
 

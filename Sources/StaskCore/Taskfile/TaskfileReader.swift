@@ -4,7 +4,7 @@ import Yams
 ///
 /// Errors are thrown in document order, the first one wins.
 struct TaskfileReader {
-    static let topLevelKeys = ["version", "vars", "env", "budget", "default", "tasks"]
+    static let topLevelKeys = ["version", "vars", "env", "budget", "default", "remote_cache", "tasks"]
 
     let source: SourceText
     let path: String
@@ -54,6 +54,17 @@ struct TaskfileReader {
         if let node = value("default") {
             defaultTargets = try strings(node, key: "default").map { Located($0.text, at: location(of: $0.node)) }
         }
+        var remoteCache: Located<RemoteCacheEndpoint>?
+        if let node = value("remote_cache") {
+            let text = try string(node, key: "remote_cache")
+            do {
+                remoteCache = Located(try RemoteCacheEndpoint(parsing: text), at: location(of: node))
+            } catch {
+                guard case .invalidURL(_, let reason) = error else { preconditionFailure("one error case") }
+                throw .invalidValue(
+                    location(of: node), key: "remote_cache", value: RemoteCacheEndpoint.redacted(text), reason: reason)
+            }
+        }
         var tasks: [TaskDefinition] = []
         if let node = value("tasks") {
             for entry in try self.entries(of: node, key: "tasks") {
@@ -62,7 +73,7 @@ struct TaskfileReader {
         }
         return Taskfile(
             path: path, displayPath: source.file, version: 1, vars: vars, env: env, budget: budget,
-            budgetLocations: budgetLocations, defaultTargets: defaultTargets, tasks: tasks)
+            budgetLocations: budgetLocations, defaultTargets: defaultTargets, remoteCache: remoteCache, tasks: tasks)
     }
 
     // MARK: - YAML

@@ -109,6 +109,19 @@ import Testing
         #expect(state.upToDate == 1 && state.built == 0)
     }
 
+    @Test func restoredFromTheRemoteCacheCountsApartFromBuilt() {
+        var state = makeState(["a", "b"])
+        _ = state.attemptStarted("a")
+        #expect(
+            state.attemptSucceeded("a", output: [], span: Self.span, isRestored: true) == [
+                .report(.finished(id: "a", outcome: .restored, duration: .seconds(2), output: [])), .complete("a"),
+            ])
+        #expect(state.restored == 1 && state.built == 0 && state.notCompleted == 1)
+        _ = state.attemptStarted("b")
+        _ = state.attemptSucceeded("b", output: [], span: Self.span)
+        #expect(state.notCompleted == 0)
+    }
+
     @Test func interruptAbortsWhatIsNotRunningAndRemembersTheFirstSignal() {
         var state = makeState(["a", "b"], attempts: ["a": 3])
         _ = state.attemptStarted("a")

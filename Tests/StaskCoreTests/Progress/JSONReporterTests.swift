@@ -33,4 +33,19 @@ import Testing
         #expect(lines[3]["success"] as? Bool == false)
         #expect(lines[3]["failed"] as? [String] == ["a"])
     }
+
+    @Test func remoteCacheOutcomesAndTrafficAreReported() throws {
+        let sink = CapturingSink()
+        let reporter = JSONReporter(sink: sink)
+        reporter.report(.finished(id: "link", outcome: .restored, duration: .milliseconds(4), output: []))
+        var statistics = RemoteCacheStatistics()
+        statistics.hits = 1
+        statistics.bytesDownloaded = 2_000
+        reporter.report(.summary(BuildSummary(restored: 1, remoteCache: statistics)))
+        let lines = try objects(sink)
+        #expect(lines[0]["outcome"] as? String == "restored")
+        #expect(lines[1]["restored"] as? Int == 1)
+        #expect(lines[1]["remote_cache_hits"] as? Int == 1)
+        #expect(lines[1]["remote_cache_bytes_down"] as? Int == 2_000)
+    }
 }

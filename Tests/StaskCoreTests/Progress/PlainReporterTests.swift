@@ -97,6 +97,25 @@ import Testing
                 """)
     }
 
+    @Test func remoteCacheHitsAndTrafficAreShown() {
+        let sink = CapturingSink()
+        let reporter = PlainReporter(sink: sink)
+        reporter.report(.planned(total: 1, upToDate: 0, estimatedWork: .zero))
+        reporter.report(.finished(id: "link", outcome: .restored, duration: .milliseconds(30), output: []))
+        var statistics = RemoteCacheStatistics()
+        statistics.hits = 1
+        statistics.bytesDownloaded = 1_250_000
+        statistics.bytesUploaded = 49_999
+        reporter.report(.summary(BuildSummary(restored: 1, wallTime: .seconds(1), remoteCache: statistics)))
+        #expect(
+            sink.text == """
+                [1/1] link (from remote cache, 0.03s)
+                stask: built 0, up to date 0, flaky 0, failed 0, aborted 0 in 1.00s
+                stask: 1 from remote cache, 1.3 MB down, 0.0 MB up
+
+                """)
+    }
+
     @Test func failedOrInterruptedSummarySaysSo() {
         let failed = CapturingSink()
         PlainReporter(sink: failed).report(.summary(BuildSummary(built: 1, failed: ["x"], aborted: 2)))

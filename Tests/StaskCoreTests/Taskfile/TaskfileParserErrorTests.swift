@@ -44,6 +44,19 @@ import Testing
             yaml: "version: 1\nbudget: {cpu: -2}\n",
             message: "Taskfile.yml:2:15: invalid 'budget.cpu' value '-2': must not be negative"),
         Case(
+            yaml: "version: 1\nremote_cache: https://cache:9090\n",
+            message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'https://cache:9090': https is not supported; "
+                + "stask speaks plain http:// (run a TLS proxy such as stunnel or nginx on localhost in front of the "
+                + "server)"),
+        Case(
+            yaml: "version: 1\nremote_cache: http://ci:hunter2@cache:9090\n",
+            message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'http://***@cache:9090': credentials do not "
+                + "belong in the URL; set STASK_REMOTE_CACHE_TOKEN, or STASK_REMOTE_CACHE_USER and "
+                + "STASK_REMOTE_CACHE_PASSWORD"),
+        Case(
+            yaml: "version: 1\nremote_cache: [http://a]\n",
+            message: "Taskfile.yml:2:15: 'remote_cache' must be a string, not a list"),
+        Case(
             yaml: "version: 1\ntasks:\n  a b: {}\n",
             message: "Taskfile.yml:3:3: invalid task name 'a b' (no spaces, '[', ']' or '=')"),
         Case(

@@ -142,6 +142,14 @@ import Testing
         #expect(u.inputs.map(\.text) == ["a"])
     }
 
+    @Test func readsTheRemoteCacheURLWithItsLocation() throws {
+        let taskfile = try TaskfileFixture.parse("version: 1\nremote_cache: http://cache.local:9090/team\n")
+        let remoteCache = try #require(taskfile.remoteCache)
+        #expect(remoteCache.value == (try RemoteCacheEndpoint(parsing: "http://cache.local:9090/team")))
+        #expect(remoteCache.location.line == 2 && remoteCache.location.column == 15)
+        #expect(try TaskfileFixture.parse("version: 1\n").remoteCache == nil)
+    }
+
     @Test(arguments: ["1", "'1'", "\"1\""]) func acceptsVersionOneInAnyQuoting(_ version: String) throws {
         #expect(try TaskfileFixture.parse("version: \(version)\n").version == 1)
     }

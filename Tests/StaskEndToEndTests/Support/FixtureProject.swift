@@ -40,6 +40,11 @@ final class FixtureProject {
         try await StaskInvocation.run(["build", "--progress=plain"] + arguments, in: root)
     }
 
+    /// Runs `stask build --progress=plain arguments...` here with `environment` added to the inherited one.
+    func build(environment: [String: String], _ arguments: String...) async throws -> StaskResult {
+        try await StaskInvocation.run(["build", "--progress=plain"] + arguments, in: root, environment: environment)
+    }
+
     /// Runs `stask arguments...` here, exactly as given.
     func stask(_ arguments: [String]) async throws -> StaskResult {
         try await StaskInvocation.run(arguments, in: root)

@@ -29,14 +29,15 @@ enum StaskInvocation {
         return packageRoot.appendingPathComponent(".build/debug/stask")
     }
 
-    /// Runs `stask arguments` in `directory`; kills it after `timeout`.
+    /// Runs `stask arguments` in `directory` with `environment` added to this process's; kills it after
+    /// `timeout`.
     ///
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
     /// process's termination handler resuming a continuation. `whileRunning` is called once the process
     /// has started, with the process (to send it signals).
     static func run(
-        _ arguments: [String], in directory: URL, timeout: Duration = .seconds(50),
-        whileRunning: (@Sendable (Process) async -> Void)? = nil
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:],
+        timeout: Duration = .seconds(50), whileRunning: (@Sendable (Process) async -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
         guard fileManager.isExecutableFile(atPath: binary.path) else {
@@ -56,6 +57,9 @@ enum StaskInvocation {
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice

@@ -1,0 +1,2 @@
+# the first file
+int a = 1;

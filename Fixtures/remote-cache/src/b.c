@@ -1,0 +1,2 @@
+# the second file
+int b = 2;

@@ -1,0 +1,42 @@
+import Glibc
+
+/// Runs blocking work (socket waits, file writes, hashing) on a fresh POSIX thread, so that it never
+/// occupies one of the cooperative pool's threads (two on this machine) for longer than a resume.
+///
+/// A thread costs some tens of microseconds to start, which is nothing next to a network round trip.
+/// The awaiting task is suspended until the work returns; to make it return early, the work must poll a
+/// cancellation signal itself (``IOCancellation`` does this for sockets).
+enum DedicatedThread {
+    /// Runs `body` on a new detached thread and returns its result.
+    ///
+    /// When no thread can be created (the process is at its limit), `body` runs on the caller's thread
+    /// rather than failing.
+    static func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
+            let job = ThreadJob { continuation.resume(returning: body()) }
+            let context = Unmanaged.passRetained(job).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().body()
+                    return nil
+                }, context)
+            if status == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<ThreadJob>.fromOpaque(context).release()
+                continuation.resume(returning: body())
+            }
+        }
+    }
+}
+
+/// The closure a dedicated thread runs, boxed to cross `pthread_create`'s `void *`.
+private final class ThreadJob: Sendable {
+    let body: @Sendable () -> Void
+
+    init(_ body: @escaping @Sendable () -> Void) {
+        self.body = body
+    }
+}

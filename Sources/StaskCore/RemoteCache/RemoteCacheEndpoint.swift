@@ -1,0 +1,115 @@
+/// Where the remote cache lives: a parsed `http://host[:port][/prefix]` URL.
+///
+/// Only plain `http://` is spoken (the client is hand-written, see `HTTPClient`): for a server that
+/// needs TLS, run a TLS-terminating proxy (stunnel, nginx, envoy) on localhost and point stask at it.
+/// Credentials never go in the URL (it appears in warnings); they come from the environment
+/// (``RemoteCacheCredentials``). Requests go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`.
+///
+/// ```swift
+/// let endpoint = try RemoteCacheEndpoint(parsing: "http://cache.local:9090/stask")
+/// endpoint.host  // "cache.local"
+/// endpoint.port  // 9090
+/// endpoint.pathPrefix  // "/stask"
+/// ```
+public struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The host name or address; an IPv6 address without its brackets.
+    public let host: String
+    /// The TCP port (80 when the URL names none).
+    public let port: Int
+    /// The path before `/ac/` and `/cas/`: empty, or starting with `/` and not ending with one.
+    public let pathPrefix: String
+
+    /// Parses a cache URL.
+    ///
+    /// The scheme is matched without regard to case, a trailing `/` is dropped, and the path is used as
+    /// written (it must not need percent-encoding).
+    /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`https`, `grpc`), credentials in the URL,
+    ///   a missing or malformed host or port, a query or fragment, or characters a URL path cannot hold.
+    public init(parsing url: String) throws(RemoteCacheError) {
+        func invalid(_ reason: String) -> RemoteCacheError {
+            .invalidURL(url: Self.redacted(url), reason: reason)
+        }
+        guard let separator = url.firstRange(of: "://") else {
+            throw invalid("expected http://HOST[:PORT][/PATH]")
+        }
+        let scheme = url[..<separator.lowerBound].lowercased()
+        switch scheme {
+        case "http": break
+        case "https":
+            throw invalid(
+                "https is not supported; stask speaks plain http:// (run a TLS proxy such as stunnel or nginx "
+                    + "on localhost in front of the server)")
+        default:
+            throw invalid("only http:// is supported (Bazel's HTTP cache protocol), not '\(scheme)://'")
+        }
+        let rest = url[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" }
+        var path = String(rest[authority.endIndex...])
+        if authority.contains("@") {
+            throw invalid(
+                "credentials do not belong in the URL; set STASK_REMOTE_CACHE_TOKEN, or STASK_REMOTE_CACHE_USER "
+                    + "and STASK_REMOTE_CACHE_PASSWORD")
+        }
+        if path.contains("?") || path.contains("#") { throw invalid("a query or fragment is not allowed") }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%!$&'()*+,;=:@")
+        guard path.allSatisfy({ allowed.contains($0) }) else {
+            throw invalid("the path may only hold URL characters (percent-encode the others)")
+        }
+        while path.hasSuffix("/") { path.removeLast() }
+
+        let hostPart: Substring
+        let portPart: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw invalid("unterminated IPv6 address") }
+            hostPart = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if after.isEmpty {
+                portPart = nil
+            } else if after.hasPrefix(":") {
+                portPart = after.dropFirst()
+            } else {
+                throw invalid("unexpected '\(after)' after the IPv6 address")
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
+            hostPart = authority[..<colon]
+            portPart = authority[authority.index(after: colon)...]
+        } else {
+            hostPart = authority
+            portPart = nil
+        }
+        let hostCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._:")
+        guard !hostPart.isEmpty, hostPart.allSatisfy({ hostCharacters.contains($0) }) else {
+            throw invalid("expected a host name or address after 'http://'")
+        }
+        var port = 80
+        if let portPart {
+            guard let value = Int(portPart), (1...65535).contains(value), portPart.allSatisfy(\.isASCII) else {
+                throw invalid("the port must be a number from 1 to 65535")
+            }
+            port = value
+        }
+        self.host = String(hostPart)
+        self.port = port
+        self.pathPrefix = path
+    }
+
+    /// `http://host:port/prefix` (the port only when it is not 80).
+    public var description: String {
+        "http://" + hostHeader + pathPrefix
+    }
+
+    /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is 80.
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == 80 ? name : "\(name):\(port)"
+    }
+
+    /// `url` with any `user:password@` replaced by `***@`, for messages.
+    static func redacted(_ url: String) -> String {
+        guard let separator = url.firstRange(of: "://") else { return url }
+        let rest = url[separator.upperBound...]
+        let authority = rest.prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return url }
+        return String(url[..<separator.upperBound]) + "***" + String(rest[at...])
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+
+@testable import StaskCore
+
+@Suite struct RemoteCacheEndpointTests {
+    static let valid: [(String, String, Int, String, String)] = [
+        ("http://cache", "cache", 80, "", "http://cache"),
+        ("HTTP://cache:9090/", "cache", 9090, "", "http://cache:9090"),
+        ("http://127.0.0.1:8080/stask/ci//", "127.0.0.1", 8080, "/stask/ci", "http://127.0.0.1:8080/stask/ci"),
+        ("http://[::1]:8080/x", "::1", 8080, "/x", "http://[::1]:8080/x"),
+        ("http://[::1]", "::1", 80, "", "http://[::1]"),
+    ]
+
+    @Test(arguments: valid)
+    func parsesHostPortAndPrefix(url: String, host: String, port: Int, prefix: String, text: String) throws {
+        let endpoint = try RemoteCacheEndpoint(parsing: url)
+        #expect(endpoint.host == host)
+        #expect(endpoint.port == port)
+        #expect(endpoint.pathPrefix == prefix)
+        #expect(endpoint.description == text)
+    }
+
+    static let invalid: [(String, String)] = [
+        ("https://cache", "https is not supported"),
+        ("grpc://cache:9092", "only http:// is supported"),
+        ("cache:8080", "expected http://HOST"),
+        ("http://", "expected a host name"),
+        ("http://cache:0", "the port must be"),
+        ("http://cache:70000", "the port must be"),
+        ("http://cache:8o", "the port must be"),
+        ("http://cache/a?b=1", "query or fragment"),
+        ("http://cache/a b", "URL characters"),
+        ("http://[::1", "unterminated IPv6"),
+    ]
+
+    @Test(arguments: invalid)
+    func refusesWhatItCannotSpeak(url: String, reason: String) {
+        #expect {
+            try RemoteCacheEndpoint(parsing: url)
+        } throws: { error in
+            guard case .invalidURL(let shown, let message) = error as? RemoteCacheError else { return false }
+            return shown == url && message.contains(reason)
+        }
+    }
+
+    @Test func credentialsInTheURLAreRefusedAndNotEchoed() {
+        #expect {
+            try RemoteCacheEndpoint(parsing: "http://alice:hunter2@cache:8080/x")
+        } throws: { error in
+            let text = (error as? RemoteCacheError)?.description ?? ""
+            return !text.contains("hunter2") && text.contains("http://***@cache:8080/x")
+                && text.contains("STASK_REMOTE_CACHE_TOKEN")
+        }
+    }
+
+    @Test func hostHeaderOmitsTheDefaultPortAndBracketsIPv6() throws {
+        #expect(try RemoteCacheEndpoint(parsing: "http://cache").hostHeader == "cache")
+        #expect(try RemoteCacheEndpoint(parsing: "http://cache:81").hostHeader == "cache:81")
+        #expect(try RemoteCacheEndpoint(parsing: "http://[::1]:81").hostHeader == "[::1]:81")
+    }
+}
