@@ -43,6 +43,13 @@ struct BuildCommand: AsyncParsableCommand {
         help: ArgumentHelp("Run only shard I (0-based) of N of every sharded task.", valueName: "I/N"))
     var shard: String?
 
+    @Option(
+        name: .customLong("shard-plan"),
+        help: ArgumentHelp(
+            "Assign shard items as FILE says (written by 'stask shards --json') instead of from history.",
+            valueName: "FILE"))
+    var shardPlan: String?
+
     @Option(name: .customLong("trace"), help: ArgumentHelp("Write a Chrome trace-event file.", valueName: "FILE"))
     var trace: String?
 
@@ -74,7 +81,18 @@ struct BuildCommand: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        let options = try makeOptions()
+        var options = try makeOptions()
+        if let shardPlan {
+            let path = shardPlan.hasPrefix("/") ? shardPlan : project.absoluteDirectory + "/" + shardPlan
+            let bytes: [UInt8]
+            do {
+                bytes = try LocalFileSystem().readFile(atPath: path)
+            } catch {
+                throw ShardPlanError.unreadable(path: shardPlan, underlying: error)
+            }
+            options.shardPlans = try ShardPlanFile(decoding: bytes, path: shardPlan).plans
+            options.shardPlanPath = shardPlan
+        }
         let summary = try await BuildRunner(options: options, reporter: progress.makeReporter()).run()
         if let signal = summary.interruptingSignal { throw BuildFailure.interrupted(signal: signal) }
         if !summary.isSuccess { throw BuildFailure.tasksFailed }
@@ -147,7 +165,7 @@ struct BuildCommand: AsyncParsableCommand {
         }
     }
 
-    private static func isVariableName(_ name: String) -> Bool {
+    static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
         return name.unicodeScalars.allSatisfy {
             $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)

@@ -8,9 +8,6 @@ struct BuildRunner {
 
     func run() async throws -> BuildSummary {
         let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
-        if let trace = options.tracePath {
-            StandardError.write("stask: warning: --trace is not supported yet; '\(trace)' is not written\n")
-        }
         if options.dryRun {
             let planned = try engine.dryRun(options)
             var text = ""

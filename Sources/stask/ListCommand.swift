@@ -10,9 +10,13 @@ struct ListCommand: AsyncParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
+    @Flag(name: .customLong("json"), help: "Print one JSON object (with \"schema\": 1) instead of text.")
+    var json = false
+
     mutating func run() async throws {
         let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
-        FileDescriptorSink(fileDescriptor: 1).write(try engine.list(options).text)
+        let listing = try engine.list(options)
+        FileDescriptorSink(fileDescriptor: 1).write(json ? listing.jsonText : listing.text)
     }
 }

@@ -11,7 +11,7 @@ import StaskCore
 /// The `stask` command: a make-like build tool driven by a Taskfile.
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
-/// Room is left for `graph`, `explain` and `shards` beside `build`, `list` and `clean`.
+/// The other subcommands: `explain`, `graph`, `list` and `clean`.
 @main
 struct Stask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +22,10 @@ struct Stask: AsyncParsableCommand {
             130 interrupted (SIGINT), 143 terminated (SIGTERM).
             """,
         version: "0.1.0",
-        subcommands: [BuildCommand.self, ListCommand.self, CleanCommand.self],
+        subcommands: [
+            BuildCommand.self, ListCommand.self, CleanCommand.self, ExplainCommand.self, GraphCommand.self,
+            ShardsCommand.self,
+        ],
         defaultSubcommand: BuildCommand.self
     )
 
@@ -61,7 +64,7 @@ struct Stask: AsyncParsableCommand {
     /// - 0: help or version requested (printed by ArgumentParser).
     /// - 1: a task failed (the build already reported it), or stask itself could not do its work (an I/O
     ///   error, another stask holding the lock with `--no-wait`).
-    /// - 2: a usage error or a Taskfile error (`Taskfile:3:5: error: ...`); nothing ran.
+    /// - 2: a usage error, a Taskfile error (`Taskfile:3:5: error: ...`) or an unusable shard plan; nothing ran.
     /// - 128 + signal: the build was interrupted (130 for SIGINT, 143 for SIGTERM).
     static func exitCode(reporting error: any Error) -> any Error {
         switch error {
@@ -73,6 +76,9 @@ struct Stask: AsyncParsableCommand {
         case let code as ExitCode:
             return code
         case let error as UsageError:
+            StandardError.write("stask: error: \(error)\n")
+            return ExitCode(2)
+        case let error as ShardPlanError:
             StandardError.write("stask: error: \(error)\n")
             return ExitCode(2)
         default:

@@ -37,3 +37,90 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests.InterruptTests {
+    /// Fault 4 (issue 4): long tasks that spawn grandchildren (one ignoring SIGTERM, one task's shell too)
+    /// are all gone within the grace period after SIGINT/SIGTERM; stask exits 128 + signal, writes no
+    /// record for them, and the next build reruns exactly the unfinished tasks. Long run:
+    /// `bench/faults.py --only interrupt`.
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func signalEndsEveryProcessOfTheBuildAndTheNextBuildRerunsExactlyTheUnfinished(signal: Int32, status: Int32)
+        async throws
+    {
+        let project = try FixtureProject(files: Self.grandchildrenProject)
+        try FileManager.default.createDirectory(at: project.url("ready"), withIntermediateDirectories: true)
+        let fifo = project.url("ready.fifo").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let stask = try WatchedProcess.stask(["build", "--progress=plain", "-j", "3"], in: project.root)
+        // Each long task writes one line to the FIFO once its grandchildren are started and recorded.
+        // Opened read-write so that it never reports end of file between the two writers.
+        let reader = open(fifo, O_RDWR)
+        var lines = 0
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while lines < 2 {
+            let count = read(reader, &buffer, buffer.count)
+            if count <= 0 { break }
+            lines += buffer[..<count].filter { $0 == UInt8(ascii: "\n") }.count
+        }
+        close(reader)
+        #expect(await stask.output(containing: "[1/4] quick"), "the quick task finished first")
+        let pids = (project.read("pids") ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        #expect(pids.count == 6, "three processes per long task")
+        let sent = ContinuousClock.now
+        stask.signal(signal)
+        let result = await stask.result(timeout: .seconds(20))
+        let elapsed = ContinuousClock.now - sent
+        #expect(result.status == status, "\(result)")
+        #expect(elapsed < .seconds(4), "grace period 2 s; took \(elapsed)")
+        #expect(pids.filter(ProcessTable.isAlive).isEmpty, "every process of the build is gone")
+        try project.remove("hold")
+        try project.clearLog()
+        let again = try await project.build()
+        #expect(again.status == 0, "\(again)")
+        #expect(project.logLines.sorted() == ["after", "long0", "long1"], "exactly the unfinished ones rerun")
+    }
+
+    /// `long0` and `long1` start two grandchildren each while `hold` exists (`long0`'s shell also ignores
+    /// SIGTERM, so the grace period's SIGKILL is needed), `quick` finishes, `after` waits for all three.
+    static let grandchildrenProject = [
+        "Taskfile": """
+        version: 1
+        tasks:
+          quick:
+            outputs: [quick.txt]
+            run:
+              - echo quick >> log.txt
+              - echo quick > quick.txt
+          long0:
+            deps: [quick]
+            outputs: [long0.txt]
+            run:
+              - echo long0 >> log.txt
+              - sh spawn.sh long0
+              - echo done > long0.txt
+          long1:
+            deps: [quick]
+            outputs: [long1.txt]
+            run:
+              - echo long1 >> log.txt
+              - sh spawn.sh long1
+              - echo done > long1.txt
+          after:
+            deps: [long0, long1]
+            run: echo after >> log.txt
+
+        """,
+        "spawn.sh": """
+        if [ -f hold ]; then
+            sleep 300 & echo $! >> pids
+            sh -c 'trap "" TERM; while :; do sleep 1; done' & echo $! >> pids
+            [ "$1" = long0 ] && trap '' TERM
+            echo $$ >> pids
+            echo "$1" > ready.fifo
+            wait
+        fi
+
+        """,
+        "hold": "",
+    ]
+}

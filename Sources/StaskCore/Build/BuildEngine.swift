@@ -112,8 +112,18 @@ public struct BuildEngine: Sendable {
         let origin = ContinuousClock.now
         let taskfile = try loadTaskfile(options)
         let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
-        let release = try await acquireLock(stateDirectory, !options.noWait) {
-            reporter.report(.warning("waiting for another stask building in this directory…"))
+        // One listener for the whole build, so that a signal also ends the wait for the lock.
+        let relay = interrupts.map(InterruptRelay.init)
+        defer { relay?.stop() }
+        let release: @Sendable () -> Void
+        do {
+            release = try await acquireLockInterruptibly(stateDirectory, options: options, reporter: reporter, relay)
+        } catch is CancellationError where relay?.firstSignal != nil {
+            var summary = BuildSummary()
+            summary.interruptingSignal = relay?.firstSignal
+            summary.wallTime = ContinuousClock.now - origin
+            reporter.report(.summary(summary))
+            return summary
         }
         defer { release() }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
@@ -126,16 +136,29 @@ public struct BuildEngine: Sendable {
             try? store.close()
             throw error
         }
+        do {
+            try saveShardPlans(plan.graph, stateDirectory: stateDirectory, store: store)
+        } catch {
+            reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
+        }
         let digests = store.makeDigestCache(fileSystem: fileSystem)
-        let checker = UpToDateChecker(
+        var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
+        checker.variablesByTask = taskfile.referencedVariables
         let upToDate = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
-        reporter.report(
+        let recorder = options.tracePath.map { _ in
+            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
+        }
+        let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
+        events.report(
             .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
+        if scheduled.count < plan.count {
+            events.report(.skipped(ids: upToDate.indices.compactMap { upToDate[$0] ? plan.instance($0).id : nil }))
+        }
 
         var summary = BuildSummary(upToDate: plan.count - scheduled.count)
         // A no-op build neither touches the network nor mentions the cache.
@@ -145,14 +168,21 @@ public struct BuildEngine: Sendable {
                 projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
                 checker: checker, store: store, baseEnvironment: environment, origin: origin,
                 logDirectory: ProjectPath.join(stateDirectory, "logs"),
-                warn: { reporter.report(.warning($0)) })
+                warn: { events.report(.warning($0)) })
             executor.remoteCache = remoteCache
             let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
             executor.uploads = uploads
             async let uploaded: Void? = uploads?.drain()
-            let state = try await schedule(
-                plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
-                reporter: reporter, interrupts: interrupts)
+            let state: BuildCoordinatorState
+            do {
+                state = try await schedule(
+                    plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
+                    reporter: events, interrupts: relay?.signals)
+            } catch {
+                uploads?.finish(discardingPending: true)
+                if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
+                throw error
+            }
             uploads?.finish(discardingPending: state.interruptingSignal != nil)
             _ = await uploaded
             summary.built = state.built
@@ -162,18 +192,41 @@ public struct BuildEngine: Sendable {
             summary.failed = state.failed
             summary.aborted = state.notCompleted
             summary.interruptingSignal = state.interruptingSignal
-            summary.criticalPath = realisedCriticalPath(plan, spans: state.spans)
+            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
         }
         do {
             if digests.isModified { try store.updateStatCache(digests.changedEntries) }
             try store.close()
         } catch {
-            reporter.report(.warning(error.description))
+            events.report(.warning(error.description))
+        }
+        if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
+            // Interrupted before anything was scheduled (or with nothing to run): still an interrupted build.
+            summary.interruptingSignal = signal
         }
         summary.remoteCache = remoteCache?.statistics
         summary.wallTime = ContinuousClock.now - origin
-        reporter.report(.summary(summary))
+        events.report(.summary(summary))
+        if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
         return summary
+    }
+
+    /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.
+    private func acquireLockInterruptibly(
+        _ directory: String, options: BuildOptions, reporter: any ProgressReporter, _ relay: InterruptRelay?
+    ) async throws -> @Sendable () -> Void {
+        let acquireLock = self.acquireLock
+        let onWait: @Sendable () -> Void = {
+            reporter.report(.warning("waiting for another stask building in this directory…"))
+        }
+        guard let relay else { return try await acquireLock(directory, !options.noWait, onWait) }
+        let waiting = Task { try await acquireLock(directory, !options.noWait, onWait) }
+        if !relay.onInterrupt({ waiting.cancel() }) { waiting.cancel() }
+        return try await withTaskCancellationHandler {
+            try await waiting.value
+        } onCancel: {
+            waiting.cancel()
+        }
     }
 
     /// The build's remote cache: the command line's choice, else the Taskfile's; credentials come from
@@ -197,18 +250,17 @@ public struct BuildEngine: Sendable {
 
     /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
+    ///
+    /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
-        var durations: [String: [String: Double]] = [:]
-        for task in taskfile.tasks {
-            if let items = state.itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
-        }
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
         let builder = GraphBuilder(
             fileSystem: fileSystem,
             options: GraphBuilder.Options(
                 budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: LongestProcessingTimeShardPlanner(durations: durations), staleOutputs: recordedOutputs))
+                shardPlanner: try shardPlanner(taskfile, options: options, state: state),
+                staleOutputs: recordedOutputs))
         let graph = try builder.build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
@@ -319,14 +371,47 @@ public struct BuildEngine: Sendable {
         case finished, interrupted, interruptsEnded
     }
 
-    private func realisedCriticalPath(_ plan: BuildPlan, spans: [String: CriticalPath.Span]) -> [CriticalPathStep] {
+    /// The realised critical path, and the (at most three) steps whose speed-up would shorten it most.
+    private func realisedCriticalPath(
+        _ plan: BuildPlan, spans: [String: CriticalPath.Span]
+    ) -> ([CriticalPathStep], [CriticalPathStep]) {
         var spansByLocal: [Int: CriticalPath.Span] = [:]
         for local in 0..<plan.count {
             if let span = spans[plan.instance(local).id] { spansByLocal[local] = span }
         }
-        return CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }.map { local in
+        let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
+        let steps = path.map { local in
             let span = spansByLocal[local]!
             return CriticalPathStep(id: plan.instance(local).id, duration: span.end - span.start)
+        }
+        let speedups = CriticalPath.speedups(spans: spansByLocal, path: path) { plan.dependencies[$0] }.map {
+            CriticalPathStep(id: plan.instance($0.index).id, duration: $0.saving)
+        }
+        return (steps, speedups)
+    }
+
+    // MARK: - --trace
+
+    private func traceRecorder(
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant
+    ) -> TraceRecorder {
+        var costs: [String: [String: Double]] = [:]
+        for local in scheduled { costs[plan.instance(local).id] = plan.instance(local).cost.amounts }
+        return TraceRecorder(
+            costs: costs, actionKey: { store.record(for: $0)?.actionKey.description },
+            now: { ContinuousClock.now - origin })
+    }
+
+    /// Writes the trace file atomically (relative paths are relative to `options.directory`); a failure is
+    /// a warning, not a failed build.
+    private func writeTrace(_ recorder: TraceRecorder, options: BuildOptions, reporter: any ProgressReporter) {
+        guard let path = options.tracePath else { return }
+        let absolute = ProjectPath.absolute(path, project: options.directory)
+        do {
+            try fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: absolute))
+            try fileSystem.writeFile(atPath: absolute, contents: recorder.traceJSON())
+        } catch {
+            reporter.report(.warning("cannot write the trace '\(path)': \(error)"))
         }
     }
 }

@@ -26,9 +26,15 @@ public struct BuildOptions: Sendable, Hashable {
     public var dryRun: Bool
     /// `--shard I/N`: run only shard `I` of every sharded task.
     public var shard: ShardSelection?
+    /// `--shard-plan FILE`: imported shard plans (``ShardPlanFile``) that fix the assignment of their tasks'
+    /// items instead of planning from history.
+    public var shardPlans: [ShardPlan] = []
+    /// Where ``shardPlans`` came from, for messages.
+    public var shardPlanPath: String?
     /// `--no-wait`: fail at once when another stask holds the build lock instead of waiting for it.
     public var noWait: Bool
-    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere.
+    /// `--trace FILE`: where to write a Chrome trace-event file, if anywhere (relative to ``directory``);
+    /// written atomically when the build ends, failed or interrupted too (see the "Progress events" article).
     public var tracePath: String?
     /// `--remote-cache URL|off` or `STASK_REMOTE_CACHE`: which remote cache to use.
     public var remoteCache: RemoteCacheSelection
@@ -59,7 +65,10 @@ public struct BuildOptions: Sendable, Hashable {
 
 /// `--shard I/N`: one shard of every sharded task, for CI matrices that spread a build over machines.
 ///
-/// The index is 0-based like `{{shard}}` and `TEST_SHARD_INDEX`: `--shard 0/4` … `--shard 3/4`.
+/// The index is 0-based like `{{shard}}` and `TEST_SHARD_INDEX`: `--shard 0/4` … `--shard 3/4`. A task
+/// whose `shards:` differs from `N` keeps its shards `i` with `i % N == I` (with `shards: 8`, `--shard 1/4`
+/// runs shards 1 and 5), so every shard runs on exactly one machine. Tasks that are not sharded run on
+/// every machine; a task depending on a shard that is not selected is left out.
 public struct ShardSelection: Sendable, Hashable, CustomStringConvertible {
     /// The shard to run, `0..<count`.
     public var index: Int

@@ -67,6 +67,12 @@ struct InstanceExecutor: Sendable {
                         problem: "cannot create directory '\(parent)': \(error)"))
             }
         }
+        if let junit = instance.junitPath {
+            // A report left by an earlier run must not be mistaken for this run's.
+            let path = ProjectPath.absolute(junit, project: projectDirectory)
+            try? fileSystem.removeItem(atPath: path)
+            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
+        }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         var environment = baseEnvironment
         environment.merge(instance.environment) { _, added in added }
@@ -121,7 +127,7 @@ struct InstanceExecutor: Sendable {
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
                     cpuTime: cpuTime, keyInputs: keyInputs))
             if itemSeconds.isEmpty, instance.shard != nil, !instance.items.isEmpty {
-                itemSeconds = spread(end - start, over: instance)
+                itemSeconds = learnedItemSeconds(Self.seconds(end - start), instance: instance)
             }
             if !itemSeconds.isEmpty { try store.updateItemDurations(forTask: instance.taskName, itemSeconds) }
         } catch {
@@ -155,19 +161,18 @@ struct InstanceExecutor: Sendable {
         return .restored(span: CriticalPath.Span(start: start - origin, end: end - origin))
     }
 
-    /// A shard's total spread over its items in proportion to their previous estimates (equally when
-    /// none is known), so the balance improves run by run.
-    private func spread(_ total: Duration, over instance: TaskInstance) -> [String: Double] {
-        let known = store.itemDurations(forTask: instance.taskName)
-        let fallback = CriticalPath.defaultEstimate(known: instance.items.compactMap { known[$0] })
-        let weights = instance.items.map { known[$0] ?? fallback }
-        let sum = weights.reduce(0, +)
-        let seconds = Self.seconds(total)
-        var result: [String: Double] = [:]
-        for (item, weight) in zip(instance.items, weights) {
-            result[item] = sum > 0 ? seconds * weight / sum : seconds / Double(instance.items.count)
+    /// Per-item seconds of a shard run as one command: from its JUnit report when it wrote one to
+    /// `{{junit}}`, else its total spread over its items in proportion to their previous estimates
+    /// (``ShardDurationLearning``), so the balance improves run by run.
+    private func learnedItemSeconds(_ total: Double, instance: TaskInstance) -> [String: Double] {
+        let estimates = store.itemDurations(forTask: instance.taskName)
+        if let junit = instance.junitPath,
+            let bytes = try? fileSystem.readFile(atPath: ProjectPath.absolute(junit, project: projectDirectory))
+        {
+            return ShardDurationLearning.fromJUnit(
+                JUnitReport(bytes: bytes), total: total, items: instance.items, estimates: estimates)
         }
-        return result
+        return ShardDurationLearning.spread(total, over: instance.items, estimates: estimates)
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `stask list` shows: every task of the Taskfile with its description, instances and files.
 public struct TaskListing: Sendable, Hashable {
     /// One task.
@@ -56,6 +58,34 @@ public struct TaskListing: Sendable, Hashable {
             if !entry.outputs.isEmpty { text += "    outputs: \(Self.names(entry.outputs))\n" }
         }
         return text
+    }
+
+    /// The version of the JSON form written by ``jsonText``.
+    public static let jsonSchemaVersion = 1
+
+    /// What `stask list --json` prints, one object (schema ``jsonSchemaVersion``), tasks in Taskfile
+    /// order:
+    ///
+    /// ```json
+    /// {"schema": 1, "tasks": [{"name": "compile", "description": "Compile one C file", "instances": 2,
+    ///   "inputs": ["src/a.c", "src/b.c"], "outputs": ["build/a.o", "build/b.o"]}]}
+    /// ```
+    ///
+    /// A task without `desc` has no `description` key.
+    public var jsonText: String {
+        let tasks: [[String: Any]] = entries.map { entry in
+            var object: [String: Any] = [
+                "name": entry.name, "instances": entry.instanceCount, "inputs": entry.inputs, "outputs": entry.outputs,
+            ]
+            if let description = entry.description { object["description"] = description }
+            return object
+        }
+        let object: [String: Any] = ["schema": Self.jsonSchemaVersion, "tasks": tasks]
+        // Only strings, numbers and arrays of them: serialisation cannot fail.
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     private static func names(_ paths: [String]) -> String {

@@ -12,6 +12,12 @@ struct UpToDateChecker: Sendable {
     let digests: FileDigestCache
     /// The valid record of an instance id (`BuildStateStore.record(for:)`, or a loaded state's).
     let record: @Sendable (String) -> TaskRecord?
+    /// Task name → the values of the vars its templates use, recorded with each run so `explain` can name
+    /// a changed var (``Taskfile/referencedVariables``); not part of the action key.
+    var variablesByTask: [String: [String: String]] = [:]
+    /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
+    /// last run failed".
+    var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
 
     /// What goes into `instance`'s action key now.
     ///
@@ -50,18 +56,6 @@ struct UpToDateChecker: Sendable {
         return outputsMatch(instance, record: record)
     }
 
-    /// Why `instance` would run, for `--dry-run`; `nil` when it is up to date.
-    func reasonToRun(_ instance: TaskInstance, actionKey: ContentDigest, dependencyRuns: Bool) -> String? {
-        if instance.always { return "always" }
-        if dependencyRuns { return "a dependency will run" }
-        guard let record = record(instance.id) else { return "never built" }
-        if record.actionKey != actionKey { return "its inputs, command or environment changed" }
-        for output in instance.outputs where currentDigest(of: output) != record.outputDigests[output] {
-            return "output '\(output)' is missing or was modified"
-        }
-        return nil
-    }
-
     /// The digest of a project-relative (or absolute) regular file, `nil` when it is missing or unreadable.
     func currentDigest(of path: String) -> ContentDigest? {
         let absolute = ProjectPath.absolute(path, project: projectDirectory)
@@ -83,6 +77,7 @@ struct UpToDateChecker: Sendable {
     private func makeKeyInputs(_ instance: TaskInstance, inputDigests: [String: ContentDigest]) -> ActionKeyInputs {
         ActionKeyInputs(
             commands: instance.commands, directory: instance.directory, environment: instance.environment,
-            inputDigests: inputDigests, outputPaths: instance.outputs)
+            variables: variablesByTask[instance.taskName] ?? [:], inputDigests: inputDigests,
+            outputPaths: instance.outputs)
     }
 }

@@ -93,7 +93,8 @@ public enum FileSystemError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case .notFound(let path): "'\(path)': no such file or directory"
         case .wrongKind(let path, let expected): "'\(path)': expected \(expected)"
-        case .systemCall(let path, let operation, let errno): "'\(path)': \(operation) failed (errno \(errno))"
+        case .systemCall(let path, let operation, let errno):
+            "'\(path)': \(operation) failed: \(SystemCalls.errorMessage(errno)) (errno \(errno))"
         }
     }
 }

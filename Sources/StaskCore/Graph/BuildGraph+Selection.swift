@@ -39,7 +39,7 @@ extension BuildGraph {
     }
 
     /// The instances a single target names (without dependencies).
-    private func resolve(_ target: String, location: SourceLocation?) throws(TaskfileError) -> [Int] {
+    func resolve(_ target: String, location: SourceLocation?) throws(TaskfileError) -> [Int] {
         if let index = index(of: target) { return [index] }
         if taskfile.task(named: target) != nil { return instances(ofTask: target) }
         if let open = target.firstIndex(of: "["), target.hasSuffix("]") {

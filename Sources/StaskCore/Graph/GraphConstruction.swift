@@ -203,7 +203,6 @@ struct GraphConstruction {
                     groups.count == count && groups.reduce(0, { $0 + $1.count }) == items.count
                         && Set(groups.joined()) == Set(items),
                     "ShardPlanner must return a partition of the items into \(count) shards")
-                groups = groups.map { $0.sorted(by: ProjectPath.precedes) }
             } else {
                 groups = Array(repeating: [], count: count)
             }

@@ -6,6 +6,10 @@
 /// program). Shards left empty produce no instance. The planner must be deterministic: the same items
 /// and history must give the same assignment on every machine (`stask build --shard I/N`).
 ///
+/// The order of a shard's items is the order they run in: `{{items}}` lists them in it and per-item
+/// commands run in it. Planners with history put the longest items first, so a slow test is not the
+/// last thing a shard starts.
+///
 /// The default, ``HashShardPlanner``, balances item counts without history; the engine plugs in a
 /// longest-processing-time-first planner over recorded durations.
 public protocol ShardPlanner: Sendable {
@@ -21,13 +25,14 @@ public protocol ShardPlanner: Sendable {
 
 /// Assigns items to shards without history: ordered by a stable hash of the item, then dealt round-robin.
 ///
+/// Within a shard, items are in byte-wise name order.
 /// Shards get item counts differing by at most one; an item's shard depends only on the set of items
 /// and the count (FNV-1a over the UTF-8 bytes, identical on every machine and run), not on file order.
 public struct HashShardPlanner: ShardPlanner {
     /// Creates the planner.
     public init() {}
 
-    /// Assigns `items` round-robin in order of their stable hash (ties by name).
+    /// Assigns `items` round-robin in order of their stable hash (ties by name); each shard sorted by name.
     ///
     /// - Complexity: O(*n* log *n*) in the number of items.
     public func assign(items: [String], shardCount: Int, task: String) -> [[String]] {
@@ -39,7 +44,8 @@ public struct HashShardPlanner: ShardPlanner {
         for (position, entry) in ordered.enumerated() {
             shards[position % shardCount].append(entry.item)
         }
-        return shards
+        // Without history no item is known to be longer: each shard runs its items in name order.
+        return shards.map { $0.sorted(by: ProjectPath.precedes) }
     }
 
     /// FNV-1a, 64 bits, over the UTF-8 bytes of `text`.

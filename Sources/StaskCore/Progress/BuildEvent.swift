@@ -14,6 +14,10 @@ public enum BuildEvent: Sendable, Hashable {
     /// others are estimated to take `estimatedWork` in total (sum of recorded or guessed durations).
     case planned(total: Int, upToDate: Int, estimatedWork: Duration)
 
+    /// These instances were found up to date before the build started and will not run; reported once,
+    /// right after `planned`, when there are any (their count is `planned`'s `upToDate`).
+    case skipped(ids: [String])
+
     /// An attempt of a task started (`attempt` counts from 1); `estimate` is its expected duration.
     case started(id: String, attempt: Int, estimate: Duration)
 

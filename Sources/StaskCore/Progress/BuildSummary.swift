@@ -26,13 +26,18 @@ public struct BuildSummary: Sendable, Hashable {
     public var interruptingSignal: Int32?
     /// The remote cache's traffic, when the build used one.
     public var remoteCache: RemoteCacheStatistics?
+    /// Up to three steps of the critical path whose speed-up would shorten the build most, largest first;
+    /// each ``CriticalPathStep/duration`` is the saving: how much shorter the longest chain of tasks
+    /// would be if that step took no time (another chain may then become the longest, which caps it).
+    public var speedups: [CriticalPathStep]
 
     /// Creates a summary.
     public init(
         built: Int = 0, upToDate: Int = 0, restored: Int = 0, flaky: [String] = [], failed: [String] = [],
         aborted: Int = 0, wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [],
-        interruptingSignal: Int32? = nil, remoteCache: RemoteCacheStatistics? = nil
+        interruptingSignal: Int32? = nil, remoteCache: RemoteCacheStatistics? = nil, speedups: [CriticalPathStep] = []
     ) {
+        self.speedups = speedups
         self.built = built
         self.upToDate = upToDate
         self.restored = restored

@@ -1,20 +1,36 @@
 /// Reports every event as one JSON object on its own line, for CI tools (`--progress json`).
 ///
-/// Each line is an object with `"event"` naming the kind and the event's fields; durations are in
-/// seconds (a number), task output is a string (invalid UTF-8 replaced by U+FFFD). The first line is
-/// `planned` and carries `"schema": 1`. Field names are stable within a schema version; fields may be
-/// added. A task restored from the remote cache finishes with `"outcome":"restored"`; the summary then
-/// counts `restored` and, when a remote cache was used, `remote_cache_hits`, `remote_cache_misses`,
-/// `remote_cache_bytes_down`, `remote_cache_bytes_up` and `remote_cache_errors`. Example:
+/// Each line is an object whose `"event"` names the kind; durations are seconds (a number with
+/// millisecond precision), task output is a string (invalid UTF-8 replaced by U+FFFD). The first line is
+/// `planned` and carries `"schema"` (``schemaVersion``). Within a schema version fields may be added,
+/// never renamed or removed; a consumer must ignore unknown events and fields. The events, in the order a
+/// build emits them (the full schema is the DocC article "Progress events"):
+///
+/// | event | fields |
+/// |---|---|
+/// | `planned` | `schema`, `total`, `up_to_date`, `estimated_work` |
+/// | `skipped` | `ids` (found up to date before the build; only when there are any), `reason: "up_to_date"` |
+/// | `started` | `id`, `attempt` (from 1), `estimate` |
+/// | `output` | `id`, `text`: a finished or failed attempt's whole output, right before its `finished`/`retried` (only when non-empty) |
+/// | `retried` | `id`, `failed_attempt`, `command`, `status`, `exit_code` (when it exited), `delay` |
+/// | `finished` | `id`, `outcome` (`succeeded`, `failed`, `up_to_date`, `restored` from the remote cache), `duration`; on failure `command`, `status`, `exit_code` |
+/// | `flaky` | `id` |
+/// | `aborted` | `ids` |
+/// | `warning` | `message` |
+/// | `summary` | `success`, `built`, `up_to_date`, `restored`, `flaky`, `failed`, `aborted`, `wall_time`, `critical_path` (ids), `critical_path_steps` (`id`, `duration`), `critical_path_duration`, `speedups` (`id`, `saving`), `signal` (when interrupted); with a remote cache `remote_cache_hits`, `remote_cache_misses`, `remote_cache_bytes_down`, `remote_cache_bytes_up`, `remote_cache_errors` |
 ///
 /// ```
-/// {"event":"planned","schema":1,"total":3,"up_to_date":1,"estimated_work":0.5}
-/// {"event":"started","id":"compile[src/a.c]","attempt":1,"estimate":0.25}
-/// {"event":"finished","id":"compile[src/a.c]","outcome":"succeeded","duration":0.21,"output":""}
+/// {"event":"planned","schema":2,"total":3,"up_to_date":1,"estimated_work":0.500}
+/// {"event":"skipped","ids":["docs"],"reason":"up_to_date"}
+/// {"event":"started","id":"compile[src/a.c]","attempt":1,"estimate":0.250}
+/// {"event":"output","id":"compile[src/a.c]","text":"warning: unused variable\n"}
+/// {"event":"finished","id":"compile[src/a.c]","outcome":"succeeded","duration":0.210}
 /// ```
+///
+/// Schema 1 (before `skipped` and `output`) put the output in `finished` and `retrying` events.
 public struct JSONReporter: ProgressReporter {
     /// The version of the line format written by this reporter.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     private let sink: any OutputSink
 
@@ -23,12 +39,30 @@ public struct JSONReporter: ProgressReporter {
         self.sink = sink
     }
 
-    /// Writes `event` as one line of JSON.
+    /// Writes `event` as one line of JSON (two for an event with output: `output` first), in one write.
     public func report(_ event: BuildEvent) {
-        sink.write(Self.line(for: event))
+        sink.write(Self.lines(for: event))
     }
 
-    /// The JSON line (with its newline) for `event`.
+    /// The JSON lines (each with its newline) for `event`.
+    static func lines(for event: BuildEvent) -> String {
+        var text = ""
+        switch event {
+        case .finished(let id, _, _, let output), .retrying(let id, _, _, _, let output):
+            if !output.isEmpty {
+                var object = JSONObject()
+                object.add("event", "output")
+                object.add("id", id)
+                object.add("text", String(decoding: output, as: UTF8.self))
+                text = object.text + "\n"
+            }
+        default:
+            break
+        }
+        return text + line(for: event)
+    }
+
+    /// The JSON line (with its newline) for `event` itself.
     static func line(for event: BuildEvent) -> String {
         var object = JSONObject()
         switch event {
@@ -38,12 +72,16 @@ public struct JSONReporter: ProgressReporter {
             object.add("total", total)
             object.add("up_to_date", upToDate)
             object.add("estimated_work", estimatedWork)
+        case .skipped(let ids):
+            object.add("event", "skipped")
+            object.addArray("ids", ids)
+            object.add("reason", "up_to_date")
         case .started(let id, let attempt, let estimate):
             object.add("event", "started")
             object.add("id", id)
             object.add("attempt", attempt)
             object.add("estimate", estimate)
-        case .finished(let id, let outcome, let duration, let output):
+        case .finished(let id, let outcome, let duration, _):
             object.add("event", "finished")
             object.add("id", id)
             switch outcome {
@@ -55,19 +93,15 @@ public struct JSONReporter: ProgressReporter {
                 object.add("outcome", "restored")
             case .failed(let failure):
                 object.add("outcome", "failed")
-                object.add("command", failure.command)
-                object.add("status", failure.description)
+                addFailure(failure, to: &object)
             }
             object.add("duration", duration)
-            object.add("output", String(decoding: output, as: UTF8.self))
-        case .retrying(let id, let failedAttempt, let failure, let delay, let output):
-            object.add("event", "retrying")
+        case .retrying(let id, let failedAttempt, let failure, let delay, _):
+            object.add("event", "retried")
             object.add("id", id)
             object.add("failed_attempt", failedAttempt)
-            object.add("command", failure.command)
-            object.add("status", failure.description)
+            addFailure(failure, to: &object)
             object.add("delay", delay)
-            object.add("output", String(decoding: output, as: UTF8.self))
         case .aborted(let ids):
             object.add("event", "aborted")
             object.addArray("ids", ids)
@@ -88,7 +122,23 @@ public struct JSONReporter: ProgressReporter {
             object.add("aborted", summary.aborted)
             object.add("wall_time", summary.wallTime)
             object.addArray("critical_path", summary.criticalPath.map(\.id))
+            object.addObjects(
+                "critical_path_steps",
+                summary.criticalPath.map { step in
+                    var member = JSONObject()
+                    member.add("id", step.id)
+                    member.add("duration", step.duration)
+                    return member
+                })
             object.add("critical_path_duration", summary.criticalPathDuration)
+            object.addObjects(
+                "speedups",
+                summary.speedups.map { step in
+                    var member = JSONObject()
+                    member.add("id", step.id)
+                    member.add("saving", step.duration)
+                    return member
+                })
             if let signal = summary.interruptingSignal { object.add("signal", Int(signal)) }
             if let remoteCache = summary.remoteCache {
                 object.add("remote_cache_hits", remoteCache.hits)
@@ -99,6 +149,12 @@ public struct JSONReporter: ProgressReporter {
             }
         }
         return object.text + "\n"
+    }
+
+    private static func addFailure(_ failure: TaskFailure, to object: inout JSONObject) {
+        object.add("command", failure.command)
+        object.add("status", failure.description)
+        if case .exited(let code) = failure.termination { object.add("exit_code", Int(code)) }
     }
 }
 
@@ -126,6 +182,10 @@ struct JSONObject {
         let fraction = String(milliseconds % 1000)
         let padded = String(repeating: "0", count: 3 - fraction.count) + fraction
         members.append(Self.quoted(key) + ":" + "\(milliseconds / 1000).\(padded)")
+    }
+
+    mutating func addObjects(_ key: String, _ values: [JSONObject]) {
+        members.append(Self.quoted(key) + ":[" + values.map(\.text).joined(separator: ",") + "]")
     }
 
     mutating func addArray(_ key: String, _ values: [String]) {

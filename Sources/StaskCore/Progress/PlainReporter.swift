@@ -42,7 +42,7 @@ public final class PlainReporter: ProgressReporter {
         case .planned(let total, let upToDate, _):
             state.total = total - upToDate
             return nil
-        case .started, .flaky:
+        case .started, .flaky, .skipped:
             return nil
         case .finished(let id, let outcome, let duration, let output):
             state.done += 1

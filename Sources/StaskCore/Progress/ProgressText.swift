@@ -73,11 +73,30 @@ enum ProgressText {
         if let remoteCache = summary.remoteCache {
             line += "stask: \(remoteCache)\n"
         }
-        if !summary.criticalPath.isEmpty {
-            let path = summary.criticalPath.map(\.id).joined(separator: " -> ")
-            line += "stask: critical path: \(path) (\(seconds(summary.criticalPathDuration)))\n"
-        }
+        line += criticalPathReport(summary)
         return line
+    }
+
+    /// The post-build report: the realised critical path with each step's duration (at most 20 steps
+    /// named), then the steps whose speed-up would shorten the build most. Empty when nothing ran.
+    ///
+    /// ```
+    /// stask: critical path (3.20s): a (1.00s) -> b (2.00s) -> c (0.20s)
+    /// stask: to shorten the build, speed up: b (saves up to 2.00s), a (1.00s), c (0.20s)
+    /// ```
+    static func criticalPathReport(_ summary: BuildSummary) -> String {
+        guard !summary.criticalPath.isEmpty else { return "" }
+        let limit = 20
+        var steps = summary.criticalPath.prefix(limit).map { "\($0.id) (\(seconds($0.duration)))" }
+        if summary.criticalPath.count > limit { steps.append("… \(summary.criticalPath.count - limit) more") }
+        var text = "stask: critical path (\(seconds(summary.criticalPathDuration))): "
+        text += steps.joined(separator: " -> ") + "\n"
+        if let first = summary.speedups.first {
+            let rest = summary.speedups.dropFirst().map { "\($0.id) (\(seconds($0.duration)))" }
+            text += "stask: to shorten the build, speed up: \(first.id) (saves up to \(seconds(first.duration)))"
+            text += rest.map { ", " + $0 }.joined() + "\n"
+        }
+        return text
     }
 
     static func signalName(_ signal: Int32) -> String {

@@ -90,7 +90,7 @@ public final class TerminalReporter: ProgressReporter {
             case .aborted(let ids):
                 state.done += ids.count
                 if !ids.isEmpty { block = ProgressText.abortedLine(ids) }
-            case .flaky:
+            case .flaky, .skipped:
                 break
             case .warning(let message):
                 block = "stask: warning: \(message)\n"

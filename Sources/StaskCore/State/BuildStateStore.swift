@@ -249,7 +249,8 @@ public final class BuildStateStore: Sendable {
     /// (`SuccessfulRun.record(after:)`); it replaces that record and clears any invalidation.
     /// - Returns: the stored record.
     /// - Throws: `BuildStateError.writeFailed` when the journal entry could not be written (the record is
-    ///   kept in memory and saved by `close()` if that succeeds; the journal stays consistent).
+    ///   kept in memory and saved by `close()` if that succeeds; the journal stays consistent). After such a
+    ///   failure the store stops journaling: later changes are kept in memory without error, for `close()`.
     @discardableResult
     public func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
@@ -354,16 +355,14 @@ public final class BuildStateStore: Sendable {
             try journal.append(bytes)
             storage.journalLength += bytes.count
         } catch {
-            // The change stays in memory; make sure close() saves it even if the journal recovers.
+            // The change stays in memory; make sure close() saves it.
             storage.mustCompact = true
-            // Cut off a partial entry so later entries stay reachable; if even that fails, stop journaling
-            // (the damaged tail is detected by its checksum on the next open, and `close()` still saves).
-            do {
-                try journal.truncate(toSize: UInt64(storage.journalLength))
-            } catch {
-                journal.close()
-                storage.journal = nil
-            }
+            // Cut off a partial entry, so the journal still replays cleanly (if even that fails, the damaged
+            // tail is detected by its checksum on the next open). Then stop journaling: later changes stay in
+            // memory for `close()` to save, so a full disk is one warning, not one per task.
+            try? journal.truncate(toSize: UInt64(storage.journalLength))
+            journal.close()
+            storage.journal = nil
             throw .writeFailed(path: journal.path, underlying: error)
         }
     }

@@ -333,7 +333,11 @@ struct BuildEngineTests {
         let planned = try project.engine.dryRun(BuildOptions(directory: "/p"))
         #expect(
             planned.map(\.id) == ["strip[src/b.c]", "link"]
-                && planned.map(\.reason) == ["its inputs, command or environment changed", "a dependency will run"])
+                && planned.map(\.reason) == [
+                    "input 'src/b.c' changed (\(RebuildReasonTests.prefix(of: "# b\nint b;\n")) → "
+                        + "\(RebuildReasonTests.prefix(of: "int b = 2;\n")))",
+                    "dependency 'strip[src/b.c]' will rebuild",
+                ])
         #expect(
             try await project.commandsOfBuild() == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
     }

@@ -25,4 +25,53 @@ import Testing
             planner.assign(items: items, shardCount: 3, task: "t")
                 == HashShardPlanner().assign(items: items, shardCount: 3, task: "t"))
     }
+
+    // MARK: - Sticky splits
+
+    static let durations: [String: [String: Double]] = ["test": ["a": 5, "b": 4, "c": 3, "d": 2]]
+
+    static func previous(_ shards: [[String]]) -> ShardPlan {
+        ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: 0)
+    }
+
+    @Test func keepsThePreviousSplitWhileItIsWithinTheTolerance() {
+        // Fresh LPT: [a, d] 7, [b, c] 7. Previous [a, c] 8, [b, d] 6: 8 <= 7 * 1.15, kept with its order.
+        let planner = LongestProcessingTimeShardPlanner(
+            durations: Self.durations, previous: [Self.previous([["c", "a"], ["b", "d"]])], tolerance: 0.15)
+        #expect(
+            planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "test") == [["c", "a"], ["b", "d"]])
+    }
+
+    @Test func replacesThePreviousSplitWhenItIsMuchWorse() {
+        // Previous [a, b] 9, [c, d] 5: 9 > 7 * 1.1, so the fresh plan wins.
+        let planner = LongestProcessingTimeShardPlanner(
+            durations: Self.durations, previous: [Self.previous([["a", "b"], ["c", "d"]])])
+        #expect(
+            planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "test") == [["a", "d"], ["b", "c"]])
+    }
+
+    @Test func aKeptSplitDropsGoneItemsAndPlacesNewOnesOnTheLightestShard() {
+        // d is gone, e is new (median estimate 4): previous [a] 5, [b, c] 7 -> e joins shard 0 (9 vs 7).
+        // Fresh: [a, c] 8? a(5)->0, b(4)->1, e(4)->1 (ties by name: b < e), c(3)->0: [a, c] 8, [b, e] 8.
+        // Kept [a, e] 9, [b, c] 7: 9 <= 8 * 1.15.
+        let planner = LongestProcessingTimeShardPlanner(
+            durations: Self.durations, previous: [Self.previous([["a", "d"], ["b", "c"]])], tolerance: 0.15)
+        #expect(
+            planner.assign(items: ["a", "b", "c", "e"], shardCount: 2, task: "test") == [["a", "e"], ["b", "c"]])
+    }
+
+    @Test func aPreviousSplitWithAnotherShardCountIsIgnored() {
+        let planner = LongestProcessingTimeShardPlanner(
+            durations: Self.durations, previous: [Self.previous([["a", "b", "c", "d"], [], []])], tolerance: 10)
+        #expect(
+            planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "test") == [["a", "d"], ["b", "c"]])
+    }
+
+    @Test func theAssignmentIgnoresTheOrderItemsArriveIn() {
+        let planner = LongestProcessingTimeShardPlanner(durations: ["t": ["a": 1, "b": 1, "c": 1, "d": 2]])
+        #expect(
+            planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "t")
+                == planner.assign(items: ["d", "c", "b", "a"], shardCount: 2, task: "t"))
+        #expect(planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "t") == [["d", "c"], ["a", "b"]])
+    }
 }

@@ -87,12 +87,17 @@ import Testing
             criticalPath: [
                 CriticalPathStep(id: "a", duration: .seconds(1)), CriticalPathStep(id: "b", duration: .seconds(2)),
                 CriticalPathStep(id: "c", duration: .milliseconds(200)),
+            ],
+            speedups: [
+                CriticalPathStep(id: "b", duration: .seconds(2)), CriticalPathStep(id: "a", duration: .seconds(1)),
+                CriticalPathStep(id: "c", duration: .milliseconds(200)),
             ])
         reporter.report(.summary(summary))
         #expect(
             sink.text == """
                 stask: built 3, up to date 7, flaky 1 (test[b]), failed 0, aborted 0 in 3.21s
-                stask: critical path: a -> b -> c (3.20s)
+                stask: critical path (3.20s): a (1.00s) -> b (2.00s) -> c (0.20s)
+                stask: to shorten the build, speed up: b (saves up to 2.00s), a (1.00s), c (0.20s)
 
                 """)
     }

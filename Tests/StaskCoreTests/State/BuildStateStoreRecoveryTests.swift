@@ -269,6 +269,23 @@ import Testing
         #expect(Set(closed.records.keys) == ["a", "b"])
     }
 
+    /// Regression (fault suite, full disk): every task after the first failed append used to fail its own
+    /// append and print its own warning.
+    @Test func failedAppendStopsJournalingSoAFullDiskIsOneErrorAndCloseSavesEverything() throws {
+        let dir = try ScratchDirectory()
+        let faulty = FaultInjectingFileSystem(base: fs, faults: .init(appendFailsAfter: 2))
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: faulty)  // append 1: header
+        try store.recordSuccess(StateSamples.run("a"))  // append 2
+        #expect(throws: BuildStateError.self) { try store.recordSuccess(StateSamples.run("b")) }
+        try store.recordSuccess(StateSamples.run("c"))
+        try store.invalidate("a")
+        try store.close()
+        let (closed, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(Set(closed.records.keys) == ["a", "b", "c"])
+        #expect(closed.records["a"]?.isInvalidated == true)
+    }
+
     @Test func snapshotWriteFailureKeepsTheJournalForTheNextBuild() throws {
         let dir = try ScratchDirectory()
         let faulty = FaultInjectingFileSystem(base: fs)

@@ -31,6 +31,24 @@ final class FixtureProject {
         }
     }
 
+    /// A fresh project directory holding `files` (relative path → contents), e.g. a generated graph.
+    init(files: [String: String]) throws {
+        let fileManager = FileManager.default
+        scratch = fileManager.temporaryDirectory.appendingPathComponent("stask-e2e-\(UUID().uuidString)")
+        root = scratch.appendingPathComponent("project")
+        try fileManager.createDirectory(at: root, withIntermediateDirectories: true)
+        for (path, contents) in files { try write(path, contents) }
+    }
+
+    /// Copies another project as it is now (its files and `.stask/` state), as a second machine would start.
+    init(copyOf other: FixtureProject) throws {
+        let fileManager = FileManager.default
+        scratch = fileManager.temporaryDirectory.appendingPathComponent("stask-e2e-\(UUID().uuidString)")
+        try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
+        root = scratch.appendingPathComponent("project")
+        try fileManager.copyItem(at: other.root, to: root)
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: scratch)
     }

@@ -35,9 +35,12 @@ enum StaskInvocation {
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
     /// process's termination handler resuming a continuation. `whileRunning` is called once the process
     /// has started, with the process (to send it signals).
+    ///
+    /// `executable` runs another program instead (`script` wrapping stask, Graphviz's `dot`).
     static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:],
-        timeout: Duration = .seconds(50), whileRunning: (@Sendable (Process) async -> Void)? = nil
+        timeout: Duration = .seconds(50), executable: URL? = nil,
+        whileRunning: (@Sendable (Process) async -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
         guard fileManager.isExecutableFile(atPath: binary.path) else {
@@ -54,7 +57,7 @@ enum StaskInvocation {
         let error = try FileHandle(forWritingTo: errorURL)
 
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         if !environment.isEmpty {

@@ -1,0 +1,105 @@
+import AsyncStreams
+import Foundation
+
+// MARK: - stask graph
+
+extension BuildGraph {
+    /// The version of the JSON form written by ``jsonText(targets:)``.
+    public static let jsonSchemaVersion = 1
+
+    /// Every instance (or, with `targets`, those and everything they depend on), and the files they read
+    /// and write, as Graphviz dot: `dot -Tsvg` draws it.
+    ///
+    /// Data flows left to right: a file node (`shape=note`; source files white, outputs grey) points to
+    /// every task instance reading it, an instance (`shape=box`, rounded) points to each file it writes.
+    /// An instance that depends on another without reading one of its files (`deps:` alone) gets a
+    /// dashed edge from the dependency. Node ids are `t:<instance id>` and `f:<path>`, quoted.
+    ///
+    /// - Throws: `TaskfileError.unknownTarget`.
+    /// - Complexity: O(*n* + *e* + *f*) over the selected instances, edges and files.
+    public func dotText(targets: [String] = []) throws -> String {
+        let selected = try exportedIndices(targets)
+        var lines = [
+            "digraph stask {", "  rankdir=LR;", "  node [fontname=\"Helvetica\", fontsize=10];",
+        ]
+        var files: [String] = []
+        var seenFiles = Set<String>()
+        for index in selected {
+            let instance = instances[index]
+            for path in instance.inputs + instance.outputs where seenFiles.insert(path).inserted { files.append(path) }
+        }
+        for path in files {
+            let fill = producer(of: path) == nil ? "white" : "#e8e8e8"
+            lines.append(
+                "  \(Self.quoted("f:" + path)) [label=\(Self.quoted(path)), shape=note, style=filled, fillcolor=\"\(fill)\"];"
+            )
+        }
+        for index in selected {
+            let instance = instances[index]
+            let style = instance.always ? "rounded,filled,bold" : "rounded,filled"
+            lines.append(
+                "  \(Self.quoted("t:" + instance.id)) [label=\(Self.quoted(instance.id)), shape=box, style=\"\(style)\", fillcolor=\"#dde7f5\"];"
+            )
+        }
+        for index in selected {
+            let instance = instances[index]
+            let node = Self.quoted("t:" + instance.id)
+            for path in instance.inputs { lines.append("  \(Self.quoted("f:" + path)) -> \(node);") }
+            for path in instance.outputs { lines.append("  \(node) -> \(Self.quoted("f:" + path));") }
+            let inputs = Set(instance.inputs)
+            for dependency in dependencies(of: index)
+            where !instances[dependency].outputs.contains(where: inputs.contains) {
+                lines.append("  \(Self.quoted("t:" + instances[dependency].id)) -> \(node) [style=dashed];")
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The same graph as JSON, one object (schema ``jsonSchemaVersion``):
+    ///
+    /// ```json
+    /// {"schema": 1,
+    ///  "tasks": [{"id": "link", "task": "link", "inputs": ["build/a.o"], "outputs": ["build/app"],
+    ///             "dependencies": ["compile[src/a.c]"], "always": false, "cost": {"cpu": 1}}],
+    ///  "files": [{"path": "build/a.o", "producer": "compile[src/a.c]"}, {"path": "src/a.c"}]}
+    /// ```
+    ///
+    /// `tasks` are in graph order (dependencies first); `files` are sorted by path, and a source file has
+    /// no `producer`. Fields may be added within a schema version, never renamed or removed.
+    ///
+    /// - Throws: `TaskfileError.unknownTarget`.
+    public func jsonText(targets: [String] = []) throws -> String {
+        let selected = try exportedIndices(targets)
+        var tasks: [[String: Any]] = []
+        var paths = Set<String>()
+        for index in selected {
+            let instance = instances[index]
+            paths.formUnion(instance.inputs)
+            paths.formUnion(instance.outputs)
+            tasks.append([
+                "id": instance.id, "task": instance.taskName, "inputs": instance.inputs, "outputs": instance.outputs,
+                "dependencies": dependencies(of: index).map { instances[$0].id }, "always": instance.always,
+                "cost": instance.cost.amounts,
+            ])
+        }
+        let files: [[String: Any]] = paths.sorted().map { path in
+            var file: [String: Any] = ["path": path]
+            if let producer = producer(of: path) { file["producer"] = instances[producer].id }
+            return file
+        }
+        let object: [String: Any] = ["schema": Self.jsonSchemaVersion, "tasks": tasks, "files": files]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Every instance without targets, else the targets and what they depend on.
+    private func exportedIndices(_ targets: [String]) throws -> [Int] {
+        targets.isEmpty ? Array(instances.indices) : try selectIndices(targets: targets)
+    }
+
+    /// A dot string literal.
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}

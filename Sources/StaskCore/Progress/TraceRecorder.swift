@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+
+/// Records a build for `--trace FILE`: a reporter that stamps every event and, at the end, writes a
+/// Chrome trace-event file (JSON object format) that Perfetto (ui.perfetto.dev) and `chrome://tracing` open.
+///
+/// What the file holds (process id 1, times in microseconds since the build started):
+/// - one complete event (`"ph": "X"`) per attempt, on the lane (`tid`) of the running slot it held
+///   (lanes are named `slot 1`, `slot 2`, …; lane 0 is `planner`). Category `attempt`, plus `failed` for
+///   a failed attempt (retried or final), `interrupted` for one cut short, `restored` for outputs fetched
+///   from the remote cache, `critical_path` for a step of
+///   the realised critical path. `args`: `attempt`, `cost` (resource → amount), `outcome`,
+///   `exit_status` (0 on success; the status when a command exited), `status` and `command` on
+///   failure, `action_key` on success, `backoff` (seconds) on a retried attempt;
+/// - one complete event per retry backoff wait (category `backoff`, named `<id> (backoff)`) on lanes
+///   from `tid` 1000 (`backoff 1`, …), from the failed attempt's end to the next attempt's start;
+/// - one instant event (`"ph": "i"`) on lane 0 per instance found up to date (`args.outcome:
+///   "up_to_date"`: before the build, or by early cutoff) or aborted (`"aborted"`);
+/// - flow events (`"ph": "s"`/`"f"`, category `critical_path`, name `critical path`) chaining the steps
+///   of the realised critical path, so Perfetto draws it as arrows;
+/// - `otherData`: `schema` (``schemaVersion``), `critical_path` (ids in order), `wall_time` (seconds).
+///
+/// Thread-safe: the log is behind a `Mutex`. Call ``report(_:)`` as any reporter, then ``traceJSON()``
+/// once the build is over.
+final class TraceRecorder: ProgressReporter {
+    /// The version of the file's layout, in `otherData.schema`.
+    static let schemaVersion = 1
+
+    private struct State {
+        var log: TraceLog
+        var summary: BuildSummary?
+        var end: Duration = .zero
+    }
+
+    private let state: Mutex<State>
+    private let now: @Sendable () -> Duration
+    private let actionKey: @Sendable (String) -> String?
+
+    /// Creates a recorder.
+    ///
+    /// - Parameters:
+    ///   - costs: The resources each scheduled instance holds, by id.
+    ///   - actionKey: The recorded action key of an instance (looked up when it succeeds).
+    ///   - now: The time since the build started.
+    init(
+        costs: [String: [String: Double]], actionKey: @escaping @Sendable (String) -> String?,
+        now: @escaping @Sendable () -> Duration
+    ) {
+        self.state = Mutex(State(log: TraceLog(costs: costs)))
+        self.actionKey = actionKey
+        self.now = now
+    }
+
+    func report(_ event: BuildEvent) {
+        let time = now()
+        state.withLock { state in
+            if case .summary(let summary) = event {
+                state.summary = summary
+                state.end = time
+                state.log.close(at: time)
+            } else {
+                state.log.record(event, at: time, actionKey: actionKey)
+                state.end = max(state.end, time)
+            }
+        }
+    }
+
+    /// The trace file's contents; closes open attempts at the last event's time if no summary came.
+    func traceJSON() -> [UInt8] {
+        let (log, summary) = state.withLock { state -> (TraceLog, BuildSummary?) in
+            if state.summary == nil { state.log.close(at: state.end) }
+            return (state.log, state.summary)
+        }
+        let criticalIDs = summary?.criticalPath.map(\.id) ?? []
+        let critical = Set(criticalIDs)
+        var events: [[String: Any]] = [
+            Self.metadata("process_name", tid: 0, name: "stask"), Self.metadata("thread_name", tid: 0, name: "planner"),
+        ]
+        if log.slotLaneCount > 0 {
+            for lane in 1...log.slotLaneCount {
+                events.append(Self.metadata("thread_name", tid: lane, name: "slot \(lane)"))
+            }
+        }
+        for offset in 0..<log.backoffLaneCount {
+            events.append(
+                Self.metadata("thread_name", tid: TraceLog.backoffLaneBase + offset, name: "backoff \(offset + 1)"))
+        }
+        var criticalSpans: [String: TraceLog.Span] = [:]
+        for var span in log.spans {
+            if critical.contains(span.name), span.category == "attempt" || span.category == "attempt,restored" {
+                span.category += ",critical_path"
+                span.arguments["critical_path"] = .bool(true)
+                criticalSpans[span.name] = span
+            }
+            events.append([
+                "ph": "X", "name": span.name, "cat": span.category, "pid": 1, "tid": span.lane,
+                "ts": Self.microseconds(span.start), "dur": Self.microseconds(span.end - span.start),
+                "args": span.arguments.mapValues(\.foundationValue),
+            ])
+        }
+        for instant in log.instants {
+            events.append([
+                "ph": "i", "s": "t", "name": instant.name, "cat": "up_to_date", "pid": 1, "tid": instant.lane,
+                "ts": Self.microseconds(instant.time), "args": instant.arguments.mapValues(\.foundationValue),
+            ])
+        }
+        let steps = criticalIDs.compactMap { criticalSpans[$0] }
+        for (number, pair) in zip(steps, steps.dropFirst()).enumerated() {
+            let (from, to) = pair
+            let middle = from.start + (from.end - from.start) / 2
+            events.append([
+                "ph": "s", "id": number + 1, "name": "critical path", "cat": "critical_path", "pid": 1,
+                "tid": from.lane, "ts": Self.microseconds(middle),
+            ])
+            events.append([
+                "ph": "f", "bp": "e", "id": number + 1, "name": "critical path", "cat": "critical_path", "pid": 1,
+                "tid": to.lane, "ts": Self.microseconds(to.start),
+            ])
+        }
+        var other: [String: Any] = ["schema": Self.schemaVersion, "critical_path": criticalIDs]
+        if let summary { other["wall_time"] = TraceValue.seconds(summary.wallTime).foundationValue }
+        let object: [String: Any] = ["traceEvents": events, "displayTimeUnit": "ms", "otherData": other]
+        // Strings, numbers, booleans, arrays and objects of them only: serialisation cannot fail.
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return Array(data)
+    }
+
+    private static func metadata(_ kind: String, tid: Int, name: String) -> [String: Any] {
+        ["ph": "M", "name": kind, "pid": 1, "tid": tid, "args": ["name": name]]
+    }
+
+    private static func microseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return (Double(seconds) * 1e6 + Double(attoseconds) / 1e12).rounded()
+    }
+}

@@ -1,0 +1,110 @@
+import StaskCore
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct BuildEngineShardsTests {
+    static let taskfile = """
+        version: 1
+        tasks:
+          test:
+            foreach: tests/*.sh
+            shards: 2
+            run: say {{items}}
+        """
+
+    /// A project with four tests whose recorded durations are a 5, b 4, c 3, d 2.5 seconds.
+    static func project(savedSplit: String? = nil) throws -> BuildEngineTests.Project {
+        var files = ["Taskfile": taskfile]
+        for name in ["a", "b", "c", "d"] { files["tests/\(name).sh"] = "echo \(name)\n" }
+        let project = BuildEngineTests.Project(files)
+        let (store, _) = try BuildStateStore.open(directory: "/p/.stask", fileSystem: project.fileSystem)
+        try store.updateItemDurations(
+            forTask: "test", ["tests/a.sh": 5, "tests/b.sh": 4, "tests/c.sh": 3, "tests/d.sh": 2.5])
+        try store.close()
+        if let savedSplit { try project.write(".stask/shard-plans.json", savedSplit) }
+        return project
+    }
+
+    static func savedSplit(_ shards: [[String]]) -> String {
+        let plan = ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: 0)
+        return String(decoding: ShardPlanFile(plans: [plan]).encoded(), as: UTF8.self)
+    }
+
+    @Test func plansLongestFirstFromHistoryAndSavesTheSplit() async throws {
+        let project = try Self.project()
+        let plans = try project.engine.shardPlans(BuildOptions(directory: "/p"))
+        // a(5) -> 0, b(4) -> 1, c(3) -> 1, d(2.5) -> 0: 7.5 and 7.
+        #expect(plans.map(\.task) == ["test"])
+        #expect(plans[0].shards.map(\.items) == [["tests/a.sh", "tests/d.sh"], ["tests/b.sh", "tests/c.sh"]])
+        #expect(plans[0].shards.map(\.predictedSeconds) == [7.5, 7])
+        #expect(plans[0].knownItemCount == 4)
+
+        let commands = try await project.commandsOfBuild()
+        #expect(commands.sorted() == ["say tests/a.sh tests/d.sh", "say tests/b.sh tests/c.sh"])
+        let saved = try ShardPlanFile(
+            decoding: Array((project.read(".stask/shard-plans.json") ?? "").utf8), path: "saved")
+        #expect(saved.plans.map { $0.shards.map(\.items) } == [plans[0].shards.map(\.items)])
+    }
+
+    @Test func keepsTheSavedSplitWhileItIsWithinTenPercent() async throws {
+        // Saved [c, a] 8 and [b, d] 6.5 against a fresh 7.5: 8 <= 8.25, kept in its order.
+        let project = try Self.project(
+            savedSplit: Self.savedSplit([["tests/c.sh", "tests/a.sh"], ["tests/b.sh", "tests/d.sh"]]))
+        let commands = try await project.commandsOfBuild()
+        #expect(commands.sorted() == ["say tests/b.sh tests/d.sh", "say tests/c.sh tests/a.sh"])
+    }
+
+    @Test func replacesASavedSplitThatIsMuchWorseOrUnreadable() async throws {
+        for saved in [Self.savedSplit([["tests/a.sh", "tests/b.sh"], ["tests/c.sh", "tests/d.sh"]]), "{garbage"] {
+            let project = try Self.project(savedSplit: saved)
+            let commands = try await project.commandsOfBuild()
+            #expect(commands.sorted() == ["say tests/a.sh tests/d.sh", "say tests/b.sh tests/c.sh"], "\(saved)")
+        }
+    }
+
+    @Test func shardSelectionRunsOneShardAndAnImportedPlanDecidesWhich() async throws {
+        let project = try Self.project()
+        let first = try await project.commandsOfBuild { $0.shard = ShardSelection(index: 1, count: 2) }
+        #expect(first == ["say tests/b.sh tests/c.sh"])
+
+        let imported = ShardPlan(
+            task: "test", assignment: [["tests/d.sh"], ["tests/c.sh", "tests/b.sh", "tests/a.sh"]],
+            estimates: [:], knownItemCount: 0)
+        let second = try await project.commandsOfBuild {
+            $0.shard = ShardSelection(index: 1, count: 2)
+            $0.shardPlans = [imported]
+        }
+        #expect(second == ["say tests/c.sh tests/b.sh tests/a.sh"])
+    }
+
+    @Test func anImportedPlanMustFitTheTaskfile() async throws {
+        let project = try Self.project()
+        let threeShards = ShardPlan(task: "test", assignment: [[], [], []], estimates: [:], knownItemCount: 0)
+        await #expect(throws: ShardPlanError.shardCountMismatch(path: "p.json", task: "test", planned: 3, declared: 2))
+        {
+            _ = try await project.build {
+                $0.shardPlans = [threeShards]
+                $0.shardPlanPath = "p.json"
+            }
+        }
+        let other = ShardPlan(task: "lint", assignment: [[]], estimates: [:], knownItemCount: 0)
+        #expect(throws: ShardPlanError.notShardedTask(path: "shard plan", task: "lint")) {
+            _ = try project.engine.shardPlans(BuildOptions(directory: "/p", shard: nil).with(plans: [other]))
+        }
+    }
+
+    @Test func namingAnUnknownTaskIsAnErrorWithASuggestion() throws {
+        let project = try Self.project()
+        #expect(throws: TaskfileError.unknownTarget(nil, target: "tests", suggestion: "test")) {
+            _ = try project.engine.shardPlans(BuildOptions(directory: "/p"), tasks: ["tests"])
+        }
+    }
+}
+
+extension BuildOptions {
+    fileprivate func with(plans: [ShardPlan]) -> BuildOptions {
+        var options = self
+        options.shardPlans = plans
+        return options
+    }
+}
