@@ -21,9 +21,11 @@ final class CapacityTree: Sendable {
         return AsyncStream(unfolding: { await subscription.next() ? () : nil })
     }
 
-    /// Resumes parked subscribers collected under the lock.
-    static func wake(_ targets: [Subscriber.Waiter]) {
-        for waiter in targets { waiter.resume(returning: true) }
+    /// Registers `listener`, called (after unlocking) whenever availability at `node` may have grown;
+    /// returns the function that unregisters it.
+    func listen(at node: Int, _ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let id = state.withLock { $0.subscribe(at: node, listener: listener) }
+        return { [weak self] in _ = self?.state.withLock { $0.unsubscribe(id, at: node) } }
     }
 
     /// The consumer side of one subscription; unsubscribes when the stream is dropped.

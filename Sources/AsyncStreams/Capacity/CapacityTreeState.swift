@@ -270,10 +270,11 @@ struct CapacityTreeState {
 
     // MARK: - Subscribers
 
-    /// Registers a subscriber at `node` with no wake-up pending.
-    mutating func subscribe(at node: Int) -> UInt64 {
+    /// Registers a subscriber at `node` with no wake-up pending; with a `listener`, every wake-up calls
+    /// it (after unlocking) instead of parking and resuming a consumer.
+    mutating func subscribe(at node: Int, listener: (@Sendable () -> Void)? = nil) -> UInt64 {
         nextSubscriberID &+= 1
-        subscribers[node].append(Subscriber(id: nextSubscriberID))
+        subscribers[node].append(Subscriber(id: nextSubscriberID, listener: listener))
         subscriberTotal += 1
         return nextSubscriberID
     }
@@ -301,12 +302,14 @@ struct CapacityTreeState {
     /// Marks a wake-up for every subscriber of `node` and its descendants. Parked waiters are appended
     /// to `targets`, to be resumed with `true` after unlocking; the others keep one pending wake-up, so
     /// a release while nobody waits costs no allocation and no resumption.
-    mutating func wakeSubscribers(inSubtreeOf node: Int, into targets: inout [Subscriber.Waiter]) {
+    mutating func wakeSubscribers(inSubtreeOf node: Int, into targets: inout WakeList) {
         if subscriberTotal == 0 || node < 0 { return }
         for index in subscribers[node].indices {
-            if let waiter = subscribers[node][index].waiter {
+            if let listener = subscribers[node][index].listener {
+                targets.append(.listener(listener))
+            } else if let waiter = subscribers[node][index].waiter {
                 subscribers[node][index].waiter = nil
-                targets.append(waiter)
+                targets.append(.waiter(waiter))
             } else {
                 subscribers[node][index].isPending = true
             }
@@ -321,7 +324,38 @@ struct CapacityTreeState {
 struct Subscriber {
     typealias Waiter = UnsafeContinuation<Bool, Never>
 
+    /// One wake-up to deliver after the tree lock is released.
+    enum Wake {
+        case waiter(Waiter)
+        case listener(@Sendable () -> Void)
+
+        func fire() {
+            switch self {
+            case .waiter(let waiter): waiter.resume(returning: true)
+            case .listener(let listener): listener()
+            }
+        }
+    }
+
     var id: UInt64
+    var listener: (@Sendable () -> Void)?
     var isPending = false
     var waiter: Waiter?
+}
+
+/// The wake-ups collected under the tree lock. The first is stored inline, so waking one subscriber
+/// (a runner's listener, on every release) allocates nothing.
+struct WakeList {
+    private var first: Subscriber.Wake?
+    private var rest: [Subscriber.Wake] = []
+
+    mutating func append(_ wake: Subscriber.Wake) {
+        if first == nil { first = wake } else { rest.append(wake) }
+    }
+
+    /// Delivers every wake-up; call after unlocking.
+    func fire() {
+        first?.fire()
+        for wake in rest { wake.fire() }
+    }
 }

@@ -57,12 +57,12 @@ extension ResourceCapacitySource {
     public func reconcile(estimated: ResourceCost, actual: ResourceCost) throws(CapacityError) {
         try Self.validateCost(estimated)
         try Self.validateCost(actual)
-        var targets: [Subscriber.Waiter] = []
+        var targets = WakeList()
         tree.state.withLock { state in
             let highest = state.reconcile(estimated: estimated, actual: actual, at: node)
             state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
         }
-        CapacityTree.wake(targets)
+        targets.fire()
         var level: ResourceCapacitySource? = self
         while let current = level {
             current.waitObject.resolve(true)
@@ -73,13 +73,13 @@ extension ResourceCapacitySource {
     /// Runs a local change under the tree lock, then wakes this subtree and resolves ``waitObject``.
     /// Returns the limits afterwards.
     func adjustLocally(_ change: (inout CapacityTreeState) -> Void) -> ResourceCost {
-        var targets: [Subscriber.Waiter] = []
+        var targets = WakeList()
         let limits = tree.state.withLock { state in
             change(&state)
             state.wakeSubscribers(inSubtreeOf: node, into: &targets)
             return state.limits(at: node)
         }
-        CapacityTree.wake(targets)
+        targets.fire()
         waitObject.resolve(true)
         return ResourceCost(limits)
     }

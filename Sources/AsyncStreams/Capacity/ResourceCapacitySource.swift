@@ -203,12 +203,12 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// therefore a complete no-op.
     /// - Complexity: O(*k* · *d*), plus the number of nodes woken.
     public func release(_ cost: ResourceCost) {
-        var targets: [Subscriber.Waiter] = []
+        var targets = WakeList()
         tree.state.withLock { state in
             let highest = state.release(cost, at: node)
             state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
         }
-        CapacityTree.wake(targets)
+        targets.fire()
         for signal in releaseSignals { signal.resolve(true) }
         if restoresOnRelease { metrics?.record(.released(cost)) }
     }

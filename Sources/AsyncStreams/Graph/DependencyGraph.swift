@@ -118,12 +118,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     /// - Complexity: O(*e*) amortised, where *e* is the number of direct dependents.
     @discardableResult
     public func complete(_ key: Key) throws(GraphError) -> [Key] {
-        let node = try lookUp(key)
-        try expect(node, in: .running, for: "complete")
-        let unlocked = core.complete(node)
-        onComplete?(key)
-        fireReady(unlocked)
-        return unlocked.map { keys[Int($0)] }
+        try completeNode(key).map { keys[Int($0)] }
     }
 
     /// Moves a running node back to `ready` for a retry and fires ``onReady`` again.
@@ -135,10 +130,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     ///   running, ``GraphError/Code/invalidTransition``. No state changes.
     /// - Complexity: amortised O(1).
     public func fail(_ key: Key) throws(GraphError) {
-        let node = try lookUp(key)
-        try expect(node, in: .running, for: "fail")
-        core.setState(node, .ready)
-        fireReady([node])
+        try failNode(key)
     }
 
     /// Aborts a node and all its transitive dependents.
@@ -153,6 +145,35 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     @discardableResult
     public func abort(_ key: Key) throws(GraphError) -> [Key] {
         core.abort(try lookUp(key)).map { keys[Int($0)] }
+    }
+
+    // MARK: - Index-based transitions (for the graph sources)
+
+    /// ``complete(_:)`` returning node indices, so a caller that works on indices materialises no keys.
+    @discardableResult
+    func completeNode(_ key: Key) throws(GraphError) -> [Int32] {
+        let node = try lookUp(key)
+        try expect(node, in: .running, for: "complete")
+        let unlocked = core.complete(node)
+        onComplete?(key)
+        fireReady(unlocked)
+        return unlocked
+    }
+
+    /// ``fail(_:)`` returning the node's index.
+    @discardableResult
+    func failNode(_ key: Key) throws(GraphError) -> Int32 {
+        let node = try lookUp(key)
+        try expect(node, in: .running, for: "fail")
+        core.setState(node, .ready)
+        if onReady != nil { fireReady([node]) }
+        return node
+    }
+
+    /// Moves a node known to be ready to `running` (no lookup, no check beyond a precondition).
+    func startNode(_ node: Int32) {
+        precondition(core.states[Int(node)] == .ready, "node '\(keys[Int(node)])' is not ready")
+        core.setState(node, .running)
     }
 
     // MARK: - Internals

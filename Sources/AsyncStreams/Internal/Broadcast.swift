@@ -7,12 +7,19 @@ import Synchronization
 /// capacity sources and task sources to wake every runner that might now make progress (siblings
 /// included), instead of the single-consumer `WaitObject`.
 ///
+/// Internal listeners (``addListener(_:)``) are plain functions called on every `notify()` and once at
+/// `finish()`: the pool runners use them to raise a flag on their event channel without a watcher task
+/// and without a task switch per notification.
+///
 /// Thread-safe: `notify()` and `subscribe()` may be called from any isolation domain. Continuations are
-/// yielded to after the lock is released.
+/// yielded to, and listeners called, after the lock is released.
 final class Broadcast: Sendable {
     private struct State {
         var nextID: UInt64 = 0
-        var subscribers: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        // Arrays, not dictionaries: `notify()` copies them out of the lock, and copying an array is a
+        // retain where materialising a dictionary's values allocates.
+        var subscribers: [(id: UInt64, continuation: AsyncStream<Void>.Continuation)] = []
+        var listeners: [(id: UInt64, listener: @Sendable () -> Void)] = []
         var isFinished = false
     }
 
@@ -27,7 +34,7 @@ final class Broadcast: Sendable {
             if state.isFinished { return nil }
             let id = state.nextID
             state.nextID += 1
-            state.subscribers[id] = continuation
+            state.subscribers.append((id, continuation))
             return id
         }
         guard let id else {
@@ -35,25 +42,46 @@ final class Broadcast: Sendable {
             return stream
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            self?.state.withLock { state in state.subscribers.removeAll { $0.id == id } }
         }
         return stream
     }
 
-    /// Wakes every current subscriber (at most one buffered wake-up each).
-    func notify() {
-        let targets = state.withLock { Array($0.subscribers.values) }
-        for continuation in targets { continuation.yield() }
+    /// Registers `listener`, called after every `notify()` and once at `finish()`; returns a function
+    /// that unregisters it. When the broadcast has already finished, `listener` is called once, now.
+    func addListener(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let id: UInt64? = state.withLock { state in
+            if state.isFinished { return nil }
+            let id = state.nextID
+            state.nextID += 1
+            state.listeners.append((id, listener))
+            return id
+        }
+        guard let id else {
+            listener()
+            return {}
+        }
+        return { [weak self] in self?.state.withLock { state in state.listeners.removeAll { $0.id == id } } }
     }
 
-    /// Ends every subscription; later subscriptions end at once.
+    /// Wakes every current subscriber (at most one buffered wake-up each) and calls every listener.
+    func notify() {
+        let (subscribers, listeners) = state.withLock { ($0.subscribers, $0.listeners) }
+        for subscriber in subscribers { subscriber.continuation.yield() }
+        for entry in listeners { entry.listener() }
+    }
+
+    /// Ends every subscription and calls every listener a last time; later subscriptions end at once.
     func finish() {
-        let targets = state.withLock { state in
+        let (subscribers, listeners) = state.withLock { state in
             state.isFinished = true
-            let all = Array(state.subscribers.values)
-            state.subscribers.removeAll()
-            return all
+            defer {
+                state.subscribers.removeAll()
+                state.listeners.removeAll()
+            }
+            return (state.subscribers, state.listeners)
         }
-        for continuation in targets { continuation.finish() }
+        for subscriber in subscribers { subscriber.continuation.finish() }
+        for entry in listeners { entry.listener() }
     }
 }

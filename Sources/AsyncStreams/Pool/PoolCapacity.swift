@@ -9,9 +9,20 @@ protocol PoolCapacity: AnyObject, Sendable {
     func validateCost(_ cost: ResourceCost) -> Bool
     /// A subscription woken when availability may have grown.
     func changes() -> AsyncStream<Void>
+    /// Registers a function called whenever availability may have grown (see ``ChangeListening``);
+    /// returns the function that unregisters it, or `nil` when only ``changes()`` is supported.
+    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)?
 }
 
-extension ResourceCapacitySource: PoolCapacity {}
+extension PoolCapacity {
+    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? { nil }
+}
+
+extension ResourceCapacitySource: PoolCapacity {
+    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? {
+        tree.listen(at: node, listener)
+    }
+}
 
 /// What ``HierarchicalTaskPoolRunner`` needs from a single-counter budget. `CapacitySource` is the public
 /// conformer; tests substitute instrumented fakes.

@@ -84,6 +84,15 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
         waiter?.resume()
     }
 
+    /// Drops the capacity and source signals raised so far (not cancellation). Call right before
+    /// looking at the capacity and the source, which then observes every change those signals reported.
+    func clearSignals() {
+        state.withLock { state in
+            state.signals.capacityChanged = false
+            state.signals.sourceChanged = false
+        }
+    }
+
     /// Suspends until there is something to drain, then swaps the queued events into `events` (which must
     /// be empty) and returns the signals raised since the last drain. Cancellation of the calling task
     /// returns at once with `isCancelled` set.

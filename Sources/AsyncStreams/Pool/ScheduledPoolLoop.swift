@@ -33,15 +33,27 @@ where Source.Element == ScheduledTask<Progress, Output> {
     func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
         // Subscribe before the first fill so no arrival or release between fill and park is lost.
-        let capacityChanges = capacity.changes()
-        let sourceChanges = source.changes()
+        // Sources and budgets of this library take a listener that raises the channel's flag directly;
+        // others get a watcher task over their `changes()` stream.
+        let stopCapacityListener = capacity.listenForChanges { channel.signalCapacity() }
+        let capacityChanges = stopCapacityListener == nil ? capacity.changes() : nil
+        let stopSourceListener = (source as? any ChangeListening)?.listenForChanges { channel.signalSource() }
+        let sourceChanges = stopSourceListener == nil ? source.changes() : nil
+        defer {
+            stopCapacityListener?()
+            stopSourceListener?()
+        }
         let outcome = await withDiscardingTaskGroup(returning: Outcome.self) { group in
-            group.addTask {
-                for await _ in capacityChanges { channel.signalCapacity() }
+            if let capacityChanges {
+                group.addTask {
+                    for await _ in capacityChanges { channel.signalCapacity() }
+                }
             }
-            group.addTask {
-                for await _ in sourceChanges { channel.signalSource() }
-                channel.signalSource()
+            if let sourceChanges {
+                group.addTask {
+                    for await _ in sourceChanges { channel.signalSource() }
+                    channel.signalSource()
+                }
             }
             let outcome = await loop(channel: channel, group: &group, deliver: deliver)
             group.cancelAll()
@@ -70,6 +82,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
         }
 
         while true {
+            // The fill below sees every change made so far, including the releases and completions the
+            // loop itself just made: drop the signals raised until now, so they cost no extra round.
+            channel.clearSignals()
             // Fill: atomic peek–check–acquire through the source's lock.
             while true {
                 var rejection: CapacityError?

@@ -25,8 +25,11 @@
 /// 2. *Done check*: when `source.isFinished` and no task is in flight, the sequence ends.
 /// 3. *Wait*: park on the event channel until a task reports progress or ends, the capacity source
 ///    signals `changes()`, or the source signals `changes()`; then handle every queued event in order.
-///    A single watcher task holds the run's one capacity subscription, so there is never more than one
-///    outstanding capacity wait, however many signals and completions coincide.
+///    A `ResourceCapacitySource` and the graph sources raise the channel's flag through a direct listener
+///    (no watcher task, no task switch per signal; signals the loop caused itself are dropped before the
+///    next fill, which sees their effect anyway); other sources and budgets are watched by one task over
+///    their `changes()`. Either way there is never more than one outstanding capacity wait, however many
+///    signals and completions coincide.
 ///
 /// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
 /// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's

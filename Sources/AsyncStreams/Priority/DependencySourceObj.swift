@@ -51,7 +51,7 @@ public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendab
     ) throws {
         let name = "DependencySourceObj"
         let machine = try GraphSourceStateMachine(
-            graph: graph, tasks: tasks, priorities: [:], agingRate: 0, maxAgeBoost: .infinity, sourceName: name)
+            graph: graph, tasks: tasks, priority: { _, _ in 0 }, agingRate: 0, maxAgeBoost: .infinity, sourceName: name)
         storage = GraphSourceStorage(machine: machine, clock: ElapsedClock(clock), sourceName: name)
     }
 

@@ -1,98 +1,95 @@
 import HeapModule
 
-/// Collects the keys a ``DependencyGraph`` reports ready during one mutating call.
-///
-/// The graph's `onReady` fires synchronously inside `complete`, `fail` and `addNode`; the callback only
-/// records the key here, and the state machine queues the keys once the graph call has returned (so the
-/// graph is never re-entered from its own callback). Lives in the same lock-protected region as the graph.
-final class ReadyInbox<Key> {
-    private(set) var keys: [Key] = []
-
-    func append(_ key: Key) { keys.append(key) }
-
-    func drain() -> [Key] {
-        defer { keys.removeAll(keepingCapacity: true) }
-        return keys
-    }
-}
-
 /// The state shared by ``DependencySourceObj`` and ``PriorityDependencySourceObj``: the owned graph, the
-/// task map, the aging queue of ready keys, delayed retries and waiting consumers.
+/// tasks, the aging queue of ready nodes, delayed retries and waiting consumers.
+///
+/// Everything is addressed by the graph's dense node index: the tasks and base priorities are arrays by
+/// node, the queue and the retry schedule hold indices, and the graph's index-based transitions report
+/// newly ready nodes as indices. A key is hashed once per public call (to find its node) and a key is
+/// materialised only for a caller that asks for keys.
 ///
 /// Pure with respect to concurrency: no locks, no tasks; the caller passes the current time (elapsed
 /// since the source was created) and resumes returned continuations after unlocking. Every mutation ends
-/// with ``settle(now:)``, which queues newly ready keys, serves waiting consumers and detects the end.
+/// with ``settle(now:)``, which queues newly ready nodes, serves waiting consumers and detects the end.
 ///
 /// Invariants:
-/// - A key is in `queue` iff it is `ready` in the graph, not waiting out a retry delay, and not taken.
+/// - A node is in `queue` iff it is `ready` in the graph, not waiting out a retry delay, and not taken.
+/// - `tasks` and `priorities` have one entry per graph node.
 /// - Consumers wait only while `queue` is empty and the source is not finished.
 /// - Once `isFinished` is set it stays set, and every waiter has been resumed with `nil`.
 struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     let graph: DependencyGraph<Key>
-    private let inbox: ReadyInbox<Key>
-    private var tasks: [Key: Element]
-    private var priorities: [Key: Double]
-    private var queue: AgingPriorityQueue<Key>
-    private var queued: [Key: UInt64] = [:]
-    private var retries = RetrySchedule<Key>()
+    /// The task of each node, by node index.
+    private var tasks: [Element]
+    /// The base priority of each node, by node index.
+    private var priorities: [Double]
+    private var queue: ReadyNodeQueue
+    private var retries = RetrySchedule<Int32>()
     private var waiters = PullWaiterQueue<Element>()
+    /// Nodes that became ready during the current mutation, queued by the next ``settle(now:)``.
+    private var newlyReady: [Int32] = []
     private(set) var isFinished = false
     /// The retry timer the storage runs; see ``GraphSourceStorage``.
     var timer = RetryTimerSlot()
 
-    /// Takes ownership of `graph` and chains onto its `onReady` (an earlier callback keeps firing first).
+    /// Takes ownership of `graph`, evaluating `priority` once per node.
+    ///
+    /// An `onReady` callback already set on the graph keeps firing (the graph calls it inside each
+    /// transition, before the source queues the node).
     ///
     /// - Throws: ``SourceError`` `missingTask` when a node of the graph has no task; nothing is changed.
     init(
         graph: sending DependencyGraph<Key>,
         tasks: [Key: Element],
-        priorities: [Key: Double],
+        priority: (Key, Element) -> Double,
         agingRate: Double,
         maxAgeBoost: Double,
         sourceName: String
     ) throws(SourceError) {
-        for key in graph.topologicalSort() where tasks[key] == nil {
-            throw SourceError.missingTask(source: sourceName, key: key)
+        var taskList: [Element] = []
+        var priorityList: [Double] = []
+        taskList.reserveCapacity(graph.keys.count)
+        priorityList.reserveCapacity(graph.keys.count)
+        for key in graph.keys {
+            guard let task = tasks[key] else { throw SourceError.missingTask(source: sourceName, key: key) }
+            taskList.append(task)
+            priorityList.append(priority(key, task))
         }
         self.graph = graph
-        self.tasks = tasks
-        self.priorities = priorities
-        queue = AgingPriorityQueue(agingRate: agingRate, maxAgeBoost: maxAgeBoost)
-        let inbox = ReadyInbox<Key>()
-        for key in graph.ready { inbox.append(key) }
-        let previous = graph.onReady
-        graph.onReady = { key in
-            previous?(key)
-            inbox.append(key)
-        }
-        self.inbox = inbox
+        self.tasks = taskList
+        self.priorities = priorityList
+        queue = ReadyNodeQueue(agingRate: agingRate, maxAgeBoost: maxAgeBoost)
+        newlyReady = graph.core.readyNodes
     }
 
     var queueSize: Int { queue.count }
     var waiterCount: Int { waiters.count }
     var pendingRetryCount: Int { retries.count }
     var usesTime: Bool { queue.usesTime }
-    func isRetryPending(_ key: Key) -> Bool { retries.deadline(of: key) != nil }
+    func isRetryPending(_ key: Key) -> Bool {
+        guard let node = graph.indexByKey[key] else { return false }
+        return retries.contains(node)
+    }
     var nextRetryDeadline: Duration? { mutating get { retries.earliestDeadline } }
 
     // MARK: - Reading
 
-    /// The best queued key and its task.
-    mutating func peek(now: Double) -> (key: Key, element: Element)? {
-        guard let (_, key) = queue.peek(now: now) else { return nil }
-        return (key, tasks[key]!)
+    /// The best queued node's task.
+    mutating func peekElement(now: Double) -> Element? {
+        guard let node = queue.peek(now: now) else { return nil }
+        return tasks[Int(node)]
+    }
+
+    /// The best queued node's key.
+    mutating func peekKey(now: Double) -> Key? {
+        guard let node = queue.peek(now: now) else { return nil }
+        return graph.keys[Int(node)]
     }
 
     // MARK: - Taking
 
-    /// Takes the best key if `predicate` accepts its task, marking it `running` in the graph.
-    mutating func take(now: Double, where predicate: (Element) -> Bool) -> Element? {
-        guard let (key, element) = peek(now: now), predicate(element) else { return nil }
-        return start(key, now: now)
-    }
-
     mutating func take(now: Double) -> PullAttempt<Element> {
-        if let (key, _) = peek(now: now) { return .element(start(key, now: now)) }
+        if let node = queue.peek(now: now) { return .element(start(node)) }
         return isFinished ? .finished : .empty
     }
 
@@ -111,55 +108,50 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
 
     mutating func removeWaiter(id: UInt64) -> CheckedContinuation<Element?, Never>? { waiters.remove(id) }
 
-    private mutating func start(_ key: Key, now: Double) -> Element {
-        queue.remove(queued.removeValue(forKey: key)!)
-        do {
-            try graph.start(key)
-        } catch {
-            preconditionFailure("queued key '\(key)' was not ready in the graph: \(error)")
-        }
-        return tasks[key]!
+    private mutating func start(_ node: Int32) -> Element {
+        queue.remove(node)
+        graph.startNode(node)
+        return tasks[Int(node)]
     }
 
     // MARK: - Transitions
 
-    mutating func complete(_ key: Key, now: Double) throws(GraphError) -> ([Key], Settlement) {
-        let unlocked = try graph.complete(key)
+    /// Completes `key`; returns the nodes it unlocked (as indices; the caller maps them to keys).
+    mutating func complete(_ key: Key, now: Double) throws(GraphError) -> ([Int32], Settlement) {
+        let unlocked = try graph.completeNode(key)
+        newlyReady.append(contentsOf: unlocked)
         return (unlocked, settle(now: now))
     }
 
     mutating func fail(_ key: Key, now: Double) throws(GraphError) -> Settlement {
-        try graph.fail(key)
+        newlyReady.append(try graph.failNode(key))
         return settle(now: now)
     }
 
     /// Fails `key` now, holding its retry back until `deadline` (elapsed time).
     mutating func fail(_ key: Key, retryAt deadline: Duration, now: Double) throws(GraphError) -> Settlement {
-        retries.insert(key, deadline: deadline)
-        do {
-            try graph.fail(key)
-        } catch {
-            retries.remove(key)
-            throw error
-        }
+        let node = try graph.lookUp(key)
+        try graph.expect(node, in: .running, for: "fail")
+        retries.insert(node, deadline: deadline)
+        newlyReady.append(try graph.failNode(key))
         return settle(now: now)
     }
 
     /// Queues every retry whose deadline is at or before `elapsed`.
     mutating func releaseDueRetries(at elapsed: Duration, now: Double) -> Settlement {
-        for key in retries.popDue(at: elapsed) where (try? graph.state(of: key)) == .ready {
-            inbox.append(key)
+        for node in retries.popDue(at: elapsed) where graph.core.states[Int(node)] == .ready {
+            newlyReady.append(node)
         }
         return settle(now: now)
     }
 
     mutating func abort(_ key: Key, now: Double) throws(GraphError) -> ([Key], Settlement) {
-        let aborted = try graph.abort(key)
-        for key in aborted {
-            if let sequence = queued.removeValue(forKey: key) { queue.remove(sequence) }
-            retries.remove(key)
+        let aborted = graph.core.abort(try graph.lookUp(key))
+        for node in aborted {
+            queue.remove(node)
+            retries.remove(node)
         }
-        return (aborted, settle(now: now))
+        return (aborted.map { graph.keys[Int($0)] }, settle(now: now))
     }
 
     /// Adds a node with its task (and priority); it is queued at once when it is ready.
@@ -167,16 +159,12 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
         _ key: Key, dependencies: [Key], task: Element, priority: Double?, now: Double, sourceName: String
     ) throws -> Settlement {
         if isFinished { throw SourceError.finished(source: sourceName, key: key) }
-        if graph.contains(key) { throw GraphError.duplicate(key) }
-        tasks[key] = task
-        if let priority { priorities[key] = priority }
-        do {
-            try graph.addNode(key, dependencies: dependencies)
-        } catch {
-            tasks[key] = nil
-            priorities[key] = nil
-            throw error
-        }
+        try graph.addNode(key, dependencies: dependencies)
+        let node = Int32(graph.count - 1)
+        precondition(tasks.count == Int(node), "the source's graph was changed behind its back")
+        tasks.append(task)
+        priorities.append(priority ?? 0)
+        if graph.core.states[Int(node)] == .ready { newlyReady.append(node) }
         return settle(now: now)
     }
 
@@ -192,20 +180,23 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
         var finished = false
     }
 
-    /// Queues newly ready keys, hands queued tasks to waiting consumers, and finishes the source when the
-    /// graph is done.
+    /// Queues newly ready nodes, hands queued tasks to waiting consumers, and finishes the source when
+    /// the graph is done.
     mutating func settle(now: Double) -> Settlement {
         var settlement = Settlement()
-        for key in inbox.drain() where queued[key] == nil && !retries.contains(key) {
-            guard (try? graph.state(of: key)) == .ready else { continue }
-            queued[key] = queue.insert(key, priority: priorities[key] ?? 0, now: now)
-            settlement.madeAvailable = true
+        if !newlyReady.isEmpty {
+            for node in newlyReady where !queue.contains(node) && !retries.contains(node) {
+                guard graph.core.states[Int(node)] == .ready else { continue }
+                queue.insert(node, priority: priorities[Int(node)], now: now)
+                settlement.madeAvailable = true
+            }
+            newlyReady.removeAll(keepingCapacity: true)
         }
-        while !waiters.isEmpty, let (key, _) = peek(now: now) {
-            let element = start(key, now: now)
+        while !waiters.isEmpty, let node = queue.peek(now: now) {
+            let element = start(node)
             settlement.deliveries.append(PullDelivery(continuation: waiters.popFirst()!, value: element))
         }
-        if !isFinished && graph.isDone {
+        if !isFinished && graph.core.isDone {
             isFinished = true
             settlement.finished = true
             settlement.deliveries += waiters.removeAll().map { PullDelivery(continuation: $0, value: nil) }
@@ -233,7 +224,7 @@ struct RetrySchedule<Key: Hashable & Sendable>: Sendable {
 
     var count: Int { deadlines.count }
 
-    func contains(_ key: Key) -> Bool { deadlines[key] != nil }
+    func contains(_ key: Key) -> Bool { !deadlines.isEmpty && deadlines[key] != nil }
 
     func deadline(of key: Key) -> Duration? { deadlines[key]?.deadline }
 

@@ -46,9 +46,12 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
     var pendingRetryCount: Int { state.withLock { $0.pendingRetryCount } }
     func isRetryPending(_ key: Key) -> Bool { state.withLock { $0.isRetryPending(key) } }
     func changes() -> AsyncStream<Void> { broadcast.subscribe() }
+    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        broadcast.addListener(listener)
+    }
 
-    func peek() -> Element? { state.withLock { $0.peek(now: nowMilliseconds)?.element } }
-    func peekKey() -> Key? { state.withLock { $0.peek(now: nowMilliseconds)?.key } }
+    func peek() -> Element? { state.withLock { $0.peekElement(now: nowMilliseconds) } }
+    func peekKey() -> Key? { state.withLock { $0.peekKey(now: nowMilliseconds) } }
 
     func withGraph<R: Sendable>(_ body: @Sendable (DependencyGraph<Key>) throws -> R) rethrows -> R {
         try state.withLock { machine in try body(machine.graph) }
@@ -59,7 +62,9 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
     func take(where predicate: (Element) -> Bool) -> Element? {
         let (element, settlement) = state.withLock { machine -> (Element?, Settlement?) in
             let now = nowMilliseconds
-            guard let (_, element) = machine.peek(now: now), predicate(element) else { return (nil, nil) }
+            // The predicate is applied here, not inside the machine, so that it never enters the
+            // machine's isolation region.
+            guard let element = machine.peekElement(now: now), predicate(element) else { return (nil, nil) }
             guard case .element(let taken) = machine.take(now: now) else {
                 preconditionFailure("peeked task vanished under the lock")
             }
@@ -86,8 +91,10 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
     // MARK: - Transitions
 
     func complete(_ key: Key) throws(GraphError) -> [Key] {
-        let (unlocked, settlement) = try state.withLock { (machine) throws(GraphError) in
-            try machine.complete(key, now: nowMilliseconds)
+        let (unlocked, settlement) = try state.withLock { (machine) throws(GraphError) -> ([Key], Settlement) in
+            let (nodes, settlement) = try machine.complete(key, now: nowMilliseconds)
+            // Keys are read under the lock (the graph is only reachable there); none when nothing unlocked.
+            return (nodes.isEmpty ? [] : nodes.map { machine.graph.keys[Int($0)] }, settlement)
         }
         apply(settlement, timer: nil)
         return unlocked

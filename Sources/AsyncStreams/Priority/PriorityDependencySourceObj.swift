@@ -70,11 +70,8 @@ public final class PriorityDependencySourceObj<Key: Hashable & Sendable, Element
         clock: any Clock<Duration> = ContinuousClock()
     ) throws {
         let name = "PriorityDependencySourceObj"
-        var priorities: [Key: Double] = [:]
-        priorities.reserveCapacity(tasks.count)
-        for (key, task) in tasks { priorities[key] = priority(key, task) }
         let machine = try GraphSourceStateMachine(
-            graph: graph, tasks: tasks, priorities: priorities, agingRate: agingRate,
+            graph: graph, tasks: tasks, priority: priority, agingRate: agingRate,
             maxAgeBoost: maxAgeBoost, sourceName: name)
         storage = GraphSourceStorage(machine: machine, clock: ElapsedClock(clock), sourceName: name)
         self.priority = priority
