@@ -154,7 +154,8 @@ struct PriorityDependencySourceObjTests {
         #expect(source.peekKey() == "other")
     }
 
-    @Test func drainsLargeGraphQuickly() throws {
+    /// No wall-clock assertion (the benchmark measures speed); quadratic work would hit the time limit.
+    @Test(.timeLimit(.minutes(2))) func drainsLargeGraphCompletely() throws {
         let keys = (0..<20_000).map { "n\($0)" }
         let graph = DependencyGraph<String>()
         for (index, key) in keys.enumerated() {
@@ -164,15 +165,11 @@ struct PriorityDependencySourceObjTests {
             graph: graph, tasks: identityTasks(keys), priority: { key, _ in Double(key.count) }, agingRate: 0.01,
             maxAgeBoost: 3)
         var served = 0
-        let elapsed = try ContinuousClock().measure {
-            while let key = source.take(where: { _ in true }) {
-                served += 1
-                try source.complete(key)
-            }
+        while let key = source.take(where: { _ in true }) {
+            served += 1
+            try source.complete(key)
         }
         #expect(served == keys.count)
         #expect(source.isFinished)
-        // Generous bound for a loaded machine and a debug build; quadratic work would take minutes.
-        #expect(elapsed < .seconds(10), "took \(elapsed)")
     }
 }
