@@ -170,6 +170,11 @@ extension TaskfileReader {
     }
 
     /// Parses a string into a template, locating its placeholders in the source.
+    ///
+    /// Placeholders are looked for in order, each after the previous one, within a window of the
+    /// source proportional to the string's length (escapes and indentation make the source longer than
+    /// the string). One not found there (written with escapes), and every one after it, is located at
+    /// the string's start; so locating costs time linear in the string, however hostile.
     func template(_ text: String, node: Node) throws(TaskfileError) -> Template {
         let start = location(of: node)
         var quoted = false
@@ -177,8 +182,9 @@ extension TaskfileReader {
             quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
         }
         let search = quoted ? SourceLocation(file: start.file, line: start.line, column: start.column + 1) : start
-        return try Template.parse(text, at: start) { written, occurrence in
-            source.find(written, occurrence: occurrence, from: search)
+        var cursor = source.cursor(at: search, window: 16 * text.utf8.count + 4_096)
+        return try Template.parse(text, at: start) { written, _ in
+            source.nextOccurrence(of: written, after: &cursor)
         }
     }
 }
