@@ -76,12 +76,35 @@ struct SourceText {
         self.text = text
     }
 
+    /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence (the count
+    /// when there is none). A plain loop: the standard library's generic parser is slow in debug builds.
     private static func firstInvalidByte(_ bytes: [UInt8]) -> Int {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while case .valid(let encoded) = parser.parseScalar(from: &iterator) { offset += encoded.count }
-        return offset
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            while index < buffer.count {
+                let lead = buffer[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                var length = 2
+                var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: (length, secondRange) = (3, 0xA0...0xBF)
+                case 0xED: (length, secondRange) = (3, 0x80...0x9F)
+                case 0xE1...0xEF: length = 3
+                case 0xF0: (length, secondRange) = (4, 0x90...0xBF)
+                case 0xF1...0xF3: length = 4
+                case 0xF4: (length, secondRange) = (4, 0x80...0x8F)
+                default: return index
+                }
+                guard index + length <= buffer.count, secondRange.contains(buffer[index + 1]) else { return index }
+                for offset in 2..<length where buffer[index + offset] & 0xC0 != 0x80 { return index }
+                index += length
+            }
+            return index
+        }
     }
 
     /// The location of a 1-based line and column, clamped to the text (libyaml reports the end of a

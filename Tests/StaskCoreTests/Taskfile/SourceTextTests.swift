@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    /// Ill-formed sequences: overlong, surrogate, above U+10FFFF, truncated, stray continuation, 5-byte.
+    static let invalidSequences: [[UInt8]] = [
+        [0xC0, 0x80], [0xE0, 0x80, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82],
+        [0xE2, 0x82, 0x41], [0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFF],
+    ]
+
+    @Test(arguments: invalidSequences)
+    func invalidUTF8IsLocatedAtItsFirstByte(sequence: [UInt8]) {
+        let bytes = Array("version: 1\nx: é€😀".utf8) + sequence + Array("\n".utf8)
+        #expect(throws: TaskfileError.invalidUTF8(SourceLocation(file: "Taskfile.yml", line: 2, column: 7))) {
+            try TaskfileFixture.parser(TaskfileFixture.fileSystem("")).parse(contents: bytes, path: "/p/Taskfile.yml")
+        }
+    }
+
     @Test func repeatedPlaceholdersAreLocatedInOrder() throws {
         let yaml = "version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: \"ü {{A}} {{A}} {{A}} {{B}}\"\n"
         let error = try #require(TaskfileFixture.parseError(yaml))
