@@ -122,7 +122,7 @@ extension TaskfileReader {
         }
         let value: Double?
         switch tagName(node) {
-        case .int: value = node.int.map(Double.init) ?? Double(scalar.string)
+        case .int: value = Self.integerValue(scalar.string).map(Double.init) ?? node.float ?? Double(scalar.string)
         case .float: value = node.float ?? Double(scalar.string)
         case .str: value = Double(scalar.string)
         default: value = nil
@@ -138,12 +138,41 @@ extension TaskfileReader {
 
     /// A whole number.
     func integer(_ node: Node, key: String) throws(TaskfileError) -> Int {
-        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null,
-            let value = tagName(node) == .int ? node.int : Int(scalar.string)
-        {
-            return value
+        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null {
+            if let value = tagName(node) == .int ? Self.integerValue(scalar.string) : Int(scalar.string) {
+                return value
+            }
+            if tagName(node) == .int {
+                throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "is out of range")
+            }
         }
         throw .wrongType(location(of: node), key: key, expected: "a whole number", found: kindName(of: node))
+    }
+
+    /// The value of a scalar YAML resolves as an integer, read as Yams reads it (`_` separators, `0x`,
+    /// `0o`, `0b` and leading-zero octal, base 60 as in `1:30`), or `nil` when it does not fit in `Int`.
+    ///
+    /// Not `Node.int`: Yams computes base-60 values with trapping arithmetic, so a scalar such as
+    /// `1:2:3:4:5:6:7:8:9:10:11` would stop the program.
+    static func integerValue(_ written: String) -> Int? {
+        let text = written.replacing("_", with: "")
+        let isNegative = text.hasPrefix("-")
+        let body = text.dropFirst(isNegative || text.hasPrefix("+") ? 1 : 0)
+        if body == "0" { return 0 }
+        let sign = isNegative ? "-" : ""
+        for (prefix, radix) in [("0x", 16), ("0b", 2), ("0o", 8), ("0", 8)] where body.hasPrefix(prefix) {
+            return Int(sign + body.dropFirst(prefix.count), radix: radix)
+        }
+        guard body.contains(":") else { return Int(text) }
+        var value = 0
+        for component in body.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(component, radix: 10) else { return nil }
+            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 60)
+            let (sum, overflowedAgain) = shifted.addingReportingOverflow(digit)
+            if overflowed || overflowedAgain { return nil }
+            value = sum
+        }
+        return isNegative ? -value : value
     }
 
     /// `true` or `false` (YAML 1.1 spellings such as `yes` are accepted, as Yams reads them).
