@@ -25,6 +25,13 @@ import Testing
         Case(
             yaml: "version: 1\ntasks:\n  a:\n    shards: 99999999999999999999\n",
             message: "Taskfile.yml:4:13: invalid 'shards' value '99999999999999999999': is out of range"),
+        Case(
+            yaml: "version: 1\ntasks:\n  a:\n    shards: 9223372036854775807\n",
+            message: "Taskfile.yml:4:13: invalid 'shards' value '9223372036854775807': must be at most 1000"),
+        Case(
+            yaml: "version: 1\ntasks:\n  a:\n    shards: 1001\n",
+            message: "Taskfile.yml:4:13: invalid 'shards' value '1001': must be at most 1000"),
+        Case(yaml: "version: 1\ntasks:\n  a:\n    shards: 1000\n", message: nil),
         Case(yaml: "version: 1\ntasks:\n  a:\n    priority: 1:2:3:4:5:6:7:8:9:10:11:12\n", message: nil),
         Case(yaml: "version: 1\nbudget: {cpu: 59:59:59:59:59:59:59:59:59:59:59}\n", message: nil),
         Case(yaml: "version: 1\ntasks:\n  a:\n    shards: 1:30\n    retry: 0x10\n", message: nil),
