@@ -51,6 +51,7 @@ extension TaskfileReader {
         guard case .mapping(let mapping) = node else {
             throw .wrongType(location(of: node), key: key, expected: expected, found: kindName(of: node))
         }
+        try charge(mapping.count, reading: node, key: key)
         var explicit: [MappingEntry] = []
         var merged: [MappingEntry] = []
         for (keyNode, value) in mapping {
@@ -72,6 +73,15 @@ extension TaskfileReader {
         var seen: Set<String> = []
         let kept = merged.filter { !explicitKeys.contains($0.key) && seen.insert($0.key).inserted }
         return kept + explicit
+    }
+
+    /// Charges `count` values read from `node` to the ``ExpansionBudget``.
+    private func charge(_ count: Int, reading node: Node, key: String) throws(TaskfileError) {
+        guard budget.charge(count) else {
+            throw .invalidValue(
+                location(of: node), key: key, value: "",
+                reason: "aliases expand the Taskfile to more than \(budget.limit) values")
+        }
     }
 
     /// Throws `.unknownKey` for the first entry whose key is not in `allowed`.
@@ -103,6 +113,7 @@ extension TaskfileReader {
             throw .wrongType(
                 location(of: node), key: key, expected: "a string or a list of strings", found: kindName(of: node))
         }
+        try charge(items.count, reading: node, key: key)
         var result: [(text: String, node: Node)] = []
         for item in items {
             guard case .scalar(let scalar) = item, tagName(item) != .null else {

@@ -11,11 +11,14 @@ struct TaskfileReader {
     let overrides: [String: String]
     /// Resolved var values, filled by ``readVars(_:)``.
     var variables: [String: String] = [:]
+    /// Bounds the values visited, against alias bombs.
+    let budget: ExpansionBudget
 
     init(source: SourceText, path: String, overrides: [String: String]) {
         self.source = source
         self.path = path
         self.overrides = overrides
+        budget = ExpansionBudget(byteCount: source.text.utf8.count)
     }
 
     mutating func read() throws(TaskfileError) -> Taskfile {

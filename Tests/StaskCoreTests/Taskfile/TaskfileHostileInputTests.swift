@@ -4,7 +4,7 @@ import Testing
 
 /// Hostile Taskfiles: each loads, or is refused with a located `TaskfileError`; none crashes or hangs.
 /// Regressions found by ``TaskfileFuzzTests`` are here too, named for the input that failed.
-@Suite struct TaskfileHostileInputTests {
+@Suite(.timeLimit(.minutes(1))) struct TaskfileHostileInputTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let yaml: String
         /// The error's description, or `nil` when the Taskfile must load.
@@ -61,5 +61,46 @@ import Testing
         #expect(TaskfileReader.integerValue("0b101") == 5)
         #expect(TaskfileReader.integerValue("9223372036854775807") == Int.max)
         #expect(TaskfileReader.integerValue("9223372036854775808") == nil)
+    }
+
+    // MARK: - Aliases
+
+    /// `levels` anchors, each a list or mapping naming the previous one four times: 4^levels values.
+    static func aliasLadder(levels: Int, mapping: Bool) -> String {
+        var text = mapping ? "version: 1\ntasks:\n  l0: &l0 {run: x}\n" : "version: 1\nvars:\n  l0: &l0 [a, b]\n"
+        for level in 1...levels {
+            let refs = Array(repeating: "*l\(level - 1)", count: 4).joined(separator: ", ")
+            text += mapping ? "  l\(level): &l\(level) {<<: [\(refs)]}\n" : "  l\(level): &l\(level) [\(refs)]\n"
+        }
+        return text
+    }
+
+    static let aliasCases: [Case] = [
+        // Found while writing this suite: merge keys of merge keys took time exponential in the levels
+        // (a 400-byte file, 10 levels: 8 s); 30 levels would take years.
+        Case(
+            yaml: aliasLadder(levels: 30, mapping: true),
+            message: "Taskfile.yml:4:7: invalid '<<': aliases expand the Taskfile to more than 15076 values"),
+        Case(yaml: "version: 1\nvars: {A: &n 1, B: *n}\ntasks:\n  a: {run: echo 2*n && x}\n", message: nil),
+        // An alias of a long list in every task: quadratic, not exponential, but as bad for 1 MB files.
+        Case(
+            yaml: "version: 1\ntasks:\n  base: {inputs: &L ["
+                + Array(repeating: "a", count: 2_000).joined(separator: ", ")
+                + "]}\n" + (0..<100).map { "  t\($0): {inputs: *L}\n" }.joined(),
+            message: "Taskfile.yml:3:18: invalid 'inputs': aliases expand the Taskfile to more than 42120 values"),
+    ]
+
+    @Test(arguments: aliasCases)
+    func aliasesCannotBlowUpTheWork(_ testCase: Case) {
+        #expect(TaskfileFixture.parseError(testCase.yaml)?.description == testCase.message)
+    }
+
+    @Test func sharedAliasesWithinTheBudgetLoad() throws {
+        let yaml =
+            "version: 1\nvars: {X: x}\ntasks:\n  base: &base {inputs: &in [a, b, c], cost: &c {cpu: 1}}\n"
+            + (0..<200).map { "  t\($0): {<<: *base, inputs: *in, cost: *c, outputs: [out/\($0)]}\n" }.joined()
+        let graph = try TaskfileFixture.graph(yaml, files: ["a", "b", "c"])
+        #expect(graph.instances.count == 201)
+        #expect(graph.instances.last?.inputs == ["a", "b", "c"])
     }
 }
