@@ -204,6 +204,12 @@ struct SourceText {
         return nil
     }
 
+    /// Whether the text at `location` is an alias (`*name`).
+    func startsWithAlias(at location: SourceLocation) -> Bool {
+        let cursor = cursor(at: location, window: 0)
+        return cursor.offset < bytes.count && bytes[cursor.offset] == UInt8(ascii: "*")
+    }
+
     /// The location of the next mapping key `key` written at the same column as `first`, below it:
     /// where a block mapping repeats a key.
     func repeatedKey(_ key: String, after first: SourceLocation) -> SourceLocation? {

@@ -71,6 +71,7 @@ struct TaskfileReader {
     // MARK: - YAML
 
     private func compose() throws(TaskfileError) -> Node? {
+        try refuseAliasKeys()
         do {
             return try Yams.compose(yaml: source.text)
         } catch let error as YamlError {
@@ -80,7 +81,7 @@ struct TaskfileReader {
         }
     }
 
-    private func translate(_ error: YamlError) -> TaskfileError {
+    func translate(_ error: YamlError) -> TaskfileError {
         func described(_ problem: String, _ context: YamlError.Context?) -> String {
             guard let context else { return problem }
             return "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"

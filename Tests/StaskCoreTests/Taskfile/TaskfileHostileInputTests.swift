@@ -81,6 +81,25 @@ import Testing
         Case(
             yaml: aliasLadder(levels: 30, mapping: true),
             message: "Taskfile.yml:4:7: invalid '<<': aliases expand the Taskfile to more than 15076 values"),
+        // Yams hashed an alias key in its full expansion while composing (10 levels: 2 s).
+        Case(
+            yaml: aliasLadder(levels: 30, mapping: false) + "  ? *l30\n  : x\n",
+            message: "Taskfile.yml:34:5: 'vars' must be a mapping with plain keys, not an alias"),
+        Case(
+            yaml: aliasLadder(levels: 30, mapping: false) + "  *l30 : x\n",
+            message: "Taskfile.yml:34:3: 'vars' must be a mapping with plain keys, not an alias"),
+        Case(
+            yaml: aliasLadder(levels: 30, mapping: false) + "  [*l30]: x\n",
+            message: "Taskfile.yml:34:3: 'vars' must be a mapping with plain keys, not a complex key"),
+        Case(
+            yaml: aliasLadder(levels: 30, mapping: false) + "  x: {*l30: x}\n",
+            message: "Taskfile.yml:34:7: 'x' must be a mapping with plain keys, not an alias"),
+        Case(
+            yaml: "version: 1\nvars: {&n A: 1, *n : 2}\n",
+            message: "Taskfile.yml:2:17: 'vars' must be a mapping with plain keys, not an alias"),
+        Case(
+            yaml: "version: 1\nx: &n k\nvars: {*n : 1, *n : 2}\n",
+            message: "Taskfile.yml:3:8: invalid YAML: an alias cannot be a mapping key"),
         Case(yaml: "version: 1\nvars: {A: &n 1, B: *n}\ntasks:\n  a: {run: echo 2*n && x}\n", message: nil),
         // An alias of a long list in every task: quadratic, not exponential, but as bad for 1 MB files.
         Case(
