@@ -92,4 +92,43 @@ import Testing
             #expect(message == "Taskfile.yml:\(line):1: missing 'version: 1' (stask reads Taskfile version 1)")
         }
     }
+
+    // MARK: - Globs over link loops
+
+    /// Found while writing this suite: a link loop (`x -> y`, `y -> x`) anywhere below a globbed
+    /// directory failed the whole build ("stat failed (errno 40)"). Links that cannot be followed are
+    /// now skipped like dangling ones; `**` never descends into linked directories, so `loop -> .`
+    /// and `up -> ..` end.
+    @Test func globsEndOnSymbolicLinkLoops() async throws {
+        let directory = try Self.project(
+            """
+            version: 1
+            tasks:
+              all:
+                foreach: "src/**/*.c"
+                outputs: ["out/{{stem}}.o"]
+                run: cc -c {{item}} -o {{output}}
+              linked:
+                inputs: ["src/*/*.c", "src/**"]
+                outputs: [out/linked]
+                run: cat {{inputs}} > {{output}}
+            """, files: ["src/a.c", "src/deep/b.c"])
+        for (target, link) in [
+            (".", "src/loop"), ("..", "src/up"), ("y", "src/x"), ("x", "src/y"), ("nowhere", "src/dangling"),
+        ] {
+            #expect(symlink(target, directory.appending(link)) == 0)
+        }
+        let graph = try #require(try await Self.load(in: directory.path)?.get())
+        #expect(graph.instances.map(\.id) == ["all[src/a.c]", "all[src/deep/b.c]", "linked"])
+        #expect(graph.instances[2].inputs == ["src/deep/b.c", "src/loop/a.c", "src/a.c"])
+    }
+
+    @Test func plainInputThatIsALinkLoopIsMissing() async throws {
+        let directory = try Self.project("version: 1\ntasks:\n  a:\n    inputs: [src/x]\n    run: cat {{input}}\n")
+        #expect(mkdir(directory.appending("src"), 0o755) == 0)
+        #expect(symlink("y", directory.appending("src/x")) == 0)
+        #expect(symlink("x", directory.appending("src/y")) == 0)
+        let message = Self.message(await Self.load(in: directory.path))
+        #expect(message == "Taskfile.yml:4:14: input 'src/x' of 'a' does not exist and no task produces it")
+    }
 }
