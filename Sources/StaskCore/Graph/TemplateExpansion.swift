@@ -20,8 +20,8 @@ struct ExpansionContext {
 
 /// Expands ``Template``s for task instances.
 ///
-/// Modes: in commands, path placeholders are made relative to the working directory and shell-quoted
-/// (vars and shard numbers are inserted as written); in input patterns, item-derived values are glob
+/// Modes: in commands, path placeholders are made relative to the working directory and shell-quoted,
+/// and one that would start with `-` gets `./` in front (vars and shard numbers are inserted as written); in input patterns, item-derived values are glob
 /// escaped so a file named `a[1].c` matches itself; in output paths and `dir`, values are inserted as
 /// they are; in environment values, paths are made relative to the working directory, unquoted.
 struct TemplateExpander {
@@ -93,10 +93,13 @@ struct TemplateExpander {
 
     private func path(_ path: String, _ context: ExpansionContext, mode: Mode) -> String {
         switch mode {
-        case .command: ShellQuoting.quoted(ProjectPath.relative(path, from: context.directory))
-        case .environment: ProjectPath.relative(path, from: context.directory)
-        case .inputPattern: Glob.escaped(path)
-        case .path: path
+        case .command:
+            // `./-rf`, not `-rf`: a path must never read as an option (`rm {{inputs}}`).
+            let relative = ProjectPath.relative(path, from: context.directory)
+            return ShellQuoting.quoted(relative.hasPrefix("-") ? "./" + relative : relative)
+        case .environment: return ProjectPath.relative(path, from: context.directory)
+        case .inputPattern: return Glob.escaped(path)
+        case .path: return path
         }
     }
 

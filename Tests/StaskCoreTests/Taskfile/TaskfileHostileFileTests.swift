@@ -131,4 +131,149 @@ import Testing
         let message = Self.message(await Self.load(in: directory.path))
         #expect(message == "Taskfile.yml:4:14: input 'src/x' of 'a' does not exist and no task produces it")
     }
+
+    // MARK: - Hostile names
+
+    static let hostileNames = [
+        "src/a b.c", "src/it's.c", "src/new\nline.c", "src/ünï 😀.c", "src/$(rm -rf ~).c", "src/`reboot`.c",
+        "src/\"q\".c", "src/back\\slash.c", "src/-rf.c", "src/*.c", "src/[x].c", "src/{{item}}.c",
+    ]
+
+    @Test func hostileFileNamesAreOneQuotedWordInCommands() throws {
+        let graph = try TaskfileFixture.graph(
+            """
+            version: 1
+            tasks:
+              compile:
+                foreach: "src/*.c"
+                outputs: ["obj/{{stem}}.o"]
+                run: cc -c {{item}} -o {{output}} # {{name}}
+              link:
+                inputs: ["obj/*.o"]
+                outputs: ["bin/my app"]
+                run: cc -o {{output}} {{inputs}}
+            """, files: Self.hostileNames)
+        let compile = graph.instances.filter { $0.taskName == "compile" }
+        #expect(compile.map(\.items) == Self.hostileNames.sorted(by: ProjectPath.precedes).map { [$0] })
+        for instance in compile {
+            let item = instance.items[0]
+            #expect(
+                instance.commandGroups[0].commands == [
+                    "cc -c \(Self.shellWord(item)) -o \(Self.shellWord(instance.outputs[0]))"
+                ])
+            #expect(
+                Self.shellWords(instance.commandGroups[0].commands[0]) == ["cc", "-c", item, "-o", instance.outputs[0]])
+        }
+        let link = try #require(graph.instances.last)
+        #expect(link.inputs.count == Self.hostileNames.count)
+        let words = Self.shellWords(link.commandGroups[0].commands[0])
+        #expect(words == ["cc", "-o", "bin/my app"] + link.inputs)
+    }
+
+    /// A path placeholder that would start with `-` is written `./-…`, so a file named `-rf` is never
+    /// read as an option (`rm {{inputs}}` with a file `-rf` in the working directory).
+    @Test func pathsStartingWithADashAreNotOptions() throws {
+        let graph = try TaskfileFixture.graph(
+            """
+            version: 1
+            tasks:
+              each:
+                foreach: "*.c"
+                dir: sub
+                run: cat {{item}} ../{{name}} && cd .. && cat {{item}}
+              all:
+                inputs: ["*.c"]
+                outputs: ["-out"]
+                run: rm {{inputs}} > {{output}}
+            """, files: ["-rf.c", "a.c"])
+        #expect(graph.instances[0].commandGroups[0].commands == ["cat ../-rf.c ../-rf.c && cd .. && cat ../-rf.c"])
+        #expect(graph.instances[2].commandGroups[0].commands == ["rm ./-rf.c a.c > ./-out"])
+    }
+
+    /// The words of `command` as the shell reads them (a minimal reader for what ``ShellQuoting`` writes).
+    static func shellWords(_ command: String) -> [String] {
+        var words: [String] = []
+        var word: String?
+        var quoted = false
+        var escaped = false
+        for character in command {
+            if escaped {
+                word = (word ?? "") + String(character)
+                escaped = false
+            } else if quoted {
+                if character == "'" { quoted = false } else { word!.append(character) }
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "'" {
+                quoted = true
+                word = word ?? ""
+            } else if character == " " {
+                if let finished = word { words.append(finished) }
+                word = nil
+            } else {
+                word = (word ?? "") + String(character)
+            }
+        }
+        if let word { words.append(word) }
+        return words
+    }
+
+    static func shellWord(_ path: String) -> String {
+        ShellQuoting.quoted(path.hasPrefix("-") ? "./" + path : path)
+    }
+
+    // MARK: - Outputs outside the project
+
+    static let escapingOutputs: [(output: String, message: String?)] = [
+        ("../x", "output '../x' of 'a' lies outside the project directory"),
+        ("/etc/passwd", "output '/etc/passwd' of 'a' lies outside the project directory"),
+        ("/p/../x", "output '/p/../x' of 'a' lies outside the project directory"),
+        ("a/../../x", "output 'a/../../x' of 'a' lies outside the project directory"),
+        ("build//..//../x", "output 'build//..//../x' of 'a' lies outside the project directory"),
+        (".", "output '.' of 'a' lies outside the project directory"),
+        ("/p", "output '/p' of 'a' lies outside the project directory"),
+        ("/", "output '/' of 'a' lies outside the project directory"),
+        ("./.stask/../.stask/x", "output '.stask/x' of 'a' lies in stask's state directory '.stask'"),
+        ("/p/build/x", nil),
+        ("build/./x/../y", nil),
+        ("out/new\nline", nil),
+    ]
+
+    @Test(arguments: escapingOutputs)
+    func outputsMustStayInsideTheProject(output: String, message: String?) throws {
+        let yaml = "version: 1\ntasks:\n  a:\n    outputs: [\(Self.yamlQuoted(output))]\n    run: x\n"
+        #expect(try TaskfileFixture.graphError(yaml)?.description == message.map { "Taskfile.yml:4:15: \($0)" })
+    }
+
+    @Test func itemOutsideTheProjectCannotNameAnOutput() throws {
+        let yaml = """
+            version: 1
+            tasks:
+              a:
+                foreach: "../src/*.c"
+                outputs: ["{{item}}.o", "obj/{{name}}.o"]
+                run: cc -c {{item}} -o {{output}}
+            """
+        let fileSystem = InMemoryFileSystem(files: ["/p/Taskfile.yml": yaml, "/src/a.c": ""])
+        let taskfile = try TaskfileFixture.parser(fileSystem).load()
+        #expect(
+            throws: TaskfileError.outsideProject(
+                SourceLocation(file: "Taskfile.yml", line: 5, column: 15), instance: "a[../src/a.c]", key: "output",
+                path: "../src/a.c.o")
+        ) {
+            try GraphBuilder(fileSystem: fileSystem).build(taskfile)
+        }
+    }
+
+    @Test(arguments: ["..", "/", "/tmp", "sub/../.."])
+    func dirMustStayInsideTheProject(dir: String) throws {
+        let yaml = "version: 1\ntasks:\n  a:\n    dir: \(Self.yamlQuoted(dir))\n    run: x\n"
+        #expect(
+            try TaskfileFixture.graphError(yaml)?.description
+                == "Taskfile.yml:4:10: dir '\(dir)' of 'a' lies outside the project directory")
+    }
+
+    static func yamlQuoted(_ text: String) -> String {
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n") + "\""
+    }
 }
