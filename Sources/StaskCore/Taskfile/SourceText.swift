@@ -206,8 +206,17 @@ struct SourceText {
 
     /// Whether the text at `location` is an alias (`*name`).
     func startsWithAlias(at location: SourceLocation) -> Bool {
+        byte(at: location) == UInt8(ascii: "*")
+    }
+
+    /// Whether the text at `location` is a tab.
+    func startsWithTab(at location: SourceLocation) -> Bool {
+        byte(at: location) == UInt8(ascii: "\t")
+    }
+
+    private func byte(at location: SourceLocation) -> UInt8? {
         let cursor = cursor(at: location, window: 0)
-        return cursor.offset < bytes.count && bytes[cursor.offset] == UInt8(ascii: "*")
+        return cursor.offset < bytes.count ? bytes[cursor.offset] : nil
     }
 
     /// The location of the next mapping key `key` written at the same column as `first`, below it:

@@ -89,8 +89,16 @@ struct TaskfileReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            return .invalidYAML(
-                source.location(line: mark.line, column: mark.column), problem: described(problem, context))
+            let location = source.location(line: mark.line, column: mark.column)
+            // libyaml's words for two common mistakes name neither the mistake nor the fix.
+            if problem == "found character that cannot start any token" && source.startsWithTab(at: location) {
+                return .invalidYAML(
+                    location, problem: "found a tab character where YAML allows only spaces (indent with spaces)")
+            }
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return .invalidYAML(location, problem: "lists and mappings nest more than 1000 levels deep")
+            }
+            return .invalidYAML(location, problem: described(problem, context))
         case .reader(let problem, let offset, _, _):
             return .invalidYAML(source.location(ofCharacterOffset: offset ?? 0), problem: problem)
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -4,12 +4,169 @@ import Testing
 
 /// Hostile Taskfiles: each loads, or is refused with a located `TaskfileError`; none crashes or hangs.
 /// Regressions found by ``TaskfileFuzzTests`` are here too, named for the input that failed.
-@Suite(.timeLimit(.minutes(1))) struct TaskfileHostileInputTests {
+@Suite(.timeLimit(.minutes(3))) struct TaskfileHostileInputTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let yaml: String
         /// The error's description, or `nil` when the Taskfile must load.
         let message: String?
         var testDescription: String { message ?? yaml }
+    }
+
+    // MARK: - Documents, versions, tabs, duplicate keys
+
+    static let documentCases: [Case] = [
+        Case(
+            yaml: "just a scalar\n",
+            message:
+                "Taskfile.yml:1:1: 'Taskfile' must be a mapping with the keys 'version' and 'tasks', not a string ('just a scalar')"
+        ),
+        Case(
+            yaml: "- version: 1\n",
+            message: "Taskfile.yml:1:1: 'Taskfile' must be a mapping with the keys 'version' and 'tasks', not a list"),
+        Case(
+            yaml: "version: 1\n---\nversion: 1\n",
+            message:
+                "Taskfile.yml:2:1: invalid YAML: but found another document (expected a single document in the stream at line 1, column 1)"
+        ),
+        Case(yaml: "%YAML 1.1\n---\nversion: 1\n...\n", message: nil),
+        Case(yaml: "\u{FEFF}version: 1\n", message: nil),
+        Case(yaml: "version: '1'\n", message: nil),
+        Case(yaml: "version: !!str 1\n", message: nil),
+        Case(
+            yaml: "version: 1.0\n",
+            message: "Taskfile.yml:1:10: unsupported Taskfile version '1.0'; stask reads version 1"),
+        Case(
+            yaml: "version: \"1.0\"\n",
+            message: "Taskfile.yml:1:10: unsupported Taskfile version '1.0'; stask reads version 1"),
+        Case(
+            yaml: "version: 0x1\n",
+            message: "Taskfile.yml:1:10: unsupported Taskfile version '0x1'; stask reads version 1"),
+        Case(
+            yaml: "version: 3.0\n",
+            message: "Taskfile.yml:1:10: this looks like a go-task Taskfile (version 3.0); stask reads version 1"),
+        Case(yaml: "version: ~\n", message: "Taskfile.yml:1:10: 'version' must be 1, not null"),
+        Case(yaml: "version: [1]\n", message: "Taskfile.yml:1:10: 'version' must be 1, not a list"),
+        Case(
+            yaml: "version: 1\ntasks:\n\ta: {}\n",
+            message:
+                "Taskfile.yml:3:1: invalid YAML: found a tab character where YAML allows only spaces (indent with spaces)"
+        ),
+        Case(
+            yaml: "version: 1\ntasks:\n  a:\n\t  run: x\n",
+            message:
+                "Taskfile.yml:4:1: invalid YAML: found a tab character where YAML allows only spaces (indent with spaces)"
+        ),
+        Case(yaml: "version: 1\ntasks:\n  a:\t{run:\techo\tx}\n", message: nil),
+        Case(
+            yaml: "version: 1\nversion: 1\n",
+            message: "Taskfile.yml:2:1: duplicate key 'version' (first written on line 1)"),
+        Case(yaml: "version: 1\ntasks: {a: {}, a: {}}\n", message: "Taskfile.yml:2:9: duplicate key 'a'"),
+        Case(
+            yaml: "version: 1\ntasks:\n  a:\n    run: x\n    'run': y\n",
+            message: "Taskfile.yml:5:5: duplicate key 'run' (first written on line 4)"),
+        Case(
+            yaml: "version: 1\nvars:\n  A: 1\n  \"A\": 2\n",
+            message: "Taskfile.yml:4:3: duplicate key 'A' (first written on line 3)"),
+        Case(yaml: "version: 1\ntasks:\n  a: {<<: {run: y}, run: z}\n", message: nil),
+        Case(
+            yaml: "version: 1\nx: a\u{0}b\n",
+            message: "Taskfile.yml:2:5: invalid YAML: control characters are not allowed"),
+        Case(
+            yaml: "version: 1\nx: é\u{FFFE}\n",
+            message: "Taskfile.yml:2:5: invalid YAML: control characters are not allowed"),
+        Case(
+            yaml: "version: 1\nx: \"\\uD800\"\n",
+            message:
+                "Taskfile.yml:2:7: invalid YAML: found invalid Unicode character escape code (while parsing a quoted scalar at line 2, column 4)"
+        ),
+    ]
+
+    @Test(arguments: documentCases)
+    func documentsVersionsTabsAndDuplicates(_ testCase: Case) {
+        #expect(TaskfileFixture.parseError(testCase.yaml)?.description == testCase.message)
+    }
+
+    // MARK: - Nesting
+
+    /// `depth` levels of `open`, written on line 2 under `vars: {A: …}`; closed when `close` is given.
+    static func nested(_ open: String, depth: Int, close: String? = nil, inner: String = "x") -> String {
+        let body = String(repeating: open, count: depth) + inner + String(repeating: close ?? "", count: depth)
+        return "version: 1\nvars: {A: " + body + "}\n"
+    }
+
+    /// `depth` block mappings, each indented one space more than the last.
+    static func ladder(depth: Int) -> String {
+        "version: 1\nvars:\n" + (0..<depth).map { String(repeating: " ", count: $0 + 2) + "a:\n" }.joined()
+    }
+
+    static let nestingCases: [Case] = [
+        Case(
+            yaml: nested("[", depth: 10_000),
+            message: "Taskfile.yml:2:12: invalid YAML: lists and mappings nest more than 1000 levels deep"),
+        Case(
+            yaml: nested("{a: ", depth: 10_000),
+            message: "Taskfile.yml:2:3999: invalid YAML: lists and mappings nest more than 1000 levels deep"),
+        Case(
+            yaml: nested("[{a: ", depth: 5_000),
+            message: "Taskfile.yml:2:1482: invalid YAML: lists and mappings nest more than 1000 levels deep"),
+        Case(
+            yaml: String(repeating: "- ", count: 10_000) + "x\n",
+            message: "Taskfile.yml:1:1999: invalid YAML: lists and mappings nest more than 1000 levels deep"),
+        Case(
+            yaml: ladder(depth: 1_200),
+            message: "Taskfile.yml:1001:1001: invalid YAML: lists and mappings nest more than 1000 levels deep"),
+        Case(yaml: nested("[", depth: 997, close: "]"), message: "Taskfile.yml:2:11: 'A' must be a string, not a list"),
+        Case(
+            yaml: nested("{a: ", depth: 997, close: "}"),
+            message: "Taskfile.yml:2:11: 'A' must be a string, not a mapping"),
+        Case(yaml: ladder(depth: 997), message: "Taskfile.yml:4:4: 'a' must be a string, not a mapping"),
+    ]
+
+    /// libyaml stops at 1,000 levels; everything below composes and is refused by the reader, on the
+    /// test's own thread (no extra stack): neither Yams's recursion nor freeing the nodes overflows.
+    @Test(arguments: nestingCases)
+    func deepNestingIsRefusedWithoutOverflowingTheStack(_ testCase: Case) {
+        #expect(TaskfileFixture.parseError(testCase.yaml)?.description == testCase.message)
+    }
+
+    // MARK: - Long lines and many tasks
+
+    static let tenMegabytes = String(repeating: "x", count: 10_000_000)
+
+    @Test func tenMegabyteLineLoads() throws {
+        let graph = try TaskfileFixture.graph("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)\n")
+        #expect(graph.instances[0].commandGroups[0].commands[0].utf8.count == 10_000_005)
+    }
+
+    @Test func invalidByteAtTheEndOfATenMegabyteLineIsLocated() {
+        let bytes = Array("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)".utf8) + [0xC0, 0x0A]
+        #expect(throws: TaskfileError.invalidUTF8(SourceLocation(file: "Taskfile.yml", line: 4, column: 10_000_015))) {
+            try TaskfileFixture.parser(TaskfileFixture.fileSystem("")).parse(contents: bytes, path: "/p/Taskfile.yml")
+        }
+    }
+
+    @Test func tenMegabyteKeyIsLocated() throws {
+        let error = try #require(TaskfileFixture.parseError("version: 1\n\(Self.tenMegabytes): 1\n"))
+        #expect(error.description.hasPrefix("Taskfile.yml:2:10000001: invalid YAML: "))
+    }
+
+    @Test func lineOfTwoHundredThousandPlaceholders() throws {
+        let run = String(repeating: "{{A}}", count: 200_000)
+        let graph = try TaskfileFixture.graph("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run)\n")
+        #expect(graph.instances[0].commandGroups[0].commands[0] == "é " + String(repeating: "a", count: 200_000))
+        let error = try #require(
+            TaskfileFixture.parseError("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run){{B}}\n"))
+        #expect(error.location == SourceLocation(file: "Taskfile.yml", line: 5, column: 12 + 1_000_000))
+    }
+
+    /// 100,000 tasks, each with an output, and one task whose glob input matches all of them.
+    @Test func hundredThousandTasksLoad() throws {
+        var yaml = "version: 1\ntasks:\n  all: {inputs: [\"o/*\"], outputs: [all], run: \"cat {{inputs}}\"}\n"
+        for index in 0..<100_000 { yaml += "  t\(index): {outputs: o/\(index), run: \"touch {{output}}\"}\n" }
+        let graph = try TaskfileFixture.graph(yaml)
+        #expect(graph.instances.count == 100_001)
+        #expect(graph.instances.last?.id == "all")
+        #expect(graph.dependencies(of: 100_000).count == 100_000)
     }
 
     // MARK: - Numbers
