@@ -1,13 +1,17 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// Runs a synchronous loop of test cases on a thread of its own and stops waiting for it as soon as one
-/// case runs longer than a limit, so a hang fails the test (naming the case) instead of stalling it.
+/// case overruns, so a hang fails the test (naming the case) instead of stalling it.
 ///
 /// The loop calls ``begin(_:)`` before each case and ``end()`` after it; the waiting task checks the
-/// running case every 20 ms. A case that overruns is reported as ``Outcome/overran(case:elapsed:)``
-/// and its thread is abandoned (it ends with the test process). The loop's thread gets a large stack
-/// of its own, so parser recursion is not limited by the cooperative pool's threads.
+/// running case every 20 ms. A case overruns when the loop's thread has spent more than `cpuLimit` of
+/// CPU time on it (an endless loop), or when more than `wallLimit` has passed (a blocking call, such
+/// as opening a FIFO). CPU time, not wall time, is the main limit because this machine's cores are
+/// shared by many builds: under load a 50 ms case may take a second of wall time. An overrunning case
+/// is reported as ``Outcome/overran(case:elapsed:)`` and its thread is abandoned (it ends with the
+/// test process). The thread gets a large stack of its own.
 final class CaseWatchdog: Sendable {
     /// How the loop ended.
     enum Outcome<Result: Sendable>: Sendable {
@@ -18,19 +22,40 @@ final class CaseWatchdog: Sendable {
     private struct Running {
         var index = -1
         var started: ContinuousClock.Instant?
+        var cpuStarted = Duration.zero
+        /// The CPU-time clock of the loop's thread.
+        var clock: clockid_t?
     }
 
     private let running = Mutex(Running())
-    let limit: Duration
+    let cpuLimit: Duration
+    let wallLimit: Duration
 
-    init(limit: Duration) {
-        self.limit = limit
+    init(cpuLimit: Duration, wallLimit: Duration) {
+        self.cpuLimit = cpuLimit
+        self.wallLimit = wallLimit
     }
 
-    /// Marks case `index` as started.
+    /// The CPU time the calling thread has used.
+    static func threadCPUTime() -> Duration {
+        cpuTime(of: CLOCK_THREAD_CPUTIME_ID)
+    }
+
+    private static func cpuTime(of clock: clockid_t) -> Duration {
+        var time = timespec()
+        guard clock_gettime(clock, &time) == 0 else { return .zero }
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+
+    /// Marks case `index` as started; called on the loop's thread.
     func begin(_ index: Int) {
         let now = ContinuousClock.now
-        running.withLock { $0 = Running(index: index, started: now) }
+        let cpu = Self.threadCPUTime()
+        running.withLock { state in
+            state.index = index
+            state.started = now
+            state.cpuStarted = cpu
+        }
     }
 
     /// Marks the running case as finished.
@@ -38,13 +63,16 @@ final class CaseWatchdog: Sendable {
         running.withLock { $0.started = nil }
     }
 
-    /// The running case and how long it has run, when that exceeds the limit.
+    /// The running case and the time it has taken, when it exceeds a limit.
     private func overrun() -> (index: Int, elapsed: Duration)? {
         let now = ContinuousClock.now
-        return running.withLock { state in
-            guard let started = state.started, now - started > limit else { return nil }
-            return (state.index, now - started)
+        let state = running.withLock { $0 }
+        guard let started = state.started else { return nil }
+        if let clock = state.clock {
+            let cpu = Self.cpuTime(of: clock) - state.cpuStarted
+            if cpu > cpuLimit { return (state.index, cpu) }
         }
+        return now - started > wallLimit ? (state.index, now - started) : nil
     }
 
     /// Runs `loop` on a new thread and waits for it, or until one of its cases overruns.
@@ -64,7 +92,13 @@ final class CaseWatchdog: Sendable {
             }
             let outcome = await withCheckedContinuation { continuation in
                 slot.install(continuation)
-                let thread = Thread { slot.fill(.finished(loop(self))) }
+                let thread = Thread {
+                    var clock = clockid_t()
+                    if pthread_getcpuclockid(pthread_self(), &clock) == 0 {
+                        self.running.withLock { $0.clock = clock }
+                    }
+                    slot.fill(.finished(loop(self)))
+                }
                 thread.stackSize = stackSize
                 thread.start()
             }

@@ -23,7 +23,7 @@ import Testing
     static func load(
         in directory: String, file: String? = nil
     ) async -> Result<BuildGraph, any Error>? {
-        let watchdog = CaseWatchdog(limit: .seconds(5))
+        let watchdog = CaseWatchdog(cpuLimit: .seconds(5), wallLimit: .seconds(5))
         let outcome = await watchdog.run { watchdog in
             watchdog.begin(0)
             defer { watchdog.end() }
