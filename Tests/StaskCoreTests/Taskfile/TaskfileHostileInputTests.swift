@@ -169,6 +169,36 @@ import Testing
         #expect(graph.dependencies(of: 100_000).count == 100_000)
     }
 
+    // MARK: - Vars
+
+    /// Crashed (stack overflow at about 3,000 vars on a test thread): a chain of vars each naming the
+    /// next, resolved by one recursive call per reference.
+    @Test func longChainOfVarsResolves() throws {
+        let count = 20_000
+        let yaml =
+            "version: 1\nvars:\n" + (0..<count).map { "  V\($0): \"{{V\($0 + 1)}}\"\n" }.joined()
+            + "  V\(count): end\ntasks:\n  a: {run: \"echo {{V0}}\"}\n"
+        let taskfile = try TaskfileFixture.parse(yaml)
+        #expect(taskfile.variableValues["V0"] == "end")
+        let cycle = try #require(
+            TaskfileFixture.parseError(yaml.replacing("  V\(count): end", with: "  V\(count): '{{V0}}'")))
+        guard case .variableCycle(_, let names) = cycle else {
+            Issue.record("expected a cycle, got \(cycle)")
+            return
+        }
+        #expect(names.count == count + 2 && names.first == "V0" && names.last == "V0")
+    }
+
+    /// Vars naming the previous one twice double at every step: 40 of them would ask for a terabyte.
+    @Test func doublingVarsAreStoppedByTheByteLimit() {
+        let yaml =
+            "version: 1\nvars:\n  V0: ab\n"
+            + (1...40).map { "  V\($0): \"{{V\($0 - 1)}}{{V\($0 - 1)}}\"\n" }.joined()
+        #expect(
+            TaskfileFixture.parseError(yaml)?.description
+                == "Taskfile.yml:22:9: invalid 'V19': vars expand to more than 1063888 bytes in all")
+    }
+
     // MARK: - Numbers
 
     /// Numbers as YAML 1.1 resolves them (Yams's readings), including base-60 values that overflow.
