@@ -27,23 +27,55 @@ struct ExpansionContext {
 struct TemplateExpander {
     enum Mode {
         case command, inputPattern, path, environment
+
+        /// The key such templates are written under, for messages.
+        var key: String {
+            switch self {
+            case .command: "run"
+            case .inputPattern: "inputs"
+            case .path: "outputs"
+            case .environment: "env"
+            }
+        }
     }
 
+    /// The most bytes all the expansions of one graph may produce together: 512 MiB.
+    ///
+    /// Vars are bounded when the Taskfile is read, but a command may name a large var thousands of
+    /// times, in every `foreach` instance: `run: "{{A}}{{A}}…"` with a 100 kB var and 6,000 references
+    /// is a 600 MB command. Past this, far above any real build's commands and paths, building the
+    /// graph stops with a located error instead of exhausting memory.
+    static let byteLimit = 512 << 20
+
     let variables: [String: String]
+    private let output = ExpandedBytes()
+
+    init(variables: [String: String]) {
+        self.variables = variables
+    }
 
     /// Expands `template`.
     ///
-    /// - Throws: `TaskfileError.emptyPlaceholder` for `{{input}}`/`{{output}}` with nothing to name.
+    /// - Throws: `TaskfileError.emptyPlaceholder` for `{{input}}`/`{{output}}` with nothing to name,
+    ///   `.invalidValue` when the expansions of the graph exceed ``byteLimit``.
     func expand(_ template: Template, _ context: ExpansionContext, mode: Mode) throws(TaskfileError) -> String {
         if template.segments.count == 1, case .literal(let text) = template.segments[0] { return text }
         var result = ""
         for segment in template.segments {
+            let piece: String
             switch segment {
             case .literal(let text):
-                result += text
+                piece = text
             case .placeholder(let placeholder, let location):
-                result += try value(of: placeholder, at: location, context, mode: mode)
+                piece = try value(of: placeholder, at: location, context, mode: mode)
             }
+            output.total += piece.utf8.count
+            if output.total > Self.byteLimit {
+                throw .invalidValue(
+                    template.location, key: mode.key, value: "",
+                    reason: "the commands and paths of all tasks expand to more than \(Self.byteLimit) bytes")
+            }
+            result += piece
         }
         return result
     }
@@ -106,4 +138,9 @@ struct TemplateExpander {
     private func paths(_ list: [String], _ context: ExpansionContext, mode: Mode) -> String {
         list.map { path($0, context, mode: mode) }.joined(separator: " ")
     }
+}
+
+/// The bytes a ``TemplateExpander`` has produced, shared by its copies (one graph build, one thread).
+private final class ExpandedBytes {
+    var total = 0
 }

@@ -199,6 +199,18 @@ import Testing
                 == "Taskfile.yml:22:9: invalid 'V19': vars expand to more than 1063888 bytes in all")
     }
 
+    /// A 100 kB var named 6,000 times in a command made a 600 MB command (in every `foreach` instance:
+    /// memory exhausted); the graph builder stops at 512 MiB of expansions.
+    @Test func commandNamingAHugeVarThousandsOfTimesIsStopped() throws {
+        let yaml =
+            "version: 1\nvars:\n  A: \(String(repeating: "a", count: 100_000))\ntasks:\n  t:\n    run: \""
+            + String(repeating: "{{A}}", count: 6_000) + "\"\n"
+        #expect(
+            try TaskfileFixture.graphError(yaml)?.description
+                == "Taskfile.yml:6:10: invalid 'run': the commands and paths of all tasks expand to more than 536870912 bytes"
+        )
+    }
+
     // MARK: - Numbers
 
     /// Numbers as YAML 1.1 resolves them (Yams's readings), including base-60 values that overflow.
