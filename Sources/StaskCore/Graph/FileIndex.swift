@@ -88,7 +88,9 @@ final class FileIndex {
         return kind == .directory || kind == .symbolicLinkToDirectory
     }
 
-    /// What `path` is on disk, following a final symbolic link; `nil` when absent (or a broken link).
+    /// What `path` is on disk, following a final symbolic link; `nil` when absent, or a link that
+    /// cannot be followed (dangling, a loop such as `x -> y -> x`, a target that cannot be examined):
+    /// otherwise a stray link loop below a globbed directory would fail every build.
     func diskKind(_ path: String) throws(FileSystemError) -> DiskKind? {
         if let cached = diskKinds[path] { return cached }
         let absolute = ProjectPath.absolute(path, project: project)
@@ -99,7 +101,7 @@ final class FileIndex {
             case .directory: kind = .directory
             case .other: kind = .other
             case .symbolicLink:
-                switch try fileSystem.metadata(atPath: absolute)?.kind {
+                switch (try? fileSystem.metadata(atPath: absolute))?.kind {
                 case .regularFile?: kind = .file
                 case .directory?: kind = .symbolicLinkToDirectory
                 case nil: kind = nil

@@ -115,6 +115,7 @@ struct ComponentPattern: Hashable {
         let scalars = Array(text.unicodeScalars)
         var tokens: [Token] = []
         var index = 0
+        var deadEnds: [Bool] = []
         while index < scalars.count {
             let scalar = scalars[index]
             switch scalar {
@@ -127,7 +128,8 @@ struct ComponentPattern: Hashable {
             case "?":
                 tokens.append(.any)
             case "[":
-                if let (set, end) = Self.parseSet(scalars, from: index) {
+                if deadEnds.isEmpty { deadEnds = Array(repeating: false, count: scalars.count) }
+                if let (set, end) = Self.parseSet(scalars, from: index, deadEnds: &deadEnds) {
                     tokens.append(set)
                     index = end
                     continue
@@ -156,7 +158,13 @@ struct ComponentPattern: Hashable {
 
     /// Parses `[...]` starting at `start`; returns the token and the index after `]`, or `nil` when
     /// the bracket is not closed (then `[` is literal).
-    private static func parseSet(_ scalars: [Unicode.Scalar], from start: Int) -> (Token, Int)? {
+    ///
+    /// `deadEnds` marks the indices a failed scan passed after its first member: a scan reaching one
+    /// of them would go on exactly as that one did and fail too, so it stops there. Each index is
+    /// scanned past at most once by failing scans, and `[[[[…` takes linear, not quadratic, time.
+    private static func parseSet(
+        _ scalars: [Unicode.Scalar], from start: Int, deadEnds: inout [Bool]
+    ) -> (Token, Int)? {
         var index = start + 1
         var negated = false
         if index < scalars.count && (scalars[index] == "!" || scalars[index] == "^") {
@@ -165,7 +173,12 @@ struct ComponentPattern: Hashable {
         }
         var ranges: [ClosedRange<UInt32>] = []
         var first = true
+        var passed: [Int] = []
         while index < scalars.count {
+            if !first {
+                if deadEnds[index] { break }
+                passed.append(index)
+            }
             var scalar = scalars[index]
             if scalar == "]" && !first { return (.set(ranges: ranges, negated: negated), index + 1) }
             first = false
@@ -182,6 +195,7 @@ struct ComponentPattern: Hashable {
                 index += 1
             }
         }
+        for index in passed { deadEnds[index] = true }
         return nil
     }
 

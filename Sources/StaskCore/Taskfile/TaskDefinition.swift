@@ -29,8 +29,11 @@ public struct TaskDefinition: Sendable, Hashable {
     /// `foreach`: globs whose matches each become an instance (or are spread over shards). `nil`
     /// without `foreach`.
     public let foreach: [Template]?
-    /// `shards`: the number of shard instances, at least 1; `nil` when not sharded.
+    /// `shards`: the number of shard instances, from 1 to ``maximumShards``; `nil` when not sharded.
     public let shards: Int?
+    /// The largest `shards:` accepted: 1,000. More shards than cores or CI machines only adds overhead,
+    /// and a count such as `99999999999` would otherwise make that many instances.
+    public static let maximumShards = 1_000
     /// `cost`: the resources one instance holds while it runs; `nil` for the default `{cpu: 1}`.
     public let cost: ResourceCost?
     /// Where each resource amount of `cost` is written, by resource name.

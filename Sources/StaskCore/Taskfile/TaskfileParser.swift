@@ -47,8 +47,9 @@ public struct TaskfileParser: Sendable {
     ///   - directory: Where to look when `file` is `nil`; `nil` for ``workingDirectory``.
     ///   - variableOverrides: `NAME=value` pairs from the command line. They replace the file's vars and
     ///     may define new ones; values are taken literally.
-    /// - Throws: `TaskfileError`: `.noTaskfile`, `.fileNotFound`, `.isDirectory`, `.unreadable`, and every
-    ///   case ``parse(contents:path:variableOverrides:)`` throws.
+    /// - Throws: `TaskfileError`: `.noTaskfile`, `.fileNotFound`, `.isDirectory`, `.unreadable` (also for
+    ///   a FIFO, a device or anything else that is not a regular file), and every case
+    ///   ``parse(contents:path:variableOverrides:)`` throws.
     public func load(
         file: String? = nil, in directory: String? = nil, variableOverrides: [String: String] = [:]
     ) throws -> Taskfile {
@@ -63,7 +64,8 @@ public struct TaskfileParser: Sendable {
 
     /// Reads and checks the Taskfile at `path`.
     ///
-    /// - Throws: `TaskfileError`: `.fileNotFound`, `.isDirectory`, `.unreadable`, and every case
+    /// - Throws: `TaskfileError`: `.fileNotFound`, `.isDirectory`, `.unreadable` (also for a FIFO, a
+    ///   device or anything else that is not a regular file), and every case
     ///   ``parse(contents:path:variableOverrides:)`` throws.
     public func parse(fileAt path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
         try parseTyped(fileAt: ProjectPath.absolute(path, base: workingDirectory), variableOverrides: variableOverrides)
@@ -121,6 +123,11 @@ public struct TaskfileParser: Sendable {
         }
         guard let metadata else { throw .fileNotFound(path: shown) }
         if metadata.kind == .directory { throw .isDirectory(path: shown) }
+        // Reading a FIFO without a writer blocks for ever, a device may never end: only regular files
+        // (or links to them) are read.
+        guard metadata.kind == .regularFile else {
+            throw .unreadable(path: shown, underlying: .wrongKind(path: path, expected: "a regular file"))
+        }
         let bytes: [UInt8]
         do {
             bytes = try fileSystem.readFile(atPath: path)

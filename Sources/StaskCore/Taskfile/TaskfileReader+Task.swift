@@ -40,6 +40,11 @@ extension TaskfileReader {
                 throw .invalidValue(
                     location(of: node), key: "shards", value: String(count), reason: "must be at least 1")
             }
+            if count > TaskDefinition.maximumShards {
+                throw .invalidValue(
+                    location(of: node), key: "shards", value: String(count),
+                    reason: "must be at most \(TaskDefinition.maximumShards)")
+            }
             shards = count
         }
         func rules(_ place: PlaceholderRules.Place) -> PlaceholderRules {

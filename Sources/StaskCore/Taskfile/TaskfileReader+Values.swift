@@ -51,6 +51,7 @@ extension TaskfileReader {
         guard case .mapping(let mapping) = node else {
             throw .wrongType(location(of: node), key: key, expected: expected, found: kindName(of: node))
         }
+        try charge(mapping.count, reading: node, key: key)
         var explicit: [MappingEntry] = []
         var merged: [MappingEntry] = []
         for (keyNode, value) in mapping {
@@ -72,6 +73,15 @@ extension TaskfileReader {
         var seen: Set<String> = []
         let kept = merged.filter { !explicitKeys.contains($0.key) && seen.insert($0.key).inserted }
         return kept + explicit
+    }
+
+    /// Charges `count` values read from `node` to the ``ExpansionBudget``.
+    private func charge(_ count: Int, reading node: Node, key: String) throws(TaskfileError) {
+        guard budget.charge(count) else {
+            throw .invalidValue(
+                location(of: node), key: key, value: "",
+                reason: "aliases expand the Taskfile to more than \(budget.limit) values")
+        }
     }
 
     /// Throws `.unknownKey` for the first entry whose key is not in `allowed`.
@@ -103,6 +113,7 @@ extension TaskfileReader {
             throw .wrongType(
                 location(of: node), key: key, expected: "a string or a list of strings", found: kindName(of: node))
         }
+        try charge(items.count, reading: node, key: key)
         var result: [(text: String, node: Node)] = []
         for item in items {
             guard case .scalar(let scalar) = item, tagName(item) != .null else {
@@ -122,7 +133,7 @@ extension TaskfileReader {
         }
         let value: Double?
         switch tagName(node) {
-        case .int: value = node.int.map(Double.init) ?? Double(scalar.string)
+        case .int: value = Self.integerValue(scalar.string).map(Double.init) ?? node.float ?? Double(scalar.string)
         case .float: value = node.float ?? Double(scalar.string)
         case .str: value = Double(scalar.string)
         default: value = nil
@@ -138,12 +149,41 @@ extension TaskfileReader {
 
     /// A whole number.
     func integer(_ node: Node, key: String) throws(TaskfileError) -> Int {
-        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null,
-            let value = tagName(node) == .int ? node.int : Int(scalar.string)
-        {
-            return value
+        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null {
+            if let value = tagName(node) == .int ? Self.integerValue(scalar.string) : Int(scalar.string) {
+                return value
+            }
+            if tagName(node) == .int {
+                throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "is out of range")
+            }
         }
         throw .wrongType(location(of: node), key: key, expected: "a whole number", found: kindName(of: node))
+    }
+
+    /// The value of a scalar YAML resolves as an integer, read as Yams reads it (`_` separators, `0x`,
+    /// `0o`, `0b` and leading-zero octal, base 60 as in `1:30`), or `nil` when it does not fit in `Int`.
+    ///
+    /// Not `Node.int`: Yams computes base-60 values with trapping arithmetic, so a scalar such as
+    /// `1:2:3:4:5:6:7:8:9:10:11` would stop the program.
+    static func integerValue(_ written: String) -> Int? {
+        let text = written.replacing("_", with: "")
+        let isNegative = text.hasPrefix("-")
+        let body = text.dropFirst(isNegative || text.hasPrefix("+") ? 1 : 0)
+        if body == "0" { return 0 }
+        let sign = isNegative ? "-" : ""
+        for (prefix, radix) in [("0x", 16), ("0b", 2), ("0o", 8), ("0", 8)] where body.hasPrefix(prefix) {
+            return Int(sign + body.dropFirst(prefix.count), radix: radix)
+        }
+        guard body.contains(":") else { return Int(text) }
+        var value = 0
+        for component in body.split(separator: ":", omittingEmptySubsequences: false) {
+            guard let digit = Int(component, radix: 10) else { return nil }
+            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 60)
+            let (sum, overflowedAgain) = shifted.addingReportingOverflow(digit)
+            if overflowed || overflowedAgain { return nil }
+            value = sum
+        }
+        return isNegative ? -value : value
     }
 
     /// `true` or `false` (YAML 1.1 spellings such as `yes` are accepted, as Yams reads them).
@@ -170,6 +210,11 @@ extension TaskfileReader {
     }
 
     /// Parses a string into a template, locating its placeholders in the source.
+    ///
+    /// Placeholders are looked for in order, each after the previous one, within a window of the
+    /// source proportional to the string's length (escapes and indentation make the source longer than
+    /// the string). One not found there (written with escapes), and every one after it, is located at
+    /// the string's start; so locating costs time linear in the string, however hostile.
     func template(_ text: String, node: Node) throws(TaskfileError) -> Template {
         let start = location(of: node)
         var quoted = false
@@ -177,8 +222,9 @@ extension TaskfileReader {
             quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
         }
         let search = quoted ? SourceLocation(file: start.file, line: start.line, column: start.column + 1) : start
-        return try Template.parse(text, at: start) { written, occurrence in
-            source.find(written, occurrence: occurrence, from: search)
+        var cursor = source.cursor(at: search, window: 16 * text.utf8.count + 4_096)
+        return try Template.parse(text, at: start) { written, _ in
+            source.nextOccurrence(of: written, after: &cursor)
         }
     }
 }

@@ -11,11 +11,14 @@ struct TaskfileReader {
     let overrides: [String: String]
     /// Resolved var values, filled by ``readVars(_:)``.
     var variables: [String: String] = [:]
+    /// Bounds the values visited, against alias bombs.
+    let budget: ExpansionBudget
 
     init(source: SourceText, path: String, overrides: [String: String]) {
         self.source = source
         self.path = path
         self.overrides = overrides
+        budget = ExpansionBudget(byteCount: source.text.utf8.count)
     }
 
     mutating func read() throws(TaskfileError) -> Taskfile {
@@ -79,6 +82,7 @@ struct TaskfileReader {
     // MARK: - YAML
 
     private func compose() throws(TaskfileError) -> Node? {
+        try refuseAliasKeys()
         do {
             return try Yams.compose(yaml: source.text)
         } catch let error as YamlError {
@@ -88,7 +92,7 @@ struct TaskfileReader {
         }
     }
 
-    private func translate(_ error: YamlError) -> TaskfileError {
+    func translate(_ error: YamlError) -> TaskfileError {
         func described(_ problem: String, _ context: YamlError.Context?) -> String {
             guard let context else { return problem }
             return "\(problem) (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
@@ -96,8 +100,16 @@ struct TaskfileReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            return .invalidYAML(
-                source.location(line: mark.line, column: mark.column), problem: described(problem, context))
+            let location = source.location(line: mark.line, column: mark.column)
+            // libyaml's words for two common mistakes name neither the mistake nor the fix.
+            if problem == "found character that cannot start any token" && source.startsWithTab(at: location) {
+                return .invalidYAML(
+                    location, problem: "found a tab character where YAML allows only spaces (indent with spaces)")
+            }
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return .invalidYAML(location, problem: "lists and mappings nest more than 1000 levels deep")
+            }
+            return .invalidYAML(location, problem: described(problem, context))
         case .reader(let problem, let offset, _, _):
             return .invalidYAML(source.location(ofCharacterOffset: offset ?? 0), problem: problem)
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -150,7 +162,8 @@ struct TaskfileReader {
             }
         }
         let templates = Dictionary(written.map { ($0.name, $0.template) }, uniquingKeysWith: { first, _ in first })
-        var resolver = VariableResolver(templates: templates, overrides: overrides)
+        let byteLimit = (1 << 20) + 16 * source.text.utf8.count
+        var resolver = VariableResolver(templates: templates, overrides: overrides, byteLimit: byteLimit)
         for entry in written { _ = try resolver.resolve(entry.name) }
         variables = resolver.values
         var result = written.map { entry in
@@ -188,48 +201,91 @@ struct TaskfileReader {
 }
 
 /// Resolves vars that reference other vars, depth first, detecting cycles.
+///
+/// Iterative, with a stack of its own: a chain of thousands of vars (`V0: "{{V1}}"`, `V1: "{{V2}}"`,
+/// …) overflowed the call stack when each reference was a recursive call. The values of all vars
+/// together may not exceed `byteLimit`: vars that each name the previous one twice double at every
+/// step, and 40 of them would ask for a terabyte.
 private struct VariableResolver {
     let templates: [String: Template]
     let overrides: [String: String]
+    let byteLimit: Int
     var values: [String: String] = [:]
-    private var inProgress: [String] = []
+    private var resolvedBytes = 0
 
-    init(templates: [String: Template], overrides: [String: String]) {
+    /// A var being resolved: its template, the next segment to add, the value so far.
+    private struct Frame {
+        let name: String
+        let segments: [Template.Segment]
+        var next = 0
+        var value = ""
+    }
+
+    init(templates: [String: Template], overrides: [String: String], byteLimit: Int) {
         self.templates = templates
         self.overrides = overrides
+        self.byteLimit = byteLimit
         for (name, value) in overrides { values[name] = value }
     }
 
     mutating func resolve(_ name: String) throws(TaskfileError) -> String {
         if let value = values[name] { return value }
         guard let template = templates[name] else { preconditionFailure("resolve only known vars") }
-        inProgress.append(name)
-        var value = ""
-        for segment in template.segments {
+        var stack = [Frame(name: name, segments: template.segments)]
+        var inProgress: Set<String> = [name]
+        while let frame = stack.last {
+            guard frame.next < frame.segments.count else {
+                stack.removeLast()
+                inProgress.remove(frame.name)
+                values[frame.name] = frame.value
+                if !stack.isEmpty { try append(frame.value, to: &stack, at: nil) }
+                continue
+            }
+            let segment = frame.segments[frame.next]
+            stack[stack.count - 1].next += 1
             switch segment {
             case .literal(let text):
-                value += text
+                try append(text, to: &stack, at: nil)
             case .placeholder(.variable(let reference), let location):
-                if let start = inProgress.firstIndex(of: reference) {
-                    let cycle = Array(inProgress[start...]) + [reference]
+                if let value = values[reference] {
+                    try append(value, to: &stack, at: location)
+                    continue
+                }
+                if inProgress.contains(reference) {
+                    let names = stack.map(\.name)
+                    let start = names.firstIndex(of: reference) ?? 0
+                    let cycle = Array(names[start...]) + [reference]
                     let first = templates[cycle[0]]?.placeholders.first { $0.placeholder == .variable(cycle[1]) }
                     throw .variableCycle(first?.location ?? location, cycle: cycle)
                 }
-                guard templates[reference] != nil || overrides[reference] != nil else {
+                guard let referenced = templates[reference] else {
                     let candidates = templates.keys.sorted() + overrides.keys.sorted()
                     throw .unknownPlaceholder(
                         location, name: reference, suggestion: Suggestion.closest(to: reference, in: candidates))
                 }
-                value += try resolve(reference)
+                inProgress.insert(reference)
+                stack.append(Frame(name: reference, segments: referenced.segments))
             case .placeholder(let placeholder, let location):
                 throw .unavailablePlaceholder(
                     location, name: placeholder.name,
                     reason: "cannot be used in a var (a var has one value for every task)")
             }
         }
-        inProgress.removeLast()
-        values[name] = value
-        return value
+        return values[name] ?? ""
+    }
+
+    /// Adds `text` to the value of the var on top of `stack`, within the byte limit.
+    private mutating func append(
+        _ text: String, to stack: inout [Frame], at location: SourceLocation?
+    ) throws(TaskfileError) {
+        resolvedBytes += text.utf8.count
+        if resolvedBytes > byteLimit {
+            let name = stack[stack.count - 1].name
+            throw .invalidValue(
+                location ?? templates[name]?.location ?? SourceLocation(file: "", line: 1, column: 1), key: name,
+                value: "", reason: "vars expand to more than \(byteLimit) bytes in all")
+        }
+        stack[stack.count - 1].value += text
     }
 }
 

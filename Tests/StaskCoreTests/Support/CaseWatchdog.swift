@@ -1,0 +1,144 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// Runs a synchronous loop of test cases on a thread of its own and stops waiting for it as soon as one
+/// case overruns, so a hang fails the test (naming the case) instead of stalling it.
+///
+/// The loop calls ``begin(_:)`` before each case and ``end()`` after it; the waiting task checks the
+/// running case every 20 ms. A case overruns when the loop's thread has spent more than `cpuLimit` of
+/// CPU time on it (an endless loop), or when more than `wallLimit` has passed (a blocking call, such
+/// as opening a FIFO). CPU time, not wall time, is the main limit because this machine's cores are
+/// shared by many builds: under load a 50 ms case may take a second of wall time. An overrunning case
+/// is reported as ``Outcome/overran(case:elapsed:)`` and its thread is abandoned (it ends with the
+/// test process). The thread gets a large stack of its own.
+final class CaseWatchdog: Sendable {
+    /// How the loop ended.
+    enum Outcome<Result: Sendable>: Sendable {
+        case finished(Result)
+        case overran(case: Int, elapsed: Duration)
+    }
+
+    private struct Running {
+        var index = -1
+        var started: ContinuousClock.Instant?
+        var cpuStarted = Duration.zero
+        /// The CPU-time clock of the loop's thread.
+        var clock: clockid_t?
+    }
+
+    private let running = Mutex(Running())
+    let cpuLimit: Duration
+    let wallLimit: Duration
+
+    init(cpuLimit: Duration, wallLimit: Duration) {
+        self.cpuLimit = cpuLimit
+        self.wallLimit = wallLimit
+    }
+
+    /// The CPU time the calling thread has used.
+    static func threadCPUTime() -> Duration {
+        cpuTime(of: CLOCK_THREAD_CPUTIME_ID)
+    }
+
+    private static func cpuTime(of clock: clockid_t) -> Duration {
+        var time = timespec()
+        guard clock_gettime(clock, &time) == 0 else { return .zero }
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+
+    /// Marks case `index` as started; called on the loop's thread.
+    func begin(_ index: Int) {
+        let now = ContinuousClock.now
+        let cpu = Self.threadCPUTime()
+        running.withLock { state in
+            state.index = index
+            state.started = now
+            state.cpuStarted = cpu
+        }
+    }
+
+    /// Marks the running case as finished.
+    func end() {
+        running.withLock { $0.started = nil }
+    }
+
+    /// The running case and the time it has taken, when it exceeds a limit.
+    private func overrun() -> (index: Int, elapsed: Duration)? {
+        let now = ContinuousClock.now
+        let state = running.withLock { $0 }
+        guard let started = state.started else { return nil }
+        if let clock = state.clock {
+            let cpu = Self.cpuTime(of: clock) - state.cpuStarted
+            if cpu > cpuLimit { return (state.index, cpu) }
+        }
+        return now - started > wallLimit ? (state.index, now - started) : nil
+    }
+
+    /// Runs `loop` on a new thread and waits for it, or until one of its cases overruns.
+    func run<Result: Sendable>(
+        stackSize: Int = 16 << 20, _ loop: @escaping @Sendable (CaseWatchdog) -> Result
+    ) async -> Outcome<Result> {
+        let slot = OutcomeSlot<Outcome<Result>>()
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    if let (index, elapsed) = self.overrun() {
+                        slot.fill(.overran(case: index, elapsed: elapsed))
+                        return
+                    }
+                }
+            }
+            let outcome = await withCheckedContinuation { continuation in
+                slot.install(continuation)
+                let thread = Thread {
+                    var clock = clockid_t()
+                    if pthread_getcpuclockid(pthread_self(), &clock) == 0 {
+                        self.running.withLock { $0.clock = clock }
+                    }
+                    slot.fill(.finished(loop(self)))
+                }
+                thread.stackSize = stackSize
+                thread.start()
+            }
+            group.cancelAll()
+            return outcome
+        }
+    }
+}
+
+/// The first of several racing values, handed to one continuation exactly once.
+private final class OutcomeSlot<Value: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Value, Never>?
+        var value: Value?
+        var isResumed = false
+    }
+
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<Value, Never>) {
+        let value: Value? = state.withLock { state in
+            guard let value = state.value, !state.isResumed else {
+                state.continuation = continuation
+                return nil
+            }
+            state.isResumed = true
+            return value
+        }
+        if let value { continuation.resume(returning: value) }
+    }
+
+    func fill(_ value: Value) {
+        let continuation: CheckedContinuation<Value, Never>? = state.withLock { state in
+            guard state.value == nil else { return nil }
+            state.value = value
+            guard let continuation = state.continuation else { return nil }
+            state.isResumed = true
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(returning: value)
+    }
+}
