@@ -19,7 +19,7 @@ import Testing
         var priorities: [String: Double] = [:]
 
         init(seed: UInt64, size: Int) {
-            var random = SeededGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             for index in 0..<size {
                 let key = "n\(index)"
                 let candidates = (0..<index).map { "n\($0)" }

@@ -50,7 +50,7 @@ import Testing
             var priority: Double
             var time: Double
         }
-        var generator = FlowSeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var queue = AgingPriorityQueue<UInt64>(agingRate: agingRate, maxAgeBoost: maxAgeBoost)
         var model: [ModelItem] = []
         var now = 0.0

@@ -163,7 +163,7 @@ struct GraphSourceRetryTests {
     ) {
         let clock = ManualClock()
         let source = try makeSource(Self.etl, clock: clock)
-        var generator = FlowSeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var attempts: [String: Int] = [:]
         var failedAt: ManualClock.Instant?
         var delays: [Duration] = []

@@ -52,7 +52,7 @@ import Testing
             var priority: Double
             var time: Double
         }
-        var generator = FlowSeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var queue = ReadyNodeQueue(agingRate: agingRate, maxAgeBoost: maxAgeBoost)
         var model: [ModelItem] = []
         var inserted = 0

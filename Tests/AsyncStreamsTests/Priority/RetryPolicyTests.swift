@@ -5,21 +5,21 @@ import Testing
 @Suite struct RetryPolicyTests {
     @Test func delaysDoubleFromBaseWithoutJitter() {
         let policy = RetryPolicy(maxAttempts: 10, baseDelay: .milliseconds(100), maxDelay: .seconds(30), jitter: 0)
-        var generator = FlowSeededGenerator(seed: 1)
+        var generator = SplitMix64(seed: 1)
         let delays = (1...4).map { policy.delay(afterFailedAttempt: $0, using: &generator) }
         #expect(delays == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800)])
     }
 
     @Test func delayIsCappedAtMaxDelay() {
         let policy = RetryPolicy(maxAttempts: 100, baseDelay: .milliseconds(100), maxDelay: .seconds(1), jitter: 0)
-        var generator = FlowSeededGenerator(seed: 1)
+        var generator = SplitMix64(seed: 1)
         #expect(policy.delay(afterFailedAttempt: 5, using: &generator) == .seconds(1))
         #expect(policy.delay(afterFailedAttempt: 99, using: &generator) == .seconds(1))
     }
 
     @Test func attemptsExhaustedGiveNil() {
         let policy = RetryPolicy(maxAttempts: 3, jitter: 0)
-        var generator = FlowSeededGenerator(seed: 1)
+        var generator = SplitMix64(seed: 1)
         #expect(policy.delay(afterFailedAttempt: 2, using: &generator) != nil)
         #expect(policy.delay(afterFailedAttempt: 3, using: &generator) == nil, "the third failure gives up")
         #expect(policy.delay(afterFailedAttempt: 4) == nil)
@@ -27,8 +27,8 @@ import Testing
 
     @Test func jitterStaysWithinItsFractionAndIsSeeded() {
         let policy = RetryPolicy(maxAttempts: 10, baseDelay: .seconds(1), maxDelay: .seconds(60), jitter: 0.5)
-        var first = FlowSeededGenerator(seed: 99)
-        var second = FlowSeededGenerator(seed: 99)
+        var first = SplitMix64(seed: 99)
+        var second = SplitMix64(seed: 99)
         var jittered = 0
         for attempt in 1...6 {
             let nominal = Duration.seconds(1) * (1 << (attempt - 1))
