@@ -48,26 +48,7 @@ public struct LocalFileSystem: FileSystem {
     /// - Throws: `FileSystemError.notFound` when the directory is missing, `.systemCall` otherwise
     ///   (`ENOTDIR` for a file).
     public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
-        guard let directory = opendir(path) else {
-            let code = errno
-            if code == ENOENT { throw .notFound(path: path) }
-            throw .systemCall(path: path, operation: "opendir", errno: code)
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(directory) else {
-                if errno != 0 { throw .systemCall(path: path, operation: "readdir", errno: errno) }
-                break
-            }
-            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return names
+        try directoryEntries(atPath: path).map(\.name).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// The entries of a directory (without `.` and `..`) in the order `readdir` returns them, with the kind
