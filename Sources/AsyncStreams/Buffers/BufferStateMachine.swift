@@ -51,14 +51,7 @@ struct BufferStateMachine<Element: Sendable>: Sendable {
 
     /// Takes the next item, reports finish, or parks the consumer (unless its task is cancelled).
     mutating func takeOrPark(id: UInt64, continuation: CheckedContinuation<Element?, Never>) -> Element?? {
-        switch take() {
-        case .element(let item): return .some(item)
-        case .finished: return .some(nil)
-        case .empty:
-            if Task.isCancelled { return .some(nil) }
-            waiters.append(id, continuation)
-            return nil
-        }
+        waiters.resolve(take(), orPark: id, continuation)
     }
 
     mutating func removeWaiter(id: UInt64) -> CheckedContinuation<Element?, Never>? {

@@ -25,6 +25,23 @@ struct PullWaiterQueue<Element: Sendable>: Sendable {
         order.append(id)
     }
 
+    /// Answers a pull from `attempt`, parking `continuation` under `id` when nothing is available.
+    ///
+    /// - Returns: the answer to deliver now (`.some(element)`, or `.some(nil)` when the source is finished or
+    ///   the pulling task is already cancelled), or `nil` when the continuation was parked.
+    mutating func resolve(_ attempt: PullAttempt<Element>, orPark id: UInt64, _ continuation: Continuation)
+        -> Element??
+    {
+        switch attempt {
+        case .element(let element): return .some(element)
+        case .finished: return .some(nil)
+        case .empty:
+            if Task.isCancelled { return .some(nil) }
+            append(id, continuation)
+            return nil
+        }
+    }
+
     /// Removes the waiter parked under `id` (cancellation), if it is still waiting.
     mutating func remove(_ id: UInt64) -> Continuation? {
         guard let continuation = continuations.removeValue(forKey: id) else { return nil }

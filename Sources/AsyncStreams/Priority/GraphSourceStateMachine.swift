@@ -96,14 +96,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     mutating func takeOrPark(
         id: UInt64, continuation: CheckedContinuation<Element?, Never>, now: Double
     ) -> Element?? {
-        switch take(now: now) {
-        case .element(let element): return .some(element)
-        case .finished: return .some(nil)
-        case .empty:
-            if Task.isCancelled { return .some(nil) }
-            waiters.append(id, continuation)
-            return nil
-        }
+        waiters.resolve(take(now: now), orPark: id, continuation)
     }
 
     mutating func removeWaiter(id: UInt64) -> CheckedContinuation<Element?, Never>? { waiters.remove(id) }
