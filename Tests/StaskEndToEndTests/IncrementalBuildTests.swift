@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 extension EndToEndTests {
@@ -67,6 +68,31 @@ extension EndToEndTests {
             #expect(result.status == 0, "\(result)")
             #expect(project.ran == ["report"])
             #expect(project.read("build/report.txt") == original)
+        }
+
+        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTime() async throws {
+            let project = try await builtProject()
+            // A no-op build writes `.stask/uptodate` once every output is older than its start by more
+            // than the timestamp granularity; each build here takes longer than that.
+            for _ in 0..<3 where !project.exists(".stask/uptodate") {
+                let result = try await project.build()
+                #expect(result.status == 0 && project.ran == [], "\(result)")
+            }
+            #expect(project.exists(".stask/uptodate"))
+            let fromStamp = try await project.build()
+            #expect(fromStamp.status == 0 && project.ran == [], "\(fromStamp)")
+            #expect(fromStamp.standardOutput.contains("built 0, up to date 5"), "\(fromStamp)")
+
+            // Same size, modification time put back: only the change time tells.
+            let path = project.url("src/a.c").path
+            let modified = try #require(
+                FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+            try project.write("src/a.c", "# the first file\nint a = 7;\n")
+            try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: path)
+            let edited = try await project.build()
+            #expect(edited.status == 0, "\(edited)")
+            #expect(project.ran == ["compile-a", "link", "report"])
+            #expect(!project.exists(".stask/uptodate"))
         }
 
         @Test func buildingOneTargetRunsOnlyWhatItNeeds() async throws {

@@ -15,6 +15,12 @@ import Foundation
 /// exit(summary.isSuccess ? 0 : 1)
 /// ```
 ///
+/// **No-op stamp.** First the Taskfile is read (not parsed): when `.stask/uptodate` holds a stamp for the
+/// same Taskfile bytes and options whose every observed path is unchanged (`UpToDateStamp`), the build
+/// reports its instances up to date and ends there, without the lock, the state or the graph. A build
+/// that finds everything up to date writes a new stamp at its end; one that goes the full way removes the
+/// old stamp before writing anything.
+///
 /// **Order of work.** Load the Taskfile (errors: `TaskfileError`, nothing runs), take the `BuildLock` of
 /// `.stask/` (reporting a warning while waiting; `noWait` fails at once with `BuildStateError.locked`),
 /// open the state (its warnings are reported), build the graph and select the targets. Then the
@@ -110,8 +116,16 @@ public struct BuildEngine: Sendable {
         _ options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>? = nil
     ) async throws -> BuildSummary {
         let origin = ContinuousClock.now
-        let taskfile = try loadTaskfile(options)
-        let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
+        let source = try readTaskfile(options)
+        // The no-op fast path reads no state and takes no lock: stamped metadata only ever changes away
+        // from what was stamped, so if every path still matches, all of them matched at the instant of the
+        // first check, and a concurrent build removes the stamp before it writes anything.
+        let stampKey = mayUseStamp(options) ? stampKey(source, options: options) : nil
+        if let stampKey, let summary = reportFromStamp(source, key: stampKey, reporter: reporter, origin: origin) {
+            return summary
+        }
+        let taskfile = try parse(source, options: options)
+        let stateDirectory = source.stateDirectory
         // One listener for the whole build, so that a signal also ends the wait for the lock.
         let relay = interrupts.map(InterruptRelay.init)
         defer { relay?.stop() }
@@ -126,6 +140,10 @@ public struct BuildEngine: Sendable {
             return summary
         }
         defer { release() }
+        // Every observation the stamp will hold comes after this instant; nothing is written before the
+        // old stamp is gone.
+        let start = FileDigestCache.wallClockNanoseconds()
+        if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
 
@@ -148,7 +166,7 @@ public struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        let upToDate = prePass(plan, checker: checker)
+        let (upToDate, observations) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
@@ -199,6 +217,11 @@ public struct BuildEngine: Sendable {
         do {
             if digests.isModified { try store.updateStatCache(digests.changedEntries) }
             try store.close()
+            if let stampKey, scheduled.isEmpty, relay?.firstSignal == nil {
+                writeStamp(
+                    source, key: stampKey, plan: plan, observations: observations, start: start,
+                    granularity: digests.timestampGranularity)
+            }
         } catch {
             events.report(.warning(error.description))
         }
@@ -277,17 +300,18 @@ public struct BuildEngine: Sendable {
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
 
-    /// Which selected instances are up to date, in dependency order, before anything runs.
-    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> [Bool] {
+    /// Which selected instances are up to date, in dependency order, before anything runs, and the
+    /// metadata of every file examined to decide it.
+    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], observations: [FileObservation]) {
         var upToDate = [Bool](repeating: false, count: plan.count)
-        var memo: [String: ContentDigest?] = [:]
+        var memo = UpToDateChecker.Memo()
         for local in 0..<plan.count {
             let instance = plan.instance(local)
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
-        return upToDate
+        return (upToDate, memo.observations)
     }
 
     /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.

@@ -19,22 +19,37 @@ struct UpToDateChecker: Sendable {
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
 
+    /// The files examined in one pass over many instances (the pre-pass): each is examined once.
+    struct Memo {
+        /// Digests by project-relative path (`nil` for a missing file or anything but a regular file).
+        var digests: [String: ContentDigest?] = [:]
+        /// The metadata each digest was taken (or trusted) under, in order of examination.
+        var observations: [FileObservation] = []
+
+        /// The digest of `path`, examining it through `checker` the first time.
+        mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
+            if let known = digests[path] { return known }
+            let absolute = ProjectPath.absolute(path, project: checker.projectDirectory)
+            let metadata = try? checker.fileSystem.metadata(atPath: absolute)
+            observations.append(FileObservation(path: absolute, followsLinks: true, metadata: metadata))
+            var digest: ContentDigest?
+            if let metadata, metadata.kind == .regularFile {
+                digest = try? checker.digests.digest(ofFileAtPath: absolute, metadata: metadata)
+            }
+            digests[path] = digest
+            return digest
+        }
+    }
+
     /// What goes into `instance`'s action key now.
     ///
-    /// - Parameter memo: Digests already computed in this pass, by project-relative path (`nil` for a
-    ///   missing file); valid only while no task runs, as in the pre-pass.
-    func keyInputs(for instance: TaskInstance, memo: inout [String: ContentDigest?]) -> ActionKeyInputs {
+    /// - Parameter memo: The files already examined in this pass; valid only while no task runs, as in
+    ///   the pre-pass.
+    func keyInputs(for instance: TaskInstance, memo: inout Memo) -> ActionKeyInputs {
         var inputDigests: [String: ContentDigest] = [:]
         inputDigests.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
-            let digest: ContentDigest?
-            if let known = memo[input] {
-                digest = known
-            } else {
-                digest = currentDigest(of: input)
-                memo[input] = digest
-            }
-            if let digest { inputDigests[input] = digest }
+            if let digest = memo.digest(of: input, self) { inputDigests[input] = digest }
         }
         return makeKeyInputs(instance, inputDigests: inputDigests)
     }
@@ -61,20 +76,14 @@ struct UpToDateChecker: Sendable {
     /// file is examined once.
     ///
     /// - Parameter memo: As in `keyInputs(for:memo:)`; valid only while no task runs.
-    func isUpToDate(_ instance: TaskInstance, actionKey: ContentDigest, memo: inout [String: ContentDigest?]) -> Bool {
+    func isUpToDate(_ instance: TaskInstance, actionKey: ContentDigest, memo: inout Memo) -> Bool {
         guard !instance.always, let record = record(instance.id), record.actionKey == actionKey else {
             return false
         }
         for output in instance.outputs {
-            guard let recorded = record.outputDigests[output] else { return false }
-            let digest: ContentDigest?
-            if let known = memo[output] {
-                digest = known
-            } else {
-                digest = currentDigest(of: output)
-                memo[output] = digest
+            guard let recorded = record.outputDigests[output], memo.digest(of: output, self) == recorded else {
+                return false
             }
-            guard digest == recorded else { return false }
         }
         return true
     }

@@ -3,7 +3,8 @@ import Synchronization
 /// A thread-safe file system held in memory, for unit tests.
 ///
 /// Every write bumps a logical clock that serves as both modification and change time (nanoseconds),
-/// so tests can reason about the stat cache deterministically. Symbolic links are not modelled.
+/// so tests can reason about the stat cache deterministically. As in POSIX, adding or removing an entry
+/// also sets its directory's times. Symbolic links are not modelled.
 public final class InMemoryFileSystem: FileSystem {
     private enum Node {
         case file([UInt8], FileMetadata)
@@ -98,6 +99,7 @@ public final class InMemoryFileSystem: FileSystem {
             case nil:
                 inode = state.nextInode
                 state.nextInode += 1
+                Self.entriesChanged(in: Self.parent(of: path), &state)
             }
             let meta = FileMetadata(
                 kind: .regularFile, size: UInt64(contents.count), device: 1, inode: inode,
@@ -115,9 +117,13 @@ public final class InMemoryFileSystem: FileSystem {
             case .directory?: return
             case .file?: throw .wrongKind(path: path, expected: "a directory")
             case nil:
+                state.clock += 1_000_000
                 state.nodes[path] = .directory(
-                    FileMetadata(kind: .directory, size: 0, device: 1, inode: state.nextInode))
+                    FileMetadata(
+                        kind: .directory, size: 0, device: 1, inode: state.nextInode,
+                        modificationTime: state.clock, changeTime: state.clock))
                 state.nextInode += 1
+                Self.entriesChanged(in: Self.parent(of: path), &state)
             }
         }
     }
@@ -126,10 +132,24 @@ public final class InMemoryFileSystem: FileSystem {
         let path = Self.normalized(path)
         state.withLock { state in
             let prefix = path + "/"
+            var removed = false
             for key in Array(state.nodes.keys) where key == path || key.hasPrefix(prefix) {
                 state.nodes.removeValue(forKey: key)
+                removed = true
+            }
+            if removed {
+                state.clock += 1_000_000
+                Self.entriesChanged(in: Self.parent(of: path), &state)
             }
         }
+    }
+
+    /// Sets the times of `directory`, whose entries changed, to the clock.
+    private static func entriesChanged(in directory: String, _ state: inout State) {
+        guard case .directory(var meta)? = state.nodes[directory] else { return }
+        meta.modificationTime = state.clock
+        meta.changeTime = state.clock
+        state.nodes[directory] = .directory(meta)
     }
 
     /// Opens (creating when missing) a file whose appends modify it in place, bumping the clock like writes.

@@ -39,6 +39,10 @@ public struct BuildGraph: Sendable {
         return sources.sorted(by: ProjectPath.precedes)
     }
 
+    /// Every path the builder examined on disk (`lstat`/`stat`) with what it saw, in order: when they
+    /// are all unchanged, so is the graph (given the same Taskfile and options).
+    let fileObservations: [FileObservation]
+
     private let dependencyLists: [[Int]]
     private let dependentLists: [[Int]]
     private let indexByID: [String: Int]
@@ -47,9 +51,10 @@ public struct BuildGraph: Sendable {
 
     init(
         taskfile: Taskfile, projectDirectory: String, budget: ResourceCost, instances: [TaskInstance],
-        dependencies: [[Int]]
+        dependencies: [[Int]], fileObservations: [FileObservation] = []
     ) {
         self.taskfile = taskfile
+        self.fileObservations = fileObservations
         self.projectDirectory = projectDirectory
         self.budget = budget
         self.instances = instances

@@ -31,6 +31,10 @@ final class FileIndex {
     private var outputs: Set<String> = []
     private var outputChildren: [String: [String: Bool]] = [:]
     private var globCache: [String: [String]] = [:]
+    /// Every `lstat` and `stat` this index made, in order: what the graph's shape depends on on disk. A
+    /// directory is examined before it is listed, so adding or removing an entry later changes its
+    /// observed times. Entries known from a listing's `d_type` are covered by their directory's.
+    private(set) var observations: [FileObservation] = []
 
     init(fileSystem: any FileSystem, project: String, ignored: Set<String>) {
         self.fileSystem = fileSystem
@@ -95,13 +99,19 @@ final class FileIndex {
         if let cached = diskKinds[path] { return cached }
         let absolute = ProjectPath.absolute(path, project: project)
         var kind: DiskKind?
-        if let link = try fileSystem.linkMetadata(atPath: absolute) {
+        let link = try fileSystem.linkMetadata(atPath: absolute)
+        observations.append(FileObservation(path: absolute, followsLinks: false, metadata: link))
+        if let link {
             switch link.kind {
             case .regularFile: kind = .file
             case .directory: kind = .directory
             case .other: kind = .other
             case .symbolicLink:
-                switch (try? fileSystem.metadata(atPath: absolute))?.kind {
+                let target = try? fileSystem.metadata(atPath: absolute)
+                // A target that cannot be examined is observed as absent: examining it later fails
+                // or differs, either of which counts as a change.
+                observations.append(FileObservation(path: absolute, followsLinks: true, metadata: target))
+                switch target?.kind {
                 case .regularFile?: kind = .file
                 case .directory?: kind = .symbolicLinkToDirectory
                 case nil: kind = nil

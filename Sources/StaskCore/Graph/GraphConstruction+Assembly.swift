@@ -21,7 +21,7 @@ extension GraphConstruction {
         }
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped)
+            dependencies: remapped, fileObservations: files.observations)
     }
 
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {

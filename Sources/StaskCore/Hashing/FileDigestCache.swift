@@ -259,7 +259,7 @@ protocol StatCacheSource: Sendable {
 
 extension Duration {
     /// The duration in whole nanoseconds, saturating at the `Int64` range.
-    fileprivate var saturatingNanoseconds: Int64 {
+    var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
         return nanoseconds >= 9.2e18 ? .max : nanoseconds <= -9.2e18 ? .min : Int64(nanoseconds)

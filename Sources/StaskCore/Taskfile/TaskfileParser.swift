@@ -114,6 +114,25 @@ public struct TaskfileParser: Sendable {
     }
 
     func parseTyped(fileAt path: String, variableOverrides: [String: String]) throws(TaskfileError) -> Taskfile {
+        try parseTyped(contents: try readTyped(fileAt: path), path: path, variableOverrides: variableOverrides)
+    }
+
+    /// Locates (unless `file` is given) and reads a Taskfile without parsing it: its absolute path and bytes.
+    ///
+    /// - Throws: `TaskfileError`, as ``load(file:in:variableOverrides:)`` before parsing.
+    func readSource(file: String?, in directory: String? = nil) throws(TaskfileError) -> (path: String, bytes: [UInt8])
+    {
+        let path: String
+        if let file {
+            path = ProjectPath.absolute(file, base: workingDirectory)
+        } else {
+            path = try locateTyped(in: directory ?? workingDirectory)
+        }
+        return (path, try readTyped(fileAt: path))
+    }
+
+    /// The bytes of the Taskfile at the absolute `path`, which must be a regular file (or a link to one).
+    func readTyped(fileAt path: String) throws(TaskfileError) -> [UInt8] {
         let shown = displayPath(path)
         let metadata: FileMetadata?
         do {
@@ -134,7 +153,7 @@ public struct TaskfileParser: Sendable {
         } catch {
             throw .unreadable(path: shown, underlying: error)
         }
-        return try parseTyped(contents: bytes, path: path, variableOverrides: variableOverrides)
+        return bytes
     }
 
     func parseTyped(

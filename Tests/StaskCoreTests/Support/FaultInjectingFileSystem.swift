@@ -18,6 +18,8 @@ final class FaultInjectingFileSystem: FileSystem {
     let base: any FileSystem
     let faults: Mutex<Faults>
     let appendCount = Mutex(0)
+    /// Every path `readFile` was asked for, in order.
+    let readPaths = Mutex<[String]>([])
 
     init(base: any FileSystem, faults: Faults = Faults()) {
         self.base = base
@@ -37,7 +39,8 @@ final class FaultInjectingFileSystem: FileSystem {
     }
 
     func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
-        try base.readFile(atPath: path)
+        readPaths.withLock { $0.append(path) }
+        return try base.readFile(atPath: path)
     }
 
     func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {

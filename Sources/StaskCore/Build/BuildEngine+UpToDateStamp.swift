@@ -1,0 +1,96 @@
+import Foundation
+
+// MARK: - The no-op fast path (`.stask/uptodate`)
+
+extension BuildEngine {
+    /// The Taskfile as read for one build: its absolute path and bytes (parsed only when needed).
+    struct TaskfileSource {
+        let path: String
+        let bytes: [UInt8]
+
+        var stateDirectory: String { ProjectPath.join(ProjectPath.parent(ofAbsolute: path), ".stask") }
+        var stampPath: String { ProjectPath.join(stateDirectory, UpToDateStamp.fileName) }
+    }
+
+    func readTaskfile(_ options: BuildOptions) throws -> TaskfileSource {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        let (path, bytes) = try parser.readSource(file: options.taskfilePath)
+        return TaskfileSource(path: path, bytes: bytes)
+    }
+
+    func parse(_ source: TaskfileSource, options: BuildOptions) throws -> Taskfile {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        return try parser.parse(contents: source.bytes, path: source.path, variableOverrides: options.variables)
+    }
+
+    /// Whether a build with these options may end at the stamp: not with `--trace` (whose file the full
+    /// path writes). A dry run never comes here.
+    func mayUseStamp(_ options: BuildOptions) -> Bool {
+        options.tracePath == nil && !options.dryRun
+    }
+
+    /// The key of everything a build's plan depends on besides files: the Taskfile's path and bytes and
+    /// every option that reaches the graph, the selection or the budget checks. Options that cannot change
+    /// whether an up-to-date build stays one (`-k`, the remote cache, the reporter) are left out.
+    func stampKey(_ source: TaskfileSource, options: BuildOptions) -> ContentDigest {
+        var text = "stask-uptodate 1\u{0}\(source.path)\u{0}\(options.directory)\u{0}"
+        text += "targets\u{0}" + options.targets.joined(separator: "\u{0}") + "\u{0}"
+        for (name, value) in options.variables.sorted(by: { $0.key < $1.key }) { text += "var \(name)=\(value)\u{0}" }
+        for (name, amount) in options.budgetOverrides.sorted(by: { $0.key < $1.key }) {
+            text += "budget \(name)=\(amount.bitPattern)\u{0}"
+        }
+        text += "cpus \(cpuCount ?? ProcessInfo.processInfo.activeProcessorCount)\u{0}"
+        if let shard = options.shard { text += "shard \(shard.index)/\(shard.count)\u{0}" }
+        if !options.shardPlans.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let plans = (try? encoder.encode(options.shardPlans)).map { String(decoding: $0, as: UTF8.self) }
+            text += "plans \(plans ?? "\(options.shardPlans)")\u{0}"
+        }
+        var bytes = Array(text.utf8)
+        bytes.append(contentsOf: source.bytes)
+        return ContentHasher.digest(of: bytes)
+    }
+
+    /// The summary of a build that the stamp proves up to date, reported as the full path would report
+    /// it; `nil` when there is no valid, current stamp for `key`.
+    func reportFromStamp(
+        _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
+    ) -> BuildSummary? {
+        guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
+            let stamp = UpToDateStamp(decoding: bytes), stamp.key == key, stamp.isCurrent(fileSystem: fileSystem)
+        else { return nil }
+        let count = stamp.instanceIDs.count
+        reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
+        if count > 0 { reporter.report(.skipped(ids: stamp.instanceIDs)) }
+        var summary = BuildSummary(upToDate: count)
+        summary.wallTime = ContinuousClock.now - origin
+        reporter.report(.summary(summary))
+        return summary
+    }
+
+    /// Writes the stamp after a build that found all of `plan` up to date, when every observation is
+    /// settled relative to `start` (see ``UpToDateStamp``). Failing to write it costs only speed, so
+    /// failures are silent.
+    func writeStamp(
+        _ source: TaskfileSource, key: ContentDigest, plan: BuildPlan, observations: [FileObservation],
+        start: Int64, granularity: Duration
+    ) {
+        var all = plan.graph.fileObservations
+        all.append(contentsOf: observations)
+        guard all.allSatisfy({ UpToDateStamp.isSettled($0.metadata, start: start, granularity: granularity) }) else {
+            return
+        }
+        var seen = Set<FileObservation>()
+        let unique = all.filter { seen.insert($0).inserted }
+        let stateFiles = [BuildStateStore.snapshotFileName, BuildStateStore.journalFileName].map { name in
+            let path = ProjectPath.join(source.stateDirectory, name)
+            return FileObservation(
+                path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
+        }
+        let stamp = UpToDateStamp(
+            key: key, instanceIDs: (0..<plan.count).map { plan.instance($0).id }, observations: unique,
+            stateFiles: stateFiles)
+        try? fileSystem.writeFile(atPath: source.stampPath, contents: stamp.encoded())
+    }
+}

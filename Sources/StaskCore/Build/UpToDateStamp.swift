@@ -1,0 +1,163 @@
+/// The proof, left by a build that found every selected instance up to date, that the next identical build
+/// will find the same: the file `.stask/uptodate`.
+///
+/// A no-op build costs building the graph and checking every action key. The stamp lets the next one
+/// skip both: it holds a key over everything the graph was built from that is not a file (the Taskfile's
+/// bytes, the command line's targets, vars, budget and shard options; see ``BuildEngine``), the ids of
+/// the instances found up to date, and the metadata of every path that verdict rested on — each path the
+/// graph builder examined or listed, each input and output the pre-pass hashed (or trusted), and the
+/// state files. When the key is equal and every path still has exactly that metadata (or is still
+/// absent), nothing the verdict depended on can have changed, and the build reports the recorded ids as
+/// up to date without loading the state or the graph. Any difference sends the build down the full path,
+/// which deletes the stamp first and writes a new one only if it again finds everything up to date.
+///
+/// **Why equal metadata proves equal contents.** As in ``FileDigestCache``: a stamp is written only when
+/// every observed modification and change time is older than the build's start minus the timestamp
+/// granularity, so any later write to an observed file or directory (adding or removing an entry changes a
+/// directory's times) moves its times. The state files are the exception: stask only appends to the
+/// journal (its size changes) or replaces a file by renaming (its inode changes), so their metadata is
+/// compared without that condition, and a build that goes down the full path removes the stamp before it
+/// writes anything.
+///
+/// Format: `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the ids and the
+/// observations (`StateBinaryWriter` fields). A stamp that does not decode is ignored.
+struct UpToDateStamp: Sendable, Equatable {
+    /// The file's name inside `.stask/`.
+    static let fileName = "uptodate"
+    static let magic: [UInt8] = Array("STASKUTD".utf8)
+    static let version: UInt8 = 1
+
+    /// Everything the plan depends on that is not a file observation.
+    var key: ContentDigest
+    /// The selected instances, in plan order, all up to date.
+    var instanceIDs: [String]
+    /// Paths whose metadata was older than the build's start by more than the granularity.
+    var observations: [FileObservation]
+    /// The state files, compared exactly (see the type's discussion).
+    var stateFiles: [FileObservation]
+
+    /// Whether every observed path still has the observed metadata (or is still absent).
+    ///
+    /// - Complexity: One `stat` or `lstat` a path.
+    func isCurrent(fileSystem: any FileSystem) -> Bool {
+        stateFiles.allSatisfy { $0.isUnchanged(in: fileSystem) }
+            && observations.allSatisfy { $0.isUnchanged(in: fileSystem) }
+    }
+
+    /// Whether `metadata` is old enough, relative to a build that started at `start` (wall-clock
+    /// nanoseconds), that any later write must change it.
+    static func isSettled(_ metadata: FileMetadata?, start: Int64, granularity: Duration) -> Bool {
+        guard let metadata else { return true }
+        let limit = start &- granularity.saturatingNanoseconds
+        return metadata.modificationTime < limit && metadata.changeTime < limit
+    }
+
+    // MARK: - Encoding
+
+    func encoded() -> [UInt8] {
+        var body = StateBinaryWriter(capacity: 64 + instanceIDs.count * 24 + observations.count * 64)
+        body.digest(key)
+        body.varint(instanceIDs.count)
+        for id in instanceIDs { body.inlineString(id) }
+        for list in [stateFiles, observations] {
+            body.varint(list.count)
+            for observation in list { Self.encode(observation, into: &body) }
+        }
+        var file = StateBinaryWriter(capacity: body.bytes.count + 17)
+        file.append(Self.magic)
+        file.byte(Self.version)
+        file.uint64(body.bytes.withUnsafeBytes { ContentHasher.checksum(of: $0) })
+        file.append(body.bytes)
+        return file.bytes
+    }
+
+    /// Decodes a stamp; `nil` for anything that is not a whole, intact stamp of this version.
+    init?(decoding bytes: [UInt8]) {
+        let header = Self.magic.count + 1 + 8
+        guard bytes.count >= header, bytes.starts(with: Self.magic), bytes[Self.magic.count] == Self.version else {
+            return nil
+        }
+        let decoded: UpToDateStamp? = bytes.withUnsafeBytes { raw in
+            var reader = StateBinaryReader(raw, offset: Self.magic.count + 1)
+            do {
+                let checksum = try reader.uint64()
+                let body = UnsafeRawBufferPointer(rebasing: raw[header...])
+                guard ContentHasher.checksum(of: body) == checksum else { return nil }
+                let key = try reader.digest()
+                let idCount = try reader.count(limit: reader.remaining)
+                var ids: [String] = []
+                ids.reserveCapacity(idCount)
+                for _ in 0..<idCount { ids.append(try reader.inlineString()) }
+                var lists: [[FileObservation]] = []
+                for _ in 0..<2 {
+                    let count = try reader.count(limit: reader.remaining)
+                    var list: [FileObservation] = []
+                    list.reserveCapacity(count)
+                    for _ in 0..<count { list.append(try Self.decodeObservation(&reader)) }
+                    lists.append(list)
+                }
+                guard reader.isAtEnd else { return nil }
+                return UpToDateStamp(key: key, instanceIDs: ids, observations: lists[1], stateFiles: lists[0])
+            } catch {
+                return nil
+            }
+        }
+        guard let decoded else { return nil }
+        self = decoded
+    }
+
+    init(key: ContentDigest, instanceIDs: [String], observations: [FileObservation], stateFiles: [FileObservation]) {
+        self.key = key
+        self.instanceIDs = instanceIDs
+        self.observations = observations
+        self.stateFiles = stateFiles
+    }
+
+    private static func encode(_ observation: FileObservation, into writer: inout StateBinaryWriter) {
+        writer.inlineString(observation.path)
+        guard let metadata = observation.metadata else {
+            writer.byte(observation.followsLinks ? 1 : 0)
+            return
+        }
+        writer.byte((observation.followsLinks ? 1 : 0) | 2)
+        writer.byte(kindCode(metadata.kind))
+        writer.uint64(metadata.size)
+        writer.uint64(metadata.device)
+        writer.uint64(metadata.inode)
+        writer.int64(metadata.modificationTime)
+        writer.int64(metadata.changeTime)
+        writer.uint32(metadata.mode)
+    }
+
+    private static func decodeObservation(
+        _ reader: inout StateBinaryReader
+    ) throws(StateDecodingError) -> FileObservation {
+        let path = try reader.inlineString()
+        let flags = try reader.byte()
+        guard flags & 2 != 0 else { return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: nil) }
+        guard let kind = kind(code: try reader.byte()) else { throw StateDecodingError(detail: "bad file kind") }
+        let metadata = FileMetadata(
+            kind: kind, size: try reader.uint64(), device: try reader.uint64(), inode: try reader.uint64(),
+            modificationTime: try reader.int64(), changeTime: try reader.int64(), mode: try reader.uint32())
+        return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: metadata)
+    }
+
+    private static func kindCode(_ kind: FileKind) -> UInt8 {
+        switch kind {
+        case .regularFile: 0
+        case .directory: 1
+        case .symbolicLink: 2
+        case .other: 3
+        }
+    }
+
+    private static func kind(code: UInt8) -> FileKind? {
+        switch code {
+        case 0: .regularFile
+        case 1: .directory
+        case 2: .symbolicLink
+        case 3: .other
+        default: nil
+        }
+    }
+}
