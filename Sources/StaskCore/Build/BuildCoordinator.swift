@@ -50,6 +50,12 @@ final class BuildCoordinator: Sendable {
         sourceSlot.withLock { $0 = source }
     }
 
+    /// Lets go of the source once the pool has finished. The source's tasks hold this coordinator, so
+    /// until then the two keep each other (and every task, with what its closure captured) alive.
+    func detach() {
+        sourceSlot.withLock { $0 = nil }
+    }
+
     // MARK: - Driven by task bodies and the runner
 
     /// An attempt of `key` starts (its body found work to do); reports `started`.

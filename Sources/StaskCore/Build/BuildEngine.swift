@@ -166,8 +166,9 @@ public struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        let (upToDate, observations) = prePass(plan, checker: checker)
+        var (upToDate, observations) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
+        if !scheduled.isEmpty { observations = [] }  // only a build that runs nothing writes the stamp
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
         let recorder = options.tracePath.map { _ in
@@ -400,6 +401,7 @@ public struct BuildEngine: Sendable {
             }
         }
         if Task.isCancelled { coordinator.interrupt(signal: 2) }
+        coordinator.detach()
         return coordinator.snapshot
     }
 
