@@ -1,6 +1,8 @@
 /// Runs one task body as a child of a pool runner's task group and reports its events.
+@usableFromInline
 enum PoolChild {
     /// Invokes `body` and pushes its progress and exactly one `finished` event into `channel`.
+    @inlinable
     static func run<Progress: Sendable, Output: Sendable>(
         _ body: TaskBody<Progress, Output>,
         taskID: Int,

@@ -1,7 +1,8 @@
-import DequeModule
-import Synchronization
+// `public` only so that the channel's `@inlinable` methods may use `Mutex`; no public API exposes it.
+public import Synchronization
 
 /// An event a child task or a watcher reports to a pool runner's loop.
+@usableFromInline
 enum PoolEvent<Progress: Sendable, Output: Sendable>: Sendable {
     /// A streaming task yielded a progress step.
     case progress(taskID: Int, Progress)
@@ -14,7 +15,8 @@ enum PoolEvent<Progress: Sendable, Output: Sendable>: Sendable {
 }
 
 /// What handing a batch of envelopes to the consumer gave.
-enum PoolDelivery {
+@usableFromInline
+enum PoolDelivery: Sendable {
     /// Delivered; go on.
     case delivered
     /// The consumer is gone (stream cancelled or dropped): stop quietly.
@@ -28,36 +30,55 @@ enum PoolDelivery {
 /// Child tasks append events; watcher tasks raise the capacity and source flags. The loop drains the whole
 /// queue in one swap and parks on one continuation when there is nothing to do, so a burst of completions
 /// costs one wake-up. Thread-safe; continuations are resumed after the lock is released.
+///
+/// Its methods are `@inlinable` (as are the runner loops that call them) so that they are specialised for
+/// the client's progress and output types; generic code called across modules otherwise runs
+/// unspecialised, looking up type metadata on every call.
+@usableFromInline
 final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
-    typealias Event = PoolEvent<Progress, Output>
+    @usableFromInline typealias Event = PoolEvent<Progress, Output>
 
     /// What one drain returns besides the events.
-    struct Signals {
-        var capacityChanged = false
-        var sourceChanged = false
-        var isCancelled = false
+    @usableFromInline
+    struct Signals: Sendable {
+        @usableFromInline var capacityChanged = false
+        @usableFromInline var sourceChanged = false
+        @usableFromInline var isCancelled = false
+
+        @inlinable
+        init(capacityChanged: Bool = false, sourceChanged: Bool = false, isCancelled: Bool = false) {
+            self.capacityChanged = capacityChanged
+            self.sourceChanged = sourceChanged
+            self.isCancelled = isCancelled
+        }
     }
 
-    private struct State {
-        var events: Deque<Event> = []
-        var signals = Signals()
-        var waiter: UnsafeContinuation<Void, Never>?
+    @usableFromInline
+    struct State: Sendable {
+        @usableFromInline var events: [Event] = []
+        @usableFromInline var signals = Signals()
+        @usableFromInline var waiter: UnsafeContinuation<Void, Never>?
 
+        @inlinable init() {}
+
+        @inlinable
         var hasWork: Bool {
             !events.isEmpty || signals.capacityChanged || signals.sourceChanged || signals.isCancelled
         }
 
+        @inlinable
         mutating func takeWaiter() -> UnsafeContinuation<Void, Never>? {
             defer { waiter = nil }
             return waiter
         }
     }
 
-    private let state = Mutex(State())
+    @usableFromInline let state = Mutex(State())
 
-    init() {}
+    @inlinable init() {}
 
     /// Appends an event and wakes the loop if it is parked.
+    @inlinable
     func push(_ event: Event) {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             state.events.append(event)
@@ -67,6 +88,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Records that capacity may have grown and wakes the loop.
+    @inlinable
     func signalCapacity() {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             state.signals.capacityChanged = true
@@ -76,6 +98,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Records that the source may have new work (or finished) and wakes the loop.
+    @inlinable
     func signalSource() {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             state.signals.sourceChanged = true
@@ -86,6 +109,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
 
     /// Drops the capacity and source signals raised so far (not cancellation). Call right before
     /// looking at the capacity and the source, which then observes every change those signals reported.
+    @inlinable
     func clearSignals() {
         state.withLock { state in
             state.signals.capacityChanged = false
@@ -96,7 +120,8 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     /// Suspends until there is something to drain, then swaps the queued events into `events` (which must
     /// be empty) and returns the signals raised since the last drain. Cancellation of the calling task
     /// returns at once with `isCancelled` set.
-    func drain(into events: inout Deque<Event>) async -> Signals {
+    @inlinable
+    func drain(into events: inout [Event]) async -> Signals {
         if let signals = tryDrain(into: &events) { return signals }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
@@ -119,7 +144,8 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     }
 
     /// Takes whatever is queued without suspending; `nil` when nothing is.
-    func tryDrain(into events: inout Deque<Event>) -> Signals? {
+    @inlinable
+    func tryDrain(into events: inout [Event]) -> Signals? {
         state.withLock { state -> Signals? in
             guard state.hasWork else { return nil }
             swap(&events, &state.events)

@@ -1,35 +1,70 @@
-import DequeModule
-
 /// The loop of one ``ScheduledTaskPoolRunner`` run. Owns the in-flight table; see the runner's
 /// documentation for the protocol.
+///
+/// `@inlinable`, with everything it calls on the hot path (the event channel, the envelope stream, the
+/// graph sources' take and complete), so that it is specialised for the client's source, progress and
+/// output types: generic code called across modules otherwise runs unspecialised and looks up type
+/// metadata on every call (about twice the CPU per task).
+@usableFromInline
 struct ScheduledPoolLoop<Source: TaskSource, Progress: Sendable, Output: Sendable>
 where Source.Element == ScheduledTask<Progress, Output> {
-    typealias Envelope = TaskProgressEnvelope<Progress, Output>
-    typealias Event = PoolEvent<Progress, Output>
+    @usableFromInline typealias Envelope = TaskProgressEnvelope<Progress, Output>
+    @usableFromInline typealias Event = PoolEvent<Progress, Output>
 
     /// A started task: what the loop needs when it ends.
+    @usableFromInline
     struct InFlight {
-        var key: String
-        var cost: ResourceCost
-        var onComplete: (@Sendable (String, Output) -> Void)?
-        var onError: (@Sendable (String, any Error) -> Void)?
+        @usableFromInline var key: String
+        @usableFromInline var cost: ResourceCost
+        @usableFromInline var onComplete: (@Sendable (String, Output) -> Void)?
+        @usableFromInline var onError: (@Sendable (String, any Error) -> Void)?
+
+        @inlinable
+        init(
+            key: String,
+            cost: ResourceCost,
+            onComplete: (@Sendable (String, Output) -> Void)?,
+            onError: (@Sendable (String, any Error) -> Void)?
+        ) {
+            self.key = key
+            self.cost = cost
+            self.onComplete = onComplete
+            self.onError = onError
+        }
     }
 
     /// What the group body hands back for cleanup.
+    @usableFromInline
     struct Outcome {
-        var inFlight: [Int: InFlight]
-        var envelopes: [Envelope]
-        var failure: (any Error)?
-        var consumerGone: Bool
+        @usableFromInline var inFlight: [Int: InFlight]
+        @usableFromInline var envelopes: [Envelope]
+        @usableFromInline var failure: (any Error)?
+        @usableFromInline var consumerGone: Bool
+
+        @inlinable
+        init(inFlight: [Int: InFlight], envelopes: [Envelope], failure: (any Error)?, consumerGone: Bool) {
+            self.inFlight = inFlight
+            self.envelopes = envelopes
+            self.failure = failure
+            self.consumerGone = consumerGone
+        }
     }
 
-    let source: Source
-    let capacity: any PoolCapacity
-    let stopOnError: Bool
+    @usableFromInline let source: Source
+    @usableFromInline let capacity: any PoolCapacity
+    @usableFromInline let stopOnError: Bool
+
+    @inlinable
+    init(source: Source, capacity: any PoolCapacity, stopOnError: Bool) {
+        self.source = source
+        self.capacity = capacity
+        self.stopOnError = stopOnError
+    }
 
     /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
     /// error that ended it (a task's error with `stopOnError`, or the consumer's), after every child has
     /// returned and every held cost has been released.
+    @inlinable
     func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
         // Subscribe before the first fill so no arrival or release between fill and park is lost.
@@ -67,14 +102,15 @@ where Source.Element == ScheduledTask<Progress, Output> {
         return outcome.failure
     }
 
-    private func loop(
+    @inlinable
+    func loop(
         channel: PoolEventChannel<Progress, Output>,
         group: inout DiscardingTaskGroup,
         deliver: ([Envelope]) async -> PoolDelivery
     ) async -> Outcome {
         var inFlight: [Int: InFlight] = [:]
         var nextTaskID = 1
-        var events: Deque<Event> = []
+        var events: [Event] = []
         var envelopes: [Envelope] = []
 
         func stop(_ failure: (any Error)?, consumerGone: Bool = false) -> Outcome {
@@ -141,7 +177,8 @@ where Source.Element == ScheduledTask<Progress, Output> {
             // Wait for anything: task events, capacity or source signals.
             let signals = await channel.drain(into: &events)
             if signals.isCancelled { return stop(nil, consumerGone: true) }
-            while let event = events.popFirst() {
+            defer { events.removeAll(keepingCapacity: true) }
+            for event in events {
                 switch event {
                 case .progress(let taskID, let progress):
                     envelopes.append(

@@ -65,7 +65,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     public let name: String
     /// Where tasks come from.
     public let source: Source
-    let capacity: any PoolCapacity
+    @usableFromInline let capacity: any PoolCapacity
 
     /// Creates a runner over `source`, admitting tasks while `capacity` can afford them.
     ///
@@ -79,6 +79,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
         self.init(name: name, source: source, ledger: capacity)
     }
 
+    @usableFromInline
     init(name: String, source: Source, ledger: any PoolCapacity) {
         self.name = name
         self.source = source
@@ -94,6 +95,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the
     ///     consumer. Must be positive.
     /// - Returns: the run's envelopes.
+    @inlinable
     public func runTasks(stopOnError: Bool = true, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
         let source = self.source
         let capacity = self.capacity
@@ -129,6 +131,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - handler: called with each envelope, in order. If it throws, the run stops as on a task error
     ///     (running tasks cancelled, costs released) and the error is rethrown.
     /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    @inlinable
     public func run(
         stopOnError: Bool = true,
         forEach handler: (Envelope) async throws -> Void
