@@ -33,10 +33,7 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            // Cross-module optimisation specialises the generic sources and runner for the client's types
-            // (about 1.7x less CPU per task in the benchmark). It is an unsafe flag: SwiftPM refuses it in
-            // a package used as a versioned dependency; see Benchmarks/AsyncStreamsBenchmark for the figures.
-            swiftSettings: upcoming + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+            swiftSettings: upcoming
         ),
         .target(
             name: "StaskCore",

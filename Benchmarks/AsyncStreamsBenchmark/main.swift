@@ -11,6 +11,11 @@
 // Every figure is the best of three runs (the machine may be shared). "cpu µs/task" is process CPU time
 // (user + system) per task, which is less sensitive to other load than wall time. The drivers are
 // `@concurrent`: consuming from the main actor (top-level code) would add a main-thread hop per resume.
+//
+// The output ends with the issue's goals and a verdict for each: at least 200,000 tasks/s through the full
+// runner (wide and chain), within 3x of the bare TaskGroup (wall time), and linear growth of the graph's
+// build + drain time and memory from 100,000 to 1,000,000 nodes (at most 1.5x the linear factor of 10).
+// The load average is printed before and after, since the figures depend on it.
 import AsyncStreams
 import Synchronization
 
@@ -68,13 +73,25 @@ func best(_ body: () async throws -> Sample) async rethrows -> Sample {
 }
 
 /// The process's peak resident set size (VmHWM) in MiB, or nil off Linux.
-func peakRSSMiB() -> Double? {
+func peakRSSMiB() -> Double? { statusField("VmHWM:") }
+
+/// The process's current resident set size (VmRSS) in MiB, or nil off Linux.
+func currentRSSMiB() -> Double? { statusField("VmRSS:") }
+
+/// A `kB` field of /proc/self/status in MiB.
+func statusField(_ name: String) -> Double? {
     guard let text = readText("/proc/self/status") else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    for line in text.split(separator: "\n") where line.hasPrefix(name) {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         if fields.count >= 2, let kib = Double(fields[1]) { return kib / 1024 }
     }
     return nil
+}
+
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg prints them.
+func loadAverage() -> String {
+    guard let text = readText("/proc/loadavg") else { return "n/a" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
 
 /// Reads a small text file with the C library (the library and its benchmark use no Foundation).
@@ -107,10 +124,10 @@ func format(_ value: Double, decimals: Int = 0) -> String {
 func printRow(_ name: String, _ sample: Sample, baseline: Sample?) {
     let rate = Double(taskCount) / sample.wall
     let cpuPerTask = sample.cpu / Double(taskCount) * 1e6
-    var line = pad(name, 50) + pad(format(sample.wall, decimals: 3), 9) + pad(format(rate), 10)
+    var line = pad(name, 54) + pad(format(sample.wall, decimals: 3), 9) + pad(format(rate), 10)
     line += pad(format(cpuPerTask, decimals: 2), 10)
     if let baseline {
-        line += pad(format(sample.wall / baseline.wall, decimals: 2) + "x", 9)
+        line += pad(format(sample.wall / baseline.wall, decimals: 2) + "x", 10)
         line += format(sample.cpu / baseline.cpu, decimals: 2) + "x"
     }
     print(line)
@@ -239,23 +256,72 @@ func graphBuildAndDrain(_ count: Int) throws -> (build: Double, drain: Double) {
     return (seconds(built - start), seconds(ContinuousClock.now - built))
 }
 
+// MARK: - Goals
+
+/// One goal's verdict line.
+struct Verdict {
+    var goal: String
+    var measured: String
+    var isMet: Bool
+}
+
+var verdicts: [Verdict] = []
+let rateGoal = 200_000.0
+let ratioGoal = 3.0
+let growthGoal = 15.0  // 1.5 × the linear factor of 10
+
+@MainActor func printRow(_ name: String, _ sample: Sample, baseline: Sample?, judged: Bool) {
+    printRow(name, sample, baseline: baseline)
+    guard judged, let baseline else { return }
+    let rate = Double(taskCount) / sample.wall
+    let ratio = sample.wall / baseline.wall
+    verdicts.append(Verdict(goal: "\(name): >= 200000 tasks/s", measured: format(rate), isMet: rate >= rateGoal))
+    verdicts.append(
+        Verdict(
+            goal: "\(name): within 3x of bare", measured: format(ratio, decimals: 2) + "x",
+            isMet: ratio <= ratioGoal))
+}
+
 // MARK: - Main
 
+print("load average at start: \(loadAverage())")
 if only == nil || only == "graph" {
     print(
         pad("(b) DependencyGraph build + drain", 36) + pad("nodes", 10) + pad("build s", 9) + pad("drain s", 9)
-            + "peak RSS (VmHWM)")
+            + pad("peak RSS", 14) + "peak − start")
+    let startRSS = currentRSSMiB()
+    var results: [(nodes: Int, seconds: Double, memory: Double?)] = []
     for count in [100_000, 1_000_000] {
         let (build, drain) = try graphBuildAndDrain(count)
-        let rss = peakRSSMiB().map { format($0, decimals: 1) + " MiB" } ?? "n/a"
+        let peak = peakRSSMiB()
+        let grown = peak.flatMap { peak in startRSS.map { peak - $0 } }
+        results.append((count, build + drain, grown))
         print(
             pad("", 36) + pad(String(count), 10) + pad(format(build, decimals: 3), 9)
-                + pad(format(drain, decimals: 3), 9) + rss)
+                + pad(format(drain, decimals: 3), 9) + pad(peak.map { format($0, decimals: 1) + " MiB" } ?? "n/a", 14)
+                + (grown.map { format($0, decimals: 1) + " MiB" } ?? "n/a"))
+    }
+    let timeGrowth = results[1].seconds / results[0].seconds
+    print(pad("", 36) + "100k → 1M: time ×" + format(timeGrowth, decimals: 1), terminator: "")
+    verdicts.append(
+        Verdict(
+            goal: "(b) graph build + drain time grows linearly 100k → 1M (≤ ×15)",
+            measured: "×" + format(timeGrowth, decimals: 1), isMet: timeGrowth <= growthGoal))
+    if let small = results[0].memory, let large = results[1].memory, small > 0 {
+        // VmHWM is a high-water mark: the 1M figure is the larger run's own peak.
+        let memoryGrowth = large / small
+        print(", memory ×" + format(memoryGrowth, decimals: 1))
+        verdicts.append(
+            Verdict(
+                goal: "(b) graph peak memory grows linearly 100k → 1M (≤ ×15)",
+                measured: "×" + format(memoryGrowth, decimals: 1), isMet: memoryGrowth <= growthGoal))
+    } else {
+        print("")
     }
 }
 print("")
 print("AsyncStreams benchmark: \(taskCount) trivial tasks, \(slots) capacity slots, best of 3")
-print(pad("run", 50) + pad("wall s", 9) + pad("tasks/s", 10) + pad("cpu µs/t", 10) + pad("wall/bare", 9) + " cpu/bare")
+print(pad("run", 54) + pad("wall s", 9) + pad("tasks/s", 10) + pad("cpu µs/t", 10) + pad("wall/bare", 10) + "cpu/bare")
 _ = await measure { _ = await bareTaskGroup() }  // warm-up
 let bare = await best { await bareTaskGroup() }
 printRow("(c) bare TaskGroup, counter-limited", bare, baseline: nil)
@@ -270,7 +336,8 @@ if only == nil || only == "pool" {
         for consumption in [Consumption.stream, .structured] {
             let sample = try await best { try await drive(try graphSource(shape), consumption) }
             printRow(
-                "(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare)
+                "(a) PriorityDependencySourceObj \(shape.rawValue), \(consumption.rawValue)", sample, baseline: bare,
+                judged: true)
         }
     }
 }
@@ -280,3 +347,9 @@ if only == nil || only == "buffer" {
         printRow("(a) SourceBufferObj, \(consumption.rawValue)", sample, baseline: bare)
     }
 }
+print("")
+print("Goals (issue #2)")
+for verdict in verdicts {
+    print(pad(verdict.goal, 76) + pad(verdict.measured, 10) + (verdict.isMet ? "met" : "NOT MET"))
+}
+print("load average at end: \(loadAverage())")

@@ -6,14 +6,15 @@ import Synchronization
 /// A pure value kept inside the owning source's lock: it stores continuations but never resumes them;
 /// callers resume what it returns after unlocking. Each continuation leaves the queue exactly once
 /// (handed a value, handed `nil` at finish, or removed by cancellation), so each is resumed exactly once.
+@usableFromInline
 struct PullWaiterQueue<Element: Sendable>: Sendable {
-    typealias Continuation = CheckedContinuation<Element?, Never>
+    @usableFromInline typealias Continuation = CheckedContinuation<Element?, Never>
 
     private var order: Deque<UInt64> = []
-    private var continuations: [UInt64: Continuation] = [:]
+    @usableFromInline var continuations: [UInt64: Continuation] = [:]
 
     /// Whether no consumer is waiting.
-    var isEmpty: Bool { continuations.isEmpty }
+    @inlinable var isEmpty: Bool { continuations.isEmpty }
 
     /// The number of waiting consumers.
     var count: Int { continuations.count }
@@ -53,6 +54,7 @@ struct PullWaiterQueue<Element: Sendable>: Sendable {
     }
 
     /// Removes and returns the longest-waiting consumer.
+    @usableFromInline
     mutating func popFirst() -> Continuation? {
         while let id = order.popFirst() {
             if let continuation = continuations.removeValue(forKey: id) { return continuation }
@@ -61,6 +63,7 @@ struct PullWaiterQueue<Element: Sendable>: Sendable {
     }
 
     /// Removes every waiter, oldest first (used when the source finishes).
+    @usableFromInline
     mutating func removeAll() -> [Continuation] {
         var all: [Continuation] = []
         all.reserveCapacity(continuations.count)
@@ -70,6 +73,7 @@ struct PullWaiterQueue<Element: Sendable>: Sendable {
 }
 
 /// What a non-suspending pull attempt found.
+@usableFromInline
 enum PullAttempt<Element> {
     /// An element was consumed.
     case element(Element)
@@ -79,12 +83,21 @@ enum PullAttempt<Element> {
     case empty
 }
 
-/// A value and the continuation that must receive it, collected under a lock and resumed after it.
-struct PullDelivery<Element: Sendable> {
-    var continuation: CheckedContinuation<Element?, Never>
-    var value: Element?
+extension PullAttempt: Sendable where Element: Sendable {}
 
-    func resume() { continuation.resume(returning: value) }
+/// A value and the continuation that must receive it, collected under a lock and resumed after it.
+@usableFromInline
+struct PullDelivery<Element: Sendable>: Sendable {
+    @usableFromInline var continuation: CheckedContinuation<Element?, Never>
+    @usableFromInline var value: Element?
+
+    @inlinable
+    init(continuation: CheckedContinuation<Element?, Never>, value: Element?) {
+        self.continuation = continuation
+        self.value = value
+    }
+
+    @inlinable func resume() { continuation.resume(returning: value) }
 }
 
 /// The lock-holding side of a pull source whose consumers suspend without busy-waiting.

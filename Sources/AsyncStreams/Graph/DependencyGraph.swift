@@ -59,9 +59,9 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     public var onComplete: ((Key) -> Void)?
 
     /// Key ↔ dense index; everything else lives in the non-generic core.
-    var indexByKey: [Key: Int32] = [:]
-    var keys: [Key] = []
-    var core = DependencyGraphCore()
+    @usableFromInline var indexByKey: [Key: Int32] = [:]
+    @usableFromInline var keys: [Key] = []
+    @usableFromInline var core = DependencyGraphCore()
 
     /// Creates an empty graph.
     public init() {}
@@ -150,6 +150,9 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     // MARK: - Index-based transitions (for the graph sources)
 
     /// ``complete(_:)`` returning node indices, so a caller that works on indices materialises no keys.
+    ///
+    /// `@inlinable` with ``startNode(_:)``: the graph sources' hot path, specialised in the client.
+    @inlinable
     @discardableResult
     func completeNode(_ key: Key) throws(GraphError) -> [Int32] {
         let node = try lookUp(key)
@@ -171,8 +174,9 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     }
 
     /// Moves a node known to be ready to `running` (no lookup, no check beyond a precondition).
+    @inlinable
     func startNode(_ node: Int32) {
-        precondition(core.states[Int(node)] == .ready, "node '\(keys[Int(node)])' is not ready")
+        precondition(core.states[Int(node)] == .ready, "a node taken from the queue is not ready")
         core.setState(node, .running)
     }
 
@@ -188,6 +192,7 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
     }
 
     /// Calls `onReady` for each node still in the state it entered `ready` with.
+    @usableFromInline
     func fireReady(_ nodes: [Int32]) {
         guard let onReady, !nodes.isEmpty else { return }
         let expected = nodes.map { core.stamps[Int($0)] }
@@ -196,19 +201,25 @@ public final class DependencyGraph<Key: Hashable & Sendable> {
         }
     }
 
+    @inlinable
     func lookUp(_ key: Key) throws(GraphError) -> Int32 {
         guard let node = indexByKey[key] else { throw .unknown(key) }
         return node
     }
 
+    @inlinable
     func expect(_ node: Int32, in required: NodeState, for action: String) throws(GraphError) {
-        let actual = core.states[Int(node)]
-        guard actual == required else {
-            throw GraphError(
-                code: .invalidTransition,
-                message: "cannot \(action) node '\(keys[Int(node)])': it is \(actual), not \(required)"
-            )
+        guard core.states[Int(node)] == required else {
+            throw invalidTransition(node, required: required, action: action)
         }
+    }
+
+    @usableFromInline
+    func invalidTransition(_ node: Int32, required: NodeState, action: String) -> GraphError {
+        GraphError(
+            code: .invalidTransition,
+            message: "cannot \(action) node '\(keys[Int(node)])': it is \(core.states[Int(node)]), not \(required)"
+        )
     }
 }
 
@@ -226,6 +237,7 @@ extension GraphError {
         )
     }
 
+    @usableFromInline
     static func unknown(_ key: some Hashable) -> GraphError {
         GraphError(code: .unknownKey, message: "unknown node '\(key)'")
     }

@@ -3,8 +3,9 @@
 /// Not generic on purpose: the graph is used from other modules, where generic code runs unspecialised
 /// (every array access goes through metadata and value witnesses). Keeping the state machine here makes
 /// each operation a handful of plain array accesses; the generic wrapper only maps keys to indices.
+@usableFromInline
 struct DependencyGraphCore {
-    private(set) var states: [NodeState] = []
+    @usableFromInline private(set) var states: [NodeState] = []
     /// Changes on every state transition; see `TransitionLog`.
     private(set) var stamps: [UInt32] = []
     /// For a pending node: how many of its dependencies are not yet completed.
@@ -49,6 +50,7 @@ struct DependencyGraphCore {
     }
 
     /// Changes a node's state and keeps the views and counters in step.
+    @usableFromInline
     mutating func setState(_ node: Int32, _ new: NodeState) {
         let index = Int(node)
         let old = states[index]
@@ -69,6 +71,7 @@ struct DependencyGraphCore {
     }
 
     /// `running → completed`; returns the dependents that became ready, in insertion order.
+    @usableFromInline
     mutating func complete(_ node: Int32) -> [Int32] {
         setState(node, .completed)
         var unlocked: [Int32] = []
@@ -105,6 +108,7 @@ struct DependencyGraphCore {
     var runningNodes: [Int32] { runningLog.liveNodes(stamps: stamps) }
     var readyCount: Int { readyLog.liveCount }
     var runningCount: Int { runningLog.liveCount }
+    @usableFromInline
     var isDone: Bool { completedNodes.count + abortedCount == states.count }
 
     /// Whether the dependency edges contain a cycle, by an iterative depth-first search.

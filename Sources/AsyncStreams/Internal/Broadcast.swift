@@ -13,6 +13,7 @@ import Synchronization
 ///
 /// Thread-safe: `notify()` and `subscribe()` may be called from any isolation domain. Continuations are
 /// yielded to, and listeners called, after the lock is released.
+@usableFromInline
 final class Broadcast: Sendable {
     private struct State {
         var nextID: UInt64 = 0
@@ -25,7 +26,7 @@ final class Broadcast: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    @usableFromInline init() {}
 
     /// A new subscription. The stream ends when `finish()` is called or the consumer stops iterating.
     func subscribe() -> AsyncStream<Void> {
@@ -65,6 +66,7 @@ final class Broadcast: Sendable {
     }
 
     /// Wakes every current subscriber (at most one buffered wake-up each) and calls every listener.
+    @usableFromInline
     func notify() {
         let (subscribers, listeners) = state.withLock { ($0.subscribers, $0.listeners) }
         for subscriber in subscribers { subscriber.continuation.yield() }

@@ -5,6 +5,7 @@
 /// notification, and most notifications come from the loop itself (releasing a cost, completing a
 /// node). A listener is called synchronously, after the notifier's lock is released, and costs one
 /// uncontended lock on the channel when the loop is not parked.
+@usableFromInline
 protocol ChangeListening: AnyObject, Sendable {
     /// Registers `listener`, called whenever `changes()` subscribers would be woken (and, for a task
     /// source, once more when it finishes); returns the function that unregisters it.
@@ -12,13 +13,13 @@ protocol ChangeListening: AnyObject, Sendable {
 }
 
 extension PriorityDependencySourceObj: ChangeListening {
-    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+    @usableFromInline func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
         storage.listenForChanges(listener)
     }
 }
 
 extension DependencySourceObj: ChangeListening {
-    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+    @usableFromInline func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
         storage.listenForChanges(listener)
     }
 }

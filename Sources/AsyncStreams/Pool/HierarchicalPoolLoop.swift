@@ -35,7 +35,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
             return outcome
         }
         // Every child has returned. Units admitted but never started are still queued as events.
-        var leftovers: Deque<Event> = []
+        var leftovers: [Event] = []
         _ = channel.tryDrain(into: &leftovers)
         for case .admitted in leftovers { outcome.unitsHeld += 1 }
         for _ in 0..<outcome.unitsHeld { slots.release() }
@@ -83,6 +83,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
         var nextTaskID = 1
         var admissionEnded = false
         var events: Deque<Event> = []
+        var batch: [Event] = []
         var envelopes: [Envelope] = []
 
         func stop(_ failure: (any Error)?, consumerGone: Bool = false) -> Outcome {
@@ -102,7 +103,9 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
                 envelopes.removeAll(keepingCapacity: true)
             }
             if admissionEnded && running.isEmpty { return stop(nil) }
-            let signals = await channel.drain(into: &events)
+            let signals = await channel.drain(into: &batch)
+            events.append(contentsOf: batch)
+            batch.removeAll(keepingCapacity: true)
             if signals.isCancelled { return stop(nil, consumerGone: true) }
             while let event = events.popFirst() {
                 switch event {

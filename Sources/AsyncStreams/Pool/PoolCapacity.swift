@@ -1,5 +1,6 @@
 /// What ``ScheduledTaskPoolRunner`` needs from a multi-resource budget. ``ResourceCapacitySource`` is the
 /// public conformer; tests substitute instrumented fakes.
+@usableFromInline
 protocol PoolCapacity: AnyObject, Sendable {
     /// Atomic check-and-acquire; `false` (nothing taken) for insufficient capacity or a negative amount.
     func acquireIfAvailable(_ cost: ResourceCost) -> Bool
@@ -15,11 +16,13 @@ protocol PoolCapacity: AnyObject, Sendable {
 }
 
 extension PoolCapacity {
-    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? { nil }
+    @usableFromInline func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? {
+        nil
+    }
 }
 
 extension ResourceCapacitySource: PoolCapacity {
-    func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? {
+    @usableFromInline func listenForChanges(_ listener: @escaping @Sendable () -> Void) -> (@Sendable () -> Void)? {
         tree.listen(at: node, listener)
     }
 }

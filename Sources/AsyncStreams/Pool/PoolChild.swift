@@ -1,19 +1,32 @@
 /// Runs one task body as a child of a pool runner's task group and reports its events.
+@usableFromInline
 enum PoolChild {
     /// Invokes `body` and pushes its progress and exactly one `finished` event into `channel`.
+    @inlinable
     static func run<Progress: Sendable, Output: Sendable>(
         _ body: TaskBody<Progress, Output>,
         taskID: Int,
         key: String?,
         channel: PoolEventChannel<Progress, Output>
     ) async {
+        let result = await perform(body, taskID: taskID, key: key, channel: channel)
+        channel.push(.finished(taskID: taskID, result))
+    }
+
+    /// Invokes `body`, pushes its progress events into `channel`, and returns its outcome.
+    @inlinable
+    static func perform<Progress: Sendable, Output: Sendable>(
+        _ body: TaskBody<Progress, Output>,
+        taskID: Int,
+        key: String?,
+        channel: PoolEventChannel<Progress, Output>
+    ) async -> Result<Output, any Error> {
         switch body {
         case .oneShot(let function):
             do {
-                let output = try await function()
-                channel.push(.finished(taskID: taskID, .success(output)))
+                return .success(try await function())
             } catch {
-                channel.push(.finished(taskID: taskID, .failure(error)))
+                return .failure(error)
             }
         case .streaming(let makeStream):
             do {
@@ -23,13 +36,12 @@ enum PoolChild {
                         channel.push(.progress(taskID: taskID, progress))
                     case .final(let output):
                         // The first final value ends the task; the stream is cancelled by dropping it.
-                        channel.push(.finished(taskID: taskID, .success(output)))
-                        return
+                        return .success(output)
                     }
                 }
-                channel.push(.finished(taskID: taskID, .failure(TaskPoolError.missingFinalValue(key: key))))
+                return .failure(TaskPoolError.missingFinalValue(key: key))
             } catch {
-                channel.push(.finished(taskID: taskID, .failure(error)))
+                return .failure(error)
             }
         }
     }

@@ -1,37 +1,91 @@
-import DequeModule
-
-/// The loop of one ``ScheduledTaskPoolRunner`` run. Owns the in-flight table; see the runner's
+/// The loop of one ``ScheduledTaskPoolRunner`` run and the workers it starts; see the runner's
 /// documentation for the protocol.
+///
+/// **The driver role.** The run's books (in-flight table, task numbers, undelivered envelopes) are touched
+/// only by the holder of the channel's driver role: the loop while it is not parked, or, in a streamed
+/// run, a worker whose task just ended while the role was free. Such a worker handles every queued event
+/// (release, callback, envelope), fills from the source like the loop, delivers the envelopes, and then
+/// runs the first task it took itself, in the same child task: a chain of dependent tasks then costs no
+/// task creation and no wake-up of the loop per step. Tasks beyond the first are handed to the loop,
+/// which alone can add children to the group. Callbacks therefore still run one at a time and never
+/// concurrently with a fill, but not always on the loop's task.
+///
+/// `@inlinable`, with everything it calls on the hot path (the event channel, the envelope stream, the
+/// graph sources' take and complete), so that it is specialised for the client's source, progress and
+/// output types: generic code called across modules otherwise runs unspecialised and looks up type
+/// metadata on every call (about twice the CPU per task).
+@usableFromInline
 struct ScheduledPoolLoop<Source: TaskSource, Progress: Sendable, Output: Sendable>
 where Source.Element == ScheduledTask<Progress, Output> {
-    typealias Envelope = TaskProgressEnvelope<Progress, Output>
-    typealias Event = PoolEvent<Progress, Output>
+    @usableFromInline typealias Envelope = TaskProgressEnvelope<Progress, Output>
+    @usableFromInline typealias Event = PoolEvent<Progress, Output>
 
     /// A started task: what the loop needs when it ends.
+    @usableFromInline
     struct InFlight {
-        var key: String
-        var cost: ResourceCost
-        var onComplete: (@Sendable (String, Output) -> Void)?
-        var onError: (@Sendable (String, any Error) -> Void)?
+        @usableFromInline var key: String
+        @usableFromInline var cost: ResourceCost
+        @usableFromInline var onComplete: (@Sendable (String, Output) -> Void)?
+        @usableFromInline var onError: (@Sendable (String, any Error) -> Void)?
+
+        @inlinable
+        init(
+            key: String,
+            cost: ResourceCost,
+            onComplete: (@Sendable (String, Output) -> Void)?,
+            onError: (@Sendable (String, any Error) -> Void)?
+        ) {
+            self.key = key
+            self.cost = cost
+            self.onComplete = onComplete
+            self.onError = onError
+        }
     }
 
-    /// What the group body hands back for cleanup.
-    struct Outcome {
-        var inFlight: [Int: InFlight]
-        var envelopes: [Envelope]
-        var failure: (any Error)?
-        var consumerGone: Bool
+    /// The run's books. Only the holder of the channel's driver role reads or writes them.
+    // @unchecked Sendable: mutated only by the holder of the channel's driver role, which the channel's
+    // Mutex hands to one task at a time (taking and giving back the role orders every access).
+    @usableFromInline
+    final class Book: @unchecked Sendable {
+        @usableFromInline var inFlight: [Int: InFlight] = [:]
+        @usableFromInline var nextTaskID = 1
+        @usableFromInline var envelopes: [Envelope] = []
+        @usableFromInline var failure: (any Error)?
+        @usableFromInline var consumerGone = false
+
+        @inlinable init() {}
     }
 
-    let source: Source
-    let capacity: any PoolCapacity
-    let stopOnError: Bool
+    @usableFromInline typealias Start = PoolEventChannel<Progress, Output>.Start
+
+    @usableFromInline let source: Source
+    @usableFromInline let capacity: any PoolCapacity
+    @usableFromInline let stopOnError: Bool
+    /// The envelope stream of a streamed run (`runTasks`): workers may then drive and deliver. `nil` for
+    /// `run(forEach:)`, whose handler runs on the caller's task only.
+    @usableFromInline let stream: TaskProgressStreamStorage<Envelope>?
+
+    @inlinable
+    init(
+        source: Source,
+        capacity: any PoolCapacity,
+        stopOnError: Bool,
+        stream: TaskProgressStreamStorage<Envelope>? = nil
+    ) {
+        self.source = source
+        self.capacity = capacity
+        self.stopOnError = stopOnError
+        self.stream = stream
+    }
 
     /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
     /// error that ended it (a task's error with `stopOnError`, or the consumer's), after every child has
     /// returned and every held cost has been released.
+    @inlinable
     func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
+        let book = Book()
+        channel.beginDriving()
         // Subscribe before the first fill so no arrival or release between fill and park is lost.
         // Sources and budgets of this library take a listener that raises the channel's flag directly;
         // others get a watcher task over their `changes()` stream.
@@ -43,7 +97,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
             stopCapacityListener?()
             stopSourceListener?()
         }
-        let outcome = await withDiscardingTaskGroup(returning: Outcome.self) { group in
+        await withDiscardingTaskGroup { group in
             if let capacityChanges {
                 group.addTask {
                     for await _ in capacityChanges { channel.signalCapacity() }
@@ -55,112 +109,210 @@ where Source.Element == ScheduledTask<Progress, Output> {
                     channel.signalSource()
                 }
             }
-            let outcome = await loop(channel: channel, group: &group, deliver: deliver)
+            await loop(channel: channel, book: book, group: &group, deliver: deliver)
             group.cancelAll()
-            return outcome
         }
-        // Every child has returned: give back what the tasks still held (cancelled or unobserved ones).
-        for record in outcome.inFlight.values { capacity.release(record.cost) }
-        if !outcome.consumerGone && !outcome.envelopes.isEmpty {
-            if case .failed(let error) = await deliver(outcome.envelopes) { return error }
+        // Every child has returned and nobody drives any more: give back what the tasks still held
+        // (cancelled, unobserved, or taken by a worker but never run).
+        for record in book.inFlight.values { capacity.release(record.cost) }
+        if !book.consumerGone && !book.envelopes.isEmpty {
+            if case .failed(let error) = await deliver(book.envelopes) { return error }
         }
-        return outcome.failure
+        return book.failure
     }
 
-    private func loop(
+    /// The loop proper; returns once the run is over or stopped, holding the driver role for good.
+    @inlinable
+    func loop(
         channel: PoolEventChannel<Progress, Output>,
+        book: Book,
         group: inout DiscardingTaskGroup,
         deliver: ([Envelope]) async -> PoolDelivery
-    ) async -> Outcome {
-        var inFlight: [Int: InFlight] = [:]
-        var nextTaskID = 1
-        var events: Deque<Event> = []
-        var envelopes: [Envelope] = []
+    ) async {
+        var events: [Event] = []
+        var starts: [Start] = []
 
-        func stop(_ failure: (any Error)?, consumerGone: Bool = false) -> Outcome {
-            Outcome(inFlight: inFlight, envelopes: envelopes, failure: failure, consumerGone: consumerGone)
+        func stop(consumerGone: Bool = false) {
+            if consumerGone { book.consumerGone = true }
+            channel.stop(releasingRole: false)
         }
 
         while true {
             // The fill below sees every change made so far, including the releases and completions the
             // loop itself just made: drop the signals raised until now, so they cost no extra round.
             channel.clearSignals()
-            // Fill: atomic peek–check–acquire through the source's lock.
-            while true {
-                var rejection: CapacityError?
-                let taken = source.take { task in
-                    if capacity.acquireIfAvailable(task.cost) { return true }
-                    if task.cost.hasNegativeAmount {
-                        rejection = CapacityError(
-                            code: .negativeAmount,
-                            message: "task '\(task.key)': cost \(task.cost) has a negative amount"
-                        )
-                        return true
+            var started: [Start] = []
+            let proceeds = fill(book: book) { started.append($0) }
+            for start in started { spawn(start, channel: channel, book: book, group: &group) }
+            if !proceeds { return stop() }
+
+            if !book.envelopes.isEmpty {
+                switch await deliver(book.envelopes) {
+                case .delivered: break
+                case .consumerGone: return stop(consumerGone: true)
+                case .failed(let error):
+                    book.failure = error
+                    return stop(consumerGone: true)
+                }
+                book.envelopes.removeAll(keepingCapacity: true)
+            }
+            if book.inFlight.isEmpty && source.isFinished { return stop() }
+
+            // Wait for anything: task events, capacity or source signals, tasks workers took, a stop.
+            let (signals, isStopped) = await channel.handOff(into: &events, starts: &starts)
+            if isStopped { return stop() }
+            if signals.isCancelled { return stop(consumerGone: true) }
+            for start in starts { spawn(start, channel: channel, book: book, group: &group) }
+            starts.removeAll(keepingCapacity: true)
+            let handled = handle(events, book: book)
+            events.removeAll(keepingCapacity: true)
+            if !handled { return stop() }
+        }
+    }
+
+    /// Starts a task (already registered in the book) as a new child.
+    @inlinable
+    func spawn(
+        _ start: Start,
+        channel: PoolEventChannel<Progress, Output>,
+        book: Book,
+        group: inout DiscardingTaskGroup
+    ) {
+        let worker = self
+        group.addTask {
+            await worker.work(start, channel: channel, book: book)
+        }
+    }
+
+    /// A child: runs its task, then, in a streamed run, drives and runs the next task it took, and so on.
+    @inlinable
+    func work(_ first: Start, channel: PoolEventChannel<Progress, Output>, book: Book) async {
+        var current = first
+        while true {
+            let result = await PoolChild.perform(
+                current.body, taskID: current.taskID, key: current.key, channel: channel)
+            let event = Event.finished(taskID: current.taskID, result)
+            guard stream != nil, !Task.isCancelled else { return channel.push(event) }
+            guard let next = await drive(after: event, channel: channel, book: book) else { return }
+            // A task taken after the run stopped is not run; the loop's cleanup releases its cost.
+            if channel.isStopped { return }
+            current = next
+        }
+    }
+
+    /// A worker's turn as the driver after its task ended: handles the queued events, fills, delivers,
+    /// and returns the first task it took (to run next), or `nil` when it did not get the role or took
+    /// nothing.
+    @inlinable
+    func drive(after event: Event, channel: PoolEventChannel<Progress, Output>, book: Book) async -> Start? {
+        guard let stream else { preconditionFailure("only a streamed run lets workers drive") }
+        var events: [Event] = []
+        guard channel.finish(event, drivingWith: &events) else { return nil }
+        var next: Start?
+        var starts: [Start] = []
+        repeat {
+            var proceeds = handle(events, book: book)
+            events.removeAll(keepingCapacity: true)
+            if proceeds {
+                channel.clearSignals()
+                if !Task.isCancelled {
+                    proceeds = fill(book: book) { start in
+                        if next == nil { next = start } else { starts.append(start) }
                     }
-                    if !capacity.validateCost(task.cost) {
-                        rejection = CapacityError(
-                            code: .exceedsLimit,
-                            message: "task '\(task.key)': cost \(task.cost) exceeds the capacity limits"
-                        )
-                        return true
-                    }
+                }
+            }
+            if proceeds && !book.envelopes.isEmpty {
+                if await stream.send(book.envelopes) {
+                    book.envelopes.removeAll(keepingCapacity: true)
+                } else {
+                    book.consumerGone = true
+                    proceeds = false
+                }
+            }
+            if !proceeds {
+                // Tasks taken in this round stay in the book: the loop's cleanup releases their costs.
+                channel.stop(releasingRole: true)
+                return nil
+            }
+        } while channel.release(into: &events, starts: &starts, wantsLoop: book.inFlight.isEmpty)
+        return next
+    }
+
+    /// Handles task events in order; returns `false` when the run must stop (the error is in the book).
+    @inlinable
+    func handle(_ events: [Event], book: Book) -> Bool {
+        for event in events {
+            switch event {
+            case .progress(let taskID, let progress):
+                book.envelopes.append(
+                    Envelope(taskID: taskID, key: book.inFlight[taskID]?.key, kind: .intermediate(progress)))
+            case .finished(let taskID, .success(let value)):
+                guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
+                capacity.release(record.cost)
+                record.onComplete?(record.key, value)
+                book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
+            case .finished(let taskID, .failure(let error)):
+                guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
+                capacity.release(record.cost)
+                record.onError?(record.key, error)
+                if stopOnError {
+                    book.failure = error
                     return false
                 }
-                guard let task = taken else { break }
-                let taskID = nextTaskID
-                nextTaskID += 1
-                if let rejection {
-                    task.onError?(task.key, rejection)
-                    if stopOnError { return stop(rejection) }
-                    envelopes.append(Envelope(taskID: taskID, key: task.key, kind: .error(rejection)))
-                    continue
-                }
-                inFlight[taskID] = InFlight(
-                    key: task.key,
-                    cost: task.cost,
-                    onComplete: task.onComplete,
-                    onError: task.onError
-                )
-                let body = task.body
-                let key = task.key
-                group.addTask {
-                    await PoolChild.run(body, taskID: taskID, key: key, channel: channel)
-                }
+                book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .error(error)))
+            case .admitted, .admissionEnded:
+                preconditionFailure("admission events belong to the hierarchical runner")
             }
+        }
+        return true
+    }
 
-            if !envelopes.isEmpty {
-                switch await deliver(envelopes) {
-                case .delivered: break
-                case .consumerGone: return stop(nil, consumerGone: true)
-                case .failed(let error): return stop(error, consumerGone: true)
+    /// Fill: atomic peek–check–acquire through the source's lock, until the head does not fit or nothing
+    /// is available. Each affordable task is numbered, registered in the book and handed to `start`.
+    /// Returns `false` when the run must stop (a cost that can never fit, with `stopOnError`).
+    @inlinable
+    func fill(book: Book, start: (Start) -> Void) -> Bool {
+        while true {
+            var rejection: CapacityError?
+            let taken = source.take { task in
+                if capacity.acquireIfAvailable(task.cost) { return true }
+                if task.cost.hasNegativeAmount {
+                    rejection = CapacityError(
+                        code: .negativeAmount,
+                        message: "task '\(task.key)': cost \(task.cost) has a negative amount"
+                    )
+                    return true
                 }
-                envelopes.removeAll(keepingCapacity: true)
-            }
-            if inFlight.isEmpty && source.isFinished { return stop(nil) }
-
-            // Wait for anything: task events, capacity or source signals.
-            let signals = await channel.drain(into: &events)
-            if signals.isCancelled { return stop(nil, consumerGone: true) }
-            while let event = events.popFirst() {
-                switch event {
-                case .progress(let taskID, let progress):
-                    envelopes.append(
-                        Envelope(taskID: taskID, key: inFlight[taskID]?.key, kind: .intermediate(progress)))
-                case .finished(let taskID, .success(let value)):
-                    guard let record = inFlight.removeValue(forKey: taskID) else { continue }
-                    capacity.release(record.cost)
-                    record.onComplete?(record.key, value)
-                    envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
-                case .finished(let taskID, .failure(let error)):
-                    guard let record = inFlight.removeValue(forKey: taskID) else { continue }
-                    capacity.release(record.cost)
-                    record.onError?(record.key, error)
-                    if stopOnError { return stop(error) }
-                    envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .error(error)))
-                case .admitted, .admissionEnded:
-                    preconditionFailure("admission events belong to the hierarchical runner")
+                if !capacity.validateCost(task.cost) {
+                    rejection = CapacityError(
+                        code: .exceedsLimit,
+                        message: "task '\(task.key)': cost \(task.cost) exceeds the capacity limits"
+                    )
+                    return true
                 }
+                return false
             }
+            guard let task = taken else { return true }
+            let taskID = book.nextTaskID
+            book.nextTaskID += 1
+            if let rejection {
+                task.onError?(task.key, rejection)
+                if stopOnError {
+                    book.failure = rejection
+                    return false
+                }
+                book.envelopes.append(Envelope(taskID: taskID, key: task.key, kind: .error(rejection)))
+                continue
+            }
+            book.inFlight[taskID] = InFlight(
+                key: task.key,
+                cost: task.cost,
+                onComplete: task.onComplete,
+                onError: task.onError
+            )
+            start(Start(taskID: taskID, key: task.key, body: task.body))
         }
     }
 }
+
+extension ScheduledPoolLoop: Sendable {}

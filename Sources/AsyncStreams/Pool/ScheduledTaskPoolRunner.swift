@@ -13,8 +13,8 @@
 /// }
 /// ```
 ///
-/// **The loop.** One loop task owns the run's bookkeeping; task bodies run as children of a discarding
-/// task group and report back through one internal event channel. The loop alternates:
+/// **The loop.** One loop task owns the run's bookkeeping (but see "Workers drive" below); task bodies
+/// run as children of a discarding task group and report back through one internal event channel. The loop alternates:
 /// 1. *Fill*: repeatedly `source.take(where:)` with a predicate that calls `capacity.acquireIfAvailable(cost)`, so
 ///    peeking the head, checking its cost and acquiring it are one atomic step under the source's lock
 ///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
@@ -30,6 +30,19 @@
 ///    next fill, which sees their effect anyway); other sources and budgets are watched by one task over
 ///    their `changes()`. Either way there is never more than one outstanding capacity wait, however many
 ///    signals and completions coincide.
+///
+/// **Workers drive in a streamed run** (decided, for throughput). In a run consumed through
+/// ``runTasks(stopOnError:bufferLimit:)``, a child whose task ends while nobody else is doing the loop's
+/// work does it itself: it handles the queued events (release, callback, envelope, as below), fills
+/// from the source with the same atomic peek–check–acquire, delivers the envelopes, and then runs the
+/// first task it took in the same child task, handing any others to the loop to start. A chain of
+/// dependent tasks thus costs no task creation and no wake-up of the loop per step. Only one task at a
+/// time does this work (a role passed under the event channel's lock), so callbacks never overlap and
+/// envelopes keep their order; budgets, `stopOnError`, pacing and cancellation are unchanged: a worker
+/// checks for cancellation and for a stopped run before it fills or runs a task it took, and a task
+/// taken but never run has its cost released by the loop's cleanup, like any other held cost.
+/// ``run(stopOnError:forEach:)`` keeps every step on the calling task, because its handler must run
+/// there.
 ///
 /// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
 /// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's
@@ -65,7 +78,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     public let name: String
     /// Where tasks come from.
     public let source: Source
-    let capacity: any PoolCapacity
+    @usableFromInline let capacity: any PoolCapacity
 
     /// Creates a runner over `source`, admitting tasks while `capacity` can afford them.
     ///
@@ -79,6 +92,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
         self.init(name: name, source: source, ledger: capacity)
     }
 
+    @usableFromInline
     init(name: String, source: Source, ledger: any PoolCapacity) {
         self.name = name
         self.source = source
@@ -94,12 +108,14 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the
     ///     consumer. Must be positive.
     /// - Returns: the run's envelopes.
+    @inlinable
     public func runTasks(stopOnError: Bool = true, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
         let source = self.source
         let capacity = self.capacity
         let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
             Task {
-                let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
+                let loop = ScheduledPoolLoop(
+                    source: source, capacity: capacity, stopOnError: stopOnError, stream: storage)
                 let failure = await loop.run { await storage.send($0) ? .delivered : .consumerGone }
                 storage.finish(failure)
             }
@@ -129,6 +145,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - handler: called with each envelope, in order. If it throws, the run stops as on a task error
     ///     (running tasks cancelled, costs released) and the error is rethrown.
     /// - Throws: the first task error when `stopOnError` is `true`, or the error `handler` threw.
+    @inlinable
     public func run(
         stopOnError: Bool = true,
         forEach handler: (Envelope) async throws -> Void

@@ -27,6 +27,7 @@ public struct TaskPoolError: Error, Sendable, Equatable, CustomStringConvertible
     /// The message users read.
     public var description: String { message }
 
+    @usableFromInline
     static func missingFinalValue(key: String?) -> TaskPoolError {
         let subject = key.map { "task '\($0)'" } ?? "task"
         return TaskPoolError(

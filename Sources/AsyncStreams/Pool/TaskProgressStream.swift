@@ -35,20 +35,23 @@ public struct TaskProgressStream<Progress: Sendable, Output: Sendable>: AsyncSeq
     /// Task errors (with `stopOnError`) are thrown as-is.
     public typealias Failure = any Error
 
-    let handle: TaskProgressStreamHandle<Element>
+    @usableFromInline let handle: TaskProgressStreamHandle<Element>
 
-    init(handle: TaskProgressStreamHandle<Element>) { self.handle = handle }
+    @inlinable init(handle: TaskProgressStreamHandle<Element>) { self.handle = handle }
 
     /// Creates the iterator. The run starts at its first `next()`.
-    public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
+    @inlinable public func makeAsyncIterator() -> Iterator { Iterator(handle: handle) }
 
     /// The iterator over a run's envelopes.
     public struct Iterator: AsyncIteratorProtocol {
-        let handle: TaskProgressStreamHandle<Element>
+        @usableFromInline let handle: TaskProgressStreamHandle<Element>
+
+        @inlinable init(handle: TaskProgressStreamHandle<Element>) { self.handle = handle }
 
         /// The next envelope; `nil` when the run is over (or was cancelled).
         ///
         /// - Throws: the failing task's error when the run stops on error.
+        @inlinable
         public mutating func next() async throws -> Element? {
             try await handle.storage.next()
         }

@@ -1,13 +1,15 @@
-import DequeModule
-
 /// The pure state of a ``TaskProgressStream``: a bounded envelope buffer between one producer (the
 /// runner's loop) and one consumer. No locks, no tasks: `TaskProgressStreamStorage` guards it with a
 /// `Mutex` and performs the returned actions after unlocking.
-struct TaskProgressStreamStateMachine<Element: Sendable> {
+@usableFromInline
+struct TaskProgressStreamStateMachine<Element: Sendable>: Sendable {
+    @usableFromInline
     typealias ConsumerContinuation = UnsafeContinuation<Result<Element?, any Error>, Never>
+    @usableFromInline
     typealias ProducerContinuation = UnsafeContinuation<Bool, Never>
 
-    private enum Phase {
+    @usableFromInline
+    enum Phase: Sendable {
         /// The producer may still send.
         case running
         /// The producer finished; buffered elements are still delivered, then `nil` or the error.
@@ -17,15 +19,23 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
         case cancelled(producerDone: Bool)
     }
 
-    private var buffer: Deque<Element> = []
-    private var phase = Phase.running
-    private var consumer: ConsumerContinuation?
-    private var producer: ProducerContinuation?
-    private var isStarted = false
+    @usableFromInline
+    var buffer = FIFOQueue<Element>()
+    @usableFromInline
+    var phase = Phase.running
+    @usableFromInline
+    var consumer: ConsumerContinuation?
+    @usableFromInline
+    var producer: ProducerContinuation?
+    @usableFromInline
+    var isStarted = false
     /// The producer suspends when the buffer reaches `limit` and resumes when it drains to `resumeBelow`.
+    @usableFromInline
     let limit: Int
-    private let resumeBelow: Int
+    @usableFromInline
+    let resumeBelow: Int
 
+    @inlinable
     init(limit: Int) {
         precondition(limit > 0, "envelope buffer limit must be positive")
         self.limit = limit
@@ -33,14 +43,17 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
     }
 
     /// Whether the producer is parked on a full buffer.
+    @inlinable
     var isProducerWaiting: Bool { producer != nil }
 
     /// The number of buffered elements.
+    @inlinable
     var bufferedCount: Int { buffer.count }
 
     // MARK: - Consumer
 
     /// Whether the first `next()` must start the producer; sets the flag.
+    @inlinable
     mutating func startIfNeeded() -> Bool {
         if isStarted { return false }
         isStarted = true
@@ -48,11 +61,13 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
         return true
     }
 
-    enum NextAction {
+    @usableFromInline
+    enum NextAction: Sendable {
         case deliver(Result<Element?, any Error>, resumeProducer: ProducerContinuation?)
         case suspend
     }
 
+    @inlinable
     mutating func next() -> NextAction {
         switch phase {
         case .cancelled(let producerDone):
@@ -78,6 +93,7 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
 
     /// Parks the consumer, unless the state changed since `next()` said to suspend: then returns what to
     /// deliver at once (and a producer to wake).
+    @inlinable
     mutating func suspendConsumer(
         _ continuation: ConsumerContinuation
     ) -> (result: Result<Element?, any Error>, resumeProducer: ProducerContinuation?)? {
@@ -93,6 +109,7 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
 
     /// The consumer was cancelled or dropped its iterator. Returns the parked producer to resume with
     /// `false`; the caller cancels the producer task.
+    @inlinable
     mutating func cancel() -> (producer: ProducerContinuation?, consumer: ConsumerContinuation?) {
         switch phase {
         case .cancelled:
@@ -114,13 +131,15 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
 
     // MARK: - Producer
 
-    enum SendAction {
+    @usableFromInline
+    enum SendAction: Sendable {
         /// Elements buffered; resume the parked consumer (if any) with the first one.
         case buffered(resumeConsumer: (ConsumerContinuation, Result<Element?, any Error>)?, mustWait: Bool)
         /// The consumer is gone: stop producing.
         case stop
     }
 
+    @inlinable
     mutating func send(_ elements: some Sequence<Element>) -> SendAction {
         guard case .running = phase else { return .stop }
         buffer.append(contentsOf: elements)
@@ -133,6 +152,7 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
     }
 
     /// Parks the producer until the buffer drains; returns `true`/`false` to resume it with at once.
+    @inlinable
     mutating func suspendProducer(_ continuation: ProducerContinuation) -> Bool? {
         switch phase {
         case .running:
@@ -146,6 +166,7 @@ struct TaskProgressStreamStateMachine<Element: Sendable> {
     }
 
     /// The producer is done (after its cleanup). Returns the parked consumer and what to resume it with.
+    @inlinable
     mutating func finish(_ error: (any Error)?) -> (ConsumerContinuation, Result<Element?, any Error>)? {
         switch phase {
         case .finished:

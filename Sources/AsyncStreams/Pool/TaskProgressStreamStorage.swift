@@ -1,28 +1,39 @@
-import Synchronization
+// `public` only so that the storage's `@inlinable` methods may use `Mutex`; no public API exposes it.
+public import Synchronization
 
 /// The shared state of one ``TaskProgressStream``: the `Mutex`, the parked continuations and the runner
 /// loop's task.
 ///
 /// The loop task is created by the first `next()` (through `start`) and stored here so that cancellation
 /// of the consumer, or the consumer dropping its iterator, cancels it.
+@usableFromInline
 final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
-    typealias Machine = TaskProgressStreamStateMachine<Element>
+    @usableFromInline typealias Machine = TaskProgressStreamStateMachine<Element>
 
-    private struct State {
-        var machine: Machine
-        var start: (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)?
-        var task: Task<Void, Never>?
-        var isCancelled = false
+    @usableFromInline
+    struct State: Sendable {
+        @usableFromInline var machine: Machine
+        @usableFromInline var start: (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)?
+        @usableFromInline var task: Task<Void, Never>?
+        @usableFromInline var isCancelled = false
+
+        @inlinable
+        init(machine: Machine, start: (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)?) {
+            self.machine = machine
+            self.start = start
+        }
     }
 
-    private let state: Mutex<State>
+    @usableFromInline let state: Mutex<State>
 
+    @inlinable
     init(limit: Int, start: @escaping @Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>) {
         state = Mutex(State(machine: Machine(limit: limit), start: start))
     }
 
     // MARK: - Consumer
 
+    @inlinable
     func next() async throws -> Element? {
         startIfNeeded()
         let fast = state.withLock { $0.machine.next() }
@@ -44,7 +55,8 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
         return try result.get()
     }
 
-    private func startIfNeeded() {
+    @inlinable
+    func startIfNeeded() {
         let start = state.withLock { state -> (@Sendable (TaskProgressStreamStorage<Element>) -> Task<Void, Never>)? in
             guard state.machine.startIfNeeded() else { return nil }
             defer { state.start = nil }
@@ -61,6 +73,7 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
 
     /// Called when the consumer is cancelled or drops the stream: stops the loop, which cleans up and
     /// then calls ``finish(_:)``.
+    @inlinable
     func cancel() {
         let (task, producer, consumer) = state.withLock { state in
             state.isCancelled = true
@@ -80,6 +93,7 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
 
     /// Buffers `elements` and waits while the buffer is full. Returns `false` when the consumer is gone
     /// and the loop should stop.
+    @inlinable
     func send(_ elements: some Sequence<Element>) async -> Bool {
         let action = state.withLock { $0.machine.send(elements) }
         switch action {
@@ -102,6 +116,7 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
 
     /// Ends the stream after the loop's cleanup: buffered elements are still delivered, then `error` is
     /// thrown or the sequence ends.
+    @inlinable
     func finish(_ error: (any Error)?) {
         let resume = state.withLock { $0.machine.finish(error) }
         if let (consumer, result) = resume { consumer.resume(returning: result) }
@@ -109,10 +124,11 @@ final class TaskProgressStreamStorage<Element: Sendable>: Sendable {
 }
 
 /// Cancels the run when the last copy of the sequence and its iterators goes away.
+@usableFromInline
 final class TaskProgressStreamHandle<Element: Sendable>: Sendable {
-    let storage: TaskProgressStreamStorage<Element>
+    @usableFromInline let storage: TaskProgressStreamStorage<Element>
 
-    init(storage: TaskProgressStreamStorage<Element>) { self.storage = storage }
+    @inlinable init(storage: TaskProgressStreamStorage<Element>) { self.storage = storage }
 
     deinit { storage.cancel() }
 }

@@ -33,7 +33,7 @@
 public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendable>:
     AsyncSequence, TaskSource, Peekable, Sendable
 {
-    let storage: GraphSourceStorage<Key, Element>
+    @usableFromInline let storage: GraphSourceStorage<Key, Element>
 
     /// Creates a source over `graph`, queuing every node that is already ready (in the graph's
     /// readiness order).
@@ -64,6 +64,7 @@ public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendab
     /// - Returns: the dependents that became ready, in graph insertion order.
     /// - Throws: ``GraphError`` (`unknownKey`, or `invalidTransition` when the node is not running).
     @discardableResult
+    @inlinable
     public func complete(_ key: Key) throws -> [Key] { try storage.complete(key) }
 
     /// Puts a running node back at the end of the queue for an immediate retry.
@@ -96,6 +97,7 @@ public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendab
     // MARK: - Inspecting
 
     /// The task of the oldest ready node not yet taken.
+    @inlinable
     public func peek() -> Element? { storage.peek() }
 
     /// The key of the oldest ready node not yet taken.
@@ -121,9 +123,11 @@ public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendab
     // MARK: - TaskSource
 
     /// Takes the oldest ready task if `predicate` accepts it, marking its node `running`.
+    @inlinable
     public func take(where predicate: (Element) -> Bool) -> Element? { storage.take(where: predicate) }
 
     /// Whether every node is completed or aborted; then the source never serves again.
+    @inlinable
     public var isFinished: Bool { storage.isFinished }
 
     /// A subscription woken whenever a task becomes available and when the source finishes.

@@ -2,6 +2,7 @@
 /// sleep until a given elapsed time.
 ///
 /// Erasing once at construction keeps the sources free of `any InstantProtocol` arithmetic on every call.
+@usableFromInline
 struct ElapsedClock: Sendable {
     private let elapsedNow: @Sendable () -> Duration
     private let sleeper: @Sendable (Duration) async throws -> Void
@@ -30,7 +31,7 @@ struct ElapsedClock: Sendable {
     var now: Duration { elapsedNow() }
 
     /// ``now`` in milliseconds, the unit of aging rates.
-    var nowMilliseconds: Double { now.milliseconds }
+    @usableFromInline var nowMilliseconds: Double { now.milliseconds }
 
     /// Sleeps until ``now`` reaches `elapsed`; throws `CancellationError` when cancelled.
     func sleep(untilElapsed elapsed: Duration) async throws { try await sleeper(elapsed) }

@@ -17,18 +17,19 @@ import HeapModule
 /// - `tasks` and `priorities` have one entry per graph node.
 /// - Consumers wait only while `queue` is empty and the source is not finished.
 /// - Once `isFinished` is set it stays set, and every waiter has been resumed with `nil`.
+@usableFromInline
 struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
-    let graph: DependencyGraph<Key>
+    @usableFromInline let graph: DependencyGraph<Key>
     /// The task of each node, by node index.
-    private var tasks: [Element]
+    @usableFromInline var tasks: [Element]
     /// The base priority of each node, by node index.
-    private var priorities: [Double]
-    private var queue: ReadyNodeQueue
-    private var retries = RetrySchedule<Int32>()
-    private var waiters = PullWaiterQueue<Element>()
+    @usableFromInline var priorities: [Double]
+    @usableFromInline var queue: ReadyNodeQueue
+    @usableFromInline var retries = RetrySchedule<Int32>()
+    @usableFromInline var waiters = PullWaiterQueue<Element>()
     /// Nodes that became ready during the current mutation, queued by the next ``settle(now:)``.
-    private var newlyReady: [Int32] = []
-    private(set) var isFinished = false
+    @usableFromInline var newlyReady: [Int32] = []
+    @usableFromInline var isFinished = false
     /// The retry timer the storage runs; see ``GraphSourceStorage``.
     var timer = RetryTimerSlot()
 
@@ -75,6 +76,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     // MARK: - Reading
 
     /// The best queued node's task.
+    @inlinable
     mutating func peekElement(now: Double) -> Element? {
         guard let node = queue.peek(now: now) else { return nil }
         return tasks[Int(node)]
@@ -88,6 +90,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
 
     // MARK: - Taking
 
+    @inlinable
     mutating func take(now: Double) -> PullAttempt<Element> {
         if let node = queue.peek(now: now) { return .element(start(node)) }
         return isFinished ? .finished : .empty
@@ -101,7 +104,8 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
 
     mutating func removeWaiter(id: UInt64) -> CheckedContinuation<Element?, Never>? { waiters.remove(id) }
 
-    private mutating func start(_ node: Int32) -> Element {
+    @inlinable
+    mutating func start(_ node: Int32) -> Element {
         queue.remove(node)
         graph.startNode(node)
         return tasks[Int(node)]
@@ -110,6 +114,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     // MARK: - Transitions
 
     /// Completes `key`; returns the nodes it unlocked (as indices; the caller maps them to keys).
+    @inlinable
     mutating func complete(_ key: Key, now: Double) throws(GraphError) -> ([Int32], Settlement) {
         let unlocked = try graph.completeNode(key)
         newlyReady.append(contentsOf: unlocked)
@@ -164,17 +169,21 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     // MARK: - Settling
 
     /// What a mutation requires of the storage once the lock is released.
-    struct Settlement {
+    @usableFromInline
+    struct Settlement: Sendable {
         /// Consumers to resume (with a task, or with `nil` at the end).
-        var deliveries: [PullDelivery<Element>] = []
+        @usableFromInline var deliveries: [PullDelivery<Element>] = []
         /// Some key became available: notify `changes()` subscribers.
-        var madeAvailable = false
+        @usableFromInline var madeAvailable = false
         /// The source finished during this call: notify and end `changes()` subscriptions.
-        var finished = false
+        @usableFromInline var finished = false
+
+        @inlinable init() {}
     }
 
     /// Queues newly ready nodes, hands queued tasks to waiting consumers, and finishes the source when
     /// the graph is done.
+    @inlinable
     mutating func settle(now: Double) -> Settlement {
         var settlement = Settlement()
         if !newlyReady.isEmpty {
@@ -199,6 +208,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
 }
 
 /// Keys waiting out a retry delay, by deadline (elapsed time since the source was created).
+@usableFromInline
 struct RetrySchedule<Key: Hashable & Sendable>: Sendable {
     private struct Entry: Comparable, Sendable {
         var deadline: Duration
@@ -211,12 +221,13 @@ struct RetrySchedule<Key: Hashable & Sendable>: Sendable {
         static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.sequence == rhs.sequence }
     }
 
-    private var deadlines: [Key: (deadline: Duration, sequence: UInt64)] = [:]
+    @usableFromInline var deadlines: [Key: (deadline: Duration, sequence: UInt64)] = [:]
     private var heap = Heap<Entry>()
     private var nextSequence: UInt64 = 0
 
     var count: Int { deadlines.count }
 
+    @inlinable
     func contains(_ key: Key) -> Bool { !deadlines.isEmpty && deadlines[key] != nil }
 
     func deadline(of key: Key) -> Duration? { deadlines[key]?.deadline }

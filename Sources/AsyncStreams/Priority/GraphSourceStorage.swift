@@ -1,4 +1,5 @@
-import Synchronization
+// `public` only so that the hot path's `@inlinable` methods may use `Mutex`; no public API exposes it.
+public import Synchronization
 
 /// The lock-protected storage behind ``DependencySourceObj`` and ``PriorityDependencySourceObj``.
 ///
@@ -11,15 +12,20 @@ import Synchronization
 /// deadline. Scheduling an earlier deadline replaces it (the old task is cancelled); when it fires it
 /// releases every due retry and schedules itself again for the next deadline, if any. The task holds the
 /// storage weakly and is cancelled when no retry is pending, when the source finishes, and at `deinit`.
+///
+/// **Specialisation.** The runner's hot path (``take(where:)``, ``complete(_:)``, ``isFinished``, and
+/// the state-machine and graph calls under them) is `@inlinable`, so that it is compiled for the client's
+/// key and element types; the rest (retries, aborts, timers, pulls) is called unspecialised.
+@usableFromInline
 final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: PullStorage {
-    typealias Machine = GraphSourceStateMachine<Key, Element>
-    typealias Settlement = Machine.Settlement
+    @usableFromInline typealias Machine = GraphSourceStateMachine<Key, Element>
+    @usableFromInline typealias Settlement = Machine.Settlement
 
-    private let state: Mutex<Machine>
-    private let clock: ElapsedClock
-    private let usesTime: Bool
+    @usableFromInline let state: Mutex<Machine>
+    @usableFromInline let clock: ElapsedClock
+    @usableFromInline let usesTime: Bool
     private let waiterIDs = WaiterIDGenerator()
-    private let broadcast = Broadcast()
+    @usableFromInline let broadcast = Broadcast()
     let sourceName: String
 
     init(machine: consuming sending Machine, clock: ElapsedClock, sourceName: String) {
@@ -36,12 +42,13 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
         state.withLock { $0.timer.task }?.cancel()
     }
 
-    private var nowMilliseconds: Double { usesTime ? clock.nowMilliseconds : 0 }
+    @inlinable
+    var nowMilliseconds: Double { usesTime ? clock.nowMilliseconds : 0 }
 
     // MARK: - Reading
 
     var queueSize: Int { state.withLock { $0.queueSize } }
-    var isFinished: Bool { state.withLock { $0.isFinished } }
+    @inlinable var isFinished: Bool { state.withLock { $0.isFinished } }
     var waiterCount: Int { state.withLock { $0.waiterCount } }
     var pendingRetryCount: Int { state.withLock { $0.pendingRetryCount } }
     func isRetryPending(_ key: Key) -> Bool { state.withLock { $0.isRetryPending(key) } }
@@ -50,6 +57,7 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
         broadcast.addListener(listener)
     }
 
+    @inlinable
     func peek() -> Element? { state.withLock { $0.peekElement(now: nowMilliseconds) } }
     func peekKey() -> Key? { state.withLock { $0.peekKey(now: nowMilliseconds) } }
 
@@ -59,6 +67,7 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
 
     // MARK: - Taking
 
+    @inlinable
     func take(where predicate: (Element) -> Bool) -> Element? {
         let (element, settlement) = state.withLock { machine -> (Element?, Settlement?) in
             let now = nowMilliseconds
@@ -90,6 +99,7 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
 
     // MARK: - Transitions
 
+    @inlinable
     func complete(_ key: Key) throws(GraphError) -> [Key] {
         let (unlocked, settlement) = try state.withLock { (machine) throws(GraphError) -> ([Key], Settlement) in
             let (nodes, settlement) = try machine.complete(key, now: nowMilliseconds)
@@ -136,6 +146,7 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
 
     // MARK: - Retry timer
 
+    @usableFromInline
     enum TimerPlan {
         case cancel(Task<Void, Never>?)
         case schedule(deadline: Duration, generation: UInt64, replacing: Task<Void, Never>?)
@@ -176,7 +187,8 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
         apply(settlement, timer: plan)
     }
 
-    private func execute(_ plan: TimerPlan) {
+    @usableFromInline
+    func execute(_ plan: TimerPlan) {
         switch plan {
         case .cancel(let task):
             task?.cancel()
@@ -198,13 +210,18 @@ final class GraphSourceStorage<Key: Hashable & Sendable, Element: Sendable>: Pul
 
     // MARK: - After unlocking
 
-    private func apply(_ settlement: Settlement, timer plan: TimerPlan?) {
+    @inlinable
+    func apply(_ settlement: Settlement, timer plan: TimerPlan?) {
         for delivery in settlement.deliveries { delivery.resume() }
         if let plan { execute(plan) }
         if settlement.madeAvailable || settlement.finished { broadcast.notify() }
-        if settlement.finished {
-            state.withLock { $0.timer.task }?.cancel()
-            broadcast.finish()
-        }
+        if settlement.finished { finish() }
+    }
+
+    /// Ends the source's signals once the graph is done.
+    @usableFromInline
+    func finish() {
+        state.withLock { $0.timer.task }?.cancel()
+        broadcast.finish()
     }
 }

@@ -47,7 +47,7 @@
 public final class PriorityDependencySourceObj<Key: Hashable & Sendable, Element: Sendable>:
     AsyncSequence, TaskSource, Peekable, Sendable
 {
-    let storage: GraphSourceStorage<Key, Element>
+    @usableFromInline let storage: GraphSourceStorage<Key, Element>
     private let priority: @Sendable (Key, Element) -> Double
 
     /// Creates a source over `graph`, queuing every node that is already ready.
@@ -85,6 +85,7 @@ public final class PriorityDependencySourceObj<Key: Hashable & Sendable, Element
     /// - Throws: ``GraphError`` (`unknownKey`, or `invalidTransition` when the node is not running).
     /// - Complexity: O(*e* log *n*) for *e* dependents.
     @discardableResult
+    @inlinable
     public func complete(_ key: Key) throws -> [Key] { try storage.complete(key) }
 
     /// Puts a running node back in the queue for an immediate retry; its age restarts.
@@ -127,6 +128,7 @@ public final class PriorityDependencySourceObj<Key: Hashable & Sendable, Element
     // MARK: - Inspecting
 
     /// The task that would be served next (best effective priority now), without taking it.
+    @inlinable
     public func peek() -> Element? { storage.peek() }
 
     /// The key of the task that would be served next.
@@ -152,9 +154,11 @@ public final class PriorityDependencySourceObj<Key: Hashable & Sendable, Element
     // MARK: - TaskSource
 
     /// Takes the best task if `predicate` accepts it, marking its node `running`.
+    @inlinable
     public func take(where predicate: (Element) -> Bool) -> Element? { storage.take(where: predicate) }
 
     /// Whether every node is completed or aborted; then the source never serves again.
+    @inlinable
     public var isFinished: Bool { storage.isFinished }
 
     /// A subscription woken whenever a task becomes available and when the source finishes; it ends

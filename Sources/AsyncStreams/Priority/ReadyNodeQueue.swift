@@ -11,6 +11,7 @@ import HeapModule
 ///
 /// Removing the best node (the common case: it was just peeked) pops it from its heap; removing any other
 /// node is lazy, as in ``AgingPriorityQueue``.
+@usableFromInline
 struct ReadyNodeQueue {
     /// Orders heap entries so that `Heap.max` is the best: higher key first, then lower sequence number.
     private struct Entry: Comparable {
@@ -54,7 +55,7 @@ struct ReadyNodeQueue {
     private var nextSequence: UInt64 = 0
 
     /// The number of queued nodes.
-    private(set) var count = 0
+    @usableFromInline private(set) var count = 0
 
     init(agingRate: Double, maxAgeBoost: Double) {
         precondition(agingRate >= 0 && agingRate.isFinite, "agingRate must be finite and >= 0")
@@ -66,6 +67,7 @@ struct ReadyNodeQueue {
     }
 
     /// Whether `node` is queued.
+    @usableFromInline
     func contains(_ node: Int32) -> Bool {
         Int(node) < sequences.count && sequences[Int(node)] != Self.notQueued
     }
@@ -73,6 +75,7 @@ struct ReadyNodeQueue {
     /// Queues `node`, which must not be queued.
     ///
     /// - Complexity: O(log *n*).
+    @usableFromInline
     mutating func insert(_ node: Int32, priority: Double, now: Double) {
         let index = Int(node)
         if index >= sequences.count {
@@ -100,6 +103,7 @@ struct ReadyNodeQueue {
     /// The best node at time `now`, without removing it.
     ///
     /// - Complexity: amortised O(log *n*) (nodes reaching the cap move between heaps).
+    @usableFromInline
     mutating func peek(now: Double) -> Int32? {
         if count == 0 { return nil }
         if hasCap { moveCappedNodes(now: now) }
@@ -123,6 +127,7 @@ struct ReadyNodeQueue {
     /// - Complexity: O(log *n*) when `node` is at the top of its heap (as after ``peek(now:)``),
     ///   amortised O(1) otherwise (its heap entry is deleted lazily).
     @discardableResult
+    @usableFromInline
     mutating func remove(_ node: Int32) -> Bool {
         guard contains(node) else { return false }
         let index = Int(node)

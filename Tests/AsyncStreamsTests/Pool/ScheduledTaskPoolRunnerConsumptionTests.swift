@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import AsyncStreams
@@ -130,5 +131,66 @@ import Testing
         #expect(outputs == ["ok"])
         #expect(errors == 1)
         #expect(slots.free == 2)
+    }
+}
+
+/// Streamed runs let the worker whose task ended do the loop's work (see `ScheduledTaskPoolRunner`).
+@Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerWorkerDrivingTests {
+    typealias Job = ScheduledTask<Never, Int>
+
+    /// Counts how many callbacks run at once and how many bodies run at once.
+    final class Overlap: Sendable {
+        private let state = Mutex((callbacks: 0, peakCallbacks: 0, bodies: 0, peakBodies: 0))
+
+        func enterCallback() {
+            state.withLock {
+                $0.callbacks += 1; $0.peakCallbacks = max($0.peakCallbacks, $0.callbacks)
+            }
+        }
+        func leaveCallback() { state.withLock { $0.callbacks -= 1 } }
+        func enterBody() {
+            state.withLock {
+                $0.bodies += 1; $0.peakBodies = max($0.peakBodies, $0.bodies)
+            }
+        }
+        func leaveBody() { state.withLock { $0.bodies -= 1 } }
+        var peakCallbacks: Int { state.withLock { $0.peakCallbacks } }
+        var peakBodies: Int { state.withLock { $0.peakBodies } }
+    }
+
+    @Test(arguments: [false, true])
+    func streamedRunKeepsCallbacksSerialAndTheBudget(chain: Bool) async throws {
+        let count = 400
+        let overlap = Overlap()
+        let box = SourceBox<PriorityDependencySourceObj<String, Job>>()
+        let graph = DependencyGraph<String>()
+        var tasks: [String: Job] = [:]
+        for index in 0..<count {
+            let key = "n\(index)"
+            // A wide part and, optionally, a chain hanging off it.
+            try graph.addNode(key, dependencies: chain && index > 0 ? ["n\(index - 1)"] : [])
+            tasks[key] = Job(key: key) {
+                overlap.enterBody()
+                await Task.yield()
+                overlap.leaveBody()
+                return index
+            } onComplete: { key, _ in
+                overlap.enterCallback()
+                _ = try? box.value?.complete(key)
+                overlap.leaveCallback()
+            }
+        }
+        let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
+        box.value = source
+        let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
+        let runner = ScheduledTaskPoolRunner(name: "workers", source: source, capacity: capacity)
+        var outputs: [Int] = []
+        for try await envelope in runner.runTasks() { outputs.append(try #require(envelope.output)) }
+        #expect(outputs.sorted() == Array(0..<count))
+        if chain { #expect(outputs == Array(0..<count)) }
+        #expect(source.isFinished)
+        #expect(overlap.peakCallbacks == 1)
+        #expect(overlap.peakBodies <= 4)
+        #expect(capacity.available == ["capacity": 4])
     }
 }
