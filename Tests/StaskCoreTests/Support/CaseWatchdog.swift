@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Synchronization
 import SwiftOverlayShims  // `timespec` resolves there once Synchronization is imported publicly (AsyncStreams)
+import Synchronization
 
 /// Runs a synchronous loop of test cases on a thread of its own and stops waiting for it as soon as one
 /// case overruns, so a hang fails the test (naming the case) instead of stalling it.
