@@ -69,28 +69,26 @@ extension BuildEngine {
         return summary
     }
 
-    /// Writes the stamp after a build that found all of `plan` up to date, when every observation is
+    /// Writes the stamp after a build that found all of `instanceIDs` up to date, when every observation is
     /// settled relative to `start` (see ``UpToDateStamp``). Failing to write it costs only speed, so
     /// failures are silent.
     func writeStamp(
-        _ source: TaskfileSource, key: ContentDigest, plan: BuildPlan, observations: [FileObservation],
+        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observations: [FileObservation],
         start: Int64, granularity: Duration
     ) {
-        var all = plan.graph.fileObservations
-        all.append(contentsOf: observations)
-        guard all.allSatisfy({ UpToDateStamp.isSettled($0.metadata, start: start, granularity: granularity) }) else {
-            return
-        }
+        guard
+            observations.allSatisfy({
+                UpToDateStamp.isSettled($0.metadata, start: start, granularity: granularity)
+            })
+        else { return }
         var seen = Set<FileObservation>()
-        let unique = all.filter { seen.insert($0).inserted }
+        let unique = observations.filter { seen.insert($0).inserted }
         let stateFiles = [BuildStateStore.snapshotFileName, BuildStateStore.journalFileName].map { name in
             let path = ProjectPath.join(source.stateDirectory, name)
             return FileObservation(
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
         }
-        let stamp = UpToDateStamp(
-            key: key, instanceIDs: (0..<plan.count).map { plan.instance($0).id }, observations: unique,
-            stateFiles: stateFiles)
+        let stamp = UpToDateStamp(key: key, instanceIDs: instanceIDs, observations: unique, stateFiles: stateFiles)
         try? fileSystem.writeFile(atPath: source.stampPath, contents: stamp.encoded())
     }
 }

@@ -147,6 +147,51 @@ public struct BuildEngine: Sendable {
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
 
+        let executed = try await execute(
+            taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
+        // The graph, the plan, the digest cache and the tasks are gone by now: the state's compaction in
+        // `close()` is the build's largest allocation, and it no longer comes on top of them.
+        do {
+            if let changes = executed.statCacheChanges { try store.updateStatCache(changes) }
+            try store.close()
+            if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
+                writeStamp(
+                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observations: stamp.observations,
+                    start: start, granularity: executed.timestampGranularity)
+            }
+        } catch {
+            executed.events.report(.warning(error.description))
+        }
+        var summary = executed.summary
+        if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
+            // Interrupted before anything was scheduled (or with nothing to run): still an interrupted build.
+            summary.interruptingSignal = signal
+        }
+        summary.wallTime = ContinuousClock.now - origin
+        executed.events.report(.summary(summary))
+        if let recorder = executed.recorder { writeTrace(recorder, options: options, reporter: reporter) }
+        return summary
+    }
+
+    /// What ``execute(_:options:store:reporter:relay:origin:)`` leaves for the end of the build.
+    private struct Executed {
+        var summary: BuildSummary
+        /// The reporter, teed to the trace recorder under `--trace`.
+        var events: any ProgressReporter
+        var recorder: TraceRecorder?
+        /// What the digest cache learned, to journal; `nil` when nothing.
+        var statCacheChanges: [String: FileDigestCache.Entry?]?
+        var timestampGranularity: Duration
+        /// When everything was up to date: the ids and observations for the no-op stamp.
+        var stamp: (instanceIDs: [String], observations: [FileObservation])?
+    }
+
+    /// Plans, checks and runs the build over the open `store`; everything it allocates for that (graph,
+    /// plan, digest cache, tasks) is released when it returns.
+    private func execute(
+        _ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore, reporter: any ProgressReporter,
+        relay: InterruptRelay?, origin: ContinuousClock.Instant
+    ) async throws -> Executed {
         let plan: BuildPlan
         do {
             plan = try makePlan(
@@ -157,7 +202,7 @@ public struct BuildEngine: Sendable {
             throw error
         }
         do {
-            try saveShardPlans(plan.graph, stateDirectory: stateDirectory, store: store)
+            try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {
             reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
         }
@@ -188,7 +233,7 @@ public struct BuildEngine: Sendable {
             var executor = InstanceExecutor(
                 projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, launcher: launcher,
                 checker: checker, store: store, baseEnvironment: environment, origin: origin,
-                logDirectory: ProjectPath.join(stateDirectory, "logs"),
+                logDirectory: ProjectPath.join(store.directory, "logs"),
                 warn: { events.report(.warning($0)) })
             executor.remoteCache = remoteCache
             let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
@@ -215,26 +260,15 @@ public struct BuildEngine: Sendable {
             summary.interruptingSignal = state.interruptingSignal
             (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
         }
-        do {
-            if digests.isModified { try store.updateStatCache(digests.changedEntries) }
-            try store.close()
-            if let stampKey, scheduled.isEmpty, relay?.firstSignal == nil {
-                writeStamp(
-                    source, key: stampKey, plan: plan, observations: observations, start: start,
-                    granularity: digests.timestampGranularity)
-            }
-        } catch {
-            events.report(.warning(error.description))
-        }
-        if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
-            // Interrupted before anything was scheduled (or with nothing to run): still an interrupted build.
-            summary.interruptingSignal = signal
-        }
         summary.remoteCache = remoteCache?.statistics
-        summary.wallTime = ContinuousClock.now - origin
-        events.report(.summary(summary))
-        if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
-        return summary
+        var stamp: (instanceIDs: [String], observations: [FileObservation])?
+        if scheduled.isEmpty {
+            stamp = ((0..<plan.count).map { plan.instance($0).id }, plan.graph.fileObservations + observations)
+        }
+        return Executed(
+            summary: summary, events: events, recorder: recorder,
+            statCacheChanges: digests.isModified ? digests.changedEntries : nil,
+            timestampGranularity: digests.timestampGranularity, stamp: stamp)
     }
 
     /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.
@@ -353,17 +387,22 @@ public struct BuildEngine: Sendable {
 
         let graph = DependencyGraph<String>()
         var jobs: [String: BuildCoordinator.Job] = [:]
-        for local in scheduled {
-            let instance = plan.instance(local)
+        jobs.reserveCapacity(scheduled.count)
+        // One shared closure over the executor: a job captures only it and its position, not a copy of
+        // the executor and the instance each (about 600 bytes a job).
+        let runInstance: @Sendable (Int) async throws -> AttemptOutcome = { offset in
+            let instance = instances[offset]
+            return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
+        }
+        let onComplete: @Sendable (String, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0, $1) }
+        let onError: @Sendable (String, any Error) -> Void = { coordinator.taskFailed($0, $1) }
+        for (offset, local) in scheduled.enumerated() {
+            let instance = instances[offset]
             let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
             try graph.addNode(instance.id, dependencies: dependencies)
             jobs[instance.id] = BuildCoordinator.Job(
-                key: instance.id, cost: instance.cost,
-                run: {
-                    try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
-                },
-                onComplete: { key, outcome in coordinator.taskSucceeded(key, outcome) },
-                onError: { key, error in coordinator.taskFailed(key, error) })
+                key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
+                onComplete: onComplete, onError: onError)
         }
         let source = try BuildCoordinator.Source(
             graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] ?? 0 })

@@ -86,15 +86,17 @@ public final class FileDigestCache: Sendable {
     }
 
     private struct State {
-        /// Entries given at creation and changes since; `nil` marks an entry removed from `base`.
-        var entries: [String: Entry?]
+        /// Entries given at creation, shadowing `base` (`nil` marks one removed from it).
+        var initial: [String: Entry?]
         var statistics = Statistics()
-        /// Path → new entry, or `nil` when removed, since creation.
+        /// Path → new entry, or `nil` when removed, since creation; shadows `initial` and `base`. The only
+        /// table a build adds to (one entry per file hashed, not two copies).
         var changes: [String: Entry?] = [:]
 
         func entry(forPath path: String, base: (any StatCacheSource)?) -> Entry? {
-            // The emptiness check skips hashing the path in the common case (nothing hashed yet this build).
-            if !entries.isEmpty, let entry = entries[path] { return entry }
+            // The emptiness checks skip hashing the path in the common case (nothing hashed yet this build).
+            if !changes.isEmpty, let entry = changes[path] { return entry }
+            if !initial.isEmpty, let entry = initial[path] { return entry }
             return base?.entry(forPath: path)
         }
     }
@@ -104,7 +106,7 @@ public final class FileDigestCache: Sendable {
     private let fileSystem: any FileSystem
     private let hasher: ContentHasher
     private let now: @Sendable () -> Int64
-    /// Entries recorded before creation that `State.entries` does not shadow, decoded when looked up.
+    /// Entries recorded before creation that `State` does not shadow, decoded when looked up.
     private let base: (any StatCacheSource)?
     private let state: Mutex<State>
 
@@ -134,7 +136,7 @@ public final class FileDigestCache: Sendable {
         timestampGranularity: Duration, now: @escaping @Sendable () -> Int64
     ) {
         self.base = base
-        self.state = Mutex(State(entries: entries))
+        self.state = Mutex(State(initial: entries))
         self.fileSystem = fileSystem
         self.hasher = hasher
         self.timestampGranularity = timestampGranularity
@@ -173,7 +175,6 @@ public final class FileDigestCache: Sendable {
         }
         let entry = Entry(metadata: metadata, digest: digest, recordedTime: recordedTime)
         state.withLock { state in
-            state.entries[path] = entry
             state.changes[path] = entry
             state.statistics.hashed += 1
             if wasRacy { state.statistics.racilyClean += 1 }
@@ -211,17 +212,18 @@ public final class FileDigestCache: Sendable {
     private func remove(_ path: String) {
         state.withLock { [base] state in
             guard state.entry(forPath: path, base: base) != nil else { return }
-            state.entries.updateValue(nil, forKey: path)
             state.changes.updateValue(nil, forKey: path)
         }
     }
 
     /// A copy of every entry (O(n): decodes every entry recorded before creation).
     public var entries: [String: Entry] {
-        let shadowing = state.withLock { $0.entries }
+        let (initial, changes) = state.withLock { ($0.initial, $0.changes) }
         var entries = base?.allEntries() ?? [:]
-        for (path, entry) in shadowing {
-            if let entry { entries[path] = entry } else { entries.removeValue(forKey: path) }
+        for shadowing in [initial, changes] {
+            for (path, entry) in shadowing {
+                if let entry { entries[path] = entry } else { entries.removeValue(forKey: path) }
+            }
         }
         return entries
     }
