@@ -2,9 +2,10 @@
 /// documentation for the protocol.
 ///
 /// **The driver role.** The run's books (in-flight table, task numbers, undelivered envelopes) are touched
-/// only by the holder of the channel's driver role: the loop while it is not parked, or, in a streamed
-/// run, a worker whose task just ended while the role was free. Such a worker handles every queued event
-/// (release, callback, envelope), fills from the source like the loop, delivers the envelopes, and then
+/// only by the holder of the channel's driver role: the loop while it is not parked, or a worker whose
+/// task just ended while the role was free. Such a worker handles every queued event (release, callback,
+/// envelope), fills from the source like the loop, delivers the envelopes (in a streamed run; for
+/// `run(forEach:)` it leaves them in the book and wakes the loop, which calls the handler), and then
 /// runs the first task it took itself, in the same child task: a chain of dependent tasks then costs no
 /// task creation and no wake-up of the loop per step. Tasks beyond the first are handed to the loop,
 /// which alone can add children to the group. Callbacks therefore still run one at a time and never
@@ -192,7 +193,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
             let result = await PoolChild.perform(
                 current.body, taskID: current.taskID, key: current.key, channel: channel)
             let event = Event.finished(taskID: current.taskID, result)
-            guard stream != nil, !Task.isCancelled else { return channel.push(event) }
+            guard !Task.isCancelled else { return channel.push(event) }
             guard let next = await drive(after: event, channel: channel, book: book) else { return }
             // A task taken after the run stopped is not run; the loop's cleanup releases its cost.
             if channel.isStopped { return }
@@ -205,7 +206,6 @@ where Source.Element == ScheduledTask<Progress, Output> {
     /// nothing.
     @inlinable
     func drive(after event: Event, channel: PoolEventChannel<Progress, Output>, book: Book) async -> Start? {
-        guard let stream else { preconditionFailure("only a streamed run lets workers drive") }
         var events: [Event] = []
         guard channel.finish(event, drivingWith: &events) else { return nil }
         var next: Start?
@@ -221,7 +221,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
                     }
                 }
             }
-            if proceeds && !book.envelopes.isEmpty {
+            // `run(forEach:)`: the envelopes stay in the book for the loop, which alone calls the handler
+            // (the worker asks for it below).
+            if proceeds && !book.envelopes.isEmpty, let stream {
                 if await stream.send(book.envelopes) {
                     book.envelopes.removeAll(keepingCapacity: true)
                 } else {
@@ -234,7 +236,8 @@ where Source.Element == ScheduledTask<Progress, Output> {
                 channel.stop(releasingRole: true)
                 return nil
             }
-        } while channel.release(into: &events, starts: &starts, wantsLoop: book.inFlight.isEmpty)
+        } while channel.release(
+            into: &events, starts: &starts, wantsLoop: book.inFlight.isEmpty || !book.envelopes.isEmpty)
         return next
     }
 

@@ -17,8 +17,8 @@
 /// The callbacks run one at a time, never concurrently with each other or with the runner's next fill:
 /// `onComplete` runs after the cost is released and before the `final` envelope is emitted, so a
 /// `source.complete(key)` inside it has queued the dependents before the runner looks for more work.
-/// They run on the runner's loop, or, in a run consumed through `runTasks()`, possibly on the child task
-/// of a task that just ended (see ``ScheduledTaskPoolRunner``): do not rely on the task or thread they
+/// They run on the runner's loop, or possibly on the child task of a task that just ended (see
+/// ``ScheduledTaskPoolRunner``): do not rely on the task or thread they
 /// run on. Keep them short and non-blocking; they may call the source and the capacity source.
 public struct ScheduledTask<Progress: Sendable, Output: Sendable>: Sendable {
     /// The task's identity; must match the graph key with graph-backed sources.

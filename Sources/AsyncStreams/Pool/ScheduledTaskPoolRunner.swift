@@ -31,18 +31,19 @@
 ///    their `changes()`. Either way there is never more than one outstanding capacity wait, however many
 ///    signals and completions coincide.
 ///
-/// **Workers drive in a streamed run** (decided, for throughput). In a run consumed through
-/// ``runTasks(stopOnError:bufferLimit:)``, a child whose task ends while nobody else is doing the loop's
-/// work does it itself: it handles the queued events (release, callback, envelope, as below), fills
-/// from the source with the same atomic peek–check–acquire, delivers the envelopes, and then runs the
-/// first task it took in the same child task, handing any others to the loop to start. A chain of
-/// dependent tasks thus costs no task creation and no wake-up of the loop per step. Only one task at a
-/// time does this work (a role passed under the event channel's lock), so callbacks never overlap and
-/// envelopes keep their order; budgets, `stopOnError`, pacing and cancellation are unchanged: a worker
-/// checks for cancellation and for a stopped run before it fills or runs a task it took, and a task
-/// taken but never run has its cost released by the loop's cleanup, like any other held cost.
-/// ``run(stopOnError:forEach:)`` keeps every step on the calling task, because its handler must run
-/// there.
+/// **Workers drive** (decided, for throughput). A child whose task ends while nobody else is doing the
+/// loop's work does it itself: it handles the queued events (release, callback, envelope, as below),
+/// fills from the source with the same atomic peek–check–acquire, delivers the envelopes, and then runs
+/// the first task it took in the same child task, handing any others to the loop to start. A chain of
+/// dependent tasks thus costs no task creation per step, and in a run consumed through
+/// ``runTasks(stopOnError:bufferLimit:)`` no wake-up of the loop either. Only one task at a time does
+/// this work (a role passed under the event channel's lock), so callbacks never overlap and envelopes
+/// keep their order; budgets, `stopOnError`, pacing and cancellation are unchanged: a worker checks for
+/// cancellation and for a stopped run before it fills or runs a task it took, and a task taken but
+/// never run has its cost released by the loop's cleanup, like any other held cost. With
+/// ``run(stopOnError:forEach:)`` the handler still runs only on the calling task: a worker leaves the
+/// envelopes for the loop and wakes it, and the loop holds the role while the handler runs, so no
+/// worker handles an event or starts a task meanwhile.
 ///
 /// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
 /// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's

@@ -193,4 +193,51 @@ import Testing
         #expect(overlap.peakBodies <= 4)
         #expect(capacity.available == ["capacity": 4])
     }
+
+    @Test(arguments: [false, true])
+    func structuredRunHandlesNoEventWhileTheHandlerRuns(chain: Bool) async throws {
+        let count = 300
+        let overlap = Overlap()
+        let inHandler = Mutex(false)
+        let violations = Mutex(0)
+        let box = SourceBox<PriorityDependencySourceObj<String, Job>>()
+        let graph = DependencyGraph<String>()
+        var tasks: [String: Job] = [:]
+        for index in 0..<count {
+            let key = "n\(index)"
+            try graph.addNode(key, dependencies: chain && index > 0 ? ["n\(index - 1)"] : [])
+            // A body may well run during the handler (the loop started it before delivering); an event
+            // handled then (a callback) would break the pacing contract.
+            tasks[key] = Job(key: key) {
+                overlap.enterBody()
+                await Task.yield()
+                overlap.leaveBody()
+                return index
+            } onComplete: { key, _ in
+                if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
+                overlap.enterCallback()
+                _ = try? box.value?.complete(key)
+                overlap.leaveCallback()
+            }
+        }
+        let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
+        box.value = source
+        let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
+        let runner = ScheduledTaskPoolRunner(name: "paced", source: source, capacity: capacity)
+        var outputs: [Int] = []
+        try await runner.run(stopOnError: false) { envelope in
+            inHandler.withLock { $0 = true }
+            // Give running workers every chance to drive while the handler runs.
+            for _ in 0..<3 { await Task.yield() }
+            outputs.append(envelope.output ?? -1)
+            inHandler.withLock { $0 = false }
+        }
+        #expect(outputs.sorted() == Array(0..<count))
+        if chain { #expect(outputs == Array(0..<count)) }
+        #expect(violations.withLock { $0 } == 0)
+        #expect(overlap.peakCallbacks == 1)
+        #expect(overlap.peakBodies <= 4)
+        #expect(source.isFinished)
+        #expect(capacity.available == ["capacity": 4])
+    }
 }
