@@ -24,7 +24,8 @@ final class BuildCoordinator: Sendable {
 
     /// Creates the coordinator of a build scheduling `instances`.
     init(
-        instances: [TaskInstance], estimates: [String: Duration], keepGoing: Bool, reporter: any ProgressReporter
+        instances: some Collection<TaskInstance>, estimates: [String: Duration], keepGoing: Bool,
+        reporter: any ProgressReporter
     ) {
         var maxAttempts: [String: Int] = [:]
         var policies: [String: AsyncStreams.RetryPolicy] = [:]

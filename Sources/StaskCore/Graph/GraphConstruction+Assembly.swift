@@ -24,6 +24,10 @@ extension GraphConstruction {
             dependencies: remapped, fileObservations: files.observations)
     }
 
+    /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal
+    /// per instance would allocate its storage 100,000 times at 100,000 targets).
+    static let defaultCost: ResourceCost = ["cpu": 1]
+
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {
         var environment: [String: String] = [:]
         for variable in taskfile.env {
@@ -82,7 +86,7 @@ extension GraphConstruction {
         return TaskInstance(
             id: planned.id, taskName: definition.name, items: planned.items, shard: planned.shard,
             commandGroups: groups, inputs: planned.inputs.map(\.path), outputs: planned.outputs,
-            environment: environment, directory: context.directory, cost: definition.cost ?? ["cpu": 1],
+            environment: environment, directory: context.directory, cost: definition.cost ?? Self.defaultCost,
             priority: definition.priority, retry: definition.retry, timeout: definition.timeout,
             always: definition.always, junitPath: context.junit, location: definition.location)
     }
