@@ -147,12 +147,15 @@ public struct BuildEngine: Sendable {
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
 
-        let executed = try await execute(
+        var executed = try await execute(
             taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
         // The graph, the plan, the digest cache and the tasks are gone by now: the state's compaction in
         // `close()` is the build's largest allocation, and it no longer comes on top of them.
         do {
-            if let changes = executed.statCacheChanges { try store.updateStatCache(changes) }
+            if let changes = executed.statCacheChanges {
+                executed.statCacheChanges = nil  // the store keeps its own copy; this one would double it
+                try store.updateStatCache(changes)
+            }
             try store.close()
             if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
                 writeStamp(
@@ -342,7 +345,11 @@ public struct BuildEngine: Sendable {
         var memo = UpToDateChecker.Memo()
         for local in 0..<plan.count {
             let instance = plan.instance(local)
-            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
+            // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
+            // parallel with the other tasks, not here one after the other.
+            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
+                checker.record(instance.id) != nil
+            else { continue }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }

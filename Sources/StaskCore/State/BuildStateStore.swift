@@ -161,7 +161,7 @@ public final class BuildStateStore: Sendable {
             return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
         case .clean, .damaged:
             // Fold what could be replayed into a new snapshot and start an empty journal.
-            let contents = StateSnapshot.encode(loaded.state.materialized())
+            let contents = StateSnapshot.encode(loaded.state.snapshotContents())
             do {
                 try fileSystem.writeFile(atPath: snapshotPath, contents: contents)
             } catch {
@@ -310,16 +310,21 @@ public final class BuildStateStore: Sendable {
     ///   re-hashing.
     public func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
         guard !changes.isEmpty else { return }
-        // Large change sets are split so that no journal entry grows unboundedly.
-        var batches: [[String: FileDigestCache.Entry?]] = [[:]]
-        for (path, entry) in changes {
-            if batches[batches.count - 1].count == 4096 { batches.append([:]) }
-            batches[batches.count - 1].updateValue(entry, forKey: path)
-        }
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
             precondition(!storage.isClosed, "updateStatCache after close")
             storage.state.applyStatCacheChanges(changes)
-            for batch in batches { try Self.append(.statCache(batch), to: &storage) }
+            // Large change sets are split so that no journal entry grows unboundedly; one batch at a time,
+            // so that the split never holds a second copy of the whole set.
+            var batch: [String: FileDigestCache.Entry?] = [:]
+            batch.reserveCapacity(min(changes.count, 4096))
+            for (path, entry) in changes {
+                batch.updateValue(entry, forKey: path)
+                if batch.count == 4096 {
+                    try Self.append(.statCache(batch), to: &storage)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { try Self.append(.statCache(batch), to: &storage) }
         }
     }
 
@@ -344,7 +349,7 @@ public final class BuildStateStore: Sendable {
         defer { journal?.close() }
         if shouldCompact {
             do {
-                try fileSystem.writeFile(atPath: snapshotPath, contents: StateSnapshot.encode(state.materialized()))
+                try fileSystem.writeFile(atPath: snapshotPath, contents: StateSnapshot.encode(state.snapshotContents()))
             } catch {
                 throw .writeFailed(path: snapshotPath, underlying: error)
             }

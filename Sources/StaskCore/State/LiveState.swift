@@ -45,6 +45,18 @@ struct LiveState: Sendable {
         return BuildState(records: records, itemDurations: itemDurations, statCache: allEntries())
     }
 
+    /// What a snapshot of this state is written from, looked up entry by entry: no copy of the records or
+    /// the stat cache is made (``materialized()`` would make one).
+    func snapshotContents() -> StateSnapshot.Contents {
+        var ids = Set(snapshot?.allRecordIDs() ?? [])
+        ids.formUnion(changedRecords.keys)
+        var paths = Set(snapshot?.allStatPaths() ?? [])
+        paths.formUnion(statChanges.keys)
+        return StateSnapshot.Contents(
+            recordIDs: ids.sorted(), record: { record(for: $0) }, itemDurations: itemDurations,
+            statPaths: paths.sorted(), statEntry: { entry(forPath: $0) })
+    }
+
     // MARK: - Changing (each journal entry is one of these)
 
     /// Stores `record` as the latest successful run of `record.id`.
@@ -68,7 +80,12 @@ struct LiveState: Sendable {
 
     /// Sets (or, for `nil`, removes) the stat-cache entries of the given paths.
     mutating func applyStatCacheChanges(_ changes: [String: FileDigestCache.Entry?]) {
-        statChanges.merge(changes) { _, new in new }
+        // Sharing the caller's table (copy-on-write) instead of copying it into an empty one.
+        if statChanges.isEmpty {
+            statChanges = changes
+        } else {
+            statChanges.merge(changes) { _, new in new }
+        }
     }
 
     /// Applies one journal entry.

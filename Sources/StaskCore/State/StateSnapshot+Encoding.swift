@@ -1,48 +1,70 @@
 // MARK: - Writing the snapshot file (the format is documented on `StateSnapshot`)
 
 extension StateSnapshot {
+    /// What a snapshot is written from: sorted keys and a lookup for each section, so that a store can
+    /// write its live state without first copying it into one `BuildState` (at 100,000 targets the copy
+    /// alone is about 100 MB).
+    struct Contents {
+        /// Record ids, sorted; an id whose `record` is `nil` is left out.
+        var recordIDs: [String]
+        var record: (String) -> TaskRecord?
+        var itemDurations: [String: [String: Double]]
+        /// Stat-cache paths, sorted; a path whose `statEntry` is `nil` is left out.
+        var statPaths: [String]
+        var statEntry: (String) -> FileDigestCache.Entry?
+
+        init(
+            recordIDs: [String], record: @escaping (String) -> TaskRecord?,
+            itemDurations: [String: [String: Double]], statPaths: [String],
+            statEntry: @escaping (String) -> FileDigestCache.Entry?
+        ) {
+            self.recordIDs = recordIDs
+            self.record = record
+            self.itemDurations = itemDurations
+            self.statPaths = statPaths
+            self.statEntry = statEntry
+        }
+
+        init(_ state: BuildState) {
+            self.init(
+                recordIDs: state.records.keys.sorted(), record: { state.records[$0] },
+                itemDurations: state.itemDurations, statPaths: state.statCache.keys.sorted(),
+                statEntry: { state.statCache[$0] })
+        }
+    }
+
     /// The snapshot file's bytes for `state`. Equal states give equal bytes.
     ///
     /// - Complexity: O(n log n) in the size of the state; cold parts still encoded from an older snapshot are
     ///   decoded and re-encoded against the new string table.
     static func encode(_ state: BuildState) -> [UInt8] {
+        encode(Contents(state))
+    }
+
+    /// The snapshot file's bytes for `contents`, built in one buffer: a first pass over the records fills
+    /// the string table (which precedes them in the file), the second writes them after it. Records are
+    /// encoded twice rather than held twice.
+    static func encode(_ contents: Contents) -> [UInt8] {
         var strings = StringInterner()
-        var body = StateBinaryWriter(capacity: 256 * state.records.count + 80 * state.statCache.count)
         let intern: (inout StateBinaryWriter, String) -> Void = { writer, string in
             writer.varint(strings.index(of: string))
         }
-
         // Entries are length-prefixed, so each is encoded into a reused scratch buffer first.
         var entry = StateBinaryWriter(capacity: 1024)
-        body.varint(state.records.count)
-        for id in state.records.keys.sorted() {
+        var records: [String] = []
+        records.reserveCapacity(contents.recordIDs.count)
+        var encodedSize = 0
+        for id in contents.recordIDs {
+            guard let record = contents.record(id) else { continue }
             entry.bytes.removeAll(keepingCapacity: true)
-            state.records[id]!.encode(to: &entry, coldString: intern)
-            body.varint(entry.bytes.count)
-            body.append(entry.bytes)
+            record.encode(to: &entry, coldString: intern)
+            encodedSize += entry.bytes.count + 5
+            records.append(id)
         }
-        body.varint(state.itemDurations.count)
-        for task in state.itemDurations.keys.sorted() {
-            let items = state.itemDurations[task]!
-            body.inlineString(task)
-            body.varint(items.count)
-            for item in items.keys.sorted() {
-                body.inlineString(item)
-                body.float64(items[item]!)
-            }
-        }
-        body.varint(state.statCache.count)
-        for path in state.statCache.keys.sorted() {
-            entry.bytes.removeAll(keepingCapacity: true)
-            entry.inlineString(path)
-            Self.encode(state.statCache[path]!, to: &entry)
-            body.varint(entry.bytes.count)
-            body.append(entry.bytes)
-        }
+        var statSize = 0
+        for path in contents.statPaths { statSize += path.utf8.count + 80 }
 
-        // The payload (string table, then body) goes straight after a header whose length and checksum
-        // are filled in last: one copy of the body, not two (at 100,000 targets the body is ~40 MB).
-        var file = StateBinaryWriter(capacity: Self.headerSize + strings.byteCount + body.bytes.count + 16)
+        var file = StateBinaryWriter(capacity: Self.headerSize + strings.byteCount + encodedSize + statSize + 64)
         file.append(Self.magic)
         file.uint32(Self.version)
         file.uint32(0)
@@ -52,9 +74,40 @@ extension StateSnapshot {
         precondition(file.bytes.count == Self.headerSize, "header layout")
         file.varint(strings.table.count)
         for string in strings.table { file.inlineString(string) }
+
+        // The second pass finds every string already in the table, so the indices are the same.
+        file.varint(records.count)
+        for id in records {
+            guard let record = contents.record(id) else { preconditionFailure("a record vanished while encoding") }
+            entry.bytes.removeAll(keepingCapacity: true)
+            record.encode(to: &entry, coldString: intern)
+            file.varint(entry.bytes.count)
+            file.append(entry.bytes)
+        }
         strings = StringInterner()
-        file.append(body.bytes)
-        body = StateBinaryWriter()
+        file.varint(contents.itemDurations.count)
+        for task in contents.itemDurations.keys.sorted() {
+            let items = contents.itemDurations[task]!
+            file.inlineString(task)
+            file.varint(items.count)
+            for item in items.keys.sorted() {
+                file.inlineString(item)
+                file.float64(items[item]!)
+            }
+        }
+        var statEntries: [(String, FileDigestCache.Entry)] = []
+        for path in contents.statPaths {
+            if let value = contents.statEntry(path) { statEntries.append((path, value)) }
+        }
+        file.varint(statEntries.count)
+        for (path, value) in statEntries {
+            entry.bytes.removeAll(keepingCapacity: true)
+            entry.inlineString(path)
+            Self.encode(value, to: &entry)
+            file.varint(entry.bytes.count)
+            file.append(entry.bytes)
+        }
+
         let payloadLength = UInt64(file.bytes.count - Self.headerSize)
         let checksum = file.bytes.withUnsafeBytes {
             ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]))

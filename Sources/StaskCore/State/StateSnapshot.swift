@@ -221,6 +221,29 @@ final class StateSnapshot: Sendable {
         }
     }
 
+    /// The id of every record, decoding nothing else.
+    func allRecordIDs() -> [String] {
+        keys(of: recordIndex)
+    }
+
+    /// The path of every stat-cache entry, decoding nothing else.
+    func allStatPaths() -> [String] {
+        keys(of: statIndex)
+    }
+
+    private func keys(of index: HashedIndex) -> [String] {
+        bytes.withUnsafeBytes { raw in
+            index.allOffsets.compactMap { offset in
+                Self.key(in: raw, at: offset).map { key in
+                    String(
+                        decoding: UnsafeBufferPointer(
+                            start: key.baseAddress?.assumingMemoryBound(to: UInt8.self), count: key.count),
+                        as: UTF8.self)
+                }
+            }
+        }
+    }
+
     /// Every stat-cache entry, decoded (O(n)).
     func allStatEntries() -> [String: FileDigestCache.Entry] {
         bytes.withUnsafeBytes { raw in
