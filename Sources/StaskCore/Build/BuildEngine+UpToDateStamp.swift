@@ -58,11 +58,13 @@ extension BuildEngine {
         _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
     ) -> BuildSummary? {
         guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
-            let stamp = UpToDateStamp(decoding: bytes), stamp.key == key, stamp.isCurrent(fileSystem: fileSystem)
+            let ids = UpToDateStamp.currentInstanceIDs(
+                in: bytes, key: key, fileSystem: fileSystem,
+                projectDirectory: ProjectPath.parent(ofAbsolute: source.path))
         else { return nil }
-        let count = stamp.instanceIDs.count
+        let count = ids.count
         reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
-        if count > 0 { reporter.report(.skipped(ids: stamp.instanceIDs)) }
+        if count > 0 { reporter.report(.skipped(ids: ids)) }
         var summary = BuildSummary(upToDate: count)
         summary.wallTime = ContinuousClock.now - origin
         reporter.report(.summary(summary))

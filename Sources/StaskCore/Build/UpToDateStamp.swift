@@ -39,8 +39,14 @@ struct UpToDateStamp: Sendable, Equatable {
     /// Whether every observed path still has the observed metadata (or is still absent).
     ///
     /// - Complexity: One `stat` or `lstat` a path.
-    func isCurrent(fileSystem: any FileSystem) -> Bool {
-        stateFiles.allSatisfy { $0.isUnchanged(in: fileSystem) }
+    /// - Parameter projectDirectory: Where most paths are; on the real file system they are examined
+    ///   relative to it (see `LocalFileSystem.areUnchanged(_:below:)`).
+    func isCurrent(fileSystem: any FileSystem, projectDirectory: String) -> Bool {
+        if let local = fileSystem as? LocalFileSystem {
+            return local.areUnchanged(stateFiles, below: projectDirectory)
+                && local.areUnchanged(observations, below: projectDirectory)
+        }
+        return stateFiles.allSatisfy { $0.isUnchanged(in: fileSystem) }
             && observations.allSatisfy { $0.isUnchanged(in: fileSystem) }
     }
 
@@ -50,6 +56,59 @@ struct UpToDateStamp: Sendable, Equatable {
         guard let metadata else { return true }
         let limit = start &- granularity.saturatingNanoseconds
         return metadata.modificationTime < limit && metadata.changeTime < limit
+    }
+
+    /// The instance ids of the stamp in `bytes` when it is intact, made for `key`, and every path it
+    /// observed still has its metadata; `nil` otherwise. Reads the observations straight from the bytes
+    /// (no `FileObservation` or `String` per path): the no-op fast path.
+    static func currentInstanceIDs(
+        in bytes: [UInt8], key: ContentDigest, fileSystem: any FileSystem, projectDirectory: String
+    ) -> [String]? {
+        if let local = fileSystem as? LocalFileSystem {
+            return local.withPathExaminer(below: projectDirectory) { examine in
+                currentInstanceIDs(in: bytes, key: key, examine: examine)
+            }
+        }
+        return currentInstanceIDs(in: bytes, key: key) { path, followsLinks in
+            let path = String(decoding: path, as: UTF8.self)
+            return try? followsLinks ? fileSystem.metadata(atPath: path) : fileSystem.linkMetadata(atPath: path)
+        }
+    }
+
+    private static func currentInstanceIDs(
+        in bytes: [UInt8], key: ContentDigest, examine: (UnsafeRawBufferPointer, Bool) -> FileMetadata??
+    ) -> [String]? {
+        let header = magic.count + 1 + 8
+        guard bytes.count >= header, bytes.starts(with: magic), bytes[magic.count] == version else { return nil }
+        return bytes.withUnsafeBytes { raw -> [String]? in
+            var reader = StateBinaryReader(raw, offset: magic.count + 1)
+            do {
+                let checksum = try reader.uint64()
+                guard ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[header...])) == checksum,
+                    try reader.digest() == key
+                else { return nil }
+                let idCount = try reader.count(limit: reader.remaining)
+                var ids = reader
+                for _ in 0..<idCount { _ = try reader.bytes(try reader.count(limit: reader.remaining)) }
+                for _ in 0..<2 {
+                    let count = try reader.count(limit: reader.remaining)
+                    for _ in 0..<count {
+                        let path = try reader.bytes(try reader.count(limit: reader.remaining))
+                        let flags = try reader.byte()
+                        var recorded: FileMetadata?
+                        if flags & 2 != 0 { recorded = try decodeMetadata(&reader) }
+                        guard examine(path, flags & 1 != 0) == .some(recorded) else { return nil }
+                    }
+                }
+                guard reader.isAtEnd else { return nil }
+                var result: [String] = []
+                result.reserveCapacity(idCount)
+                for _ in 0..<idCount { result.append(try ids.inlineString()) }
+                return result
+            } catch {
+                return nil
+            }
+        }
     }
 
     // MARK: - Encoding
@@ -135,11 +194,14 @@ struct UpToDateStamp: Sendable, Equatable {
         let path = try reader.inlineString()
         let flags = try reader.byte()
         guard flags & 2 != 0 else { return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: nil) }
+        return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: try decodeMetadata(&reader))
+    }
+
+    private static func decodeMetadata(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> FileMetadata {
         guard let kind = kind(code: try reader.byte()) else { throw StateDecodingError(detail: "bad file kind") }
-        let metadata = FileMetadata(
+        return FileMetadata(
             kind: kind, size: try reader.uint64(), device: try reader.uint64(), inode: try reader.uint64(),
             modificationTime: try reader.int64(), changeTime: try reader.int64(), mode: try reader.uint32())
-        return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: metadata)
     }
 
     private static func kindCode(_ kind: FileKind) -> UInt8 {

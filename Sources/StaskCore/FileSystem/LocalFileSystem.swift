@@ -28,6 +28,50 @@ public struct LocalFileSystem: FileSystem {
         return Self.metadata(of: info)
     }
 
+    /// Whether every observation still holds: the same metadata, or still absent; any other failure to
+    /// examine a path counts as a change. Paths below `directory` are examined relative to one descriptor
+    /// of it (see ``withPathExaminer(below:_:)``).
+    func areUnchanged(_ observations: [FileObservation], below directory: String) -> Bool {
+        withPathExaminer(below: directory) { examine in
+            observations.allSatisfy { observation in
+                var path = observation.path
+                return path.withUTF8 { utf8 in
+                    examine(UnsafeRawBufferPointer(utf8), observation.followsLinks) == .some(observation.metadata)
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with a function that examines an absolute path given as UTF-8 bytes (`stat`, or `lstat`
+    /// when the flag is false) and returns its metadata, `.some(nil)` when it is absent, or `nil` when it
+    /// cannot be examined. Paths below `directory` are examined with `fstatat` relative to one descriptor
+    /// of it, so the kernel walks only their last components; no `String` is made per path. This is the
+    /// no-op stamp's check: 20,000 paths at 10,000 targets.
+    func withPathExaminer<Result>(
+        below directory: String, _ body: ((UnsafeRawBufferPointer, Bool) -> FileMetadata??) -> Result
+    ) -> Result {
+        let base = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if base >= 0 { close(base) } }
+        let prefix = Array((directory == "/" ? "/" : directory + "/").utf8)
+        var scratch = [CChar](repeating: 0, count: 4096)
+        return body { path, followsLinks in
+            let isBelow = base >= 0 && path.count > prefix.count && path.starts(with: prefix)
+            let start = isBelow ? prefix.count : 0
+            let length = path.count - start
+            if length + 1 > scratch.count { scratch = [CChar](repeating: 0, count: length + 1) }
+            var info = stat()
+            let status = scratch.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: path[start...]))
+                raw[length] = 0
+                return fstatat(
+                    isBelow ? base : AT_FDCWD, buffer.baseAddress!, &info, followsLinks ? 0 : AT_SYMLINK_NOFOLLOW)
+            }
+            if status == 0 { return .some(Self.metadata(of: info)) }
+            return errno == ENOENT || errno == ENOTDIR ? .some(nil) : nil
+        }
+    }
+
     /// `lstat(2)`: metadata of the entry itself; `nil` when absent.
     ///
     /// - Throws: `FileSystemError.systemCall` for failures other than absence.

@@ -323,10 +323,12 @@ import Testing
         let envelopes = try await runner.runTasks().collect()
         let startOrder = envelopes.sorted { $0.taskID < $1.taskID }.map { $0.key!.split(separator: "-")[0] }
         #expect(startOrder.prefix(4).allSatisfy { $0 == "premium" })
-        let lastPremium = startOrder.lastIndex(of: "premium")!
-        let firstStandard = startOrder.firstIndex(of: "standard")!
-        let lastStandard = startOrder.lastIndex(of: "standard")!
-        let firstFree = startOrder.firstIndex(of: "free")!
+        // `#require`, not `!`: a run cut short (say, by the time limit under heavy load) must fail this test,
+        // not crash the whole test process.
+        let lastPremium = try #require(startOrder.lastIndex(of: "premium"))
+        let firstStandard = try #require(startOrder.firstIndex(of: "standard"))
+        let lastStandard = try #require(startOrder.lastIndex(of: "standard"))
+        let firstFree = try #require(startOrder.firstIndex(of: "free"))
         #expect(lastPremium < firstStandard)
         #expect(lastStandard < firstFree)
     }

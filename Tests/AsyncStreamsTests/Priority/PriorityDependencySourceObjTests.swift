@@ -29,8 +29,9 @@ struct PriorityDependencySourceObjTests {
         let order = try await drain(source)
         #expect(order.first == "fetch")
         let report = try #require(order.firstIndex(of: "report"))
-        #expect(report > order.firstIndex(of: "analyze-a")!)
-        #expect(report > order.firstIndex(of: "analyze-b")!)
+        let analyzeA = try #require(order.firstIndex(of: "analyze-a"))
+        let analyzeB = try #require(order.firstIndex(of: "analyze-b"))
+        #expect(report > analyzeA && report > analyzeB)
         #expect(order.count == 5)
     }
 

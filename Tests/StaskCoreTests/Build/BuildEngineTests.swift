@@ -75,9 +75,9 @@ struct BuildEngineTests {
         // link waits for both strip instances.
         let started = reporter.started
         let linkIndex = try #require(started.firstIndex(of: "link"))
-        #expect(
-            started.firstIndex(of: "strip[src/a.c]")! < linkIndex
-                && started.firstIndex(of: "strip[src/b.c]")! < linkIndex)
+        let stripA = try #require(started.firstIndex(of: "strip[src/a.c]"))
+        let stripB = try #require(started.firstIndex(of: "strip[src/b.c]"))
+        #expect(stripA < linkIndex && stripB < linkIndex)
 
         let (second, secondReporter) = try await project.build()
         #expect(second.built == 0 && second.upToDate == 4)

@@ -74,16 +74,42 @@ import Testing
                 stateFiles: [try observe("/p/src")])
         }
         var current = try stamp()
-        #expect(current.isCurrent(fileSystem: fileSystem))
+        #expect(current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
 
         try fileSystem.writeFile(atPath: "/p/src/a.txt", contents: Array("a\n".utf8))  // same bytes, new times
-        #expect(!current.isCurrent(fileSystem: fileSystem))
+        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
         current = try stamp()
         try fileSystem.writeFile(atPath: "/p/src/b.txt", contents: [])  // an absent path appears
-        #expect(!current.isCurrent(fileSystem: fileSystem))
+        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
         current = try stamp()
         try fileSystem.removeItem(atPath: "/p/src/a.txt")
-        #expect(!current.isCurrent(fileSystem: fileSystem))
-        #expect(try stamp().isCurrent(fileSystem: fileSystem))
+        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
+        #expect(try stamp().isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
+    }
+
+    @Test func readingStraightFromTheBytesAgreesWithTheDecodedStamp() throws {
+        let fileSystem = InMemoryFileSystem(files: ["/p/src/a.txt": "a\n", "/p/src/b.txt": "b\n"])
+        func observe(_ path: String) throws -> FileObservation {
+            FileObservation(path: path, followsLinks: true, metadata: try fileSystem.metadata(atPath: path))
+        }
+        let key = ContentDigest(high: 7, low: 9)
+        let stamp = UpToDateStamp(
+            key: key, instanceIDs: ["copy[src/a.txt]", "copy[src/b.txt]"],
+            observations: [try observe("/p/src/a.txt"), try observe("/p/src/b.txt"), try observe("/p/c.txt")],
+            stateFiles: [try observe("/p/src")])
+        let bytes = stamp.encoded()
+        func ids(_ bytes: [UInt8], key: ContentDigest = key) -> [String]? {
+            UpToDateStamp.currentInstanceIDs(in: bytes, key: key, fileSystem: fileSystem, projectDirectory: "/p")
+        }
+        #expect(ids(bytes) == stamp.instanceIDs)
+        #expect(ids(bytes, key: ContentDigest(high: 7, low: 8)) == nil)
+        var damaged = bytes
+        damaged[damaged.count - 3] ^= 4
+        #expect(ids(damaged) == nil)
+        #expect(ids(Array(bytes.dropLast())) == nil)
+
+        try fileSystem.writeFile(atPath: "/p/c.txt", contents: [])
+        #expect(ids(bytes) == nil)
+        #expect(!stamp.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
-import StaskCore
 import Testing
+
+@testable import StaskCore
 
 @Suite struct LocalFileSystemTests {
     let fs = LocalFileSystem()
@@ -188,5 +189,62 @@ import Testing
         #expect(throws: FileSystemError.systemCall(path: dir.appending("no/j"), operation: "open", errno: ENOENT)) {
             try fs.openForAppending(atPath: dir.appending("no/j"))
         }
+    }
+}
+
+/// `areUnchanged(_:below:)`, the no-op stamp's check on the real file system, must answer exactly as one
+/// `stat`/`lstat` a path would.
+@Suite struct LocalFileSystemObservationTests {
+    let fs = LocalFileSystem()
+
+    func observe(_ path: String, follows: Bool = true) throws -> FileObservation {
+        FileObservation(
+            path: path, followsLinks: follows,
+            metadata: follows ? try fs.metadata(atPath: path) : try fs.linkMetadata(atPath: path))
+    }
+
+    @Test func answersAsOneStatAPathWouldInsideAndOutsideTheDirectory() throws {
+        let project = try ScratchDirectory()
+        let outside = try ScratchDirectory()
+        try fs.writeFile(atPath: project.appending("src/a.txt"), contents: Array("a".utf8))
+        try fs.writeFile(atPath: outside.appending("b.txt"), contents: Array("b".utf8))
+        #expect(symlink(project.appending("src/a.txt"), project.appending("link")) == 0)
+        let observations = [
+            try observe(project.appending("src/a.txt")),
+            try observe(project.appending("src")),
+            try observe(outside.appending("b.txt")),
+            try observe(project.appending("missing")),
+            try observe(project.appending("src/a.txt/not-a-directory")),
+            try observe(project.appending("link"), follows: false),
+            try observe(project.appending("link")),
+        ]
+        #expect(observations[3].metadata == nil && observations[4].metadata == nil)
+        #expect(observations[5].metadata?.kind == .symbolicLink && observations[6].metadata?.kind == .regularFile)
+        #expect(fs.areUnchanged(observations, below: project.path))
+        #expect(fs.areUnchanged(observations, below: "/nonexistent-stask-directory"))  // every path absolute
+
+        let changes: [() throws -> Void] = [
+            { try fs.writeFile(atPath: project.appending("src/a.txt"), contents: Array("A".utf8)) },
+            { try fs.writeFile(atPath: project.appending("src/new.txt"), contents: []) },
+            { try fs.writeFile(atPath: outside.appending("b.txt"), contents: Array("bb".utf8)) },
+            { try fs.writeFile(atPath: project.appending("missing"), contents: []) },
+        ]
+        for index in changes.indices {
+            let before = try observations.map { try observe($0.path, follows: $0.followsLinks) }
+            #expect(fs.areUnchanged(before, below: project.path))
+            try changes[index]()
+            #expect(!fs.areUnchanged(before, below: project.path), "change \(index)")
+        }
+    }
+
+    @Test func retargetedLinkIsSeenOnlyThroughTheFollowingObservation() throws {
+        let project = try ScratchDirectory()
+        try fs.writeFile(atPath: project.appending("one"), contents: Array("1".utf8))
+        try fs.writeFile(atPath: project.appending("two"), contents: Array("22".utf8))
+        #expect(symlink("one", project.appending("link")) == 0)
+        let followed = [try observe(project.appending("link"))]
+        #expect(fs.areUnchanged(followed, below: project.path))
+        #expect(unlink(project.appending("link")) == 0 && symlink("two", project.appending("link")) == 0)
+        #expect(!fs.areUnchanged(followed, below: project.path))
     }
 }
