@@ -158,16 +158,16 @@ import Testing
         var peakBodies: Int { state.withLock { $0.peakBodies } }
     }
 
-    @Test(arguments: [false, true])
-    func streamedRunKeepsCallbacksSerialAndTheBudget(chain: Bool) async throws {
-        let count = 400
-        let overlap = Overlap()
+    /// `count` tasks returning their index, wide or (with `chain`) each depending on the one before,
+    /// whose bodies and `onComplete` callbacks are counted by `overlap`; `onCallback` runs in each callback.
+    func countedGraphSource(
+        count: Int, chain: Bool, overlap: Overlap, onCallback: @escaping @Sendable () -> Void = {}
+    ) throws -> PriorityDependencySourceObj<String, Job> {
         let box = SourceBox<PriorityDependencySourceObj<String, Job>>()
         let graph = DependencyGraph<String>()
         var tasks: [String: Job] = [:]
         for index in 0..<count {
             let key = "n\(index)"
-            // A wide part and, optionally, a chain hanging off it.
             try graph.addNode(key, dependencies: chain && index > 0 ? ["n\(index - 1)"] : [])
             tasks[key] = Job(key: key) {
                 overlap.enterBody()
@@ -175,6 +175,7 @@ import Testing
                 overlap.leaveBody()
                 return index
             } onComplete: { key, _ in
+                onCallback()
                 overlap.enterCallback()
                 _ = try? box.value?.complete(key)
                 overlap.leaveCallback()
@@ -182,6 +183,14 @@ import Testing
         }
         let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
         box.value = source
+        return source
+    }
+
+    @Test(arguments: [false, true])
+    func streamedRunKeepsCallbacksSerialAndTheBudget(chain: Bool) async throws {
+        let count = 400
+        let overlap = Overlap()
+        let source = try countedGraphSource(count: count, chain: chain, overlap: overlap)
         let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
         let runner = ScheduledTaskPoolRunner(name: "workers", source: source, capacity: capacity)
         var outputs: [Int] = []
@@ -200,28 +209,11 @@ import Testing
         let overlap = Overlap()
         let inHandler = Mutex(false)
         let violations = Mutex(0)
-        let box = SourceBox<PriorityDependencySourceObj<String, Job>>()
-        let graph = DependencyGraph<String>()
-        var tasks: [String: Job] = [:]
-        for index in 0..<count {
-            let key = "n\(index)"
-            try graph.addNode(key, dependencies: chain && index > 0 ? ["n\(index - 1)"] : [])
-            // A body may well run during the handler (the loop started it before delivering); an event
-            // handled then (a callback) would break the pacing contract.
-            tasks[key] = Job(key: key) {
-                overlap.enterBody()
-                await Task.yield()
-                overlap.leaveBody()
-                return index
-            } onComplete: { key, _ in
-                if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
-                overlap.enterCallback()
-                _ = try? box.value?.complete(key)
-                overlap.leaveCallback()
-            }
+        // A body may well run during the handler (the loop started it before delivering); an event handled
+        // then (a callback) would break the pacing contract.
+        let source = try countedGraphSource(count: count, chain: chain, overlap: overlap) {
+            if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
         }
-        let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks)
-        box.value = source
         let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
         let runner = ScheduledTaskPoolRunner(name: "paced", source: source, capacity: capacity)
         var outputs: [Int] = []
