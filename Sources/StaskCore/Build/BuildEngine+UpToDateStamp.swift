@@ -85,7 +85,11 @@ extension BuildEngine {
         else { return }
         var seen = Set<FileObservation>()
         let unique = observations.filter { seen.insert($0).inserted }
-        let stateFiles = [BuildStateStore.snapshotFileName, BuildStateStore.journalFileName].map { name in
+        // The state, and the last shard split, which planning reads (`shardPlanner`): files stask writes
+        // only by appending or renaming, compared exactly.
+        let stateFiles = [
+            BuildStateStore.snapshotFileName, BuildStateStore.journalFileName, Self.shardPlansFileName,
+        ].map { name in
             let path = ProjectPath.join(source.stateDirectory, name)
             return FileObservation(
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))

@@ -35,10 +35,9 @@ struct BuildEngineUpToDateStampTests {
         let launcher: ScriptedLauncher
         let engine: BuildEngine
 
-        init() {
+        init(taskfile: String = BuildEngineUpToDateStampTests.taskfile) {
             memory = InMemoryFileSystem(files: [
-                "/p/Taskfile": BuildEngineUpToDateStampTests.taskfile, "/p/src/a.c": "# a\nint a;\n",
-                "/p/src/b.c": "int b;\n",
+                "/p/Taskfile": taskfile, "/p/src/a.c": "# a\nint a;\n", "/p/src/b.c": "int b;\n",
             ])
             fileSystem = FaultInjectingFileSystem(base: memory)
             launcher = ScriptedLauncher(fileSystem: memory)
@@ -193,5 +192,24 @@ struct BuildEngineUpToDateStampTests {
         try project.memory.writeFile(atPath: Self.stampPath, contents: bytes)
         let result = try await project.build()
         #expect(result.readState && result.commands.isEmpty && project.hasStamp)
+    }
+
+    @Test func changedShardSplitInvalidatesTheStamp() async throws {
+        let sharded = """
+            version: 1
+            tasks:
+              check:
+                foreach: src/*.c
+                shards: 2
+                outputs: ["build/check-{{shard}}.txt"]
+                run: concat {{output}} {{items}}
+            """
+        let project = Project(taskfile: sharded)
+        try await project.settle()
+        let splitPath = "/p/.stask/shard-plans.json"
+        #expect((try? project.memory.metadata(atPath: splitPath)) != nil)
+        // Planning reads the last split: a stamp must not outlive a change to it.
+        try project.memory.removeItem(atPath: splitPath)
+        #expect(try await project.build().readState)
     }
 }
