@@ -29,13 +29,8 @@ struct UpToDateChecker: Sendable {
         /// The digest of `path`, examining it through `checker` the first time.
         mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
             if let known = digests[path] { return known }
-            let absolute = ProjectPath.absolute(path, project: checker.projectDirectory)
-            let metadata = try? checker.fileSystem.metadata(atPath: absolute)
-            observations.append(FileObservation(path: absolute, followsLinks: true, metadata: metadata))
-            var digest: ContentDigest?
-            if let metadata, metadata.kind == .regularFile {
-                digest = try? checker.digests.digest(ofFileAtPath: absolute, metadata: metadata)
-            }
+            let (observation, digest) = checker.observedDigest(of: path)
+            observations.append(observation)
             digests[path] = digest
             return digest
         }
@@ -90,11 +85,19 @@ struct UpToDateChecker: Sendable {
 
     /// The digest of a project-relative (or absolute) regular file, `nil` when it is missing or unreadable.
     func currentDigest(of path: String) -> ContentDigest? {
+        observedDigest(of: path).digest
+    }
+
+    /// The metadata of a project-relative (or absolute) path as observed now, and the digest it was
+    /// hashed (or trusted) under: `nil` when it is missing, unreadable or not a regular file.
+    func observedDigest(of path: String) -> (observation: FileObservation, digest: ContentDigest?) {
         let absolute = ProjectPath.absolute(path, project: projectDirectory)
-        guard let metadata = try? fileSystem.metadata(atPath: absolute), metadata.kind == .regularFile else {
-            return nil
+        let metadata = try? fileSystem.metadata(atPath: absolute)
+        var digest: ContentDigest?
+        if let metadata, metadata.kind == .regularFile {
+            digest = try? digests.digest(ofFileAtPath: absolute, metadata: metadata)
         }
-        return try? digests.digest(ofFileAtPath: absolute, metadata: metadata)
+        return (FileObservation(path: absolute, followsLinks: true, metadata: metadata), digest)
     }
 
     private func outputsMatch(_ instance: TaskInstance, record: TaskRecord) -> Bool {

@@ -21,7 +21,7 @@
 ///
 /// Format: `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the ids and the
 /// observations (`StateBinaryWriter` fields). A stamp that does not decode is ignored.
-struct UpToDateStamp: Sendable, Equatable {
+struct UpToDateStamp: Sendable {
     /// The file's name inside `.stask/`.
     static let fileName = "uptodate"
     static let magic: [UInt8] = Array("STASKUTD".utf8)
@@ -35,20 +35,6 @@ struct UpToDateStamp: Sendable, Equatable {
     var observations: [FileObservation]
     /// The state files, compared exactly (see the type's discussion).
     var stateFiles: [FileObservation]
-
-    /// Whether every observed path still has the observed metadata (or is still absent).
-    ///
-    /// - Complexity: One `stat` or `lstat` a path.
-    /// - Parameter projectDirectory: Where most paths are; on the real file system they are examined
-    ///   relative to it (see `LocalFileSystem.areUnchanged(_:below:)`).
-    func isCurrent(fileSystem: any FileSystem, projectDirectory: String) -> Bool {
-        if let local = fileSystem as? LocalFileSystem {
-            return local.areUnchanged(stateFiles, below: projectDirectory)
-                && local.areUnchanged(observations, below: projectDirectory)
-        }
-        return stateFiles.allSatisfy { $0.isUnchanged(in: fileSystem) }
-            && observations.allSatisfy { $0.isUnchanged(in: fileSystem) }
-    }
 
     /// Whether `metadata` is old enough, relative to a build that started at `start` (wall-clock
     /// nanoseconds), that any later write must change it.
@@ -130,41 +116,6 @@ struct UpToDateStamp: Sendable, Equatable {
         return file.bytes
     }
 
-    /// Decodes a stamp; `nil` for anything that is not a whole, intact stamp of this version.
-    init?(decoding bytes: [UInt8]) {
-        let header = Self.magic.count + 1 + 8
-        guard bytes.count >= header, bytes.starts(with: Self.magic), bytes[Self.magic.count] == Self.version else {
-            return nil
-        }
-        let decoded: UpToDateStamp? = bytes.withUnsafeBytes { raw in
-            var reader = StateBinaryReader(raw, offset: Self.magic.count + 1)
-            do {
-                let checksum = try reader.uint64()
-                let body = UnsafeRawBufferPointer(rebasing: raw[header...])
-                guard ContentHasher.checksum(of: body) == checksum else { return nil }
-                let key = try reader.digest()
-                let idCount = try reader.count(limit: reader.remaining)
-                var ids: [String] = []
-                ids.reserveCapacity(idCount)
-                for _ in 0..<idCount { ids.append(try reader.inlineString()) }
-                var lists: [[FileObservation]] = []
-                for _ in 0..<2 {
-                    let count = try reader.count(limit: reader.remaining)
-                    var list: [FileObservation] = []
-                    list.reserveCapacity(count)
-                    for _ in 0..<count { list.append(try Self.decodeObservation(&reader)) }
-                    lists.append(list)
-                }
-                guard reader.isAtEnd else { return nil }
-                return UpToDateStamp(key: key, instanceIDs: ids, observations: lists[1], stateFiles: lists[0])
-            } catch {
-                return nil
-            }
-        }
-        guard let decoded else { return nil }
-        self = decoded
-    }
-
     init(key: ContentDigest, instanceIDs: [String], observations: [FileObservation], stateFiles: [FileObservation]) {
         self.key = key
         self.instanceIDs = instanceIDs
@@ -186,15 +137,6 @@ struct UpToDateStamp: Sendable, Equatable {
         writer.int64(metadata.modificationTime)
         writer.int64(metadata.changeTime)
         writer.uint32(metadata.mode)
-    }
-
-    private static func decodeObservation(
-        _ reader: inout StateBinaryReader
-    ) throws(StateDecodingError) -> FileObservation {
-        let path = try reader.inlineString()
-        let flags = try reader.byte()
-        guard flags & 2 != 0 else { return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: nil) }
-        return FileObservation(path: path, followsLinks: flags & 1 != 0, metadata: try decodeMetadata(&reader))
     }
 
     private static func decodeMetadata(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> FileMetadata {

@@ -7,16 +7,4 @@ struct FileObservation: Sendable, Hashable {
     var followsLinks: Bool
     /// `nil`: the path was absent.
     var metadata: FileMetadata?
-
-    /// Whether the path still has the observed metadata (or is still absent); a failure to examine it
-    /// counts as a change.
-    func isUnchanged(in fileSystem: any FileSystem) -> Bool {
-        let current: FileMetadata?
-        do {
-            current = followsLinks ? try fileSystem.metadata(atPath: path) : try fileSystem.linkMetadata(atPath: path)
-        } catch {
-            return false
-        }
-        return current == metadata
-    }
 }

@@ -28,20 +28,6 @@ public struct LocalFileSystem: FileSystem {
         return Self.metadata(of: info)
     }
 
-    /// Whether every observation still holds: the same metadata, or still absent; any other failure to
-    /// examine a path counts as a change. Paths below `directory` are examined relative to one descriptor
-    /// of it (see ``withPathExaminer(below:_:)``).
-    func areUnchanged(_ observations: [FileObservation], below directory: String) -> Bool {
-        withPathExaminer(below: directory) { examine in
-            observations.allSatisfy { observation in
-                var path = observation.path
-                return path.withUTF8 { utf8 in
-                    examine(UnsafeRawBufferPointer(utf8), observation.followsLinks) == .some(observation.metadata)
-                }
-            }
-        }
-    }
-
     /// Calls `body` with a function that examines an absolute path given as UTF-8 bytes (`stat`, or `lstat`
     /// when the flag is false) and returns its metadata, `.some(nil)` when it is absent, or `nil` when it
     /// cannot be examined. Paths below `directory` are examined with `fstatat` relative to one descriptor

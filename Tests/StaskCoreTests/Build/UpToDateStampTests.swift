@@ -3,50 +3,59 @@ import Testing
 @testable import StaskCore
 
 @Suite struct UpToDateStampTests {
-    static let file = FileMetadata(
-        kind: .regularFile, size: 12, device: 3, inode: 77, modificationTime: 1_000, changeTime: 1_500, mode: 0o640)
+    static let key = ContentDigest(high: 7, low: 9)
 
-    static func sample() -> UpToDateStamp {
-        UpToDateStamp(
-            key: ContentDigest(high: 1, low: 2), instanceIDs: ["copy[src/a.txt]", "all", "é"],
+    /// A file system and a stamp of it: present files of each kind, an absent path, a directory.
+    static func sample() throws -> (InMemoryFileSystem, UpToDateStamp) {
+        let fileSystem = InMemoryFileSystem(files: ["/p/src/a.txt": "a\n", "/p/src/b.txt": "b\n", "/q/c.txt": "c\n"])
+        func observe(_ path: String, follows: Bool = true) throws -> FileObservation {
+            FileObservation(
+                path: path, followsLinks: follows,
+                metadata: follows ? try fileSystem.metadata(atPath: path) : try fileSystem.linkMetadata(atPath: path))
+        }
+        let stamp = UpToDateStamp(
+            key: key, instanceIDs: ["copy[src/a.txt]", "copy[src/b.txt]", "é"],
             observations: [
-                FileObservation(
-                    path: "/p/src", followsLinks: false, metadata: FileMetadata(kind: .directory, size: 4096)),
-                FileObservation(path: "/p/src/a.txt", followsLinks: true, metadata: file),
-                FileObservation(path: "/p/missing", followsLinks: true, metadata: nil),
-                FileObservation(
-                    path: "/p/link", followsLinks: false, metadata: FileMetadata(kind: .symbolicLink, size: 5)),
-                FileObservation(path: "/p/fifo", followsLinks: false, metadata: FileMetadata(kind: .other, size: 0)),
+                try observe("/p/src", follows: false), try observe("/p/src/a.txt"), try observe("/p/src/b.txt"),
+                try observe("/p/missing"), try observe("/q/c.txt"),
             ],
-            stateFiles: [FileObservation(path: "/p/.stask/state", followsLinks: false, metadata: file)])
+            stateFiles: [try observe("/p/.stask/state", follows: false)])
+        return (fileSystem, stamp)
     }
 
-    @Test func encodingRoundTrips() {
-        let stamp = Self.sample()
-        #expect(UpToDateStamp(decoding: stamp.encoded()) == stamp)
-        let empty = UpToDateStamp(
-            key: ContentDigest(high: 0, low: 0), instanceIDs: [], observations: [], stateFiles: [])
-        #expect(UpToDateStamp(decoding: empty.encoded()) == empty)
+    static func ids(_ bytes: [UInt8], _ fileSystem: any FileSystem, key: ContentDigest = key) -> [String]? {
+        UpToDateStamp.currentInstanceIDs(in: bytes, key: key, fileSystem: fileSystem, projectDirectory: "/p")
     }
 
-    @Test func anyDamageMakesTheStampUnreadable() {
-        let bytes = Self.sample().encoded()
-        #expect(UpToDateStamp(decoding: []) == nil)
+    @Test func stampOfUnchangedPathsGivesItsIDsForItsKeyOnly() throws {
+        let (fileSystem, stamp) = try Self.sample()
+        let bytes = stamp.encoded()
+        #expect(Self.ids(bytes, fileSystem) == stamp.instanceIDs)
+        #expect(Self.ids(bytes, fileSystem, key: ContentDigest(high: 7, low: 8)) == nil)
+        let empty = UpToDateStamp(key: Self.key, instanceIDs: [], observations: [], stateFiles: [])
+        #expect(Self.ids(empty.encoded(), fileSystem) == [])
+    }
+
+    @Test func anyDamageMakesTheStampUnusable() throws {
+        let (fileSystem, stamp) = try Self.sample()
+        let bytes = stamp.encoded()
+        #expect(Self.ids([], fileSystem) == nil)
         for length in stride(from: 0, to: bytes.count, by: 7) {
-            #expect(UpToDateStamp(decoding: Array(bytes[..<length])) == nil, "truncated to \(length)")
+            #expect(Self.ids(Array(bytes[..<length]), fileSystem) == nil, "truncated to \(length)")
         }
         for offset in bytes.indices {
             var flipped = bytes
             flipped[offset] ^= 0x10
-            #expect(UpToDateStamp(decoding: flipped) == nil, "byte \(offset) flipped")
+            #expect(Self.ids(flipped, fileSystem) == nil, "byte \(offset) flipped")
         }
-        #expect(UpToDateStamp(decoding: bytes + [0]) == nil)
+        #expect(Self.ids(bytes + [0], fileSystem) == nil)
     }
 
-    @Test func anotherVersionIsIgnored() {
-        var bytes = Self.sample().encoded()
+    @Test func anotherVersionIsIgnored() throws {
+        let (fileSystem, stamp) = try Self.sample()
+        var bytes = stamp.encoded()
         bytes[UpToDateStamp.magic.count] = UpToDateStamp.version + 1
-        #expect(UpToDateStamp(decoding: bytes) == nil)
+        #expect(Self.ids(bytes, fileSystem) == nil)
     }
 
     @Test func onlyTimesOlderThanTheStartByMoreThanTheGranularityAreSettled() {
@@ -62,54 +71,17 @@ import Testing
         #expect(!UpToDateStamp.isSettled(metadata(200_000_000, 1), start: start, granularity: granularity))
     }
 
-    @Test func isCurrentOnlyWhileEveryPathKeepsItsMetadata() throws {
-        let fileSystem = InMemoryFileSystem(files: ["/p/src/a.txt": "a\n"])
-        func observe(_ path: String) throws -> FileObservation {
-            FileObservation(path: path, followsLinks: true, metadata: try fileSystem.metadata(atPath: path))
-        }
-        func stamp() throws -> UpToDateStamp {
-            UpToDateStamp(
-                key: ContentDigest(high: 0, low: 0), instanceIDs: [],
-                observations: [try observe("/p/src/a.txt"), try observe("/p/src/b.txt")],
-                stateFiles: [try observe("/p/src")])
-        }
-        var current = try stamp()
-        #expect(current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
-
-        try fileSystem.writeFile(atPath: "/p/src/a.txt", contents: Array("a\n".utf8))  // same bytes, new times
-        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
-        current = try stamp()
-        try fileSystem.writeFile(atPath: "/p/src/b.txt", contents: [])  // an absent path appears
-        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
-        current = try stamp()
-        try fileSystem.removeItem(atPath: "/p/src/a.txt")
-        #expect(!current.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
-        #expect(try stamp().isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
-    }
-
-    @Test func readingStraightFromTheBytesAgreesWithTheDecodedStamp() throws {
-        let fileSystem = InMemoryFileSystem(files: ["/p/src/a.txt": "a\n", "/p/src/b.txt": "b\n"])
-        func observe(_ path: String) throws -> FileObservation {
-            FileObservation(path: path, followsLinks: true, metadata: try fileSystem.metadata(atPath: path))
-        }
-        let key = ContentDigest(high: 7, low: 9)
-        let stamp = UpToDateStamp(
-            key: key, instanceIDs: ["copy[src/a.txt]", "copy[src/b.txt]"],
-            observations: [try observe("/p/src/a.txt"), try observe("/p/src/b.txt"), try observe("/p/c.txt")],
-            stateFiles: [try observe("/p/src")])
+    @Test(arguments: 0..<5)
+    func anyChangeToAnObservedPathMakesTheStampStale(change: Int) throws {
+        let (fileSystem, stamp) = try Self.sample()
         let bytes = stamp.encoded()
-        func ids(_ bytes: [UInt8], key: ContentDigest = key) -> [String]? {
-            UpToDateStamp.currentInstanceIDs(in: bytes, key: key, fileSystem: fileSystem, projectDirectory: "/p")
+        switch change {
+        case 0: try fileSystem.writeFile(atPath: "/p/src/a.txt", contents: Array("a\n".utf8))  // same bytes, new times
+        case 1: try fileSystem.writeFile(atPath: "/p/missing", contents: [])  // an absent path appears
+        case 2: try fileSystem.removeItem(atPath: "/p/src/b.txt")
+        case 3: try fileSystem.writeFile(atPath: "/q/c.txt", contents: [])  // outside the project directory
+        default: try fileSystem.writeFile(atPath: "/p/.stask/state", contents: [])  // a state file appears
         }
-        #expect(ids(bytes) == stamp.instanceIDs)
-        #expect(ids(bytes, key: ContentDigest(high: 7, low: 8)) == nil)
-        var damaged = bytes
-        damaged[damaged.count - 3] ^= 4
-        #expect(ids(damaged) == nil)
-        #expect(ids(Array(bytes.dropLast())) == nil)
-
-        try fileSystem.writeFile(atPath: "/p/c.txt", contents: [])
-        #expect(ids(bytes) == nil)
-        #expect(!stamp.isCurrent(fileSystem: fileSystem, projectDirectory: "/p"))
+        #expect(Self.ids(bytes, fileSystem) == nil)
     }
 }

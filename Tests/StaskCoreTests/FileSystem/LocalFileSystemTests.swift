@@ -192,15 +192,26 @@ import Testing
     }
 }
 
-/// `areUnchanged(_:below:)`, the no-op stamp's check on the real file system, must answer exactly as one
-/// `stat`/`lstat` a path would.
-@Suite struct LocalFileSystemObservationTests {
+/// `withPathExaminer(below:_:)`, the no-op stamp's check on the real file system, must answer exactly as
+/// one `stat`/`lstat` a path would.
+@Suite struct LocalFileSystemPathExaminerTests {
     let fs = LocalFileSystem()
 
     func observe(_ path: String, follows: Bool = true) throws -> FileObservation {
         FileObservation(
             path: path, followsLinks: follows,
             metadata: follows ? try fs.metadata(atPath: path) : try fs.linkMetadata(atPath: path))
+    }
+
+    /// Whether every observation still holds, as the examiner sees it from `directory`.
+    func areUnchanged(_ observations: [FileObservation], below directory: String) -> Bool {
+        fs.withPathExaminer(below: directory) { examine in
+            observations.allSatisfy { observation in
+                Array(observation.path.utf8).withUnsafeBytes { path in
+                    examine(path, observation.followsLinks) == .some(observation.metadata)
+                }
+            }
+        }
     }
 
     @Test func answersAsOneStatAPathWouldInsideAndOutsideTheDirectory() throws {
@@ -220,8 +231,8 @@ import Testing
         ]
         #expect(observations[3].metadata == nil && observations[4].metadata == nil)
         #expect(observations[5].metadata?.kind == .symbolicLink && observations[6].metadata?.kind == .regularFile)
-        #expect(fs.areUnchanged(observations, below: project.path))
-        #expect(fs.areUnchanged(observations, below: "/nonexistent-stask-directory"))  // every path absolute
+        #expect(areUnchanged(observations, below: project.path))
+        #expect(areUnchanged(observations, below: "/nonexistent-stask-directory"))  // every path absolute
 
         let changes: [() throws -> Void] = [
             { try fs.writeFile(atPath: project.appending("src/a.txt"), contents: Array("A".utf8)) },
@@ -231,9 +242,9 @@ import Testing
         ]
         for index in changes.indices {
             let before = try observations.map { try observe($0.path, follows: $0.followsLinks) }
-            #expect(fs.areUnchanged(before, below: project.path))
+            #expect(areUnchanged(before, below: project.path))
             try changes[index]()
-            #expect(!fs.areUnchanged(before, below: project.path), "change \(index)")
+            #expect(!areUnchanged(before, below: project.path), "change \(index)")
         }
     }
 
@@ -243,8 +254,18 @@ import Testing
         try fs.writeFile(atPath: project.appending("two"), contents: Array("22".utf8))
         #expect(symlink("one", project.appending("link")) == 0)
         let followed = [try observe(project.appending("link"))]
-        #expect(fs.areUnchanged(followed, below: project.path))
+        #expect(areUnchanged(followed, below: project.path))
         #expect(unlink(project.appending("link")) == 0 && symlink("two", project.appending("link")) == 0)
-        #expect(!fs.areUnchanged(followed, below: project.path))
+        #expect(!areUnchanged(followed, below: project.path))
+    }
+
+    @Test func pathLongerThanTheScratchBufferCannotBeExaminedAndCountsAsChanged() throws {
+        let project = try ScratchDirectory()
+        let long = project.appending(String(repeating: "d/", count: 2500) + "f")  // past PATH_MAX
+        let answer = fs.withPathExaminer(below: project.path) { examine in
+            Array(long.utf8).withUnsafeBytes { examine($0, true) }
+        }
+        #expect(answer == nil)
+        #expect(!areUnchanged([FileObservation(path: long, followsLinks: true, metadata: nil)], below: project.path))
     }
 }
