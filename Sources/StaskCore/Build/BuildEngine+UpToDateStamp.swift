@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 // MARK: - The no-op fast path (`.stask/uptodate`)
 
@@ -33,7 +34,7 @@ extension BuildEngine {
     /// every option that reaches the graph, the selection or the budget checks. Options that cannot change
     /// whether an up-to-date build stays one (`-k`, the remote cache, the reporter) are left out.
     func stampKey(_ source: TaskfileSource, options: BuildOptions) -> ContentDigest {
-        var text = "stask-uptodate 1\u{0}\(source.path)\u{0}\(options.directory)\u{0}"
+        var text = "stask-uptodate 1\u{0}\(Self.executableIdentity)\u{0}\(source.path)\u{0}\(options.directory)\u{0}"
         text += "targets\u{0}" + options.targets.joined(separator: "\u{0}") + "\u{0}"
         for (name, value) in options.variables.sorted(by: { $0.key < $1.key }) { text += "var \(name)=\(value)\u{0}" }
         for (name, amount) in options.budgetOverrides.sorted(by: { $0.key < $1.key }) {
@@ -51,6 +52,15 @@ extension BuildEngine {
         bytes.append(contentsOf: source.bytes)
         return ContentHasher.digest(of: bytes)
     }
+
+    /// The running executable's identity (device, inode, size, modification time): a stask built from other
+    /// sources, whose planning may differ, must not trust a stamp this one wrote. Empty where it cannot be
+    /// examined (then the format version in the key is all that separates builds of stask).
+    static let executableIdentity: String = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return "" }
+        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }()
 
     /// The summary of a build that the stamp proves up to date, reported as the full path would report
     /// it; `nil` when there is no valid, current stamp for `key`.
