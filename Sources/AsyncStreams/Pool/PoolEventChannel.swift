@@ -154,10 +154,19 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     @inlinable
     func drain(into events: inout [Event]) async -> Signals {
         if let signals = tryDrain(into: &events) { return signals }
+        await park { $0.hasWork }
+        return tryDrain(into: &events) ?? Signals(isCancelled: Task.isCancelled)
+    }
+
+    /// Suspends the loop until `isReady` holds for the state (checked under the lock, then by every wake-up:
+    /// a push, a signal or a released role resumes the parked loop) or the calling task is cancelled, which
+    /// sets `isCancelled` and resumes it at once.
+    @inlinable
+    func park(until isReady: (State) -> Bool) async {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.hasWork { return true }
+                    if isReady(state) { return true }
                     precondition(state.waiter == nil, "a pool loop parked twice")
                     state.waiter = continuation
                     return false
@@ -171,7 +180,6 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
             }
             waiter?.resume()
         }
-        return tryDrain(into: &events) ?? Signals(isCancelled: Task.isCancelled)
     }
 
     /// Takes whatever is queued without suspending; `nil` when nothing is.
@@ -204,23 +212,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
         while true {
             if let result = tryTakeRole(into: &events, starts: &starts, releasing: holdsRole) { return result }
             holdsRole = false
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if !state.isDriving && state.loopHasWork { return true }
-                        precondition(state.waiter == nil, "a pool loop parked twice")
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-                    state.signals.isCancelled = true
-                    return state.takeWaiter()
-                }
-                waiter?.resume()
-            }
+            await park { !$0.isDriving && $0.loopHasWork }
         }
     }
 
