@@ -2,7 +2,7 @@
 
 /// Valid, realistic Taskfiles and the project tree they build, the seeds of the Taskfile fuzz suite.
 ///
-/// Together they use every key (vars, env, budget, default, foreach with `**`, deps, shards, cost,
+/// Together they use every key (vars, env, budget, default, remote_cache, foreach with `**`, deps, shards, cost,
 /// priority, retry in both forms, timeout, dir, env, always, multi-command run), every placeholder,
 /// anchors with merge keys, block scalars, flow style and quoted paths with spaces, quotes and unicode.
 /// Each loads into a graph against ``fileSystem()`` (checked by the suite).
@@ -69,6 +69,7 @@ enum TaskfileCorpus {
     /// `**` globs, `dir`, per-task env, `always`, multi-command `run`, priorities, custom resources.
     static let goService = """
         version: 1
+        remote_cache: http://cache.internal:9092/stask   # shared build cache (never with credentials)
         vars:
           GO: go
           GOFLAGS: -trimpath
