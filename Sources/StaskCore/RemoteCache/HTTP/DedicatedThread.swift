@@ -32,6 +32,27 @@ enum DedicatedThread {
     }
 }
 
+extension DedicatedThread {
+    /// Starts `body` on a new detached thread without waiting for it; `false` when no thread can be
+    /// created (then `body` does not run).
+    static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        let context = Unmanaged.passRetained(ThreadJob(body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, context)
+        guard status == 0 else {
+            Unmanaged<ThreadJob>.fromOpaque(context).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+}
+
 /// The closure a dedicated thread runs, boxed to cross `pthread_create`'s `void *`.
 private final class ThreadJob: Sendable {
     let body: @Sendable () -> Void

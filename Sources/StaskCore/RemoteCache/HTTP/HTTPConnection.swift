@@ -10,25 +10,25 @@ struct HTTPConnection: Sendable {
     /// How many exchanges completed on this connection (0 for a fresh one).
     var exchangeCount = 0
 
-    /// Resolves `host` and connects to its first address that answers, within `timeout` overall.
+    /// Resolves `host` (``BoundedAddressLookup``: the lookup counts against the timeout too) and connects to
+    /// its first address that answers, within `timeout` overall.
     ///
     /// - Throws: `HTTPClientError.cannotResolve`, `.cannotConnect` (the last address's `errno`),
     ///   `.timedOut`, `.cancelled`, `.systemCall`.
     static func open(
-        host: String, port: Int, timeout: Duration, cancellation: IOCancellation?
+        host: String, port: Int, timeout: Duration, cancellation: IOCancellation?,
+        lookup: @escaping BoundedAddressLookup.Lookup = BoundedAddressLookup.system
     ) throws(HTTPClientError) -> HTTPConnection {
         let deadline = SystemCalls.monotonicNanoseconds() + SystemCalls.nanoseconds(timeout)
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else {
-            let reason = status == EAI_SYSTEM ? SystemCalls.errorMessage(errno) : String(cString: gai_strerror(status))
+        let outcome = try BoundedAddressLookup.resolve(
+            host, port: port, deadline: deadline, cancellation: cancellation, lookup: lookup)
+        guard outcome.status == 0, let addresses = outcome.list else {
+            let reason =
+                outcome.status == EAI_SYSTEM
+                ? SystemCalls.errorMessage(outcome.systemError) : String(cString: gai_strerror(outcome.status))
             throw .cannotResolve(host: host, reason: reason)
         }
-        defer { freeaddrinfo(first) }
+        let first = addresses.first
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         var lastError: Int32 = ECONNREFUSED
         var entry: UnsafeMutablePointer<addrinfo>? = first
@@ -155,6 +155,11 @@ struct HTTPConnection: Sendable {
     }
 
     /// Waits until the socket is ready for `events`; `false` when `deadline` passed first.
+    /// Waits until the descriptor is readable; `false` when the deadline passes first.
+    func waitUntilReadable(until deadline: Int64, cancellation: IOCancellation?) throws(HTTPClientError) -> Bool {
+        try wait(for: Int16(POLLIN), until: deadline, cancellation: cancellation)
+    }
+
     private func wait(
         for events: Int16, until deadline: Int64, cancellation: IOCancellation?
     ) throws(HTTPClientError) -> Bool {
