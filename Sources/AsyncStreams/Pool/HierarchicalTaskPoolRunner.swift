@@ -97,14 +97,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         forEach handler: (Envelope) async throws -> Void
     ) async throws {
         let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
-        let failure = await loop.run { envelopes in
-            do {
-                for envelope in envelopes { try await handler(envelope) }
-                return .delivered
-            } catch {
-                return .failed(error)
-            }
-        }
+        let failure = await loop.run { await .handing($0, to: handler) }
         if let failure { throw failure }
     }
 }

@@ -23,6 +23,19 @@ enum PoolDelivery: Sendable {
     case consumerGone
     /// The consumer's handler threw: stop and rethrow this error.
     case failed(any Error)
+
+    /// Hands `envelopes` to a `run(forEach:)` handler in order: `.delivered`, or `.failed` with what it threw.
+    @inlinable
+    static func handing<Envelope>(
+        _ envelopes: [Envelope], to handler: (Envelope) async throws -> Void
+    ) async -> PoolDelivery {
+        do {
+            for envelope in envelopes { try await handler(envelope) }
+            return .delivered
+        } catch {
+            return .failed(error)
+        }
+    }
 }
 
 /// The single channel through which everything wakes a pool runner's loop.

@@ -152,14 +152,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
         forEach handler: (Envelope) async throws -> Void
     ) async throws {
         let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
-        let failure = await loop.run { envelopes in
-            do {
-                for envelope in envelopes { try await handler(envelope) }
-                return .delivered
-            } catch {
-                return .failed(error)
-            }
-        }
+        let failure = await loop.run { await .handing($0, to: handler) }
         if let failure { throw failure }
     }
 }
