@@ -90,7 +90,7 @@ extension BuildEngine {
     ) {
         guard
             observations.allSatisfy({
-                UpToDateStamp.isSettled($0.metadata, start: start, granularity: granularity)
+                $0.isSettled(at: start, granularity: granularity)
             })
         else { return }
         var seen = Set<FileObservation>()

@@ -36,14 +36,6 @@ struct UpToDateStamp: Sendable {
     /// The state files, compared exactly (see the type's discussion).
     var stateFiles: [FileObservation]
 
-    /// Whether `metadata` is old enough, relative to a build that started at `start` (wall-clock
-    /// nanoseconds), that any later write must change it.
-    static func isSettled(_ metadata: FileMetadata?, start: Int64, granularity: Duration) -> Bool {
-        guard let metadata else { return true }
-        let limit = start &- granularity.saturatingNanoseconds
-        return metadata.modificationTime < limit && metadata.changeTime < limit
-    }
-
     /// The instance ids of the stamp in `bytes` when it is intact, made for `key`, and every path it
     /// observed still has its metadata; `nil` otherwise. Reads the observations straight from the bytes
     /// (no `FileObservation` or `String` per path): the no-op fast path.
@@ -130,7 +122,7 @@ struct UpToDateStamp: Sendable {
             return
         }
         writer.byte((observation.followsLinks ? 1 : 0) | 2)
-        writer.byte(kindCode(metadata.kind))
+        writer.byte(StateSnapshot.code(of: metadata.kind))
         writer.uint64(metadata.size)
         writer.uint64(metadata.device)
         writer.uint64(metadata.inode)
@@ -140,28 +132,9 @@ struct UpToDateStamp: Sendable {
     }
 
     private static func decodeMetadata(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> FileMetadata {
-        guard let kind = kind(code: try reader.byte()) else { throw StateDecodingError(detail: "bad file kind") }
-        return FileMetadata(
-            kind: kind, size: try reader.uint64(), device: try reader.uint64(), inode: try reader.uint64(),
+        FileMetadata(
+            kind: try StateSnapshot.kind(of: reader.byte()), size: try reader.uint64(), device: try reader.uint64(),
+            inode: try reader.uint64(),
             modificationTime: try reader.int64(), changeTime: try reader.int64(), mode: try reader.uint32())
-    }
-
-    private static func kindCode(_ kind: FileKind) -> UInt8 {
-        switch kind {
-        case .regularFile: 0
-        case .directory: 1
-        case .symbolicLink: 2
-        case .other: 3
-        }
-    }
-
-    private static func kind(code: UInt8) -> FileKind? {
-        switch code {
-        case 0: .regularFile
-        case 1: .directory
-        case 2: .symbolicLink
-        case 3: .other
-        default: nil
-        }
     }
 }

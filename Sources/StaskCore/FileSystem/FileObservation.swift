@@ -7,4 +7,10 @@ struct FileObservation: Sendable, Hashable {
     var followsLinks: Bool
     /// `nil`: the path was absent.
     var metadata: FileMetadata?
+
+    /// Whether a later change to the path must show in its metadata (``FileMetadata/isSettled(at:granularity:)``;
+    /// an absence always is: the path appearing changes it).
+    func isSettled(at time: Int64, granularity: Duration) -> Bool {
+        metadata?.isSettled(at: time, granularity: granularity) ?? true
+    }
 }

@@ -63,8 +63,7 @@ public final class FileDigestCache: Sendable {
         /// Whether the file was modified so close to `recordedTime` that equal metadata does not prove equal
         /// contents: its mtime or ctime is not older than `recordedTime - granularity`.
         public func isRacilyClean(granularity: Duration) -> Bool {
-            let limit = recordedTime &- granularity.saturatingNanoseconds
-            return metadata.modificationTime >= limit || metadata.changeTime >= limit
+            !metadata.isSettled(at: recordedTime, granularity: granularity)
         }
     }
 
@@ -259,9 +258,18 @@ protocol StatCacheSource: Sendable {
     func allEntries() -> [String: FileDigestCache.Entry]
 }
 
+extension FileMetadata {
+    /// Whether both file times are older than `time - granularity` (nanoseconds since the epoch), so that
+    /// any write after `time` must change them: the stat cache's trust rule, and the no-op stamp's.
+    func isSettled(at time: Int64, granularity: Duration) -> Bool {
+        let limit = time &- granularity.saturatingNanoseconds
+        return modificationTime < limit && changeTime < limit
+    }
+}
+
 extension Duration {
     /// The duration in whole nanoseconds, saturating at the `Int64` range.
-    var saturatingNanoseconds: Int64 {
+    fileprivate var saturatingNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
         return nanoseconds >= 9.2e18 ? .max : nanoseconds <= -9.2e18 ? .min : Int64(nanoseconds)

@@ -150,7 +150,8 @@ extension StateSnapshot {
             digest: digest, recordedTime: recordedTime)
     }
 
-    private static func code(of kind: FileKind) -> UInt8 {
+    /// A file kind as one byte, in the snapshot, the journal and the no-op stamp.
+    static func code(of kind: FileKind) -> UInt8 {
         switch kind {
         case .regularFile: 0
         case .directory: 1
@@ -159,7 +160,7 @@ extension StateSnapshot {
         }
     }
 
-    private static func kind(of code: UInt8) throws(StateDecodingError) -> FileKind {
+    static func kind(of code: UInt8) throws(StateDecodingError) -> FileKind {
         switch code {
         case 0: .regularFile
         case 1: .directory

@@ -53,13 +53,8 @@ public struct TaskfileParser: Sendable {
     public func load(
         file: String? = nil, in directory: String? = nil, variableOverrides: [String: String] = [:]
     ) throws -> Taskfile {
-        let path: String
-        if let file {
-            path = ProjectPath.absolute(file, base: workingDirectory)
-        } else {
-            path = try locateTyped(in: directory ?? workingDirectory)
-        }
-        return try parseTyped(fileAt: path, variableOverrides: variableOverrides)
+        let (path, bytes) = try readSource(file: file, in: directory)
+        return try parseTyped(contents: bytes, path: path, variableOverrides: variableOverrides)
     }
 
     /// Reads and checks the Taskfile at `path`.

@@ -64,11 +64,15 @@ import Testing
         func metadata(_ mtime: Int64, _ ctime: Int64) -> FileMetadata {
             FileMetadata(kind: .regularFile, size: 1, modificationTime: mtime, changeTime: ctime)
         }
-        #expect(UpToDateStamp.isSettled(nil, start: start, granularity: granularity))
-        #expect(UpToDateStamp.isSettled(metadata(89_999_999, 89_999_999), start: start, granularity: granularity))
-        #expect(!UpToDateStamp.isSettled(metadata(90_000_000, 1), start: start, granularity: granularity))
-        #expect(!UpToDateStamp.isSettled(metadata(1, 90_000_000), start: start, granularity: granularity))
-        #expect(!UpToDateStamp.isSettled(metadata(200_000_000, 1), start: start, granularity: granularity))
+        func settled(_ metadata: FileMetadata?) -> Bool {
+            FileObservation(path: "/p/f", followsLinks: true, metadata: metadata)
+                .isSettled(at: start, granularity: granularity)
+        }
+        #expect(settled(nil))
+        #expect(settled(metadata(89_999_999, 89_999_999)))
+        #expect(!settled(metadata(90_000_000, 1)))
+        #expect(!settled(metadata(1, 90_000_000)))
+        #expect(!settled(metadata(200_000_000, 1)))
     }
 
     @Test(arguments: 0..<5)

@@ -13,26 +13,12 @@ enum DedicatedThread {
     /// rather than failing.
     static func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
-            let job = ThreadJob { continuation.resume(returning: body()) }
-            let context = Unmanaged.passRetained(job).toOpaque()
-            var thread = pthread_t()
-            let status = pthread_create(
-                &thread, nil,
-                { context in
-                    Unmanaged<ThreadJob>.fromOpaque(context!).takeRetainedValue().body()
-                    return nil
-                }, context)
-            if status == 0 {
-                pthread_detach(thread)
-            } else {
-                Unmanaged<ThreadJob>.fromOpaque(context).release()
+            if !start({ continuation.resume(returning: body()) }) {
                 continuation.resume(returning: body())
             }
         }
     }
-}
 
-extension DedicatedThread {
     /// Starts `body` on a new detached thread without waiting for it; `false` when no thread can be
     /// created (then `body` does not run).
     static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
