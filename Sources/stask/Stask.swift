@@ -31,6 +31,7 @@ struct Stask: AsyncParsableCommand {
 
     /// Parses the command line, runs the command, and turns any error into a message and an exit status.
     static func main() async {
+        AllocatorTuning.apply()
         do {
             let arguments = expandingAttachedJobs(Array(CommandLine.arguments.dropFirst()))
             var command = try await asyncParseAsRoot(arguments)

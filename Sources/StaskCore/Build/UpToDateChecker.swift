@@ -97,7 +97,7 @@ struct UpToDateChecker: Sendable {
         if let metadata, metadata.kind == .regularFile {
             digest = try? digests.digest(ofFileAtPath: absolute, metadata: metadata)
         }
-        return (FileObservation(path: absolute, followsLinks: true, metadata: metadata), digest)
+        return (FileObservation(path: path, followsLinks: true, metadata: metadata), digest)
     }
 
     private func outputsMatch(_ instance: TaskInstance, record: TaskRecord) -> Bool {

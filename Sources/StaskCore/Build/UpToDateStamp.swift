@@ -48,7 +48,7 @@ struct UpToDateStamp: Sendable {
             }
         }
         return currentInstanceIDs(in: bytes, key: key) { path, followsLinks in
-            let path = String(decoding: path, as: UTF8.self)
+            let path = ProjectPath.absolute(String(decoding: path, as: UTF8.self), project: projectDirectory)
             return try? followsLinks ? fileSystem.metadata(atPath: path) : fileSystem.linkMetadata(atPath: path)
         }
     }

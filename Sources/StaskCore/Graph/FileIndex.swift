@@ -100,7 +100,7 @@ final class FileIndex {
         let absolute = ProjectPath.absolute(path, project: project)
         var kind: DiskKind?
         let link = try fileSystem.linkMetadata(atPath: absolute)
-        observations.append(FileObservation(path: absolute, followsLinks: false, metadata: link))
+        observations.append(FileObservation(path: path, followsLinks: false, metadata: link))
         if let link {
             switch link.kind {
             case .regularFile: kind = .file
@@ -110,7 +110,7 @@ final class FileIndex {
                 let target = try? fileSystem.metadata(atPath: absolute)
                 // A target that cannot be examined is observed as absent: examining it later fails
                 // or differs, either of which counts as a change.
-                observations.append(FileObservation(path: absolute, followsLinks: true, metadata: target))
+                observations.append(FileObservation(path: path, followsLinks: true, metadata: target))
                 switch target?.kind {
                 case .regularFile?: kind = .file
                 case .directory?: kind = .symbolicLinkToDirectory

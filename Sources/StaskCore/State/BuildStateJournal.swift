@@ -52,11 +52,9 @@ enum BuildStateJournal {
     /// The framed bytes of one entry, ready to append.
     static func encode(_ entry: Entry) -> [UInt8] {
         var payload = StateBinaryWriter(capacity: 256)
-        let inline: (inout StateBinaryWriter, String) -> Void = { writer, string in writer.inlineString(string) }
         switch entry {
         case .success(let record):
-            payload.byte(1)
-            record.encode(to: &payload, coldString: inline)
+            return encodeSuccess(EncodedTaskRecord(record))
         case .invalidate(let id):
             payload.byte(2)
             payload.inlineString(id)
@@ -81,11 +79,25 @@ enum BuildStateJournal {
                 }
             }
         }
-        precondition(payload.bytes.count <= maximumEntrySize, "journal entry too large")
-        var framed = StateBinaryWriter(capacity: payload.bytes.count + 12)
-        framed.uint32(UInt32(payload.bytes.count))
-        framed.uint64(payload.bytes.withUnsafeBytes { ContentHasher.checksum(of: $0, seed: UInt64($0.count)) })
-        framed.append(payload.bytes)
+        return framed(payload.bytes)
+    }
+
+    /// The journal entry of a successful run, from the record's encoding (which is the entry's payload after
+    /// its kind byte).
+    static func encodeSuccess(_ record: EncodedTaskRecord) -> [UInt8] {
+        var payload = StateBinaryWriter(capacity: record.bytes.count + 1)
+        payload.byte(1)
+        payload.append(record.bytes)
+        return framed(payload.bytes)
+    }
+
+    /// `payload` behind its length and checksum.
+    private static func framed(_ payload: [UInt8]) -> [UInt8] {
+        precondition(payload.count <= maximumEntrySize, "journal entry too large")
+        var framed = StateBinaryWriter(capacity: payload.count + 12)
+        framed.uint32(UInt32(payload.count))
+        framed.uint64(payload.withUnsafeBytes { ContentHasher.checksum(of: $0, seed: UInt64($0.count)) })
+        framed.append(payload)
         return framed.bytes
     }
 

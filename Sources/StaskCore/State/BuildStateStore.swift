@@ -272,8 +272,9 @@ public final class BuildStateStore: Sendable {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
             precondition(!storage.isClosed, "recordSuccess after close")
             let record = run.record(after: storage.state.record(for: run.id))
-            storage.state.setRecord(record)
-            try Self.append(.success(record), to: &storage)
+            let encoded = EncodedTaskRecord(record)
+            storage.state.setRecord(encoded, id: record.id)
+            try Self.append(BuildStateJournal.encodeSuccess(encoded), to: &storage)
             return record
         }
     }
@@ -368,11 +369,19 @@ public final class BuildStateStore: Sendable {
     // MARK: - Helpers
 
     private static func append(_ entry: BuildStateJournal.Entry, to storage: inout Storage) throws(BuildStateError) {
+        guard storage.journal != nil else {
+            storage.mustCompact = true
+            return
+        }
+        try append(BuildStateJournal.encode(entry), to: &storage)
+    }
+
+    /// Appends one encoded journal entry (``BuildStateJournal/encode(_:)``).
+    private static func append(_ bytes: [UInt8], to storage: inout Storage) throws(BuildStateError) {
         guard let journal = storage.journal else {
             storage.mustCompact = true
             return
         }
-        let bytes = BuildStateJournal.encode(entry)
         do {
             try journal.append(bytes)
             storage.journalLength += bytes.count

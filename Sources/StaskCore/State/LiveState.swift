@@ -5,8 +5,9 @@
 /// safe to hand to other threads (a `FileDigestCache` reads the stat cache through one).
 struct LiveState: Sendable {
     private(set) var snapshot: StateSnapshot?
-    /// Records set since the snapshot (by journal replay or this build); they shadow the snapshot's.
-    private var changedRecords: [String: TaskRecord] = [:]
+    /// Records set since the snapshot (by journal replay or this build); they shadow the snapshot's. Kept
+    /// encoded, as the journal writes them (see ``EncodedTaskRecord`` for why).
+    private var changedRecords: [String: EncodedTaskRecord] = [:]
     private(set) var itemDurations: [String: [String: Double]]
     /// Stat-cache entries set (or removed: `nil`) since the snapshot.
     private var statChanges: [String: FileDigestCache.Entry?] = [:]
@@ -20,7 +21,7 @@ struct LiveState: Sendable {
 
     /// The record of `id`, valid or invalidated.
     func record(for id: String) -> TaskRecord? {
-        if !changedRecords.isEmpty, let record = changedRecords[id] { return record }
+        if !changedRecords.isEmpty, let record = changedRecords[id] { return record.decoded() }
         return snapshot?.record(for: id)
     }
 
@@ -34,14 +35,14 @@ struct LiveState: Sendable {
     func recordedOutputPaths() -> Set<String> {
         var paths = Set<String>()
         snapshot?.insertRecordedOutputPaths(into: &paths)
-        for record in changedRecords.values { paths.formUnion(record.outputDigests.keys) }
+        for record in changedRecords.values { paths.formUnion(record.decoded().outputDigests.keys) }
         return paths
     }
 
     /// Everything, decoded: O(n) in the size of the state.
     func materialized() -> BuildState {
         var records = snapshot?.allRecords() ?? [:]
-        records.merge(changedRecords) { _, changed in changed }
+        for (id, record) in changedRecords { records[id] = record.decoded() }
         return BuildState(records: records, itemDurations: itemDurations, statCache: allEntries())
     }
 
@@ -61,7 +62,12 @@ struct LiveState: Sendable {
 
     /// Stores `record` as the latest successful run of `record.id`.
     mutating func setRecord(_ record: TaskRecord) {
-        changedRecords[record.id] = record
+        setRecord(EncodedTaskRecord(record), id: record.id)
+    }
+
+    /// Stores the encoded record of `id` as its latest successful run.
+    mutating func setRecord(_ record: EncodedTaskRecord, id: String) {
+        changedRecords[id] = record
     }
 
     /// Marks the record of `id` invalidated; returns whether there was a valid record to invalidate.
@@ -69,7 +75,7 @@ struct LiveState: Sendable {
     mutating func invalidate(_ id: String) -> Bool {
         guard var record = record(for: id), !record.isInvalidated else { return false }
         record.isInvalidated = true
-        changedRecords[id] = record
+        setRecord(record)
         return true
     }
 

@@ -61,17 +61,20 @@ public struct TaskRecord: Sendable, Hashable {
     }
 }
 
-/// A record's `keyInputs`, either as a value or still encoded in a loaded snapshot.
+/// A record's `keyInputs`, either as a value or still encoded: in a loaded snapshot, or in the live state's
+/// encoded copy of a record set since (``EncodedTaskRecord``).
 ///
 /// Equality and hashing are those of the decoded value, so a loaded record equals the record that was saved.
 enum TaskRecordColdPart: Sendable, Hashable {
     case decoded(ActionKeyInputs)
     case encoded(SnapshotColdPart)
+    case inline(InlineColdPart)
 
     var keyInputs: ActionKeyInputs {
         switch self {
         case .decoded(let inputs): inputs
         case .encoded(let part): part.decoded()
+        case .inline(let part): part.decoded()
         }
     }
 

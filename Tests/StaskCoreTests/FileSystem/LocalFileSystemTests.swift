@@ -248,6 +248,23 @@ import Testing
         }
     }
 
+    @Test func relativePathsAreRelativeToTheDirectoryNotTheWorkingDirectory() throws {
+        let project = try ScratchDirectory()
+        try fs.writeFile(atPath: project.appending("src/a.txt"), contents: Array("a".utf8))
+        let absolute = [try observe(project.appending("src/a.txt")), try observe(project.appending("src"))]
+        let relative = [
+            FileObservation(path: "src/a.txt", followsLinks: true, metadata: absolute[0].metadata),
+            FileObservation(path: "src", followsLinks: true, metadata: absolute[1].metadata),
+            FileObservation(path: "missing", followsLinks: false, metadata: nil),
+        ]
+        #expect(String(cString: getcwd(nil, 0)) != project.path)
+        #expect(areUnchanged(relative, below: project.path))
+        // Without the directory a relative path cannot be examined, which counts as a change.
+        #expect(!areUnchanged([relative[0]], below: "/nonexistent-stask-directory"))
+        try fs.writeFile(atPath: project.appending("missing"), contents: [])
+        #expect(!areUnchanged([relative[2]], below: project.path))
+    }
+
     @Test func retargetedLinkIsSeenOnlyThroughTheFollowingObservation() throws {
         let project = try ScratchDirectory()
         try fs.writeFile(atPath: project.appending("one"), contents: Array("1".utf8))

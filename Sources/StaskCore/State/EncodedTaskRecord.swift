@@ -1,0 +1,54 @@
+/// A task record kept in its journal encoding (``TaskRecord/encode(to:coldString:)`` with strings in place),
+/// as the live state holds every record set since the snapshot.
+///
+/// Why not the record itself: a decoded record of a one-command step is about a dozen allocations (its id,
+/// the output-digest map, and in the key inputs the commands, the input-digest map, the output list and
+/// their strings), some 650 bytes; encoded it is one array of about 200. A 100,000-target build keeps
+/// 100,000 of them until the state is saved, so this is most of what the state costs while it runs.
+/// Lookups decode only the record asked for, and its cold part (``TaskRecord/keyInputs``) only when read.
+/// The journal writes the same bytes (``BuildStateJournal/encodeSuccess(_:)``), so a record is encoded once.
+struct EncodedTaskRecord: Sendable {
+    /// The encoded record; never mutated in place, so a decoded cold part can share it.
+    let bytes: [UInt8]
+
+    /// Encodes `record`.
+    init(_ record: TaskRecord) {
+        var writer = StateBinaryWriter(capacity: 256)
+        record.encode(to: &writer) { writer, string in writer.inlineString(string) }
+        bytes = writer.bytes
+    }
+
+    /// The record. Its cold part stays encoded (it refers to ``bytes``) until it is read.
+    func decoded() -> TaskRecord {
+        let bytes = self.bytes
+        let record = bytes.withUnsafeBytes { raw -> TaskRecord? in
+            var reader = StateBinaryReader(raw)
+            return try? TaskRecord.decode(from: &reader) { (offset, length) throws(StateDecodingError) in
+                .inline(InlineColdPart(bytes: bytes, offset: offset, length: length))
+            }
+        }
+        // Only this type writes these bytes, from a record, so they always decode.
+        guard let record else { preconditionFailure("an encoded task record does not decode") }
+        return record
+    }
+}
+
+/// A record's `keyInputs` still encoded with its strings in place (inside an ``EncodedTaskRecord``).
+struct InlineColdPart: Sendable {
+    let bytes: [UInt8]
+    /// Offset and length of the cold part within `bytes`.
+    let offset: Int
+    let length: Int
+
+    func decoded() -> ActionKeyInputs {
+        bytes.withUnsafeBytes { raw in
+            let inline = { (reader: inout StateBinaryReader) throws(StateDecodingError) -> String in
+                try reader.inlineString()
+            }
+            guard var reader = try? StateBinaryReader(raw).subreader(offset..<offset + length),
+                let inputs = try? ActionKeyInputs.decode(from: &reader, string: inline)
+            else { preconditionFailure("an encoded task record's key inputs do not decode") }
+            return inputs
+        }
+    }
+}
