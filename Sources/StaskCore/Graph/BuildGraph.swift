@@ -51,7 +51,7 @@ public struct BuildGraph: Sendable {
 
     init(
         taskfile: Taskfile, projectDirectory: String, budget: ResourceCost, instances: [TaskInstance],
-        dependencies: [[Int]], fileObservations: [FileObservation] = []
+        dependencies: [[Int]], producers: [String: Int]? = nil, fileObservations: [FileObservation] = []
     ) {
         self.taskfile = taskfile
         self.fileObservations = fileObservations
@@ -65,13 +65,15 @@ public struct BuildGraph: Sendable {
         }
         self.dependentLists = dependents
         var indexByID: [String: Int] = [:]
-        var producerByPath: [String: Int] = [:]
+        var producerByPath = producers ?? [:]
         var indicesByTask: [String: [Int]] = [:]
         indexByID.reserveCapacity(instances.count)
         for (index, instance) in instances.enumerated() {
             indexByID[instance.id] = index
             indicesByTask[instance.taskName, default: []].append(index)
-            for output in instance.outputs { producerByPath[output] = index }
+            if producers == nil {
+                for output in instance.outputs { producerByPath[output] = index }
+            }
         }
         self.indexByID = indexByID
         self.producerByPath = producerByPath

@@ -68,6 +68,17 @@ final class FileIndex {
     /// Whether `path` is a declared output.
     func isOutput(_ path: String) -> Bool { outputs.contains(path) }
 
+    /// Drops every table kept for lookups (listings, kinds, outputs, glob results), keeping
+    /// ``observations``: for when the graph no longer asks about paths. Queries afterwards would examine the
+    /// disk again and see no declared outputs.
+    func releaseLookupTables() {
+        diskKinds = [:]
+        diskListings = [:]
+        outputs = []
+        outputChildren = [:]
+        globCache = [:]
+    }
+
     // MARK: - Queries
 
     /// Runs `body`, turning a file-system failure into `TaskfileError.fileSystem` at `location`.
