@@ -151,6 +151,7 @@ public struct BuildEngine: Sendable {
             taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
         // The graph, the plan, the digest cache and the tasks are gone by now: the state's compaction in
         // `close()` is the build's largest allocation, and it no longer comes on top of them.
+        FreedMemory.returnToSystem()
         do {
             if let changes = executed.statCacheChanges {
                 executed.statCacheChanges = nil  // the store keeps its own copy; this one would double it

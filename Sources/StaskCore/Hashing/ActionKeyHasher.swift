@@ -1,10 +1,14 @@
+internal import CXXHash
+
 /// Builds an action key: one `ContentDigest` over a sequence of typed fields.
 ///
 /// Each field is written as a one-byte type tag, its length as 8 little-endian bytes, then its bytes, so
 /// no two different field sequences produce the same byte stream: `("ab", "c")` and `("a", "bc")` differ,
 /// a string never equals the same bytes added as a byte array, and the integer `1` never equals the string
-/// `"1"`. The fields are buffered and hashed with XXH3-128 by `finalize()`; action keys are at most a few
-/// kilobytes, so buffering is cheaper than a streaming state.
+/// `"1"`. The result is XXH3-128 of that byte stream. Fields are buffered, and a key of up to 64 KiB (almost
+/// all of them) is hashed in one call by `finalize()`; past that, full buffers go through an XXH3 streaming
+/// state, which gives the same digest without holding the stream: an aggregate step over 100,000 inputs
+/// would otherwise buffer about 5 MB, and the buffer's growth twice that.
 ///
 /// The `domain` passed to `init(domain:)` is the first field: it names the key scheme and its version, so
 /// changing how keys are built (bump the domain) invalidates every recorded key at once.
@@ -16,7 +20,12 @@
 /// let key = hasher.finalize()
 /// ```
 public struct ActionKeyHasher: Sendable {
+    /// Bytes not yet passed to `stream`.
     private var bytes: [UInt8] = []
+    /// The hash of everything before `bytes`; `nil` until the buffer first fills.
+    private var stream: ActionKeyStream?
+    /// The buffer size at which its bytes go to `stream`.
+    public static let bufferLimit = 64 * 1024
 
     /// Starts a key in the given scheme.
     ///
@@ -66,7 +75,10 @@ public struct ActionKeyHasher: Sendable {
     ///
     /// - Complexity: O(n) in the total size of the fields.
     public func finalize() -> ContentDigest {
-        ContentHasher.digest(of: bytes)
+        guard let stream else { return ContentHasher.digest(of: bytes) }
+        let last = ActionKeyStream(copying: stream)
+        bytes.withUnsafeBytes { last.update($0) }
+        return last.digest()
     }
 
     private enum Tag: UInt8 {
@@ -77,5 +89,48 @@ public struct ActionKeyHasher: Sendable {
         bytes.append(tag.rawValue)
         withUnsafeBytes(of: UInt64(field.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: field)
+        if bytes.count >= Self.bufferLimit { flush() }
+    }
+
+    /// Passes the buffer to the streaming state (copied first when another hasher shares it).
+    private mutating func flush() {
+        if stream == nil {
+            stream = ActionKeyStream()
+        } else if !isKnownUniquelyReferenced(&stream!) {
+            stream = ActionKeyStream(copying: stream!)
+        }
+        bytes.withUnsafeBytes { stream!.update($0) }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// An XXH3-128 streaming state owned by ``ActionKeyHasher``.
+// @unchecked Sendable: the hasher updates the state only while it holds the sole reference (it copies a shared
+// one first), and reads a shared one only by copying it, so no two threads ever touch it while it changes.
+final class ActionKeyStream: @unchecked Sendable {
+    private let state: OpaquePointer
+
+    init() {
+        guard let state = XXH3_createState() else { preconditionFailure("XXH3_createState: out of memory") }
+        self.state = state
+        XXH3_128bits_reset(state)
+    }
+
+    init(copying other: ActionKeyStream) {
+        guard let state = XXH3_createState() else { preconditionFailure("XXH3_createState: out of memory") }
+        self.state = state
+        XXH3_copyState(state, other.state)
+    }
+
+    deinit {
+        XXH3_freeState(state)
+    }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        XXH3_128bits_update(state, bytes.baseAddress, bytes.count)
+    }
+
+    func digest() -> ContentDigest {
+        ContentDigest(XXH3_128bits_digest(state))
     }
 }

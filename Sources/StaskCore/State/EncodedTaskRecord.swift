@@ -15,7 +15,8 @@ struct EncodedTaskRecord: Sendable {
     init(_ record: TaskRecord) {
         var writer = StateBinaryWriter(capacity: 256)
         record.encode(to: &writer) { writer, string in writer.inlineString(string) }
-        bytes = writer.bytes
+        // An exact copy: the writer's buffer has room to spare, and 100,000 records keep theirs all build long.
+        bytes = writer.bytes.withUnsafeBufferPointer { [UInt8]($0) }
     }
 
     /// The record. Its cold part stays encoded (it refers to ``bytes``) until it is read.

@@ -13,6 +13,36 @@ import Testing
         [tag] + withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { Array($0) } + bytes
     }
 
+    /// Past the buffer limit the hasher streams; the key must still be XXH3-128 of the whole byte stream,
+    /// whatever the field sizes around the limit.
+    @Test(arguments: [1, 7, 1000, 70_000])
+    func keyLongerThanTheBufferIsTheDigestOfTheWholeStream(fieldSize: Int) {
+        var hasher = ActionKeyHasher()
+        var stream = field(1, Array("stask.action-key.v1".utf8))
+        var index = 0
+        while stream.count < 3 * ActionKeyHasher.bufferLimit + 5 {
+            let bytes = (0..<fieldSize).map { UInt8(truncatingIfNeeded: $0 &+ index) }
+            hasher.add(bytes: bytes)
+            stream += field(2, bytes)
+            index += 1
+        }
+        #expect(hasher.finalize() == ContentHasher.digest(of: stream))
+    }
+
+    @Test func copiesOfAStreamingHasherGoOnIndependently() {
+        var original = ActionKeyHasher()
+        let chunk = [UInt8](repeating: 7, count: ActionKeyHasher.bufferLimit)
+        original.add(bytes: chunk)  // streaming from here on
+        var copy = original
+        let before = original.finalize()
+        #expect(original.finalize() == before)  // finalize leaves the hasher as it was
+        copy.add(bytes: chunk)
+        #expect(original.finalize() == before)
+        original.add(bytes: chunk)
+        #expect(original.finalize() == copy.finalize())
+        #expect(copy.finalize() != before)
+    }
+
     @Test func fieldBoundariesAreNotAmbiguous() {
         let split1 = key {
             $0.add("ab"); $0.add("c")
