@@ -84,12 +84,13 @@ def read_proc_io(pid: int) -> dict[str, int]:
 
 
 SPAWNSTAT: list[str] = []  # the compiled helper, when a C compiler is available
+FLOOR: list[str] = []  # the compiled spawnfloor (see spawnfloor.c), likewise
 
 
-def build_spawnstat() -> str | None:
-    """Compiles bench/spawnstat.c into bench/work/ (once); None when no C compiler is available."""
-    source = BENCH_DIR / "spawnstat.c"
-    binary = WORK_DIR / ".spawnstat"
+def build_helper(name: str) -> str | None:
+    """Compiles bench/NAME.c into bench/work/ (once); None when no C compiler is available."""
+    source = BENCH_DIR / f"{name}.c"
+    binary = WORK_DIR / f".{name}"
     if binary.exists() and binary.stat().st_mtime >= source.stat().st_mtime:
         return str(binary)
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -98,7 +99,7 @@ def build_spawnstat() -> str | None:
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     result = subprocess.run([compiler, "-O2", "-o", str(binary), str(source)], capture_output=True, text=True)
     if result.returncode != 0:
-        log(f"bench: compiling spawnstat.c failed: {result.stderr.strip()[:300]}")
+        log(f"bench: compiling {name}.c failed: {result.stderr.strip()[:300]}")
         return None
     return str(binary)
 
@@ -204,10 +205,14 @@ class Tool:
         assert self.path is not None
         if self.name == "stask":
             return [self.path, "build", "-j", str(JOBS)]
+        if self.name == "floor":
+            return [self.path, str(JOBS), "commands.list"]
         return [self.path, "-j", str(JOBS)]  # ninja and make
 
     def reported_ran(self, output: str) -> int | None:
         """The number of commands the tool says it ran, parsed from its output (a cross-check)."""
+        if self.name == "floor":
+            return None
         if self.name == "ninja":
             return len(re.findall(r"^\[\d+/\d+\] ", output, re.M))
         if self.name == "make":
@@ -366,8 +371,12 @@ def gen_wide(size: int, tools: list[Tool]) -> Workload:
         "all: all.txt\n.PHONY: all\n\n"
         "all.txt: outs.list $(OUTS)\n\txargs cat < outs.list > all.txt\n\n"
         "out/%.txt: src/%.txt | out\n\tcp $< $@\n")
+    # The floor (spawnfloor.c) runs the same commands from a plain list: out/ first, then every cp, then
+    # the aggregate once they are all done.
+    commands = "!mkdir -p out\n" + "".join(f"cp src/{n}.txt out/{n}.txt\n" for n in names) \
+        + "!xargs cat < outs.list > all.txt\n"
     dirs = {}
-    for tool in tools:
+    for tool in tools + ([floor_tool()] if FLOOR else []):
         root = fresh_dir(base / tool.name)
         (root / "src").mkdir()
         for n in names:
@@ -376,8 +385,15 @@ def gen_wide(size: int, tools: list[Tool]) -> Workload:
         write(root / "Taskfile", taskfile)
         write(root / "build.ninja", ninja)
         write(root / "Makefile", makefile)
+        write(root / "commands.list", commands)
         dirs[tool.name] = root
     return Workload("wide", dirs, ["out", "all.txt"], size + 1, {"names": names})
+
+
+def floor_tool() -> Tool:
+    """The floor as a pseudo-tool: only its full build of `wide` is measured (it keeps no state)."""
+    return Tool("floor", FLOOR[0] if FLOOR else None, "posix_spawn of the same commands, nothing else",
+                None if FLOOR else "no C compiler")
 
 
 def check_wide(work: Workload, tool: Tool, marker: str | None = None, changed_name: str | None = None) -> str | None:
@@ -620,9 +636,12 @@ class Bench:
         for phase in ("full", "no-op", "touch-one", "edit-one"):
             for tool in tools:
                 cells[tool.name][phase] = Cell()
+        floor = floor_tool() if "floor" in work.dirs else None
+        if floor is not None:
+            cells["floor"] = {"full": Cell()}
         for rep in range(full_runs):
             log(f"bench: {label}: full build {rep + 1}/{full_runs}")
-            for tool in tools:
+            for tool in tools + ([floor] if floor else []):
                 self.measure(work, tool, cells[tool.name]["full"],
                              prepare=lambda t=tool: work.clean(t), check=lambda t=tool: check(work, t))
         for tool in tools:  # the last full build may have failed: leave a good state or give up
@@ -768,6 +787,14 @@ class Bench:
             ratios.append(fmt_ratio(mine, ninja_peak) if mine and ninja_peak else "–")
             row.append(" / ".join(ratios))
             rows.append("| " + " | ".join(row) + " |")
+        floor = cells.get("floor", {}).get("full")
+        if floor is not None:
+            full_ninja = ninja["full"].median() if "full" in ninja else None
+            rows.append(f"| floor: {floor_tool().version} | {fmt_cell(floor, with_ran=False)} | – | – | – | – "
+                        f"| {fmt_ratio(floor.median(), full_ninja)} / – / – / – / – |")
+            rows.append("")
+            rows.append("floor: `bench/spawnfloor.c` runs the same commands with posix_spawnp and wait, at most "
+                        f"{JOBS} at once, and does nothing else; no tool can build faster here.")
         rows += error_notes(self.tools, cells)
         return "\n".join(rows) + "\n"
 
@@ -863,6 +890,12 @@ class Bench:
         ratio_goal("no-op at or below ninja, 10,000 targets", "wide-10000", "no-op", 1.0)
         ratio_goal("no-op at or below ninja, 100,000 targets", "wide-100000", "no-op", 1.0)
         ratio_goal("full build at most 0.6x ninja, 10,000 targets", "wide-10000", "full", 0.6)
+        floor, ninja_full = cell("wide-10000", "floor", "full"), cell("wide-10000", "ninja", "full")
+        if floor and ninja_full:
+            value = floor["median_s"] / ninja_full["median_s"]  # type: ignore[operator]
+            rows.append(f"| (reference) the floor, 10,000 targets: the same commands and nothing else "
+                        f"| {value:.2f}x ninja ({fmt_time(floor['median_s'])}) "
+                        f"| {'the 0.6x goal is below it' if value > 0.6 else 'below 0.6x'} |")
         for key in [k for k in self.results if k.startswith("wide-") or k == "deep"]:
             touch = cell(key, "stask", "touch-one")
             ran = touch["ran"] if touch else None
@@ -1068,9 +1101,12 @@ def main(argv: list[str]) -> int:
     started = time.time()  # after building stask, which is not part of the benchmark
     info = machine()
     WORK_DIR.mkdir(parents=True, exist_ok=True)
-    helper = build_spawnstat()
+    helper = build_helper("spawnstat")
     if helper:
         SPAWNSTAT.append(helper)
+    floor = build_helper("spawnfloor")
+    if floor:
+        FLOOR.append(floor)
     else:
         log("bench: no C compiler: timing from Python; peak MB cannot go below this script's own RSS")
     print(f"## stask benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n")

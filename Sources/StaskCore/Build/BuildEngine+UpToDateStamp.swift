@@ -84,17 +84,19 @@ extension BuildEngine {
     /// Writes the stamp after a build that found all of `instanceIDs` up to date, when every observation is
     /// settled relative to `start` (see ``UpToDateStamp``). Failing to write it costs only speed, so
     /// failures are silent.
+    ///
+    /// - Parameter observationLists: The graph's and the pre-pass's observations. Each examines a path at
+    ///   most once, so they are written as they are, without a set to remove repeats (at 100,000 targets such
+    ///   a set is some 40 MB, the largest allocation of a no-op build).
     func writeStamp(
-        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observations: [FileObservation],
+        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observationLists: [[FileObservation]],
         start: Int64, granularity: Duration
     ) {
         guard
-            observations.allSatisfy({
-                $0.isSettled(at: start, granularity: granularity)
+            observationLists.allSatisfy({ list in
+                list.allSatisfy { $0.isSettled(at: start, granularity: granularity) }
             })
         else { return }
-        var seen = Set<FileObservation>()
-        let unique = observations.filter { seen.insert($0).inserted }
         // The state, and the last shard split, which planning reads (`shardPlanner`): files stask writes
         // only by appending or renaming, compared exactly.
         let stateFiles = [
@@ -104,7 +106,8 @@ extension BuildEngine {
             return FileObservation(
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
         }
-        let stamp = UpToDateStamp(key: key, instanceIDs: instanceIDs, observations: unique, stateFiles: stateFiles)
+        let stamp = UpToDateStamp(
+            key: key, instanceIDs: instanceIDs, observationLists: observationLists, stateFiles: stateFiles)
         try? fileSystem.writeFile(atPath: source.stampPath, contents: stamp.encoded())
     }
 }

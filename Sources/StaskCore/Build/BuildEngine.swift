@@ -160,7 +160,7 @@ public struct BuildEngine: Sendable {
             try store.close()
             if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
                 writeStamp(
-                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observations: stamp.observations,
+                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observationLists: stamp.observationLists,
                     start: start, granularity: executed.timestampGranularity)
             }
         } catch {
@@ -187,7 +187,7 @@ public struct BuildEngine: Sendable {
         var statCacheChanges: [String: FileDigestCache.Entry?]?
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
-        var stamp: (instanceIDs: [String], observations: [FileObservation])?
+        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
     }
 
     /// Plans, checks and runs the build over the open `store`; everything it allocates for that (graph,
@@ -265,9 +265,9 @@ public struct BuildEngine: Sendable {
             (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
         }
         summary.remoteCache = remoteCache?.statistics
-        var stamp: (instanceIDs: [String], observations: [FileObservation])?
+        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
         if scheduled.isEmpty {
-            stamp = ((0..<plan.count).map { plan.instance($0).id }, plan.graph.fileObservations + observations)
+            stamp = ((0..<plan.count).map { plan.instance($0).id }, [plan.graph.fileObservations, observations])
         }
         return Executed(
             summary: summary, events: events, recorder: recorder,

@@ -31,8 +31,13 @@ struct UpToDateStamp: Sendable {
     var key: ContentDigest
     /// The selected instances, in plan order, all up to date.
     var instanceIDs: [String]
-    /// Paths whose metadata was older than the build's start by more than the granularity.
-    var observations: [FileObservation]
+    /// Paths whose metadata was older than the build's start by more than the granularity, in lists as the
+    /// build made them (the graph's, the pre-pass's): kept apart rather than joined, since at 100,000 targets
+    /// a joined copy is some 25 MB. A path in two lists is examined twice, which costs only a `stat`.
+    var observationLists: [[FileObservation]]
+
+    /// Every observation, list after list.
+    var observations: [FileObservation] { observationLists.flatMap { $0 } }
     /// The state files, compared exactly (see the type's discussion).
     var stateFiles: [FileObservation]
 
@@ -92,26 +97,40 @@ struct UpToDateStamp: Sendable {
     // MARK: - Encoding
 
     func encoded() -> [UInt8] {
-        var body = StateBinaryWriter(capacity: 64 + instanceIDs.count * 24 + observations.count * 64)
-        body.digest(key)
-        body.varint(instanceIDs.count)
-        for id in instanceIDs { body.inlineString(id) }
-        for list in [stateFiles, observations] {
-            body.varint(list.count)
-            for observation in list { Self.encode(observation, into: &body) }
-        }
-        var file = StateBinaryWriter(capacity: body.bytes.count + 17)
+        let observationCount = observationLists.reduce(0) { $0 + $1.count }
+        var file = StateBinaryWriter(capacity: 64 + instanceIDs.count * 24 + observationCount * 64)
         file.append(Self.magic)
         file.byte(Self.version)
-        file.uint64(body.bytes.withUnsafeBytes { ContentHasher.checksum(of: $0) })
-        file.append(body.bytes)
+        let checksumOffset = file.bytes.count
+        file.uint64(0)  // the checksum of what follows, filled in below (one buffer, no copy of the body)
+        file.digest(key)
+        file.varint(instanceIDs.count)
+        for id in instanceIDs { file.inlineString(id) }
+        file.varint(stateFiles.count)
+        for observation in stateFiles { Self.encode(observation, into: &file) }
+        file.varint(observationCount)
+        for list in observationLists {
+            for observation in list { Self.encode(observation, into: &file) }
+        }
+        let checksum = file.bytes.withUnsafeBytes {
+            ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: $0[(checksumOffset + 8)...]))
+        }
+        file.bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: checksum.littleEndian, toByteOffset: checksumOffset, as: UInt64.self)
+        }
         return file.bytes
     }
 
     init(key: ContentDigest, instanceIDs: [String], observations: [FileObservation], stateFiles: [FileObservation]) {
+        self.init(key: key, instanceIDs: instanceIDs, observationLists: [observations], stateFiles: stateFiles)
+    }
+
+    init(
+        key: ContentDigest, instanceIDs: [String], observationLists: [[FileObservation]], stateFiles: [FileObservation]
+    ) {
         self.key = key
         self.instanceIDs = instanceIDs
-        self.observations = observations
+        self.observationLists = observationLists
         self.stateFiles = stateFiles
     }
 

@@ -3,6 +3,23 @@ import Synchronization
 // MARK: - Default implementations for simple conformers (fakes)
 
 extension FileSystem {
+    /// Collects the chunks, puts the header over their start, and writes the whole with
+    /// `writeFile(atPath:contents:)`: fine for fakes; `LocalFileSystem` streams to disk instead.
+    ///
+    /// - Throws: whatever `produce` or `writeFile(atPath:contents:)` throws.
+    public func writeFile(
+        atPath path: String,
+        producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
+            -> [UInt8]
+    ) throws(FileSystemError) -> Int {
+        var contents: [UInt8] = []
+        let header = try produce { chunk in contents.append(contentsOf: chunk) }
+        precondition(header.count <= contents.count, "a header longer than the contents")
+        contents.replaceSubrange(0..<header.count, with: header)
+        try writeFile(atPath: path, contents: contents)
+        return contents.count
+    }
+
     /// Reads the whole file with `readFile(atPath:)` and passes it to `body` in one chunk.
     ///
     /// - Throws: whatever `readFile(atPath:)` throws.

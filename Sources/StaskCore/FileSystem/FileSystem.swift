@@ -27,6 +27,20 @@ public protocol FileSystem: Sendable {
     /// Replaces the file at `path` atomically: a crash leaves either the old or the new contents.
     func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError)
 
+    /// Replaces the file at `path` atomically, as `writeFile(atPath:contents:)`, with contents produced in
+    /// pieces, so that a large file is never held in memory whole.
+    ///
+    /// `produce` appends the contents through the function it is given, chunk by chunk (each chunk is read
+    /// only during the call), and returns bytes that then replace the file's first bytes: a header that
+    /// depends on everything after it (a length, a checksum). It must not be longer than what was appended.
+    /// A default implementation collects the chunks and calls `writeFile(atPath:contents:)`.
+    /// - Returns: the file's size.
+    func writeFile(
+        atPath path: String,
+        producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
+            -> [UInt8]
+    ) throws(FileSystemError) -> Int
+
     /// Creates a directory and any missing parents; succeeds when it already exists.
     func createDirectory(atPath path: String) throws(FileSystemError)
 

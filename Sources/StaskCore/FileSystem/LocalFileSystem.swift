@@ -166,6 +166,48 @@ public struct LocalFileSystem: FileSystem {
     /// the temporary file is removed and the old contents are untouched.
     /// - Throws: `FileSystemError.systemCall` naming the failing step (`open`, `write`, `fsync`, `rename`).
     public func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+        try writeAtomically(atPath: path) { (descriptor) throws(FileSystemError) in
+            try Self.writeFully(descriptor, contents, path: path)
+        }
+    }
+
+    /// Streams the chunks into the temporary file as they come, then writes the header over its start with
+    /// `pwrite`: the contents are never in memory whole (the build state's snapshot, tens of megabytes at
+    /// 100,000 targets, is written this way).
+    public func writeFile(
+        atPath path: String,
+        producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
+            -> [UInt8]
+    ) throws(FileSystemError) -> Int {
+        var size = 0
+        try writeAtomically(atPath: path) { (descriptor) throws(FileSystemError) in
+            let header = try produce { (chunk) throws(FileSystemError) in
+                try Self.writeFully(descriptor, chunk, path: path)
+                size += chunk.count
+            }
+            precondition(header.count <= size, "a header longer than the contents")
+            let failure: Int32? = header.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let count = pwrite(descriptor, raw.baseAddress! + offset, raw.count - offset, off_t(offset))
+                    if count >= 0 {
+                        offset += count
+                    } else if errno != EINTR {
+                        return errno
+                    }
+                }
+                return nil
+            }
+            if let failure { throw .systemCall(path: path, operation: "write", errno: failure) }
+        }
+        return size
+    }
+
+    /// Writes a new file beside `path` through `write`, `fsync`s it, renames it over `path` and syncs the
+    /// directory; removes it on any failure.
+    private func writeAtomically(
+        atPath path: String, _ write: (Int32) throws(FileSystemError) -> Void
+    ) throws(FileSystemError) {
         let (directory, name) = Self.split(path)
         try createDirectory(atPath: directory)
         var temporary = ""
@@ -177,7 +219,7 @@ public struct LocalFileSystem: FileSystem {
         }
         guard descriptor >= 0 else { throw .systemCall(path: path, operation: "open", errno: errno) }
         do throws(FileSystemError) {
-            try Self.writeFully(descriptor, contents, path: path)
+            try write(descriptor)
             guard fsync(descriptor) == 0 else { throw .systemCall(path: path, operation: "fsync", errno: errno) }
             guard close(descriptor) == 0 else {
                 descriptor = -1
@@ -285,19 +327,28 @@ public struct LocalFileSystem: FileSystem {
     }
 
     static func writeFully(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(FileSystemError) {
-        let failure: Int32? = bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count >= 0 {
-                    offset += count
-                } else if errno != EINTR {
-                    return errno
-                }
-            }
-            return nil
-        }
+        let failure = bytes.withUnsafeBytes { writeAll(descriptor, $0) }
         if let failure { throw .systemCall(path: path, operation: "write", errno: failure) }
+    }
+
+    static func writeFully(
+        _ descriptor: Int32, _ raw: UnsafeRawBufferPointer, path: String
+    ) throws(FileSystemError) {
+        if let failure = writeAll(descriptor, raw) { throw .systemCall(path: path, operation: "write", errno: failure) }
+    }
+
+    /// `write(2)` until everything is written; the `errno` of a failure.
+    private static func writeAll(_ descriptor: Int32, _ raw: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < raw.count {
+            let count = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            if count >= 0 {
+                offset += count
+            } else if errno != EINTR {
+                return errno
+            }
+        }
+        return nil
     }
 
     static func synchronizeDirectory(_ directory: String) throws(FileSystemError) {

@@ -161,13 +161,11 @@ public final class BuildStateStore: Sendable {
             return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
         case .clean, .damaged:
             // Fold what could be replayed into a new snapshot and start an empty journal.
-            let contents = StateSnapshot.encode(loaded.state.snapshotContents())
             do {
-                try fileSystem.writeFile(atPath: snapshotPath, contents: contents)
+                storage.snapshotSize = try writeSnapshot(loaded.state, to: snapshotPath, fileSystem)
             } catch {
                 throw .notWritable(path: snapshotPath, underlying: error)
             }
-            storage.snapshotSize = contents.count
             storage.mustCompact = false
             // The state is unchanged; keep serving it from the old snapshot object.
             try removeOrThrow(journalPath, fileSystem)
@@ -350,7 +348,7 @@ public final class BuildStateStore: Sendable {
         defer { journal?.close() }
         if shouldCompact {
             do {
-                try fileSystem.writeFile(atPath: snapshotPath, contents: StateSnapshot.encode(state.snapshotContents()))
+                _ = try Self.writeSnapshot(state, to: snapshotPath, fileSystem)
             } catch {
                 throw .writeFailed(path: snapshotPath, underlying: error)
             }
@@ -367,6 +365,16 @@ public final class BuildStateStore: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Writes `state` as a new snapshot at `path`, streamed (see ``StateSnapshot/encode(_:emit:)``); its size.
+    private static func writeSnapshot(
+        _ state: LiveState, to path: String, _ fileSystem: any FileSystem
+    ) throws(FileSystemError) -> Int {
+        let contents = state.snapshotContents()
+        return try fileSystem.writeFile(atPath: path) { (append) throws(FileSystemError) in
+            try StateSnapshot.encode(contents, emit: append)
+        }
+    }
 
     private static func append(_ entry: BuildStateJournal.Entry, to storage: inout Storage) throws(BuildStateError) {
         guard storage.journal != nil else {

@@ -41,10 +41,25 @@ extension StateSnapshot {
         encode(Contents(state))
     }
 
-    /// The snapshot file's bytes for `contents`, built in one buffer: a first pass over the records fills
-    /// the string table (which precedes them in the file), the second writes them after it. Records are
-    /// encoded twice rather than held twice.
+    /// The snapshot file's bytes for `contents`, in one array (tests, and states small enough not to care);
+    /// builds write through ``encode(_:emit:)`` instead.
     static func encode(_ contents: Contents) -> [UInt8] {
+        var file: [UInt8] = []
+        let header = encode(contents) { (chunk) throws(Never) in file.append(contentsOf: chunk) }
+        file.replaceSubrange(0..<header.count, with: header)
+        return file
+    }
+
+    /// The snapshot file for `contents`, handed to `emit` in chunks of about ``chunkSize`` bytes; returns the
+    /// header, which goes over the first ``headerSize`` bytes emitted (zeros until then: it holds the
+    /// payload's length and checksum, known only at the end).
+    ///
+    /// A first pass over the records fills the string table (which precedes them in the file), the second
+    /// writes them after it: records are encoded twice rather than held twice, and the file is never in
+    /// memory whole (at 100,000 targets it is some 40 MB).
+    static func encode<Failure: Error>(
+        _ contents: Contents, emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) -> [UInt8] {
         var strings = StringInterner()
         let intern: (inout StateBinaryWriter, String) -> Void = { writer, string in
             writer.varint(strings.index(of: string))
@@ -53,73 +68,73 @@ extension StateSnapshot {
         var entry = StateBinaryWriter(capacity: 1024)
         var records: [String] = []
         records.reserveCapacity(contents.recordIDs.count)
-        var encodedSize = 0
         for id in contents.recordIDs {
             guard let record = contents.record(id) else { continue }
             entry.bytes.removeAll(keepingCapacity: true)
             record.encode(to: &entry, coldString: intern)
-            encodedSize += entry.bytes.count + 5
             records.append(id)
         }
-        var statSize = 0
-        for path in contents.statPaths { statSize += path.utf8.count + 80 }
 
-        var file = StateBinaryWriter(capacity: Self.headerSize + strings.byteCount + encodedSize + statSize + 64)
-        file.append(Self.magic)
-        file.uint32(Self.version)
-        file.uint32(0)
-        let lengthOffset = file.bytes.count
-        file.uint64(0)
-        file.uint64(0)
-        precondition(file.bytes.count == Self.headerSize, "header layout")
-        file.varint(strings.table.count)
-        for string in strings.table { file.inlineString(string) }
+        var output = ChunkedOutput()
+        output.writer.append([UInt8](repeating: 0, count: Self.headerSize))
+        output.payloadStart()
+        output.writer.varint(strings.table.count)
+        for string in strings.table {
+            output.writer.inlineString(string)
+            try output.flushIfFull(emit)
+        }
 
         // The second pass finds every string already in the table, so the indices are the same.
-        file.varint(records.count)
+        output.writer.varint(records.count)
         for id in records {
             guard let record = contents.record(id) else { preconditionFailure("a record vanished while encoding") }
             entry.bytes.removeAll(keepingCapacity: true)
             record.encode(to: &entry, coldString: intern)
-            file.varint(entry.bytes.count)
-            file.append(entry.bytes)
+            output.writer.varint(entry.bytes.count)
+            output.writer.append(entry.bytes)
+            try output.flushIfFull(emit)
         }
+        records = []
         strings = StringInterner()
-        file.varint(contents.itemDurations.count)
+        output.writer.varint(contents.itemDurations.count)
         for task in contents.itemDurations.keys.sorted() {
             let items = contents.itemDurations[task]!
-            file.inlineString(task)
-            file.varint(items.count)
+            output.writer.inlineString(task)
+            output.writer.varint(items.count)
             for item in items.keys.sorted() {
-                file.inlineString(item)
-                file.float64(items[item]!)
+                output.writer.inlineString(item)
+                output.writer.float64(items[item]!)
+                try output.flushIfFull(emit)
             }
         }
-        var statEntries: [(String, FileDigestCache.Entry)] = []
+        // Paths whose entry is gone are left out; counted first, since the count precedes the entries.
+        var statCount = 0
+        for path in contents.statPaths where contents.statEntry(path) != nil { statCount += 1 }
+        output.writer.varint(statCount)
         for path in contents.statPaths {
-            if let value = contents.statEntry(path) { statEntries.append((path, value)) }
-        }
-        file.varint(statEntries.count)
-        for (path, value) in statEntries {
+            guard let value = contents.statEntry(path) else { continue }
             entry.bytes.removeAll(keepingCapacity: true)
             entry.inlineString(path)
             Self.encode(value, to: &entry)
-            file.varint(entry.bytes.count)
-            file.append(entry.bytes)
+            output.writer.varint(entry.bytes.count)
+            output.writer.append(entry.bytes)
+            try output.flushIfFull(emit)
         }
+        let (payloadLength, checksum) = try output.finish(emit)
 
-        let payloadLength = UInt64(file.bytes.count - Self.headerSize)
-        let checksum = file.bytes.withUnsafeBytes {
-            ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: $0[Self.headerSize...]))
-        }
-        file.bytes.withUnsafeMutableBytes { raw in
-            raw.storeBytes(of: payloadLength.littleEndian, toByteOffset: lengthOffset, as: UInt64.self)
-            raw.storeBytes(of: checksum.littleEndian, toByteOffset: lengthOffset + 8, as: UInt64.self)
-        }
-        return file.bytes
+        var header = StateBinaryWriter(capacity: Self.headerSize)
+        header.append(Self.magic)
+        header.uint32(Self.version)
+        header.uint32(0)
+        header.uint64(payloadLength)
+        header.uint64(checksum)
+        precondition(header.bytes.count == Self.headerSize, "header layout")
+        return header.bytes
     }
 
-    /// Kind, size, device, inode, mtime, ctime, mode, recorded time, digest (also used by the journal).
+    /// The size of the chunks ``encode(_:emit:)`` emits.
+    static let chunkSize = 1 << 20
+
     static func encode(_ entry: FileDigestCache.Entry, to writer: inout StateBinaryWriter) {
         writer.byte(code(of: entry.metadata.kind))
         writer.varint(entry.metadata.size)
@@ -172,6 +187,54 @@ extension StateSnapshot {
 }
 
 /// Assigns each distinct string an index in first-use order, for the snapshot's string table.
+/// A writer whose bytes go out in chunks, with the length and XXH3-64 checksum of everything after the
+/// header (the snapshot's payload) kept as they pass.
+private struct ChunkedOutput {
+    var writer = StateBinaryWriter(capacity: StateSnapshot.chunkSize + 4096)
+    private let checksum = StreamingChecksum()
+    private var payloadLength: UInt64 = 0
+    /// Where the payload starts in `writer`'s current bytes (after the header, in the first chunk).
+    private var payloadOffset = 0
+
+    /// Marks the end of the header: what is written from here on is payload.
+    mutating func payloadStart() {
+        payloadOffset = writer.bytes.count
+    }
+
+    mutating func flushIfFull<Failure: Error>(
+        _ emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
+        if writer.bytes.count >= StateSnapshot.chunkSize { try flush(emit) }
+    }
+
+    /// Emits what is left; the payload's length and checksum.
+    mutating func finish<Failure: Error>(
+        _ emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) -> (length: UInt64, checksum: UInt64) {
+        try flush(emit)
+        return (payloadLength, checksum.value)
+    }
+
+    private mutating func flush<Failure: Error>(
+        _ emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
+        let offset = payloadOffset
+        let failure: Failure? = writer.bytes.withUnsafeBytes { raw in
+            checksum.update(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+            do throws(Failure) {
+                try emit(raw)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+        payloadLength += UInt64(writer.bytes.count - offset)
+        payloadOffset = 0
+        writer.bytes.removeAll(keepingCapacity: true)
+    }
+}
+
 private struct StringInterner {
     private(set) var table: [String] = []
     private(set) var byteCount = 0

@@ -192,6 +192,48 @@ import Testing
     }
 }
 
+/// `writeFile(atPath:producing:)`: chunks streamed to disk, the header written over the start at the end, and
+/// all of it atomic.
+@Suite struct LocalFileSystemStreamedWriteTests {
+    let fs = LocalFileSystem()
+
+    /// Hands `chunk` to `append` (through memory of its own: `withUnsafeBytes` cannot throw a typed error).
+    private func send(
+        _ chunk: [UInt8], to append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void
+    ) throws(FileSystemError) {
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk.count, alignment: 1)
+        defer { raw.deallocate() }
+        raw.copyBytes(from: chunk)
+        try append(UnsafeRawBufferPointer(raw))
+    }
+
+    @Test func chunksAreWrittenInOrderAndTheHeaderReplacesTheStart() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("sub/file")
+        let size = try fs.writeFile(atPath: path) { (append) throws(FileSystemError) in
+            for chunk in [[UInt8](repeating: 0, count: 4), [1, 2, 3], [], [4]] { try send(chunk, to: append) }
+            return [9, 9]
+        }
+        #expect(size == 8)
+        #expect(try fs.readFile(atPath: path) == [9, 9, 0, 0, 1, 2, 3, 4])
+        #expect(try fs.contentsOfDirectory(atPath: dir.appending("sub")) == ["file"])
+    }
+
+    @Test func aFailureWhileProducingLeavesTheOldFileAndNoTemporaryFile() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("file")
+        try fs.writeFile(atPath: path, contents: Array("old".utf8))
+        #expect(throws: FileSystemError.self) {
+            _ = try fs.writeFile(atPath: path) { (append) throws(FileSystemError) in
+                try send([UInt8](repeating: 1, count: 10), to: append)
+                throw .notFound(path: "produce")
+            }
+        }
+        #expect(try fs.readFile(atPath: path) == Array("old".utf8))
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == ["file"])
+    }
+}
+
 /// `withPathExaminer(below:_:)`, the no-op stamp's check on the real file system, must answer exactly as
 /// one `stat`/`lstat` a path would.
 @Suite struct LocalFileSystemPathExaminerTests {

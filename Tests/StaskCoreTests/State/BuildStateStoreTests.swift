@@ -326,6 +326,31 @@ import Testing
         try reopened.close()
     }
 
+    /// The snapshot is written in chunks (`StateSnapshot.encode(_:emit:)`); one several chunks long must
+    /// read back, byte for byte the file the one-array encoding makes, on disk and in memory.
+    @Test func snapshotOfManyChunksIsStreamedAndReadsBack() throws {
+        let dir = try ScratchDirectory()
+        let memory = InMemoryFileSystem()
+        for fileSystem in [fs as any FileSystem, memory] {
+            let directory = fileSystem is LocalFileSystem ? dir.path : "/state"
+            let (store, _) = try BuildStateStore.open(directory: directory, fileSystem: fileSystem)
+            var cache: [String: FileDigestCache.Entry?] = [:]
+            for index in 0..<12_000 {
+                try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
+                cache["src/f\(index).c"] = StateSamples.statEntry("src/f\(index).c", inode: UInt64(index))
+            }
+            try store.updateStatCache(cache)
+            let expected = store.state
+            try store.close()
+            let bytes = try fileSystem.readFile(atPath: directory + "/" + BuildStateStore.snapshotFileName)
+            #expect(bytes.count > 2 * StateSnapshot.chunkSize)
+            #expect(bytes == StateSnapshot.encode(expected))
+            let (loaded, warnings) = BuildStateStore.load(directory: directory, fileSystem: fileSystem)
+            #expect(warnings.isEmpty)
+            #expect(loaded == expected)
+        }
+    }
+
     @Test func thousandsOfRecordsRoundTripThroughACompaction() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
