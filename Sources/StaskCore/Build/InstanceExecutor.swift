@@ -107,7 +107,12 @@ struct InstanceExecutor: Sendable {
                     throw failed(TaskFailure(command: command, termination: result.termination))
                 }
             }
-            if let item = group.item { itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart) }
+            // Item durations serve the shard split only. A plain `foreach` instance runs one item, whose
+            // duration its own record already keeps; recording it again would cost a journal entry per step
+            // and, at 100,000 targets, some 10 MB of state in memory.
+            if let item = group.item, instance.shard != nil {
+                itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart)
+            }
         }
         let end = ContinuousClock.now
 

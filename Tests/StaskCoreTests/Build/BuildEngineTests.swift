@@ -67,6 +67,30 @@ struct BuildEngineTests {
         Project(["Taskfile": chain, "src/a.c": "# a\nint a;\n", "src/b.c": "# b\nint b;\n", "guide.md": "guide\n"])
     }
 
+    /// Item durations serve the shard split: a sharded task running its items one by one records each, a
+    /// plain `foreach` task (one item an instance, timed by its record) records none.
+    @Test func onlyShardedTasksRecordItemDurations() async throws {
+        let taskfile = """
+            version: 1
+            tasks:
+              copy:
+                foreach: src/*.c
+                inputs: ["{{item}}"]
+                outputs: ["build/{{stem}}.o"]
+                run: strip {{item}} {{output}}
+              test:
+                foreach: src/*.c
+                shards: 2
+                run: say {{item}}
+            """
+        let project = Project(["Taskfile": taskfile, "src/a.c": "a\n", "src/b.c": "b\n", "src/c.c": "c\n"])
+        let (summary, _) = try await project.build()
+        #expect(summary.isSuccess && summary.built == 5)
+        let (state, _) = BuildStateStore.load(directory: "/p/.stask", fileSystem: project.fileSystem)
+        #expect(state.itemDurations["copy"] == nil)
+        #expect(state.itemDurations["test"].map { Set($0.keys) } == ["src/a.c", "src/b.c", "src/c.c"])
+    }
+
     @Test func firstBuildRunsEveryTaskAndTheSecondRunsNothing() async throws {
         let project = Self.chainProject()
         let (first, reporter) = try await project.build()
