@@ -351,6 +351,12 @@ public struct BuildEngine: Sendable {
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
                 checker.record(instance.id) != nil
             else { continue }
+            if memo.digests.isEmpty {
+                // Some instance has a record, so most probably all do (a full build from scratch has none and
+                // reserves nothing). An upper bound: an output is usually another instance's input as well.
+                memo.reserveCapacity(
+                    (0..<plan.count).reduce(0) { $0 + plan.instance($1).inputs.count + plan.instance($1).outputs.count })
+            }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }

@@ -6,10 +6,17 @@ struct FileObservation: Sendable, Hashable {
     /// small (most fit in a `String` without an allocation); the stamp resolves them against the project
     /// directory when it re-examines them.
     var path: String
-    /// Observed with `stat` (following a final symbolic link) rather than `lstat`.
-    var followsLinks: Bool
     /// `nil`: the path was absent.
     var metadata: FileMetadata?
+    /// Observed with `stat` (following a final symbolic link) rather than `lstat`. (After `metadata`, so it
+    /// fills that field's tail padding: 64 bytes a value instead of 80.)
+    var followsLinks: Bool
+
+    init(path: String, followsLinks: Bool, metadata: FileMetadata?) {
+        self.path = path
+        self.metadata = metadata
+        self.followsLinks = followsLinks
+    }
 
     /// Whether a later change to the path must show in its metadata (``FileMetadata/isSettled(at:granularity:)``;
     /// an absence always is: the path appearing changes it).

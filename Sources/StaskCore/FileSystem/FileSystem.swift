@@ -90,8 +90,10 @@ public enum FileKind: Sendable, Hashable {
 }
 
 /// The metadata stask's stat cache keys on.
+///
+/// The small fields come last, so the value is 45 bytes with no padding inside: a 100,000-target build
+/// keeps some 300,000 of them (stat cache, stamp observations).
 public struct FileMetadata: Sendable, Hashable {
-    public var kind: FileKind
     public var size: UInt64
     public var device: UInt64
     public var inode: UInt64
@@ -101,6 +103,7 @@ public struct FileMetadata: Sendable, Hashable {
     public var changeTime: Int64
     /// Permission bits.
     public var mode: UInt32
+    public var kind: FileKind
 
     public init(
         kind: FileKind, size: UInt64, device: UInt64 = 0, inode: UInt64 = 0, modificationTime: Int64 = 0,

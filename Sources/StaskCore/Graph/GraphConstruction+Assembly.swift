@@ -13,6 +13,12 @@ extension GraphConstruction {
         var newIndex = [Int](repeating: 0, count: flat.count)
         for (position, old) in order.enumerated() { newIndex[old] = position }
         let baseEnvironment = try taskfileEnvironment()
+        let settings = tasks.map { definition in
+            TaskSettings(
+                taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
+                retry: definition.retry, timeout: definition.timeout, always: definition.always,
+                location: definition.location)
+        }
         var instances: [TaskInstance] = []
         instances.reserveCapacity(flat.count)
         var remapped: [[Int]] = []
@@ -20,7 +26,7 @@ extension GraphConstruction {
         for old in order {
             let planned = flat[old]
             flat[old] = .consumed
-            instances.append(try instance(planned, baseEnvironment: baseEnvironment))
+            instances.append(try instance(planned, baseEnvironment: baseEnvironment, settings: settings[planned.task]))
             remapped.append(dependencies[old].map { newIndex[$0] }.sorted())
         }
         flat = []
@@ -50,7 +56,7 @@ extension GraphConstruction {
     }
 
     private func instance(
-        _ planned: PlannedInstance, baseEnvironment: [String: String]
+        _ planned: PlannedInstance, baseEnvironment: [String: String], settings: TaskSettings
     ) throws(TaskfileError) -> TaskInstance {
         let definition = tasks[planned.task]
         var context = ExpansionContext(
@@ -95,12 +101,14 @@ extension GraphConstruction {
                 groups.append(.init(item: item, commands: try commands(definition.run, context)))
             }
         }
+        // A `foreach` instance's inputs are often exactly its items: one array then, not two equal ones.
+        let inputs =
+            planned.inputs.elementsEqual(planned.items) { $0.path == $1 }
+            ? planned.items : planned.inputs.map(\.path)
         return TaskInstance(
-            id: planned.id, taskName: definition.name, items: planned.items, shard: planned.shard,
-            commandGroups: groups, inputs: planned.inputs.map(\.path), outputs: planned.outputs,
-            environment: environment, directory: context.directory, cost: definition.cost ?? Self.defaultCost,
-            priority: definition.priority, retry: definition.retry, timeout: definition.timeout,
-            always: definition.always, junitPath: context.junit, location: definition.location)
+            id: planned.id, items: planned.items, shard: planned.shard, commandGroups: groups, inputs: inputs,
+            outputs: planned.outputs, environment: environment, directory: context.directory,
+            junitPath: context.junit, settings: settings)
     }
 
     private func commands(_ run: [Template], _ context: ExpansionContext) throws(TaskfileError) -> [String] {

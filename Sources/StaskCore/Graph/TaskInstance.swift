@@ -47,7 +47,7 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     /// Used as target name, in state records and in messages.
     public let id: String
     /// The task's name.
-    public let taskName: String
+    public var taskName: String { settings.taskName }
     /// The `foreach` items: one for a `foreach` instance, a shard's items for a sharded one, else none.
     public let items: [String]
     /// The shard, for instances of a task with `shards:`.
@@ -65,19 +65,22 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     /// The working directory of the commands, project-relative (`.` for the project directory).
     public let directory: String
     /// The resources one run holds (default `{cpu: 1}`).
-    public let cost: ResourceCost
+    public var cost: ResourceCost { settings.cost }
     /// The task's `priority:`, added to the scheduler's critical-path priority.
-    public let priority: Double
+    public var priority: Double { settings.priority }
     /// The retry policy.
-    public let retry: RetryPolicy
+    public var retry: RetryPolicy { settings.retry }
     /// The time limit of one try, if any.
-    public let timeout: Duration?
+    public var timeout: Duration? { settings.timeout }
     /// Whether the instance runs even when up to date (`always: true`).
-    public let always: Bool
+    public var always: Bool { settings.always }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
     public let junitPath: String?
     /// Where the task is defined.
-    public let location: SourceLocation
+    public var location: SourceLocation { settings.location }
+
+    /// What every instance of the task shares, held once for all of them (see ``TaskSettings``).
+    let settings: TaskSettings
 
     /// Creates an instance. ``GraphBuilder`` is the usual source of these.
     public init(
@@ -87,8 +90,21 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, always: Bool = false,
         junitPath: String? = nil, location: SourceLocation
     ) {
+        self.init(
+            id: id, items: items, shard: shard, commandGroups: commandGroups, inputs: inputs, outputs: outputs,
+            environment: environment, directory: directory, junitPath: junitPath,
+            settings: TaskSettings(
+                taskName: taskName, cost: cost, priority: priority, retry: retry, timeout: timeout, always: always,
+                location: location))
+    }
+
+    /// Creates an instance sharing `settings` with the task's other instances.
+    init(
+        id: String, items: [String], shard: ShardPosition?, commandGroups: [CommandGroup], inputs: [String],
+        outputs: [String], environment: [String: String], directory: String, junitPath: String?,
+        settings: TaskSettings
+    ) {
         self.id = id
-        self.taskName = taskName
         self.items = items
         self.shard = shard
         self.commandGroups = commandGroups
@@ -96,13 +112,8 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
         self.outputs = outputs
         self.environment = environment
         self.directory = directory
-        self.cost = cost
-        self.priority = priority
-        self.retry = retry
-        self.timeout = timeout
-        self.always = always
         self.junitPath = junitPath
-        self.location = location
+        self.settings = settings
     }
 
     /// Every command, in order (the groups concatenated).
@@ -116,5 +127,50 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
         if let shard { return "\(task)[shard \(shard.number)/\(shard.count)]" }
         if let item { return "\(task)[\(item)]" }
         return task
+    }
+}
+
+/// The part of a ``TaskInstance`` that is the same for every instance of its task, held once.
+///
+/// Why a class: a `foreach` over 100,000 files makes 100,000 instances, and these fields (about 130 bytes)
+/// would otherwise be copied into each; shared, an instance is about half the size. Immutable, and compared
+/// by value, so instances compare as if the fields were their own.
+final class TaskSettings: Sendable, Hashable {
+    let taskName: String
+    let cost: ResourceCost
+    let priority: Double
+    let retry: RetryPolicy
+    let timeout: Duration?
+    let always: Bool
+    let location: SourceLocation
+
+    init(
+        taskName: String, cost: ResourceCost, priority: Double, retry: RetryPolicy, timeout: Duration?, always: Bool,
+        location: SourceLocation
+    ) {
+        self.taskName = taskName
+        self.cost = cost
+        self.priority = priority
+        self.retry = retry
+        self.timeout = timeout
+        self.always = always
+        self.location = location
+    }
+
+    static func == (lhs: TaskSettings, rhs: TaskSettings) -> Bool {
+        lhs === rhs
+            || (lhs.taskName == rhs.taskName && lhs.cost == rhs.cost && lhs.priority == rhs.priority
+                && lhs.retry == rhs.retry && lhs.timeout == rhs.timeout && lhs.always == rhs.always
+                && lhs.location == rhs.location)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(taskName)
+        hasher.combine(cost)
+        hasher.combine(priority)
+        hasher.combine(retry)
+        hasher.combine(timeout)
+        hasher.combine(always)
+        hasher.combine(location)
     }
 }
