@@ -355,7 +355,8 @@ public struct BuildEngine: Sendable {
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
                 memo.reserveCapacity(
-                    (0..<plan.count).reduce(0) { $0 + plan.instance($1).inputs.count + plan.instance($1).outputs.count })
+                    (0..<plan.count).reduce(0) { $0 + plan.instance($1).inputs.count + plan.instance($1).outputs.count }
+                )
             }
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
