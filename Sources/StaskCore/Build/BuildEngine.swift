@@ -184,7 +184,7 @@ public struct BuildEngine: Sendable {
         var events: any ProgressReporter
         var recorder: TraceRecorder?
         /// What the digest cache learned, to journal; `nil` when nothing.
-        var statCacheChanges: [String: FileDigestCache.Entry?]?
+        var statCacheChanges: StatCacheChanges?
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
         var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
@@ -218,6 +218,7 @@ public struct BuildEngine: Sendable {
         var (upToDate, observations) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         if !scheduled.isEmpty { observations = [] }  // only a build that runs nothing writes the stamp
+        digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
         let recorder = options.tracePath.map { _ in
@@ -271,7 +272,7 @@ public struct BuildEngine: Sendable {
         }
         return Executed(
             summary: summary, events: events, recorder: recorder,
-            statCacheChanges: digests.isModified ? digests.changedEntries : nil,
+            statCacheChanges: digests.isModified ? digests.changeTable : nil,
             timestampGranularity: digests.timestampGranularity, stamp: stamp)
     }
 
@@ -362,6 +363,18 @@ public struct BuildEngine: Sendable {
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
         return (upToDate, memo.observations)
+    }
+
+    /// About how many files the `scheduled` instances hash when they run: their outputs, and their inputs
+    /// that no instance produces (sources; a source shared by several instances counts once each).
+    func filesHashed(by scheduled: [Int], in plan: BuildPlan) -> Int {
+        var count = 0
+        for local in scheduled {
+            let instance = plan.instance(local)
+            count += instance.outputs.count
+            for input in instance.inputs where plan.graph.producer(of: input) == nil { count += 1 }
+        }
+        return count
     }
 
     /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.

@@ -91,7 +91,7 @@ public final class FileDigestCache: Sendable {
         var statistics = Statistics()
         /// Path → new entry, or `nil` when removed, since creation; shadows `initial` and `base`. The only
         /// table a build adds to (one entry per file hashed, not two copies).
-        var changes: [String: Entry?] = [:]
+        var changes = StatCacheChanges()
 
         func entry(forPath path: String, base: (any StatCacheSource)?) -> Entry? {
             // The emptiness checks skip hashing the path in the common case (nothing hashed yet this build).
@@ -175,7 +175,7 @@ public final class FileDigestCache: Sendable {
         }
         let entry = Entry(metadata: metadata, digest: digest, recordedTime: recordedTime)
         state.withLock { state in
-            state.changes[path] = entry
+            state.changes.set(entry, forPath: path)
             state.statistics.hashed += 1
             if wasRacy { state.statistics.racilyClean += 1 }
         }
@@ -212,7 +212,7 @@ public final class FileDigestCache: Sendable {
     private func remove(_ path: String) {
         state.withLock { [base] state in
             guard state.entry(forPath: path, base: base) != nil else { return }
-            state.changes.updateValue(nil, forKey: path)
+            state.changes.set(nil, forPath: path)
         }
     }
 
@@ -220,11 +220,11 @@ public final class FileDigestCache: Sendable {
     public var entries: [String: Entry] {
         let (initial, changes) = state.withLock { ($0.initial, $0.changes) }
         var entries = base?.allEntries() ?? [:]
-        for shadowing in [initial, changes] {
-            for (path, entry) in shadowing {
-                if let entry { entries[path] = entry } else { entries.removeValue(forKey: path) }
-            }
+        let apply = { (path: String, entry: Entry?) in
+            if let entry { entries[path] = entry } else { entries.removeValue(forKey: path) }
         }
+        for (path, entry) in initial { apply(path, entry) }
+        changes.forEach(apply)
         return entries
     }
 
@@ -232,6 +232,17 @@ public final class FileDigestCache: Sendable {
     /// with `BuildStateStore.updateStatCache(_:)`; only changes are journaled, so a build that re-hashed
     /// three files writes three entries.
     public var changedEntries: [String: Entry?] {
+        state.withLock { $0.changes }.dictionary
+    }
+
+    /// Makes room for `count` more changed entries, so that the table does not double (holding its old and
+    /// new storage at once) while a large build hashes its files.
+    public func reserveCapacity(_ count: Int) {
+        state.withLock { $0.changes.reserveCapacity($0.changes.count + count) }
+    }
+
+    /// ``changedEntries`` as the compact table the store keeps (no dictionary of entries is built).
+    var changeTable: StatCacheChanges {
         state.withLock { $0.changes }
     }
 

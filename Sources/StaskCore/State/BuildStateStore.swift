@@ -308,6 +308,12 @@ public final class BuildStateStore: Sendable {
     /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`. Losing stat-cache entries only costs
     ///   re-hashing.
     public func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
+        try updateStatCache(StatCacheChanges(changes))
+    }
+
+    /// Applies stat-cache changes kept in the compact table (`FileDigestCache.changeTable`); the store keeps
+    /// the table itself, not a copy.
+    func updateStatCache(_ changes: StatCacheChanges) throws(BuildStateError) {
         guard !changes.isEmpty else { return }
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
             precondition(!storage.isClosed, "updateStatCache after close")
@@ -316,7 +322,8 @@ public final class BuildStateStore: Sendable {
             // so that the split never holds a second copy of the whole set.
             var batch: [String: FileDigestCache.Entry?] = [:]
             batch.reserveCapacity(min(changes.count, 4096))
-            for (path, entry) in changes {
+            for path in changes.paths {
+                guard let entry = changes[path] else { continue }
                 batch.updateValue(entry, forKey: path)
                 if batch.count == 4096 {
                     try Self.append(.statCache(batch), to: &storage)

@@ -10,7 +10,7 @@ struct LiveState: Sendable {
     private var changedRecords: [String: EncodedTaskRecord] = [:]
     private(set) var itemDurations: [String: [String: Double]]
     /// Stat-cache entries set (or removed: `nil`) since the snapshot.
-    private var statChanges: [String: FileDigestCache.Entry?] = [:]
+    private var statChanges = StatCacheChanges()
 
     init(snapshot: StateSnapshot?) {
         self.snapshot = snapshot
@@ -52,7 +52,7 @@ struct LiveState: Sendable {
         var ids = Set(snapshot?.allRecordIDs() ?? [])
         ids.formUnion(changedRecords.keys)
         var paths = Set(snapshot?.allStatPaths() ?? [])
-        paths.formUnion(statChanges.keys)
+        paths.formUnion(statChanges.paths)
         return StateSnapshot.Contents(
             recordIDs: ids.sorted(), record: { record(for: $0) }, itemDurations: itemDurations,
             statPaths: paths.sorted(), statEntry: { entry(forPath: $0) })
@@ -85,12 +85,12 @@ struct LiveState: Sendable {
     }
 
     /// Sets (or, for `nil`, removes) the stat-cache entries of the given paths.
-    mutating func applyStatCacheChanges(_ changes: [String: FileDigestCache.Entry?]) {
+    mutating func applyStatCacheChanges(_ changes: StatCacheChanges) {
         // Sharing the caller's table (copy-on-write) instead of copying it into an empty one.
         if statChanges.isEmpty {
             statChanges = changes
         } else {
-            statChanges.merge(changes) { _, new in new }
+            statChanges.merge(changes)
         }
     }
 
@@ -100,7 +100,7 @@ struct LiveState: Sendable {
         case .success(let record): setRecord(record)
         case .invalidate(let id): invalidate(id)
         case .itemDurations(let task, let durations): mergeItemDurations(task: task, durations)
-        case .statCache(let changes): applyStatCacheChanges(changes)
+        case .statCache(let changes): applyStatCacheChanges(StatCacheChanges(changes))
         }
     }
 }
@@ -115,7 +115,7 @@ extension LiveState: StatCacheSource {
 
     func allEntries() -> [String: FileDigestCache.Entry] {
         var entries = snapshot?.allStatEntries() ?? [:]
-        for (path, change) in statChanges {
+        statChanges.forEach { path, change in
             if let change { entries[path] = change } else { entries.removeValue(forKey: path) }
         }
         return entries
