@@ -49,9 +49,14 @@ struct BuildCoordinatorState {
         var duration: Duration
     }
 
-    private(set) var phases: [String: Phase]
+    // Per key, in arrays by the key's position: at 100,000 instances, three dictionaries keyed by id
+    // (phase, estimate, span) would cost some 30 MB, one id → position table and three arrays about 12.
+    private let keys: [String]
+    private let positions: [String: Int32]
+    private var phaseList: [Phase]
+    private let estimateList: [Duration]
+    private var spanList: [CriticalPath.Span?]
     private let maxAttempts: [String: Int]
-    private let estimates: [String: Duration]
     private let keepGoing: Bool
 
     private(set) var isStopping = false
@@ -62,8 +67,33 @@ struct BuildCoordinatorState {
     private(set) var flaky: [String] = []
     private(set) var failed: [String] = []
     private(set) var aborted = 0
-    /// Start and end (since the build began) of the successful attempt of each built instance.
-    private(set) var spans: [String: CriticalPath.Span] = [:]
+
+    /// Where `key` is; `nil` for a key not scheduled.
+    func phase(of key: String) -> Phase? {
+        positions[key].map { phaseList[Int($0)] }
+    }
+
+    /// Start and end (since the build began) of the successful attempt of `key`, when it was built.
+    func span(of key: String) -> CriticalPath.Span? {
+        positions[key].flatMap { spanList[Int($0)] }
+    }
+
+    /// Every scheduled key's phase (a copy, for tests and diagnostics).
+    var phases: [String: Phase] {
+        Dictionary(uniqueKeysWithValues: zip(keys, phaseList))
+    }
+
+    /// Every built key's span (a copy, for tests and diagnostics).
+    var spans: [String: CriticalPath.Span] {
+        var result: [String: CriticalPath.Span] = [:]
+        for (key, span) in zip(keys, spanList) { if let span { result[key] = span } }
+        return result
+    }
+
+    /// Sets the phase of a scheduled key (others are not tracked).
+    private mutating func setPhase(_ phase: Phase, of key: String) {
+        if let position = positions[key] { phaseList[Int(position)] = phase }
+    }
 
     /// Creates the state of a build scheduling `keys`.
     ///
@@ -73,31 +103,40 @@ struct BuildCoordinatorState {
     ///   - estimates: The expected duration per id, for `started` events.
     ///   - keepGoing: `-k`: a failure aborts only its dependents.
     init(keys: [String], maxAttempts: [String: Int], estimates: [String: Duration], keepGoing: Bool) {
-        var phases: [String: Phase] = [:]
-        phases.reserveCapacity(keys.count)
-        for key in keys { phases[key] = .queued }
-        self.phases = phases
+        var unique: [String] = []
+        var positions: [String: Int32] = [:]
+        unique.reserveCapacity(keys.count)
+        positions.reserveCapacity(keys.count)
+        for key in keys where positions[key] == nil {
+            positions[key] = Int32(unique.count)
+            unique.append(key)
+        }
+        self.keys = unique
+        self.positions = positions
+        self.phaseList = Array(repeating: .queued, count: unique.count)
+        self.estimateList = unique.map { estimates[$0] ?? .zero }
+        self.spanList = Array(repeating: nil, count: unique.count)
         self.maxAttempts = maxAttempts
-        self.estimates = estimates
         self.keepGoing = keepGoing
     }
 
     /// An attempt of `key` is starting; returns its number (1 for the first).
     mutating func attemptStarted(_ key: String) -> (attempt: Int, actions: [Action]) {
         let attempt: Int
-        switch phases[key] {
+        switch phase(of: key) {
         case .backingOff(let failedAttempt)?: attempt = failedAttempt + 1
         case .done?: return (1, [])  // Aborted or finished: nothing more to report for it.
         case .queued?, .running?, nil: attempt = 1
         }
-        phases[key] = .running(attempt: attempt)
-        return (attempt, [.report(.started(id: key, attempt: attempt, estimate: estimates[key] ?? .zero))])
+        setPhase(.running(attempt: attempt), of: key)
+        let estimate = positions[key].map { estimateList[Int($0)] } ?? .zero
+        return (attempt, [.report(.started(id: key, attempt: attempt, estimate: estimate))])
     }
 
     /// `key` turned out up to date when its turn came (early cutoff): nothing ran.
     mutating func foundUpToDate(_ key: String) -> [Action] {
-        guard phases[key] != .done else { return [] }
-        phases[key] = .done
+        guard phase(of: key) != .done else { return [] }
+        setPhase(.done, of: key)
         upToDate += 1
         return [.report(.finished(id: key, outcome: .upToDate, duration: .zero, output: [])), .complete(key)]
     }
@@ -107,15 +146,15 @@ struct BuildCoordinatorState {
     mutating func attemptSucceeded(
         _ key: String, output: [UInt8], span: CriticalPath.Span, isRestored: Bool = false
     ) -> [Action] {
-        guard phases[key] != .done else { return [] }
+        guard phase(of: key) != .done else { return [] }
         var actions: [Action] = []
-        if case .running(let attempt)? = phases[key], attempt > 1 {
+        if case .running(let attempt)? = phase(of: key), attempt > 1 {
             flaky.append(key)
             actions.append(.report(.flaky(id: key)))
         }
-        phases[key] = .done
+        setPhase(.done, of: key)
         if isRestored { restored += 1 } else { built += 1 }
-        spans[key] = span
+        if let position = positions[key] { spanList[Int(position)] = span }
         let outcome: TaskOutcome = isRestored ? .restored : .succeeded
         actions.append(.report(.finished(id: key, outcome: outcome, duration: span.end - span.start, output: output)))
         actions.append(.complete(key))
@@ -126,12 +165,12 @@ struct BuildCoordinatorState {
     mutating func attemptFailed(
         _ key: String, _ failed: FailedAttempt, retryDelay: (Int) -> Duration
     ) -> [Action] {
-        guard phases[key] != .done else { return [] }
+        guard phase(of: key) != .done else { return [] }
         let attempt: Int
-        if case .running(let running)? = phases[key] { attempt = running } else { attempt = 1 }
+        if case .running(let running)? = phase(of: key) { attempt = running } else { attempt = 1 }
         if attempt < maxAttempts[key, default: 1] && !isStopping {
             let delay = retryDelay(attempt)
-            phases[key] = .backingOff(failedAttempt: attempt)
+            setPhase(.backingOff(failedAttempt: attempt), of: key)
             return [
                 .report(
                     .retrying(
@@ -139,7 +178,7 @@ struct BuildCoordinatorState {
                 .retry(key, after: delay),
             ]
         }
-        phases[key] = .done
+        setPhase(.done, of: key)
         self.failed.append(key)
         var actions: [Action] = [
             .report(
@@ -159,9 +198,9 @@ struct BuildCoordinatorState {
     mutating func aborted(_ keys: [String]) -> [Action] {
         var newlyAborted: [String] = []
         for key in keys {
-            switch phases[key] {
+            switch phase(of: key) {
             case .queued?, .backingOff?, .running?:
-                phases[key] = .done
+                setPhase(.done, of: key)
                 newlyAborted.append(key)
             case .done?, nil:
                 break
@@ -180,15 +219,18 @@ struct BuildCoordinatorState {
     /// Stops new work: aborts every instance that is not running or done.
     private mutating func stop() -> [Action] {
         isStopping = true
-        return phases.filter { _, phase in
-            phase == .queued || { if case .backingOff = phase { return true } else { return false } }()
-        }.keys.sorted().map { .abortUnlessTaken($0) }
+        return keys.indices.filter { position in
+            switch phaseList[position] {
+            case .queued, .backingOff: true
+            case .running, .done: false
+            }
+        }.map { keys[$0] }.sorted().map { .abortUnlessTaken($0) }
     }
 
     /// Whether any scheduled instance is not done (running, queued or backing off).
-    var hasUnfinished: Bool { phases.values.contains { $0 != .done } }
+    var hasUnfinished: Bool { phaseList.contains { $0 != .done } }
 
     /// The number of scheduled instances neither built, up to date nor failed: aborted, or cut short by an
     /// interrupt.
-    var notCompleted: Int { phases.count - built - restored - upToDate - failed.count }
+    var notCompleted: Int { phaseList.count - built - restored - upToDate - failed.count }
 }

@@ -263,7 +263,7 @@ public struct BuildEngine: Sendable {
             summary.failed = state.failed
             summary.aborted = state.notCompleted
             summary.interruptingSignal = state.interruptingSignal
-            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, spans: state.spans)
+            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, state: state)
         }
         summary.remoteCache = remoteCache?.statistics
         var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
@@ -395,46 +395,16 @@ public struct BuildEngine: Sendable {
         _ plan: BuildPlan, scheduled: [Int], estimates: [Int: Duration], executor: InstanceExecutor,
         options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>?
     ) async throws -> BuildCoordinatorState {
-        let isScheduled = Set(scheduled)
         // A view, not a copy: at 100,000 targets a copy of the instances is about 25 MB.
         let instances = scheduled.lazy.map { plan.instance($0) }
         var estimateByID: [String: Duration] = [:]
+        estimateByID.reserveCapacity(scheduled.count)
         for local in scheduled { estimateByID[plan.instance(local).id] = estimates[local] }
         let coordinator = BuildCoordinator(
             instances: instances, estimates: estimateByID, keepGoing: options.keepGoing, reporter: reporter)
-
-        // Critical-path priorities over the scheduled subset (in dependency order, so positions work as
-        // local indices for CriticalPath).
-        var position: [Int: Int] = [:]
-        for (offset, local) in scheduled.enumerated() { position[local] = offset }
-        let priorities = CriticalPath.priorities(
-            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]!) },
-            bonuses: instances.map(\.priority),
-            dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
-        let priorityByID = Dictionary(
-            uniqueKeysWithValues: zip(instances.map(\.id), priorities))
-
-        let graph = DependencyGraph<String>()
-        var jobs: [String: BuildCoordinator.Job] = [:]
-        jobs.reserveCapacity(scheduled.count)
-        // One shared closure over the executor: a job captures only it and its position, not a copy of
-        // the executor and the instance each (about 600 bytes a job).
-        let runInstance: @Sendable (Int) async throws -> AttemptOutcome = { offset in
-            let instance = plan.instance(scheduled[offset])
-            return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
-        }
-        let onComplete: @Sendable (String, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0, $1) }
-        let onError: @Sendable (String, any Error) -> Void = { coordinator.taskFailed($0, $1) }
-        for (offset, local) in scheduled.enumerated() {
-            let instance = instances[offset]
-            let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
-            try graph.addNode(instance.id, dependencies: dependencies)
-            jobs[instance.id] = BuildCoordinator.Job(
-                key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
-                onComplete: onComplete, onError: onError)
-        }
-        let source = try BuildCoordinator.Source(
-            graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] ?? 0 })
+        estimateByID = [:]
+        let source = try makeSource(
+            plan, scheduled: scheduled, estimates: estimates, executor: executor, coordinator: coordinator)
         coordinator.attach(source)
         let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
         let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
@@ -473,17 +443,61 @@ public struct BuildEngine: Sendable {
         return coordinator.snapshot
     }
 
+    /// The task source of a build: the scheduled instances' graph, one job each, critical-path priorities.
+    ///
+    /// A function of its own so that what only building the source needs (the job table, positions, the
+    /// scheduled set: at 100,000 targets some 30 MB) is gone before the first task runs.
+    private func makeSource(
+        _ plan: BuildPlan, scheduled: [Int], estimates: [Int: Duration], executor: InstanceExecutor,
+        coordinator: BuildCoordinator
+    ) throws -> BuildCoordinator.Source {
+        let isScheduled = Set(scheduled)
+        let instances = scheduled.lazy.map { plan.instance($0) }
+        // Critical-path priorities over the scheduled subset (in dependency order, so positions work as
+        // local indices for CriticalPath).
+        var position: [Int: Int] = [:]
+        position.reserveCapacity(scheduled.count)
+        for (offset, local) in scheduled.enumerated() { position[local] = offset }
+        let priorities = CriticalPath.priorities(
+            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]!) },
+            bonuses: instances.map(\.priority),
+            dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
+        let priorityByID = Dictionary(
+            uniqueKeysWithValues: zip(instances.map(\.id), priorities))
+
+        let graph = DependencyGraph<String>()
+        var jobs: [String: BuildCoordinator.Job] = [:]
+        jobs.reserveCapacity(scheduled.count)
+        // One shared closure over the executor: a job captures only it and its position, not a copy of
+        // the executor and the instance each (about 600 bytes a job).
+        let runInstance: @Sendable (Int) async throws -> AttemptOutcome = { offset in
+            let instance = plan.instance(scheduled[offset])
+            return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
+        }
+        let onComplete: @Sendable (String, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0, $1) }
+        let onError: @Sendable (String, any Error) -> Void = { coordinator.taskFailed($0, $1) }
+        for (offset, local) in scheduled.enumerated() {
+            let instance = instances[offset]
+            let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
+            try graph.addNode(instance.id, dependencies: dependencies)
+            jobs[instance.id] = BuildCoordinator.Job(
+                key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
+                onComplete: onComplete, onError: onError)
+        }
+        return try BuildCoordinator.Source(graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] ?? 0 })
+    }
+
     private enum RunEnding: Sendable {
         case finished, interrupted, interruptsEnded
     }
 
     /// The realised critical path, and the (at most three) steps whose speed-up would shorten it most.
     private func realisedCriticalPath(
-        _ plan: BuildPlan, spans: [String: CriticalPath.Span]
+        _ plan: BuildPlan, state: BuildCoordinatorState
     ) -> ([CriticalPathStep], [CriticalPathStep]) {
         var spansByLocal: [Int: CriticalPath.Span] = [:]
         for local in 0..<plan.count {
-            if let span = spans[plan.instance(local).id] { spansByLocal[local] = span }
+            if let span = state.span(of: plan.instance(local).id) { spansByLocal[local] = span }
         }
         let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
         let steps = path.map { local in
