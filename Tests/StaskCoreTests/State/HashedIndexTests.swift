@@ -43,6 +43,19 @@ import Testing
         check(keys: (0..<50).map { "k\($0)" }) { UInt64($0.count) }
     }
 
+    @Test func growsPastTheCapacityItWasGiven() {
+        let (bytes, offsets) = layout((0..<300).map { "k\($0)" })
+        bytes.withUnsafeBytes { raw in
+            let keyAt = { (offset: Int) in try? StateBinaryReader.keyOfEntry(in: raw, at: offset) }
+            var index = HashedIndex(capacity: 1)
+            for offset in offsets { index.insert(key: keyAt(offset)!, offset: offset, keyAt: keyAt) }
+            #expect(index.count == 300)
+            for (number, offset) in offsets.enumerated() {
+                #expect(index.offset(of: "k\(number)", keyAt: keyAt) == offset)
+            }
+        }
+    }
+
     @Test func aRepeatedKeyReplacesItsEntry() {
         let (bytes, offsets) = layout(["same", "other", "same"])
         bytes.withUnsafeBytes { raw in
