@@ -102,7 +102,7 @@ struct UpToDateChecker: Sendable {
         let metadata = try? fileSystem.metadata(atPath: absolute)
         var digest: ContentDigest?
         if let metadata, metadata.kind == .regularFile {
-            digest = try? digests.digest(ofFileAtPath: absolute, metadata: metadata)
+            digest = try? digests.digest(ofFileAtPath: absolute, metadata: metadata, key: path)
         }
         return (FileObservation(path: path, followsLinks: true, metadata: metadata), digest)
     }

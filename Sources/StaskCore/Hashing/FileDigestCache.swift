@@ -150,13 +150,20 @@ public final class FileDigestCache: Sendable {
     /// taken before the read). Pass metadata observed *before* this call: if the file changes after the
     /// caller's `stat`, the new contents are hashed under the old metadata, which is still safe because the
     /// next lookup sees different metadata, or the same tick and therefore the contents hashed here.
+    /// - Parameter key: The name of the file's entry in the cache, when not `path`. The build names files
+    ///   project-relative (a state directory belongs to one project): most such keys fit in a `String`
+    ///   without an allocation, where absolute paths would cost one per file in memory and tens of bytes per
+    ///   file in the state.
     /// - Throws: `FileSystemError.wrongKind` when `metadata` is not a regular file's; `.notFound` or
     ///   `.systemCall` when the file cannot be read (its entry is then dropped).
-    public func digest(ofFileAtPath path: String, metadata: FileMetadata) throws(FileSystemError) -> ContentDigest {
+    public func digest(
+        ofFileAtPath path: String, metadata: FileMetadata, key: String? = nil
+    ) throws(FileSystemError) -> ContentDigest {
         guard metadata.kind == .regularFile else { throw .wrongKind(path: path, expected: "a regular file") }
+        let key = key ?? path
         let granularity = timestampGranularity
         let (trusted, wasRacy) = state.withLock { [base] state -> (ContentDigest?, Bool) in
-            guard let entry = state.entry(forPath: path, base: base), entry.hasSameIdentity(as: metadata) else {
+            guard let entry = state.entry(forPath: key, base: base), entry.hasSameIdentity(as: metadata) else {
                 return (nil, false)
             }
             if entry.isRacilyClean(granularity: granularity) { return (nil, true) }
@@ -170,12 +177,12 @@ public final class FileDigestCache: Sendable {
         do {
             digest = try hasher.digest(ofFileAtPath: path, in: fileSystem)
         } catch {
-            remove(path)
+            remove(key)
             throw error
         }
         let entry = Entry(metadata: metadata, digest: digest, recordedTime: recordedTime)
         state.withLock { state in
-            state.changes.set(entry, forPath: path)
+            state.changes.set(entry, forPath: key)
             state.statistics.hashed += 1
             if wasRacy { state.statistics.racilyClean += 1 }
         }

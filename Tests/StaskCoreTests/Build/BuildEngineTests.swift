@@ -91,6 +91,20 @@ struct BuildEngineTests {
         #expect(state.itemDurations["test"].map { Set($0.keys) } == ["src/a.c", "src/b.c", "src/c.c"])
     }
 
+    /// The stat cache names files as the build does, project-relative (short keys, a small state), and a
+    /// second build trusts those entries.
+    @Test func statCacheKeysAreProjectRelative() async throws {
+        let project = Self.chainProject()
+        _ = try await project.build()
+        let (state, _) = BuildStateStore.load(directory: "/p/.stask", fileSystem: project.fileSystem)
+        #expect(
+            Set(state.statCache.keys) == [
+                "src/a.c", "src/b.c", "guide.md", "build/a.o", "build/b.o", "build/app", "build/guide",
+            ])
+        let (second, _) = try await project.build()
+        #expect(second.upToDate == 4 && second.built == 0)
+    }
+
     @Test func firstBuildRunsEveryTaskAndTheSecondRunsNothing() async throws {
         let project = Self.chainProject()
         let (first, reporter) = try await project.build()

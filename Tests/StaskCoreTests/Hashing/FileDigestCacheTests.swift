@@ -61,6 +61,24 @@ private let second: Int64 = 1_000_000_000
         #expect(!later.isModified)
     }
 
+    @Test func anEntryIsKeptUnderTheKeyGivenAndTheFileReadAtItsPath() throws {
+        let meta = try write("/p/src/a.c", "int a;")
+        clock.set(meta.modificationTime + second)
+        let cache = makeCache()
+        let digest = try cache.digest(ofFileAtPath: "/p/src/a.c", metadata: meta, key: "src/a.c")
+        #expect(digest == ContentHasher.digest(ofUTF8: "int a;"))
+        #expect(Array(cache.entries.keys) == ["src/a.c"])
+        #expect(try cache.digest(ofFileAtPath: "/p/src/a.c", metadata: meta, key: "src/a.c") == digest)
+        #expect(cache.statistics == FileDigestCache.Statistics(trusted: 1, hashed: 1))
+        // A failed read drops the entry under its key.
+        try memory.removeItem(atPath: "/p/src/a.c")
+        #expect(throws: FileSystemError.self) {
+            _ = try cache.digest(
+                ofFileAtPath: "/p/src/a.c", metadata: FileMetadata(kind: .regularFile, size: 9), key: "src/a.c")
+        }
+        #expect(cache.entries.isEmpty)
+    }
+
     @Test func fileModifiedWithinTheGranularityOfItsHashingIsRehashedOnceThenTrusted() throws {
         let meta = try write("/p/a.c", "v1")
         clock.set(meta.modificationTime + 4 * millisecond)  // hashed 4 ms after the write: racily clean
