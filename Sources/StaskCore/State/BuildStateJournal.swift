@@ -52,6 +52,7 @@ enum BuildStateJournal {
     /// The framed bytes of one entry, ready to append.
     static func encode(_ entry: Entry) -> [UInt8] {
         var payload = StateBinaryWriter(capacity: 256)
+        payload.bytes.append(contentsOf: repeatElement(0, count: frameSize))
         switch entry {
         case .success(let record):
             return encodeSuccess(EncodedTaskRecord(record))
@@ -79,26 +80,38 @@ enum BuildStateJournal {
                 }
             }
         }
-        return framed(payload.bytes)
+        return framed(consume payload)
     }
 
     /// The journal entry of a successful run, from the record's encoding (which is the entry's payload after
     /// its kind byte).
     static func encodeSuccess(_ record: EncodedTaskRecord) -> [UInt8] {
-        var payload = StateBinaryWriter(capacity: record.bytes.count + 1)
+        var payload = StateBinaryWriter(capacity: frameSize + 1 + record.bytes.count)
+        payload.bytes.append(contentsOf: repeatElement(0, count: frameSize))
         payload.byte(1)
         payload.append(record.bytes)
-        return framed(payload.bytes)
+        return framed(consume payload)
     }
 
-    /// `payload` behind its length and checksum.
-    private static func framed(_ payload: [UInt8]) -> [UInt8] {
-        precondition(payload.count <= maximumEntrySize, "journal entry too large")
-        var framed = StateBinaryWriter(capacity: payload.count + 12)
-        framed.uint32(UInt32(payload.count))
-        framed.uint64(payload.withUnsafeBytes { ContentHasher.checksum(of: $0, seed: UInt64($0.count)) })
-        framed.append(payload)
-        return framed.bytes
+    /// The length and checksum in front of each entry's payload.
+    private static let frameSize = 12
+
+    /// Fills in the frame at the start of `entry` (``frameSize`` bytes reserved before the payload): the
+    /// entry is built in one buffer, never copied behind its frame (an aggregate step's record can be
+    /// megabytes).
+    private static func framed(_ writer: consuming StateBinaryWriter) -> [UInt8] {
+        var entry = writer.bytes
+        writer = StateBinaryWriter()  // the buffer has one owner left, so filling in the frame copies nothing
+        let length = entry.count - frameSize
+        precondition(length <= maximumEntrySize, "journal entry too large")
+        let checksum = entry.withUnsafeBytes {
+            ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: $0[frameSize...]), seed: UInt64(length))
+        }
+        entry.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: checksum.littleEndian, toByteOffset: 4, as: UInt64.self)
+        }
+        return entry
     }
 
     /// Replays a journal file's bytes. An empty file (a crash right after it was created) is no damage.
