@@ -1,5 +1,6 @@
 import AsyncStreams
 import Foundation
+import Synchronization
 
 /// Builds the targets of a Taskfile: the whole pipeline of DESIGN §7, data flowing one way.
 ///
@@ -220,7 +221,7 @@ public struct BuildEngine: Sendable {
         if !scheduled.isEmpty { observations = [] }  // only a build that runs nothing writes the stamp
         digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
-        let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1]! }
+        let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }
         let recorder = options.tracePath.map { _ in
             traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
         }
@@ -378,21 +379,28 @@ public struct BuildEngine: Sendable {
     }
 
     /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
-    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Int: Duration] {
-        var known: [Int: Duration] = [:]
+    ///
+    /// - Returns: an estimate by plan position (zero for the instances not scheduled): an array, not a
+    ///   dictionary, since it lives as long as the build (16 bytes an instance instead of some 80).
+    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Duration] {
+        var known = [Duration?](repeating: nil, count: plan.count)
+        var knownSeconds: [Double] = []
         for local in scheduled {
-            if let estimate = store.estimatedDuration(for: plan.instance(local).id) { known[local] = estimate }
+            if let estimate = store.estimatedDuration(for: plan.instance(local).id) {
+                known[local] = estimate
+                knownSeconds.append(InstanceExecutor.seconds(estimate))
+            }
         }
-        let fallback = CriticalPath.defaultEstimate(known: known.values.map(InstanceExecutor.seconds))
-        var estimates: [Int: Duration] = [:]
-        for local in scheduled { estimates[local] = known[local] ?? .seconds(fallback) }
+        let fallback = Duration.seconds(CriticalPath.defaultEstimate(known: knownSeconds))
+        var estimates = [Duration](repeating: .zero, count: plan.count)
+        for local in scheduled { estimates[local] = known[local] ?? fallback }
         return estimates
     }
 
     // MARK: - Scheduling
 
     private func schedule(
-        _ plan: BuildPlan, scheduled: [Int], estimates: [Int: Duration], executor: InstanceExecutor,
+        _ plan: BuildPlan, scheduled: [Int], estimates: [Duration], executor: InstanceExecutor,
         options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>?
     ) async throws -> BuildCoordinatorState {
         // A view, not a copy: at 100,000 targets a copy of the instances is about 25 MB.
@@ -448,7 +456,7 @@ public struct BuildEngine: Sendable {
     /// A function of its own so that what only building the source needs (the job table, positions, the
     /// scheduled set: at 100,000 targets some 30 MB) is gone before the first task runs.
     private func makeSource(
-        _ plan: BuildPlan, scheduled: [Int], estimates: [Int: Duration], executor: InstanceExecutor,
+        _ plan: BuildPlan, scheduled: [Int], estimates: [Duration], executor: InstanceExecutor,
         coordinator: BuildCoordinator
     ) throws -> BuildCoordinator.Source {
         let isScheduled = Set(scheduled)
@@ -459,11 +467,13 @@ public struct BuildEngine: Sendable {
         position.reserveCapacity(scheduled.count)
         for (offset, local) in scheduled.enumerated() { position[local] = offset }
         let priorities = CriticalPath.priorities(
-            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]!) },
+            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]) },
             bonuses: instances.map(\.priority),
             dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
-        let priorityByID = Dictionary(
-            uniqueKeysWithValues: zip(instances.map(\.id), priorities))
+        // Read only while the source is built (it evaluates each node's priority once, and stask adds no node
+        // later), then dropped: at 100,000 targets the table is some 6 MB the build would otherwise keep.
+        let priorityByID = PriorityTable(Dictionary(uniqueKeysWithValues: zip(instances.map(\.id), priorities)))
+        defer { priorityByID.release() }
 
         let graph = DependencyGraph<String>()
         var jobs: [String: BuildCoordinator.Job] = [:]
@@ -484,7 +494,22 @@ public struct BuildEngine: Sendable {
                 key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
                 onComplete: onComplete, onError: onError)
         }
-        return try BuildCoordinator.Source(graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] ?? 0 })
+        return try BuildCoordinator.Source(graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] })
+    }
+
+    /// Instance id → critical-path priority, until released (then every priority reads 0).
+    private final class PriorityTable: Sendable {
+        private let table: Mutex<[String: Double]>
+
+        init(_ table: [String: Double]) {
+            self.table = Mutex(table)
+        }
+
+        subscript(id: String) -> Double { table.withLock { $0[id] ?? 0 } }
+
+        func release() {
+            table.withLock { $0 = [:] }
+        }
     }
 
     private enum RunEnding: Sendable {

@@ -53,7 +53,13 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     /// The shard, for instances of a task with `shards:`.
     public let shard: ShardPosition?
     /// The commands, grouped (see ``CommandGroup``). Empty for a task without `run`.
-    public let commandGroups: [CommandGroup]
+    public var commandGroups: [CommandGroup] {
+        switch storedCommands {
+        case .none: []
+        case .single(let item, let command): [CommandGroup(item: item, commands: [command])]
+        case .groups(let groups): groups
+        }
+    }
     /// Every input, in order: the items, the matches of `inputs:` (each glob sorted byte-wise), then the
     /// outputs of `deps:` tasks; without duplicates. All of them are hashed for the action key.
     public let inputs: [String]
@@ -82,6 +88,27 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     /// What every instance of the task shares, held once for all of them (see ``TaskSettings``).
     let settings: TaskSettings
 
+    /// ``commandGroups`` as stored.
+    let storedCommands: CommandStorage
+
+    /// The command groups of an instance, without arrays in the common case of one group of one command (a
+    /// `foreach` step): at 100,000 instances the two arrays would cost some 11 MB.
+    enum CommandStorage: Sendable, Hashable {
+        case none
+        case single(item: String?, command: String)
+        case groups([CommandGroup])
+
+        init(_ groups: [CommandGroup]) {
+            if groups.isEmpty {
+                self = .none
+            } else if groups.count == 1, groups[0].commands.count == 1 {
+                self = .single(item: groups[0].item, command: groups[0].commands[0])
+            } else {
+                self = .groups(groups)
+            }
+        }
+    }
+
     /// Creates an instance. ``GraphBuilder`` is the usual source of these.
     public init(
         id: String, taskName: String, items: [String] = [], shard: ShardPosition? = nil,
@@ -107,7 +134,7 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
         self.id = id
         self.items = items
         self.shard = shard
-        self.commandGroups = commandGroups
+        self.storedCommands = CommandStorage(commandGroups)
         self.inputs = inputs
         self.outputs = outputs
         self.environment = environment
@@ -117,7 +144,13 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     }
 
     /// Every command, in order (the groups concatenated).
-    public var commands: [String] { commandGroups.flatMap(\.commands) }
+    public var commands: [String] {
+        switch storedCommands {
+        case .none: []
+        case .single(_, let command): [command]
+        case .groups(let groups): groups.flatMap(\.commands)
+        }
+    }
 
     /// The single `foreach` item of a non-sharded `foreach` instance.
     public var item: String? { shard == nil && items.count == 1 ? items[0] : nil }
