@@ -520,10 +520,8 @@ public struct BuildEngine: Sendable {
     private func realisedCriticalPath(
         _ plan: BuildPlan, state: BuildCoordinatorState
     ) -> ([CriticalPathStep], [CriticalPathStep]) {
-        var spansByLocal: [Int: CriticalPath.Span] = [:]
-        for local in 0..<plan.count {
-            if let span = state.span(of: plan.instance(local).id) { spansByLocal[local] = span }
-        }
+        var spansByLocal = [CriticalPath.Span?](repeating: nil, count: plan.count)
+        for local in 0..<plan.count { spansByLocal[local] = state.span(of: plan.instance(local).id) }
         let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
         let steps = path.map { local in
             let span = spansByLocal[local]!

@@ -1,22 +1,30 @@
 // MARK: - Where speeding up pays
 
 extension CriticalPath {
-    /// The total duration of the longest chain (see ``realised(spans:dependencies:)``).
+    /// The total duration of the longest chain (see ``realised(spans:dependencies:)``), with the step at
+    /// `zeroed`, if any, taking no time.
     ///
-    /// - Complexity: O(*n* log *n* + *e*).
-    static func longestChain(spans: [Int: Span], dependencies: (Int) -> [Int]) -> Duration {
-        var longest: [Int: Duration] = [:]
+    /// - Complexity: O(*n* + *e*).
+    static func longestChain(spans: [Span?], zeroed: Int? = nil, dependencies: (Int) -> [Int]) -> Duration {
+        var totals = [Duration?](repeating: nil, count: spans.count)
         var best = Duration.zero
-        for index in spans.keys.sorted() {
-            let own = spans[index]!.end - spans[index]!.start
+        for index in spans.indices {
+            guard let span = spans[index] else { continue }
+            let own = index == zeroed ? .zero : span.end - span.start
             var total = own
             for dependency in dependencies(index) {
-                if let before = longest[dependency], before + own > total { total = before + own }
+                guard dependency < totals.count, let before = totals[dependency] else { continue }
+                if before + own > total { total = before + own }
             }
-            longest[index] = total
+            totals[index] = total
             best = max(best, total)
         }
         return best
+    }
+
+    /// ``longestChain(spans:zeroed:dependencies:)`` over runs given by local index.
+    static func longestChain(spans: [Int: Span], dependencies: (Int) -> [Int]) -> Duration {
+        longestChain(spans: dense(spans), dependencies: dependencies)
     }
 
     /// The steps of `path` whose speed-up would shorten the longest chain most, with by how much: for each
@@ -27,27 +35,32 @@ extension CriticalPath {
     /// A step saves at most its own duration, so steps are tried longest first and the search stops once
     /// no remaining step can beat the `limit`-th saving found.
     ///
-    /// - Complexity: O(*k* (*n* log *n* + *e*)) for the *k* steps tried, *k* ≤ `path.count`.
+    /// - Complexity: O(*k* (*n* + *e*)) for the *k* steps tried, *k* ≤ `path.count`.
     static func speedups(
-        spans: [Int: Span], path: [Int], limit: Int = 3, dependencies: (Int) -> [Int]
+        spans: [Span?], path: [Int], limit: Int = 3, dependencies: (Int) -> [Int]
     ) -> [(index: Int, saving: Duration)] {
         let total = longestChain(spans: spans, dependencies: dependencies)
+        func duration(_ index: Int) -> Duration { spans[index]!.end - spans[index]!.start }
         let candidates = path.enumerated().sorted { first, second in
-            let firstDuration = spans[first.element]!.end - spans[first.element]!.start
-            let secondDuration = spans[second.element]!.end - spans[second.element]!.start
+            let firstDuration = duration(first.element)
+            let secondDuration = duration(second.element)
             return firstDuration != secondDuration ? firstDuration > secondDuration : first.offset < second.offset
         }
         var found: [(position: Int, index: Int, saving: Duration)] = []
         for (position, index) in candidates {
-            let own = spans[index]!.end - spans[index]!.start
-            if found.count >= limit, own <= found[limit - 1].saving { break }
-            var shortened = spans
-            shortened[index] = Span(start: spans[index]!.start, end: spans[index]!.start)
-            let saving = total - longestChain(spans: shortened, dependencies: dependencies)
+            if found.count >= limit, duration(index) <= found[limit - 1].saving { break }
+            let saving = total - longestChain(spans: spans, zeroed: index, dependencies: dependencies)
             guard saving > .zero else { continue }
             found.append((position, index, saving))
             found.sort { $0.saving != $1.saving ? $0.saving > $1.saving : $0.position < $1.position }
         }
         return found.prefix(limit).map { ($0.index, $0.saving) }
+    }
+
+    /// ``speedups(spans:path:limit:dependencies:)`` over runs given by local index.
+    static func speedups(
+        spans: [Int: Span], path: [Int], limit: Int = 3, dependencies: (Int) -> [Int]
+    ) -> [(index: Int, saving: Duration)] {
+        speedups(spans: dense(spans), path: path, limit: limit, dependencies: dependencies)
     }
 }
