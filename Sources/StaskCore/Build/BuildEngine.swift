@@ -353,7 +353,7 @@ public struct BuildEngine: Sendable {
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
                 checker.record(instance.id) != nil
             else { continue }
-            if memo.digests.isEmpty {
+            if memo.isEmpty {
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
                 memo.reserveCapacity(

@@ -21,24 +21,32 @@ struct UpToDateChecker: Sendable {
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
     struct Memo {
-        /// Digests by project-relative path (`nil` for a missing file or anything but a regular file).
-        var digests: [String: ContentDigest?] = [:]
+        /// Path (project-relative) → its place in `observations` and `digestList`. Positions rather than
+        /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
+        private var positions: [String: Int32] = [:]
         /// The metadata each digest was taken (or trusted) under, in order of examination.
-        var observations: [FileObservation] = []
+        private(set) var observations: [FileObservation] = []
+        /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
+        private var digestList: [ContentDigest?] = []
 
-        /// Makes room for `paths` files: at 100,000 targets, growing the two tables step by step would hold
-        /// each twice over at the moment it doubles (some 30 MB).
+        /// Whether no file was examined yet.
+        var isEmpty: Bool { positions.isEmpty }
+
+        /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
+        /// twice over at the moment it doubles (some 30 MB).
         mutating func reserveCapacity(_ paths: Int) {
-            digests.reserveCapacity(paths)
+            positions.reserveCapacity(paths)
             observations.reserveCapacity(paths)
+            digestList.reserveCapacity(paths)
         }
 
         /// The digest of `path`, examining it through `checker` the first time.
         mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
-            if let known = digests[path] { return known }
+            if let position = positions[path] { return digestList[Int(position)] }
             let (observation, digest) = checker.observedDigest(of: path)
+            positions[path] = Int32(observations.count)
             observations.append(observation)
-            digests[path] = digest
+            digestList.append(digest)
             return digest
         }
     }
@@ -59,6 +67,7 @@ struct UpToDateChecker: Sendable {
     /// What goes into `instance`'s action key now, hashing (or trusting) every input afresh.
     func keyInputs(for instance: TaskInstance) -> ActionKeyInputs {
         var inputDigests: [String: ContentDigest] = [:]
+        inputDigests.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
             if let digest = currentDigest(of: input) { inputDigests[input] = digest }
         }

@@ -53,9 +53,10 @@ public struct ActionKeyInputs: Sendable, Hashable {
         }
         hasher.add("inputs")
         hasher.add(inputDigests.count)
-        for (path, digest) in inputDigests.sorted(by: { $0.key < $1.key }) {
+        // The paths alone are sorted (half the memory of sorting the pairs, for an aggregate's 100,000).
+        for path in inputDigests.keys.sorted() {
             hasher.add(path)
-            hasher.add(digest)
+            hasher.add(inputDigests[path]!)
         }
         hasher.add("outputs")
         hasher.add(outputPaths.count)
