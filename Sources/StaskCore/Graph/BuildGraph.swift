@@ -43,8 +43,10 @@ public struct BuildGraph: Sendable {
     /// are all unchanged, so is the graph (given the same Taskfile and options).
     let fileObservations: [FileObservation]
 
-    private let dependencyLists: [[Int]]
-    private let dependentLists: [[Int]]
+    /// The dependencies and dependents of each index (`dependencies(of:)`, `dependents(of:)`), for a plan
+    /// of the whole graph to share rather than rebuild.
+    let dependencyLists: [[Int]]
+    let dependentLists: [[Int]]
     private let indexByID: [String: Int]
     private let producerByPath: [String: Int]
     private let indicesByTask: [String: [Int]]

@@ -13,22 +13,27 @@ struct EncodedTaskRecord: Sendable {
 
     /// Encodes `record`.
     init(_ record: TaskRecord) {
-        var writer = StateBinaryWriter(capacity: Self.sizeBound(of: record))
+        var writer = StateBinaryWriter(capacity: Self.encodedSize(of: record))
         record.encode(to: &writer) { writer, string in writer.inlineString(string) }
+        assert(writer.bytes.count == Self.encodedSize(of: record), "the size of an encoded record")
         // 100,000 records keep their buffers all build long: none with much room to spare.
-        if writer.bytes.capacity - writer.bytes.count > 64 {
+        if writer.bytes.capacity - writer.bytes.count > 16 {
             bytes = writer.bytes.withUnsafeBufferPointer { [UInt8]($0) }
         } else {
             bytes = writer.bytes
         }
     }
 
-    /// At least the encoded size of `record`, and at most some 50 bytes more: the buffer never doubles while
+    /// The encoded size of `record`, exactly (checked in debug builds): the buffer never doubles while
     /// an aggregate step's record of 100,000 inputs (megabytes) is written, and is rarely copied to fit.
-    private static func sizeBound(of record: TaskRecord) -> Int {
+    private static func encodedSize(of record: TaskRecord) -> Int {
         func text(_ string: String) -> Int { string.utf8.count + varintLength(string.utf8.count) }
         let inputs = record.keyInputs
-        var size = text(record.id) + 16 + 4 * 10 + 1 + varintLength(record.outputDigests.count)
+        var size = text(record.id) + 16 + 1 + varintLength(max(record.successCount, 0))
+        for duration in [record.wallTime, record.cpuTime, record.estimatedDuration] {
+            size += varintLength(Int(SuccessfulRun.nanoseconds(of: duration)))
+        }
+        size += varintLength(record.outputDigests.count)
         for path in record.outputDigests.keys { size += text(path) + 16 }
         size += text(inputs.directory) + varintLength(inputs.commands.count)
         for command in inputs.commands { size += text(command) }
