@@ -56,22 +56,22 @@ struct UpToDateChecker: Sendable {
     /// - Parameter memo: The files already examined in this pass; valid only while no task runs, as in
     ///   the pre-pass.
     func keyInputs(for instance: TaskInstance, memo: inout Memo) -> ActionKeyInputs {
-        var inputDigests: [String: ContentDigest] = [:]
-        inputDigests.reserveCapacity(instance.inputs.count)
+        var inputs: [ActionKeyInputs.InputDigest] = []
+        inputs.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
-            if let digest = memo.digest(of: input, self) { inputDigests[input] = digest }
+            if let digest = memo.digest(of: input, self) { inputs.append(.init(path: input, digest: digest)) }
         }
-        return makeKeyInputs(instance, inputDigests: inputDigests)
+        return makeKeyInputs(instance, inputs: consume inputs)
     }
 
     /// What goes into `instance`'s action key now, hashing (or trusting) every input afresh.
     func keyInputs(for instance: TaskInstance) -> ActionKeyInputs {
-        var inputDigests: [String: ContentDigest] = [:]
-        inputDigests.reserveCapacity(instance.inputs.count)
+        var inputs: [ActionKeyInputs.InputDigest] = []
+        inputs.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
-            if let digest = currentDigest(of: input) { inputDigests[input] = digest }
+            if let digest = currentDigest(of: input) { inputs.append(.init(path: input, digest: digest)) }
         }
-        return makeKeyInputs(instance, inputDigests: inputDigests)
+        return makeKeyInputs(instance, inputs: consume inputs)
     }
 
     /// Whether `instance`, whose current action key is `actionKey`, is up to date.
@@ -125,10 +125,14 @@ struct UpToDateChecker: Sendable {
         return true
     }
 
-    private func makeKeyInputs(_ instance: TaskInstance, inputDigests: [String: ContentDigest]) -> ActionKeyInputs {
-        ActionKeyInputs(
+    /// - Parameter inputs: The inputs with a digest, in the instance's order (its inputs are distinct).
+    private func makeKeyInputs(
+        _ instance: TaskInstance, inputs: consuming [ActionKeyInputs.InputDigest]
+    ) -> ActionKeyInputs {
+        inputs.sort { $0.path < $1.path }
+        return ActionKeyInputs(
             commands: instance.commands, directory: instance.directory, environment: instance.environment,
-            variables: variablesByTask[instance.taskName] ?? [:], inputDigests: inputDigests,
+            variables: variablesByTask[instance.taskName] ?? [:], sortedInputs: inputs,
             outputPaths: instance.outputs)
     }
 }

@@ -41,8 +41,8 @@ struct EncodedTaskRecord: Sendable {
             size += varintLength(map.count)
             for (key, value) in map { size += text(key) + text(value) }
         }
-        size += varintLength(inputs.inputDigests.count)
-        for path in inputs.inputDigests.keys { size += text(path) + 16 }
+        size += varintLength(inputs.sortedInputs.count)
+        for input in inputs.sortedInputs { size += text(input.path) + 16 }
         size += varintLength(inputs.outputPaths.count)
         for path in inputs.outputPaths { size += text(path) }
         return size

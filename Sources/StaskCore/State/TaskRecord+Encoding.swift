@@ -81,10 +81,10 @@ extension ActionKeyInputs {
                 string(&writer, value)
             }
         }
-        writer.varint(inputDigests.count)
-        for (path, digest) in inputDigests.sorted(by: { $0.key < $1.key }) {
-            string(&writer, path)
-            writer.digest(digest)
+        writer.varint(sortedInputs.count)
+        for input in sortedInputs {
+            string(&writer, input.path)
+            writer.digest(input.digest)
         }
         writer.varint(outputPaths.count)
         for path in outputPaths { string(&writer, path) }
@@ -112,11 +112,17 @@ extension ActionKeyInputs {
             maps.append(map)
         }
         let inputCount = try reader.count(limit: reader.remaining)
-        var inputDigests: [String: ContentDigest] = [:]
-        inputDigests.reserveCapacity(inputCount)
+        var inputs: [InputDigest] = []
+        inputs.reserveCapacity(inputCount)
         for _ in 0..<inputCount {
             let path = try string(&reader)
-            inputDigests[path] = try reader.digest()
+            inputs.append(InputDigest(path: path, digest: try reader.digest()))
+        }
+        if !zip(inputs, inputs.dropFirst()).allSatisfy({ $0.path < $1.path }) {
+            // Not as stask writes them (an altered file): the last digest of a path wins, as in a dictionary.
+            var byPath: [String: ContentDigest] = [:]
+            for input in inputs { byPath[input.path] = input.digest }
+            inputs = byPath.map { InputDigest(path: $0.key, digest: $0.value) }.sorted { $0.path < $1.path }
         }
         var outputPaths: [String] = []
         let outputCount = try reader.count(limit: reader.remaining)
@@ -124,6 +130,6 @@ extension ActionKeyInputs {
         for _ in 0..<outputCount { outputPaths.append(try string(&reader)) }
         return ActionKeyInputs(
             commands: commands, directory: directory, environment: maps[0], variables: maps[1],
-            inputDigests: inputDigests, outputPaths: outputPaths)
+            sortedInputs: inputs, outputPaths: outputPaths)
     }
 }

@@ -1,5 +1,6 @@
-import StaskCore
 import Testing
+
+@testable import StaskCore
 
 @Suite struct ActionKeyInputsTests {
     static let base = ActionKeyInputs(
@@ -20,6 +21,59 @@ import Testing
         default: changed.outputPaths.append("a.d")
         }
         #expect(changed.actionKey != Self.base.actionKey)
+    }
+
+    /// The documented field sequence, hashed by hand: the key of a given input never changes with how the
+    /// inputs are stored.
+    @Test func keyIsTheDocumentedFieldSequence() {
+        var hasher = ActionKeyHasher()
+        hasher.add("commands")
+        hasher.add(1)
+        hasher.add("cc -c a.c -o a.o")
+        hasher.add("directory")
+        hasher.add("/p")
+        hasher.add("environment")
+        hasher.add(1)
+        hasher.add("LC_ALL")
+        hasher.add("C")
+        hasher.add("inputs")
+        hasher.add(2)
+        hasher.add("a.c")
+        hasher.add(ContentHasher.digest(ofUTF8: "a"))
+        hasher.add("h.h")
+        hasher.add(ContentHasher.digest(ofUTF8: "h"))
+        hasher.add("outputs")
+        hasher.add(1)
+        hasher.add("a.o")
+        #expect(Self.base.actionKey == hasher.finalize())
+    }
+
+    /// Inputs are stored sorted and distinct; a state file that lists them otherwise (altered by hand)
+    /// decodes to the same value a dictionary would have made, the last digest of a path winning.
+    @Test func decodingUnsortedOrRepeatedInputsNormalizesThem() throws {
+        var writer = StateBinaryWriter()
+        let inline: (inout StateBinaryWriter, String) -> Void = { writer, string in writer.inlineString(string) }
+        inline(&writer, "/p")
+        writer.varint(0)  // commands
+        writer.varint(0)  // environment
+        writer.varint(0)  // variables
+        writer.varint(3)
+        for (path, text) in [("z.c", "z"), ("a.c", "old"), ("a.c", "a")] {
+            inline(&writer, path)
+            writer.digest(ContentHasher.digest(ofUTF8: text))
+        }
+        writer.varint(0)  // outputs
+        let decoded = try writer.bytes.withUnsafeBytes { raw in
+            var reader = StateBinaryReader(raw)
+            return try ActionKeyInputs.decode(from: &reader) { (reader) throws(StateDecodingError) in
+                try reader.inlineString()
+            }
+        }
+        let expected = ActionKeyInputs(
+            commands: [], directory: "/p",
+            inputDigests: ["a.c": ContentHasher.digest(ofUTF8: "a"), "z.c": ContentHasher.digest(ofUTF8: "z")])
+        #expect(decoded == expected)
+        #expect(decoded.sortedInputs.map(\.path) == ["a.c", "z.c"])
     }
 
     @Test func variablesAreInformationalOnly() {
