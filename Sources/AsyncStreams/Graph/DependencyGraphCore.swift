@@ -11,7 +11,7 @@ struct DependencyGraphCore {
     /// For a pending node: how many of its dependencies are not yet completed.
     private var remaining: [Int32] = []
     private(set) var dependencyLists: [[Int32]] = []
-    private(set) var dependentLists: [[Int32]] = []
+    private(set) var dependentLists: [NodeList] = []
 
     private(set) var readyLog = TransitionLog()
     private(set) var runningLog = TransitionLog()
@@ -40,7 +40,7 @@ struct DependencyGraphCore {
         stamps.append(0)
         remaining.append(unfinished)
         dependencyLists.append(dependencies)
-        dependentLists.append([])
+        dependentLists.append(NodeList())
         if hasAbortedDependency {
             setState(node, .aborted)
         } else if unfinished == 0 {

@@ -23,9 +23,13 @@ final class BuildCoordinator: Sendable {
     private let retryPolicies: [String: AsyncStreams.RetryPolicy]
 
     /// Creates the coordinator of a build scheduling `instances`.
+    /// - Parameters:
+    ///   - instances: The scheduled instances.
+    ///   - estimates: Their expected durations, in the same order.
+    ///   - position: Each instance id's distinct place in `0..<slots` (the graph's index of it).
     init(
-        instances: some Collection<TaskInstance>, estimates: [String: Duration], keepGoing: Bool,
-        reporter: any ProgressReporter
+        instances: some Collection<TaskInstance>, estimates: [Duration], position: @escaping @Sendable (String) -> Int?,
+        slots: Int, keepGoing: Bool, reporter: any ProgressReporter
     ) {
         var maxAttempts: [String: Int] = [:]
         var policies: [String: AsyncStreams.RetryPolicy] = [:]
@@ -37,7 +41,8 @@ final class BuildCoordinator: Sendable {
         }
         self.state = Mutex(
             BuildCoordinatorState(
-                keys: instances.map(\.id), maxAttempts: maxAttempts, estimates: estimates, keepGoing: keepGoing))
+                keys: instances.map(\.id), estimates: estimates, position: position, slots: slots,
+                maxAttempts: maxAttempts, keepGoing: keepGoing))
         self.reporter = reporter
         self.retryPolicies = policies
     }

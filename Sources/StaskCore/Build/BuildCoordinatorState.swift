@@ -50,9 +50,10 @@ struct BuildCoordinatorState {
     }
 
     // Per key, in arrays by the key's position: at 100,000 instances, three dictionaries keyed by id
-    // (phase, estimate, span) would cost some 30 MB, one id → position table and three arrays about 12.
+    // (phase, estimate, span) would cost some 30 MB, three arrays about 7. The position of a key comes from
+    // the caller (the build graph's own index of its instances), so no further id table is made.
     private let keys: [String]
-    private let positions: [String: Int32]
+    private let position: @Sendable (String) -> Int?
     private var phaseList: [Phase]
     private let estimateList: [Duration]
     private var spanList: [CriticalPath.Span?]
@@ -70,29 +71,35 @@ struct BuildCoordinatorState {
 
     /// Where `key` is; `nil` for a key not scheduled.
     func phase(of key: String) -> Phase? {
-        positions[key].map { phaseList[Int($0)] }
+        slot(of: key).map { phaseList[$0] }
     }
 
     /// Start and end (since the build began) of the successful attempt of `key`, when it was built.
     func span(of key: String) -> CriticalPath.Span? {
-        positions[key].flatMap { spanList[Int($0)] }
+        slot(of: key).flatMap { spanList[$0] }
     }
 
     /// Every scheduled key's phase (a copy, for tests and diagnostics).
     var phases: [String: Phase] {
-        Dictionary(uniqueKeysWithValues: zip(keys, phaseList))
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, phaseList[slot(of: $0)!]) })
     }
 
     /// Every built key's span (a copy, for tests and diagnostics).
     var spans: [String: CriticalPath.Span] {
         var result: [String: CriticalPath.Span] = [:]
-        for (key, span) in zip(keys, spanList) { if let span { result[key] = span } }
+        for key in keys { if let span = span(of: key) { result[key] = span } }
         return result
+    }
+
+    /// The array index of a scheduled key; `nil` for any other key (not tracked).
+    private func slot(of key: String) -> Int? {
+        guard let slot = position(key), slot < phaseList.count, scheduled[slot] else { return nil }
+        return slot
     }
 
     /// Sets the phase of a scheduled key (others are not tracked).
     private mutating func setPhase(_ phase: Phase, of key: String) {
-        if let position = positions[key] { phaseList[Int(position)] = phase }
+        if let slot = slot(of: key) { phaseList[slot] = phase }
     }
 
     /// Creates the state of a build scheduling `keys`.
@@ -103,22 +110,45 @@ struct BuildCoordinatorState {
     ///   - estimates: The expected duration per id, for `started` events.
     ///   - keepGoing: `-k`: a failure aborts only its dependents.
     init(keys: [String], maxAttempts: [String: Int], estimates: [String: Duration], keepGoing: Bool) {
+        var table: [String: Int] = [:]
+        for key in keys where table[key] == nil { table[key] = table.count }
+        let positions = table
+        self.init(
+            keys: keys, estimates: keys.map { estimates[$0] ?? .zero }, position: { positions[$0] },
+            slots: positions.count, maxAttempts: maxAttempts, keepGoing: keepGoing)
+    }
+
+    /// Creates the state of a build scheduling `keys`, whose expected durations are `estimates` (in the same
+    /// order), where `position` gives each key a distinct place in `0..<slots` (the build graph's index).
+    init(
+        keys: [String], estimates keyEstimates: [Duration], position: @escaping @Sendable (String) -> Int?,
+        slots: Int, maxAttempts: [String: Int], keepGoing: Bool
+    ) {
+        var scheduled = [Bool](repeating: false, count: slots)
+        var estimates = [Duration](repeating: .zero, count: slots)
         var unique: [String] = []
-        var positions: [String: Int32] = [:]
         unique.reserveCapacity(keys.count)
-        positions.reserveCapacity(keys.count)
-        for key in keys where positions[key] == nil {
-            positions[key] = Int32(unique.count)
+        for (key, estimate) in zip(keys, keyEstimates) {
+            guard let slot = position(key), slot < slots else {
+                preconditionFailure("scheduled key '\(key)' has no position")
+            }
+            if scheduled[slot] { continue }
+            scheduled[slot] = true
+            estimates[slot] = estimate
             unique.append(key)
         }
         self.keys = unique
-        self.positions = positions
-        self.phaseList = Array(repeating: .queued, count: unique.count)
-        self.estimateList = unique.map { estimates[$0] ?? .zero }
-        self.spanList = Array(repeating: nil, count: unique.count)
+        self.position = position
+        self.scheduled = scheduled
+        self.phaseList = Array(repeating: .queued, count: slots)
+        self.estimateList = estimates
+        self.spanList = Array(repeating: nil, count: slots)
         self.maxAttempts = maxAttempts
         self.keepGoing = keepGoing
     }
+
+    /// Which positions hold a scheduled key.
+    private let scheduled: [Bool]
 
     /// An attempt of `key` is starting; returns its number (1 for the first).
     mutating func attemptStarted(_ key: String) -> (attempt: Int, actions: [Action]) {
@@ -129,7 +159,7 @@ struct BuildCoordinatorState {
         case .queued?, .running?, nil: attempt = 1
         }
         setPhase(.running(attempt: attempt), of: key)
-        let estimate = positions[key].map { estimateList[Int($0)] } ?? .zero
+        let estimate = slot(of: key).map { estimateList[$0] } ?? .zero
         return (attempt, [.report(.started(id: key, attempt: attempt, estimate: estimate))])
     }
 
@@ -154,7 +184,7 @@ struct BuildCoordinatorState {
         }
         setPhase(.done, of: key)
         if isRestored { restored += 1 } else { built += 1 }
-        if let position = positions[key] { spanList[Int(position)] = span }
+        if let slot = slot(of: key) { spanList[slot] = span }
         let outcome: TaskOutcome = isRestored ? .restored : .succeeded
         actions.append(.report(.finished(id: key, outcome: outcome, duration: span.end - span.start, output: output)))
         actions.append(.complete(key))
@@ -219,18 +249,18 @@ struct BuildCoordinatorState {
     /// Stops new work: aborts every instance that is not running or done.
     private mutating func stop() -> [Action] {
         isStopping = true
-        return keys.indices.filter { position in
-            switch phaseList[position] {
+        return keys.filter { key in
+            switch phaseList[slot(of: key)!] {
             case .queued, .backingOff: true
             case .running, .done: false
             }
-        }.map { keys[$0] }.sorted().map { .abortUnlessTaken($0) }
+        }.sorted().map { .abortUnlessTaken($0) }
     }
 
     /// Whether any scheduled instance is not done (running, queued or backing off).
-    var hasUnfinished: Bool { phaseList.contains { $0 != .done } }
+    var hasUnfinished: Bool { keys.contains { phaseList[slot(of: $0)!] != .done } }
 
     /// The number of scheduled instances neither built, up to date nor failed: aborted, or cut short by an
     /// interrupt.
-    var notCompleted: Int { phaseList.count - built - restored - upToDate - failed.count }
+    var notCompleted: Int { keys.count - built - restored - upToDate - failed.count }
 }

@@ -405,12 +405,10 @@ public struct BuildEngine: Sendable {
     ) async throws -> BuildCoordinatorState {
         // A view, not a copy: at 100,000 targets a copy of the instances is about 25 MB.
         let instances = scheduled.lazy.map { plan.instance($0) }
-        var estimateByID: [String: Duration] = [:]
-        estimateByID.reserveCapacity(scheduled.count)
-        for local in scheduled { estimateByID[plan.instance(local).id] = estimates[local] }
+        let graph = plan.graph
         let coordinator = BuildCoordinator(
-            instances: instances, estimates: estimateByID, keepGoing: options.keepGoing, reporter: reporter)
-        estimateByID = [:]
+            instances: instances, estimates: scheduled.map { estimates[$0] }, position: { graph.index(of: $0) },
+            slots: graph.instances.count, keepGoing: options.keepGoing, reporter: reporter)
         let source = try makeSource(
             plan, scheduled: scheduled, estimates: estimates, executor: executor, coordinator: coordinator)
         coordinator.attach(source)
