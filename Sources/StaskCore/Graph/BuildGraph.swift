@@ -34,7 +34,7 @@ public struct BuildGraph: Sendable {
     public var sourceFiles: [String] {
         var sources = Set<String>()
         for instance in instances {
-            for path in instance.inputs where producerByPath[path] == nil { sources.insert(path) }
+            for path in instance.inputs where producer(of: path) == nil { sources.insert(path) }
         }
         return sources.sorted(by: ProjectPath.precedes)
     }
@@ -47,13 +47,18 @@ public struct BuildGraph: Sendable {
     /// of the whole graph to share rather than rebuild.
     let dependencyLists: [[Int]]
     let dependentLists: [[Int]]
-    private let indexByID: [String: Int]
-    private let producerByPath: [String: Int]
+    /// Instance id → index, over `instances` (see ``ProbedSlots``: a dictionary would copy 100,000 ids' worth
+    /// of buckets at 24 bytes each).
+    private let idSlots: ProbedSlots
+    /// Declared output → producer, over `outputPaths` and `outputProducers`.
+    private let outputSlots: ProbedSlots
+    private let outputPaths: [String]
+    private let outputProducers: [Int32]
     private let indicesByTask: [String: [Int]]
 
     init(
         taskfile: Taskfile, projectDirectory: String, budget: ResourceCost, instances: [TaskInstance],
-        dependencies: [[Int]], producers: [String: Int]? = nil, fileObservations: [FileObservation] = []
+        dependencies: [[Int]], fileObservations: [FileObservation] = []
     ) {
         self.taskfile = taskfile
         self.fileObservations = fileObservations
@@ -66,19 +71,28 @@ public struct BuildGraph: Sendable {
             for dependency in list { dependents[dependency].append(index) }
         }
         self.dependentLists = dependents
-        var indexByID: [String: Int] = [:]
-        var producerByPath = producers ?? [:]
+        var idSlots = ProbedSlots(capacity: instances.count)
+        var outputSlots = ProbedSlots(capacity: instances.count)
+        var outputPaths: [String] = []
+        var outputProducers: [Int32] = []
         var indicesByTask: [String: [Int]] = [:]
-        indexByID.reserveCapacity(instances.count)
+        outputPaths.reserveCapacity(instances.count)
+        outputProducers.reserveCapacity(instances.count)
         for (index, instance) in instances.enumerated() {
-            indexByID[instance.id] = index
+            idSlots.insert(tag: ProbedSlots.tag(of: instance.id), position: index) { instances[$0].id == instance.id }
             indicesByTask[instance.taskName, default: []].append(index)
-            if producers == nil {
-                for output in instance.outputs { producerByPath[output] = index }
+            for output in instance.outputs {
+                outputSlots.insert(tag: ProbedSlots.tag(of: output), position: outputPaths.count) {
+                    outputPaths[$0] == output
+                }
+                outputPaths.append(output)
+                outputProducers.append(Int32(index))
             }
         }
-        self.indexByID = indexByID
-        self.producerByPath = producerByPath
+        self.idSlots = idSlots
+        self.outputSlots = outputSlots
+        self.outputPaths = outputPaths
+        self.outputProducers = outputProducers
         self.indicesByTask = indicesByTask
     }
 
@@ -95,18 +109,28 @@ public struct BuildGraph: Sendable {
     /// The index of the instance with `id`, if any.
     ///
     /// - Complexity: O(1) on average.
-    public func index(of id: String) -> Int? { indexByID[id] }
+    public func index(of id: String) -> Int? {
+        idSlots.find(tag: ProbedSlots.tag(of: id)) { instances[$0].id == id }
+    }
 
     /// The instance with `id`, if any.
-    public func instance(withID id: String) -> TaskInstance? { indexByID[id].map { instances[$0] } }
+    public func instance(withID id: String) -> TaskInstance? { index(of: id).map { instances[$0] } }
 
     /// The index of the instance that declares `path` (project-relative, normalized) as an output.
     ///
     /// - Complexity: O(1) on average.
-    public func producer(of path: String) -> Int? { producerByPath[path] }
+    public func producer(of path: String) -> Int? {
+        outputSlots.find(tag: ProbedSlots.tag(of: path)) { outputPaths[$0] == path }.map { Int(outputProducers[$0]) }
+    }
 
     /// Every declared output and the index of its producer.
-    public var producers: [String: Int] { producerByPath }
+    ///
+    /// - Complexity: O(*n*): the table is made on each call.
+    public var producers: [String: Int] {
+        var result: [String: Int] = [:]
+        for (path, producer) in zip(outputPaths, outputProducers) { result[path] = Int(producer) }
+        return result
+    }
 
     /// The indices of a task's instances, in graph order; empty for an unknown task (or one whose
     /// `foreach` matched nothing).

@@ -8,7 +8,7 @@ extension GraphConstruction {
     /// Consumes `flat`: each planned instance is released as soon as its final instance is built, so the two
     /// lists never coexist whole.
     func assemble(
-        _ flat: inout [PlannedInstance], dependencies: [[Int]], order: [Int], producers: consuming [String: Int]
+        _ flat: inout [PlannedInstance], dependencies: [[Int]], order: [Int]
     ) throws(TaskfileError) -> BuildGraph {
         var newIndex = [Int](repeating: 0, count: flat.count)
         for (position, old) in order.enumerated() { newIndex[old] = position }
@@ -30,16 +30,9 @@ extension GraphConstruction {
             remapped.append(dependencies[old].map { newIndex[$0] }.sorted())
         }
         flat = []
-        // The producer table already exists; renumbered in place it is the graph's (no second table).
-        // (Through indices: iterating the table itself would share its storage, and the first write would copy it.)
-        var position = producers.values.startIndex
-        while position != producers.values.endIndex {
-            producers.values[position] = newIndex[producers.values[position]]
-            producers.values.formIndex(after: &position)
-        }
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped, producers: producers, fileObservations: files.observations)
+            dependencies: remapped, fileObservations: files.observations)
     }
 
     /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal

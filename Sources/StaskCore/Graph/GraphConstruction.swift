@@ -53,7 +53,6 @@ struct GraphConstruction {
         try checkCosts()
         try planAll()
         try checkDuplicateOutputs()
-        let producers = producerIndex()
         for task in tasks.indices {
             for instance in planned[task].indices { try resolveInputs(task: task, instance: instance) }
         }
@@ -61,10 +60,10 @@ struct GraphConstruction {
         // 100,000 targets each working table dropped here is several megabytes off the build's peak.
         files.releaseLookupTables()
         var flat = planned.flatMap { $0 }
-        let dependencies = try edges(flat, producers: producers)
+        let dependencies = try edges(flat, producers: producerIndex())
         planned = []
         let order = try topologicalOrder(flat, dependencies: dependencies)
-        return try assemble(&flat, dependencies: dependencies, order: order, producers: consume producers)
+        return try assemble(&flat, dependencies: dependencies, order: order)
     }
 
     // MARK: - Checks before expansion
