@@ -20,8 +20,9 @@ import HeapModule
 @usableFromInline
 struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     @usableFromInline let graph: DependencyGraph<Key>
-    /// The task of each node, by node index.
-    @usableFromInline var tasks: [Element]
+    /// The task of each node, by node index; `nil` once the node completed (it never runs again), so that a
+    /// long run does not keep every finished task and what it captured.
+    @usableFromInline var tasks: [Element?]
     /// The base priority of each node, by node index.
     @usableFromInline var priorities: [Double]
     @usableFromInline var queue: ReadyNodeQueue
@@ -47,7 +48,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
         maxAgeBoost: Double,
         sourceName: String
     ) throws(SourceError) {
-        var taskList: [Element] = []
+        var taskList: [Element?] = []
         var priorityList: [Double] = []
         taskList.reserveCapacity(graph.keys.count)
         priorityList.reserveCapacity(graph.keys.count)
@@ -79,7 +80,7 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     @inlinable
     mutating func peekElement(now: Double) -> Element? {
         guard let node = queue.peek(now: now) else { return nil }
-        return tasks[Int(node)]
+        return task(of: node)
     }
 
     /// The best queued node's key.
@@ -108,7 +109,14 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     mutating func start(_ node: Int32) -> Element {
         queue.remove(node)
         graph.startNode(node)
-        return tasks[Int(node)]
+        return task(of: node)
+    }
+
+    /// The task of a node that has not completed.
+    @inlinable
+    func task(of node: Int32) -> Element {
+        guard let task = tasks[Int(node)] else { preconditionFailure("the task of a completed node was asked for") }
+        return task
     }
 
     // MARK: - Transitions
@@ -116,7 +124,9 @@ struct GraphSourceStateMachine<Key: Hashable & Sendable, Element: Sendable> {
     /// Completes `key`; returns the nodes it unlocked (as indices; the caller maps them to keys).
     @inlinable
     mutating func complete(_ key: Key, now: Double) throws(GraphError) -> ([Int32], Settlement) {
+        let node = try graph.lookUp(key)
         let unlocked = try graph.completeNode(key)
+        tasks[Int(node)] = nil
         newlyReady.append(contentsOf: unlocked)
         return (unlocked, settle(now: now))
     }

@@ -35,6 +35,31 @@ struct PriorityDependencySourceObjTests {
         #expect(order.count == 5)
     }
 
+    /// A completed node never runs again, so the source lets its task go (and whatever the task captured):
+    /// a long build does not keep every finished job.
+    @Test func completedTaskIsReleasedAndAFailedOneKept() throws {
+        final class Payload: Sendable {}
+        weak var completedPayload: Payload?
+        weak var failedPayload: Payload?
+        let source: PriorityDependencySourceObj<String, Payload>
+        do {
+            let first = Payload()
+            let second = Payload()
+            completedPayload = first
+            failedPayload = second
+            let graph = try DependencyGraph.flowFixture([("a", []), ("b", [])])
+            source = try PriorityDependencySourceObj(graph: graph, tasks: ["a": first, "b": second])
+        }
+        #expect(completedPayload != nil && failedPayload != nil)
+        _ = source.take(where: { $0 === completedPayload })
+        try source.complete("a")
+        #expect(completedPayload == nil)
+        _ = source.take(where: { $0 === failedPayload })
+        try source.fail("b")  // queued again: its task is still needed
+        #expect(failedPayload != nil)
+        #expect(source.take(where: { _ in true }) === failedPayload)
+    }
+
     @Test func unlockedDependentIsPeekableWhenCompleteReturns() throws {
         let graph = try DependencyGraph.flowFixture(Self.pipeline)
         let source = try PriorityDependencySourceObj(graph: graph, tasks: identityTasks(Self.pipeline.map(\.0)))
