@@ -1,5 +1,3 @@
-internal import CXXHash
-
 /// Builds an action key: one `ContentDigest` over a sequence of typed fields.
 ///
 /// Each field is written as a one-byte type tag, its length as 8 little-endian bytes, then its bytes, so
@@ -23,7 +21,7 @@ public struct ActionKeyHasher: Sendable {
     /// Bytes not yet passed to `stream`.
     private var bytes: [UInt8] = []
     /// The hash of everything before `bytes`; `nil` until the buffer first fills.
-    private var stream: ActionKeyStream?
+    private var stream: XXH3Stream?
     /// The buffer size at which its bytes go to `stream`.
     public static let bufferLimit = 64 * 1024
 
@@ -76,9 +74,9 @@ public struct ActionKeyHasher: Sendable {
     /// - Complexity: O(n) in the total size of the fields.
     public func finalize() -> ContentDigest {
         guard let stream else { return ContentHasher.digest(of: bytes) }
-        let last = ActionKeyStream(copying: stream)
+        let last = XXH3Stream(copying: stream)
         bytes.withUnsafeBytes { last.update($0) }
-        return last.digest()
+        return last.digest
     }
 
     private enum Tag: UInt8 {
@@ -95,42 +93,11 @@ public struct ActionKeyHasher: Sendable {
     /// Passes the buffer to the streaming state (copied first when another hasher shares it).
     private mutating func flush() {
         if stream == nil {
-            stream = ActionKeyStream()
+            stream = XXH3Stream(.bits128)
         } else if !isKnownUniquelyReferenced(&stream!) {
-            stream = ActionKeyStream(copying: stream!)
+            stream = XXH3Stream(copying: stream!)
         }
         bytes.withUnsafeBytes { stream!.update($0) }
         bytes.removeAll(keepingCapacity: true)
-    }
-}
-
-/// An XXH3-128 streaming state owned by ``ActionKeyHasher``.
-// @unchecked Sendable: the hasher updates the state only while it holds the sole reference (it copies a shared
-// one first), and reads a shared one only by copying it, so no two threads ever touch it while it changes.
-final class ActionKeyStream: @unchecked Sendable {
-    private let state: OpaquePointer
-
-    init() {
-        guard let state = XXH3_createState() else { preconditionFailure("XXH3_createState: out of memory") }
-        self.state = state
-        XXH3_128bits_reset(state)
-    }
-
-    init(copying other: ActionKeyStream) {
-        guard let state = XXH3_createState() else { preconditionFailure("XXH3_createState: out of memory") }
-        self.state = state
-        XXH3_copyState(state, other.state)
-    }
-
-    deinit {
-        XXH3_freeState(state)
-    }
-
-    func update(_ bytes: UnsafeRawBufferPointer) {
-        XXH3_128bits_update(state, bytes.baseAddress, bytes.count)
-    }
-
-    func digest() -> ContentDigest {
-        ContentDigest(XXH3_128bits_digest(state))
     }
 }

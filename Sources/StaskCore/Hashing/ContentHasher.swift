@@ -92,25 +92,3 @@ extension ContentDigest {
         self.init(high: hash.high64, low: hash.low64)
     }
 }
-
-/// XXH3-64 (seed 0) of bytes that arrive in pieces: equal to `ContentHasher.checksum(of:)` of them joined.
-// @unchecked Sendable: not shared; each writer that streams a file owns one (a class only for `deinit`).
-final class StreamingChecksum: @unchecked Sendable {
-    private let state: OpaquePointer
-
-    init() {
-        guard let state = XXH3_createState() else { preconditionFailure("XXH3_createState: out of memory") }
-        self.state = state
-        XXH3_64bits_reset(state)
-    }
-
-    deinit {
-        XXH3_freeState(state)
-    }
-
-    func update(_ bytes: UnsafeRawBufferPointer) {
-        XXH3_64bits_update(state, bytes.baseAddress, bytes.count)
-    }
-
-    var value: UInt64 { XXH3_64bits_digest(state) }
-}

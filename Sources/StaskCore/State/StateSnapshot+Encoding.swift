@@ -191,7 +191,7 @@ extension StateSnapshot {
 /// header (the snapshot's payload) kept as they pass.
 private struct ChunkedOutput {
     var writer = StateBinaryWriter(capacity: StateSnapshot.chunkSize + 4096)
-    private let checksum = StreamingChecksum()
+    private let checksum = XXH3Stream(.bits64)
     private var payloadLength: UInt64 = 0
     /// Where the payload starts in `writer`'s current bytes (after the header, in the first chunk).
     private var payloadOffset = 0
@@ -212,7 +212,7 @@ private struct ChunkedOutput {
         _ emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
     ) throws(Failure) -> (length: UInt64, checksum: UInt64) {
         try flush(emit)
-        return (payloadLength, checksum.value)
+        return (payloadLength, checksum.checksum)
     }
 
     private mutating func flush<Failure: Error>(
