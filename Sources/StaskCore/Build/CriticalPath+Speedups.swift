@@ -6,20 +6,8 @@ extension CriticalPath {
     ///
     /// - Complexity: O(*n* + *e*).
     static func longestChain(spans: [Span?], zeroed: Int? = nil, dependencies: (Int) -> [Int]) -> Duration {
-        var totals = [Duration?](repeating: nil, count: spans.count)
-        var best = Duration.zero
-        for index in spans.indices {
-            guard let span = spans[index] else { continue }
-            let own = index == zeroed ? .zero : span.end - span.start
-            var total = own
-            for dependency in dependencies(index) {
-                guard dependency < totals.count, let before = totals[dependency] else { continue }
-                if before + own > total { total = before + own }
-            }
-            totals[index] = total
-            best = max(best, total)
-        }
-        return best
+        let best = longestChains(spans: spans, zeroed: zeroed, dependencies: dependencies).best
+        return max(best?.total ?? .zero, .zero)
     }
 
     /// ``longestChain(spans:zeroed:dependencies:)`` over runs given by local index.

@@ -55,12 +55,30 @@ enum CriticalPath {
     ///   - dependencies: The dependencies of a local index.
     /// - Complexity: O(*n* + *e*).
     static func realised(spans: [Span?], dependencies: (Int) -> [Int]) -> [Int] {
+        let chains = longestChains(spans: spans, dependencies: dependencies)
+        guard var current = chains.best?.index else { return [] }
+        var path = [current]
+        while chains.previous[current] >= 0 {
+            current = Int(chains.previous[current])
+            path.append(current)
+        }
+        return path.reversed()
+    }
+
+    /// The longest chain ending at each instance that ran: `previous` is the step before it (-1: none), and
+    /// `best` the end of the longest of all (the lowest index on a tie). The step at `zeroed`, if any, counts
+    /// as taking no time (see ``speedups(spans:path:limit:dependencies:)``).
+    ///
+    /// - Complexity: O(*n* + *e*).
+    static func longestChains(
+        spans: [Span?], zeroed: Int? = nil, dependencies: (Int) -> [Int]
+    ) -> (previous: [Int32], best: (index: Int, total: Duration)?) {
         var totals = [Duration?](repeating: nil, count: spans.count)
         var previous = [Int32](repeating: -1, count: spans.count)
         var best: (index: Int, total: Duration)?
         for index in spans.indices {
             guard let span = spans[index] else { continue }
-            let own = span.end - span.start
+            let own = index == zeroed ? .zero : span.end - span.start
             var total = own
             for dependency in dependencies(index) {
                 guard dependency < totals.count, let before = totals[dependency] else { continue }
@@ -72,13 +90,7 @@ enum CriticalPath {
             totals[index] = total
             if best == nil || total > best!.total { best = (index, total) }
         }
-        guard var current = best?.index else { return [] }
-        var path = [current]
-        while previous[current] >= 0 {
-            current = Int(previous[current])
-            path.append(current)
-        }
-        return path.reversed()
+        return (previous, best)
     }
 
     /// ``realised(spans:dependencies:)`` over runs given by local index.

@@ -36,8 +36,6 @@ struct UpToDateStamp: Sendable {
     /// a joined copy is some 25 MB. A path in two lists is examined twice, which costs only a `stat`.
     var observationLists: [[FileObservation]]
 
-    /// Every observation, list after list.
-    var observations: [FileObservation] { observationLists.flatMap { $0 } }
     /// The state files, compared exactly (see the type's discussion).
     var stateFiles: [FileObservation]
 

@@ -27,36 +27,26 @@ struct EncodedTaskRecord: Sendable {
     /// The encoded size of `record`, exactly (checked in debug builds): the buffer never doubles while
     /// an aggregate step's record of 100,000 inputs (megabytes) is written, and is rarely copied to fit.
     private static func encodedSize(of record: TaskRecord) -> Int {
-        func text(_ string: String) -> Int { string.utf8.count + varintLength(string.utf8.count) }
+        let varint = StateBinaryWriter.varintLength
+        func text(_ string: String) -> Int { string.utf8.count + varint(string.utf8.count) }
         let inputs = record.keyInputs
-        var size = text(record.id) + 16 + 1 + varintLength(max(record.successCount, 0))
+        var size = text(record.id) + 16 + 1 + varint(max(record.successCount, 0))
         for duration in [record.wallTime, record.cpuTime, record.estimatedDuration] {
-            size += varintLength(Int(SuccessfulRun.nanoseconds(of: duration)))
+            size += varint(Int(SuccessfulRun.nanoseconds(of: duration)))
         }
-        size += varintLength(record.outputDigests.count)
+        size += varint(record.outputDigests.count)
         for path in record.outputDigests.keys { size += text(path) + 16 }
-        size += text(inputs.directory) + varintLength(inputs.commands.count)
+        size += text(inputs.directory) + varint(inputs.commands.count)
         for command in inputs.commands { size += text(command) }
         for map in [inputs.environment, inputs.variables] {
-            size += varintLength(map.count)
+            size += varint(map.count)
             for (key, value) in map { size += text(key) + text(value) }
         }
-        size += varintLength(inputs.sortedInputs.count)
+        size += varint(inputs.sortedInputs.count)
         for input in inputs.sortedInputs { size += text(input.path) + 16 }
-        size += varintLength(inputs.outputPaths.count)
+        size += varint(inputs.outputPaths.count)
         for path in inputs.outputPaths { size += text(path) }
         return size
-    }
-
-    /// The bytes of `value` as a LEB128 varint.
-    private static func varintLength(_ value: Int) -> Int {
-        var length = 1
-        var rest = UInt64(value) >> 7
-        while rest != 0 {
-            length += 1
-            rest >>= 7
-        }
-        return length
     }
 
     /// The record. Its cold part stays encoded (it refers to ``bytes``) until it is read.

@@ -36,6 +36,17 @@ struct StateBinaryWriter {
         bytes.append(UInt8(value))
     }
 
+    /// The number of bytes `varint(_:)` writes for `value`.
+    static func varintLength(_ value: Int) -> Int {
+        var length = 1
+        var rest = UInt64(value) >> 7
+        while rest != 0 {
+            length += 1
+            rest >>= 7
+        }
+        return length
+    }
+
     mutating func varint(_ value: Int) {
         precondition(value >= 0, "negative count")
         varint(UInt64(value))
