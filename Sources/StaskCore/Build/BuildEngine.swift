@@ -346,6 +346,7 @@ public struct BuildEngine: Sendable {
     func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], observations: [FileObservation]) {
         var upToDate = [Bool](repeating: false, count: plan.count)
         var memo = UpToDateChecker.Memo()
+        var isReserved = false
         for local in 0..<plan.count {
             let instance = plan.instance(local)
             // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
@@ -353,7 +354,8 @@ public struct BuildEngine: Sendable {
             guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
                 checker.record(instance.id) != nil
             else { continue }
-            if memo.isEmpty {
+            if !isReserved {
+                isReserved = true
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
                 memo.reserveCapacity(

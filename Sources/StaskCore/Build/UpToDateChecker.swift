@@ -29,9 +29,6 @@ struct UpToDateChecker: Sendable {
         /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
         private var digestList: [ContentDigest?] = []
 
-        /// Whether no file was examined yet.
-        var isEmpty: Bool { positions.isEmpty }
-
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
         mutating func reserveCapacity(_ paths: Int) {
