@@ -63,20 +63,26 @@ where Source.Element == ScheduledTask<Progress, Output> {
     @usableFromInline let capacity: any PoolCapacity
     @usableFromInline let stopOnError: Bool
     /// The envelope stream of a streamed run (`runTasks`): workers may then drive and deliver. `nil` for
-    /// `run(forEach:)`, whose handler runs on the caller's task only.
+    /// `run(forEach:)`, whose handler runs on the caller's task only, and for `runToCompletion`.
     @usableFromInline let stream: TaskProgressStreamStorage<Envelope>?
+    /// Whether envelopes are made at all: `false` for `runToCompletion`, whose caller hears of tasks
+    /// through their callbacks only. No envelope then ever waits in the book, so a worker that drove
+    /// wakes the loop only for tasks it cannot start itself and for the end of the run.
+    @usableFromInline let makesEnvelopes: Bool
 
     @inlinable
     init(
         source: Source,
         capacity: any PoolCapacity,
         stopOnError: Bool,
-        stream: TaskProgressStreamStorage<Envelope>? = nil
+        stream: TaskProgressStreamStorage<Envelope>? = nil,
+        makesEnvelopes: Bool = true
     ) {
         self.source = source
         self.capacity = capacity
         self.stopOnError = stopOnError
         self.stream = stream
+        self.makesEnvelopes = makesEnvelopes
     }
 
     /// Runs the whole run in the calling task, handing envelopes to `deliver` in batches, and returns the
@@ -247,13 +253,16 @@ where Source.Element == ScheduledTask<Progress, Output> {
         for event in events {
             switch event {
             case .progress(let taskID, let progress):
+                guard makesEnvelopes else { continue }
                 book.envelopes.append(
                     Envelope(taskID: taskID, key: book.inFlight[taskID]?.key, kind: .intermediate(progress)))
             case .finished(let taskID, .success(let value)):
                 guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
                 capacity.release(record.cost)
                 record.onComplete?(record.key, value)
-                book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
+                if makesEnvelopes {
+                    book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
+                }
             case .finished(let taskID, .failure(let error)):
                 guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
                 capacity.release(record.cost)
@@ -262,7 +271,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
                     book.failure = error
                     return false
                 }
-                book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .error(error)))
+                if makesEnvelopes {
+                    book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .error(error)))
+                }
             case .admitted, .admissionEnded:
                 preconditionFailure("admission events belong to the hierarchical runner")
             }
@@ -304,7 +315,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
                     book.failure = rejection
                     return false
                 }
-                book.envelopes.append(Envelope(taskID: taskID, key: task.key, kind: .error(rejection)))
+                if makesEnvelopes {
+                    book.envelopes.append(Envelope(taskID: taskID, key: task.key, kind: .error(rejection)))
+                }
                 continue
             }
             book.inFlight[taskID] = InFlight(

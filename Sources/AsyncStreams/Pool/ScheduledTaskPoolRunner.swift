@@ -43,7 +43,9 @@
 /// never run has its cost released by the loop's cleanup, like any other held cost. With
 /// ``run(stopOnError:forEach:)`` the handler still runs only on the calling task: a worker leaves the
 /// envelopes for the loop and wakes it, and the loop holds the role while the handler runs, so no
-/// worker handles an event or starts a task meanwhile.
+/// worker handles an event or starts a task meanwhile. ``runToCompletion(stopOnError:)`` makes no
+/// envelopes at all: a run's results reach the caller through the callbacks only, and a chain costs
+/// no wake-up of any other task per step.
 ///
 /// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
 /// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's
@@ -153,6 +155,33 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ) async throws {
         let loop = ScheduledPoolLoop(source: source, capacity: capacity, stopOnError: stopOnError)
         let failure = await loop.run { await .handing($0, to: handler) }
+        if let failure { throw failure }
+    }
+
+    /// Runs the tasks in the calling task until the run is over, reporting only through the tasks'
+    /// `onComplete` and `onError` callbacks: no envelope is made or delivered.
+    ///
+    /// ```swift
+    /// // Each task's onComplete records its result and completes its key in the graph source.
+    /// try await runner.runToCompletion(stopOnError: false)
+    /// ```
+    ///
+    /// For callers that would drain ``runTasks(stopOnError:bufferLimit:)`` only to discard the envelopes:
+    /// without a consumer to resume, a task that ends costs no wake-up of another task at all. The worker
+    /// whose task ended handles it, fills and runs the next task it took; the loop wakes only for tasks a
+    /// worker cannot start itself and for the end of the run. Callbacks still run one at a time. Budgets,
+    /// `stopOnError`, cancellation and cleanup are those of the other ways to run.
+    ///
+    /// - Parameter stopOnError: `true`: the first task error (or a cost that can never fit) stops the run
+    ///   (running tasks cancelled, costs released) and is thrown. `false`: errors reach `onError` only, and
+    ///   the run goes on.
+    /// - Throws: the first task error when `stopOnError` is `true`. Cancelling the calling task cancels
+    ///   the run; the call then returns normally once every task has returned.
+    @inlinable
+    public func runToCompletion(stopOnError: Bool = true) async throws {
+        let loop = ScheduledPoolLoop(
+            source: source, capacity: capacity, stopOnError: stopOnError, makesEnvelopes: false)
+        let failure = await loop.run { _ in .delivered }
         if let failure { throw failure }
     }
 }

@@ -420,7 +420,9 @@ public struct BuildEngine: Sendable {
         await withTaskGroup(of: RunEnding.self) { group in
             group.addTask {
                 do {
-                    for try await _ in runner.runTasks(stopOnError: false) {}
+                    // The coordinator hears of every task through its callbacks: no envelopes, so a step
+                    // that ends wakes no consumer.
+                    try await runner.runToCompletion(stopOnError: false)
                 } catch {
                     // stopOnError is false: task errors arrive through onError, never here.
                 }

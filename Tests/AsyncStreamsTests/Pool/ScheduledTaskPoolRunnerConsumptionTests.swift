@@ -159,9 +159,10 @@ import Testing
     }
 
     /// `count` tasks returning their index, wide or (with `chain`) each depending on the one before,
-    /// whose bodies and `onComplete` callbacks are counted by `overlap`; `onCallback` runs in each callback.
+    /// whose bodies and `onComplete` callbacks are counted by `overlap`; `onCallback` runs in each callback,
+    /// with the task's output.
     func countedGraphSource(
-        count: Int, chain: Bool, overlap: Overlap, onCallback: @escaping @Sendable () -> Void = {}
+        count: Int, chain: Bool, overlap: Overlap, onCallback: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> PriorityDependencySourceObj<String, Job> {
         let box = SourceBox<PriorityDependencySourceObj<String, Job>>()
         let graph = DependencyGraph<String>()
@@ -174,8 +175,8 @@ import Testing
                 await Task.yield()
                 overlap.leaveBody()
                 return index
-            } onComplete: { key, _ in
-                onCallback()
+            } onComplete: { key, output in
+                onCallback(output)
                 overlap.enterCallback()
                 _ = try? box.value?.complete(key)
                 overlap.leaveCallback()
@@ -211,7 +212,7 @@ import Testing
         let violations = Mutex(0)
         // A body may well run during the handler (the loop started it before delivering); an event handled
         // then (a callback) would break the pacing contract.
-        let source = try countedGraphSource(count: count, chain: chain, overlap: overlap) {
+        let source = try countedGraphSource(count: count, chain: chain, overlap: overlap) { _ in
             if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
         }
         let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
@@ -231,5 +232,116 @@ import Testing
         #expect(overlap.peakBodies <= 4)
         #expect(source.isFinished)
         #expect(capacity.available == ["capacity": 4])
+    }
+}
+
+/// `runToCompletion`: callbacks only, no envelopes.
+@Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerToCompletionTests {
+    typealias Job = ScheduledTask<Never, String>
+
+    @Test(arguments: [false, true])
+    func everyTaskCompletesThroughItsCallbackSeriallyWithinTheBudget(chain: Bool) async throws {
+        let count = 400
+        let overlap = ScheduledTaskPoolRunnerWorkerDrivingTests.Overlap()
+        let completed = Mutex<[Int]>([])
+        let source = try ScheduledTaskPoolRunnerWorkerDrivingTests().countedGraphSource(
+            count: count, chain: chain, overlap: overlap
+        ) { output in completed.withLock { $0.append(output) } }
+        let capacity = try ResourceCapacitySource(limits: ["capacity": 4])
+        let runner = ScheduledTaskPoolRunner(name: "callbacks", source: source, capacity: capacity)
+        try await runner.runToCompletion()
+        let order = completed.withLock { $0 }
+        #expect(order.sorted() == Array(0..<count))
+        if chain { #expect(order == Array(0..<count)) }
+        #expect(overlap.peakCallbacks == 1)
+        #expect(overlap.peakBodies <= 4)
+        #expect(source.isFinished)
+        #expect(capacity.available == ["capacity": 4])
+    }
+
+    @Test func theFirstTaskErrorIsThrownAfterCleanupWithStopOnError() async throws {
+        let capacity = FakeCapacity(["capacity": 3])
+        let probe = TaskProbe()
+        let failing = Job(key: "bad") {
+            await probe.waitForStarts(2)
+            throw TestFailure(name: "bad")
+        }
+        let blocked = (0..<4).map { index in
+            Job(key: "b\(index)") {
+                await probe.start("b\(index)")
+                try await CancellableGate().wait()
+                return ""
+            }
+        }
+        let runner = ScheduledTaskPoolRunner(
+            name: "t", source: FakeTaskSource([failing] + blocked, closed: true), ledger: capacity)
+        await #expect(throws: TestFailure(name: "bad")) { try await runner.runToCompletion() }
+        #expect(capacity.isWhole)
+        #expect(capacity.acceptedCount == capacity.releaseCount)
+    }
+
+    @Test func withoutStopOnErrorErrorsReachOnErrorAndTheRunGoesOn() async throws {
+        let capacity = FakeCapacity(["capacity": 2])
+        let errors = Mutex<[String]>([])
+        let outputs = Mutex<[String]>([])
+        let jobs = (0..<6).map { index in
+            Job(key: "j\(index)") {
+                if index % 2 == 1 { throw TestFailure(name: "j\(index)") }
+                return "j\(index)"
+            } onComplete: { _, output in
+                outputs.withLock { $0.append(output) }
+            } onError: { key, _ in
+                errors.withLock { $0.append(key) }
+            }
+        }
+        let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(jobs, closed: true), ledger: capacity)
+        try await runner.runToCompletion(stopOnError: false)
+        #expect(errors.withLock { $0 }.sorted() == ["j1", "j3", "j5"])
+        #expect(outputs.withLock { $0 }.sorted() == ["j0", "j2", "j4"])
+        #expect(capacity.isWhole)
+    }
+
+    @Test func aCostThatCanNeverFitReachesOnErrorOrIsThrown() async throws {
+        let rejected = Mutex<[String]>([])
+        func jobs() -> [Job] {
+            [
+                Job(key: "huge", cost: ResourceCost(["capacity": 5])) {
+                    "huge"
+                } onError: { key, error in
+                    if let error = error as? CapacityError, error.code == .exceedsLimit {
+                        rejected.withLock { $0.append(key) }
+                    }
+                },
+                Job(key: "small") { "small" },
+            ]
+        }
+        let capacity = FakeCapacity(["capacity": 2])
+        try await ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(jobs(), closed: true), ledger: capacity)
+            .runToCompletion(stopOnError: false)
+        #expect(rejected.withLock { $0 } == ["huge"])
+        await #expect(throws: CapacityError.self) {
+            try await ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(jobs(), closed: true), ledger: capacity)
+                .runToCompletion()
+        }
+        #expect(capacity.isWhole)
+    }
+
+    @Test func cancellingTheCallerCancelsTheRunAndReleasesEverything() async throws {
+        let capacity = FakeCapacity(["capacity": 2])
+        let probe = TaskProbe()
+        let blocked = (0..<5).map { index in
+            Job(key: "b\(index)") {
+                await probe.start("b\(index)")
+                try await CancellableGate().wait()
+                return ""
+            }
+        }
+        let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(blocked, closed: true), ledger: capacity)
+        let run = Task { try await runner.runToCompletion() }
+        await probe.waitForStarts(2)
+        run.cancel()
+        try await run.value
+        #expect(capacity.isWhole)
+        #expect(capacity.acceptedCount == 2)
     }
 }
