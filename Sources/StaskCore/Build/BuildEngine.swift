@@ -422,7 +422,11 @@ public struct BuildEngine: Sendable {
                 do {
                     // The coordinator hears of every task through its callbacks: no envelopes, so a step
                     // that ends wakes no consumer.
-                    try await runner.runToCompletion(stopOnError: false)
+                    // On the launcher's executor when it has one: the thread that reaps a step's command
+                    // then also finishes the step and spawns the next, with no switch between threads.
+                    try await withTaskExecutorPreference(executor.launcher.taskExecutor) {
+                        try await runner.runToCompletion(stopOnError: false)
+                    }
                 } catch {
                     // stopOnError is false: task errors arrive through onError, never here.
                 }

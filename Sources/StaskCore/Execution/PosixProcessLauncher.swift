@@ -83,6 +83,16 @@ public final class PosixProcessLauncher: ProcessLauncher {
         return try result.get()
     }
 
+    /// The thread that watches the children, as a task executor: a task that prefers it
+    /// (`withTaskExecutorPreference(launcher.taskExecutor)`) runs on that thread, between its polls.
+    ///
+    /// A build that runs its steps there works like an event loop: a child's exit resumes its step on the
+    /// thread that saw it, and the step's next spawn needs no wake-up, so a step costs no switch between
+    /// threads besides the spawn itself. The work then shares one thread: a job must not block waiting for
+    /// another task that prefers this executor, and long computations (hashing a large file) are better
+    /// sent to another executor. Valid while the launcher lives.
+    public var taskExecutor: (any TaskExecutor)? { monitor }
+
     /// Sends `signal` to the process group of every running child of this launcher.
     ///
     /// For the second Ctrl-C: `killAll(signal: SIGKILL)` ends everything at once, without waiting for grace

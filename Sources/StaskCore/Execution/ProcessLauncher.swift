@@ -11,6 +11,14 @@ public protocol ProcessLauncher: Sendable {
     ///   `ProcessError.invalidWorkingDirectory` when its directory cannot be entered,
     ///   `ProcessError.cancelled` on cancellation.
     func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult
+
+    /// The executor to run the callers of ``run(_:)`` on, when the launcher has one that makes it cheaper
+    /// (see ``PosixProcessLauncher/taskExecutor``); `nil` (the default) for the global concurrent executor.
+    var taskExecutor: (any TaskExecutor)? { get }
+}
+
+extension ProcessLauncher {
+    public var taskExecutor: (any TaskExecutor)? { nil }
 }
 
 /// A command to run.

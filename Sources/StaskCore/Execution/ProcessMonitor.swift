@@ -17,7 +17,12 @@ import Synchronization
 ///   while it sleeps; it enforces timeouts and grace periods, reaps with `wait4`, and resumes each
 ///   caller's continuation exactly once, outside the lock.
 /// - `cancel` and `signalAll` may be called from any thread at any time.
-/// - The thread starts with the first child and ends after `shutdown` once no job is left.
+/// - The thread is also a `TaskExecutor`: tasks that prefer it (`withTaskExecutorPreference`) run on it,
+///   between polls, so a build's own work and its children's exits are handled by one thread, as in an event
+///   loop: a child's exit resumes its caller on the very thread that saw it, and the caller's next spawn
+///   needs no wake-up either (the thread is not polling while it runs jobs). Jobs run in the order queued;
+///   a job must not block on another job (nothing else would run them).
+/// - The thread starts with the first child or job and ends after `shutdown` once no job or work is left.
 final class ProcessMonitor: Sendable {
     typealias Token = UInt64
     typealias Continuation = CheckedContinuation<Result<ProcessResult, ProcessError>, Never>
@@ -36,7 +41,7 @@ final class ProcessMonitor: Sendable {
     let spawner: ProcessSpawner
     let memoryLimit: Int
     let tailSize: Int
-    private let state = Mutex(ProcessMonitorStateMachine<Registration>())
+    private let state = Mutex(ProcessMonitorStateMachine<Registration, UnownedJob>())
     /// Self-pipe waking the monitor thread from `poll`; `nil` when it could not be created (then every
     /// launch fails with the saved errno).
     private let wakePipe: (read: Int32, write: Int32)?
@@ -88,10 +93,8 @@ final class ProcessMonitor: Sendable {
             return
         }
         if mustStartThread, let code = startThread() {
-            state.withLock {
-                $0.threadFailedToStart()
-                $0.abandon(token)
-            }
+            threadDidNotStart()
+            state.withLock { $0.abandon(token) }
             continuation.resume(returning: .failure(.spawnFailed(program: spec.arguments.first ?? "", errno: code)))
             return
         }
@@ -167,6 +170,11 @@ final class ProcessMonitor: Sendable {
         defer { scratch.deallocate() }
 
         while true {
+            // Jobs first: they spawn children and queue registrations, which the inbox below then takes.
+            // Jobs they queue in turn wait for the next round (the poll then does not block), so a task
+            // that keeps yielding cannot starve the children.
+            let work = state.withLock { $0.takeWork() }
+            for job in work { job.runSynchronously(on: asUnownedTaskExecutor()) }
             let inbox = state.withLock { $0.takeInbox() }
             let now = SystemCalls.monotonicNanoseconds()
             for registration in inbox.registrations {
@@ -263,5 +271,31 @@ final class ProcessMonitor: Sendable {
         var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         let size = MemoryLayout.size(ofValue: buffer)
         while withUnsafeMutableBytes(of: &buffer, { read(fd, $0.baseAddress, size) }) == size {}
+    }
+}
+
+extension ProcessMonitor: TaskExecutor {
+    /// Queues a job to run on the monitor thread (starting the thread if needed).
+    ///
+    /// Should the thread fail to start, the queued jobs go to the global concurrent executor instead: they
+    /// still run, only not on this thread.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let (mustStartThread, mustWake) = state.withLock { $0.enqueue(job) }
+        if mustStartThread, startThread() != nil {
+            threadDidNotStart()
+        } else if mustWake {
+            wake()
+        }
+    }
+
+    /// The thread could not be started: marks it stopped and sends the jobs queued for it to the global
+    /// concurrent executor, where they still run.
+    private func threadDidNotStart() {
+        let stranded = state.withLock { state in
+            state.threadFailedToStart()
+            return state.takeWork()
+        }
+        for job in stranded { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 }

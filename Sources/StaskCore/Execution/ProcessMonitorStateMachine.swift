@@ -14,9 +14,12 @@
 /// the cancellation to the monitor); after it, it queues the token for the monitor; after `finish`, it is
 /// ignored.
 ///
+/// The monitor thread is also a task executor: `enqueue` queues `Work` (a Swift job) for it to run between
+/// polls, and starts the thread when it is not running.
+///
 /// The wake-up pipe is written only when the monitor is (about to be) blocked in `poll` and has not been
-/// woken yet: `register`, `cancel` and `shutdown` return `true` for exactly those cases.
-struct ProcessMonitorStateMachine<Registration> {
+/// woken yet: `register`, `cancel`, `enqueue` and `shutdown` return `true` for exactly those cases.
+struct ProcessMonitorStateMachine<Registration, Work> {
     typealias Token = UInt64
 
     private struct Job {
@@ -30,6 +33,7 @@ struct ProcessMonitorStateMachine<Registration> {
     private var nextToken: Token = 0
     private var registrations: [Registration] = []
     private var cancellations: [Token] = []
+    private var work: [Work] = []
     private var isPolling = false
     private var isWakePending = false
     private var isShutdown = false
@@ -77,6 +81,20 @@ struct ProcessMonitorStateMachine<Registration> {
         registrations.append(registration)
         if jobs[token]?.isCancelRequested == true { cancellations.append(token) }
         return wakeIfPolling()
+    }
+
+    /// Queues work for the monitor thread. Returns whether the caller must start the thread (it is not
+    /// running; it is now marked running) and whether to write the wake-up pipe.
+    mutating func enqueue(_ item: Work) -> (mustStartThread: Bool, mustWake: Bool) {
+        work.append(item)
+        if startThreadIfNeeded() { return (true, false) }
+        return (false, wakeIfPolling())
+    }
+
+    /// Takes the queued work (to run it on the monitor thread, or elsewhere when the thread could not start).
+    mutating func takeWork() -> [Work] {
+        defer { work.removeAll() }
+        return work
     }
 
     /// Requests cancellation. Returns whether to write the wake-up pipe.
@@ -137,9 +155,10 @@ struct ProcessMonitorStateMachine<Registration> {
     /// Called by the monitor before `poll`.
     ///
     /// The thread stops only when no job exists at all, including jobs reserved but not yet registered (a
-    /// `run` may still be spawning after the launcher was released); a later `launch` starts a new thread.
+    /// `run` may still be spawning after the launcher was released), and no work is queued; a later
+    /// `launch` or `enqueue` starts a new thread.
     mutating func beginPolling() -> PollDecision {
-        let hasWork = !registrations.isEmpty || !cancellations.isEmpty
+        let hasWork = !registrations.isEmpty || !cancellations.isEmpty || !work.isEmpty
         if isShutdown && jobs.isEmpty && !hasWork {
             isThreadRunning = false
             return .stop

@@ -3,7 +3,7 @@ import Testing
 @testable import StaskCore
 
 @Suite struct ProcessMonitorStateMachineTests {
-    typealias Machine = ProcessMonitorStateMachine<String>
+    typealias Machine = ProcessMonitorStateMachine<String, Int>
 
     @Test func tokensAreDistinct() {
         var machine = Machine()
