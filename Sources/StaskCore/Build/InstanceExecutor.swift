@@ -74,8 +74,11 @@ struct InstanceExecutor: Sendable {
             try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
-        var environment = baseEnvironment
-        environment.merge(instance.environment) { _, added in added }
+        // The base environment itself when nothing is added: the launcher recognises an environment it
+        // has prepared before at once when it is the same dictionary storage.
+        let environment =
+            instance.environment.isEmpty
+            ? baseEnvironment : baseEnvironment.merging(instance.environment) { _, added in added }
 
         for group in instance.commandGroups {
             let groupStart = ContinuousClock.now
@@ -118,7 +121,7 @@ struct InstanceExecutor: Sendable {
 
         var outputDigests: [String: ContentDigest] = [:]
         for path in instance.outputs {
-            guard let digest = checker.currentDigest(of: path) else {
+            guard let digest = await outputDigest(of: path) else {
                 throw failed(
                     TaskFailure(
                         command: instance.commands.last ?? "", termination: .exited(0),
@@ -146,6 +149,24 @@ struct InstanceExecutor: Sendable {
                 wallTime: end - start)
         }
         return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
+    }
+
+    /// Outputs this large are hashed on the global concurrent executor (see ``outputDigest(of:)``).
+    static let largeOutputSize: UInt64 = 4 << 20
+
+    /// The digest of an output just written, `nil` when it is missing or not a regular file.
+    ///
+    /// The build runs its steps on the launcher's event loop (``PosixProcessLauncher/taskExecutor``),
+    /// where a large file would keep every other step waiting while it is read: from
+    /// ``largeOutputSize`` up, the hashing moves to the global concurrent executor, in parallel with the
+    /// loop (two thread switches, next to milliseconds of reading).
+    private func outputDigest(of path: String) async -> ContentDigest? {
+        guard let metadata = checker.regularFileMetadata(of: path) else { return nil }
+        guard metadata.size >= Self.largeOutputSize else { return checker.digest(of: path, metadata: metadata) }
+        let checker = checker
+        return await withTaskExecutorPreference(globalConcurrentExecutor) {
+            checker.digest(of: path, metadata: metadata)
+        }
     }
 
     /// Records an instance whose outputs the remote cache wrote, as if it had run: the next build finds it

@@ -101,6 +101,20 @@ struct UpToDateChecker: Sendable {
         observedDigest(of: path).digest
     }
 
+    /// The metadata of a project-relative (or absolute) path when it is a regular file, else `nil`: the
+    /// first half of ``currentDigest(of:)``, for a caller that decides where to hash by the size.
+    func regularFileMetadata(of path: String) -> FileMetadata? {
+        let metadata = try? fileSystem.metadata(atPath: ProjectPath.absolute(path, project: projectDirectory))
+        return metadata?.kind == .regularFile ? metadata : nil
+    }
+
+    /// The digest of the regular file at a project-relative (or absolute) path just observed with
+    /// `metadata`: the second half of ``currentDigest(of:)``.
+    func digest(of path: String, metadata: FileMetadata) -> ContentDigest? {
+        try? digests.digest(
+            ofFileAtPath: ProjectPath.absolute(path, project: projectDirectory), metadata: metadata, key: path)
+    }
+
     /// The metadata of a project-relative (or absolute) path as observed now, and the digest it was
     /// hashed (or trusted) under: `nil` when it is missing, unreadable or not a regular file.
     func observedDigest(of path: String) -> (observation: FileObservation, digest: ContentDigest?) {

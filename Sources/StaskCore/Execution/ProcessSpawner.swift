@@ -47,6 +47,8 @@ struct ProcessSpawner: Sendable {
     }
 
     let capabilities: Capabilities
+    /// The environments, file actions and attributes built once for many children.
+    let preparations = SpawnPreparations()
 
     /// Signals whose disposition is reset to the default in the child: an ignored signal (stask ignores
     /// SIGPIPE; a parent may have ignored SIGINT or SIGHUP) would otherwise stay ignored across `exec`.
@@ -64,9 +66,12 @@ struct ProcessSpawner: Sendable {
             if let path = Self.resolve(
                 spec.arguments[0], searchPath: spec.environment["PATH"] ?? "", workingDirectory: spec.workingDirectory)
             {
-                var environment = spec.environment
-                environment["PWD"] = Self.shellWorkingDirectoryVariable(
-                    inherited: environment["PWD"], workingDirectory: spec.workingDirectory)
+                let environment = preparations.environment(
+                    spec.environment, workingDirectory: spec.workingDirectory
+                ) {
+                    Self.shellWorkingDirectoryVariable(
+                        inherited: spec.environment["PWD"], workingDirectory: spec.workingDirectory)
+                }
                 if case .started(let child) = launch(
                     path: path, arguments: spec.arguments, environment: environment,
                     workingDirectory: spec.workingDirectory, isDirectExec: true)
@@ -96,8 +101,9 @@ struct ProcessSpawner: Sendable {
             else { return .failure(Self.diagnose(program: program, errno: ENOENT, workingDirectory: workingDirectory)) }
             path = found
         }
+        let prepared = preparations.environment(environment, workingDirectory: nil) { "" }
         switch launch(
-            path: path, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+            path: path, arguments: arguments, environment: prepared, workingDirectory: workingDirectory,
             isDirectExec: false)
         {
         case .started(let child): return .success(child)
@@ -113,7 +119,7 @@ struct ProcessSpawner: Sendable {
 
     /// One `posix_spawn`; returns its `errno` on failure.
     private func launch(
-        path: String, arguments: [String], environment: [String: String], workingDirectory: String,
+        path: String, arguments: [String], environment: PreparedEnvironment, workingDirectory: String,
         isDirectExec: Bool
     ) -> LaunchOutcome {
         var path = path
@@ -127,44 +133,14 @@ struct ProcessSpawner: Sendable {
             path = "/bin/sh"
         }
         guard let pipe = SystemCalls.makeOutputPipe() else { return .failed(errno: errno) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipe.write, 1)
-        posix_spawn_file_actions_adddup2(&actions, pipe.write, 2)
-        if capabilities.usesClosefrom, let addClosefrom = SystemCalls.functions.addClosefrom {
-            _ = addClosefrom(&actions, 3)
-        }
-        if capabilities.usesSpawnChdir, let addChdir = SystemCalls.functions.addChdir {
-            _ = workingDirectory.withCString { addChdir(&actions, $0) }
-        }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in Self.signalsResetInChild { sigaddset(&defaults, signal) }
-        #if os(Linux) && canImport(Glibc)
-            // glibc's spawn helper sets its internal signals (32 SIGCANCEL, 33 SIGSETXID) to SIG_IGN in the
-            // child, and an ignored signal survives exec. sigaddset refuses them, so set their bits directly
-            // (bit n - 1 of the first word); the helper then gives them SIG_DFL.
-            defaults.__val.0 |= (1 << 31) | (1 << 32)
-        #endif
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-
+        let actions = preparations.fileActions(
+            outputFD: pipe.write, workingDirectory: capabilities.usesSpawnChdir ? workingDirectory : nil,
+            closesFrom: capabilities.usesClosefrom)
         let argv = CStringArray(arguments)
-        let envp = CStringArray(environment.map { "\($0.key)=\($0.value)" })
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, &attributes, argv.pointers, envp.pointers)
+        let status = posix_spawn(
+            &pid, path, actions.pointer, preparations.attributes.pointer, argv.pointers,
+            environment.strings.pointers)
         SystemCalls.closeDescriptor(pipe.write)
         guard status == 0 else {
             SystemCalls.closeDescriptor(pipe.read)

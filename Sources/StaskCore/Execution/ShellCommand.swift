@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Analysis of shell command lines, to exec the simple ones directly instead of through `/bin/sh -c`.
 ///
 /// A command line with no shell syntax means the same thing to the shell as its list of words, so stask can
@@ -94,13 +96,36 @@ public enum ShellCommand {
     /// dash drops variables whose names are not shell names, resets `IFS`, `OPTIND` and `PPID`, and looks
     /// names up on `PATH` (its own default when unset; `%` in an entry has a dash-only meaning). Rather than
     /// imitate each, such environments go to the shell. `PWD` is handled by the launcher.
+    ///
+    /// The verdict on the environment is kept for the last environment asked about: a build asks about
+    /// the same one for every command (and `==` on the same dictionary storage is immediate).
     static func isDirectExecCompatible(program: String, environment: [String: String]) -> Bool {
-        for name in environment.keys where !isShellName(name) { return false }
-        if environment["IFS"] != nil || environment["OPTIND"] != nil || environment["PPID"] != nil { return false }
-        if !program.contains("/") {
-            guard let path = environment["PATH"], !path.contains("%") else { return false }
+        let verdict = environmentVerdict(environment)
+        return verdict.reachesPrograms && (program.contains("/") || verdict.hasUsablePath)
+    }
+
+    /// What ``isDirectExecCompatible(program:environment:)`` needs to know about an environment.
+    struct EnvironmentVerdict: Sendable, Equatable {
+        /// Only shell names, and no `IFS`, `OPTIND` or `PPID`.
+        var reachesPrograms: Bool
+        /// A `PATH` without `%`, so a bare program name is looked up as dash would.
+        var hasUsablePath: Bool
+
+        init(_ environment: [String: String]) {
+            reachesPrograms =
+                environment.keys.allSatisfy(ShellCommand.isShellName)
+                && environment["IFS"] == nil && environment["OPTIND"] == nil && environment["PPID"] == nil
+            hasUsablePath = environment["PATH"].map { !$0.contains("%") } ?? false
         }
-        return true
+    }
+
+    private static let lastVerdict = Mutex<(environment: [String: String], verdict: EnvironmentVerdict)?>(nil)
+
+    static func environmentVerdict(_ environment: [String: String]) -> EnvironmentVerdict {
+        if let last = lastVerdict.withLock({ $0 }), last.environment == environment { return last.verdict }
+        let verdict = EnvironmentVerdict(environment)
+        lastVerdict.withLock { $0 = (environment, verdict) }
+        return verdict
     }
 
     /// `[A-Za-z_][A-Za-z0-9_]*`.

@@ -144,6 +144,29 @@ struct BuildEngineTests {
         #expect(reporter.events.contains(.finished(id: "link", outcome: .upToDate, duration: .zero, output: [])))
     }
 
+    @Test func aLargeOutputIsHashedAndRecordedLikeASmallOne() async throws {
+        // 5 MiB: past InstanceExecutor.largeOutputSize, so hashed off the build's executor.
+        let project = Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              big:
+                outputs: [out/big.bin]
+                run: repeat out/big.bin 1310720 abcd
+              small:
+                inputs: [out/big.bin]
+                outputs: [out/small.txt]
+                run: write out/small.txt done
+            """
+        ])
+        #expect(try await project.commandsOfBuild() == ["repeat out/big.bin 1310720 abcd", "write out/small.txt done"])
+        #expect(try project.fileSystem.readFile(atPath: "/p/out/big.bin").count == 5 << 20)
+        #expect(try await project.commandsOfBuild() == [])
+        // The recorded digest is the content's: a different file of the same size is noticed.
+        try project.write("out/big.bin", String(repeating: "abce", count: 1_310_720))
+        #expect(try await project.commandsOfBuild() == ["repeat out/big.bin 1310720 abcd"])
+    }
+
     @Test func deletedOrEditedOutputIsRebuilt() async throws {
         let project = Self.chainProject()
         _ = try await project.build()

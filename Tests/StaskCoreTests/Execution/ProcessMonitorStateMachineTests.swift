@@ -122,4 +122,44 @@ import Testing
         let decision10 = machine.shutdown()
         #expect(decision10)
     }
+
+    // MARK: - Work (the monitor thread as a task executor)
+
+    @Test func enqueueStartsAStoppedThreadAndWakesOnlyAPollingOne() {
+        var machine = Machine()
+        let first = machine.enqueue(1)
+        #expect(first.mustStartThread && !first.mustWake)
+        let second = machine.enqueue(2)
+        #expect(!second.mustStartThread && !second.mustWake)  // running, not polling
+        #expect(machine.takeWork() == [1, 2])
+        #expect(machine.takeWork().isEmpty)
+        #expect(machine.beginPolling() == .block)
+        let third = machine.enqueue(3)
+        #expect(!third.mustStartThread && third.mustWake)
+        let fourth = machine.enqueue(4)
+        #expect(!fourth.mustWake)  // already woken
+        machine.endPolling()
+        machine.wakeConsumed()
+        #expect(machine.takeWork() == [3, 4])
+    }
+
+    @Test func queuedWorkKeepsThePollFromBlockingAndTheThreadFromStopping() {
+        var machine = Machine()
+        _ = machine.startThreadIfNeeded()
+        _ = machine.shutdown()
+        _ = machine.enqueue(7)
+        #expect(machine.beginPolling() == .doNotBlock)
+        #expect(machine.takeWork() == [7])
+        #expect(machine.beginPolling() == .stop)
+        // Work after the thread stopped starts a new one.
+        #expect(machine.enqueue(8).mustStartThread)
+    }
+
+    @Test func workStrandedByAThreadThatFailedToStartCanBeTakenBack() {
+        var machine = Machine()
+        #expect(machine.enqueue(1).mustStartThread)
+        machine.threadFailedToStart()
+        #expect(machine.takeWork() == [1])
+        #expect(machine.enqueue(2).mustStartThread)
+    }
 }

@@ -57,6 +57,23 @@ struct ShellCommandTests {
         #expect(!ShellCommand.isShellName("ä"))
     }
 
+    @Test func theVerdictOnAnEnvironmentFollowsEachEnvironmentAskedAbout() {
+        let plain = ["PATH": "/usr/bin:/bin", "HOME": "/root"]
+        let withIFS = plain.merging(["IFS": ":"]) { $1 }
+        let oddName = plain.merging(["A-B": "1"]) { $1 }
+        let percentPath = ["PATH": "/usr/bin%builtin"]
+        // Alternating, so that a remembered verdict would show.
+        for _ in 0..<2 {
+            #expect(ShellCommand.isDirectExecCompatible(program: "cp", environment: plain))
+            #expect(!ShellCommand.isDirectExecCompatible(program: "cp", environment: withIFS))
+            #expect(!ShellCommand.isDirectExecCompatible(program: "/bin/cp", environment: oddName))
+            #expect(!ShellCommand.isDirectExecCompatible(program: "cp", environment: percentPath))
+            #expect(ShellCommand.isDirectExecCompatible(program: "/bin/cp", environment: percentPath))
+            #expect(!ShellCommand.isDirectExecCompatible(program: "cp", environment: [:]))
+            #expect(ShellCommand.isDirectExecCompatible(program: "./tool", environment: [:]))
+        }
+    }
+
     // MARK: - Direct exec behaves as /bin/sh -c
 
     static let comparedCommands: [String] = [

@@ -6,6 +6,7 @@ import Synchronization
 ///
 /// Commands (paths relative to the spec's working directory):
 /// - `write OUT WORD...`: writes the words, space-separated, and a newline to OUT;
+/// - `repeat OUT COUNT WORD`: writes WORD COUNT times to OUT;
 /// - `strip IN OUT`: copies IN to OUT without its lines starting with `#`;
 /// - `concat OUT IN...`: writes the concatenation of the inputs to OUT;
 /// - `fail CODE`: exits with CODE, printing `failing`;
@@ -55,6 +56,15 @@ final class ScriptedLauncher: ProcessLauncher {
             case "write":
                 try fileSystem.writeFile(
                     atPath: path(words[1]), contents: Array((words.dropFirst(2).joined(separator: " ") + "\n").utf8))
+            case "repeat":
+                let bytes = Array(words[3].utf8)
+                let count = Int(words[2]) ?? 0
+                try fileSystem.writeFile(
+                    atPath: path(words[1]),
+                    contents: [UInt8](unsafeUninitializedCapacity: bytes.count * count) { buffer, initialized in
+                        for index in 0..<(bytes.count * count) { buffer[index] = bytes[index % bytes.count] }
+                        initialized = bytes.count * count
+                    })
             case "strip":
                 let text = String(decoding: try fileSystem.readFile(atPath: path(words[1])), as: UTF8.self)
                 let kept = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }
