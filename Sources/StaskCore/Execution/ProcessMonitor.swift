@@ -163,6 +163,14 @@ final class ProcessMonitor: Sendable {
 
     private func runLoop() {
         guard let wakePipe else { return }
+        // This thread is the parent of every child it spawns (the build's steps run here), and a child's
+        // SIGCHLD is checked against its parent thread's mask. Blocked here (this thread starts with the
+        // mask of Swift's pool, which blocks it), it would be queued for the process and wake the main
+        // thread once per child; unblocked, with the default disposition, the kernel drops it at once.
+        var childSignal = sigset_t()
+        sigemptyset(&childSignal)
+        sigaddset(&childSignal, SIGCHLD)
+        pthread_sigmask(SIG_UNBLOCK, &childSignal, nil)
         var children: [Token: MonitoredChild] = [:]
         var pollSet: [pollfd] = []
         var owners: [(child: MonitoredChild, isPidfd: Bool)] = []

@@ -60,12 +60,18 @@ struct ProcessSpawner: Sendable {
     /// Starts `spec`.
     ///
     /// A direct-exec spec whose program cannot be found or executed is started as `/bin/sh -c shellCommand`
-    /// instead, so the user sees the shell's own message and status.
+    /// instead, so the user sees the shell's own message and status. A program name found on `PATH` is
+    /// remembered for the spawner's life (see ``SpawnPreparations/program(_:searchPath:workingDirectory:)``).
     func spawn(_ spec: ProcessSpec) -> Result<SpawnedChild, ProcessError> {
         if spec.isDirectExec, capabilities.usesSpawnChdir, let shellCommand = spec.shellCommand {
-            if let path = Self.resolve(
-                spec.arguments[0], searchPath: spec.environment["PATH"] ?? "", workingDirectory: spec.workingDirectory)
-            {
+            let program = spec.arguments[0]
+            let searchPath = spec.environment["PATH"] ?? ""
+            let isLookedUp = !program.contains("/")
+            let found =
+                isLookedUp
+                ? preparations.program(program, searchPath: searchPath, workingDirectory: spec.workingDirectory)
+                : program
+            if let path = found {
                 let environment = preparations.environment(
                     spec.environment, workingDirectory: spec.workingDirectory
                 ) {
@@ -77,6 +83,10 @@ struct ProcessSpawner: Sendable {
                     workingDirectory: spec.workingDirectory, isDirectExec: true)
                 {
                     return .success(child)
+                }
+                // Gone or changed since it was found: look it up afresh next time; the shell looks now.
+                if isLookedUp {
+                    preparations.forgetProgram(program, searchPath: searchPath, workingDirectory: spec.workingDirectory)
                 }
             }
             return spawnArguments(

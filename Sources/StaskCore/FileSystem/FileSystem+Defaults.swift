@@ -24,10 +24,18 @@ extension FileSystem {
     ///
     /// - Throws: whatever `readFile(atPath:)` throws.
     public func readChunks(
-        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
+        _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
         let bytes = try readFile(atPath: path)
         if !bytes.isEmpty { bytes.withUnsafeBytes { body($0) } }
+    }
+
+    /// `readChunks(atPath:buffer:expectedSize:_:)` without an expected size: reads to the end.
+    public func readChunks(
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(FileSystemError) {
+        try readChunks(atPath: path, buffer: buffer, expectedSize: nil, body)
     }
 
     /// `contentsOfDirectory(atPath:)` with no kinds: the caller examines each entry.

@@ -56,9 +56,16 @@ public protocol FileSystem: Sendable {
     /// it, or pass `body` its own memory. A chunk is valid only during the call that receives it. An empty
     /// file produces no chunk. A default implementation reads the whole file with `readFile(atPath:)`.
     ///
+    /// `expectedSize` is the size the caller just observed (`stat`), if any: once that many bytes are
+    /// read, an implementation may take it as the end of the file without the read that would return
+    /// nothing (one system call less per small file). A file that grew since gives more bytes in the
+    /// same read and is read to its end as usual; one that was appended to exactly after it is the file
+    /// as it was observed, which is what the caller's metadata describes.
+    ///
     /// - Throws: `FileSystemError.notFound` when nothing is there, `.wrongKind` or `.systemCall` otherwise.
     func readChunks(
-        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
+        _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError)
 
     /// Opens the file at `path` for appending, creating it (empty) when it is missing.

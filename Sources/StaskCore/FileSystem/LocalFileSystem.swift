@@ -146,16 +146,23 @@ public struct LocalFileSystem: FileSystem {
     /// The read loop reuses the caller's buffer, so hashing a large file allocates nothing.
     /// - Throws: `FileSystemError.notFound` when missing, `.systemCall` otherwise.
     public func readChunks(
-        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
+        _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
         precondition(buffer.count > 0, "readChunks needs a non-empty buffer")
         let descriptor = try Self.openForReading(path)
         defer { close(descriptor) }
-        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+        // Read-ahead advice pays only for files longer than one buffer.
+        if (expectedSize ?? UInt64.max) > UInt64(buffer.count) {
+            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+        }
+        // A small file read whole in its first chunk needs no read that returns nothing.
+        var endsAt = expectedSize.flatMap { $0 > 0 && $0 < UInt64(buffer.count) ? Int($0) : nil }
         while true {
-            let count = try Self.readFully(descriptor, into: buffer, path: path)
+            let count = try Self.readFully(descriptor, into: buffer, path: path, endsAt: endsAt)
             if count > 0 { body(UnsafeRawBufferPointer(rebasing: buffer[..<count])) }
             if count < buffer.count { return }
+            endsAt = nil
         }
     }
 
@@ -242,6 +249,11 @@ public struct LocalFileSystem: FileSystem {
     /// - Throws: `FileSystemError.wrongKind` when a component is a file, `.systemCall` otherwise.
     public func createDirectory(atPath path: String) throws(FileSystemError) {
         if path.isEmpty || path == "/" { return }
+        // Usually there already (every output of a directory asks): one stat then, not mkdir and a stat.
+        if let existing = try metadata(atPath: path) {
+            guard existing.kind == .directory else { throw .wrongKind(path: path, expected: "a directory") }
+            return
+        }
         if mkdir(path, 0o777) == 0 { return }
         switch errno {
         case EEXIST:
@@ -309,14 +321,17 @@ public struct LocalFileSystem: FileSystem {
     }
 
     /// Reads until `buffer` is full or end of file; returns the number of bytes read.
+    /// Reads until `buffer` is full or the end of the file; with `endsAt`, also stops once exactly that
+    /// many bytes are read (a size the caller observed: see `readChunks(atPath:buffer:expectedSize:_:)`).
     static func readFully(
-        _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String
+        _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String, endsAt: Int? = nil
     ) throws(FileSystemError) -> Int {
         var total = 0
         while total < buffer.count {
             let count = read(descriptor, buffer.baseAddress! + total, buffer.count - total)
             if count > 0 {
                 total += count
+                if total == endsAt { break }
             } else if count == 0 {
                 break
             } else if errno != EINTR {

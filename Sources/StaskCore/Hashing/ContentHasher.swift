@@ -65,8 +65,10 @@ public final class ContentHasher: Sendable {
     /// - Throws: `FileSystemError.notFound` when nothing is there; `.systemCall` when it cannot be read
     ///   (for example `EISDIR` for a directory, `EACCES`).
     /// - Complexity: O(n) in the file size; no allocation in the steady state.
+    /// - Parameter expectedSize: the size just observed, if known (see
+    ///   `FileSystem.readChunks(atPath:buffer:expectedSize:_:)`).
     public func digest(
-        ofFileAtPath path: String, in fileSystem: any FileSystem = LocalFileSystem()
+        ofFileAtPath path: String, in fileSystem: any FileSystem = LocalFileSystem(), expectedSize: UInt64? = nil
     ) throws(FileSystemError) -> ContentDigest {
         let scratch = pool.withLock { $0.popLast() } ?? HashingScratch(bufferSize: bufferSize)
         defer {
@@ -75,7 +77,7 @@ public final class ContentHasher: Sendable {
             }
         }
         scratch.reset()
-        try fileSystem.readChunks(atPath: path, buffer: scratch.buffer) { chunk in
+        try fileSystem.readChunks(atPath: path, buffer: scratch.buffer, expectedSize: expectedSize) { chunk in
             scratch.update(chunk)
         }
         return scratch.digest()

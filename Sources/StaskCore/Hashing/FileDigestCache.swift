@@ -175,7 +175,7 @@ public final class FileDigestCache: Sendable {
         let recordedTime = now()
         let digest: ContentDigest
         do {
-            digest = try hasher.digest(ofFileAtPath: path, in: fileSystem)
+            digest = try hasher.digest(ofFileAtPath: path, in: fileSystem, expectedSize: metadata.size)
         } catch {
             remove(key)
             throw error

@@ -88,6 +88,17 @@ struct PosixProcessLauncherExecutorTests {
         #expect(sum == 5050)
     }
 
+    @Test func theExecutorThreadLeavesSIGCHLDUnblocked() async throws {
+        // Its children's SIGCHLD is then dropped by the kernel instead of waking another thread.
+        let launcher = PosixProcessLauncher()
+        let blocked = await withTaskExecutorPreference(launcher.taskExecutor) {
+            var mask = sigset_t()
+            pthread_sigmask(SIG_BLOCK, nil, &mask)
+            return sigismember(&mask, SIGCHLD) == 1
+        }
+        #expect(!blocked)
+    }
+
     @Test func directExecGetsThePWDOfEachWorkingDirectory() async throws {
         let launcher = PosixProcessLauncher()
         let first = try ExecutionTestSupport.makeDirectory()

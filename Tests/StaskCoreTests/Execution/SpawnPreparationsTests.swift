@@ -3,6 +3,10 @@ import Testing
 
 @testable import StaskCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct SpawnPreparationsTests {
     static func strings(_ prepared: PreparedEnvironment) -> [String] {
         var result: [String] = []
@@ -76,5 +80,49 @@ import Testing
         #expect(preparations.fileActions(outputFD: 7, workingDirectory: "/b", closesFrom: true) !== first)
         #expect(preparations.fileActions(outputFD: 7, workingDirectory: nil, closesFrom: true) !== first)
         #expect(preparations.fileActions(outputFD: 7, workingDirectory: "/a", closesFrom: false) !== first)
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct SpawnPreparationsProgramTests {
+    static func writeScript(_ path: String, printing word: String) throws {
+        try LocalFileSystem().writeFile(atPath: path, contents: Array("#!/bin/sh\necho \(word)\n".utf8))
+        try #require(chmod(path, 0o755) == 0)
+    }
+
+    @Test func aProgramFoundIsRememberedUntilForgottenAndOneNotFoundIsNot() throws {
+        let directory = try ExecutionTestSupport.makeDirectory()
+        defer { ExecutionTestSupport.removeDirectory(directory) }
+        let preparations = SpawnPreparations()
+        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == nil)
+        try Self.writeScript(directory + "/tool", printing: "one")
+        // Not found before, found now: a miss is not remembered.
+        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == directory + "/tool")
+        try LocalFileSystem().removeItem(atPath: directory + "/tool")
+        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == directory + "/tool")
+        preparations.forgetProgram("tool", searchPath: directory, workingDirectory: "/")
+        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == nil)
+    }
+
+    @Test func aRememberedProgramThatIsGoneIsLookedUpAgainByTheShell() async throws {
+        let first = try ExecutionTestSupport.makeDirectory()
+        let second = try ExecutionTestSupport.makeDirectory()
+        defer {
+            ExecutionTestSupport.removeDirectory(first)
+            ExecutionTestSupport.removeDirectory(second)
+        }
+        try Self.writeScript(first + "/tool", printing: "one")
+        try Self.writeScript(second + "/tool", printing: "two")
+        let launcher = PosixProcessLauncher()
+        let environment = ["PATH": "\(first):\(second):/usr/bin:/bin"]
+        func run() async throws -> String {
+            let spec = ProcessSpec.command("tool", environment: environment, workingDirectory: "/")
+            #expect(spec.isDirectExec)
+            return String(decoding: try await launcher.run(spec).output, as: UTF8.self)
+        }
+        #expect(try await run() == "one\n")
+        try LocalFileSystem().removeItem(atPath: first + "/tool")
+        #expect(try await run() == "two\n")
+        #expect(try await run() == "two\n")
     }
 }

@@ -165,6 +165,31 @@ import Testing
         #expect(calls == 0)
     }
 
+    @Test(arguments: [nil, 0, 100, 999, 1000, 1001, 5000] as [UInt64?])
+    func readChunksReadsTheWholeFileWhateverSizeWasExpected(_ expected: UInt64?) throws {
+        // 100 and 999: the file grew since it was observed; 1001 and 5000: it shrank.
+        let dir = try ScratchDirectory()
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try fs.writeFile(atPath: dir.appending("f"), contents: bytes)
+        for bufferSize in [64, 1000, 4096] {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 8)
+            defer { buffer.deallocate() }
+            var seen: [UInt8] = []
+            try fs.readChunks(atPath: dir.appending("f"), buffer: buffer, expectedSize: expected) { seen += $0 }
+            #expect(seen == bytes, "buffer \(bufferSize), expected \(String(describing: expected))")
+        }
+    }
+
+    @Test func createDirectoryAcceptsAnExistingDirectoryAndRefusesAFile() throws {
+        let dir = try ScratchDirectory()
+        try fs.createDirectory(atPath: dir.appending("a/b/c"))
+        try fs.createDirectory(atPath: dir.appending("a/b"))
+        #expect(try fs.metadata(atPath: dir.appending("a/b/c"))?.kind == .directory)
+        try fs.writeFile(atPath: dir.appending("file"), contents: [1])
+        #expect(throws: FileSystemError.self) { try fs.createDirectory(atPath: dir.appending("file")) }
+        #expect(throws: FileSystemError.self) { try fs.createDirectory(atPath: dir.appending("file/sub")) }
+    }
+
     @Test func appendableFileAppendsTruncatesAndReopensAtTheEnd() throws {
         let dir = try ScratchDirectory()
         let path = dir.appending("journal")
