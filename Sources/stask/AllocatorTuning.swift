@@ -8,7 +8,16 @@ enum AllocatorTuning {
     /// as they are freed.
     static let mmapThreshold: Int32 = 128 * 1024
 
-    /// Fixes glibc's `M_MMAP_THRESHOLD` at ``mmapThreshold``.
+    /// At most this many malloc arenas (glibc's default is eight per core).
+    ///
+    /// A build allocates on one thread almost only: its steps run on the process launcher's event loop
+    /// (see `PosixProcessLauncher.taskExecutor`), and its set-up runs before. With an arena per thread that
+    /// ever allocated, memory freed in one arena is not reused by another, and a 100,000-target build peaked
+    /// 10 MB higher (198 MB against 188 MB measured) with no measurable difference in time; small
+    /// allocations go through glibc's per-thread cache without taking the arena's lock anyway.
+    static let arenaLimit: Int32 = 1
+
+    /// Fixes glibc's `M_MMAP_THRESHOLD` at ``mmapThreshold`` and `M_ARENA_MAX` at ``arenaLimit``.
     ///
     /// glibc raises the threshold to the size of every large block it frees (up to 32 MiB), so after the first
     /// dictionary or array of a big build has grown and dropped its old storage, later large blocks come from
@@ -21,8 +30,11 @@ enum AllocatorTuning {
             // `<malloc.h>` is not part of Swift's Glibc module, so `mallopt` is looked up by name (RTLD_DEFAULT).
             typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
             let mmapThresholdParameter: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
+            let arenaMaxParameter: Int32 = -8  // M_ARENA_MAX in <malloc.h>
             guard let symbol = dlsym(nil, "mallopt") else { return }
-            _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThresholdParameter, mmapThreshold)
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            _ = mallopt(mmapThresholdParameter, mmapThreshold)
+            _ = mallopt(arenaMaxParameter, arenaLimit)
         #endif
     }
 }

@@ -41,6 +41,12 @@ final class XXH3Stream: @unchecked Sendable {
         }
     }
 
+    /// Forgets everything hashed and starts a 64-bit hash with `seed` (as `XXH3_64bits_withSeed`).
+    func reset(seed: UInt64) {
+        precondition(width == .bits64, "a seeded reset is only used for 64-bit checksums")
+        XXH3_64bits_reset_withSeed(state, seed)
+    }
+
     func update(_ bytes: UnsafeRawBufferPointer) {
         switch width {
         case .bits64: XXH3_64bits_update(state, bytes.baseAddress, bytes.count)

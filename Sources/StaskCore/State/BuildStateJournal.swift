@@ -93,6 +93,32 @@ enum BuildStateJournal {
         return framed(consume payload)
     }
 
+    /// The first bytes of the journal entry of a successful run, up to the record's encoding: with
+    /// `record.bytes` written right after them, byte for byte ``encodeSuccess(_:)``.
+    ///
+    /// For large records (an aggregate's, with one digest per input, is megabytes): the entry is then
+    /// written in two parts, and the record's bytes are never copied behind a frame. A crash between the
+    /// two writes leaves a torn last entry, which replay drops by its checksum as any other.
+    static func successHeader(for record: EncodedTaskRecord) -> [UInt8] {
+        let kind: UInt8 = 1
+        let length = 1 + record.bytes.count
+        precondition(length <= maximumEntrySize, "journal entry too large")
+        let stream = XXH3Stream(.bits64)
+        stream.reset(seed: UInt64(length))
+        withUnsafeBytes(of: kind) { stream.update($0) }
+        record.bytes.withUnsafeBytes { stream.update($0) }
+        var header = [UInt8](repeating: 0, count: frameSize + 1)
+        header.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: stream.checksum.littleEndian, toByteOffset: 4, as: UInt64.self)
+        }
+        header[frameSize] = kind
+        return header
+    }
+
+    /// Records from this size up are journaled in two writes (``successHeader(for:)``).
+    static let separateWriteSize = 64 << 10
+
     /// The length and checksum in front of each entry's payload.
     private static let frameSize = 12
 

@@ -272,7 +272,13 @@ public final class BuildStateStore: Sendable {
             let record = run.record(after: storage.state.record(for: run.id))
             let encoded = EncodedTaskRecord(record)
             storage.state.setRecord(encoded, id: record.id)
-            try Self.append(BuildStateJournal.encodeSuccess(encoded), to: &storage)
+            if encoded.bytes.count >= BuildStateJournal.separateWriteSize {
+                // No copy of a large record behind its frame: header and record are written one after the
+                // other, as one entry (a failure of the second write cuts the first off again).
+                try Self.append([BuildStateJournal.successHeader(for: encoded), encoded.bytes], to: &storage)
+            } else {
+                try Self.append(BuildStateJournal.encodeSuccess(encoded), to: &storage)
+            }
             return record
         }
     }
@@ -393,13 +399,18 @@ public final class BuildStateStore: Sendable {
 
     /// Appends one encoded journal entry (``BuildStateJournal/encode(_:)``).
     private static func append(_ bytes: [UInt8], to storage: inout Storage) throws(BuildStateError) {
+        try append([bytes], to: &storage)
+    }
+
+    /// Appends one journal entry given in consecutive parts, each written as it is.
+    private static func append(_ parts: [[UInt8]], to storage: inout Storage) throws(BuildStateError) {
         guard let journal = storage.journal else {
             storage.mustCompact = true
             return
         }
         do {
-            try journal.append(bytes)
-            storage.journalLength += bytes.count
+            for part in parts { try journal.append(part) }
+            storage.journalLength += parts.reduce(0) { $0 + $1.count }
         } catch {
             // The change stays in memory; make sure close() saves it.
             storage.mustCompact = true

@@ -57,6 +57,41 @@ import Testing
         #expect(fromSnapshot == expected)
     }
 
+    /// A run with `count` inputs: its record is large when `count` is in the thousands.
+    static func aggregateRun(inputs count: Int) -> SuccessfulRun {
+        var digests: [String: ContentDigest] = [:]
+        for index in 0..<count {
+            digests["out/f\(index).txt"] = ContentHasher.digest(of: Array("\(index)".utf8))
+        }
+        return SuccessfulRun(
+            id: "all", outputDigests: ["all.txt": ContentHasher.digest(of: [1])], wallTime: .seconds(1),
+            cpuTime: .zero,
+            keyInputs: ActionKeyInputs(commands: ["cat"], directory: ".", inputDigests: digests))
+    }
+
+    @Test(arguments: [1, 5_000])
+    func aRecordJournaledInTwoPartsIsTheSameEntry(inputs: Int) throws {
+        let record = EncodedTaskRecord(Self.aggregateRun(inputs: inputs).record(after: nil))
+        let whole = BuildStateJournal.encodeSuccess(record)
+        #expect(BuildStateJournal.successHeader(for: record) + record.bytes == whole)
+        #expect((record.bytes.count >= BuildStateJournal.separateWriteSize) == (inputs > 1))
+    }
+
+    @Test func aLargeRecordIsReplayedFromTheJournal() throws {
+        let dir = try ScratchDirectory()
+        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let big = try store.recordSuccess(Self.aggregateRun(inputs: 5_000))
+        let small = try store.recordSuccess(StateSamples.run("after"))
+        try store.close()
+        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName])
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        #expect(warnings.isEmpty)
+        #expect(reopened.record(for: "all") == big)
+        #expect(reopened.record(for: "all")?.keyInputs == big.keyInputs)
+        #expect(reopened.record(for: "after") == small)
+        try reopened.close()
+    }
+
     @Test func statCacheChangesAddReplaceAndRemoveEntries() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path)
