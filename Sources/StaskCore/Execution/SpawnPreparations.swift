@@ -41,18 +41,8 @@ final class SpawnPreparations: Sendable {
     func environment(
         _ environment: [String: String], workingDirectory: String?, workingDirectoryVariable: () -> String
     ) -> PreparedEnvironment {
-        let found = environments.withLock { list -> PreparedEnvironment? in
-            guard
-                let index = list.firstIndex(where: {
-                    $0.workingDirectory == workingDirectory && $0.environment == environment
-                })
-            else { return nil }
-            let entry = list[index]
-            if index != 0 {
-                list.remove(at: index)
-                list.insert(entry, at: 0)
-            }
-            return entry
+        let found = environments.withLock { list in
+            Self.recent(in: &list) { $0.workingDirectory == workingDirectory && $0.environment == environment }
         }
         if let found { return found }
         var variables = environment
@@ -60,10 +50,7 @@ final class SpawnPreparations: Sendable {
         let entry = PreparedEnvironment(
             environment: environment, workingDirectory: workingDirectory,
             strings: CStringArray(variables.map { "\($0.key)=\($0.value)" }))
-        environments.withLock { list in
-            list.insert(entry, at: 0)
-            if list.count > Self.environmentLimit { list.removeLast() }
-        }
+        environments.withLock { Self.insert(entry, into: &$0, limit: Self.environmentLimit) }
         return entry
     }
 
@@ -95,27 +82,30 @@ final class SpawnPreparations: Sendable {
     /// The file actions of a child whose output goes to `outputFD` and which starts in
     /// `workingDirectory` (`nil`: the caller's directory).
     func fileActions(outputFD: Int32, workingDirectory: String?, closesFrom: Bool) -> PreparedFileActions {
-        let found = fileActions.withLock { list -> PreparedFileActions? in
-            guard
-                let index = list.firstIndex(where: {
-                    $0.outputFD == outputFD && $0.workingDirectory == workingDirectory && $0.closesFrom == closesFrom
-                })
-            else { return nil }
-            let entry = list[index]
-            if index != 0 {
-                list.remove(at: index)
-                list.insert(entry, at: 0)
+        let found = fileActions.withLock { list in
+            Self.recent(in: &list) {
+                $0.outputFD == outputFD && $0.workingDirectory == workingDirectory && $0.closesFrom == closesFrom
             }
-            return entry
         }
         if let found { return found }
         let entry = PreparedFileActions(
             outputFD: outputFD, workingDirectory: workingDirectory, closesFrom: closesFrom)
-        fileActions.withLock { list in
-            list.insert(entry, at: 0)
-            if list.count > Self.fileActionsLimit { list.removeLast() }
-        }
+        fileActions.withLock { Self.insert(entry, into: &$0, limit: Self.fileActionsLimit) }
         return entry
+    }
+
+    /// The first entry of a most-recently-used list that `matches`, moved to the front.
+    private static func recent<Entry>(in list: inout [Entry], where matches: (Entry) -> Bool) -> Entry? {
+        guard let index = list.firstIndex(where: matches) else { return nil }
+        let entry = list.remove(at: index)
+        list.insert(entry, at: 0)
+        return entry
+    }
+
+    /// Puts a new entry at the front of a most-recently-used list, dropping the oldest past `limit`.
+    private static func insert<Entry>(_ entry: Entry, into list: inout [Entry], limit: Int) {
+        list.insert(entry, at: 0)
+        if list.count > limit { list.removeLast() }
     }
 }
 
