@@ -48,7 +48,8 @@
 /// no wake-up of any other task per step.
 ///
 /// **Events.** Progress becomes an `intermediate` envelope (the task keeps its resources). A final value:
-/// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope — so a graph source's
+/// `capacity.release(cost)`, then `onComplete(key, output)`, then a `final` envelope (none with
+/// ``runToCompletion(stopOnError:)``, which makes no envelopes) — so a graph source's
 /// `complete(key)` has queued the dependents before the next fill. An error: release, then
 /// `onError(key, error)`, then an `error` envelope, or, with `stopOnError`, the error is thrown from the
 /// sequence (after the other running tasks were cancelled and their costs released; those cancelled
@@ -175,8 +176,9 @@ where Source.Element == ScheduledTask<Progress, Output> {
     /// - Parameter stopOnError: `true`: the first task error (or a cost that can never fit) stops the run
     ///   (running tasks cancelled, costs released) and is thrown. `false`: errors reach `onError` only, and
     ///   the run goes on.
-    /// - Throws: the first task error when `stopOnError` is `true`. Cancelling the calling task cancels
-    ///   the run; the call then returns normally once every task has returned.
+    /// - Throws: the first task error when `stopOnError` is `true` (or the `CapacityError` of a cost that
+    ///   can never fit). Cancelling the calling task cancels the run; the call then returns normally once
+    ///   every task has returned.
     @inlinable
     public func runToCompletion(stopOnError: Bool = true) async throws {
         let loop = ScheduledPoolLoop(

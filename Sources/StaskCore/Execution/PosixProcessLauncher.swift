@@ -18,6 +18,10 @@
 /// `wait4` (for CPU time) and resumes the callers. Output beyond `outputMemoryLimit` bytes is spilled to a
 /// file in the spec's `logDirectory` and only a tail is kept (see ``ProcessResult/output``).
 ///
+/// That thread is also a task executor (``taskExecutor``): tasks that prefer it run on it between its polls,
+/// and then spawn from it too, so a build that runs its steps there is an event loop with no switch between
+/// threads per step. Such a task must not block waiting for another task on the same executor.
+///
 /// - A child that exits while a background grandchild keeps the pipe open does not hang the build: once the
 ///   child is reaped, what is already in the pipe is read and the pipe is closed. Later output is lost.
 /// - Timeout: at `spec.timeout` the group gets SIGTERM, then SIGKILL after `spec.gracePeriod`; when the
@@ -38,8 +42,8 @@
 public final class PosixProcessLauncher: ProcessLauncher {
     private let monitor: ProcessMonitor
 
-    /// Creates a launcher; its monitor thread starts with the first child and ends when the launcher is
-    /// released and its last child is done.
+    /// Creates a launcher; its monitor thread starts with the first child or job and ends when the launcher
+    /// is released and its last child is done.
     ///
     /// - Parameters:
     ///   - outputMemoryLimit: the most output kept in memory per child (default 4 MiB).
@@ -51,11 +55,16 @@ public final class PosixProcessLauncher: ProcessLauncher {
     }
 
     /// Creates a launcher with chosen system features (tests use it to exercise the fallbacks).
-    init(outputMemoryLimit: Int, outputTailSize: Int, capabilities: ProcessSpawner.Capabilities) {
+    ///
+    /// - Parameter makesWakePipe: `false` to act as if the monitor's wake-up pipe could not be created.
+    init(
+        outputMemoryLimit: Int, outputTailSize: Int, capabilities: ProcessSpawner.Capabilities,
+        makesWakePipe: Bool = true
+    ) {
         precondition(outputTailSize > 0 && outputMemoryLimit >= outputTailSize, "invalid output limits")
         monitor = ProcessMonitor(
             spawner: ProcessSpawner(capabilities: capabilities), memoryLimit: outputMemoryLimit,
-            tailSize: outputTailSize)
+            tailSize: outputTailSize, makesWakePipe: makesWakePipe)
     }
 
     deinit {
@@ -91,7 +100,9 @@ public final class PosixProcessLauncher: ProcessLauncher {
     /// threads besides the spawn itself. The work then shares one thread: a job must not block waiting for
     /// another task that prefers this executor, and long computations (hashing a large file) are better
     /// sent to another executor. Valid while the launcher lives.
-    public var taskExecutor: (any TaskExecutor)? { monitor }
+    /// `nil` when the thread could not get its wake-up pipe (the process is out of descriptors; every
+    /// `run` then fails with ``ProcessError/spawnFailed(program:errno:)``).
+    public var taskExecutor: (any TaskExecutor)? { monitor.canRunJobs ? monitor : nil }
 
     /// Sends `signal` to the process group of every running child of this launcher.
     ///

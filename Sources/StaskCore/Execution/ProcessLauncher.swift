@@ -18,6 +18,7 @@ public protocol ProcessLauncher: Sendable {
 }
 
 extension ProcessLauncher {
+    /// No executor of its own: callers run on the global concurrent executor.
     public var taskExecutor: (any TaskExecutor)? { nil }
 }
 

@@ -10,7 +10,8 @@ import Synchronization
 /// pool, which has as many threads as cores and must not block in `poll` or `wait4`).
 ///
 /// Contract:
-/// - `launch` runs on the caller's thread: it spawns (the costly part, so callers spawn in parallel) and
+/// - `launch` runs on the caller's thread: it spawns (the costly part, so callers on several threads spawn
+///   in parallel; a build runs every step on this monitor's own thread, see below) and
 ///   hands the child over through the `Mutex`-guarded ``ProcessMonitorStateMachine``.
 /// - The monitor thread owns every ``MonitoredChild``: it `poll`s the output pipes, one pidfd per child
 ///   (or polls `waitid(WNOHANG)` every 5 ms without pidfds) and a self-pipe written when new work arrives
@@ -50,15 +51,20 @@ final class ProcessMonitor: Sendable {
     /// How long `poll` may sleep while a child without pidfd runs.
     static let exitPollingIntervalMilliseconds: Int32 = 5
 
-    init(spawner: ProcessSpawner, memoryLimit: Int, tailSize: Int) {
+    /// - Parameter makesWakePipe: `false` only in tests, to act as if the wake-up pipe could not be created.
+    init(spawner: ProcessSpawner, memoryLimit: Int, tailSize: Int, makesWakePipe: Bool = true) {
         self.spawner = spawner
         self.memoryLimit = memoryLimit
         self.tailSize = tailSize
-        let pipe = SystemCalls.makeOutputPipe()
+        let pipe = makesWakePipe ? SystemCalls.makeOutputPipe() : nil
         wakePipe = pipe
-        wakePipeErrno = pipe == nil ? errno : 0
+        wakePipeErrno = pipe == nil ? (makesWakePipe ? errno : EMFILE) : 0
         if let pipe { _ = fcntl(pipe.write, F_SETFL, O_NONBLOCK) }
     }
+
+    /// Whether the thread can run jobs: not without its wake-up pipe (then every launch fails, and jobs
+    /// given to it run on the global concurrent executor).
+    var canRunJobs: Bool { wakePipe != nil }
 
     deinit {
         if let wakePipe {
@@ -282,12 +288,15 @@ final class ProcessMonitor: Sendable {
     }
 }
 
+// MARK: - Running jobs
+
 extension ProcessMonitor: TaskExecutor {
     /// Queues a job to run on the monitor thread (starting the thread if needed).
     ///
     /// Should the thread fail to start, the queued jobs go to the global concurrent executor instead: they
     /// still run, only not on this thread.
     func enqueue(_ job: consuming ExecutorJob) {
+        guard canRunJobs else { return globalConcurrentExecutor.enqueue(job) }
         let job = UnownedJob(job)
         let (mustStartThread, mustWake) = state.withLock { $0.enqueue(job) }
         if mustStartThread, startThread() != nil {

@@ -60,22 +60,16 @@ struct ProcessSpawner: Sendable {
     /// Starts `spec`.
     ///
     /// A direct-exec spec whose program cannot be found or executed is started as `/bin/sh -c shellCommand`
-    /// instead, so the user sees the shell's own message and status. A program name found on `PATH` is
-    /// remembered for the spawner's life (see ``SpawnPreparations/program(_:searchPath:workingDirectory:)``).
+    /// instead, so the user sees the shell's own message and status.
     func spawn(_ spec: ProcessSpec) -> Result<SpawnedChild, ProcessError> {
         if spec.isDirectExec, capabilities.usesSpawnChdir, let shellCommand = spec.shellCommand {
-            let program = spec.arguments[0]
-            let searchPath = spec.environment["PATH"] ?? ""
-            let isLookedUp = !program.contains("/")
-            let found =
-                isLookedUp
-                ? preparations.program(program, searchPath: searchPath, workingDirectory: spec.workingDirectory)
-                : program
-            if let path = found {
+            if let path = Self.resolve(
+                spec.arguments[0], searchPath: spec.environment["PATH"] ?? "", workingDirectory: spec.workingDirectory)
+            {
                 let environment = preparations.environment(
                     spec.environment, workingDirectory: spec.workingDirectory
                 ) {
-                    Self.shellWorkingDirectoryVariable(
+                    Self.resolvedWorkingDirectoryVariable(
                         inherited: spec.environment["PWD"], workingDirectory: spec.workingDirectory)
                 }
                 if case .started(let child) = launch(
@@ -83,10 +77,6 @@ struct ProcessSpawner: Sendable {
                     workingDirectory: spec.workingDirectory, isDirectExec: true)
                 {
                     return .success(child)
-                }
-                // Gone or changed since it was found: look it up afresh next time; the shell looks now.
-                if isLookedUp {
-                    preparations.forgetProgram(program, searchPath: searchPath, workingDirectory: spec.workingDirectory)
                 }
             }
             return spawnArguments(
@@ -165,16 +155,38 @@ struct ProcessSpawner: Sendable {
 
     /// The file `name` names on the colon-separated `searchPath`, as dash finds it: the first entry holding
     /// an executable regular file (an empty entry is the working directory, as are relative entries' bases).
+    ///
+    /// Looked up afresh for every command, as the shell does (a step may create a program on `PATH` for
+    /// the next); each candidate is built in one reused C buffer, so a miss costs its `stat` and nothing
+    /// else.
     static func resolve(_ name: String, searchPath: String, workingDirectory: String) -> String? {
         if name.contains("/") { return name }
-        for entry in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
-            let directory = entry.isEmpty ? "." : String(entry)
-            var candidate = directory + "/" + name
-            if !candidate.hasPrefix("/") { candidate = workingDirectory + "/" + candidate }
-            var status = stat()
-            guard stat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0
-            else { continue }
-            return candidate
+        var candidate: [CChar] = []
+        candidate.reserveCapacity(256)
+        func append(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes { candidate.append(CChar(bitPattern: byte)) }
+        }
+        let path = Array(searchPath.utf8)
+        var start = 0
+        while start <= path.count {
+            let end = path[start...].firstIndex(of: UInt8(ascii: ":")) ?? path.count
+            let entry = path[start..<end]
+            candidate.removeAll(keepingCapacity: true)
+            if entry.first != UInt8(ascii: "/") {  // relative, or empty (the working directory)
+                append(workingDirectory.utf8)
+                append(CollectionOfOne(UInt8(ascii: "/")))
+            }
+            append(entry.isEmpty ? ArraySlice(".".utf8) : entry)
+            append(CollectionOfOne(UInt8(ascii: "/")))
+            append(name.utf8)
+            candidate.append(0)
+            let isExecutableFile = candidate.withUnsafeBufferPointer { buffer -> Bool in
+                var status = stat()
+                return stat(buffer.baseAddress!, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+                    && access(buffer.baseAddress!, X_OK) == 0
+            }
+            if isExecutableFile { return candidate.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }
+            start = end + 1
         }
         return nil
     }
@@ -182,8 +194,14 @@ struct ProcessSpawner: Sendable {
     /// The `PWD` dash exports: the inherited one when it is absolute and names the working directory,
     /// else the physical path of the working directory.
     static func shellWorkingDirectoryVariable(inherited: String?, workingDirectory: String) -> String {
+        resolvedWorkingDirectoryVariable(inherited: inherited, workingDirectory: workingDirectory) ?? workingDirectory
+    }
+
+    /// ``shellWorkingDirectoryVariable(inherited:workingDirectory:)``, or `nil` when the working directory
+    /// cannot be examined (missing, not searchable): the spawn then fails anyway, and nothing is remembered.
+    static func resolvedWorkingDirectoryVariable(inherited: String?, workingDirectory: String) -> String? {
         var directory = stat()
-        guard stat(workingDirectory, &directory) == 0 else { return workingDirectory }
+        guard stat(workingDirectory, &directory) == 0 else { return nil }
         if let inherited, inherited.hasPrefix("/") {
             var candidate = stat()
             if stat(inherited, &candidate) == 0, candidate.st_dev == directory.st_dev,
@@ -192,7 +210,7 @@ struct ProcessSpawner: Sendable {
                 return inherited
             }
         }
-        guard let resolved = realpath(workingDirectory, nil) else { return workingDirectory }
+        guard let resolved = realpath(workingDirectory, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
     }

@@ -17,66 +17,42 @@ final class SpawnPreparations: Sendable {
     /// How many environments (with their `PWD`) and file-action sets are kept.
     static let environmentLimit = 8
     static let fileActionsLimit = 16
-    /// How many program lookups are kept (all are forgotten when the table is full).
-    static let programLimit = 256
 
     /// The attributes, the same for every child (see ``ProcessSpawner``).
     let attributes: PreparedAttributes
     private let environments = Mutex<[PreparedEnvironment]>([])
     private let fileActions = Mutex<[PreparedFileActions]>([])
-    private let programs = Mutex<[ProgramKey: String]>([:])
-
-    private struct ProgramKey: Hashable {
-        var name: String
-        var searchPath: String
-        var workingDirectory: String
-    }
 
     init() {
         attributes = PreparedAttributes()
     }
 
-    /// `envp` for `environment`, with `PWD` replaced by `workingDirectoryVariable()` when one is given (it
-    /// is computed only when the entry is built).
+    /// `envp` for `environment`, with `PWD` replaced by `workingDirectoryVariable()` when a working directory
+    /// is given (it is computed only when the entry is built).
+    ///
+    /// When `workingDirectoryVariable()` is `nil` (the directory cannot be examined), `PWD` is the working
+    /// directory as given and the entry is not kept, so the value is computed again once the directory
+    /// exists. A kept `PWD` is the physical path the directory had then: a symbolic link along it that is
+    /// pointed elsewhere during the build is not noticed until the next build.
     func environment(
-        _ environment: [String: String], workingDirectory: String?, workingDirectoryVariable: () -> String
+        _ environment: [String: String], workingDirectory: String?, workingDirectoryVariable: () -> String?
     ) -> PreparedEnvironment {
         let found = environments.withLock { list in
             Self.recent(in: &list) { $0.workingDirectory == workingDirectory && $0.environment == environment }
         }
         if let found { return found }
         var variables = environment
-        if workingDirectory != nil { variables["PWD"] = workingDirectoryVariable() }
+        var isKept = true
+        if let workingDirectory {
+            let value = workingDirectoryVariable()
+            isKept = value != nil
+            variables["PWD"] = value ?? workingDirectory
+        }
         let entry = PreparedEnvironment(
             environment: environment, workingDirectory: workingDirectory,
             strings: CStringArray(variables.map { "\($0.key)=\($0.value)" }))
-        environments.withLock { Self.insert(entry, into: &$0, limit: Self.environmentLimit) }
+        if isKept { environments.withLock { Self.insert(entry, into: &$0, limit: Self.environmentLimit) } }
         return entry
-    }
-
-    /// The file a bare program name names on `searchPath` (``ProcessSpawner/resolve(_:searchPath:workingDirectory:)``),
-    /// looked up once and then remembered, as bash's command hash table does: a build runs the same few
-    /// programs thousands of times, and each lookup costs a `stat` per `PATH` entry before the one that
-    /// holds it. A name not found is not remembered (a later step may create it). Call ``forgetProgram``
-    /// when a remembered file could not be executed; the caller then hands the command to the shell,
-    /// which looks again. As with bash, a program created during the build in an earlier `PATH` directory
-    /// than the one remembered is not seen by direct exec.
-    func program(_ name: String, searchPath: String, workingDirectory: String) -> String? {
-        let key = ProgramKey(name: name, searchPath: searchPath, workingDirectory: workingDirectory)
-        if let path = programs.withLock({ $0[key] }) { return path }
-        guard let path = ProcessSpawner.resolve(name, searchPath: searchPath, workingDirectory: workingDirectory)
-        else { return nil }
-        programs.withLock { table in
-            if table.count >= Self.programLimit { table.removeAll() }
-            table[key] = path
-        }
-        return path
-    }
-
-    /// Forgets what ``program(_:searchPath:workingDirectory:)`` remembered for these arguments.
-    func forgetProgram(_ name: String, searchPath: String, workingDirectory: String) {
-        let key = ProgramKey(name: name, searchPath: searchPath, workingDirectory: workingDirectory)
-        _ = programs.withLock { $0.removeValue(forKey: key) }
     }
 
     /// The file actions of a child whose output goes to `outputFD` and which starts in

@@ -320,8 +320,7 @@ public struct LocalFileSystem: FileSystem {
         }
     }
 
-    /// Reads until `buffer` is full or end of file; returns the number of bytes read.
-    /// Reads until `buffer` is full or the end of the file; with `endsAt`, also stops once exactly that
+    /// Reads until `buffer` is full or the end of the file and returns the number of bytes read; with `endsAt`, also stops once exactly that
     /// many bytes are read (a size the caller observed: see `readChunks(atPath:buffer:expectedSize:_:)`).
     static func readFully(
         _ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String, endsAt: Int? = nil

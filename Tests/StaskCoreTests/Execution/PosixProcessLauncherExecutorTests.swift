@@ -99,6 +99,24 @@ struct PosixProcessLauncherExecutorTests {
         #expect(!blocked)
     }
 
+    @Test func withoutItsWakePipeTheLauncherOffersNoExecutorAndJobsStillRun() async throws {
+        let launcher = PosixProcessLauncher(
+            outputMemoryLimit: 4 << 20, outputTailSize: 64 << 10, capabilities: .detected, makesWakePipe: false)
+        #expect(launcher.taskExecutor == nil)
+        await #expect(throws: ProcessError.self) {
+            try await launcher.run(.command("true", environment: environment, workingDirectory: "/"))
+        }
+        // The monitor itself, used as an executor anyway, hands its jobs to the global executor.
+        let monitor = ProcessMonitor(
+            spawner: ProcessSpawner(capabilities: .detected), memoryLimit: 1 << 20, tailSize: 1 << 10,
+            makesWakePipe: false)
+        let value = await withTaskExecutorPreference(monitor) {
+            await Task.yield()
+            return 42
+        }
+        #expect(value == 42)
+    }
+
     @Test func directExecGetsThePWDOfEachWorkingDirectory() async throws {
         let launcher = PosixProcessLauncher()
         let first = try ExecutionTestSupport.makeDirectory()

@@ -44,6 +44,23 @@ import Testing
         #expect(computed.withLock { $0 } == 2)
     }
 
+    @Test func aWorkingDirectoryThatCannotBeExaminedIsNotRemembered() {
+        let preparations = SpawnPreparations()
+        let answers = Mutex<[String?]>([nil, "/real/a"])
+        let asked = Mutex(0)
+        func prepare() -> PreparedEnvironment {
+            preparations.environment(["A": "1"], workingDirectory: "/a") {
+                asked.withLock { $0 += 1 }
+                return answers.withLock { $0.removeFirst() }
+            }
+        }
+        #expect(Self.strings(prepare()) == ["A=1", "PWD=/a"])
+        let resolved = prepare()
+        #expect(Self.strings(resolved) == ["A=1", "PWD=/real/a"])
+        #expect(prepare() === resolved)
+        #expect(asked.withLock { $0 } == 2)
+    }
+
     @Test func aChangedEnvironmentIsNotMistakenForAPreparedOne() {
         let preparations = SpawnPreparations()
         let first = preparations.environment(["A": "1"], workingDirectory: nil) { "" }
@@ -84,34 +101,36 @@ import Testing
 }
 
 @Suite(.timeLimit(.minutes(1)))
-struct SpawnPreparationsProgramTests {
+struct ProgramLookupTests {
     static func writeScript(_ path: String, printing word: String) throws {
         try LocalFileSystem().writeFile(atPath: path, contents: Array("#!/bin/sh\necho \(word)\n".utf8))
         try #require(chmod(path, 0o755) == 0)
     }
 
-    @Test func aProgramFoundIsRememberedUntilForgottenAndOneNotFoundIsNot() throws {
+    @Test func lookupFollowsTheShellsRules() throws {
         let directory = try ExecutionTestSupport.makeDirectory()
         defer { ExecutionTestSupport.removeDirectory(directory) }
-        let preparations = SpawnPreparations()
-        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == nil)
-        try Self.writeScript(directory + "/tool", printing: "one")
-        // Not found before, found now: a miss is not remembered.
-        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == directory + "/tool")
-        try LocalFileSystem().removeItem(atPath: directory + "/tool")
-        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == directory + "/tool")
-        preparations.forgetProgram("tool", searchPath: directory, workingDirectory: "/")
-        #expect(preparations.program("tool", searchPath: directory, workingDirectory: "/") == nil)
+        try LocalFileSystem().createDirectory(atPath: directory + "/bin")
+        try Self.writeScript(directory + "/bin/tool", printing: "one")
+        try LocalFileSystem().writeFile(atPath: directory + "/plain", contents: [1])
+        let resolve = ProcessSpawner.resolve
+        #expect(resolve("tool", "/nonexistent:\(directory)/bin", "/") == directory + "/bin/tool")
+        #expect(resolve("tool", "/nonexistent:bin", directory) == directory + "/bin/tool")  // relative entry
+        #expect(resolve("tool", "bin:", directory) == directory + "/bin/tool")
+        #expect(resolve("plain", ":", directory) == nil)  // not executable
+        #expect(resolve("bin", "", directory) == nil)  // a directory
+        #expect(resolve("tool", "", directory + "/bin") == directory + "/bin/./tool")  // empty PATH: "."
+        #expect(resolve("./x", "", "/") == "./x")
+        #expect(resolve("tool", "/nonexistent", directory) == nil)
     }
 
-    @Test func aRememberedProgramThatIsGoneIsLookedUpAgainByTheShell() async throws {
+    @Test func aProgramIsLookedUpAfreshForEveryCommandAsTheShellDoes() async throws {
         let first = try ExecutionTestSupport.makeDirectory()
         let second = try ExecutionTestSupport.makeDirectory()
         defer {
             ExecutionTestSupport.removeDirectory(first)
             ExecutionTestSupport.removeDirectory(second)
         }
-        try Self.writeScript(first + "/tool", printing: "one")
         try Self.writeScript(second + "/tool", printing: "two")
         let launcher = PosixProcessLauncher()
         let environment = ["PATH": "\(first):\(second):/usr/bin:/bin"]
@@ -120,9 +139,11 @@ struct SpawnPreparationsProgramTests {
             #expect(spec.isDirectExec)
             return String(decoding: try await launcher.run(spec).output, as: UTF8.self)
         }
+        #expect(try await run() == "two\n")
+        // A program created in an earlier PATH directory (as a build step may) is the one run next.
+        try Self.writeScript(first + "/tool", printing: "one")
         #expect(try await run() == "one\n")
         try LocalFileSystem().removeItem(atPath: first + "/tool")
-        #expect(try await run() == "two\n")
         #expect(try await run() == "two\n")
     }
 }

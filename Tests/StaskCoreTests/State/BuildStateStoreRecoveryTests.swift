@@ -269,6 +269,22 @@ import Testing
         #expect(Set(closed.records.keys) == ["a", "b"])
     }
 
+    @Test func aLargeRecordWhoseSecondWriteFailsIsCutOffAndSavedAtClose() throws {
+        let dir = try ScratchDirectory()
+        let faulty = FaultInjectingFileSystem(base: fs, faults: .init(appendFailsAfter: 2))
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: faulty)  // append 1: header
+        // Append 2 is the large record's entry header, append 3 (failing) its body.
+        #expect(throws: BuildStateError.self) {
+            try store.recordSuccess(BuildStateStoreTests.aggregateRun(inputs: 5_000))
+        }
+        let (crashed, warnings) = BuildStateStore.load(directory: dir.path)
+        #expect(warnings.isEmpty)  // the lone header was cut off again
+        #expect(crashed.records.isEmpty)
+        try store.close()
+        let (closed, _) = BuildStateStore.load(directory: dir.path)
+        #expect(closed.records["all"]?.keyInputs.inputDigests.count == 5_000)
+    }
+
     /// Regression (fault suite, full disk): every task after the first failed append used to fail its own
     /// append and print its own warning.
     @Test func failedAppendStopsJournalingSoAFullDiskIsOneErrorAndCloseSavesEverything() throws {

@@ -152,10 +152,11 @@ final class ReadCountingFileSystem: FileSystem {
     }
 
     func readChunks(
-        atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
+        atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
+        _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
         reads.withLock { $0 += 1 }
-        try base.readChunks(atPath: path, buffer: buffer, body)
+        try base.readChunks(atPath: path, buffer: buffer, expectedSize: expectedSize, body)
     }
 
     func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
