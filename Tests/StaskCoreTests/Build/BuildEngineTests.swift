@@ -9,11 +9,12 @@ struct BuildEngineTests {
         let launcher: ScriptedLauncher
         let engine: BuildEngine
 
-        init(_ files: [String: String]) {
+        /// - Parameter executor: the launcher's task executor, as the real launcher's event loop.
+        init(_ files: [String: String], executor: ThreadExecutor? = nil) {
             var all: [String: String] = [:]
             for (path, text) in files { all["/p/" + path] = text }
             fileSystem = InMemoryFileSystem(files: all)
-            launcher = ScriptedLauncher(fileSystem: fileSystem)
+            launcher = ScriptedLauncher(fileSystem: fileSystem, executor: executor)
             engine = BuildEngine(
                 fileSystem: fileSystem, launcher: launcher, environment: [:], cpuCount: 2,
                 acquireLock: { _, _, _ in {} })
@@ -283,6 +284,46 @@ struct BuildEngineTests {
         }
         #expect(problem == ["did not create declared output 'never'"])
         #expect(try await project.commandsOfBuild() == ["say nothing"], "a failed task runs again")
+    }
+
+    /// The build runs its steps on the launcher's executor when it has one (the real launcher's event loop):
+    /// the same results, every command started from that executor's thread.
+    @Test func stepsRunOnTheLaunchersExecutorWithTheSameResults() async throws {
+        let executor = ThreadExecutor()
+        defer { executor.stop() }
+        var files = [
+            "Taskfile": Self.chain, "src/a.c": "# a\nint a;\n", "src/b.c": "# b\nint b;\n", "guide.md": "guide\n",
+        ]
+        let project = Project(files, executor: executor)
+        let plain = Self.chainProject()
+        #expect(try await project.commandsOfBuild() == (try await plain.commandsOfBuild()))
+        #expect(project.read("build/app") == plain.read("build/app"))
+        #expect(try await project.commandsOfBuild() == [])
+        try project.write("src/a.c", "# a\nint a = 1;\n")
+        #expect(
+            try await project.commandsOfBuild() == ["strip src/a.c build/a.o", "concat build/app build/a.o build/b.o"])
+        #expect(project.launcher.threads == [try #require(executor.thread)])
+
+        // Retries with backoff and a failing task, on the executor as well.
+        files = [
+            "Taskfile": """
+            version: 1
+            tasks:
+              shaky:
+                retry: {attempts: 3, backoff: 1ms}
+                outputs: [done]
+                run:
+                  - flaky shaky 2
+                  - write done yes
+              broken:
+                run: fail 3
+            """
+        ]
+        let retried = Project(files, executor: executor)
+        let (summary, _) = try await retried.build { $0.keepGoing = true }
+        #expect(summary.flaky == ["shaky"] && summary.failed == ["broken"])
+        #expect(retried.launcher.commands.filter { $0.hasPrefix("flaky") }.count == 3)
+        #expect(retried.launcher.threads == [try #require(executor.thread)])
     }
 
     @Test func timeoutIsAFailedAttemptThatIsRetried() async throws {

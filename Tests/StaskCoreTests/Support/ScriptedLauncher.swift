@@ -18,24 +18,37 @@ final class ScriptedLauncher: ProcessLauncher {
     private struct State {
         var commands: [String] = []
         var flakyCounts: [String: Int] = [:]
+        var threads: Set<UInt> = []
     }
 
     private let fileSystem: InMemoryFileSystem
     private let state = Mutex(State())
+    private let executor: ThreadExecutor?
 
-    init(fileSystem: InMemoryFileSystem) {
+    /// - Parameter executor: offered to the engine as ``taskExecutor``, as the real launcher offers its
+    ///   event loop.
+    init(fileSystem: InMemoryFileSystem, executor: ThreadExecutor? = nil) {
         self.fileSystem = fileSystem
+        self.executor = executor
     }
+
+    var taskExecutor: (any TaskExecutor)? { executor }
 
     /// Every command line run so far, in order.
     var commands: [String] { state.withLock { $0.commands } }
+
+    /// The threads (``ThreadExecutor/currentThread``) commands were run from.
+    var threads: Set<UInt> { state.withLock { $0.threads } }
 
     /// Forgets the commands run so far.
     func clearCommands() { state.withLock { $0.commands = [] } }
 
     func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult {
         let line = spec.shellCommand ?? spec.arguments.joined(separator: " ")
-        state.withLock { $0.commands.append(line) }
+        state.withLock {
+            $0.commands.append(line)
+            $0.threads.insert(ThreadExecutor.currentThread)
+        }
         let words = ShellCommand.directArguments(line) ?? []
         func path(_ relative: String) -> String { spec.workingDirectory + "/" + relative }
         func result(_ status: Int32, _ output: String = "") -> ProcessResult {
