@@ -43,7 +43,12 @@ struct InstanceExecutor: Sendable {
             let action = RemoteCacheAction(
                 taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
                 projectDirectory: projectDirectory)
-            if let restored = await remoteCache.restore(action) {
+            // Off the build's event loop: a restore waits on the network and hashes and writes whole
+            // artifacts, which would hold every other step up.
+            let restored = await withTaskExecutorPreference(globalConcurrentExecutor) {
+                await remoteCache.restore(action)
+            }
+            if let restored {
                 return restoredOutcome(instance, restored, actionKey: actionKey, keyInputs: keyInputs, start: start)
             }
         }
