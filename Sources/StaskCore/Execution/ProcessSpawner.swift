@@ -61,10 +61,20 @@ struct ProcessSpawner: Sendable {
     ///
     /// A direct-exec spec whose program cannot be found or executed is started as `/bin/sh -c shellCommand`
     /// instead, so the user sees the shell's own message and status.
+    ///
+    /// The program of a direct-exec spec is looked up on `PATH` for every command, as the shell does. When
+    /// the spec's `PATH` is stask's own, the child looks it up itself (`posix_spawnp`, which searches the
+    /// caller's `PATH`, relative entries from the working directory it has entered): the same search the
+    /// shell makes, without a `stat` per entry in stask. A program not found, not executable or not a
+    /// binary makes the spawn fail either way, and the shell then runs the command.
     func spawn(_ spec: ProcessSpec) -> Result<SpawnedChild, ProcessError> {
         if spec.isDirectExec, capabilities.usesSpawnChdir, let shellCommand = spec.shellCommand {
-            if let path = Self.resolve(
-                spec.arguments[0], searchPath: spec.environment["PATH"] ?? "", workingDirectory: spec.workingDirectory)
+            let program = spec.arguments[0]
+            let searchPath = spec.environment["PATH"] ?? ""
+            let childSearches = !program.contains("/") && searchPath == Self.ownSearchPath
+            if let path =
+                childSearches
+                ? program : Self.resolve(program, searchPath: searchPath, workingDirectory: spec.workingDirectory)
             {
                 let environment = preparations.environment(
                     spec.environment, workingDirectory: spec.workingDirectory
@@ -74,7 +84,7 @@ struct ProcessSpawner: Sendable {
                 }
                 if case .started(let child) = launch(
                     path: path, arguments: spec.arguments, environment: environment,
-                    workingDirectory: spec.workingDirectory, isDirectExec: true)
+                    workingDirectory: spec.workingDirectory, isDirectExec: true, searchesPath: childSearches)
                 {
                     return .success(child)
                 }
@@ -117,10 +127,13 @@ struct ProcessSpawner: Sendable {
         case failed(errno: Int32)
     }
 
-    /// One `posix_spawn`; returns its `errno` on failure.
+    /// This process's `PATH`, which `posix_spawnp` searches (read once: stask never changes it).
+    static let ownSearchPath: String? = getenv("PATH").map { String(cString: $0) }
+
+    /// One `posix_spawn`, or `posix_spawnp` with `searchesPath`; returns its `errno` on failure.
     private func launch(
         path: String, arguments: [String], environment: PreparedEnvironment, workingDirectory: String,
-        isDirectExec: Bool
+        isDirectExec: Bool, searchesPath: Bool = false
     ) -> LaunchOutcome {
         var path = path
         var arguments = arguments
@@ -138,9 +151,14 @@ struct ProcessSpawner: Sendable {
             closesFrom: capabilities.usesClosefrom)
         let argv = CStringArray(arguments)
         var pid: pid_t = 0
-        let status = posix_spawn(
-            &pid, path, actions.pointer, preparations.attributes.pointer, argv.pointers,
-            environment.strings.pointers)
+        let status =
+            searchesPath
+            ? posix_spawnp(
+                &pid, path, actions.pointer, preparations.attributes.pointer, argv.pointers,
+                environment.strings.pointers)
+            : posix_spawn(
+                &pid, path, actions.pointer, preparations.attributes.pointer, argv.pointers,
+                environment.strings.pointers)
         SystemCalls.closeDescriptor(pipe.write)
         guard status == 0 else {
             SystemCalls.closeDescriptor(pipe.read)

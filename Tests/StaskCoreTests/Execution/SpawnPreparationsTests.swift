@@ -124,6 +124,23 @@ struct ProgramLookupTests {
         #expect(resolve("tool", "/nonexistent", directory) == nil)
     }
 
+    @Test func withStasksOwnPATHTheChildLooksTheProgramUpAndAMissingOneGoesToTheShell() async throws {
+        let ownPath = try #require(ProcessSpawner.ownSearchPath)
+        let launcher = PosixProcessLauncher()
+        let environment = ["PATH": ownPath, "MARK": "direct"]
+        let found = ProcessSpec.command("env", environment: environment, workingDirectory: "/")
+        #expect(found.isDirectExec)
+        let output = String(decoding: try await launcher.run(found).output, as: UTF8.self)
+        #expect(output.split(separator: "\n").contains("MARK=direct"))
+        #expect(output.split(separator: "\n").contains("PWD=/"))
+        let missing = ProcessSpec.command(
+            "stask-no-such-program-here", environment: environment, workingDirectory: "/")
+        #expect(missing.isDirectExec)
+        let result = try await launcher.run(missing)
+        #expect(result.termination == .exited(127))
+        #expect(String(decoding: result.output, as: UTF8.self).contains("not found"))
+    }
+
     @Test func aProgramIsLookedUpAfreshForEveryCommandAsTheShellDoes() async throws {
         let first = try ExecutionTestSupport.makeDirectory()
         let second = try ExecutionTestSupport.makeDirectory()
