@@ -246,19 +246,20 @@ struct BuildEngineTests {
         #expect(project.launcher.commands == ["fail 3", "say independent"])
     }
 
+    /// A task that fails twice, then passes on its third and last attempt.
+    static let shaky = """
+        version: 1
+        tasks:
+          shaky:
+            retry: {attempts: 3, backoff: 1ms}
+            outputs: [done]
+            run:
+              - flaky shaky 2
+              - write done yes
+        """
+
     @Test func stepThatFailsTwiceThenPassesIsRetriedAndReportedFlaky() async throws {
-        let project = Project([
-            "Taskfile": """
-            version: 1
-            tasks:
-              shaky:
-                retry: {attempts: 3, backoff: 1ms}
-                outputs: [done]
-                run:
-                  - flaky shaky 2
-                  - write done yes
-            """
-        ])
+        let project = Project(["Taskfile": Self.shaky])
         let (summary, reporter) = try await project.build()
         #expect(summary.built == 1 && summary.flaky == ["shaky"] && summary.isSuccess)
         #expect(project.launcher.commands == ["flaky shaky 2", "flaky shaky 2", "flaky shaky 2", "write done yes"])
@@ -305,20 +306,7 @@ struct BuildEngineTests {
         #expect(project.launcher.threads == [try #require(executor.thread)])
 
         // Retries with backoff and a failing task, on the executor as well.
-        files = [
-            "Taskfile": """
-            version: 1
-            tasks:
-              shaky:
-                retry: {attempts: 3, backoff: 1ms}
-                outputs: [done]
-                run:
-                  - flaky shaky 2
-                  - write done yes
-              broken:
-                run: fail 3
-            """
-        ]
+        files = ["Taskfile": Self.shaky + "\n  broken:\n    run: fail 3\n"]
         let retried = Project(files, executor: executor)
         let (summary, _) = try await retried.build { $0.keepGoing = true }
         #expect(summary.flaky == ["shaky"] && summary.failed == ["broken"])
