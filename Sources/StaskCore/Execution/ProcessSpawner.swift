@@ -210,13 +210,8 @@ struct ProcessSpawner: Sendable {
     }
 
     /// The `PWD` dash exports: the inherited one when it is absolute and names the working directory,
-    /// else the physical path of the working directory.
-    static func shellWorkingDirectoryVariable(inherited: String?, workingDirectory: String) -> String {
-        resolvedWorkingDirectoryVariable(inherited: inherited, workingDirectory: workingDirectory) ?? workingDirectory
-    }
-
-    /// ``shellWorkingDirectoryVariable(inherited:workingDirectory:)``, or `nil` when the working directory
-    /// cannot be examined (missing, not searchable): the spawn then fails anyway, and nothing is remembered.
+    /// else the physical path of the working directory; `nil` when the working directory cannot be
+    /// examined (missing, not searchable): the spawn then fails anyway, and nothing is remembered.
     static func resolvedWorkingDirectoryVariable(inherited: String?, workingDirectory: String) -> String? {
         var directory = stat()
         guard stat(workingDirectory, &directory) == 0 else { return nil }

@@ -53,13 +53,7 @@ import Testing
         let capacity = FakeCapacity(["capacity": 3])
         let probe = TaskProbe()
         let quick = Job(key: "quick") { "quick" }
-        let blocked = (0..<4).map { index in
-            Job(key: "b\(index)") {
-                await probe.start("b\(index)")
-                try await CancellableGate().wait()
-                return ""
-            }
-        }
+        let blocked: [Job] = blockedJobs(4, probe: probe)
         let runner = ScheduledTaskPoolRunner(
             name: "t",
             source: FakeTaskSource([quick] + blocked, closed: true),
@@ -98,13 +92,7 @@ import Testing
     @Test func cancellingAStructuredRunReturnsAfterReleasingEverything() async throws {
         let capacity = FakeCapacity(["capacity": 2])
         let probe = TaskProbe()
-        let blocked = (0..<5).map { index in
-            Job(key: "b\(index)") {
-                await probe.start("b\(index)")
-                try await CancellableGate().wait()
-                return ""
-            }
-        }
+        let blocked: [Job] = blockedJobs(5, probe: probe)
         let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(blocked, closed: true), ledger: capacity)
         let run = Task {
             var count = 0
@@ -266,13 +254,7 @@ import Testing
             await probe.waitForStarts(2)
             throw TestFailure(name: "bad")
         }
-        let blocked = (0..<4).map { index in
-            Job(key: "b\(index)") {
-                await probe.start("b\(index)")
-                try await CancellableGate().wait()
-                return ""
-            }
-        }
+        let blocked: [Job] = blockedJobs(4, probe: probe)
         let runner = ScheduledTaskPoolRunner(
             name: "t", source: FakeTaskSource([failing] + blocked, closed: true), ledger: capacity)
         await #expect(throws: TestFailure(name: "bad")) { try await runner.runToCompletion() }
@@ -329,13 +311,7 @@ import Testing
     @Test func cancellingTheCallerCancelsTheRunAndReleasesEverything() async throws {
         let capacity = FakeCapacity(["capacity": 2])
         let probe = TaskProbe()
-        let blocked = (0..<5).map { index in
-            Job(key: "b\(index)") {
-                await probe.start("b\(index)")
-                try await CancellableGate().wait()
-                return ""
-            }
-        }
+        let blocked: [Job] = blockedJobs(5, probe: probe)
         let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(blocked, closed: true), ledger: capacity)
         let run = Task { try await runner.runToCompletion() }
         await probe.waitForStarts(2)

@@ -52,3 +52,14 @@ final class SourceBox<Value: AnyObject & Sendable>: Sendable {
         set { storage.withLock { $0 = newValue } }
     }
 }
+
+/// `count` tasks `b0`, `b1`, … that report their start to `probe`, then wait until cancelled.
+func blockedJobs<Progress: Sendable>(_ count: Int, probe: TaskProbe) -> [ScheduledTask<Progress, String>] {
+    (0..<count).map { index in
+        ScheduledTask(key: "b\(index)") {
+            await probe.start("b\(index)")
+            try await CancellableGate().wait()
+            return ""
+        }
+    }
+}
