@@ -10,7 +10,6 @@ let upcoming: [SwiftSetting] = [
 
 let package = Package(
     name: "stask",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "AsyncStreams", targets: ["AsyncStreams"]),
         .executable(name: "stask", targets: ["stask"]),
@@ -19,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -33,8 +33,11 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
         ),
+        .plugin(name: "ImportRules", capability: .buildTool()),
+        .target(name: "CStaskShims"),
         .target(
             name: "StaskCore",
             dependencies: [
@@ -43,15 +46,36 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
+        ),
+        .target(
+            name: "StaskPosix",
+            dependencies: ["StaskCore", "CStaskShims"],
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
+        ),
+        .target(
+            name: "StaskRemote",
+            dependencies: [
+                "StaskCore",
+                "StaskPosix",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
         ),
         .executableTarget(
             name: "stask",
             dependencies: [
                 "StaskCore",
+                "StaskPosix",
+                "StaskRemote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
         ),
         .executableTarget(
             name: "AsyncStreamsBenchmark",
@@ -64,14 +88,37 @@ let package = Package(
             dependencies: ["AsyncStreams"],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "StaskTestSupport",
+            dependencies: ["StaskCore", "StaskPosix"],
+            path: "Tests/StaskTestSupport",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "StaskCoreTests",
-            dependencies: ["StaskCore", "AsyncStreams"],
+            // StaskPosix for the few tests that check the pipeline against a real disk or real processes.
+            dependencies: ["StaskCore", "StaskPosix", "StaskTestSupport", "AsyncStreams"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "StaskPosixTests",
+            dependencies: ["StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "StaskRemoteTests",
+            dependencies: ["StaskRemote", "StaskPosix", "StaskCore", "StaskTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "staskTests",
+            dependencies: ["stask", "StaskCore", "StaskTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "StaskEndToEndTests",
-            dependencies: [],
+            // The built binary is what these tests run: depending on it rebuilds it before they run.
+            dependencies: ["stask"],
             swiftSettings: upcoming
         ),
     ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StaskCore
+import StaskPosix
 
 /// `stask build [TARGET...] [NAME=value...]`: brings targets up to date (the default subcommand).
 struct BuildCommand: AsyncParsableCommand {

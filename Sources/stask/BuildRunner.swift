@@ -1,4 +1,5 @@
 import StaskCore
+import StaskPosix
 
 /// Runs one build for the `build` command: the engine over the real file system and launcher, with
 /// SIGINT/SIGTERM turned into an orderly stop and the terminal status line kept ticking.
@@ -7,7 +8,7 @@ struct BuildRunner {
     var reporter: any ProgressReporter
 
     func run() async throws -> BuildSummary {
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         if options.dryRun {
             let planned = try engine.dryRun(options)
             var text = ""

@@ -11,7 +11,7 @@ struct CleanCommand: AsyncParsableCommand {
     @OptionGroup var project: ProjectOptions
 
     mutating func run() async throws {
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
         let result = try await engine.clean(options) {
             StandardError.write("stask: waiting for another stask building in this directory…\n")

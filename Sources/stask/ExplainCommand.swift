@@ -33,7 +33,7 @@ struct ExplainCommand: AsyncParsableCommand {
                 options.targets.append(word)
             }
         }
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         let explanations = try engine.explain(options)
         FileDescriptorSink(fileDescriptor: 1).write(explanations.map(\.text).joined())
     }

@@ -26,7 +26,7 @@ struct GraphCommand: AsyncParsableCommand {
     var targets: [String] = []
 
     mutating func run() async throws {
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
         let graph = try engine.graph(options)
         let text = try format == .dot ? graph.dotText(targets: targets) : graph.jsonText(targets: targets)

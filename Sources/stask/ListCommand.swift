@@ -14,7 +14,7 @@ struct ListCommand: AsyncParsableCommand {
     var json = false
 
     mutating func run() async throws {
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
         let listing = try engine.list(options)
         FileDescriptorSink(fileDescriptor: 1).write(json ? listing.jsonText : listing.text)

@@ -23,7 +23,7 @@ struct ShardsCommand: AsyncParsableCommand {
     var tasks: [String] = []
 
     mutating func run() async throws {
-        let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+        let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
         let plans = try engine.shardPlans(options, tasks: tasks)
         let output = FileDescriptorSink(fileDescriptor: 1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StaskCore
+import StaskPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -33,7 +34,7 @@ struct Stask: AsyncParsableCommand {
     static func main() async {
         AllocatorTuning.apply()
         do {
-            let arguments = expandingAttachedJobs(Array(CommandLine.arguments.dropFirst()))
+            let arguments = movingLeadingOptions(expandingAttachedJobs(Array(CommandLine.arguments.dropFirst())))
             var command = try await asyncParseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -2,7 +2,7 @@
 ///
 /// The real launcher (`PosixProcessLauncher`) spawns with `posix_spawn` in a new process group; tests
 /// use a fake. A command exiting non-zero is a result (`ProcessResult.termination`), not an error.
-public protocol ProcessLauncher: Sendable {
+package protocol ProcessLauncher: Sendable {
     /// Runs one command to completion and returns its result.
     ///
     /// Cancellation of the calling task sends SIGTERM to the command's process group, then SIGKILL
@@ -19,7 +19,7 @@ public protocol ProcessLauncher: Sendable {
 
 extension ProcessLauncher {
     /// No executor of its own: callers run on the global concurrent executor.
-    public var taskExecutor: (any TaskExecutor)? { nil }
+    package var taskExecutor: (any TaskExecutor)? { nil }
 }
 
 /// A command to run.
@@ -27,23 +27,23 @@ extension ProcessLauncher {
 /// Build one with ``command(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)`` (a shell
 /// command line, exec'd directly when it has no shell syntax), ``shell(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)``
 /// (always through `/bin/sh -c`), or the memberwise initializer (an argument vector, no shell involved).
-public struct ProcessSpec: Sendable, Hashable {
+package struct ProcessSpec: Sendable, Hashable {
     /// `argv`; `arguments[0]` is the program (a path, or a name looked up on the `PATH` of ``environment``;
     /// `/bin:/usr/bin` when it has none).
-    public var arguments: [String]
+    package var arguments: [String]
     /// The complete environment of the child.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// The working directory (absolute).
-    public var workingDirectory: String
+    package var workingDirectory: String
     /// Killed (group SIGTERM, then SIGKILL) after this long; `nil` for no limit.
-    public var timeout: Duration?
+    package var timeout: Duration?
     /// Time between SIGTERM and SIGKILL on cancellation or timeout.
-    public var gracePeriod: Duration
+    package var gracePeriod: Duration
     /// Where output too large to keep in memory is written (created if missing), e.g. `.stask/logs`.
     ///
     /// When `nil`, output beyond the launcher's memory limit is dropped except for its tail; the result's
     /// ``ProcessResult/outputByteCount`` still counts every byte.
-    public var logDirectory: String?
+    package var logDirectory: String?
     /// The shell command line this spec was made from, or `nil` for an argument vector built by hand.
     ///
     /// Set by ``shell(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)`` and
@@ -55,10 +55,10 @@ public struct ProcessSpec: Sendable, Hashable {
     /// 128 + signal and the signal's name on the output), and when the program cannot be executed (missing,
     /// not executable, not a binary) the launcher runs `/bin/sh -c shellCommand` instead, so the messages
     /// and exit status (127, 126) are exactly the shell's.
-    public var shellCommand: String?
+    package var shellCommand: String?
 
     /// Creates a spec that runs an argument vector directly (no shell).
-    public init(
+    package init(
         arguments: [String], environment: [String: String], workingDirectory: String, timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(2), logDirectory: String? = nil
     ) {
@@ -72,7 +72,7 @@ public struct ProcessSpec: Sendable, Hashable {
     }
 
     /// A shell command, always through the shell: `["/bin/sh", "-c", command]`.
-    public static func shell(
+    package static func shell(
         _ command: String, environment: [String: String], workingDirectory: String, timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(2), logDirectory: String? = nil
     ) -> ProcessSpec {
@@ -85,12 +85,12 @@ public struct ProcessSpec: Sendable, Hashable {
 }
 
 /// How a finished command ended, its output and its cost.
-public struct ProcessResult: Sendable, Hashable {
+package struct ProcessResult: Sendable, Hashable {
     /// How the process ended.
     ///
     /// A direct-exec command killed by a signal is reported as the shell reports it, `.exited(128 + n)`
     /// (see ``ProcessSpec/shellCommand``), unless stask itself signalled it (`killAll`).
-    public enum Termination: Sendable, Hashable, CustomStringConvertible {
+    package enum Termination: Sendable, Hashable, CustomStringConvertible {
         /// The process exited with this status (0–255).
         case exited(Int32)
         /// The process was killed by this signal.
@@ -100,10 +100,10 @@ public struct ProcessResult: Sendable, Hashable {
         case timedOut
 
         /// Whether the command succeeded (exit status 0).
-        public var isSuccess: Bool { self == .exited(0) }
+        package var isSuccess: Bool { self == .exited(0) }
 
         /// "exit status 2", "killed by signal 9", "timed out".
-        public var description: String {
+        package var description: String {
             switch self {
             case .exited(let status): "exit status \(status)"
             case .signalled(let signal): "killed by signal \(signal)"
@@ -113,28 +113,28 @@ public struct ProcessResult: Sendable, Hashable {
     }
 
     /// How the process ended.
-    public var termination: Termination
+    package var termination: Termination
     /// Standard output and standard error, interleaved as written.
     ///
     /// The whole output when it fit in the launcher's memory limit; otherwise only its last bytes (the tail,
     /// 64 KiB by default, possibly starting inside a line or a UTF-8 sequence), and the whole output is in
     /// the file at ``logPath``. Compare with ``outputByteCount`` (or read ``isOutputTruncated``).
-    public var output: [UInt8]
+    package var output: [UInt8]
     /// Wall-clock duration from spawn to reap.
-    public var wallTime: Duration
+    package var wallTime: Duration
     /// User plus system CPU time of the process and its reaped children.
-    public var cpuTime: Duration
+    package var cpuTime: Duration
     /// How many bytes the command wrote in all (at least `output.count`).
-    public var outputByteCount: Int
+    package var outputByteCount: Int
     /// The file holding the whole output when it was too large to keep in memory; `nil` otherwise, and when
     /// the spec had no `logDirectory` or the file could not be written (then only the tail survives).
-    public var logPath: String?
+    package var logPath: String?
 
     /// Whether ``output`` holds only the tail of what the command wrote.
-    public var isOutputTruncated: Bool { outputByteCount > output.count }
+    package var isOutputTruncated: Bool { outputByteCount > output.count }
 
     /// Creates a result; `outputByteCount` defaults to `output.count`.
-    public init(
+    package init(
         termination: Termination, output: [UInt8], wallTime: Duration, cpuTime: Duration,
         outputByteCount: Int? = nil, logPath: String? = nil
     ) {
@@ -148,7 +148,7 @@ public struct ProcessResult: Sendable, Hashable {
 }
 
 /// A command could not be run to completion for a reason other than its own exit status.
-public enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `posix_spawn` (or pipe creation) failed with `errno`; for a program name, `ENOENT` when it is on no
     /// `PATH` entry.
     case spawnFailed(program: String, errno: Int32)
@@ -158,12 +158,12 @@ public enum ProcessError: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
 
     /// The message users read, e.g. `cannot run 'cc': No such file or directory (errno 2)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .spawnFailed(let program, let errno):
-            "cannot run '\(program)': \(SystemCalls.errorMessage(errno)) (errno \(errno))"
+            "cannot run '\(program)': \(ErrorNumber.message(errno)) (errno \(errno))"
         case .invalidWorkingDirectory(let path, let errno):
-            "\(path): cannot enter working directory: \(SystemCalls.errorMessage(errno)) (errno \(errno))"
+            "\(path): cannot enter working directory: \(ErrorNumber.message(errno)) (errno \(errno))"
         case .cancelled: "cancelled"
         }
     }

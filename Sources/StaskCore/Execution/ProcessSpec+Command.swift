@@ -11,7 +11,7 @@ extension ProcessSpec {
     /// let spec = ProcessSpec.command("cp 'a.txt' 'b.txt'", environment: env, workingDirectory: root)
     /// // spec.arguments == ["cp", "a.txt", "b.txt"], spec.shellCommand == "cp 'a.txt' 'b.txt'"
     /// ```
-    public static func command(
+    package static func command(
         _ command: String, environment: [String: String], workingDirectory: String, timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(2), logDirectory: String? = nil
     ) -> ProcessSpec {
@@ -27,7 +27,7 @@ extension ProcessSpec {
     }
 
     /// Whether ``arguments`` is the direct-exec form of ``shellCommand``.
-    var isDirectExec: Bool {
+    package var isDirectExec: Bool {
         guard let shellCommand else { return false }
         return
             !(arguments.count == 3 && arguments[0] == "/bin/sh" && arguments[1] == "-c"

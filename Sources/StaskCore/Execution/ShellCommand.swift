@@ -10,7 +10,7 @@ import Synchronization
 /// ShellCommand.directArguments("cp 'a b.txt' out/")   // ["cp", "a b.txt", "out/"]
 /// ShellCommand.directArguments("cc -c $SRC")            // nil: needs the shell
 /// ```
-public enum ShellCommand {
+package enum ShellCommand {
     /// The argument vector of a command line with no shell syntax, or `nil` when it needs `/bin/sh -c`.
     ///
     /// Accepted: words separated by spaces and tabs, each made of
@@ -28,7 +28,7 @@ public enum ShellCommand {
     /// (dash): same argv, exit status and output. The launcher adds what the shell would do around it:
     /// see ``ProcessSpec/shellCommand``.
     /// - Complexity: O(*n*) in the length of `command`.
-    public static func directArguments(_ command: String) -> [String]? {
+    package static func directArguments(_ command: String) -> [String]? {
         let bytes = Array(command.utf8)
         var words: [String] = []
         var word: [UInt8] = []
@@ -75,7 +75,7 @@ public enum ShellCommand {
     ///
     /// A command whose first word is one of these always runs through `/bin/sh -c`, even when `/bin` has a
     /// program of that name (`echo`, `test`, `true`, `printf`, `kill`, `pwd` behave differently as builtins).
-    public static let shellReservedNames: Set<String> = [
+    package static let shellReservedNames: Set<String> = [
         // POSIX special builtins
         "break", ":", "continue", ".", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift",
         "times", "trap", "unset",

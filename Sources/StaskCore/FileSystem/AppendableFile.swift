@@ -4,7 +4,7 @@
 /// before it; appends from several threads are not interleaved within one call, but callers that need a
 /// particular order must order their calls themselves (`BuildStateStore` appends under its lock).
 /// After `close()` every other method is a programmer error.
-public protocol AppendableFile: AnyObject, Sendable {
+package protocol AppendableFile: AnyObject, Sendable {
     /// The path the file was opened at.
     var path: String { get }
 

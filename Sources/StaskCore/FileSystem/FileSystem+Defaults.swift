@@ -7,7 +7,7 @@ extension FileSystem {
     /// `writeFile(atPath:contents:)`: fine for fakes; `LocalFileSystem` streams to disk instead.
     ///
     /// - Throws: whatever `produce` or `writeFile(atPath:contents:)` throws.
-    public func writeFile(
+    package func writeFile(
         atPath path: String,
         producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
             -> [UInt8]
@@ -23,7 +23,7 @@ extension FileSystem {
     /// Reads the whole file with `readFile(atPath:)` and passes it to `body` in one chunk.
     ///
     /// - Throws: whatever `readFile(atPath:)` throws.
-    public func readChunks(
+    package func readChunks(
         atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
@@ -32,7 +32,7 @@ extension FileSystem {
     }
 
     /// `readChunks(atPath:buffer:expectedSize:_:)` without an expected size: reads to the end.
-    public func readChunks(
+    package func readChunks(
         atPath path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
         try readChunks(atPath: path, buffer: buffer, expectedSize: nil, body)
@@ -41,14 +41,14 @@ extension FileSystem {
     /// `contentsOfDirectory(atPath:)` with no kinds: the caller examines each entry.
     ///
     /// - Throws: whatever `contentsOfDirectory(atPath:)` throws.
-    public func directoryEntries(atPath path: String) throws(FileSystemError) -> [DirectoryEntry] {
+    package func directoryEntries(atPath path: String) throws(FileSystemError) -> [DirectoryEntry] {
         try contentsOfDirectory(atPath: path).map { DirectoryEntry(name: $0, kind: nil) }
     }
 
     /// Returns a file whose appends rewrite the whole file through `writeFile(atPath:contents:)`.
     ///
     /// - Throws: whatever `readFile(atPath:)` or `writeFile(atPath:contents:)` throws when creating the file.
-    public func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
+    package func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
         let existing: [UInt8]
         if try metadata(atPath: path) != nil {
             existing = try readFile(atPath: path)
@@ -57,6 +57,16 @@ extension FileSystem {
             try writeFile(atPath: path, contents: [])
         }
         return RewritingAppendableFile(fileSystem: self, path: path, contents: existing)
+    }
+
+    /// Examines each path through ``metadata(atPath:)`` or ``linkMetadata(atPath:)``.
+    package func withPathExaminer<Result>(
+        below directory: String, _ body: ((UnsafeRawBufferPointer, Bool) -> FileMetadata??) -> Result
+    ) -> Result {
+        body { path, followsLinks in
+            let path = ProjectPath.absolute(String(decoding: path, as: UTF8.self), project: directory)
+            return try? followsLinks ? metadata(atPath: path) : linkMetadata(atPath: path)
+        }
     }
 }
 
@@ -92,4 +102,5 @@ final class RewritingAppendableFile: AppendableFile {
     func synchronize() throws(FileSystemError) {}
 
     func close() {}
+
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// Every write bumps a logical clock that serves as both modification and change time (nanoseconds),
 /// so tests can reason about the stat cache deterministically. As in POSIX, adding or removing an entry
 /// also sets its directory's times. Symbolic links are not modelled.
-public final class InMemoryFileSystem: FileSystem {
+package final class InMemoryFileSystem: FileSystem {
     private enum Node {
         case file([UInt8], FileMetadata)
         case directory(FileMetadata)
@@ -20,10 +20,10 @@ public final class InMemoryFileSystem: FileSystem {
     private let state = Mutex(State())
 
     /// Creates an empty file system containing only `/`.
-    public init() {}
+    package init() {}
 
     /// Creates a file system holding `files` (path → UTF-8 contents), parents created as needed.
-    public convenience init(files: [String: String]) {
+    package convenience init(files: [String: String]) {
         self.init()
         for (path, text) in files.sorted(by: { $0.key < $1.key }) {
             try! writeFile(atPath: path, contents: Array(text.utf8))
@@ -31,12 +31,12 @@ public final class InMemoryFileSystem: FileSystem {
     }
 
     /// Advances the logical clock by `nanoseconds` without touching any file.
-    public func advanceClock(by nanoseconds: Int64) {
+    package func advanceClock(by nanoseconds: Int64) {
         state.withLock { $0.clock += nanoseconds }
     }
 
     /// Sets the modification time of a file without changing its contents (like `touch`).
-    public func touch(atPath path: String) throws(FileSystemError) {
+    package func touch(atPath path: String) throws(FileSystemError) {
         let path = Self.normalized(path)
         try state.withLock { (state: inout State) throws(FileSystemError) in
             state.clock += 1_000_000
@@ -47,7 +47,7 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
+    package func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
         let path = Self.normalized(path)
         return state.withLock { state in
             switch state.nodes[path] {
@@ -57,11 +57,11 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
+    package func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
         try metadata(atPath: path)
     }
 
-    public func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
+    package func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
         let path = Self.normalized(path)
         return try state.withLock { (state: inout State) throws(FileSystemError) -> [String] in
             guard let node = state.nodes[path] else { throw .notFound(path: path) }
@@ -76,7 +76,7 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
+    package func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
         let path = Self.normalized(path)
         return try state.withLock { (state: inout State) throws(FileSystemError) -> [UInt8] in
             switch state.nodes[path] {
@@ -87,7 +87,7 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+    package func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
         let path = Self.normalized(path)
         try createDirectory(atPath: Self.parent(of: path))
         try state.withLock { (state: inout State) throws(FileSystemError) in
@@ -108,7 +108,7 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func createDirectory(atPath path: String) throws(FileSystemError) {
+    package func createDirectory(atPath path: String) throws(FileSystemError) {
         let path = Self.normalized(path)
         if path == "/" { return }
         try createDirectory(atPath: Self.parent(of: path))
@@ -128,7 +128,7 @@ public final class InMemoryFileSystem: FileSystem {
         }
     }
 
-    public func removeItem(atPath path: String) throws(FileSystemError) {
+    package func removeItem(atPath path: String) throws(FileSystemError) {
         let path = Self.normalized(path)
         state.withLock { state in
             let prefix = path + "/"
@@ -156,7 +156,7 @@ public final class InMemoryFileSystem: FileSystem {
     ///
     /// - Throws: `FileSystemError.notFound` when the parent directory is missing, `.wrongKind` for a
     ///   directory.
-    public func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
+    package func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
         let path = Self.normalized(path)
         guard try metadata(atPath: Self.parent(of: path))?.kind == .directory else {
             throw .notFound(path: Self.parent(of: path))

@@ -1,11 +1,10 @@
 import AsyncStreams
-import Foundation
 
 // MARK: - stask graph
 
 extension BuildGraph {
     /// The version of the JSON form written by ``jsonText(targets:)``.
-    public static let jsonSchemaVersion = 1
+    package static let jsonSchemaVersion = 1
 
     /// Every instance (or, with `targets`, those and everything they depend on), and the files they read
     /// and write, as Graphviz dot: `dot -Tsvg` draws it.
@@ -17,7 +16,7 @@ extension BuildGraph {
     ///
     /// - Throws: `TaskfileError.unknownTarget`.
     /// - Complexity: O(*n* + *e* + *f*) over the selected instances, edges and files.
-    public func dotText(targets: [String] = []) throws -> String {
+    package func dotText(targets: [String] = []) throws -> String {
         let selected = try exportedIndices(targets)
         var lines = [
             "digraph stask {", "  rankdir=LR;", "  node [fontname=\"Helvetica\", fontsize=10];",
@@ -69,28 +68,28 @@ extension BuildGraph {
     /// no `producer`. Fields may be added within a schema version, never renamed or removed.
     ///
     /// - Throws: `TaskfileError.unknownTarget`.
-    public func jsonText(targets: [String] = []) throws -> String {
+    package func jsonText(targets: [String] = []) throws -> String {
         let selected = try exportedIndices(targets)
-        var tasks: [[String: Any]] = []
+        var tasks: [JSONValue] = []
         var paths = Set<String>()
         for index in selected {
             let instance = instances[index]
             paths.formUnion(instance.inputs)
             paths.formUnion(instance.outputs)
             tasks.append([
-                "id": instance.id, "task": instance.taskName, "inputs": instance.inputs, "outputs": instance.outputs,
-                "dependencies": dependencies(of: index).map { instances[$0].id }, "always": instance.always,
-                "cost": instance.cost.amounts,
+                "id": .string(instance.id), "task": .string(instance.taskName), "inputs": .strings(instance.inputs),
+                "outputs": .strings(instance.outputs),
+                "dependencies": .strings(dependencies(of: index).map { instances[$0].id }),
+                "always": .bool(instance.always), "cost": .object(instance.cost.amounts.mapValues(JSONValue.double)),
             ])
         }
-        let files: [[String: Any]] = paths.sorted().map { path in
-            var file: [String: Any] = ["path": path]
-            if let producer = producer(of: path) { file["producer"] = instances[producer].id }
-            return file
+        let files: [JSONValue] = paths.sorted().map { path in
+            var file: [String: JSONValue] = ["path": .string(path)]
+            if let producer = producer(of: path) { file["producer"] = .string(instances[producer].id) }
+            return .object(file)
         }
-        let object: [String: Any] = ["schema": Self.jsonSchemaVersion, "tasks": tasks, "files": files]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let object: JSONValue = ["schema": .int(Self.jsonSchemaVersion), "tasks": .array(tasks), "files": .array(files)]
+        return object.text + "\n"
     }
 
     /// Every instance without targets, else the targets and what they depend on.
@@ -100,6 +99,11 @@ extension BuildGraph {
 
     /// A dot string literal.
     private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var result = "\""
+        for character in text {
+            if character == "\\" || character == "\"" { result.append("\\") }
+            result.append(character)
+        }
+        return result + "\""
     }
 }

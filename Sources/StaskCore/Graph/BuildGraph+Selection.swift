@@ -11,14 +11,14 @@ extension BuildGraph {
     /// - Throws: `TaskfileError.unknownTarget` with a did-you-mean over task names, instance ids and
     ///   outputs (located at the `default:` entry when the target came from there).
     /// - Complexity: O(*n* + *e*) over the selected instances and their edges.
-    public func select(targets: [String]) throws -> [String] {
+    package func select(targets: [String]) throws -> [String] {
         try selectIndices(targets: targets).map { instances[$0].id }
     }
 
     /// The indices of the instances to build for `targets`; see ``select(targets:)``.
     ///
     /// - Throws: `TaskfileError.unknownTarget`.
-    public func selectIndices(targets: [String]) throws -> [Int] {
+    package func selectIndices(targets: [String]) throws -> [Int] {
         var roots: [Int] = []
         if targets.isEmpty {
             if taskfile.defaultTargets.isEmpty { return Array(instances.indices) }

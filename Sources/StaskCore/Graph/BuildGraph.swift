@@ -1,4 +1,4 @@
-public import AsyncStreams
+package import AsyncStreams
 
 /// The expanded, checked graph of a Taskfile: every task instance, the edges between them, which
 /// instance produces which file, and the source files. A value: immutable and `Sendable`.
@@ -18,20 +18,20 @@ public import AsyncStreams
 ///     print(instance.id, graph.dependencies(of: index).map { graph.instances[$0].id })
 /// }
 /// ```
-public struct BuildGraph: Sendable {
+package struct BuildGraph: Sendable {
     /// The Taskfile the graph was built from.
-    public let taskfile: Taskfile
+    package let taskfile: Taskfile
     /// The absolute project directory (the Taskfile's directory).
-    public let projectDirectory: String
+    package let projectDirectory: String
     /// The whole budget: defaults (`cpu`: number of cores, `io`: 4), then the Taskfile's `budget:`, then
     /// the caller's overrides. A resource absent from the budget is unlimited.
-    public let budget: ResourceCost
+    package let budget: ResourceCost
     /// Every instance, dependencies first.
-    public let instances: [TaskInstance]
+    package let instances: [TaskInstance]
     /// Source files: inputs that no instance produces, sorted byte-wise.
     ///
     /// - Complexity: O(n log n) in the number of inputs, computed on each access (a build never needs it).
-    public var sourceFiles: [String] {
+    package var sourceFiles: [String] {
         var sources = Set<String>()
         for instance in instances {
             for path in instance.inputs where producer(of: path) == nil { sources.insert(path) }
@@ -99,34 +99,34 @@ public struct BuildGraph: Sendable {
     /// The indices of the instances `index` depends on, ascending.
     ///
     /// - Complexity: O(1).
-    public func dependencies(of index: Int) -> [Int] { dependencyLists[index] }
+    package func dependencies(of index: Int) -> [Int] { dependencyLists[index] }
 
     /// The indices of the instances that depend on `index`, ascending.
     ///
     /// - Complexity: O(1).
-    public func dependents(of index: Int) -> [Int] { dependentLists[index] }
+    package func dependents(of index: Int) -> [Int] { dependentLists[index] }
 
     /// The index of the instance with `id`, if any.
     ///
     /// - Complexity: O(1) on average.
-    public func index(of id: String) -> Int? {
+    package func index(of id: String) -> Int? {
         idSlots.find(tag: ProbedSlots.tag(of: id)) { instances[$0].id == id }
     }
 
     /// The instance with `id`, if any.
-    public func instance(withID id: String) -> TaskInstance? { index(of: id).map { instances[$0] } }
+    package func instance(withID id: String) -> TaskInstance? { index(of: id).map { instances[$0] } }
 
     /// The index of the instance that declares `path` (project-relative, normalized) as an output.
     ///
     /// - Complexity: O(1) on average.
-    public func producer(of path: String) -> Int? {
+    package func producer(of path: String) -> Int? {
         outputSlots.find(tag: ProbedSlots.tag(of: path)) { outputPaths[$0] == path }.map { Int(outputProducers[$0]) }
     }
 
     /// Every declared output and the index of its producer.
     ///
     /// - Complexity: O(*n*): the table is made on each call.
-    public var producers: [String: Int] {
+    package var producers: [String: Int] {
         var result: [String: Int] = [:]
         for (path, producer) in zip(outputPaths, outputProducers) { result[path] = Int(producer) }
         return result
@@ -134,13 +134,13 @@ public struct BuildGraph: Sendable {
 
     /// The indices of a task's instances, in graph order; empty for an unknown task (or one whose
     /// `foreach` matched nothing).
-    public func instances(ofTask name: String) -> [Int] { indicesByTask[name] ?? [] }
+    package func instances(ofTask name: String) -> [Int] { indicesByTask[name] ?? [] }
 
     /// The number of edges.
-    public var edgeCount: Int { dependencyLists.reduce(0) { $0 + $1.count } }
+    package var edgeCount: Int { dependencyLists.reduce(0) { $0 + $1.count } }
 
     /// The absolute path of a project-relative path.
-    public func absolutePath(_ path: String) -> String {
+    package func absolutePath(_ path: String) -> String {
         ProjectPath.absolute(path, project: projectDirectory)
     }
 }

@@ -1,5 +1,5 @@
-public import AsyncStreams
-import Foundation
+package import AsyncStreams
+import FoundationEssentials
 
 /// Expands a ``Taskfile`` into a ``BuildGraph``: matches globs, creates an instance per `foreach` item
 /// and per shard, expands every template, links inputs to the instances producing them, and checks the
@@ -16,21 +16,21 @@ import Foundation
 /// let graph = try builder.build(taskfile)
 /// let ids = try graph.select(targets: ["app"])
 /// ```
-public struct GraphBuilder: Sendable {
+package struct GraphBuilder: Sendable {
     /// What the caller (the command line, the build history) adds to the Taskfile.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Budget values from the command line (`--cpu`, `--io`, `-j`, `--budget NAME=N`); they replace
         /// the Taskfile's `budget:` entries and the defaults.
-        public var budgetOverrides: [String: Double]
+        package var budgetOverrides: [String: Double]
         /// The default `cpu` budget: the number of cores.
-        public var cpuCount: Int
+        package var cpuCount: Int
         /// The default `io` budget (4).
-        public var defaultIOBudget: Double
+        package var defaultIOBudget: Double
         /// Assigns `foreach` items to shards; ``HashShardPlanner`` when there is no history.
-        public var shardPlanner: any ShardPlanner
+        package var shardPlanner: any ShardPlanner
         /// Files produced by an earlier build that no task declares any more (from the build state).
         /// Globs do not match them on disk, so the object file of a deleted source is not linked in.
-        public var staleOutputs: Set<String>
+        package var staleOutputs: Set<String>
 
         /// Creates options.
         ///
@@ -40,7 +40,7 @@ public struct GraphBuilder: Sendable {
         ///   - defaultIOBudget: The default `io` budget.
         ///   - shardPlanner: The shard planner.
         ///   - staleOutputs: Project-relative paths globs must not match on disk.
-        public init(
+        package init(
             budgetOverrides: [String: Double] = [:], cpuCount: Int? = nil, defaultIOBudget: Double = 4,
             shardPlanner: any ShardPlanner = HashShardPlanner(), staleOutputs: Set<String> = []
         ) {
@@ -53,12 +53,12 @@ public struct GraphBuilder: Sendable {
     }
 
     /// The file system globs and inputs are checked against.
-    public let fileSystem: any FileSystem
+    package let fileSystem: any FileSystem
     /// The caller's options.
-    public let options: Options
+    package let options: Options
 
     /// Creates a builder.
-    public init(fileSystem: any FileSystem, options: Options = Options()) {
+    package init(fileSystem: any FileSystem, options: Options = Options()) {
         self.fileSystem = fileSystem
         self.options = options
     }
@@ -78,7 +78,7 @@ public struct GraphBuilder: Sendable {
     ///   `.duplicateOutput`, `.missingInput`, `.inputIsDirectory`, `.emptyPlaceholder`,
     ///   `.dependencyCycle`, `.fileSystem`.
     /// - Complexity: O(*f* + *n* + *i* + *e*): files examined, instances, inputs and edges (plus sorting).
-    public func build(_ taskfile: Taskfile) throws -> BuildGraph {
+    package func build(_ taskfile: Taskfile) throws -> BuildGraph {
         var construction = GraphConstruction(taskfile: taskfile, fileSystem: fileSystem, options: options)
         return try construction.run()
     }
@@ -88,7 +88,7 @@ public struct GraphBuilder: Sendable {
     /// ``Options/budgetOverrides``. A resource absent from the result is unlimited.
     ///
     /// - Throws: `TaskfileError.invalidBudget` for a negative or non-finite override.
-    public func budget(for taskfile: Taskfile) throws -> ResourceCost {
+    package func budget(for taskfile: Taskfile) throws -> ResourceCost {
         try budgetTyped(for: taskfile)
     }
 

@@ -4,9 +4,9 @@
 /// is left as is, so `cp a.c b.o` stays a plain command that can be executed without a shell. Any
 /// other word is put in single quotes, each `'` written as `'\''`: `a b.c` → `'a b.c'`,
 /// `$(rm -rf ~).c` → `'$(rm -rf ~).c'`. The empty word is `''`.
-public enum ShellQuoting {
+package enum ShellQuoting {
     /// `word` as one shell word that expands to exactly `word`.
-    public static func quoted(_ word: String) -> String {
+    package static func quoted(_ word: String) -> String {
         if isSafe(word) { return word }
         var result = "'"
         for character in word.unicodeScalars {
@@ -20,7 +20,7 @@ public enum ShellQuoting {
     }
 
     /// Whether `word` is non-empty and needs no quoting.
-    public static func isSafe(_ word: String) -> Bool {
+    package static func isSafe(_ word: String) -> Bool {
         !word.isEmpty && word.utf8.allSatisfy(isSafeByte)
     }
 

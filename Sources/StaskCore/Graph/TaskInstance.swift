@@ -1,4 +1,4 @@
-public import AsyncStreams
+package import AsyncStreams
 
 /// One runnable unit of a ``BuildGraph``: a task, or one `foreach` item of it, or one shard of it.
 ///
@@ -7,37 +7,37 @@ public import AsyncStreams
 ///
 /// Paths: relative to the project directory (the Taskfile's directory), normalized, `/`-separated;
 /// an input outside the project is absolute or starts with `../`. Outputs always lie inside.
-public struct TaskInstance: Sendable, Hashable, Identifiable {
+package struct TaskInstance: Sendable, Hashable, Identifiable {
     /// Which shard of a sharded task an instance is.
-    public struct ShardPosition: Sendable, Hashable {
+    package struct ShardPosition: Sendable, Hashable {
         /// 0-based, as `{{shard}}`, `STASK_SHARD_INDEX` and `TEST_SHARD_INDEX`.
-        public let index: Int
+        package let index: Int
         /// The task's `shards:`.
-        public let count: Int
+        package let count: Int
 
         /// Creates a position. - Precondition: `0 <= index < count`.
-        public init(index: Int, count: Int) {
+        package init(index: Int, count: Int) {
             precondition(index >= 0 && index < count, "shard index out of range")
             self.index = index
             self.count = count
         }
 
         /// 1-based, as in instance ids (`test[shard 2/4]` has index 1).
-        public var number: Int { index + 1 }
+        package var number: Int { index + 1 }
     }
 
     /// Commands run one after another; the engine times each group separately.
     ///
     /// A sharded task whose `run` uses `{{item}}` (or `{{stem}}`, `{{name}}`, `{{dir}}`) has one group
     /// per item, so per-item durations can be recorded; otherwise an instance has one group.
-    public struct CommandGroup: Sendable, Hashable {
+    package struct CommandGroup: Sendable, Hashable {
         /// The item the group runs for: per-item groups, and the single group of a `foreach` instance.
-        public let item: String?
+        package let item: String?
         /// The expanded commands, each to be run with `/bin/sh -c`, stopping at the first failure.
-        public let commands: [String]
+        package let commands: [String]
 
         /// Creates a group.
-        public init(item: String?, commands: [String]) {
+        package init(item: String?, commands: [String]) {
             self.item = item
             self.commands = commands
         }
@@ -45,15 +45,15 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
 
     /// Stable identity: `app`, `compile[src/a.c]`, `test[shard 2/4]` (shard numbers are 1-based).
     /// Used as target name, in state records and in messages.
-    public let id: String
+    package let id: String
     /// The task's name.
-    public var taskName: String { settings.taskName }
+    package var taskName: String { settings.taskName }
     /// The `foreach` items: one for a `foreach` instance, a shard's items for a sharded one, else none.
-    public let items: [String]
+    package let items: [String]
     /// The shard, for instances of a task with `shards:`.
-    public let shard: ShardPosition?
+    package let shard: ShardPosition?
     /// The commands, grouped (see ``CommandGroup``). Empty for a task without `run`.
-    public var commandGroups: [CommandGroup] {
+    package var commandGroups: [CommandGroup] {
         switch storedCommands {
         case .none: []
         case .single(let item, let command): [CommandGroup(item: item, commands: [command])]
@@ -62,28 +62,28 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     }
     /// Every input, in order: the items, the matches of `inputs:` (each glob sorted byte-wise), then the
     /// outputs of `deps:` tasks; without duplicates. All of them are hashed for the action key.
-    public let inputs: [String]
+    package let inputs: [String]
     /// The declared outputs, in declaration order. Their parent directories are created before running.
-    public let outputs: [String]
+    package let outputs: [String]
     /// Environment variables stask adds (Taskfile `env`, task `env`, shard variables
     /// `STASK_SHARD_INDEX`, `STASK_SHARD_COUNT`, `TEST_SHARD_INDEX`, `TEST_TOTAL_SHARDS`).
-    public let environment: [String: String]
+    package let environment: [String: String]
     /// The working directory of the commands, project-relative (`.` for the project directory).
-    public let directory: String
+    package let directory: String
     /// The resources one run holds (default `{cpu: 1}`).
-    public var cost: ResourceCost { settings.cost }
+    package var cost: ResourceCost { settings.cost }
     /// The task's `priority:`, added to the scheduler's critical-path priority.
-    public var priority: Double { settings.priority }
+    package var priority: Double { settings.priority }
     /// The retry policy.
-    public var retry: RetryPolicy { settings.retry }
+    package var retry: RetryPolicy { settings.retry }
     /// The time limit of one try, if any.
-    public var timeout: Duration? { settings.timeout }
+    package var timeout: Duration? { settings.timeout }
     /// Whether the instance runs even when up to date (`always: true`).
-    public var always: Bool { settings.always }
+    package var always: Bool { settings.always }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
-    public let junitPath: String?
+    package let junitPath: String?
     /// Where the task is defined.
-    public var location: SourceLocation { settings.location }
+    package var location: SourceLocation { settings.location }
 
     /// What every instance of the task shares, held once for all of them (see ``TaskSettings``).
     let settings: TaskSettings
@@ -110,7 +110,7 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     }
 
     /// Creates an instance. ``GraphBuilder`` is the usual source of these.
-    public init(
+    package init(
         id: String, taskName: String, items: [String] = [], shard: ShardPosition? = nil,
         commandGroups: [CommandGroup] = [], inputs: [String] = [], outputs: [String] = [],
         environment: [String: String] = [:], directory: String = ".", cost: ResourceCost = ["cpu": 1],
@@ -144,7 +144,7 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     }
 
     /// Every command, in order (the groups concatenated).
-    public var commands: [String] {
+    package var commands: [String] {
         switch storedCommands {
         case .none: []
         case .single(_, let command): [command]
@@ -153,10 +153,10 @@ public struct TaskInstance: Sendable, Hashable, Identifiable {
     }
 
     /// The single `foreach` item of a non-sharded `foreach` instance.
-    public var item: String? { shard == nil && items.count == 1 ? items[0] : nil }
+    package var item: String? { shard == nil && items.count == 1 ? items[0] : nil }
 
     /// The instance id for a task, an optional item and an optional shard.
-    public static func makeID(task: String, item: String? = nil, shard: ShardPosition? = nil) -> String {
+    package static func makeID(task: String, item: String? = nil, shard: ShardPosition? = nil) -> String {
         if let shard { return "\(task)[shard \(shard.number)/\(shard.count)]" }
         if let item { return "\(task)[\(item)]" }
         return task

@@ -17,62 +17,62 @@
 /// hasher.add(inputDigest)
 /// let key = hasher.finalize()
 /// ```
-public struct ActionKeyHasher: Sendable {
+package struct ActionKeyHasher: Sendable {
     /// Bytes not yet passed to `stream`.
     private var bytes: [UInt8] = []
     /// The hash of everything before `bytes`; `nil` until the buffer first fills.
     private var stream: XXH3Stream?
     /// The buffer size at which its bytes go to `stream`.
-    public static let bufferLimit = 64 * 1024
+    package static let bufferLimit = 64 * 1024
 
     /// Starts a key in the given scheme.
     ///
     /// - Parameter domain: names the key scheme; keys from different domains never collide by construction.
-    public init(domain: String = "stask.action-key.v1") {
+    package init(domain: String = "stask.action-key.v1") {
         bytes.reserveCapacity(256)
         add(domain)
     }
 
     /// Adds a string field (its UTF-8 bytes).
-    public mutating func add(_ string: String) {
+    package mutating func add(_ string: String) {
         var string = string
         string.withUTF8 { append(tag: .string, UnsafeRawBufferPointer($0)) }
     }
 
     /// Adds a byte-array field.
-    public mutating func add(bytes field: [UInt8]) {
+    package mutating func add(bytes field: [UInt8]) {
         field.withUnsafeBytes { append(tag: .bytes, $0) }
     }
 
     /// Adds a digest field.
-    public mutating func add(_ digest: ContentDigest) {
+    package mutating func add(_ digest: ContentDigest) {
         withUnsafeBytes(of: (digest.high.littleEndian, digest.low.littleEndian)) { append(tag: .digest, $0) }
     }
 
     /// Adds a signed integer field.
-    public mutating func add(_ value: Int64) {
+    package mutating func add(_ value: Int64) {
         withUnsafeBytes(of: value.littleEndian) { append(tag: .signed, $0) }
     }
 
     /// Adds a signed integer field (as `Int64`).
-    public mutating func add(_ value: Int) {
+    package mutating func add(_ value: Int) {
         add(Int64(value))
     }
 
     /// Adds an unsigned integer field.
-    public mutating func add(_ value: UInt64) {
+    package mutating func add(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { append(tag: .unsigned, $0) }
     }
 
     /// Adds a Boolean field.
-    public mutating func add(_ value: Bool) {
+    package mutating func add(_ value: Bool) {
         withUnsafeBytes(of: value ? UInt8(1) : UInt8(0)) { append(tag: .boolean, $0) }
     }
 
     /// The XXH3-128 digest of every field added so far. The hasher can keep growing afterwards.
     ///
     /// - Complexity: O(n) in the total size of the fields.
-    public func finalize() -> ContentDigest {
+    package func finalize() -> ContentDigest {
         guard let stream else { return ContentHasher.digest(of: bytes) }
         let last = XXH3Stream(copying: stream)
         bytes.withUnsafeBytes { last.update($0) }

@@ -4,14 +4,14 @@
 /// (`description`, `init(hex:)`) is the canonical one `xxhsum -H2` prints: 32 lowercase hex digits, the high
 /// half first, so digests can be checked against the command-line tool. Digests are plain values: compare
 /// them, hash them, keep them in state files.
-public struct ContentDigest: Hashable, Sendable, Comparable, CustomStringConvertible {
+package struct ContentDigest: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The high 64 bits.
-    public var high: UInt64
+    package var high: UInt64
     /// The low 64 bits.
-    public var low: UInt64
+    package var low: UInt64
 
     /// Creates a digest from its two halves.
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
@@ -19,7 +19,7 @@ public struct ContentDigest: Hashable, Sendable, Comparable, CustomStringConvert
     /// Parses 32 hex digits (either case), high half first, as printed by `xxhsum -H2`.
     ///
     /// Returns `nil` for any other length or a non-hex character.
-    public init?(hex: some StringProtocol) {
+    package init?(hex: some StringProtocol) {
         let digits = Array(hex.utf8)
         guard digits.count == 32 else { return nil }
         var halves: [UInt64] = [0, 0]
@@ -37,12 +37,12 @@ public struct ContentDigest: Hashable, Sendable, Comparable, CustomStringConvert
     }
 
     /// 32 lowercase hex digits, high half first (the `xxhsum -H2` form).
-    public var description: String {
+    package var description: String {
         Self.hex(high) + Self.hex(low)
     }
 
     /// Orders by `high`, then `low` (the order of the hex form).
-    public static func < (lhs: ContentDigest, rhs: ContentDigest) -> Bool {
+    package static func < (lhs: ContentDigest, rhs: ContentDigest) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 

@@ -15,12 +15,12 @@ import Synchronization
 /// let digest = try ContentHasher.shared.digest(ofFileAtPath: "/p/src/main.c", in: LocalFileSystem())
 /// assert(digest == ContentHasher.digest(of: try LocalFileSystem().readFile(atPath: "/p/src/main.c")))
 /// ```
-public final class ContentHasher: Sendable {
+package final class ContentHasher: Sendable {
     /// A process-wide hasher with the default buffer size.
-    public static let shared = ContentHasher()
+    package static let shared = ContentHasher()
 
     /// The size of each read buffer, in bytes.
-    public let bufferSize: Int
+    package let bufferSize: Int
 
     /// At most this many idle scratch buffers are kept; more are freed when returned.
     private static let retainedScratchLimit = 8
@@ -30,7 +30,7 @@ public final class ContentHasher: Sendable {
     ///
     /// - Parameter bufferSize: bytes read per `read(2)`; must be positive. Larger buffers mean fewer system
     ///   calls; past a few hundred KiB the gain is small.
-    public init(bufferSize: Int = 1 << 20) {
+    package init(bufferSize: Int = 1 << 20) {
         precondition(bufferSize > 0, "bufferSize must be positive")
         self.bufferSize = bufferSize
     }
@@ -38,21 +38,21 @@ public final class ContentHasher: Sendable {
     /// The XXH3-128 digest of `bytes` (one-shot `XXH3_128bits`).
     ///
     /// - Complexity: O(n) in the byte count.
-    public static func digest(of bytes: UnsafeRawBufferPointer) -> ContentDigest {
+    package static func digest(of bytes: UnsafeRawBufferPointer) -> ContentDigest {
         ContentDigest(XXH3_128bits(bytes.baseAddress, bytes.count))
     }
 
     /// The XXH3-128 digest of `bytes`.
     ///
     /// - Complexity: O(n) in the byte count.
-    public static func digest(of bytes: [UInt8]) -> ContentDigest {
+    package static func digest(of bytes: [UInt8]) -> ContentDigest {
         bytes.withUnsafeBytes { digest(of: $0) }
     }
 
     /// The XXH3-128 digest of the UTF-8 encoding of `string`.
     ///
     /// - Complexity: O(n) in the UTF-8 length.
-    public static func digest(ofUTF8 string: String) -> ContentDigest {
+    package static func digest(ofUTF8 string: String) -> ContentDigest {
         var string = string
         return string.withUTF8 { digest(of: UnsafeRawBufferPointer($0)) }
     }
@@ -67,8 +67,8 @@ public final class ContentHasher: Sendable {
     /// - Complexity: O(n) in the file size; no allocation in the steady state.
     /// - Parameter expectedSize: the size just observed, if known (see
     ///   `FileSystem.readChunks(atPath:buffer:expectedSize:_:)`).
-    public func digest(
-        ofFileAtPath path: String, in fileSystem: any FileSystem = LocalFileSystem(), expectedSize: UInt64? = nil
+    package func digest(
+        ofFileAtPath path: String, in fileSystem: any FileSystem, expectedSize: UInt64? = nil
     ) throws(FileSystemError) -> ContentDigest {
         let scratch = pool.withLock { $0.popLast() } ?? HashingScratch(bufferSize: bufferSize)
         defer {

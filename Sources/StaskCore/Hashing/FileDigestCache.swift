@@ -1,4 +1,4 @@
-import Glibc
+import FoundationEssentials
 import Synchronization
 
 /// Content digests of files, re-read only when their metadata says they may have changed (the stat cache).
@@ -35,19 +35,19 @@ import Synchronization
 /// let digest = try cache.digest(ofFileAtPath: path, metadata: meta)
 /// if cache.isModified { try store.updateStatCache(cache.changedEntries) }
 /// ```
-public final class FileDigestCache: Sendable {
+package final class FileDigestCache: Sendable {
     /// What the cache knows about one file.
-    public struct Entry: Sendable, Hashable {
+    package struct Entry: Sendable, Hashable {
         /// The digest of the file's contents.
-        public var digest: ContentDigest
+        package var digest: ContentDigest
         /// Wall-clock time (nanoseconds since the epoch) taken just before the file was read for hashing.
-        public var recordedTime: Int64
+        package var recordedTime: Int64
         /// The file's metadata as observed before it was hashed. (Last, so that an `Entry?` needs no extra
         /// byte: 72 bytes a value; the table holds one per file a build saw.)
-        public var metadata: FileMetadata
+        package var metadata: FileMetadata
 
         /// Creates an entry.
-        public init(metadata: FileMetadata, digest: ContentDigest, recordedTime: Int64) {
+        package init(metadata: FileMetadata, digest: ContentDigest, recordedTime: Int64) {
             self.metadata = metadata
             self.digest = digest
             self.recordedTime = recordedTime
@@ -55,7 +55,7 @@ public final class FileDigestCache: Sendable {
 
         /// Whether `current` names the same, unmodified file as this entry's metadata: kind, device, inode,
         /// size, mtime and ctime all equal (the permission bits are not compared).
-        public func hasSameIdentity(as current: FileMetadata) -> Bool {
+        package func hasSameIdentity(as current: FileMetadata) -> Bool {
             metadata.kind == current.kind && metadata.size == current.size && metadata.device == current.device
                 && metadata.inode == current.inode && metadata.modificationTime == current.modificationTime
                 && metadata.changeTime == current.changeTime
@@ -63,22 +63,22 @@ public final class FileDigestCache: Sendable {
 
         /// Whether the file was modified so close to `recordedTime` that equal metadata does not prove equal
         /// contents: its mtime or ctime is not older than `recordedTime - granularity`.
-        public func isRacilyClean(granularity: Duration) -> Bool {
+        package func isRacilyClean(granularity: Duration) -> Bool {
             !metadata.isSettled(at: recordedTime, granularity: granularity)
         }
     }
 
     /// How the cache answered since it was created, for `stask explain` and the build summary.
-    public struct Statistics: Sendable, Hashable {
+    package struct Statistics: Sendable, Hashable {
         /// Digests answered from metadata alone, without reading the file.
-        public var trusted = 0
+        package var trusted = 0
         /// Files read and hashed (new, changed, or racily clean).
-        public var hashed = 0
+        package var hashed = 0
         /// Of `hashed`: files whose metadata was unchanged but whose entry was racily clean.
-        public var racilyClean = 0
+        package var racilyClean = 0
 
         /// Creates statistics with the given counts.
-        public init(trusted: Int = 0, hashed: Int = 0, racilyClean: Int = 0) {
+        package init(trusted: Int = 0, hashed: Int = 0, racilyClean: Int = 0) {
             self.trusted = trusted
             self.hashed = hashed
             self.racilyClean = racilyClean
@@ -102,7 +102,7 @@ public final class FileDigestCache: Sendable {
     }
 
     /// Entries whose file times are within this much of their recording time are re-hashed.
-    public let timestampGranularity: Duration
+    package let timestampGranularity: Duration
     private let fileSystem: any FileSystem
     private let hasher: ContentHasher
     private let now: @Sendable () -> Int64
@@ -119,7 +119,7 @@ public final class FileDigestCache: Sendable {
     ///   - timestampGranularity: the racily-clean window; must not be below the file system's timestamp tick.
     ///   - now: the wall clock in nanoseconds since the epoch, comparable with file times (tests inject the
     ///     `InMemoryFileSystem` clock).
-    public convenience init(
+    package convenience init(
         entries: [String: Entry] = [:], fileSystem: any FileSystem, hasher: ContentHasher = .shared,
         timestampGranularity: Duration = .milliseconds(10),
         now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
@@ -156,7 +156,7 @@ public final class FileDigestCache: Sendable {
     ///   file in the state.
     /// - Throws: `FileSystemError.wrongKind` when `metadata` is not a regular file's; `.notFound` or
     ///   `.systemCall` when the file cannot be read (its entry is then dropped).
-    public func digest(
+    package func digest(
         ofFileAtPath path: String, metadata: FileMetadata, key: String? = nil
     ) throws(FileSystemError) -> ContentDigest {
         guard metadata.kind == .regularFile else { throw .wrongKind(path: path, expected: "a regular file") }
@@ -193,7 +193,7 @@ public final class FileDigestCache: Sendable {
     ///
     /// - Throws: `FileSystemError.notFound` when nothing is there, otherwise as
     ///   `digest(ofFileAtPath:metadata:)`.
-    public func digest(ofFileAtPath path: String) throws(FileSystemError) -> ContentDigest {
+    package func digest(ofFileAtPath path: String) throws(FileSystemError) -> ContentDigest {
         guard let metadata = try fileSystem.metadata(atPath: path) else { throw .notFound(path: path) }
         return try digest(ofFileAtPath: path, metadata: metadata)
     }
@@ -201,7 +201,7 @@ public final class FileDigestCache: Sendable {
     /// The cached digest if `metadata` alone proves it current, without reading anything or counting.
     ///
     /// For `stask explain` and dry runs: `nil` means the file would be hashed.
-    public func trustedDigest(ofFileAtPath path: String, metadata: FileMetadata) -> ContentDigest? {
+    package func trustedDigest(ofFileAtPath path: String, metadata: FileMetadata) -> ContentDigest? {
         let granularity = timestampGranularity
         return state.withLock { [base] state in
             guard let entry = state.entry(forPath: path, base: base), entry.hasSameIdentity(as: metadata),
@@ -212,7 +212,7 @@ public final class FileDigestCache: Sendable {
     }
 
     /// Forgets the entry for `path` (for example when the engine found the file deleted).
-    public func removeEntry(forPath path: String) {
+    package func removeEntry(forPath path: String) {
         remove(path)
     }
 
@@ -224,7 +224,7 @@ public final class FileDigestCache: Sendable {
     }
 
     /// A copy of every entry (O(n): decodes every entry recorded before creation).
-    public var entries: [String: Entry] {
+    package var entries: [String: Entry] {
         let (initial, changes) = state.withLock { ($0.initial, $0.changes) }
         var entries = base?.allEntries() ?? [:]
         let apply = { (path: String, entry: Entry?) in
@@ -238,13 +238,13 @@ public final class FileDigestCache: Sendable {
     /// What changed since creation: path → its new entry, or `nil` when the entry was removed. Persist it
     /// with `BuildStateStore.updateStatCache(_:)`; only changes are journaled, so a build that re-hashed
     /// three files writes three entries.
-    public var changedEntries: [String: Entry?] {
+    package var changedEntries: [String: Entry?] {
         state.withLock { $0.changes }.dictionary
     }
 
     /// Makes room for `count` more changed entries, so that the table does not double (holding its old and
     /// new storage at once) while a large build hashes its files.
-    public func reserveCapacity(_ count: Int) {
+    package func reserveCapacity(_ count: Int) {
         state.withLock { $0.changes.reserveCapacity($0.changes.count + count) }
     }
 
@@ -254,20 +254,21 @@ public final class FileDigestCache: Sendable {
     }
 
     /// Counts of trusted and hashed lookups since creation.
-    public var statistics: Statistics {
+    package var statistics: Statistics {
         state.withLock { $0.statistics }
     }
 
     /// Whether any entry was added, replaced or removed since creation (so the changes are worth saving).
-    public var isModified: Bool {
+    package var isModified: Bool {
         state.withLock { !$0.changes.isEmpty }
     }
 
-    /// `clock_gettime(CLOCK_REALTIME)` in nanoseconds since the epoch: the clock file times come from.
-    public static func wallClockNanoseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    /// The wall clock in nanoseconds since the epoch: the clock file times come from.
+    ///
+    /// Read through `Date` (the system's real-time clock, to a fraction of a microsecond), which is far
+    /// finer than the racily-clean window it is compared within.
+    package static func wallClockNanoseconds() -> Int64 {
+        Int64((Date.now.timeIntervalSince1970 * 1_000_000_000).rounded())
     }
 }
 

@@ -9,7 +9,7 @@
 /// counted in `planned(total:upToDate:estimatedWork:)`; one found up to date when its turn comes (early
 /// cutoff, because its dependencies came out byte-identical) gets `finished` with ``TaskOutcome/upToDate``
 /// and no `started`.
-public enum BuildEvent: Sendable, Hashable {
+package enum BuildEvent: Sendable, Hashable {
     /// The build is planned: `total` instances were selected, `upToDate` of them need no work, and the
     /// others are estimated to take `estimatedWork` in total (sum of recorded or guessed durations).
     case planned(total: Int, upToDate: Int, estimatedWork: Duration)
@@ -43,7 +43,7 @@ public enum BuildEvent: Sendable, Hashable {
 }
 
 /// How a task instance ended.
-public enum TaskOutcome: Sendable, Hashable {
+package enum TaskOutcome: Sendable, Hashable {
     /// Its commands ran and all exited with status 0.
     case succeeded
     /// A command failed on the last allowed attempt.
@@ -58,25 +58,25 @@ public enum TaskOutcome: Sendable, Hashable {
 ///
 /// A task exiting non-zero is a result to report, not an error of stask. A task whose commands all
 /// succeeded can still fail when it did not create a declared output; ``problem`` then says so.
-public struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
+package struct TaskFailure: Sendable, Hashable, CustomStringConvertible {
     /// The failing command, as run (after placeholder expansion); the last command when ``problem`` is set.
-    public var command: String
+    package var command: String
     /// How it ended: an exit status, a signal, or a timeout.
-    public var termination: ProcessTermination
+    package var termination: ProcessTermination
     /// What went wrong when it was not the command's exit status, e.g.
     /// `did not create declared output 'build/a.o'` or `cannot run 'cc' (errno 2)`.
-    public var problem: String?
+    package var problem: String?
 
     /// Creates a failure record.
-    public init(command: String, termination: ProcessTermination, problem: String? = nil) {
+    package init(command: String, termination: ProcessTermination, problem: String? = nil) {
         self.command = command
         self.termination = termination
         self.problem = problem
     }
 
     /// `exit status 1`, `killed by signal 9`, `timed out`, or the ``problem``.
-    public var description: String { problem ?? termination.description }
+    package var description: String { problem ?? termination.description }
 }
 
 /// How a process ended, as reported by ``ProcessLauncher``.
-public typealias ProcessTermination = ProcessResult.Termination
+package typealias ProcessTermination = ProcessResult.Termination

@@ -4,35 +4,35 @@
 /// included); `upToDate` counts instances skipped because nothing changed, whether found before the
 /// build started or by early cutoff during it; `restored` counts instances whose outputs came from the
 /// remote cache instead of running.
-public struct BuildSummary: Sendable, Hashable {
+package struct BuildSummary: Sendable, Hashable {
     /// Instances whose commands ran successfully.
-    public var built: Int
+    package var built: Int
     /// Instances that needed no work.
-    public var upToDate: Int
+    package var upToDate: Int
     /// Instances whose outputs were fetched from the remote cache.
-    public var restored: Int
+    package var restored: Int
     /// Instances that failed at least once and then succeeded, in the order they finished.
-    public var flaky: [String]
+    package var flaky: [String]
     /// Instances that failed on their last attempt, in the order they failed.
-    public var failed: [String]
+    package var failed: [String]
     /// Instances that never ran because a dependency failed or the build stopped early.
-    public var aborted: Int
+    package var aborted: Int
     /// Wall-clock time from the start of the build to its end.
-    public var wallTime: Duration
+    package var wallTime: Duration
     /// The realised critical path: the chain of instances, each waiting on the previous one, that ended
     /// last; empty when nothing ran.
-    public var criticalPath: [CriticalPathStep]
+    package var criticalPath: [CriticalPathStep]
     /// The signal (SIGINT 2, SIGTERM 15) that interrupted the build, if one did.
-    public var interruptingSignal: Int32?
+    package var interruptingSignal: Int32?
     /// The remote cache's traffic, when the build used one.
-    public var remoteCache: RemoteCacheStatistics?
+    package var remoteCache: RemoteCacheStatistics?
     /// Up to three steps of the critical path whose speed-up would shorten the build most, largest first;
     /// each ``CriticalPathStep/duration`` is the saving: how much shorter the longest chain of tasks
     /// would be if that step took no time (another chain may then become the longest, which caps it).
-    public var speedups: [CriticalPathStep]
+    package var speedups: [CriticalPathStep]
 
     /// Creates a summary.
-    public init(
+    package init(
         built: Int = 0, upToDate: Int = 0, restored: Int = 0, flaky: [String] = [], failed: [String] = [],
         aborted: Int = 0, wallTime: Duration = .zero, criticalPath: [CriticalPathStep] = [],
         interruptingSignal: Int32? = nil, remoteCache: RemoteCacheStatistics? = nil, speedups: [CriticalPathStep] = []
@@ -51,23 +51,23 @@ public struct BuildSummary: Sendable, Hashable {
     }
 
     /// Whether every selected instance is built or up to date and the build was not interrupted.
-    public var isSuccess: Bool { failed.isEmpty && aborted == 0 && interruptingSignal == nil }
+    package var isSuccess: Bool { failed.isEmpty && aborted == 0 && interruptingSignal == nil }
 
     /// The total duration of the realised critical path.
-    public var criticalPathDuration: Duration {
+    package var criticalPathDuration: Duration {
         criticalPath.reduce(.zero) { $0 + $1.duration }
     }
 }
 
 /// One step of the realised critical path.
-public struct CriticalPathStep: Sendable, Hashable {
+package struct CriticalPathStep: Sendable, Hashable {
     /// The task instance identifier.
-    public var id: String
+    package var id: String
     /// How long its last attempt ran.
-    public var duration: Duration
+    package var duration: Duration
 
     /// Creates a step.
-    public init(id: String, duration: Duration) {
+    package init(id: String, duration: Duration) {
         self.id = id
         self.duration = duration
     }

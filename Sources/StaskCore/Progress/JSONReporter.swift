@@ -28,19 +28,19 @@
 /// ```
 ///
 /// Schema 1 (before `skipped` and `output`) put the output in `finished` and `retrying` events.
-public struct JSONReporter: ProgressReporter {
+package struct JSONReporter: ProgressReporter {
     /// The version of the line format written by this reporter.
-    public static let schemaVersion = 2
+    package static let schemaVersion = 2
 
     private let sink: any OutputSink
 
     /// Creates a reporter writing to `sink`.
-    public init(sink: any OutputSink) {
+    package init(sink: any OutputSink) {
         self.sink = sink
     }
 
     /// Writes `event` as one line of JSON (two for an event with output: `output` first), in one write.
-    public func report(_ event: BuildEvent) {
+    package func report(_ event: BuildEvent) {
         sink.write(Self.lines(for: event))
     }
 

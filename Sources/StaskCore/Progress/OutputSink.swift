@@ -2,14 +2,14 @@
 ///
 /// A write is one call and must not be split or interleaved with another write; implementations are
 /// thread-safe.
-public protocol OutputSink: Sendable {
+package protocol OutputSink: Sendable {
     /// Writes `bytes` as they are.
     func write(_ bytes: [UInt8])
 }
 
 extension OutputSink {
     /// Writes `text` encoded as UTF-8.
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         write(Array(text.utf8))
     }
 }

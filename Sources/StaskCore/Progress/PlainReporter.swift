@@ -14,7 +14,7 @@ import Synchronization
 /// the build are left out of both numbers). Each task's output is printed whole when the task ends, so
 /// outputs of parallel tasks never interleave. Thread-safe: state is behind a `Mutex`, and each event's
 /// text is written in one call to the sink while the lock is held, so blocks keep the events' order.
-public final class PlainReporter: ProgressReporter {
+package final class PlainReporter: ProgressReporter {
     private struct State {
         var total = 0
         var done = 0
@@ -24,12 +24,12 @@ public final class PlainReporter: ProgressReporter {
     private let state = Mutex(State())
 
     /// Creates a reporter writing to `sink`.
-    public init(sink: any OutputSink) {
+    package init(sink: any OutputSink) {
         self.sink = sink
     }
 
     /// Writes the text for `event`, if it has any.
-    public func report(_ event: BuildEvent) {
+    package func report(_ event: BuildEvent) {
         state.withLock { state in
             guard let text = Self.text(for: event, state: &state) else { return }
             // Written under the lock so that two callers cannot swap the order of consecutive blocks.

@@ -6,16 +6,16 @@
 ///
 /// Implementations: ``PlainReporter`` (one line per finished task, for logs and pipes),
 /// ``TerminalReporter`` (one live status line), ``JSONReporter`` (one JSON object per line).
-public protocol ProgressReporter: Sendable {
+package protocol ProgressReporter: Sendable {
     /// Shows one event.
     func report(_ event: BuildEvent)
 }
 
 /// A reporter that shows nothing, for tests and for `--progress` modes that print elsewhere.
-public struct SilentReporter: ProgressReporter {
+package struct SilentReporter: ProgressReporter {
     /// Creates a silent reporter.
-    public init() {}
+    package init() {}
 
     /// Ignores the event.
-    public func report(_ event: BuildEvent) {}
+    package func report(_ event: BuildEvent) {}
 }

@@ -1,27 +1,27 @@
 /// The wording shared by the human-readable reporters, so plain and terminal output say the same thing.
-enum ProgressText {
+package enum ProgressText {
     /// `0.12s`, `3.40s`, `75.00s`: seconds with two decimals, rounded to the nearest hundredth.
-    static func seconds(_ duration: Duration) -> String {
+    package static func seconds(_ duration: Duration) -> String {
         let hundredths = max(0, (milliseconds(duration) + 5) / 10)
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)s"
     }
 
     /// `12s`, `2m05s`: a coarse remaining time for the status line.
-    static func eta(_ duration: Duration) -> String {
+    package static func eta(_ duration: Duration) -> String {
         let total = max(0, (milliseconds(duration) + 999) / 1000)
         if total < 60 { return "\(total)s" }
         let remainder = total % 60
         return "\(total / 60)m\(remainder < 10 ? "0" : "")\(remainder)s"
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
+    package static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     /// The header and whole output of a finished task, as printed under the `[done/total]` counter.
-    static func finishedBlock(
+    package static func finishedBlock(
         counter: String, id: String, outcome: TaskOutcome, duration: Duration, output: [UInt8]
     ) -> String {
         var text: String
@@ -41,7 +41,7 @@ enum ProgressText {
     }
 
     /// A failed attempt that will be retried, with its output.
-    static func retryBlock(
+    package static func retryBlock(
         id: String, failedAttempt: Int, failure: TaskFailure, delay: Duration, output: [UInt8]
     ) -> String {
         var text = "retrying \(id): attempt \(failedAttempt) failed (\(failure)), "
@@ -52,14 +52,14 @@ enum ProgressText {
     }
 
     /// `aborted: link, test (dependency failed or build stopped)`, naming at most ten instances.
-    static func abortedLine(_ ids: [String]) -> String {
+    package static func abortedLine(_ ids: [String]) -> String {
         let shown = ids.prefix(10).joined(separator: ", ")
         let more = ids.count > 10 ? " and \(ids.count - 10) more" : ""
         return "aborted: \(shown)\(more)\n"
     }
 
     /// The closing summary: counts and wall time, then the realised critical path.
-    static func summary(_ summary: BuildSummary) -> String {
+    package static func summary(_ summary: BuildSummary) -> String {
         var line = "stask: "
         if let signal = summary.interruptingSignal {
             line += "interrupted by \(signalName(signal)): "
@@ -84,7 +84,7 @@ enum ProgressText {
     /// stask: critical path (3.20s): a (1.00s) -> b (2.00s) -> c (0.20s)
     /// stask: to shorten the build, speed up: b (saves up to 2.00s), a (1.00s), c (0.20s)
     /// ```
-    static func criticalPathReport(_ summary: BuildSummary) -> String {
+    package static func criticalPathReport(_ summary: BuildSummary) -> String {
         guard !summary.criticalPath.isEmpty else { return "" }
         let limit = 20
         var steps = summary.criticalPath.prefix(limit).map { "\($0.id) (\(seconds($0.duration)))" }
@@ -99,7 +99,7 @@ enum ProgressText {
         return text
     }
 
-    static func signalName(_ signal: Int32) -> String {
+    package static func signalName(_ signal: Int32) -> String {
         switch signal {
         case 2: "SIGINT"
         case 15: "SIGTERM"

@@ -1,14 +1,14 @@
 /// Passes every event to several reporters, in order: the user's reporter and the `--trace` recorder.
-public struct TeeReporter: ProgressReporter {
+package struct TeeReporter: ProgressReporter {
     private let reporters: [any ProgressReporter]
 
     /// Creates a reporter forwarding to each of `reporters`, in this order.
-    public init(_ reporters: [any ProgressReporter]) {
+    package init(_ reporters: [any ProgressReporter]) {
         self.reporters = reporters
     }
 
     /// Reports `event` to every reporter.
-    public func report(_ event: BuildEvent) {
+    package func report(_ event: BuildEvent) {
         for reporter in reporters { reporter.report(event) }
     }
 }

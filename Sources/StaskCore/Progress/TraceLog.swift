@@ -182,14 +182,14 @@ enum TraceValue: Equatable {
         return .double(Double(seconds) + Double(attoseconds) / 1e18)
     }
 
-    /// The value for `JSONSerialization`.
-    var foundationValue: Any {
+    /// The value as JSON.
+    var jsonValue: JSONValue {
         switch self {
-        case .string(let value): value
-        case .int(let value): value
-        case .double(let value): value
-        case .bool(let value): value
-        case .object(let members): members.mapValues(\.foundationValue)
+        case .string(let value): .string(value)
+        case .int(let value): .int(value)
+        case .double(let value): .double(value)
+        case .bool(let value): .bool(value)
+        case .object(let members): .object(members.mapValues(\.jsonValue))
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// Records a build for `--trace FILE`: a reporter that stamps every event and, at the end, writes a
@@ -73,7 +72,7 @@ final class TraceRecorder: ProgressReporter {
         }
         let criticalIDs = summary?.criticalPath.map(\.id) ?? []
         let critical = Set(criticalIDs)
-        var events: [[String: Any]] = [
+        var events: [JSONValue] = [
             Self.metadata("process_name", tid: 0, name: "stask"), Self.metadata("thread_name", tid: 0, name: "planner"),
         ]
         if log.slotLaneCount > 0 {
@@ -93,15 +92,16 @@ final class TraceRecorder: ProgressReporter {
                 criticalSpans[span.name] = span
             }
             events.append([
-                "ph": "X", "name": span.name, "cat": span.category, "pid": 1, "tid": span.lane,
-                "ts": Self.microseconds(span.start), "dur": Self.microseconds(span.end - span.start),
-                "args": span.arguments.mapValues(\.foundationValue),
+                "ph": "X", "name": .string(span.name), "cat": .string(span.category), "pid": 1, "tid": .int(span.lane),
+                "ts": .double(Self.microseconds(span.start)), "dur": .double(Self.microseconds(span.end - span.start)),
+                "args": .object(span.arguments.mapValues(\.jsonValue)),
             ])
         }
         for instant in log.instants {
             events.append([
-                "ph": "i", "s": "t", "name": instant.name, "cat": "up_to_date", "pid": 1, "tid": instant.lane,
-                "ts": Self.microseconds(instant.time), "args": instant.arguments.mapValues(\.foundationValue),
+                "ph": "i", "s": "t", "name": .string(instant.name), "cat": "up_to_date", "pid": 1,
+                "tid": .int(instant.lane), "ts": .double(Self.microseconds(instant.time)),
+                "args": .object(instant.arguments.mapValues(\.jsonValue)),
             ])
         }
         let steps = criticalIDs.compactMap { criticalSpans[$0] }
@@ -109,24 +109,22 @@ final class TraceRecorder: ProgressReporter {
             let (from, to) = pair
             let middle = from.start + (from.end - from.start) / 2
             events.append([
-                "ph": "s", "id": number + 1, "name": "critical path", "cat": "critical_path", "pid": 1,
-                "tid": from.lane, "ts": Self.microseconds(middle),
+                "ph": "s", "id": .int(number + 1), "name": "critical path", "cat": "critical_path", "pid": 1,
+                "tid": .int(from.lane), "ts": .double(Self.microseconds(middle)),
             ])
             events.append([
-                "ph": "f", "bp": "e", "id": number + 1, "name": "critical path", "cat": "critical_path", "pid": 1,
-                "tid": to.lane, "ts": Self.microseconds(to.start),
+                "ph": "f", "bp": "e", "id": .int(number + 1), "name": "critical path", "cat": "critical_path", "pid": 1,
+                "tid": .int(to.lane), "ts": .double(Self.microseconds(to.start)),
             ])
         }
-        var other: [String: Any] = ["schema": Self.schemaVersion, "critical_path": criticalIDs]
-        if let summary { other["wall_time"] = TraceValue.seconds(summary.wallTime).foundationValue }
-        let object: [String: Any] = ["traceEvents": events, "displayTimeUnit": "ms", "otherData": other]
-        // Strings, numbers, booleans, arrays and objects of them only: serialisation cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return Array(data)
+        var other: [String: JSONValue] = ["schema": .int(Self.schemaVersion), "critical_path": .strings(criticalIDs)]
+        if let summary { other["wall_time"] = TraceValue.seconds(summary.wallTime).jsonValue }
+        let object: JSONValue = ["traceEvents": .array(events), "displayTimeUnit": "ms", "otherData": .object(other)]
+        return Array(object.text.utf8)
     }
 
-    private static func metadata(_ kind: String, tid: Int, name: String) -> [String: Any] {
-        ["ph": "M", "name": kind, "pid": 1, "tid": tid, "args": ["name": name]]
+    private static func metadata(_ kind: String, tid: Int, name: String) -> JSONValue {
+        ["ph": "M", "name": .string(kind), "pid": 1, "tid": .int(tid), "args": ["name": .string(name)]]
     }
 
     private static func microseconds(_ duration: Duration) -> Double {

@@ -13,7 +13,7 @@
 ///
 /// **Concurrency.** Implementations are thread-safe; the engine calls both methods from many tasks at
 /// once. Cancelling the calling task makes either method return promptly (`restore` then returns `nil`).
-public protocol RemoteCache: Sendable {
+package protocol RemoteCache: Sendable {
     /// Fetches the outputs of `action` and writes them into the project, if the cache has them.
     ///
     /// Every output is verified (size and SHA-256) before any is written; each is written atomically
@@ -33,22 +33,22 @@ public protocol RemoteCache: Sendable {
 }
 
 /// One task instance, as the remote cache sees it.
-public struct RemoteCacheAction: Sendable, Hashable {
+package struct RemoteCacheAction: Sendable, Hashable {
     /// The task instance id, for messages (`compile[src/a.c]`).
-    public var taskID: String
+    package var taskID: String
     /// The instance's action key (DESIGN §2); the cache key is derived from it (`RemoteCacheKey`).
-    public var actionKey: ContentDigest
+    package var actionKey: ContentDigest
     /// The declared outputs, project-relative. A cache entry must list exactly these paths.
-    public var outputs: [String]
+    package var outputs: [String]
     /// The absolute project directory the outputs are relative to.
-    public var projectDirectory: String
+    package var projectDirectory: String
     /// For `store`: the XXH3-128 digest of each output when the task finished. An output that no longer
     /// has it (changed since, as uploads may run a little later) is not uploaded, and neither is the task.
     /// `nil` uploads whatever the files hold.
-    public var outputDigests: [String: ContentDigest]?
+    package var outputDigests: [String: ContentDigest]?
 
     /// Describes one task instance.
-    public init(
+    package init(
         taskID: String, actionKey: ContentDigest, outputs: [String], projectDirectory: String,
         outputDigests: [String: ContentDigest]? = nil
     ) {
@@ -61,16 +61,16 @@ public struct RemoteCacheAction: Sendable, Hashable {
 }
 
 /// What `restore` wrote: enough to record the task as up to date without reading the files again.
-public struct RestoredOutputs: Sendable, Hashable {
+package struct RestoredOutputs: Sendable, Hashable {
     /// Output path (project-relative) → XXH3-128 content digest of what was written.
-    public var outputDigests: [String: ContentDigest]
+    package var outputDigests: [String: ContentDigest]
     /// How long the commands ran on the machine that built the entry; `nil` when the entry does not say.
-    public var wallTime: Duration?
+    package var wallTime: Duration?
     /// The total size of the outputs written.
-    public var byteCount: Int
+    package var byteCount: Int
 
     /// Describes restored outputs.
-    public init(outputDigests: [String: ContentDigest], wallTime: Duration?, byteCount: Int) {
+    package init(outputDigests: [String: ContentDigest], wallTime: Duration?, byteCount: Int) {
         self.outputDigests = outputDigests
         self.wallTime = wallTime
         self.byteCount = byteCount

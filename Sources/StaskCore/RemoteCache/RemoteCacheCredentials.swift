@@ -7,7 +7,7 @@
 ///
 /// Secrets are never printed: `description`, `debugDescription` and the reflection mirror show only the
 /// kind (and the user name for basic auth).
-public enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+package enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// No `Authorization` header.
@@ -18,16 +18,16 @@ public enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible,
     case bearer(token: String)
 
     /// The environment variable holding a bearer token.
-    public static let tokenVariable = "STASK_REMOTE_CACHE_TOKEN"
+    package static let tokenVariable = "STASK_REMOTE_CACHE_TOKEN"
     /// The environment variable holding the basic-auth user name.
-    public static let userVariable = "STASK_REMOTE_CACHE_USER"
+    package static let userVariable = "STASK_REMOTE_CACHE_USER"
     /// The environment variable holding the basic-auth password.
-    public static let passwordVariable = "STASK_REMOTE_CACHE_PASSWORD"
+    package static let passwordVariable = "STASK_REMOTE_CACHE_PASSWORD"
 
     /// Reads the credentials from an environment (typically the process's own).
     ///
     /// An empty token or user name counts as unset.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         if let token = environment[Self.tokenVariable], !token.isEmpty {
             self = .bearer(token: token)
         } else if let user = environment[Self.userVariable], !user.isEmpty {
@@ -38,7 +38,7 @@ public enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible,
     }
 
     /// The `Authorization` header value, `nil` for `.none`. Never log it.
-    var authorizationHeader: String? {
+    package var authorizationHeader: String? {
         switch self {
         case .none: nil
         case .basic(let user, let password): "Basic " + Self.base64(Array("\(user):\(password)".utf8))
@@ -47,7 +47,7 @@ public enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible,
     }
 
     /// `no credentials`, `basic auth as 'ci'`, `bearer token`: never the secret.
-    public var description: String {
+    package var description: String {
         switch self {
         case .none: "no credentials"
         case .basic(let user, _): "basic auth as '\(user)'"
@@ -56,10 +56,10 @@ public enum RemoteCacheCredentials: Sendable, Hashable, CustomStringConvertible,
     }
 
     /// The same as `description`, so `debugPrint` and string interpolation in tests hide the secret too.
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
     /// A mirror without children, so `dump` and test failure messages cannot reveal the secret.
-    public var customMirror: Mirror {
+    package var customMirror: Mirror {
         Mirror(self, children: [(label: String?, value: Any)](), displayStyle: .enum)
     }
 

@@ -11,13 +11,13 @@
 /// endpoint.port  // 9090
 /// endpoint.pathPrefix  // "/stask"
 /// ```
-public struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
+package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// The host name or address; an IPv6 address without its brackets.
-    public let host: String
+    package let host: String
     /// The TCP port (80 when the URL names none).
-    public let port: Int
+    package let port: Int
     /// The path before `/ac/` and `/cas/`: empty, or starting with `/` and not ending with one.
-    public let pathPrefix: String
+    package let pathPrefix: String
 
     /// Parses a cache URL.
     ///
@@ -25,7 +25,7 @@ public struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// written (it must not need percent-encoding).
     /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`https`, `grpc`), credentials in the URL,
     ///   a missing or malformed host or port, a query or fragment, or characters a URL path cannot hold.
-    public init(parsing url: String) throws(RemoteCacheError) {
+    package init(parsing url: String) throws(RemoteCacheError) {
         func invalid(_ reason: String) -> RemoteCacheError {
             .invalidURL(url: Self.redacted(url), reason: reason)
         }
@@ -94,12 +94,12 @@ public struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `http://host:port/prefix` (the port only when it is not 80).
-    public var description: String {
+    package var description: String {
         "http://" + hostHeader + pathPrefix
     }
 
     /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is 80.
-    var hostHeader: String {
+    package var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
         return port == 80 ? name : "\(name):\(port)"
     }

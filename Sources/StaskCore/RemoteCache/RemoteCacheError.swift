@@ -2,12 +2,12 @@
 ///
 /// Problems met *during* a build (the server is down, a blob is corrupt) are never errors: they are
 /// ``RemoteCacheWarning``s, and the task runs locally.
-public enum RemoteCacheError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum RemoteCacheError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The cache URL is malformed or uses something stask does not speak; `url` has any credentials hidden.
     case invalidURL(url: String, reason: String)
 
     /// `remote cache URL 'https://cache:8080': https is not supported; …`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidURL(let url, let reason): "remote cache URL '\(url)': \(reason)"
         }

@@ -2,25 +2,25 @@
 ///
 /// `hits + misses` is the number of lookups; a lookup that failed (server error, corrupt blob) counts as a
 /// miss *and* an error. Bytes count response and request bodies only (manifests included), not headers.
-public struct RemoteCacheStatistics: Sendable, Hashable, CustomStringConvertible {
+package struct RemoteCacheStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Tasks restored from the cache.
-    public var hits = 0
+    package var hits = 0
     /// Lookups that did not restore the task.
-    public var misses = 0
+    package var misses = 0
     /// Body bytes received (manifests and blobs).
-    public var bytesDownloaded = 0
+    package var bytesDownloaded = 0
     /// Body bytes sent (blobs and manifests).
-    public var bytesUploaded = 0
+    package var bytesUploaded = 0
     /// Failed requests and rejected entries (including those not warned about, after the first of a kind).
-    public var errors = 0
+    package var errors = 0
     /// Manifests stored (tasks uploaded completely).
-    public var uploads = 0
+    package var uploads = 0
 
     /// All zero.
-    public init() {}
+    package init() {}
 
     /// The build summary's line: `3 from remote cache, 1.2 MB down, 0.0 MB up` (MB = 10^6 bytes).
-    public var description: String {
+    package var description: String {
         "\(hits) from remote cache, \(Self.megabytes(bytesDownloaded)) MB down, \(Self.megabytes(bytesUploaded)) MB up"
     }
 

@@ -2,9 +2,9 @@
 ///
 /// ``HTTPRemoteCache`` reports each ``Kind-swift.enum`` at most once per build (per cache instance):
 /// a build of 5,000 tasks against a dead server prints one line, not 5,000.
-public struct RemoteCacheWarning: Sendable, Hashable, CustomStringConvertible {
+package struct RemoteCacheWarning: Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, for deduplication and for tests.
-    public enum Kind: Sendable, Hashable, CaseIterable {
+    package enum Kind: Sendable, Hashable, CaseIterable {
         /// The server could not be reached or stopped answering; the cache is off for the rest of the build.
         case unreachable
         /// The server answered with an unexpected status (401, 403, 500, …) or unreadable HTTP.
@@ -15,26 +15,24 @@ public struct RemoteCacheWarning: Sendable, Hashable, CustomStringConvertible {
         case corruptBlob
         /// A local file could not be read for upload or written after download.
         case localFiles
-        /// No `libcrypto` to compute SHA-256 with; the cache is off for the build.
-        case hashingUnavailable
     }
 
     /// The kind of problem.
-    public var kind: Kind
+    package var kind: Kind
     /// The server, as `http://host:port/prefix` (never with credentials).
-    public var endpoint: String
+    package var endpoint: String
     /// What happened and what stask did about it.
-    public var message: String
+    package var message: String
 
     /// Describes a warning.
-    public init(kind: Kind, endpoint: String, message: String) {
+    package init(kind: Kind, endpoint: String, message: String) {
         self.kind = kind
         self.endpoint = endpoint
         self.message = message
     }
 
     /// `remote cache http://cache:8080: cannot connect to cache:8080: Connection refused; …`.
-    public var description: String {
+    package var description: String {
         "remote cache \(endpoint): \(message)"
     }
 }

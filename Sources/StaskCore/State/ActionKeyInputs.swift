@@ -7,17 +7,17 @@
 /// `variables` is *not* part of the key: a variable matters only through the commands, paths or environment
 /// it expands into, which are. It is stored so that `explain` can name the variable whose new value changed
 /// a command. The engine decides which variables to list (typically those the task's templates reference).
-public struct ActionKeyInputs: Sendable, Hashable {
+package struct ActionKeyInputs: Sendable, Hashable {
     /// The expanded commands, in the order they run.
-    public var commands: [String]
+    package var commands: [String]
     /// The working directory of the commands.
-    public var directory: String
+    package var directory: String
     /// The environment entries stask adds (Taskfile and task `env`), not the whole inherited environment.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// Values of the variables the task's templates reference (informational, not hashed).
-    public var variables: [String: String]
+    package var variables: [String: String]
     /// Input path → content digest.
-    public var inputDigests: [String: ContentDigest] {
+    package var inputDigests: [String: ContentDigest] {
         get { Dictionary(uniqueKeysWithValues: sortedInputs.lazy.map { ($0.path, $0.digest) }) }
         set { sortedInputs = Self.sorted(newValue) }
     }
@@ -25,10 +25,10 @@ public struct ActionKeyInputs: Sendable, Hashable {
     /// 100,000 inputs take 3 MB instead of 8, and the key and the state read them in this order anyway.
     private(set) var sortedInputs: [InputDigest]
     /// The declared output paths.
-    public var outputPaths: [String]
+    package var outputPaths: [String]
 
     /// Creates the key inputs of one task instance.
-    public init(
+    package init(
         commands: [String], directory: String, environment: [String: String] = [:],
         variables: [String: String] = [:], inputDigests: [String: ContentDigest] = [:], outputPaths: [String] = []
     ) {
@@ -68,7 +68,7 @@ public struct ActionKeyInputs: Sendable, Hashable {
     /// output paths (sorted), in domain `stask.action-key.v1`.
     ///
     /// - Complexity: O(n log n) in the number of entries.
-    public var actionKey: ContentDigest {
+    package var actionKey: ContentDigest {
         var hasher = ActionKeyHasher()
         hasher.add("commands")
         hasher.add(commands.count)

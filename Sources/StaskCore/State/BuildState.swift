@@ -3,16 +3,16 @@
 /// The fully decoded form: `BuildStateStore.state` and `BuildStateStore.load(directory:fileSystem:)` (for
 /// read-only commands such as `stask explain`) return it, and a compaction writes it (`StateSnapshot` for the
 /// file format, `BuildStateJournal` for the journal). A store itself decodes records only when asked.
-public struct BuildState: Sendable, Equatable {
+package struct BuildState: Sendable, Equatable {
     /// Task instance id → its last successful run (possibly invalidated by a later failure).
-    public var records: [String: TaskRecord]
+    package var records: [String: TaskRecord]
     /// Task name → item → duration in seconds, learned from runs, for shard balancing.
-    public var itemDurations: [String: [String: Double]]
+    package var itemDurations: [String: [String: Double]]
     /// Path → stat-cache entry (`FileDigestCache.Entry`).
-    public var statCache: [String: FileDigestCache.Entry]
+    package var statCache: [String: FileDigestCache.Entry]
 
     /// Creates a state; the default is "nothing built yet".
-    public init(
+    package init(
         records: [String: TaskRecord] = [:], itemDurations: [String: [String: Double]] = [:],
         statCache: [String: FileDigestCache.Entry] = [:]
     ) {
@@ -22,7 +22,7 @@ public struct BuildState: Sendable, Equatable {
     }
 
     /// The record that may prove `id` up to date: its last successful run, unless invalidated.
-    public func validRecord(for id: String) -> TaskRecord? {
+    package func validRecord(for id: String) -> TaskRecord? {
         guard let record = records[id], !record.isInvalidated else { return nil }
         return record
     }

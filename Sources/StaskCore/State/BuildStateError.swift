@@ -1,7 +1,7 @@
 /// A build-state failure that stops the build before any task runs (or reports a lost record after one).
 ///
 /// Damaged state files are *not* errors; they are `BuildStateWarning`s and a rebuild.
-public enum BuildStateError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum BuildStateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another process holds the build lock and the caller chose not to wait.
     case locked(path: String, holder: Int32?)
     /// The state directory or one of its files cannot be created or written.
@@ -13,7 +13,7 @@ public enum BuildStateError: Error, Sendable, Equatable, CustomStringConvertible
     case lockFailed(path: String, underlying: FileSystemError)
 
     /// The message users read: the path first, what went wrong, and what to do.
-    public var description: String {
+    package var description: String {
         switch self {
         case .locked(let path, let holder):
             let who = holder.map { "another stask (pid \($0))" } ?? "another stask"

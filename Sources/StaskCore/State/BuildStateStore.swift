@@ -55,18 +55,18 @@ import Synchronization
 /// try store.close()
 /// lock.release()
 /// ```
-public final class BuildStateStore: Sendable {
+package final class BuildStateStore: Sendable {
     /// The snapshot's file name inside the state directory.
-    public static let snapshotFileName = "state"
+    package static let snapshotFileName = "state"
     /// The journal's file name inside the state directory.
-    public static let journalFileName = "journal"
+    package static let journalFileName = "journal"
 
     /// The state directory (normally `<project>/.stask`).
-    public let directory: String
+    package let directory: String
     private let fileSystem: any FileSystem
 
     /// A journal larger than this (and than a quarter of the snapshot) is compacted into the snapshot.
-    public static let minimumCompactionSize = 256 * 1024
+    package static let minimumCompactionSize = 256 * 1024
 
     private struct Storage {
         var state: LiveState
@@ -98,10 +98,10 @@ public final class BuildStateStore: Sendable {
     }
 
     /// The snapshot's path.
-    public var snapshotPath: String { Self.path(directory, Self.snapshotFileName) }
+    package var snapshotPath: String { Self.path(directory, Self.snapshotFileName) }
 
     /// The journal's path.
-    public var journalPath: String { Self.path(directory, Self.journalFileName) }
+    package var journalPath: String { Self.path(directory, Self.journalFileName) }
 
     // MARK: - Opening
 
@@ -114,8 +114,8 @@ public final class BuildStateStore: Sendable {
     ///   - fileSystem: where the files live; `LocalFileSystem` in production.
     /// - Returns: the store and the warnings to print (empty when all is well).
     /// - Throws: `BuildStateError.notWritable` when the directory or its files cannot be created or written.
-    public static func open(
-        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    package static func open(
+        directory: String, fileSystem: any FileSystem
     ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
         try open(directory: directory, fileSystem: fileSystem, minimumCompactionSize: minimumCompactionSize)
     }
@@ -188,8 +188,8 @@ public final class BuildStateStore: Sendable {
     ///
     /// A missing directory or files give an empty state and no warning.
     /// - Returns: the state (snapshot plus replayed journal) and the warnings about damaged files.
-    public static func load(
-        directory: String, fileSystem: any FileSystem = LocalFileSystem()
+    package static func load(
+        directory: String, fileSystem: any FileSystem
     ) -> (state: BuildState, warnings: [BuildStateWarning]) {
         let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
         return (loaded.state.materialized(), loaded.warnings)
@@ -199,13 +199,13 @@ public final class BuildStateStore: Sendable {
 
     /// The record that may prove `id` up to date: its last successful run, `nil` when there is none or it
     /// was invalidated by a failure since.
-    public func record(for id: String) -> TaskRecord? {
+    package func record(for id: String) -> TaskRecord? {
         storage.withLock { $0.state.validRecord(for: id) }
     }
 
     /// The moving-average duration of `id`'s successful runs, also after an invalidating failure; `nil`
     /// when it never succeeded.
-    public func estimatedDuration(for id: String) -> Duration? {
+    package func estimatedDuration(for id: String) -> Duration? {
         storage.withLock { $0.state.record(for: id)?.estimatedDuration }
     }
 
@@ -213,24 +213,24 @@ public final class BuildStateStore: Sendable {
     ///
     /// - Complexity: O(n) in the size of the state (every record is decoded); meant for `stask explain`,
     ///   estimates over all tasks, and tests. Builds use `record(for:)`.
-    public var state: BuildState {
+    package var state: BuildState {
         storage.withLock { $0.state }.materialized()
     }
 
     /// The output paths of every record (valid or invalidated), without decoding anything else.
     ///
     /// - Complexity: O(n) in the number of records and their outputs.
-    public var recordedOutputPaths: Set<String> {
+    package var recordedOutputPaths: Set<String> {
         storage.withLock { $0.state }.recordedOutputPaths()
     }
 
     /// Task → item → seconds, for every task with recorded items.
-    public var allItemDurations: [String: [String: Double]] {
+    package var allItemDurations: [String: [String: Double]] {
         storage.withLock { $0.state.itemDurations }
     }
 
     /// Item → seconds recorded for the items of `task` (empty when none).
-    public func itemDurations(forTask task: String) -> [String: Double] {
+    package func itemDurations(forTask task: String) -> [String: Double] {
         storage.withLock { $0.state.itemDurations[task] ?? [:] }
     }
 
@@ -238,7 +238,7 @@ public final class BuildStateStore: Sendable {
     ///
     /// - Complexity: O(n); to check files during a build use `makeDigestCache(fileSystem:…)`, which decodes
     ///   only the entries it looks up.
-    public var statCacheEntries: [String: FileDigestCache.Entry] {
+    package var statCacheEntries: [String: FileDigestCache.Entry] {
         storage.withLock { $0.state }.allEntries()
     }
 
@@ -246,7 +246,7 @@ public final class BuildStateStore: Sendable {
     ///
     /// At the end of the build, save what it learned with `updateStatCache(cache.changedEntries)`.
     /// - Parameters: as `FileDigestCache.init(entries:fileSystem:hasher:timestampGranularity:now:)`.
-    public func makeDigestCache(
+    package func makeDigestCache(
         fileSystem: any FileSystem, hasher: ContentHasher = .shared, timestampGranularity: Duration = .milliseconds(10),
         now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
     ) -> FileDigestCache {
@@ -266,7 +266,7 @@ public final class BuildStateStore: Sendable {
     ///   kept in memory and saved by `close()` if that succeeds; the journal stays consistent). After such a
     ///   failure the store stops journaling: later changes are kept in memory without error, for `close()`.
     @discardableResult
-    public func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
+    package func recordSuccess(_ run: SuccessfulRun) throws(BuildStateError) -> TaskRecord {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) -> TaskRecord in
             precondition(!storage.isClosed, "recordSuccess after close")
             let record = run.record(after: storage.state.record(for: run.id))
@@ -287,7 +287,7 @@ public final class BuildStateStore: Sendable {
     /// until the next success. Nothing is written when `id` has no valid record.
     ///
     /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
-    public func invalidate(_ id: String) throws(BuildStateError) {
+    package func invalidate(_ id: String) throws(BuildStateError) {
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
             precondition(!storage.isClosed, "invalidate after close")
             guard storage.state.invalidate(id) else { return }
@@ -299,7 +299,7 @@ public final class BuildStateStore: Sendable {
     /// items of `task`, keeping its other items.
     ///
     /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`.
-    public func updateItemDurations(forTask task: String, _ durations: [String: Double]) throws(BuildStateError) {
+    package func updateItemDurations(forTask task: String, _ durations: [String: Double]) throws(BuildStateError) {
         let cleaned = durations.mapValues { $0.isFinite && $0 > 0 ? $0 : 0 }
         try storage.withLock { (storage: inout Storage) throws(BuildStateError) in
             precondition(!storage.isClosed, "updateItemDurations after close")
@@ -313,7 +313,7 @@ public final class BuildStateStore: Sendable {
     ///
     /// - Throws: `BuildStateError.writeFailed` as `recordSuccess(_:)`. Losing stat-cache entries only costs
     ///   re-hashing.
-    public func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
+    package func updateStatCache(_ changes: [String: FileDigestCache.Entry?]) throws(BuildStateError) {
         try updateStatCache(StatCacheChanges(changes))
     }
 
@@ -349,7 +349,7 @@ public final class BuildStateStore: Sendable {
     /// like a crash; the next `open` replays it.
     /// - Throws: `BuildStateError.writeFailed` when the snapshot or the journal cannot be written; the files
     ///   on disk are then still consistent, and the next build replays the journal.
-    public func close() throws(BuildStateError) {
+    package func close() throws(BuildStateError) {
         let taken = storage.withLock { storage -> (LiveState, Bool, (any AppendableFile)?, Bool)? in
             guard !storage.isClosed else { return nil }
             storage.isClosed = true

@@ -3,9 +3,9 @@
 /// `description` is the message users read, compiler-style:
 /// `/p/.stask/state: warning: build state is corrupt (checksum mismatch); every task will run again`.
 /// A missing state file is not a warning: it means nothing was built yet.
-public struct BuildStateWarning: Sendable, Equatable, CustomStringConvertible {
+package struct BuildStateWarning: Sendable, Equatable, CustomStringConvertible {
     /// What was wrong with the file.
-    public enum Reason: Sendable, Equatable {
+    package enum Reason: Sendable, Equatable {
         /// The file exists but could not be read (permissions, a directory in its place, I/O error).
         case unreadable(FileSystemError)
         /// The file is empty.
@@ -26,18 +26,18 @@ public struct BuildStateWarning: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The file concerned.
-    public var path: String
+    package var path: String
     /// Why it was not (fully) used.
-    public var reason: Reason
+    package var reason: Reason
 
     /// Creates a warning.
-    public init(path: String, reason: Reason) {
+    package init(path: String, reason: Reason) {
         self.path = path
         self.reason = reason
     }
 
     /// The message users read, compiler-style: `path: warning: what was wrong; the consequence`.
-    public var description: String {
+    package var description: String {
         let consequence = "every task will run again"
         switch reason {
         case .unreadable(let error):

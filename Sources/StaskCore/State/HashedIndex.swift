@@ -1,4 +1,3 @@
-import Glibc
 
 /// Finds length-prefixed entries in a snapshot by their string key without creating a `String` per entry.
 ///
@@ -51,6 +50,19 @@ struct HashedIndex: Sendable {
     private static func tag(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) }
 
     private static func equal(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
-        lhs.count == rhs.count && (lhs.isEmpty || memcmp(lhs.baseAddress!, rhs.baseAddress!, lhs.count) == 0)
+        guard lhs.count == rhs.count else { return false }
+        // Eight bytes at a time, then the tail: keys are paths of some tens of bytes.
+        var offset = 0
+        while offset + 8 <= lhs.count {
+            let left = lhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let right = rhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if left != right { return false }
+            offset += 8
+        }
+        while offset < lhs.count {
+            if lhs[offset] != rhs[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 }

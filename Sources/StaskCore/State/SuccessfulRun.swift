@@ -1,25 +1,25 @@
 /// What the engine reports after a task instance succeeded; `BuildStateStore.recordSuccess(_:)` turns it
 /// into a `TaskRecord`.
-public struct SuccessfulRun: Sendable, Hashable {
+package struct SuccessfulRun: Sendable, Hashable {
     /// Weight of the newest wall time in the moving-average estimate:
     /// `estimate = (1 - w) * previous + w * wallTime`; the first run's estimate is its wall time.
-    public static let estimateWeight = 0.3
+    package static let estimateWeight = 0.3
 
     /// The task instance id.
-    public var id: String
+    package var id: String
     /// The action key the run was started with.
-    public var actionKey: ContentDigest
+    package var actionKey: ContentDigest
     /// Output path → content digest, hashed after the run.
-    public var outputDigests: [String: ContentDigest]
+    package var outputDigests: [String: ContentDigest]
     /// Wall-clock duration of the successful attempt.
-    public var wallTime: Duration
+    package var wallTime: Duration
     /// CPU time of the successful attempt.
-    public var cpuTime: Duration
+    package var cpuTime: Duration
     /// What went into `actionKey`.
-    public var keyInputs: ActionKeyInputs
+    package var keyInputs: ActionKeyInputs
 
     /// Describes a successful run. `actionKey` defaults to `keyInputs.actionKey`.
-    public init(
+    package init(
         id: String, actionKey: ContentDigest? = nil, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, keyInputs: ActionKeyInputs
     ) {
@@ -35,7 +35,7 @@ public struct SuccessfulRun: Sendable, Hashable {
     ///
     /// Durations are rounded to whole nanoseconds (the stored precision) and negative ones clamped to zero,
     /// so a record reads back from disk exactly as it was recorded.
-    public func record(after previous: TaskRecord?) -> TaskRecord {
+    package func record(after previous: TaskRecord?) -> TaskRecord {
         let wall = Self.storable(wallTime)
         let estimate: Duration
         if let previous {

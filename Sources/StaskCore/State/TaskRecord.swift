@@ -6,26 +6,26 @@
 ///
 /// Records loaded from a snapshot keep `keyInputs` encoded until it is first read (only `stask explain`
 /// needs it), which is what makes loading 100,000 records fast; reading it decodes it each time.
-public struct TaskRecord: Sendable, Hashable {
+package struct TaskRecord: Sendable, Hashable {
     /// The task instance id, for example `compile[src/a.c]` or `test#2`.
-    public var id: String
+    package var id: String
     /// The action key of the successful run.
-    public var actionKey: ContentDigest
+    package var actionKey: ContentDigest
     /// Output path → content digest after the successful run.
-    public var outputDigests: [String: ContentDigest]
+    package var outputDigests: [String: ContentDigest]
     /// Wall-clock duration of the last successful run.
-    public var wallTime: Duration
+    package var wallTime: Duration
     /// CPU time (user + system, children included) of the last successful run.
-    public var cpuTime: Duration
+    package var cpuTime: Duration
     /// Moving average of successful wall times, for critical-path priorities and ETAs.
-    public var estimatedDuration: Duration
+    package var estimatedDuration: Duration
     /// How many successful runs have been recorded for this id.
-    public var successCount: Int
+    package var successCount: Int
     /// Set when a later run of this instance failed (`BuildStateStore.invalidate(_:)`): the record is then
     /// never treated as up to date, but its durations still inform estimates.
-    public var isInvalidated: Bool
+    package var isInvalidated: Bool
     /// What went into `actionKey`, for `stask explain` (decoded on each read for loaded records).
-    public var keyInputs: ActionKeyInputs {
+    package var keyInputs: ActionKeyInputs {
         get { coldPart.keyInputs }
         set { coldPart = .decoded(newValue) }
     }
@@ -33,7 +33,7 @@ public struct TaskRecord: Sendable, Hashable {
     var coldPart: TaskRecordColdPart
 
     /// Creates a record.
-    public init(
+    package init(
         id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, estimatedDuration: Duration, successCount: Int, keyInputs: ActionKeyInputs,
         isInvalidated: Bool = false

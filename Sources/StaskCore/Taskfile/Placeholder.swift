@@ -4,7 +4,7 @@
 /// expand to paths (``item``, ``stem``, ``name``, ``dir``, ``input``, ``output``, ``inputs``,
 /// ``outputs``, ``items``, ``junit``) are shell-quoted; ``variable(_:)``, ``shard`` and ``shards``
 /// are inserted as written.
-public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
+package enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     /// `{{NAME}}`: the value of the var `NAME`, inserted verbatim (vars hold flags).
     case variable(String)
     /// `{{item}}`: the `foreach` match of this instance.
@@ -40,7 +40,7 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     ]
 
     /// The name written between the braces.
-    public var name: String {
+    package var name: String {
         switch self {
         case .variable(let name): name
         case .item: "item"
@@ -59,10 +59,10 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `{{name}}`.
-    public var description: String { "{{\(name)}}" }
+    package var description: String { "{{\(name)}}" }
 
     /// Whether the placeholder derives from the `foreach` item (`item`, `stem`, `name`, `dir`).
-    public var isItemDerived: Bool {
+    package var isItemDerived: Bool {
         switch self {
         case .item, .stem, .name, .dir: true
         default: false
@@ -70,7 +70,7 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the placeholder expands to one or more paths, and is therefore shell-quoted in commands.
-    public var isPath: Bool {
+    package var isPath: Bool {
         switch self {
         case .variable, .shard, .shards: false
         default: true

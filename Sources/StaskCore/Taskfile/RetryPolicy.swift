@@ -4,26 +4,26 @@
 /// The wait before try *n* + 1 is `backoff × 2^(n − 1)`, capped at `maxBackoff`; the engine adds
 /// jitter. Written in a Taskfile as `retry: 3` (shorthand for `{attempts: 3}`) or
 /// `retry: {attempts: 3, backoff: 200ms, max_backoff: 5s}`.
-public struct RetryPolicy: Sendable, Hashable {
+package struct RetryPolicy: Sendable, Hashable {
     /// Total number of tries, at least 1. `1` means no retry.
-    public var attempts: Int
+    package var attempts: Int
     /// The wait after the first failed try.
-    public var backoff: Duration
+    package var backoff: Duration
     /// The longest wait between two tries.
-    public var maxBackoff: Duration
+    package var maxBackoff: Duration
 
     /// The backoff used when a Taskfile names only `attempts`: 200 ms.
-    public static let defaultBackoff: Duration = .milliseconds(200)
+    package static let defaultBackoff: Duration = .milliseconds(200)
     /// The cap used when a Taskfile names no `max_backoff`: 10 s.
-    public static let defaultMaxBackoff: Duration = .seconds(10)
+    package static let defaultMaxBackoff: Duration = .seconds(10)
 
     /// One try, no retry: the policy of a task without a `retry` key.
-    public static let none = RetryPolicy(attempts: 1)
+    package static let none = RetryPolicy(attempts: 1)
 
     /// Creates a policy.
     ///
     /// - Precondition: `attempts >= 1`, `backoff >= .zero`, `maxBackoff >= backoff`.
-    public init(attempts: Int, backoff: Duration = defaultBackoff, maxBackoff: Duration = defaultMaxBackoff) {
+    package init(attempts: Int, backoff: Duration = defaultBackoff, maxBackoff: Duration = defaultMaxBackoff) {
         precondition(attempts >= 1 && backoff >= .zero && maxBackoff >= backoff, "invalid retry policy")
         self.attempts = attempts
         self.backoff = backoff
@@ -33,7 +33,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The delay before try `attempt + 1` after try `attempt` (1-based) failed, without jitter.
     ///
     /// `delay(afterAttempt: 1) == backoff`, doubling each time, never above `maxBackoff`.
-    public func delay(afterAttempt attempt: Int) -> Duration {
+    package func delay(afterAttempt attempt: Int) -> Duration {
         precondition(attempt >= 1, "attempts are 1-based")
         var delay = backoff
         var remaining = attempt - 1

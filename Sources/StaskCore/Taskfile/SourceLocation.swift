@@ -3,40 +3,40 @@
 /// Columns count Unicode scalars, as libyaml does, so a location points at the same character an
 /// editor shows. The ``description`` is the compiler-style prefix of every ``TaskfileError``:
 /// `Taskfile.yml:14:7`.
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The file as shown in messages: relative to the working directory when it lies below it,
     /// otherwise absolute.
-    public var file: String
+    package var file: String
     /// The line, starting at 1.
-    public var line: Int
+    package var line: Int
     /// The column, starting at 1, counted in Unicode scalars.
-    public var column: Int
+    package var column: Int
 
     /// Creates a location.
-    public init(file: String, line: Int, column: Int) {
+    package init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
     }
 
     /// `file:line:column`.
-    public var description: String { "\(file):\(line):\(column)" }
+    package var description: String { "\(file):\(line):\(column)" }
 
     /// Orders by file, then line, then column.
-    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+    package static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
         (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
     }
 }
 
 /// A value together with the place in the Taskfile it was written.
-public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+package struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
     /// The value.
-    public var value: Value
+    package var value: Value
     /// Where the value was written.
-    public var location: SourceLocation
+    package var location: SourceLocation
 
     /// Creates a located value.
-    public init(_ value: Value, at location: SourceLocation) {
+    package init(_ value: Value, at location: SourceLocation) {
         self.value = value
         self.location = location
     }

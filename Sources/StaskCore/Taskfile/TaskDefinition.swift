@@ -1,63 +1,63 @@
-public import AsyncStreams
+package import AsyncStreams
 
 /// One entry of a Taskfile's `tasks:`, as written (before `foreach`, globs and sharding are expanded).
 ///
 /// Strings that may hold placeholders are ``Template``s, parsed and checked at load time; each carries
 /// its location. ``keyLocations`` and ``valueLocations`` give the location of every key present, for
 /// error messages about the key as a whole.
-public struct TaskDefinition: Sendable, Hashable {
+package struct TaskDefinition: Sendable, Hashable {
     /// The keys a task may have, spelled as in YAML by `rawValue`.
-    public enum Key: String, Sendable, Hashable, CaseIterable {
+    package enum Key: String, Sendable, Hashable, CaseIterable {
         case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always
     }
 
     /// The task's name (the key under `tasks:`).
-    public let name: String
+    package let name: String
     /// Where the name is written.
-    public let location: SourceLocation
+    package let location: SourceLocation
     /// `desc`: a one-line description shown by `stask list`.
-    public let desc: String?
+    package let desc: String?
     /// `inputs`: paths or globs, relative to the Taskfile's directory. A string is a one-element list.
-    public let inputs: [Template]
+    package let inputs: [Template]
     /// `outputs`: paths (never globs), relative to the Taskfile's directory.
-    public let outputs: [Template]
+    package let outputs: [Template]
     /// `deps`: names of tasks every instance of which must finish first; their outputs count as inputs.
-    public let deps: [Located<String>]
+    package let deps: [Located<String>]
     /// `run`: commands run in order through `/bin/sh -c`, stopping at the first failure. Empty for a
     /// task that only groups others.
-    public let run: [Template]
+    package let run: [Template]
     /// `foreach`: globs whose matches each become an instance (or are spread over shards). `nil`
     /// without `foreach`.
-    public let foreach: [Template]?
+    package let foreach: [Template]?
     /// `shards`: the number of shard instances, from 1 to ``maximumShards``; `nil` when not sharded.
-    public let shards: Int?
+    package let shards: Int?
     /// The largest `shards:` accepted: 1,000. More shards than cores or CI machines only adds overhead,
     /// and a count such as `99999999999` would otherwise make that many instances.
-    public static let maximumShards = 1_000
+    package static let maximumShards = 1_000
     /// `cost`: the resources one instance holds while it runs; `nil` for the default `{cpu: 1}`.
-    public let cost: ResourceCost?
+    package let cost: ResourceCost?
     /// Where each resource amount of `cost` is written, by resource name.
-    public let costLocations: [String: SourceLocation]
+    package let costLocations: [String: SourceLocation]
     /// `priority`: added to the critical-path priority the scheduler computes. Default 0.
-    public let priority: Double
+    package let priority: Double
     /// `retry`: ``RetryPolicy/none`` when absent.
-    public let retry: RetryPolicy
+    package let retry: RetryPolicy
     /// `timeout`: the longest one try may run; `nil` for no limit.
-    public let timeout: Duration?
+    package let timeout: Duration?
     /// `dir`: the working directory of the commands, relative to the Taskfile's directory; `nil` for
     /// the Taskfile's directory.
-    public let dir: Template?
+    package let dir: Template?
     /// `env`: environment variables added for this task, in file order.
-    public let env: [EnvironmentVariable]
+    package let env: [EnvironmentVariable]
     /// `always`: run even when up to date.
-    public let always: Bool
+    package let always: Bool
     /// The location of each key present.
-    public let keyLocations: [Key: SourceLocation]
+    package let keyLocations: [Key: SourceLocation]
     /// The location of each key's value.
-    public let valueLocations: [Key: SourceLocation]
+    package let valueLocations: [Key: SourceLocation]
 
     /// Creates a task definition. The parser is the usual source of these; tests may build them too.
-    public init(
+    package init(
         name: String, location: SourceLocation, desc: String? = nil, inputs: [Template] = [],
         outputs: [Template] = [], deps: [Located<String>] = [], run: [Template] = [], foreach: [Template]? = nil,
         shards: Int? = nil, cost: ResourceCost? = nil, costLocations: [String: SourceLocation] = [:],
@@ -87,7 +87,7 @@ public struct TaskDefinition: Sendable, Hashable {
     }
 
     /// The location of `key`'s value, else of the key, else of the task.
-    public func location(of key: Key) -> SourceLocation {
+    package func location(of key: Key) -> SourceLocation {
         valueLocations[key] ?? keyLocations[key] ?? location
     }
 }

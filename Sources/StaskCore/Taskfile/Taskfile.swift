@@ -5,32 +5,32 @@ import AsyncStreams
 /// Immutable and `Sendable`. Produced by ``TaskfileParser``; every string that may hold placeholders is
 /// already a ``Template`` whose placeholders are known to exist, and every var is resolved (command-line
 /// overrides applied).
-public struct Taskfile: Sendable, Hashable {
+package struct Taskfile: Sendable, Hashable {
     /// The absolute path of the file.
-    public let path: String
+    package let path: String
     /// The file as named in messages (see ``SourceLocation/file``).
-    public let displayPath: String
+    package let displayPath: String
     /// The format version: always 1.
-    public let version: Int
+    package let version: Int
     /// `vars:` in file order, then vars defined only on the command line, sorted by name.
-    public let vars: [TaskfileVariable]
+    package let vars: [TaskfileVariable]
     /// `env:`: added to the environment of every command, in file order.
-    public let env: [EnvironmentVariable]
+    package let env: [EnvironmentVariable]
     /// `budget:`: resource name → total amount, as written (defaults and command-line values are applied
     /// by ``GraphBuilder``).
-    public let budget: [String: Double]
+    package let budget: [String: Double]
     /// Where each `budget:` entry's value is written.
-    public let budgetLocations: [String: SourceLocation]
+    package let budgetLocations: [String: SourceLocation]
     /// `default:`: the targets `stask build` builds when none is named; empty for "every task".
-    public let defaultTargets: [Located<String>]
+    package let defaultTargets: [Located<String>]
     /// `remote_cache:`: the shared cache to use unless the command line or `STASK_REMOTE_CACHE` says
     /// otherwise; `nil` when the key is absent.
-    public let remoteCache: Located<RemoteCacheEndpoint>?
+    package let remoteCache: Located<RemoteCacheEndpoint>?
     /// `tasks:` in file order.
-    public let tasks: [TaskDefinition]
+    package let tasks: [TaskDefinition]
 
     /// Creates a Taskfile model. ``TaskfileParser`` is the usual source of these.
-    public init(
+    package init(
         path: String, displayPath: String, version: Int = 1, vars: [TaskfileVariable] = [],
         env: [EnvironmentVariable] = [], budget: [String: Double] = [:],
         budgetLocations: [String: SourceLocation] = [:], defaultTargets: [Located<String>] = [],
@@ -50,17 +50,17 @@ public struct Taskfile: Sendable, Hashable {
 
     /// The directory holding the Taskfile: the project directory, against which every relative path
     /// is resolved.
-    public var directory: String { ProjectPath.parent(ofAbsolute: path) }
+    package var directory: String { ProjectPath.parent(ofAbsolute: path) }
 
     /// The task named `name`, if any.
     ///
     /// - Complexity: O(*n*) in the number of tasks.
-    public func task(named name: String) -> TaskDefinition? {
+    package func task(named name: String) -> TaskDefinition? {
         tasks.first { $0.name == name }
     }
 
     /// The resolved value of each var, by name.
-    public var variableValues: [String: String] {
+    package var variableValues: [String: String] {
         Dictionary(vars.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 }

@@ -2,7 +2,7 @@
 
 extension TaskfileError {
     /// The compiler-style message: `file:line:column: what is wrong (hint)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .noTaskfile(let directory):
             return "\(directory): no Taskfile found (looked for 'Taskfile', 'Taskfile.yml', 'Taskfile.yaml')"
@@ -85,7 +85,7 @@ extension TaskfileError {
     }
 
     /// The location, where the error has one.
-    public var location: SourceLocation? {
+    package var location: SourceLocation? {
         switch self {
         case .noTaskfile, .fileNotFound, .isDirectory, .unreadable, .invalidOverride, .invalidBudget: nil
         case .invalidUTF8(let location), .invalidYAML(let location, _), .missingVersion(let location),

@@ -4,7 +4,7 @@
 /// the compiler-style message users read, location first:
 /// `Taskfile.yml:14:7: task 'link' depends on unknown task 'compil' (did you mean 'compile'?)`.
 /// Any of these means "nothing runs" and exit status 2.
-public enum TaskfileError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum TaskfileError: Error, Sendable, Equatable, CustomStringConvertible {
     // MARK: Finding and reading the file
 
     /// None of `Taskfile`, `Taskfile.yml`, `Taskfile.yaml` exists in `directory`.

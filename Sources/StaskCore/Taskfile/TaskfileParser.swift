@@ -10,22 +10,22 @@
 /// let taskfile = try parser.load(file: nil, in: cwd, variableOverrides: ["CC": "clang"])
 /// let graph = try GraphBuilder(fileSystem: fs).build(taskfile)
 /// ```
-public struct TaskfileParser: Sendable {
+package struct TaskfileParser: Sendable {
     /// The names looked for in a directory, in order: `Taskfile`, `Taskfile.yml`, `Taskfile.yaml`.
-    public static let fileNames = ["Taskfile", "Taskfile.yml", "Taskfile.yaml"]
+    package static let fileNames = ["Taskfile", "Taskfile.yml", "Taskfile.yaml"]
 
     /// The file system everything is read through.
-    public let fileSystem: any FileSystem
+    package let fileSystem: any FileSystem
     /// The absolute directory relative paths are resolved against, and below which file names in
     /// messages are shown relative.
-    public let workingDirectory: String
+    package let workingDirectory: String
 
     /// Creates a parser.
     ///
     /// - Parameters:
     ///   - fileSystem: Where files are read.
     ///   - workingDirectory: An absolute path: the process's current directory (after `-C`).
-    public init(fileSystem: any FileSystem, workingDirectory: String) {
+    package init(fileSystem: any FileSystem, workingDirectory: String) {
         self.fileSystem = fileSystem
         self.workingDirectory = ProjectPath.normalizedAbsolute(workingDirectory)
     }
@@ -35,7 +35,7 @@ public struct TaskfileParser: Sendable {
     /// - Parameter directory: Absolute, or relative to ``workingDirectory``.
     /// - Returns: The absolute path of the Taskfile.
     /// - Throws: `TaskfileError.noTaskfile` when none exists, `.unreadable` when the file system fails.
-    public func locate(in directory: String) throws -> String {
+    package func locate(in directory: String) throws -> String {
         try locateTyped(in: directory)
     }
 
@@ -50,7 +50,7 @@ public struct TaskfileParser: Sendable {
     /// - Throws: `TaskfileError`: `.noTaskfile`, `.fileNotFound`, `.isDirectory`, `.unreadable` (also for
     ///   a FIFO, a device or anything else that is not a regular file), and every case
     ///   ``parse(contents:path:variableOverrides:)`` throws.
-    public func load(
+    package func load(
         file: String? = nil, in directory: String? = nil, variableOverrides: [String: String] = [:]
     ) throws -> Taskfile {
         let (path, bytes) = try readSource(file: file, in: directory)
@@ -62,7 +62,7 @@ public struct TaskfileParser: Sendable {
     /// - Throws: `TaskfileError`: `.fileNotFound`, `.isDirectory`, `.unreadable` (also for a FIFO, a
     ///   device or anything else that is not a regular file), and every case
     ///   ``parse(contents:path:variableOverrides:)`` throws.
-    public func parse(fileAt path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
+    package func parse(fileAt path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
         try parseTyped(fileAt: ProjectPath.absolute(path, base: workingDirectory), variableOverrides: variableOverrides)
     }
 
@@ -76,7 +76,7 @@ public struct TaskfileParser: Sendable {
     ///   `.unsupportedVersion`, `.unknownKey`, `.wrongType`, `.invalidValue`, `.invalidDuration`,
     ///   `.invalidTaskName`, `.invalidVariableName`, `.invalidOverride`, `.malformedPlaceholder`,
     ///   `.unknownPlaceholder`, `.unavailablePlaceholder`, `.variableCycle`.
-    public func parse(contents: [UInt8], path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
+    package func parse(contents: [UInt8], path: String, variableOverrides: [String: String] = [:]) throws -> Taskfile {
         try parseTyped(contents: contents, path: path, variableOverrides: variableOverrides)
     }
 
@@ -84,7 +84,7 @@ public struct TaskfileParser: Sendable {
     ///
     /// - Returns: `nil` when the argument is not `NAME=value` with `NAME` a valid var name (then it is a
     ///   target). The value may be empty and may contain `=`.
-    public static func variableOverride(from argument: String) -> (name: String, value: String)? {
+    package static func variableOverride(from argument: String) -> (name: String, value: String)? {
         guard let equals = argument.firstIndex(of: "=") else { return nil }
         let name = argument[..<equals]
         guard Template.isValidName(name) else { return nil }

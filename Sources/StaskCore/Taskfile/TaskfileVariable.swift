@@ -3,9 +3,9 @@
 /// A var's value may reference other vars (`CFLAGS: "{{OPT}} -Wall"`); ``value`` is the result, with
 /// every reference replaced. A value given on the command line (`stask build OPT=-O0`) replaces the
 /// file's value and is taken literally (no placeholders are expanded in it).
-public struct TaskfileVariable: Sendable, Hashable {
+package struct TaskfileVariable: Sendable, Hashable {
     /// Where the value came from.
-    public enum Origin: Sendable, Hashable {
+    package enum Origin: Sendable, Hashable {
         /// Written in the Taskfile's `vars:`.
         case taskfile
         /// Given as `NAME=value` on the command line (replacing a Taskfile var, or defining a new one).
@@ -13,18 +13,18 @@ public struct TaskfileVariable: Sendable, Hashable {
     }
 
     /// The name, `[A-Za-z_][A-Za-z0-9_]*`.
-    public let name: String
+    package let name: String
     /// The resolved value.
-    public let value: String
+    package let value: String
     /// The value as written in the Taskfile, `nil` for a var only defined on the command line.
-    public let written: Template?
+    package let written: Template?
     /// Where the value came from.
-    public let origin: Origin
+    package let origin: Origin
     /// Where the var's name is written in the Taskfile; `nil` for a var only defined on the command line.
-    public let location: SourceLocation?
+    package let location: SourceLocation?
 
     /// Creates a var.
-    public init(name: String, value: String, written: Template?, origin: Origin, location: SourceLocation?) {
+    package init(name: String, value: String, written: Template?, origin: Origin, location: SourceLocation?) {
         self.name = name
         self.value = value
         self.written = written
@@ -37,16 +37,16 @@ public struct TaskfileVariable: Sendable, Hashable {
 ///
 /// The value is a template: Taskfile-level values may use vars, task-level values may also use the
 /// per-instance placeholders. Values are inserted without shell quoting (the environment is not a shell).
-public struct EnvironmentVariable: Sendable, Hashable {
+package struct EnvironmentVariable: Sendable, Hashable {
     /// The variable's name.
-    public let name: String
+    package let name: String
     /// The value, parsed.
-    public let value: Template
+    package let value: Template
     /// Where the name is written.
-    public let location: SourceLocation
+    package let location: SourceLocation
 
     /// Creates an environment variable declaration.
-    public init(name: String, value: Template, location: SourceLocation) {
+    package init(name: String, value: Template, location: SourceLocation) {
         self.name = name
         self.value = value
         self.location = location

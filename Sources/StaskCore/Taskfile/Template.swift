@@ -4,9 +4,9 @@
 /// literal `{{`. A `{{` without a closing `}}`, or an empty or malformed name, is a load-time error, as
 /// is a name that is neither built in (see ``Placeholder``) nor a var. Expansion happens per task
 /// instance in ``GraphBuilder``.
-public struct Template: Sendable, Hashable, CustomStringConvertible {
+package struct Template: Sendable, Hashable, CustomStringConvertible {
     /// A piece of a template.
-    public enum Segment: Sendable, Hashable {
+    package enum Segment: Sendable, Hashable {
         /// Text copied as is.
         case literal(String)
         /// A placeholder and where it is written.
@@ -14,21 +14,21 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The text as written in the Taskfile.
-    public let text: String
+    package let text: String
     /// Where the string starts in the Taskfile.
-    public let location: SourceLocation
+    package let location: SourceLocation
     /// The literal text and placeholders, in order.
-    public let segments: [Segment]
+    package let segments: [Segment]
 
     /// Creates a template from already parsed segments.
-    public init(text: String, location: SourceLocation, segments: [Segment]) {
+    package init(text: String, location: SourceLocation, segments: [Segment]) {
         self.text = text
         self.location = location
         self.segments = segments
     }
 
     /// Every placeholder in order, with its location.
-    public var placeholders: [(placeholder: Placeholder, location: SourceLocation)] {
+    package var placeholders: [(placeholder: Placeholder, location: SourceLocation)] {
         segments.compactMap {
             if case .placeholder(let placeholder, let location) = $0 { return (placeholder, location) }
             return nil
@@ -36,15 +36,15 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the template contains no placeholder.
-    public var isLiteral: Bool { segments.allSatisfy { if case .literal = $0 { true } else { false } } }
+    package var isLiteral: Bool { segments.allSatisfy { if case .literal = $0 { true } else { false } } }
 
     /// Whether any placeholder satisfies `predicate`.
-    public func contains(where predicate: (Placeholder) -> Bool) -> Bool {
+    package func contains(where predicate: (Placeholder) -> Bool) -> Bool {
         placeholders.contains { predicate($0.placeholder) }
     }
 
     /// The text as written.
-    public var description: String { text }
+    package var description: String { text }
 
     /// Parses `text`, resolving placeholder locations with `locate`.
     ///

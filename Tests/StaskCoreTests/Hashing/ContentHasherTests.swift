@@ -1,6 +1,8 @@
 import Testing
 
 @testable import StaskCore
+@testable import StaskPosix
+import StaskTestSupport
 
 /// The deterministic test pattern: byte i is (31 i + 7) mod 251 (computed once, 1 MiB).
 private let fullPattern: [UInt8] = (0..<(1 << 20)).map { UInt8(($0 &* 31 &+ 7) % 251) }
@@ -50,7 +52,7 @@ private func pattern(_ count: Int) -> [UInt8] {
         try LocalFileSystem().writeFile(atPath: path, contents: pattern(count))
         for bufferSize in [1, 7, 4096, 1 << 20] where bufferSize > 7 || count <= 1024 {
             let hasher = ContentHasher(bufferSize: bufferSize)
-            #expect(try hasher.digest(ofFileAtPath: path).description == expected)
+            #expect(try hasher.digest(ofFileAtPath: path, in: LocalFileSystem()).description == expected)
         }
         let memory = InMemoryFileSystem()
         try memory.writeFile(atPath: "/f", contents: pattern(count))
@@ -60,16 +62,16 @@ private func pattern(_ count: Int) -> [UInt8] {
     @Test func emptyFileHasTheEmptyDigest() throws {
         let dir = try ScratchDirectory()
         try LocalFileSystem().writeFile(atPath: dir.appending("e"), contents: [])
-        #expect(try ContentHasher.shared.digest(ofFileAtPath: dir.appending("e")) == ContentHasher.digest(of: []))
+        #expect(try ContentHasher.shared.digest(ofFileAtPath: dir.appending("e"), in: LocalFileSystem()) == ContentHasher.digest(of: []))
     }
 
     @Test func missingFileAndDirectoryAreErrors() throws {
         let dir = try ScratchDirectory()
         #expect(throws: FileSystemError.notFound(path: dir.appending("x"))) {
-            try ContentHasher.shared.digest(ofFileAtPath: dir.appending("x"))
+            try ContentHasher.shared.digest(ofFileAtPath: dir.appending("x"), in: LocalFileSystem())
         }
         #expect(throws: FileSystemError.systemCall(path: dir.path, operation: "read", errno: 21)) {
-            try ContentHasher.shared.digest(ofFileAtPath: dir.path)
+            try ContentHasher.shared.digest(ofFileAtPath: dir.path, in: LocalFileSystem())
         }
     }
 

@@ -1,5 +1,7 @@
 import Glibc
 import StaskCore
+@testable import StaskPosix
+import StaskTestSupport
 import Synchronization
 import Testing
 

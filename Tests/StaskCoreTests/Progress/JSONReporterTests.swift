@@ -1,5 +1,6 @@
 import Foundation
 import StaskCore
+import StaskTestSupport
 import Testing
 
 @Suite struct JSONReporterTests {

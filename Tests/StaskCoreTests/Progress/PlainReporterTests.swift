@@ -1,4 +1,5 @@
 import StaskCore
+import StaskTestSupport
 import Testing
 
 @Suite struct PlainReporterTests {

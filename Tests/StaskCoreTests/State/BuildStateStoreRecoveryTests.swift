@@ -3,6 +3,8 @@ import Synchronization
 import Testing
 
 @testable import StaskCore
+@testable import StaskPosix
+import StaskTestSupport
 
 /// Damaged, foreign and unwritable state: warnings and rebuilds, never crashes; errors before any task runs.
 @Suite struct BuildStateStoreRecoveryTests {
@@ -19,19 +21,19 @@ import Testing
 
     /// Leaves a journal with records `r0`…`r(count-1)` behind, as a crash would, and returns its path.
     private func writeJournal(in dir: ScratchDirectory, count: Int) throws -> String {
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         for index in 0..<count { try store.recordSuccess(StateSamples.run("r\(index)")) }
         return store.journalPath
     }
 
     /// Opens the state, expecting exactly one warning, and checks that the next close repairs the files.
     private func openExpectingOneWarning(_ dir: ScratchDirectory) throws -> (BuildState, BuildStateWarning) {
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.count == 1)
         let warning = try #require(warnings.first)
         let state = store.state
         try store.close()
-        let (_, afterRepair) = try BuildStateStore.open(directory: dir.path)
+        let (_, afterRepair) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(afterRepair.isEmpty, "the damaged file is rewritten by close()")
         return (state, warning)
     }
@@ -118,7 +120,7 @@ import Testing
         let bytes = try fs.readFile(atPath: path)
         let cut = 7
         try fs.writeFile(atPath: path, contents: Array(bytes.dropLast(cut)))
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         let lastEntrySize = bytes.count - (try journalSize(records: 2))
         #expect(
             warnings == [
@@ -136,7 +138,7 @@ import Testing
         let secondEntry = try journalSize(records: 1)
         bytes[secondEntry + 20] ^= 1
         try fs.writeFile(atPath: path, contents: bytes)
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(
             warnings == [
                 BuildStateWarning(
@@ -164,7 +166,7 @@ import Testing
         let snapshot = try writeSnapshot(in: dir)
         let journal = dir.appending(BuildStateStore.journalFileName)
         try fs.writeFile(atPath: journal, contents: contents)
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings == [BuildStateWarning(path: journal, reason: reason)])
         #expect(Set(store.state.records.keys) == ["a", "b"])
         try store.close()
@@ -174,7 +176,7 @@ import Testing
     @Test func emptyJournalIsNoDamage() throws {
         let dir = try ScratchDirectory()
         try fs.writeFile(atPath: dir.appending(BuildStateStore.journalFileName), contents: [])
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         try store.close()
     }
@@ -183,14 +185,14 @@ import Testing
         let dir = try ScratchDirectory()
         let journal = dir.appending(BuildStateStore.journalFileName)
         try fs.createDirectory(atPath: journal + "/x")
-        let (store, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(
             warnings == [
                 BuildStateWarning(
                     path: journal, reason: .unreadable(.systemCall(path: journal, operation: "read", errno: EISDIR)))
             ])
         try store.recordSuccess(StateSamples.run("a"))
-        #expect(BuildStateStore.load(directory: dir.path).state.validRecord(for: "a") != nil)
+        #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state.validRecord(for: "a") != nil)
         try store.close()
     }
 
@@ -212,7 +214,7 @@ import Testing
             #expect(chmod(stateDirectory, 0o555) == 0)
             defer { _ = chmod(stateDirectory, 0o755) }
             #expect {
-                try BuildStateStore.open(directory: stateDirectory)
+                try BuildStateStore.open(directory: stateDirectory, fileSystem: fs)
             } throws: { error in
                 guard case .notWritable(let path, .systemCall(_, _, EACCES))? = error as? BuildStateError else {
                     return false
@@ -224,7 +226,7 @@ import Testing
 
     @Test func existingStateInAReadOnlyDirectoryIsAnErrorBeforeAnythingRuns() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.recordSuccess(StateSamples.run("a"))
         try store.close()
         // The journal is reused, so the probe file is what finds the directory unwritable.
@@ -247,7 +249,7 @@ import Testing
             throws: BuildStateError.notWritable(
                 path: stateDirectory, underlying: .wrongKind(path: stateDirectory, expected: "a directory"))
         ) {
-            try BuildStateStore.open(directory: stateDirectory)
+            try BuildStateStore.open(directory: stateDirectory, fileSystem: fs)
         }
         let error = BuildStateError.notWritable(
             path: stateDirectory, underlying: .wrongKind(path: stateDirectory, expected: "a directory"))
@@ -261,11 +263,11 @@ import Testing
         try store.recordSuccess(StateSamples.run("a"))  // append 2
         #expect(throws: BuildStateError.self) { try store.recordSuccess(StateSamples.run("b")) }
         // The torn half entry was cut off: the journal still replays cleanly.
-        let (crashed, warnings) = BuildStateStore.load(directory: dir.path)
+        let (crashed, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(Set(crashed.records.keys) == ["a"])
         try store.close()
-        let (closed, _) = BuildStateStore.load(directory: dir.path)
+        let (closed, _) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(Set(closed.records.keys) == ["a", "b"])
     }
 
@@ -277,11 +279,11 @@ import Testing
         #expect(throws: BuildStateError.self) {
             try store.recordSuccess(BuildStateStoreTests.aggregateRun(inputs: 5_000))
         }
-        let (crashed, warnings) = BuildStateStore.load(directory: dir.path)
+        let (crashed, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)  // the lone header was cut off again
         #expect(crashed.records.isEmpty)
         try store.close()
-        let (closed, _) = BuildStateStore.load(directory: dir.path)
+        let (closed, _) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(closed.records["all"]?.keyInputs.inputDigests.count == 5_000)
     }
 
@@ -296,7 +298,7 @@ import Testing
         try store.recordSuccess(StateSamples.run("c"))
         try store.invalidate("a")
         try store.close()
-        let (closed, warnings) = BuildStateStore.load(directory: dir.path)
+        let (closed, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(Set(closed.records.keys) == ["a", "b", "c"])
         #expect(closed.records["a"]?.isInvalidated == true)
@@ -315,7 +317,7 @@ import Testing
         ) {
             try store.close()
         }
-        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(reopened.record(for: "a") != nil)
         try reopened.close()

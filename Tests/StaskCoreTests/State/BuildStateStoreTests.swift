@@ -2,6 +2,8 @@ import Glibc
 import Testing
 
 @testable import StaskCore
+@testable import StaskPosix
+import StaskTestSupport
 
 @Suite struct BuildStateStoreTests {
     let fs = LocalFileSystem()
@@ -9,7 +11,7 @@ import Testing
     @Test func freshDirectoryOpensEmptyWithoutWarnings() throws {
         let dir = try ScratchDirectory()
         let stateDirectory = dir.appending(".stask")
-        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(store.state == BuildState())
         #expect(store.record(for: "x") == nil)
@@ -21,7 +23,7 @@ import Testing
 
     @Test func stateSurvivesCloseAndReopenIdentically() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         let a = try store.recordSuccess(StateSamples.run("a"))
         try store.recordSuccess(StateSamples.run("b", seed: 2))
         try store.recordSuccess(
@@ -53,7 +55,7 @@ import Testing
             try reopened.close()
         }
         #expect(try fs.metadata(atPath: dir.appending(BuildStateStore.snapshotFileName)) != nil)
-        let (fromSnapshot, _) = BuildStateStore.load(directory: dir.path)
+        let (fromSnapshot, _) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(fromSnapshot == expected)
     }
 
@@ -79,12 +81,12 @@ import Testing
 
     @Test func aLargeRecordIsReplayedFromTheJournal() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         let big = try store.recordSuccess(Self.aggregateRun(inputs: 5_000))
         let small = try store.recordSuccess(StateSamples.run("after"))
         try store.close()
         #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.journalFileName])
-        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(reopened.record(for: "all") == big)
         #expect(reopened.record(for: "all")?.keyInputs == big.keyInputs)
@@ -94,7 +96,7 @@ import Testing
 
     @Test func statCacheChangesAddReplaceAndRemoveEntries() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.updateStatCache([
             "/a": StateSamples.statEntry("/a", inode: 1), "/b": StateSamples.statEntry("/b", inode: 2),
         ])
@@ -102,13 +104,13 @@ import Testing
         try store.updateStatCache([:])
         let expected = ["/b": StateSamples.statEntry("/b", inode: 3)]
         #expect(store.statCacheEntries == expected)
-        #expect(BuildStateStore.load(directory: dir.path).state.statCache == expected)
+        #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state.statCache == expected)
         try store.close()
     }
 
     @Test func largeStatCacheChangeSetsAreSplitAcrossJournalEntries() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         var changes: [String: FileDigestCache.Entry?] = [:]
         for index in 0..<8_200 {
             changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index))
@@ -116,7 +118,7 @@ import Testing
         try store.updateStatCache(changes)
         let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
         #expect(replay.entries.count == 3)
-        #expect(BuildStateStore.load(directory: dir.path).state.statCache.count == 8_200)
+        #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state.statCache.count == 8_200)
         try store.close()
     }
 
@@ -126,7 +128,7 @@ import Testing
         try store.recordSuccess(StateSamples.run("a"))
         try store.close()
         let snapshot = try #require(try fs.metadata(atPath: store.snapshotPath))
-        let (build, _) = try BuildStateStore.open(directory: dir.path)
+        let (build, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         let journal = try #require(try fs.metadata(atPath: store.journalPath))
         _ = build.record(for: "a")
         try build.close()
@@ -145,12 +147,12 @@ import Testing
         try first.close()
         let snapshot = try #require(try fs.metadata(atPath: first.snapshotPath))
         for round in 0..<3 {
-            let (build, _) = try BuildStateStore.open(directory: dir.path)
+            let (build, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
             try build.recordSuccess(StateSamples.run("t\(round)", seed: round + 1))
             try build.close()
         }
         #expect(try fs.metadata(atPath: first.snapshotPath) == snapshot)
-        let (state, warnings) = BuildStateStore.load(directory: dir.path)
+        let (state, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(state.validRecord(for: "t2")?.successCount == 2)
         #expect(state.records.count == 20)
@@ -169,27 +171,27 @@ import Testing
         let expected = bigger.state
         try bigger.close()
         #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
-        #expect(BuildStateStore.load(directory: dir.path).state == expected)
+        #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state == expected)
     }
 
     @Test func recordsAfterACrashAreReplayedFromTheJournal() throws {
         let dir = try ScratchDirectory()
         do {
-            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
             try store.recordSuccess(StateSamples.run("kept"))
             try store.close()
         }
         var expected = BuildState()
         do {
             // No close(): the process "dies" with its journal on disk.
-            let (store, _) = try BuildStateStore.open(directory: dir.path)
+            let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
             try store.recordSuccess(StateSamples.run("a"))
             try store.recordSuccess(StateSamples.run("a", seed: 1, wall: .milliseconds(20)))
             try store.invalidate("kept")
             try store.updateItemDurations(forTask: "test", ["x": 2])
             expected = store.state
         }
-        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(reopened.state.records == expected.records)
         #expect(reopened.state.itemDurations == expected.itemDurations)
@@ -210,7 +212,7 @@ import Testing
         try store.close()
         // A crash between installing the snapshot and deleting the journal leaves both behind.
         try fs.writeFile(atPath: store.journalPath, contents: journal)
-        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (reopened, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(reopened.state == expected)
         try reopened.close()
@@ -218,7 +220,7 @@ import Testing
 
     @Test func successUpdatesTheMovingAverageAndCount() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         let first = try store.recordSuccess(StateSamples.run("a", wall: .seconds(10)))
         #expect(first.estimatedDuration == .seconds(10))
         #expect(first.successCount == 1)
@@ -232,7 +234,7 @@ import Testing
 
     @Test func invalidatedRecordIsNeverUpToDateButKeepsItsEstimate() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
         try store.invalidate("a")
         #expect(store.record(for: "a") == nil)
@@ -240,7 +242,7 @@ import Testing
         #expect(store.state.records["a"]?.isInvalidated == true)
         try store.close()
 
-        let (reopened, _) = try BuildStateStore.open(directory: dir.path)
+        let (reopened, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(reopened.record(for: "a") == nil)
         let again = try reopened.recordSuccess(StateSamples.run("a", wall: .seconds(4)))
         #expect(!again.isInvalidated)
@@ -255,13 +257,13 @@ import Testing
         try first.recordSuccess(StateSamples.run("a"))
         try first.close()
         do {
-            let (second, _) = try BuildStateStore.open(directory: dir.path)
+            let (second, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
             #expect(second.record(for: "a") != nil)
             try second.invalidate("a")
             try second.invalidate("a")
             #expect(second.record(for: "a") == nil)
         }
-        let (third, warnings) = try BuildStateStore.open(directory: dir.path)
+        let (third, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(third.record(for: "a") == nil)
         #expect(third.estimatedDuration(for: "a") == .milliseconds(120))
@@ -297,7 +299,7 @@ import Testing
 
     @Test func invalidatingAnUnknownTaskWritesNothing() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.invalidate("never-built")
         try store.close()
         #expect(try fs.metadata(atPath: store.journalPath)?.size == UInt64(BuildStateJournal.headerSize))
@@ -305,7 +307,7 @@ import Testing
 
     @Test func itemDurationsMergeAndCleanBadValues() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.updateItemDurations(forTask: "t", ["a": 1, "b": 2])
         try store.updateItemDurations(forTask: "t", ["b": 3, "c": -1, "d": .nan])
         #expect(store.itemDurations(forTask: "t") == ["a": 1, "b": 3, "c": 0, "d": 0])
@@ -316,7 +318,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func concurrentRecordsAllReachTheJournal() async throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
                 group.addTask { try store.recordSuccess(StateSamples.run("task\(index)", seed: index)) }
@@ -325,7 +327,7 @@ import Testing
         }
         let expected = store.state
         // Read the journal as a crash would leave it.
-        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(loaded == expected)
         #expect(loaded.records.count == 200)
@@ -335,15 +337,15 @@ import Testing
     @Test func loadReadsWithoutCreatingOrWritingAnything() throws {
         let dir = try ScratchDirectory()
         let missing = dir.appending("nothing/.stask")
-        let (empty, warnings) = BuildStateStore.load(directory: missing)
+        let (empty, warnings) = BuildStateStore.load(directory: missing, fileSystem: fs)
         #expect(empty == BuildState() && warnings.isEmpty)
         #expect(try fs.metadata(atPath: dir.appending("nothing")) == nil)
 
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         try store.recordSuccess(StateSamples.run("a"))
         try store.close()
         let before = try fs.contentsOfDirectory(atPath: dir.path)
-        let (loaded, _) = BuildStateStore.load(directory: dir.path)
+        let (loaded, _) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(loaded.validRecord(for: "a") != nil)
         #expect(try fs.contentsOfDirectory(atPath: dir.path) == before)
     }
@@ -388,7 +390,7 @@ import Testing
 
     @Test func thousandsOfRecordsRoundTripThroughACompaction() throws {
         let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path)
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
         var cache: [String: FileDigestCache.Entry?] = [:]
         for index in 0..<2_000 {
             try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
@@ -398,7 +400,7 @@ import Testing
         let expected = store.state
         try store.close()
         #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
-        let (loaded, warnings) = BuildStateStore.load(directory: dir.path)
+        let (loaded, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
         #expect(warnings.isEmpty)
         #expect(loaded == expected)
     }

@@ -1,0 +1,82 @@
+#define _GNU_SOURCE
+#include "CStaskShims.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Weak references: a C library without these functions leaves them null, and the callers fall back.
+#pragma weak posix_spawn_file_actions_addchdir_np
+#pragma weak posix_spawn_file_actions_addclosefrom_np
+
+int stask_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int stask_pidfd_open(pid_t pid, unsigned int flags) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, flags);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int stask_spawn_has_addchdir(void) { return posix_spawn_file_actions_addchdir_np != NULL; }
+
+int stask_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    if (posix_spawn_file_actions_addchdir_np == NULL) return ENOSYS;
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+int stask_spawn_has_addclosefrom(void) { return posix_spawn_file_actions_addclosefrom_np != NULL; }
+
+int stask_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
+    if (posix_spawn_file_actions_addclosefrom_np == NULL) return ENOSYS;
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
+int stask_malloc_tune(int mmapThreshold, int arenaLimit) {
+#ifdef __GLIBC__
+    return mallopt(M_MMAP_THRESHOLD, mmapThreshold) && mallopt(M_ARENA_MAX, arenaLimit);
+#else
+    return 0;
+#endif
+}
+
+int stask_malloc_trim(void) {
+#ifdef __GLIBC__
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
+
+struct stask_thread_job {
+    void (*body)(void *);
+    void *context;
+};
+
+static void *stask_thread_main(void *argument) {
+    struct stask_thread_job job = *(struct stask_thread_job *)argument;
+    free(argument);
+    job.body(job.context);
+    return NULL;
+}
+
+int stask_thread_start(void (*body)(void *context), void *context) {
+    struct stask_thread_job *job = malloc(sizeof *job);
+    if (job == NULL) return ENOMEM;
+    job->body = body;
+    job->context = context;
+    pthread_t thread;
+    int status = pthread_create(&thread, NULL, stask_thread_main, job);
+    if (status != 0) {
+        free(job);
+        return status;
+    }
+    pthread_detach(thread);
+    return 0;
+}

@@ -1,0 +1,124 @@
+// MARK: - Shard plans
+
+extension BuildEngine {
+    /// The shard plans of sharded `foreach` tasks, for `stask shards`: the same assignment `stask build`
+    /// (and `stask build --shard I/N` on any machine with the same `.stask/` history) would use.
+    ///
+    /// Reads the Taskfile, the file tree and the build state; takes no lock and writes nothing.
+    ///
+    /// - Parameters:
+    ///   - options: The project; ``BuildOptions/shardPlans`` are applied as in a build.
+    ///   - tasks: The tasks to plan; empty for every sharded `foreach` task.
+    /// - Returns: One plan per task, in Taskfile order.
+    /// - Throws: `TaskfileError` when the Taskfile is wrong or a named task does not exist
+    ///   (`.unknownTarget`); `ShardPlanError.taskNotSharded` for a task without `shards:` and `foreach:`,
+    ///   other `ShardPlanError`s when an imported plan does not fit.
+    package func shardPlans(_ options: BuildOptions, tasks: [String] = []) throws -> [ShardPlan] {
+        let taskfile = try loadTaskfile(options)
+        let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
+        let state = BuildStateStore.load(directory: stateDirectory, fileSystem: fileSystem).state
+        let sharded = taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)
+        for name in tasks where !sharded.contains(name) {
+            guard taskfile.tasks.contains(where: { $0.name == name }) else {
+                throw TaskfileError.unknownTarget(
+                    nil, target: name, suggestion: Suggestion.closest(to: name, in: taskfile.tasks.map(\.name)))
+            }
+            throw ShardPlanError.taskNotSharded(task: name)
+        }
+        var recordedOutputs = Set<String>()
+        for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
+        let graph = try GraphBuilder(
+            fileSystem: fileSystem,
+            options: GraphBuilder.Options(
+                budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
+                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: state.itemDurations),
+                staleOutputs: recordedOutputs)
+        ).build(taskfile)
+        let wanted = tasks.isEmpty ? sharded : sharded.filter(tasks.contains)
+        return Self.shardPlans(of: graph, tasks: wanted, imported: options.shardPlans) {
+            state.itemDurations[$0] ?? [:]
+        }
+    }
+
+    /// The splits of `tasks` (sharded `foreach` tasks) in `graph`, with estimates from the recorded
+    /// durations (`history`, by task) and `imported` plans.
+    static func shardPlans(
+        of graph: BuildGraph, tasks: [String], imported: [ShardPlan], history: (String) -> [String: Double]
+    ) -> [ShardPlan] {
+        tasks.map { name in
+            let count = graph.taskfile.tasks.first { $0.name == name }?.shards ?? 1
+            var assignment = [[String]](repeating: [], count: count)
+            for index in graph.instances(ofTask: name) {
+                let instance = graph.instances[index]
+                if let shard = instance.shard { assignment[shard.index] = instance.items }
+            }
+            let history = history(name)
+            let plan = imported.first { $0.task == name }
+            let estimates = history.merging(plan?.estimates ?? [:]) { recorded, _ in recorded }
+            return ShardPlan(
+                task: name, assignment: assignment, estimates: estimates,
+                knownItemCount: assignment.joined().filter { history[$0] != nil }.count)
+        }
+    }
+
+    /// Where a build saves the splits it used, so the next build can keep them (a `ShardPlanFile`).
+    static let shardPlansFileName = "shard-plans.json"
+
+    /// The splits the last build saved; empty when there are none or the file is unreadable (it is only
+    /// a hint: losing it costs a fresh plan, never a wrong build).
+    static func savedShardPlans(stateDirectory: String, fileSystem: any FileSystem) -> [ShardPlan] {
+        let path = ProjectPath.join(stateDirectory, shardPlansFileName)
+        guard let bytes = try? fileSystem.readFile(atPath: path),
+            let file = try? ShardPlanFile(decoding: bytes, path: path)
+        else { return [] }
+        return file.plans
+    }
+
+    /// Saves the splits of `graph`'s sharded `foreach` tasks for the next build, when they changed.
+    ///
+    /// - Throws: `FileSystemError` when the file cannot be written.
+    func saveShardPlans(_ graph: BuildGraph, stateDirectory: String, store: BuildStateStore) throws {
+        let tasks = graph.taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)
+        guard !tasks.isEmpty else { return }
+        let plans = Self.shardPlans(of: graph, tasks: tasks, imported: []) { store.itemDurations(forTask: $0) }
+        let saved = Self.savedShardPlans(stateDirectory: stateDirectory, fileSystem: fileSystem)
+        let split = { (plans: [ShardPlan]) in plans.map { [[$0.task]] + $0.shards.map(\.items) } }
+        guard split(saved) != split(plans) else { return }
+        let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
+        try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
+    }
+
+    /// The planner for a build: imported plans (checked against the Taskfile) first, then
+    /// longest-processing-time-first over the recorded per-item durations, keeping the last build's split
+    /// while it stays within 10% of a fresh plan (``LongestProcessingTimeShardPlanner``).
+    ///
+    /// - Throws: `ShardPlanError.notShardedTask`, `.shardCountMismatch`.
+    func shardPlanner(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]]
+    ) throws -> any ShardPlanner {
+        var durations: [String: [String: Double]] = [:]
+        for task in taskfile.tasks {
+            if let items = itemDurations[task.name], !items.isEmpty { durations[task.name] = items }
+        }
+        let isSharded = taskfile.tasks.contains { $0.shards != nil && $0.foreach != nil }
+        let previous =
+            isSharded
+            ? Self.savedShardPlans(
+                stateDirectory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem) : []
+        let planner = LongestProcessingTimeShardPlanner(durations: durations, previous: previous)
+        guard !options.shardPlans.isEmpty else { return planner }
+        let path = options.shardPlanPath ?? "shard plan"
+        for plan in options.shardPlans {
+            guard let task = taskfile.tasks.first(where: { $0.name == plan.task }), let declared = task.shards,
+                task.foreach != nil
+            else {
+                throw ShardPlanError.notShardedTask(path: path, task: plan.task)
+            }
+            guard declared == plan.shardCount else {
+                throw ShardPlanError.shardCountMismatch(
+                    path: path, task: plan.task, planned: plan.shardCount, declared: declared)
+            }
+        }
+        return ImportedShardPlanner(plans: options.shardPlans, fallback: planner)
+    }
+}

@@ -1,0 +1,111 @@
+import FoundationEssentials
+
+// MARK: - The no-op fast path (`.stask/uptodate`)
+
+extension BuildEngine {
+    /// The Taskfile as read for one build: its absolute path and bytes (parsed only when needed).
+    struct TaskfileSource {
+        let path: String
+        let bytes: [UInt8]
+
+        var stateDirectory: String { ProjectPath.join(ProjectPath.parent(ofAbsolute: path), ".stask") }
+        var stampPath: String { ProjectPath.join(stateDirectory, UpToDateStamp.fileName) }
+    }
+
+    func readTaskfile(_ options: BuildOptions) throws -> TaskfileSource {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        let (path, bytes) = try parser.readSource(file: options.taskfilePath)
+        return TaskfileSource(path: path, bytes: bytes)
+    }
+
+    func parse(_ source: TaskfileSource, options: BuildOptions) throws -> Taskfile {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        return try parser.parse(contents: source.bytes, path: source.path, variableOverrides: options.variables)
+    }
+
+    /// Whether a build with these options may end at the stamp: not with `--trace` (whose file the full
+    /// path writes). A dry run never comes here.
+    func mayUseStamp(_ options: BuildOptions) -> Bool {
+        options.tracePath == nil && !options.dryRun
+    }
+
+    /// The key of everything a build's plan depends on besides files: the Taskfile's path and bytes and
+    /// every option that reaches the graph, the selection or the budget checks. Options that cannot change
+    /// whether an up-to-date build stays one (`-k`, the remote cache, the reporter) are left out.
+    func stampKey(_ source: TaskfileSource, options: BuildOptions) -> ContentDigest {
+        var text = "stask-uptodate 1\u{0}\(executableIdentity)\u{0}\(source.path)\u{0}\(options.directory)\u{0}"
+        text += "targets\u{0}" + options.targets.joined(separator: "\u{0}") + "\u{0}"
+        for (name, value) in options.variables.sorted(by: { $0.key < $1.key }) { text += "var \(name)=\(value)\u{0}" }
+        for (name, amount) in options.budgetOverrides.sorted(by: { $0.key < $1.key }) {
+            text += "budget \(name)=\(amount.bitPattern)\u{0}"
+        }
+        text += "cpus \(cpuCount ?? ProcessInfo.processInfo.activeProcessorCount)\u{0}"
+        if let shard = options.shard { text += "shard \(shard.index)/\(shard.count)\u{0}" }
+        if !options.shardPlans.isEmpty {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let plans = (try? encoder.encode(options.shardPlans)).map { String(decoding: $0, as: UTF8.self) }
+            text += "plans \(plans ?? "\(options.shardPlans)")\u{0}"
+        }
+        var bytes = Array(text.utf8)
+        bytes.append(contentsOf: source.bytes)
+        return ContentHasher.digest(of: bytes)
+    }
+
+    /// The running executable's identity (device, inode, size, modification time): a stask built from other
+    /// sources, whose planning may differ, must not trust a stamp this one wrote. Empty where it cannot be
+    /// examined (then the format version in the key is all that separates builds of stask).
+    var executableIdentity: String {
+        guard let info = try? fileSystem.metadata(atPath: "/proc/self/exe") else { return "" }
+        return "\(info.device):\(info.inode):\(info.size):\(info.modificationTime)"
+    }
+
+    /// The summary of a build that the stamp proves up to date, reported as the full path would report
+    /// it; `nil` when there is no valid, current stamp for `key`.
+    func reportFromStamp(
+        _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
+    ) -> BuildSummary? {
+        guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
+            let ids = UpToDateStamp.currentInstanceIDs(
+                in: bytes, key: key, fileSystem: fileSystem,
+                projectDirectory: ProjectPath.parent(ofAbsolute: source.path))
+        else { return nil }
+        let count = ids.count
+        reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
+        if count > 0 { reporter.report(.skipped(ids: ids)) }
+        var summary = BuildSummary(upToDate: count)
+        summary.wallTime = ContinuousClock.now - origin
+        reporter.report(.summary(summary))
+        return summary
+    }
+
+    /// Writes the stamp after a build that found all of `instanceIDs` up to date, when every observation is
+    /// settled relative to `start` (see ``UpToDateStamp``). Failing to write it costs only speed, so
+    /// failures are silent.
+    ///
+    /// - Parameter observationLists: The graph's and the pre-pass's observations. Each examines a path at
+    ///   most once, so they are written as they are, without a set to remove repeats (at 100,000 targets such
+    ///   a set is some 40 MB, the largest allocation of a no-op build).
+    func writeStamp(
+        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observationLists: [[FileObservation]],
+        start: Int64, granularity: Duration
+    ) {
+        guard
+            observationLists.allSatisfy({ list in
+                list.allSatisfy { $0.isSettled(at: start, granularity: granularity) }
+            })
+        else { return }
+        // The state, and the last shard split, which planning reads (`shardPlanner`): files stask writes
+        // only by appending or renaming, compared exactly.
+        let stateFiles = [
+            BuildStateStore.snapshotFileName, BuildStateStore.journalFileName, Self.shardPlansFileName,
+        ].map { name in
+            let path = ProjectPath.join(source.stateDirectory, name)
+            return FileObservation(
+                path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
+        }
+        let stamp = UpToDateStamp(
+            key: key, instanceIDs: instanceIDs, observationLists: observationLists, stateFiles: stateFiles)
+        try? fileSystem.writeFile(atPath: source.stampPath, contents: stamp.encoded())
+    }
+}

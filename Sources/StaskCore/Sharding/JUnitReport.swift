@@ -1,0 +1,304 @@
+/// The test cases of a JUnit XML report (as written to `{{junit}}`), with their times.
+///
+/// Only what shard balancing needs is read: every `<testcase>` element's `name`, `classname`, `file`
+/// and `time` attributes, and every `<testsuite>` element's `name`, `file` and `time`. Nesting of
+/// suites is followed so a case without a `file` inherits its suite's. Anything else (properties,
+/// failure messages, CDATA, comments, processing instructions) is skipped. The scanner is lenient: a
+/// report cut short or otherwise malformed yields the cases read up to that point; it never throws.
+///
+/// **Mapping cases to items** (``itemSeconds(items:)``): a case's *key* is its `file` attribute, else its
+/// suite's `file`, else its `classname`, else its suite's `name`. A key names an item when it equals,
+/// after removing a leading `./`, the item's path, its path without extension, its file name, or its
+/// file name without extension (stem), or, for a dotted key such as `tests.unit.parser`, when the key
+/// with `.` replaced by `/` equals the item's path without extension. Exact path forms take precedence
+/// over file names and stems; a name or stem shared by several items names none of them. An item's time
+/// is the sum of its cases' times; a suite whose key names an item and that has no matched case adds its
+/// own `time`.
+package struct JUnitReport: Sendable, Hashable {
+    /// One `<testcase>`.
+    package struct TestCase: Sendable, Hashable {
+        /// The `name` attribute.
+        package var name: String
+        /// The `classname` attribute, if any.
+        package var className: String?
+        /// The `file` attribute, or the nearest enclosing suite's.
+        package var file: String?
+        /// The enclosing suite's `name`, if any.
+        package var suiteName: String?
+        /// The `time` attribute in seconds (0 when absent or not a number).
+        package var seconds: Double
+    }
+
+    /// One `<testsuite>`.
+    package struct TestSuite: Sendable, Hashable {
+        /// The `name` attribute.
+        package var name: String?
+        /// The `file` attribute, if any.
+        package var file: String?
+        /// The `time` attribute in seconds, if present.
+        package var seconds: Double?
+    }
+
+    /// The test cases in document order.
+    package var testCases: [TestCase]
+    /// The test suites in document order.
+    package var testSuites: [TestSuite]
+
+    /// Reads a report from its bytes (UTF-8).
+    ///
+    /// - Complexity: O(*n*) in the size of the document.
+    package init(bytes: [UInt8]) {
+        var scanner = JUnitScanner(text: String(decoding: bytes, as: UTF8.self))
+        (testCases, testSuites) = scanner.scan()
+    }
+
+    /// Seconds per item, for the items some case or suite names (see the type's mapping rule).
+    ///
+    /// - Parameter items: The items of the shard, project-relative paths.
+    /// - Returns: Item → seconds; items no case names are absent.
+    package func itemSeconds(items: [String]) -> [String: Double] {
+        let lookup = Self.keyLookup(items)
+        var result: [String: Double] = [:]
+        for testCase in testCases {
+            guard let key = testCase.file ?? testCase.className ?? testCase.suiteName,
+                let item = Self.item(for: key, lookup)
+            else { continue }
+            result[item, default: 0] += testCase.seconds
+        }
+        for suite in testSuites {
+            guard let seconds = suite.seconds, let key = suite.file ?? suite.name,
+                let item = Self.item(for: key, lookup), result[item] == nil
+            else { continue }
+            result[item] = seconds
+        }
+        return result
+    }
+
+    private struct KeyLookup {
+        var exact: [String: String] = [:]
+        var loose: [String: String?] = [:]
+    }
+
+    private static func keyLookup(_ items: [String]) -> KeyLookup {
+        var lookup = KeyLookup()
+        for item in items {
+            lookup.exact[item] = item
+            lookup.exact[withoutExtension(item)] = item
+            for key in [ProjectPath.name(of: item), ProjectPath.stem(of: item)] where lookup.exact[key] != item {
+                if let existing = lookup.loose[key], existing != item {
+                    lookup.loose[key] = .some(nil)  // shared by several items: names none
+                } else {
+                    lookup.loose[key] = .some(item)
+                }
+            }
+        }
+        return lookup
+    }
+
+    private static func item(for rawKey: String, _ lookup: KeyLookup) -> String? {
+        let key = rawKey.hasPrefix("./") ? String(rawKey.dropFirst(2)) : rawKey
+        if let item = lookup.exact[key] { return item }
+        if let item = lookup.loose[key] { return item }
+        if key.contains("."), !key.contains("/") {
+            let slashed = String(key.map { $0 == "." ? "/" : $0 })
+            if let item = lookup.exact[slashed] { return item }
+        }
+        return nil
+    }
+
+    /// `tests/a.sh` → `tests/a`; a dot in a directory name or leading the file name is kept.
+    static func withoutExtension(_ path: String) -> String {
+        let name = ProjectPath.name(of: path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex)))
+    }
+}
+
+/// A minimal, lenient XML tag scanner for ``JUnitReport``.
+private struct JUnitScanner {
+    let characters: [Character]
+    var position = 0
+
+    init(text: String) {
+        characters = Array(text)
+    }
+
+    mutating func scan() -> ([JUnitReport.TestCase], [JUnitReport.TestSuite]) {
+        var cases: [JUnitReport.TestCase] = []
+        var suites: [JUnitReport.TestSuite] = []
+        var openSuites: [JUnitReport.TestSuite] = []
+        while let tag = nextTag() {
+            switch tag.name {
+            case "testsuite":
+                let suite = JUnitReport.TestSuite(
+                    name: tag.attributes["name"], file: tag.attributes["file"] ?? openSuites.last?.file,
+                    seconds: tag.attributes["time"].flatMap(Self.seconds))
+                suites.append(suite)
+                if !tag.isSelfClosing { openSuites.append(suite) }
+            case "/testsuite":
+                if !openSuites.isEmpty { openSuites.removeLast() }
+            case "testcase":
+                cases.append(
+                    JUnitReport.TestCase(
+                        name: tag.attributes["name"] ?? "", className: tag.attributes["classname"],
+                        file: tag.attributes["file"] ?? openSuites.last?.file, suiteName: openSuites.last?.name,
+                        seconds: tag.attributes["time"].flatMap(Self.seconds) ?? 0))
+            default:
+                break
+            }
+        }
+        return (cases, suites)
+    }
+
+    /// `1.5`, `1,234.5` (some runners write thousands separators); negative or non-finite → nil.
+    static func seconds(_ text: String) -> Double? {
+        let cleaned = text.trimmingSpaces.filter { $0 != "," }
+        guard let value = Double(cleaned), value.isFinite, value >= 0 else { return nil }
+        return value
+    }
+
+    struct Tag {
+        var name: String
+        var attributes: [String: String]
+        var isSelfClosing: Bool
+    }
+
+    /// The next element tag; comments, CDATA, declarations and processing instructions are skipped.
+    mutating func nextTag() -> Tag? {
+        while position < characters.count {
+            guard characters[position] == "<" else {
+                position += 1
+                continue
+            }
+            if hasPrefix("<!--") {
+                skip(past: "-->")
+            } else if hasPrefix("<![CDATA[") {
+                skip(past: "]]>")
+            } else if hasPrefix("<?") || hasPrefix("<!") {
+                skip(past: ">")
+            } else {
+                position += 1
+                return readTag()
+            }
+        }
+        return nil
+    }
+
+    private func hasPrefix(_ text: String) -> Bool {
+        var index = position
+        for character in text {
+            guard index < characters.count, characters[index] == character else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private mutating func skip(past terminator: String) {
+        let end = Array(terminator)
+        while position < characters.count {
+            if characters[position] == end[0], position + end.count <= characters.count,
+                Array(characters[position..<(position + end.count)]) == end
+            {
+                position += end.count
+                return
+            }
+            position += 1
+        }
+    }
+
+    private mutating func readTag() -> Tag {
+        var name = ""
+        while position < characters.count, !characters[position].isWhitespace, characters[position] != ">",
+            !(characters[position] == "/" && !name.isEmpty)
+        {
+            name.append(characters[position])
+            position += 1
+        }
+        var attributes: [String: String] = [:]
+        var isSelfClosing = false
+        while position < characters.count {
+            let character = characters[position]
+            if character == ">" {
+                position += 1
+                break
+            }
+            if character == "/" {
+                isSelfClosing = true
+                position += 1
+                continue
+            }
+            if character.isWhitespace {
+                position += 1
+                continue
+            }
+            var attribute = ""
+            while position < characters.count, !characters[position].isWhitespace,
+                !"=>/".contains(characters[position])
+            {
+                attribute.append(characters[position])
+                position += 1
+            }
+            while position < characters.count, characters[position].isWhitespace { position += 1 }
+            guard position < characters.count, characters[position] == "=" else {
+                if attribute.isEmpty { position += 1 }
+                continue
+            }
+            position += 1
+            while position < characters.count, characters[position].isWhitespace { position += 1 }
+            guard position < characters.count else { break }
+            let quote = characters[position]
+            var value = ""
+            if quote == "\"" || quote == "'" {
+                position += 1
+                while position < characters.count, characters[position] != quote {
+                    value.append(characters[position])
+                    position += 1
+                }
+                position += 1
+            } else {
+                while position < characters.count, !characters[position].isWhitespace, characters[position] != ">" {
+                    value.append(characters[position])
+                    position += 1
+                }
+            }
+            attributes[attribute] = Self.unescaped(value)
+        }
+        return Tag(name: name, attributes: attributes, isSelfClosing: isSelfClosing)
+    }
+
+    static func unescaped(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index] == "&", let semicolon = text[index...].firstIndex(of: ";"),
+                text.distance(from: index, to: semicolon) <= 10
+            {
+                let entity = text[text.index(after: index)..<semicolon]
+                let replacement: Character? =
+                    switch entity {
+                    case "amp": "&"
+                    case "lt": "<"
+                    case "gt": ">"
+                    case "quot": "\""
+                    case "apos": "'"
+                    default: nil
+                    }
+                if let replacement {
+                    result.append(replacement)
+                    index = text.index(after: semicolon)
+                    continue
+                }
+            }
+            result.append(text[index])
+            index = text.index(after: index)
+        }
+        return result
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}

@@ -1,0 +1,18 @@
+import StaskCore
+import StaskPosix
+import StaskRemote
+
+extension BuildEngine {
+    /// The engine over this machine: the local file system, the posix_spawn launcher, the `flock` build lock,
+    /// the HTTP remote cache client, and glibc's `malloc_trim` before the state's compaction.
+    static func local() -> BuildEngine {
+        BuildEngine(
+            fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher(),
+            acquireLock: { directory, wait, onWait in
+                let lock = try await BuildLock.acquire(directory: directory, wait: wait, onWait: onWait)
+                return { lock.release() }
+            },
+            makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
+            returnFreedMemory: FreedMemory.returnToSystem)
+    }
+}
