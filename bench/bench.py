@@ -866,7 +866,7 @@ class Bench:
 
     def goals(self) -> str:
         """The goals of issue 7, each checked against this run's figures."""
-        rows = ["### Goals (issue 7), from this run", "", "| goal | measured | met |", "|---|---|---|"]
+        rows = ["### Goals, from this run", "", "| goal | measured | met |", "|---|---|---|"]
 
         def cell(key: str, tool: str, phase: str) -> dict[str, object] | None:
             entry = self.results.get(key, {}).get("tools", {}).get(tool, {}).get(phase)  # type: ignore[union-attr]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeded fault-injection runs for stask (issue 4): the long version of the end-to-end fault tests.
+"""Seeded fault-injection runs for stask: the long version of the end-to-end fault tests.
 
 Every scenario builds generated projects in temporary directories with the real `stask` binary, injects
 one kind of fault, and checks the result against a clean build. Every random choice comes from --seed,
