@@ -1,4 +1,4 @@
-package import StaskCore
+import StaskCore
 import Synchronization
 
 /// An output sink that keeps everything written to it, for reporter tests.

@@ -1,5 +1,5 @@
 import Glibc
-package import StaskCore
+import StaskCore
 import StaskPosix
 
 /// A fresh directory under `/tmp` (`mkdtemp`), removed with everything in it when released.

@@ -1,6 +1,4 @@
-import AsyncStreams
 import FoundationEssentials
-import Synchronization
 
 /// Builds the targets of a Taskfile: the whole pipeline of DESIGN §7, data flowing one way.
 ///
@@ -242,9 +240,10 @@ package struct BuildEngine: Sendable {
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {
-                state = try await schedule(
-                    plan, scheduled: scheduled, estimates: estimates, executor: executor, options: options,
-                    reporter: events, interrupts: relay?.signals)
+                let scheduler = BuildScheduler(
+                    plan: plan, scheduled: scheduled, estimates: estimates, executor: executor,
+                    keepGoing: options.keepGoing, reporter: events)
+                state = try await scheduler.run(interrupts: relay?.signals)
             } catch {
                 uploads?.finish(discardingPending: true)
                 if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
@@ -259,7 +258,7 @@ package struct BuildEngine: Sendable {
             summary.failed = state.failed
             summary.aborted = state.notCompleted
             summary.interruptingSignal = state.interruptingSignal
-            (summary.criticalPath, summary.speedups) = realisedCriticalPath(plan, state: state)
+            (summary.criticalPath, summary.speedups) = CriticalPath.realised(plan, state: state)
         }
         summary.remoteCache = remoteCache?.statistics
         var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
@@ -304,262 +303,5 @@ package struct BuildEngine: Sendable {
             return nil
         }
         return makeRemoteCache(configuration) { reporter.report(.warning($0.description)) }
-    }
-
-    // MARK: - Loading and planning
-
-    func loadTaskfile(_ options: BuildOptions) throws -> Taskfile {
-        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
-        return try parser.load(file: options.taskfilePath, variableOverrides: options.variables)
-    }
-
-    /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
-    /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
-    ///
-    /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
-    func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
-        var recordedOutputs = Set<String>()
-        for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
-        return try makePlan(
-            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs)
-    }
-
-    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
-    /// store without decoding the whole state).
-    func makePlan(
-        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
-        recordedOutputs: Set<String>
-    ) throws -> BuildPlan {
-        let builder = GraphBuilder(
-            fileSystem: fileSystem,
-            options: GraphBuilder.Options(
-                budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
-                staleOutputs: recordedOutputs))
-        let graph = try builder.build(taskfile)
-        return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
-    }
-
-    /// Which selected instances are up to date, in dependency order, before anything runs, and the
-    /// metadata of every file examined to decide it.
-    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], observations: [FileObservation]) {
-        var upToDate = [Bool](repeating: false, count: plan.count)
-        var memo = UpToDateChecker.Memo()
-        var isReserved = false
-        for local in 0..<plan.count {
-            let instance = plan.instance(local)
-            // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
-            // parallel with the other tasks, not here one after the other.
-            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
-                checker.record(instance.id) != nil
-            else { continue }
-            if !isReserved {
-                isReserved = true
-                // Some instance has a record, so most probably all do (a full build from scratch has none and
-                // reserves nothing). An upper bound: an output is usually another instance's input as well.
-                memo.reserveCapacity(
-                    (0..<plan.count).reduce(0) { $0 + plan.instance($1).inputs.count + plan.instance($1).outputs.count }
-                )
-            }
-            let key = checker.keyInputs(for: instance, memo: &memo).actionKey
-            upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
-        }
-        return (upToDate, memo.observations)
-    }
-
-    /// About how many files the `scheduled` instances hash when they run: their outputs, and their inputs
-    /// that no instance produces (sources; a source shared by several instances counts once each).
-    func filesHashed(by scheduled: [Int], in plan: BuildPlan) -> Int {
-        var count = 0
-        for local in scheduled {
-            let instance = plan.instance(local)
-            count += instance.outputs.count
-            for input in instance.inputs where plan.graph.producer(of: input) == nil { count += 1 }
-        }
-        return count
-    }
-
-    /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
-    ///
-    /// - Returns: an estimate by plan position (zero for the instances not scheduled): an array, not a
-    ///   dictionary, since it lives as long as the build (16 bytes an instance instead of some 80).
-    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Duration] {
-        var known = [Duration?](repeating: nil, count: plan.count)
-        var knownSeconds: [Double] = []
-        for local in scheduled {
-            if let estimate = store.estimatedDuration(for: plan.instance(local).id) {
-                known[local] = estimate
-                knownSeconds.append(InstanceExecutor.seconds(estimate))
-            }
-        }
-        let fallback = Duration.seconds(CriticalPath.defaultEstimate(known: knownSeconds))
-        var estimates = [Duration](repeating: .zero, count: plan.count)
-        for local in scheduled { estimates[local] = known[local] ?? fallback }
-        return estimates
-    }
-
-    // MARK: - Scheduling
-
-    private func schedule(
-        _ plan: BuildPlan, scheduled: [Int], estimates: [Duration], executor: InstanceExecutor,
-        options: BuildOptions, reporter: any ProgressReporter, interrupts: AsyncStream<Int32>?
-    ) async throws -> BuildCoordinatorState {
-        // A view, not a copy: at 100,000 targets a copy of the instances is about 25 MB.
-        let instances = scheduled.lazy.map { plan.instance($0) }
-        let graph = plan.graph
-        let coordinator = BuildCoordinator(
-            instances: instances, estimates: scheduled.map { estimates[$0] }, position: { graph.index(of: $0) },
-            slots: graph.instances.count, keepGoing: options.keepGoing, reporter: reporter)
-        let source = try makeSource(
-            plan, scheduled: scheduled, estimates: estimates, executor: executor, coordinator: coordinator)
-        coordinator.attach(source)
-        let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
-        let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
-
-        await withTaskGroup(of: RunEnding.self) { group in
-            group.addTask {
-                do {
-                    // The coordinator hears of every task through its callbacks: no envelopes, so a step
-                    // that ends wakes no consumer.
-                    // On the launcher's executor when it has one: the thread that reaps a step's command
-                    // then also finishes the step and spawns the next, with no switch between threads.
-                    try await withTaskExecutorPreference(executor.launcher.taskExecutor) {
-                        try await runner.runToCompletion(stopOnError: false)
-                    }
-                } catch {
-                    // stopOnError is false: task errors arrive through onError, never here.
-                }
-                return .finished
-            }
-            if let interrupts {
-                group.addTask {
-                    for await signal in interrupts {
-                        coordinator.interrupt(signal: signal)
-                        return .interrupted
-                    }
-                    return .interruptsEnded
-                }
-            }
-            while let ending = await group.next() {
-                switch ending {
-                case .finished:
-                    group.cancelAll()  // stops the interrupt listener
-                case .interrupted:
-                    group.cancelAll()  // cancels the run: running commands are killed and reaped
-                case .interruptsEnded:
-                    break
-                }
-            }
-        }
-        if Task.isCancelled { coordinator.interrupt(signal: 2) }
-        coordinator.detach()
-        return coordinator.snapshot
-    }
-
-    /// The task source of a build: the scheduled instances' graph, one job each, critical-path priorities.
-    ///
-    /// A function of its own so that what only building the source needs (the job table, positions, the
-    /// scheduled set: at 100,000 targets some 30 MB) is gone before the first task runs.
-    private func makeSource(
-        _ plan: BuildPlan, scheduled: [Int], estimates: [Duration], executor: InstanceExecutor,
-        coordinator: BuildCoordinator
-    ) throws -> BuildCoordinator.Source {
-        let isScheduled = Set(scheduled)
-        let instances = scheduled.lazy.map { plan.instance($0) }
-        // Critical-path priorities over the scheduled subset (in dependency order, so positions work as
-        // local indices for CriticalPath).
-        var position: [Int: Int] = [:]
-        position.reserveCapacity(scheduled.count)
-        for (offset, local) in scheduled.enumerated() { position[local] = offset }
-        let priorities = CriticalPath.priorities(
-            estimates: scheduled.map { InstanceExecutor.seconds(estimates[$0]) },
-            bonuses: instances.map(\.priority),
-            dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
-        // Read only while the source is built (it evaluates each node's priority once, and stask adds no node
-        // later), then dropped: at 100,000 targets the table is some 6 MB the build would otherwise keep.
-        let priorityByID = PriorityTable(Dictionary(uniqueKeysWithValues: zip(instances.map(\.id), priorities)))
-        defer { priorityByID.release() }
-
-        let graph = DependencyGraph<String>()
-        var jobs: [String: BuildCoordinator.Job] = [:]
-        jobs.reserveCapacity(scheduled.count)
-        // One shared closure over the executor: a job captures only it and its position, not a copy of
-        // the executor and the instance each (about 600 bytes a job).
-        let runInstance: @Sendable (Int) async throws -> AttemptOutcome = { offset in
-            let instance = plan.instance(scheduled[offset])
-            return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
-        }
-        let onComplete: @Sendable (String, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0, $1) }
-        let onError: @Sendable (String, any Error) -> Void = { coordinator.taskFailed($0, $1) }
-        for (offset, local) in scheduled.enumerated() {
-            let instance = instances[offset]
-            let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
-            try graph.addNode(instance.id, dependencies: dependencies)
-            jobs[instance.id] = BuildCoordinator.Job(
-                key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
-                onComplete: onComplete, onError: onError)
-        }
-        return try BuildCoordinator.Source(graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] })
-    }
-
-    /// Instance id → critical-path priority, until released (then every priority reads 0).
-    private final class PriorityTable: Sendable {
-        private let table: Mutex<[String: Double]>
-
-        init(_ table: [String: Double]) {
-            self.table = Mutex(table)
-        }
-
-        subscript(id: String) -> Double { table.withLock { $0[id] ?? 0 } }
-
-        func release() {
-            table.withLock { $0 = [:] }
-        }
-    }
-
-    private enum RunEnding: Sendable {
-        case finished, interrupted, interruptsEnded
-    }
-
-    /// The realised critical path, and the (at most three) steps whose speed-up would shorten it most.
-    private func realisedCriticalPath(
-        _ plan: BuildPlan, state: BuildCoordinatorState
-    ) -> ([CriticalPathStep], [CriticalPathStep]) {
-        var spansByLocal = [CriticalPath.Span?](repeating: nil, count: plan.count)
-        for local in 0..<plan.count { spansByLocal[local] = state.span(of: plan.instance(local).id) }
-        let path = CriticalPath.realised(spans: spansByLocal) { plan.dependencies[$0] }
-        let steps = path.map { local in
-            let span = spansByLocal[local]!
-            return CriticalPathStep(id: plan.instance(local).id, duration: span.end - span.start)
-        }
-        let speedups = CriticalPath.speedups(spans: spansByLocal, path: path) { plan.dependencies[$0] }.map {
-            CriticalPathStep(id: plan.instance($0.index).id, duration: $0.saving)
-        }
-        return (steps, speedups)
-    }
-
-    // MARK: - --trace
-
-    private func traceRecorder(
-        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant
-    ) -> TraceRecorder {
-        var costs: [String: [String: Double]] = [:]
-        for local in scheduled { costs[plan.instance(local).id] = plan.instance(local).cost.amounts }
-        return TraceRecorder(
-            costs: costs, actionKey: { store.record(for: $0)?.actionKey.description },
-            now: { ContinuousClock.now - origin })
-    }
-
-    /// Writes the trace file atomically (relative paths are relative to `options.directory`); a failure is
-    /// a warning, not a failed build.
-    private func writeTrace(_ recorder: TraceRecorder, options: BuildOptions, reporter: any ProgressReporter) {
-        guard let path = options.tracePath else { return }
-        let absolute = ProjectPath.absolute(path, project: options.directory)
-        do {
-            try fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: absolute))
-            try fileSystem.writeFile(atPath: absolute, contents: recorder.traceJSON())
-        } catch {
-            reporter.report(.warning("cannot write the trace '\(path)': \(error)"))
-        }
     }
 }

@@ -68,7 +68,7 @@ package final class BuildStateStore: Sendable {
     /// A journal larger than this (and than a quarter of the snapshot) is compacted into the snapshot.
     package static let minimumCompactionSize = 256 * 1024
 
-    private struct Storage {
+    struct Storage {
         var state: LiveState
         var journal: (any AppendableFile)?
         /// Bytes of the journal known to hold complete entries.
@@ -91,7 +91,7 @@ package final class BuildStateStore: Sendable {
 
     private let storage: Mutex<Storage>
 
-    private init(directory: String, fileSystem: any FileSystem, storage: Storage) {
+    init(directory: String, fileSystem: any FileSystem, storage: Storage) {
         self.directory = directory
         self.fileSystem = fileSystem
         self.storage = Mutex(storage)
@@ -102,98 +102,6 @@ package final class BuildStateStore: Sendable {
 
     /// The journal's path.
     package var journalPath: String { Self.path(directory, Self.journalFileName) }
-
-    // MARK: - Opening
-
-    /// Opens the state in `directory` (created when missing) for a build.
-    ///
-    /// Call it while holding the `BuildLock`. Damaged files become warnings and are replaced by a compaction
-    /// (at once for the journal, at `close()` for the snapshot).
-    /// - Parameters:
-    ///   - directory: the state directory, normally `<project>/.stask`.
-    ///   - fileSystem: where the files live; `LocalFileSystem` in production.
-    /// - Returns: the store and the warnings to print (empty when all is well).
-    /// - Throws: `BuildStateError.notWritable` when the directory or its files cannot be created or written.
-    package static func open(
-        directory: String, fileSystem: any FileSystem
-    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
-        try open(directory: directory, fileSystem: fileSystem, minimumCompactionSize: minimumCompactionSize)
-    }
-
-    /// `open(directory:fileSystem:)` with another compaction threshold (0: compact at every close).
-    static func open(
-        directory: String, fileSystem: any FileSystem, minimumCompactionSize: Int
-    ) throws(BuildStateError) -> (store: BuildStateStore, warnings: [BuildStateWarning]) {
-        do {
-            try fileSystem.createDirectory(atPath: directory)
-        } catch {
-            throw .notWritable(path: directory, underlying: error)
-        }
-        let snapshotPath = path(directory, snapshotFileName)
-        let journalPath = path(directory, journalFileName)
-        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
-        var storage = Storage(
-            state: loaded.state, journal: nil, journalLength: loaded.journalLength, snapshotSize: loaded.snapshotSize,
-            mustCompact: loaded.isSnapshotUnusable, minimumCompactionSize: minimumCompactionSize)
-
-        if loaded.isSnapshotUnusable, (try? fileSystem.linkMetadata(atPath: snapshotPath))??.kind == .directory {
-            // Something made a directory where the snapshot goes; a compaction could not rename over it.
-            try removeOrThrow(snapshotPath, fileSystem)
-        }
-        switch loaded.journal {
-        case .clean where !storage.shouldCompact:
-            // Keep appending to the journal; prove the directory writable with a probe file.
-            let probePath = path(directory, ".probe")
-            do {
-                let probe = try fileSystem.openForAppending(atPath: probePath)
-                probe.close()
-                try fileSystem.removeItem(atPath: probePath)
-                let journal = try fileSystem.openForAppending(atPath: journalPath)
-                storage.journal = journal
-                if storage.journalLength == 0 {
-                    try journal.append(BuildStateJournal.header())
-                    storage.journalLength = BuildStateJournal.headerSize
-                }
-            } catch {
-                throw .notWritable(path: directory, underlying: error)
-            }
-            storage.openedJournalLength = storage.journalLength
-            return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
-        case .clean, .damaged:
-            // Fold what could be replayed into a new snapshot and start an empty journal.
-            do {
-                storage.snapshotSize = try writeSnapshot(loaded.state, to: snapshotPath, fileSystem)
-            } catch {
-                throw .notWritable(path: snapshotPath, underlying: error)
-            }
-            storage.mustCompact = false
-            // The state is unchanged; keep serving it from the old snapshot object.
-            try removeOrThrow(journalPath, fileSystem)
-        case .absent:
-            break
-        }
-        let header = BuildStateJournal.header()
-        do {
-            let journal = try fileSystem.openForAppending(atPath: journalPath)
-            storage.journal = journal
-            try journal.append(header)
-            storage.journalLength = header.count
-        } catch {
-            throw .notWritable(path: journalPath, underlying: error)
-        }
-        return (BuildStateStore(directory: directory, fileSystem: fileSystem, storage: storage), loaded.warnings)
-    }
-
-    /// Reads the state in `directory` without locking or writing anything (for `stask explain`, `list`).
-    ///
-    /// A missing directory or files give an empty state and no warning.
-    /// - Returns: the state (snapshot plus replayed journal) and the warnings about damaged files.
-    package static func load(
-        directory: String, fileSystem: any FileSystem
-    ) -> (state: BuildState, warnings: [BuildStateWarning]) {
-        let loaded = loadFiles(directory: directory, fileSystem: fileSystem)
-        return (loaded.state.materialized(), loaded.warnings)
-    }
 
     // MARK: - Reading
 
@@ -380,7 +288,7 @@ package final class BuildStateStore: Sendable {
     // MARK: - Helpers
 
     /// Writes `state` as a new snapshot at `path`, streamed (see ``StateSnapshot/encode(_:emit:)``); its size.
-    private static func writeSnapshot(
+    static func writeSnapshot(
         _ state: LiveState, to path: String, _ fileSystem: any FileSystem
     ) throws(FileSystemError) -> Int {
         let contents = state.snapshotContents()
@@ -424,79 +332,7 @@ package final class BuildStateStore: Sendable {
         }
     }
 
-    private enum JournalStatus {
-        /// No journal file.
-        case absent
-        /// A journal whose every byte was replayed (possibly empty, possibly without a header yet).
-        case clean
-        /// A journal that could not be read, or not entirely.
-        case damaged
-    }
-
-    private struct Loaded {
-        var state = LiveState(snapshot: nil)
-        var warnings: [BuildStateWarning] = []
-        var snapshotSize = 0
-        var isSnapshotUnusable = false
-        var journal = JournalStatus.absent
-        var journalLength = 0
-    }
-
-    private static func loadFiles(directory: String, fileSystem: any FileSystem) -> Loaded {
-        var loaded = Loaded()
-        let snapshotPath = path(directory, snapshotFileName)
-        switch readIfPresent(snapshotPath, fileSystem) {
-        case nil:
-            break
-        case .failure(let error):
-            loaded.isSnapshotUnusable = true
-            loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: .unreadable(error)))
-        case .success(let bytes):
-            loaded.snapshotSize = bytes.count
-            switch StateSnapshot.load(bytes) {
-            case .success(let snapshot):
-                loaded.state = LiveState(snapshot: snapshot)
-            case .failure(let unusable):
-                loaded.isSnapshotUnusable = true
-                loaded.warnings.append(BuildStateWarning(path: snapshotPath, reason: unusable.reason))
-            }
-        }
-
-        let journalPath = path(directory, journalFileName)
-        switch readIfPresent(journalPath, fileSystem) {
-        case nil:
-            break
-        case .failure(let error):
-            loaded.journal = .damaged
-            loaded.warnings.append(BuildStateWarning(path: journalPath, reason: .unreadable(error)))
-        case .success(let bytes):
-            let replay = BuildStateJournal.decode(bytes)
-            for entry in replay.entries { loaded.state.apply(entry) }
-            loaded.journalLength = bytes.count
-            if let damage = replay.damage {
-                loaded.journal = .damaged
-                loaded.warnings.append(BuildStateWarning(path: journalPath, reason: damage))
-            } else {
-                loaded.journal = .clean
-            }
-        }
-        return loaded
-    }
-
-    /// The file's bytes; `nil` when nothing is there; a failure when it cannot be read.
-    private static func readIfPresent(_ path: String, _ fileSystem: any FileSystem) -> Result<[UInt8], FileSystemError>?
-    {
-        do {
-            guard try fileSystem.linkMetadata(atPath: path) != nil else { return nil }
-            return .success(try fileSystem.readFile(atPath: path))
-        } catch .notFound {
-            return nil
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    private static func removeOrThrow(_ path: String, _ fileSystem: any FileSystem) throws(BuildStateError) {
+    static func removeOrThrow(_ path: String, _ fileSystem: any FileSystem) throws(BuildStateError) {
         do {
             try fileSystem.removeItem(atPath: path)
         } catch {
@@ -504,7 +340,7 @@ package final class BuildStateStore: Sendable {
         }
     }
 
-    private static func path(_ directory: String, _ name: String) -> String {
+    static func path(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 }

@@ -1,0 +1,93 @@
+// MARK: - Loading and planning
+
+extension BuildEngine {
+    func loadTaskfile(_ options: BuildOptions) throws -> Taskfile {
+        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
+        return try parser.load(file: options.taskfilePath, variableOverrides: options.variables)
+    }
+
+    /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations
+    /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
+    ///
+    /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
+    func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
+        var recordedOutputs = Set<String>()
+        for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
+        return try makePlan(
+            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs)
+    }
+
+    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
+    /// store without decoding the whole state).
+    func makePlan(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
+        recordedOutputs: Set<String>
+    ) throws -> BuildPlan {
+        let builder = GraphBuilder(
+            fileSystem: fileSystem,
+            options: GraphBuilder.Options(
+                budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
+                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
+                staleOutputs: recordedOutputs))
+        let graph = try builder.build(taskfile)
+        return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
+    }
+
+    /// Which selected instances are up to date, in dependency order, before anything runs, and the
+    /// metadata of every file examined to decide it.
+    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], observations: [FileObservation]) {
+        var upToDate = [Bool](repeating: false, count: plan.count)
+        var memo = UpToDateChecker.Memo()
+        var isReserved = false
+        for local in 0..<plan.count {
+            let instance = plan.instance(local)
+            // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
+            // parallel with the other tasks, not here one after the other.
+            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
+                checker.record(instance.id) != nil
+            else { continue }
+            if !isReserved {
+                isReserved = true
+                // Some instance has a record, so most probably all do (a full build from scratch has none and
+                // reserves nothing). An upper bound: an output is usually another instance's input as well.
+                memo.reserveCapacity(
+                    (0..<plan.count).reduce(0) { $0 + plan.instance($1).inputs.count + plan.instance($1).outputs.count }
+                )
+            }
+            let key = checker.keyInputs(for: instance, memo: &memo).actionKey
+            upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
+        }
+        return (upToDate, memo.observations)
+    }
+
+    /// About how many files the `scheduled` instances hash when they run: their outputs, and their inputs
+    /// that no instance produces (sources; a source shared by several instances counts once each).
+    func filesHashed(by scheduled: [Int], in plan: BuildPlan) -> Int {
+        var count = 0
+        for local in scheduled {
+            let instance = plan.instance(local)
+            count += instance.outputs.count
+            for input in instance.inputs where plan.graph.producer(of: input) == nil { count += 1 }
+        }
+        return count
+    }
+
+    /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
+    ///
+    /// - Returns: an estimate by plan position (zero for the instances not scheduled): an array, not a
+    ///   dictionary, since it lives as long as the build (16 bytes an instance instead of some 80).
+    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Duration] {
+        var known = [Duration?](repeating: nil, count: plan.count)
+        var knownSeconds: [Double] = []
+        for local in scheduled {
+            if let estimate = store.estimatedDuration(for: plan.instance(local).id) {
+                known[local] = estimate
+                knownSeconds.append(InstanceExecutor.seconds(estimate))
+            }
+        }
+        let fallback = Duration.seconds(CriticalPath.defaultEstimate(known: knownSeconds))
+        var estimates = [Duration](repeating: .zero, count: plan.count)
+        for local in scheduled { estimates[local] = known[local] ?? fallback }
+        return estimates
+    }
+}
