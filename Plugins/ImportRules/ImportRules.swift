@@ -18,19 +18,25 @@ struct ImportRules: BuildToolPlugin {
     }
 
     static let rules: [String: [Rule]] = [
-        "AsyncStreams": ["Foundation", "FoundationEssentials", "Glibc", "Darwin", "Musl", "Dispatch"].map {
-            Rule(module: $0, reason: "AsyncStreams is a general library and knows nothing of the system")
+        "AsyncStreams": [
+            "Foundation", "FoundationEssentials", "Glibc", "Darwin", "Musl", "Dispatch", "StaskCore", "StaskPosix",
+            "StaskRemote", "CXXHash", "CStaskShims", "Yams",
+        ].map {
+            Rule(module: $0, reason: "AsyncStreams is a general library: it knows nothing of stask, files or the system")
         },
-        "StaskCore": ["Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "CStaskShims", "ArgumentParser"].map {
+        "StaskCore": [
+            "Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "CStaskShims", "ArgumentParser", "StaskPosix",
+            "StaskRemote", "Crypto",
+        ].map {
             Rule(
                 module: $0,
-                reason: "StaskCore is pure logic over protocols; system code belongs in StaskPosix, the CLI in stask")
+                reason: "StaskCore is the pipeline as pure logic over protocols, below every other stask module")
         } + [
             Rule(
                 module: "CXXHash", allowedUnder: ["Hashing/"],
                 reason: "libxxhash is wrapped by StaskCore/Hashing alone")
         ],
-        "StaskPosix": ["Foundation", "ArgumentParser"].map {
+        "StaskPosix": ["Foundation", "ArgumentParser", "StaskRemote", "Crypto"].map {
             Rule(module: $0, reason: "StaskPosix holds the Linux implementations, on Glibc alone")
         },
         "StaskRemote": ["ArgumentParser"].map {
@@ -49,8 +55,10 @@ struct ImportRules: BuildToolPlugin {
                 guard let module = Self.importedModule(line) else { continue }
                 for rule in rules where rule.module == module {
                     if rule.allowedUnder.contains(where: { relative.hasPrefix($0) }) { continue }
+                    // The location leads the message too: SwiftPM prints a plugin's diagnostics without it.
                     Diagnostics.error(
-                        "\(target.name) must not import \(module): \(rule.reason)", file: path, line: index + 1)
+                        "\(path):\(index + 1): \(target.name) must not import \(module): \(rule.reason)",
+                        file: path, line: index + 1)
                 }
             }
         }
