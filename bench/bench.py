@@ -865,7 +865,7 @@ class Bench:
         return "\n".join(rows) + "\n"
 
     def goals(self) -> str:
-        """The goals of issue 7, each checked against this run's figures."""
+        """The performance goals, each checked against this run's figures."""
         rows = ["### Goals, from this run", "", "| goal | measured | met |", "|---|---|---|"]
 
         def cell(key: str, tool: str, phase: str) -> dict[str, object] | None:

@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// Builds the targets of a Taskfile: the whole pipeline of DESIGN §7, data flowing one way.
+/// Builds the targets of a Taskfile: the whole pipeline, data flowing one way.
 ///
 /// ```
 /// Taskfile ─▶ TaskfileParser ─▶ GraphBuilder ─▶ BuildPlan (selection) ─▶ up-to-date pre-pass

@@ -36,7 +36,7 @@ package protocol RemoteCache: Sendable {
 package struct RemoteCacheAction: Sendable, Hashable {
     /// The task instance id, for messages (`compile[src/a.c]`).
     package var taskID: String
-    /// The instance's action key (DESIGN §2); the cache key is derived from it (`RemoteCacheKey`).
+    /// The instance's action key (what its up-to-date check hashes); the cache key is derived from it (`RemoteCacheKey`).
     package var actionKey: ContentDigest
     /// The declared outputs, project-relative. A cache entry must list exactly these paths.
     package var outputs: [String]

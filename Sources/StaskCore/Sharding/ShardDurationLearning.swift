@@ -1,4 +1,4 @@
-/// How a run of a shard teaches per-item durations (DESIGN §4), as pure functions over seconds.
+/// How a run of a shard teaches per-item durations, as pure functions over seconds.
 ///
 /// Three sources, best first:
 /// 1. **Per-item commands** (`run` uses `{{item}}`): each item's commands are timed on their own; exact.

@@ -1,5 +1,5 @@
 /// Why a task instance would run: the first difference between what it would run with now and what was
-/// recorded after its last successful run (DESIGN §2).
+/// recorded after its last successful run.
 ///
 /// Produced by the up-to-date check for `stask explain` and `stask build --dry-run`, so both say exactly
 /// what the build decides. The cases are checked in this order and the first one that applies is the

@@ -1,4 +1,4 @@
-/// Decides whether task instances are up to date (DESIGN §2): computes action keys from content digests
+/// Decides whether task instances are up to date: computes action keys from content digests
 /// through the stat cache and compares them, and the outputs, with the recorded state.
 ///
 /// An instance is up to date when it is not `always`, it has a valid record, its current action key

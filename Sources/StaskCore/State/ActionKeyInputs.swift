@@ -1,6 +1,6 @@
 /// Everything that goes into a task instance's action key, kept so `stask explain` can say what changed.
 ///
-/// DESIGN §2: the action key hashes the expanded commands, the environment and working directory, the
+/// The action key hashes the expanded commands, the environment and working directory, the
 /// content digest of every input, and the declared output paths. `actionKey` computes it canonically (maps
 /// in sorted order, every field tagged and length-prefixed by `ActionKeyHasher`).
 ///

@@ -2,7 +2,7 @@
 ///
 /// Written only after the task succeeded (`BuildStateStore.recordSuccess(_:)`). The instance is up to date
 /// when its current action key equals `actionKey` and every output exists with its digest in
-/// `outputDigests` (DESIGN §2); the engine checks both.
+/// `outputDigests`; the engine checks both.
 ///
 /// Records loaded from a snapshot keep `keyInputs` encoded until it is first read (only `stask explain`
 /// needs it), which is what makes loading 100,000 records fast; reading it decodes it each time.

@@ -12,7 +12,7 @@ private func pattern(_ count: Int) -> [UInt8] {
 }
 
 @Suite struct ContentHasherTests {
-    /// Answers from `xxhsum -H2` (xxHash 0.8.1) on this machine.
+    /// Answers from `xxhsum -H2` (xxHash 0.8.1).
     static let stringVectors: [(String, String)] = [
         ("", "99aa06d3014798d86001c324468d497f"),
         ("a", "a96faf705af16834e6c632b61e964e1f"),

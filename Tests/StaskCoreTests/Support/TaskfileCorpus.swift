@@ -29,7 +29,7 @@ enum TaskfileCorpus {
 
     static let taskfiles = [cProject, goService, shardedTests, docsSite, anchorsAndBlocks, hostileNames, minimal]
 
-    /// The C project of DESIGN §1.
+    /// The C project of the Taskfile format's reference example.
     static let cProject = """
         version: 1
         vars:                     # referenced as {{NAME}}; overridden by `stask build NAME=value`

@@ -53,7 +53,7 @@ enum TaskfileFixture {
         }
     }
 
-    /// The Taskfile of DESIGN §1.
+    /// The Taskfile format's reference example.
     static let example = """
         version: 1
         vars:                     # referenced as {{NAME}}; overridden by `stask build NAME=value`
