@@ -98,15 +98,15 @@ public class ResourceCapacitySource: @unchecked Sendable {
     // MARK: - Books
 
     /// The limits at this level (a copy).
-    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.limits(at: node) }) }
+    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.books.limits(at: node) }) }
 
     /// Current availability at this level (a copy: mutating it does not affect the source).
-    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.available(at: node) }) }
+    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.books.available(at: node) }) }
 
     /// Per resource `(limit − available) / limit` at this level, 0 when the limit is 0.
     public var utilization: [String: Double] {
         var result: [String: Double] = [:]
-        for entry in tree.state.withLock({ $0.books(at: node) }) {
+        for entry in tree.state.withLock({ $0.books.books(at: node) }) {
             result[entry.name] = entry.limit > 0 ? (entry.limit - entry.available) / entry.limit : 0
         }
         return result
@@ -117,7 +117,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     ///
     /// Keys tracked only by an ancestor are not included. A level with a zero limit always peeks `nil`;
     /// a level with empty limits peeks `{}`.
-    public func peek() -> ResourceCost? { tree.state.withLock { $0.peek(at: node) } }
+    public func peek() -> ResourceCost? { tree.state.withLock { $0.books.peek(at: node) } }
 
     // MARK: - Acquiring
 
@@ -128,7 +128,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// - Complexity: O(*k* · *d*) for *k* keys and a chain of depth *d*.
     public func canAcquire(_ cost: ResourceCost) -> Bool {
         guard Self.isValid(cost) else { return false }
-        return tree.state.withLock { $0.fits(cost, at: node) }
+        return tree.state.withLock { $0.books.fits(cost, at: node) }
     }
 
     /// Atomically checks and takes `cost` at this level and every ancestor.
@@ -145,8 +145,8 @@ public class ResourceCapacitySource: @unchecked Sendable {
             return .rejected(requested: cost, available: available, reason: .invalidCost)
         }
         let (taken, snapshot) = tree.state.withLock { state in
-            let taken = state.tryTake(cost, at: node)
-            return (taken, state.available(at: node))
+            let taken = state.books.tryTake(cost, at: node)
+            return (taken, state.books.available(at: node))
         }
         if taken {
             metrics?.record(.acquireAccepted(requested: cost))
@@ -168,7 +168,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
             metrics?.record(.acquireRejected(requested: cost, reason: .invalidCost))
             return false
         }
-        let taken = tree.state.withLock { $0.tryTake(cost, at: node) }
+        let taken = tree.state.withLock { $0.books.tryTake(cost, at: node) }
         metrics?.record(
             taken ? .acquireAccepted(requested: cost) : .acquireRejected(requested: cost, reason: .insufficientCapacity)
         )
@@ -183,7 +183,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     ///   ``CapacityError/Code/insufficientCapacity``; availability is unchanged at every level.
     public func acquireImmediate(_ cost: ResourceCost) throws(CapacityError) {
         try Self.validateCost(cost)
-        let taken = tree.state.withLock { $0.tryTake(cost, at: node) }
+        let taken = tree.state.withLock { $0.books.tryTake(cost, at: node) }
         guard taken else {
             throw CapacityError(
                 code: .insufficientCapacity,
@@ -205,8 +205,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     public func release(_ cost: ResourceCost) {
         var targets = WakeList()
         tree.state.withLock { state in
-            let highest = state.release(cost, at: node)
-            state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
+            state.release(cost, at: node, waking: &targets)
         }
         targets.fire()
         for signal in releaseSignals { signal.resolve(true) }
@@ -219,7 +218,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// be satisfied. A negative amount gives `false`.
     public func validateCost(_ cost: ResourceCost) -> Bool {
         guard Self.isValid(cost) else { return false }
-        return tree.state.withLock { $0.withinLimits(cost, at: node) }
+        return tree.state.withLock { $0.books.withinLimits(cost, at: node) }
     }
 
     /// A subscription woken whenever availability at this level may have grown.
