@@ -39,10 +39,13 @@ import Synchronization
 /// still in flight: limit 10 with 8 in flight, shrink to 5 gives 0 available; releasing 4 gives 4,
 /// though true headroom is 1. The source over-admits until those tasks finish. Utilization never
 /// exceeds 1. This reproduces the documented behaviour.
-// @unchecked Sendable: every stored property is a `let` of a Sendable type, and all mutable books live in
-// the shared `CapacityTree` behind its `Mutex`. The class is not `final` only so that
-// `QuotaCapacitySource` can refine it; subclasses must keep the same invariant.
-public class ResourceCapacitySource: @unchecked Sendable {
+///
+/// ## Quotas
+///
+/// A ``QuotaCapacitySource`` owns one of these as its ``QuotaCapacitySource/capacity``: a level whose
+/// releases do not restore its own availability. Pass that level wherever a `ResourceCapacitySource` is
+/// expected (a parent, a runner's budget).
+public final class ResourceCapacitySource: Sendable {
     let tree: CapacityTree
     let node: Int
     let metrics: (any CapacityMetrics)?

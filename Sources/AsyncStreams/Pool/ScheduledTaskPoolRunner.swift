@@ -91,9 +91,20 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - source: the task source, usually a graph-backed `PriorityDependencySourceObj` or
     ///     `DependencySourceObj`, or a `PrioritySourceObj`.
     ///   - capacity: the budget every task's ``ScheduledTask/cost`` is acquired from (any level of a
-    ///     hierarchy, or a quota source).
+    ///     hierarchy, or a quota's ``QuotaCapacitySource/capacity``).
     public init(name: String, source: Source, capacity: ResourceCapacitySource) {
         self.init(name: name, source: source, ledger: capacity)
+    }
+
+    /// Creates a runner over `source`, admitting tasks while the quota's current window can afford them.
+    ///
+    /// The same as passing the quota's ``QuotaCapacitySource/capacity``.
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: the task source.
+    ///   - capacity: the quota every task's ``ScheduledTask/cost`` is acquired from.
+    public init(name: String, source: Source, capacity: QuotaCapacitySource) {
+        self.init(name: name, source: source, ledger: capacity.capacity)
     }
 
     @usableFromInline

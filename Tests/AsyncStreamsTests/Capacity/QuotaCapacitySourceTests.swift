@@ -21,12 +21,26 @@ import Testing
         #expect(quota.available == ["requests": 100])
     }
 
-    @Test func usableAsAResourceCapacitySource() throws {
+    @Test func itsCapacityIsANonRestoringLevelSharedWithTheQuota() throws {
         let quota = try QuotaCapacitySource(limits: ["requests": 2])
-        let asBase: ResourceCapacitySource = quota
-        #expect(asBase.tryAcquire(["requests": 2]).isAccepted)
-        asBase.release(["requests": 2])
-        #expect(asBase.available == ["requests": 0])
+        let level: ResourceCapacitySource = quota.capacity
+        #expect(level.tryAcquire(["requests": 2]).isAccepted)
+        level.release(["requests": 2])
+        #expect(level.available == ["requests": 0])
+        #expect(quota.available == ["requests": 0])
+        quota.reset()
+        #expect(level.available == ["requests": 2])
+    }
+
+    @Test func aPoolUnderAQuotaCanBeMadeFromEitherTheQuotaOrItsLevel() throws {
+        let quota = try QuotaCapacitySource(limits: ["requests": 3])
+        let viaQuota = try ResourceCapacitySource(limits: ["requests": 2], parent: quota)
+        let viaLevel = try ResourceCapacitySource(limits: ["requests": 2], parent: quota.capacity)
+        #expect(viaQuota.parent === quota.capacity)
+        #expect(viaLevel.parent === quota.capacity)
+        #expect(viaQuota.tryAcquire(["requests": 2]).isAccepted)
+        #expect(!viaLevel.canAcquire(["requests": 2]), "both pools draw on the same window")
+        #expect(quota.parent == nil)
     }
 
     @Test func poolUnderQuotaFreesConcurrencyButNotQuota() throws {  // §5 composition
