@@ -5,7 +5,7 @@ import Testing
 /// The buffer's state machine fed synchronously. Parking a consumer needs a continuation: those tests make
 /// one with `withCheckedContinuation` and let the machine's returned deliveries resume it (no task, no
 /// clock).
-@Suite struct BufferStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct BufferStateMachineTests {
     typealias Machine = BufferStateMachine<Int>
 
     func element(_ attempt: PullAttempt<Int>) -> Int? {

@@ -2,9 +2,13 @@ import AsyncStreams
 import Synchronization
 import Testing
 
-/// Waits until `source` has `count` suspended acquirers, without sleeping.
-private func waitForWaiters(_ source: CapacitySource, count: Int) async {
-    while source.waiterCount < count { await Task.yield() }
+/// Waits until `source` has `count` suspended acquirers, without sleeping; fails the test after a deadline.
+private func waitForWaiters(
+    _ source: CapacitySource, count: Int, sourceLocation: SourceLocation = #_sourceLocation
+) async {
+    await waitUntil("\(count) acquirers are suspended", sourceLocation: sourceLocation) {
+        source.waiterCount >= count
+    }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CapacitySourceTests {
@@ -19,7 +23,7 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let fourth = Task { try await child.acquire() }
         await waitForWaiters(child, count: 1)
         child.release()
-        #expect(try await fourth.value == 0)
+        #expect(try await fourth.value(within: "the fourth task to finish") == 0)
         #expect(parent.currentCapacity == 7)
         #expect(child.waiterCount == 0)
     }
@@ -33,7 +37,7 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let eleventh = Task { try await children[0].acquire() }
         await waitForWaiters(children[0], count: 1)
         children[5].release()  // a sibling's release wakes the waiter blocked by the parent
-        #expect(try await eleventh.value == 1)
+        #expect(try await eleventh.value(within: "the eleventh task to finish") == 1)
         #expect(parent.currentCapacity == 0)
     }
 
@@ -45,10 +49,10 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let second = Task { try await source.acquire() }
         await waitForWaiters(source, count: 2)
         source.release()
-        #expect(try await first.value == 0)
+        #expect(try await first.value(within: "the first task to finish") == 0)
         #expect(source.waiterCount == 1)  // FIFO: the second is still waiting
         source.release()
-        #expect(try await second.value == 0)
+        #expect(try await second.value(within: "the second task to finish") == 0)
     }
 
     @Test func releaseClampsAtMaximum() {  // §7 [UNSPEC] decision
@@ -77,7 +81,7 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let waiter = Task { try await source.acquire() }
         await waitForWaiters(source, count: 1)
         waiter.cancel()
-        await #expect(throws: CancellationError.self) { try await waiter.value }
+        await #expect(throws: CancellationError.self) { try await waiter.value(within: "the waiter task to finish") }
         #expect(source.waiterCount == 0)
         source.release()
         #expect(source.currentCapacity == 1)

@@ -5,7 +5,7 @@ import Testing
 
 /// The subscriber registry alone, fed synchronously. Parking needs a continuation, so those tests create
 /// one with `withUnsafeContinuation` and resume it themselves: no task, no clock.
-@Suite struct CapacitySubscribersTests {
+@Suite(.timeLimit(.minutes(1))) struct CapacitySubscribersTests {
     /// root(0) → a(1) → a1(3); root(0) → b(2).
     func tree() -> CapacitySubscribers {
         var registry = CapacitySubscribers()

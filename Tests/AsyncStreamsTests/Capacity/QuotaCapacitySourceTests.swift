@@ -15,9 +15,9 @@ import Testing
         let quota = try QuotaCapacitySource(limits: ["requests": 100])
         try quota.acquireImmediate(["requests": 100])
         let woken = Task { try await quota.waitObject.wait() }
-        while quota.waitObject.waiterCount == 0 { await Task.yield() }
+        await waitUntil("a task waits on the quota's wait object") { quota.waitObject.waiterCount > 0 }
         quota.reset()
-        #expect(try await woken.value == true)
+        #expect(try await woken.value(within: "the woken task to finish") == true)
         #expect(quota.available == ["requests": 100])
     }
 
@@ -78,7 +78,7 @@ import Testing
         try quota.startPeriodicIncrement(every: .milliseconds(500), amount: ["tokens": 2])
         var seen: [Double] = []
         for _ in 0..<3 {
-            await clock.waitForSleepers(count: 1)
+            await clock.waitForSleepers(1)
             clock.advance(by: .milliseconds(500))
             await iterator.next()
             seen.append(quota.available["tokens"])
@@ -92,7 +92,7 @@ import Testing
         let quota = try QuotaCapacitySource(limits: ["requests": 3], clock: clock)
         quota.startPeriodicReset(every: .seconds(60))
         try quota.acquireImmediate(["requests": 3])
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(60))
         #expect(try await quota.waitObject.wait() == true)
         #expect(quota.available == ["requests": 3])
@@ -105,7 +105,7 @@ import Testing
         quota.stopTimer()
         try quota.startPeriodicIncrement(every: .seconds(1), amount: ["tokens": 1])
         #expect(quota.isTimerRunning)
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         try quota.acquireImmediate(["tokens": 10])
         quota.stopTimer()
         quota.stopTimer()
@@ -119,9 +119,9 @@ import Testing
         let clock = ManualClock()
         let quota = try QuotaCapacitySource(limits: ["tokens": 10], clock: clock)
         quota.startPeriodicReset(every: .seconds(1))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         try quota.startPeriodicIncrement(every: .seconds(10), amount: ["tokens": 1])
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         #expect(clock.sleeperCount == 1)
         try quota.acquireImmediate(["tokens": 5])
         clock.advance(by: .seconds(1))  // the reset timer would fire here

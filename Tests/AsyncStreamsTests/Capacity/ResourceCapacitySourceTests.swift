@@ -321,7 +321,7 @@ import Testing
         }
         _ = try await started.wait()
         consumer.cancel()
-        #expect(await consumer.value == 0)
+        #expect(try await consumer.value(within: "the consumer task to finish") == 0)
         source.release(["gpu": 1])  // nobody is subscribed any more; must not crash or block
     }
 
@@ -334,6 +334,6 @@ import Testing
         #expect(await changes.next() != nil)
         let next = Task { await changes.next() }
         try source.setLimits(["gpu": 2])
-        #expect(await next.value != nil)
+        #expect(try await next.value(within: "the next task to finish") != nil)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// (pumps to start, demand to grant, consumers to wake) are checked. Parking needs a continuation: those
 /// tests make one with `withCheckedContinuation` and resume it from the returned effects (no task, no
 /// clock).
-@Suite struct CombinerStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct CombinerStateMachineTests {
     typealias Machine = CombinerStateMachine<Int>
     typealias Effects = Machine.Effects
 

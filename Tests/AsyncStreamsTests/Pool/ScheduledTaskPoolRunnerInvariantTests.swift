@@ -191,7 +191,7 @@ import Testing
         let consumer = Task { try await runner.runTasks().collect() }
         await probe.waitForStarts(3)
         consumer.cancel()
-        #expect(try await consumer.value.isEmpty)
+        #expect(try await consumer.value(within: "the consumer task to finish").isEmpty)
         #expect(capacity.available == ["capacity": 3, "io": 4])
         await probe.waitForEnds(3)
         #expect(await probe.running.isEmpty)

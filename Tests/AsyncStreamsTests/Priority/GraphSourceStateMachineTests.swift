@@ -6,7 +6,7 @@ import Testing
 /// a number passed in (milliseconds since the source was created), so aging and retries need no clock.
 /// Parking a consumer needs a continuation: those tests make one with `withCheckedContinuation` and let
 /// the returned deliveries resume it (no task).
-@Suite struct GraphSourceStateMachineTests {
+@Suite(.timeLimit(.minutes(1))) struct GraphSourceStateMachineTests {
     typealias Machine = GraphSourceStateMachine<String, String>
 
     /// A machine over `nodes` (in topological order) whose task is the key itself, settled once as the
