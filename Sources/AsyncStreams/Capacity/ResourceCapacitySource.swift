@@ -29,8 +29,8 @@ import Synchronization
 ///   (every level of the chain); never by an acquire.
 /// - ``changes()`` subscribers are woken, after the lock is released, on every node whose effective
 ///   availability may have grown: the highest level that grew and all of its descendants, siblings of
-///   the caller included. A runner blocked by a parent budget therefore wakes when a sibling releases
-///   (closing the contract's liveness gap).
+///   the caller included. A runner blocked by a parent budget therefore wakes when a sibling releases,
+///   instead of waiting for a release at its own level.
 ///
 /// ## Accounting after a shrink
 ///
@@ -38,7 +38,7 @@ import Synchronization
 /// `max(0, available − Δ)`, and a later release refills up to the new limit even though some units are
 /// still in flight: limit 10 with 8 in flight, shrink to 5 gives 0 available; releasing 4 gives 4,
 /// though true headroom is 1. The source over-admits until those tasks finish. Utilization never
-/// exceeds 1. This reproduces the documented behaviour.
+/// exceeds 1.
 ///
 /// ## Quotas
 ///

@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct SourceBufferObjTests {
-    // MARK: - §10 behaviours
+    // MARK: - Behaviours
 
     @Test func oneShotYieldsItemsThenTerminates() async {
         let source = SourceBufferObj([10, 20, 30], oneShot: true)
@@ -58,7 +58,7 @@ struct SourceBufferObjTests {
         #expect(seen == [7, 8, 9])
     }
 
-    // MARK: - Empty, not one-shot: suspends (decided)
+    // MARK: - Empty, not one-shot: suspends
 
     @Test func emptyOpenBufferSuspendsPullUntilAppend() async throws {
         let source = SourceBufferObj<Int>()
@@ -102,7 +102,7 @@ struct SourceBufferObjTests {
         #expect(await iterator.next() == 2)
     }
 
-    // MARK: - §9 close / closeInterrupt
+    // MARK: - Close / closeInterrupt
 
     @Test func closeDeliversBufferedItemsThenEnds() async {
         let source = SourceBufferObj([1, 2, 3])

@@ -12,7 +12,7 @@ private func waitForWaiters(
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CapacitySourceTests {
-    @Test func fourthAcquireSuspendsUntilRelease() async throws {  // §7.1
+    @Test func fourthAcquireSuspendsUntilRelease() async throws {
         let parent = CapacitySource(10)
         let child = CapacitySource(3, parent: parent)
         #expect(try await child.acquire() == 2)
@@ -28,7 +28,7 @@ private func waitForWaiters(
         #expect(child.waiterCount == 0)
     }
 
-    @Test func eleventhAcquireSuspendsOnGlobalLimit() async throws {  // §7.2
+    @Test func eleventhAcquireSuspendsOnGlobalLimit() async throws {
         let parent = CapacitySource(10)
         let children = (0..<10).map { _ in CapacitySource(3, parent: parent) }
         for index in 0..<10 { _ = try await children[index % 10].acquire() }
@@ -41,7 +41,7 @@ private func waitForWaiters(
         #expect(parent.currentCapacity == 0)
     }
 
-    @Test func releaseResumesExactlyOneWaiterPerUnit() async throws {  // §7.3
+    @Test func releaseResumesExactlyOneWaiterPerUnit() async throws {
         let source = CapacitySource(1)
         _ = try await source.acquire()
         let first = Task { try await source.acquire() }
@@ -55,7 +55,7 @@ private func waitForWaiters(
         #expect(try await second.value(within: "the second task to finish") == 0)
     }
 
-    @Test func releaseClampsAtMaximum() {  // §7 [UNSPEC] decision
+    @Test func releaseClampsAtMaximum() {
         let parent = CapacitySource(2)
         let child = CapacitySource(1, parent: parent)
         child.release()
@@ -65,7 +65,7 @@ private func waitForWaiters(
         #expect(child.maxCapacity == 1)
     }
 
-    @Test func peekReturnsCurrentCapacityWhenAcquirable() async throws {  // §7 [CONFLICT] decision
+    @Test func peekReturnsCurrentCapacityWhenAcquirable() async throws {
         let parent = CapacitySource(1)
         let child = CapacitySource(3, parent: parent)
         #expect(child.peek() == 3)

@@ -2,7 +2,7 @@ import AsyncStreams
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct QuotaCapacitySourceTests {
-    @Test func releaseRestoresNothing() throws {  // §5.1
+    @Test func releaseRestoresNothing() throws {
         let quota = try QuotaCapacitySource(limits: ["requests": 100])
         for _ in 0..<100 { #expect(quota.tryAcquire(["requests": 1]).isAccepted) }
         for _ in 0..<100 { quota.release(["requests": 1]) }
@@ -11,7 +11,7 @@ import Testing
         #expect(!quota.tryAcquire(["requests": 1]).isAccepted)
     }
 
-    @Test func resetRestoresAndWakesBlockedRunner() async throws {  // §5.2
+    @Test func resetRestoresAndWakesBlockedRunner() async throws {
         let quota = try QuotaCapacitySource(limits: ["requests": 100])
         try quota.acquireImmediate(["requests": 100])
         let woken = Task { try await quota.waitObject.wait() }
@@ -43,7 +43,7 @@ import Testing
         #expect(quota.parent == nil)
     }
 
-    @Test func poolUnderQuotaFreesConcurrencyButNotQuota() throws {  // §5 composition
+    @Test func poolUnderQuotaFreesConcurrencyButNotQuota() throws {
         let quota = try QuotaCapacitySource(limits: ["requests": 100])
         let pool = try ResourceCapacitySource(limits: ["requests": 5], parent: quota)
         for _ in 0..<5 { #expect(pool.tryAcquire(["requests": 1]).isAccepted) }
@@ -53,7 +53,7 @@ import Testing
         #expect(quota.available == ["requests": 95])
     }
 
-    @Test func releaseThroughQuotaReturnsBudgetAboveIt() throws {  // decision: no leak above a quota
+    @Test func releaseThroughQuotaReturnsBudgetAboveIt() throws {
         let global = try ResourceCapacitySource(limits: ["requests": 10])
         let quota = try QuotaCapacitySource(limits: ["requests": 100], parent: global)
         try quota.acquireImmediate(["requests": 4])
@@ -62,14 +62,14 @@ import Testing
         #expect(global.available == ["requests": 10])
     }
 
-    @Test func reconcileStillAdjustsTheBooks() throws {  // §5
+    @Test func reconcileStillAdjustsTheBooks() throws {
         let quota = try QuotaCapacitySource(limits: ["tokens": 1000])
         try quota.acquireImmediate(["tokens": 300])
         try quota.reconcile(estimated: ["tokens": 300], actual: ["tokens": 220])
         #expect(quota.available == ["tokens": 780])
     }
 
-    @Test func periodicIncrementNeverExceedsLimit() async throws {  // §5.3
+    @Test func periodicIncrementNeverExceedsLimit() async throws {
         let clock = ManualClock()
         let quota = try QuotaCapacitySource(limits: ["tokens": 5], clock: clock)
         try quota.acquireImmediate(["tokens": 3])
@@ -99,7 +99,7 @@ import Testing
         quota.stopTimer()
     }
 
-    @Test func stopTimerIsIdempotentAndStopsRefills() async throws {  // §5.4
+    @Test func stopTimerIsIdempotentAndStopsRefills() async throws {
         let clock = ManualClock()
         let quota = try QuotaCapacitySource(limits: ["tokens": 10], clock: clock)
         quota.stopTimer()

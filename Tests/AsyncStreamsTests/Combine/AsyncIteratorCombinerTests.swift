@@ -74,7 +74,7 @@ private func finished<T: Sendable>(_ values: [T]) -> AsyncStream<T> {
 
 @Suite(.timeLimit(.minutes(1)))
 struct AsyncIteratorCombinerTests {
-    // MARK: - §13 behaviours
+    // MARK: - Behaviours
 
     @Test func raceYieldsValuesInArrivalTimeOrder() async throws {
         let clock = ManualClock()
@@ -148,7 +148,7 @@ struct AsyncIteratorCombinerTests {
         #expect(try await combiner.race() == nil)
     }
 
-    // MARK: - Errors and cancellation (decided: rethrow at once, close, cancel the rest)
+    // MARK: - Errors and cancellation (rethrow at once, close, cancel the rest)
 
     @Test func sourceErrorIsRethrownAtOnceAndCancelsOtherSources() async throws {
         let (failing, failingFeed) = AsyncThrowingStream.makeStream(of: Int.self)

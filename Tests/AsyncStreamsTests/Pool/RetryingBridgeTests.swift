@@ -12,7 +12,7 @@ import Testing
         ("save", ["validate", "transform"]),
     ]
 
-    /// The §21 ETL pipeline; `parse` fails its first `parseFailures` attempts. Records parse's start times.
+    /// An ETL pipeline (fetch, parse, save); `parse` fails its first `parseFailures` attempts. Records parse's start times.
     func pipeline(
         clock: ManualClock,
         parseFailures: Int,

@@ -199,7 +199,7 @@ import Testing
         let inHandler = Mutex(false)
         let violations = Mutex(0)
         // A body may well run during the handler (the loop started it before delivering); an event handled
-        // then (a callback) would break the pacing contract.
+        // then (a callback) would break the pacing guarantee.
         let source = try countedGraphSource(count: count, chain: chain, overlap: overlap) { _ in
             if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
         }

@@ -2,7 +2,8 @@ import Testing
 
 @testable import AsyncStreams
 
-/// §23 invariants 2, 5 and 6 as seeded property tests, plus real concurrency with competing runners.
+/// The runner's invariants (costs stay within every limit, each task ends exactly once with one callback,
+/// every acquisition is released) as seeded property tests, plus real concurrency with competing runners.
 @Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerInvariantTests {
     typealias Job = ScheduledTask<Int, String>
     typealias Source = PriorityDependencySourceObj<String, Job>

@@ -37,7 +37,7 @@ import Testing
         return (source, ScheduledTaskPoolRunner(name: "test", source: source, ledger: capacity))
     }
 
-    // MARK: - §19 capacity scenarios
+    // MARK: - Capacity scenarios
 
     @Test func tasksThatDoNotFitTogetherNeverOverlapAndDependentWaitsForBoth() async throws {
         let capacity = FakeCapacity(["capacity": 2, "memory_gb": 8])

@@ -10,7 +10,7 @@ struct DependencySourceObjTests {
         return try DependencySourceObj(graph: graph, tasks: identityTasks(["a", "b", "c"]))
     }
 
-    // MARK: - §14 behaviours
+    // MARK: - Behaviours
 
     @Test func firstPullYieldsRootAndMarksItRunning() async throws {
         let source = try makeFanOut()

@@ -2,7 +2,7 @@ import Testing
 
 @testable import AsyncStreams
 
-/// Delayed retry (`fail(_:retryAfter:)`) on both graph sources, and the §21 retry scenarios.
+/// Delayed retry (`fail(_:retryAfter:)`) on both graph sources, and retry scenarios on an ETL pipeline.
 @Suite(.timeLimit(.minutes(1)))
 struct GraphSourceRetryTests {
     private static let etl: [(String, [String])] = [
@@ -152,7 +152,7 @@ struct GraphSourceRetryTests {
         #expect(source.peekKey() == "a")
     }
 
-    // MARK: - §21 scenarios
+    // MARK: - Scenarios
 
     /// Runs the ETL graph with a policy, failing `parse` `parseFailures` times; returns the observed
     /// delays between each failure of parse and its next start, and the source.

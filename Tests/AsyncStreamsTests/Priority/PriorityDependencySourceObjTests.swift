@@ -19,7 +19,7 @@ struct PriorityDependencySourceObjTests {
         return order
     }
 
-    // MARK: - §16 behaviours
+    // MARK: - Behaviours
 
     @Test func dependenciesGateEvenTheHighestPriority() async throws {
         let graph = try DependencyGraph.flowFixture(Self.pipeline)

@@ -13,7 +13,7 @@ private func waitForWaiters(
 }
 
 @Suite(.timeLimit(.minutes(1))) struct WaitObjectTests {
-    @Test func resolveBeforeWaitIsReturnedWithoutSuspending() async throws {  // §8.1
+    @Test func resolveBeforeWaitIsReturnedWithoutSuspending() async throws {
         let signal = WaitObject<String>(label: "t")
         signal.resolve("a")
         #expect(signal.hasPendingValue)
@@ -21,7 +21,7 @@ private func waitForWaiters(
         #expect(!signal.hasPendingValue)
     }
 
-    @Test func lastValueWinsAndIsConsumed() async throws {  // §8.2
+    @Test func lastValueWinsAndIsConsumed() async throws {
         let signal = WaitObject<Int>()
         signal.resolve(1)
         signal.resolve(2)
@@ -33,7 +33,7 @@ private func waitForWaiters(
         #expect(try await second.value(within: "the second task to finish") == 3)
     }
 
-    @Test func rejectIsSticky() async throws {  // §8.3
+    @Test func rejectIsSticky() async throws {
         let signal = WaitObject<Int>()
         let pending = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
@@ -44,7 +44,7 @@ private func waitForWaiters(
         await #expect(throws: Boom.self) { try await signal.wait() }
     }
 
-    @Test func stopEndsIteration() async throws {  // §8.4
+    @Test func stopEndsIteration() async throws {
         let signal = WaitObject<Int>()
         let collected = Task {
             var values: [Int] = []
@@ -76,13 +76,13 @@ private func waitForWaiters(
         #expect(try await stored.wait() == nil)
     }
 
-    @Test func initialValueIsReturnedByFirstWait() async throws {  // §8.5
+    @Test func initialValueIsReturnedByFirstWait() async throws {
         let signal = WaitObject<Bool>(label: "ready", initialValue: true)
         #expect(try await signal.wait() == true)
         #expect(!signal.hasPendingValue)
     }
 
-    @Test func concurrentWaitersAreServedFirstComeFirstServedOneValueEach() async throws {  // §8 [UNSPEC]
+    @Test func concurrentWaitersAreServedFirstComeFirstServedOneValueEach() async throws {
         let signal = WaitObject<Int>()
         let first = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
