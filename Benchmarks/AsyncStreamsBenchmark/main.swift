@@ -12,7 +12,7 @@
 // (user + system) per task, which is less sensitive to other load than wall time. The drivers are
 // `@concurrent`: consuming from the main actor (top-level code) would add a main-thread hop per resume.
 //
-// The output ends with the issue's goals and a verdict for each: at least 200,000 tasks/s through the full
+// The output ends with the performance goals and a verdict for each: at least 200,000 tasks/s through the full
 // runner (wide and chain), within 3x of the bare TaskGroup (wall time), and linear growth of the graph's
 // build + drain time and memory from 100,000 to 1,000,000 nodes (at most 1.5x the linear factor of 10).
 // The load average is printed before and after, since the figures depend on it.
@@ -348,7 +348,7 @@ if only == nil || only == "buffer" {
     }
 }
 print("")
-print("Goals (issue #2)")
+print("Goals")
 for verdict in verdicts {
     print(pad(verdict.goal, 76) + pad(verdict.measured, 10) + (verdict.isMet ? "met" : "NOT MET"))
 }

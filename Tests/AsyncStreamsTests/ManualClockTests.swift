@@ -5,11 +5,11 @@ import Testing
     @Test func sleeperWakesOnlyWhenDeadlinePasses() async throws {
         let clock = ManualClock()
         let sleeper = Task { try await clock.sleep(for: .seconds(2)) }
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         #expect(clock.sleeperCount == 1)
         clock.advance(by: .seconds(1))
-        try await sleeper.value
+        try await sleeper.value(within: "the sleeper task to finish")
         #expect(clock.sleeperCount == 0)
         #expect(clock.now.offset == .seconds(2))
     }
@@ -17,8 +17,8 @@ import Testing
     @Test func cancelledSleeperThrows() async {
         let clock = ManualClock()
         let sleeper = Task { try await clock.sleep(for: .seconds(5)) }
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         sleeper.cancel()
-        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        await #expect(throws: CancellationError.self) { try await sleeper.value(within: "the sleeper task to finish") }
     }
 }

@@ -1,6 +1,6 @@
 /// A source that can show its next value without consuming it.
 ///
-/// The Swift counterpart of the library's `Peekable<T>`: `peek()` returns what the next pull would
+/// `peek()` returns what the next pull would
 /// yield, or `nil` when nothing is available right now (which does not by itself mean the source is
 /// finished). Peeking never changes the source's contents, although sources with aging may re-rank their
 /// items as time passes, so a later pull can return a different value when time has passed or items were

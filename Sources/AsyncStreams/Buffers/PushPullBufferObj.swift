@@ -1,7 +1,6 @@
 /// A push-to-pull bridge: producers push into ``sink``, a consumer pulls from ``source``.
 ///
-/// The Swift counterpart of the library's `PushPullBufferObj`, typically a dynamic work queue for a pool
-/// runner: work discovered at run time is pushed, the runner pulls it, and closing the sink lets the
+/// Typically a dynamic work queue for a pool runner: work discovered at run time is pushed, the runner pulls it, and closing the sink lets the
 /// runner drain and finish.
 ///
 /// ```swift
@@ -21,7 +20,7 @@
 /// empty suspends (no busy-waiting) until the next push or `sink.return()`. After `sink.return()` the
 /// source yields everything already buffered and then finishes.
 ///
-/// **Decisions** (the library leaves these unspecified):
+/// **Edge cases:**
 /// - `sink.next(_:)` after `sink.return()` drops the value and returns `false`.
 /// - Several consumers may pull concurrently: each value is delivered to exactly one of them, and
 ///   waiting consumers are served in the order they started waiting. The intended use is still a single
@@ -66,7 +65,7 @@ public final class PushPullBufferObj<Element: Sendable>: Peekable, Sendable {
         /// Appends `value` and wakes a waiting consumer; never blocks.
         ///
         /// - Returns: `true` while the stream is open; `false` after ``return()``, in which case the
-        ///   value is dropped (the counterpart of the library's `{done: true}`).
+        ///   value is dropped.
         /// - Complexity: amortised O(1).
         @discardableResult
         public func next(_ value: Element) -> Bool { storage.append(value) }

@@ -1,9 +1,7 @@
 /// A mutable buffer of items served as a pull source, first in first out or last in first out.
 ///
-/// The Swift counterpart of the library's `SourceBufferObj`: a long-lived object whose ``buffer`` may be
-/// changed at any time; every pull reads the buffer as it is at that moment. (The TypeScript version
-/// achieves this by re-creating its generator each cycle; in Swift the object itself is the state, so a
-/// pull after more items are appended simply finds them.)
+/// A long-lived object whose ``buffer`` may be changed at any time; every pull reads the buffer as it is at
+/// that moment, so a pull after more items are appended simply finds them.
 ///
 /// ```swift
 /// let source = SourceBufferObj([10, 20, 30], oneShot: true)
@@ -14,7 +12,7 @@
 /// ``close()`` makes any buffer closing (graceful: buffered items are still delivered), and
 /// ``closeInterrupt()`` finishes it at once (items left in ``buffer`` are never pulled).
 ///
-/// **Empty and not closing** (decided; the library leaves it unspecified): a pull *suspends* until an
+/// **Empty and not closing:** a pull *suspends* until an
 /// item is appended or the buffer is closed. This is what the push-to-pull bridge needs and it lets a
 /// runner wait on an open buffer without polling; ending the iteration instead would end a `for await`
 /// loop for good, since Swift iterators cannot re-arm after returning `nil`.

@@ -1,7 +1,7 @@
 /// The outcome of ``ResourceCapacitySource/tryAcquire(_:)``.
 ///
-/// Resolves the contract's [CONFLICT] between a `Bool` and a tagged result: we return the tagged
-/// result (it carries what metrics need) and offer ``isAccepted`` for the boolean reading.
+/// A tagged result rather than a `Bool`, because it carries what metrics and callers need (the amount
+/// requested, what is left, why a rejection happened); ``isAccepted`` gives the boolean reading.
 public enum AcquireResult: Sendable, Hashable {
     /// The cost was taken at this level and every ancestor; `availableAfter` is this level's availability.
     case accepted(requested: ResourceCost, availableAfter: ResourceCost)

@@ -22,8 +22,8 @@ public enum CapacityEvent: Sendable, Hashable {
 /// must be thread-safe and quick.
 ///
 /// Only ``ResourceCapacitySource/tryAcquire(_:)`` reports acquisitions: `canAcquire` and
-/// `acquireImmediate` report nothing. The pool runners acquire through `tryAcquire`, so the runner's
-/// acquisitions are counted (this settles the contract's §24 point 4).
+/// `acquireImmediate` report nothing. The pool runners acquire through `tryAcquire` (or its
+/// snapshot-free twin, which reports the same events), so a runner's acquisitions are counted.
 public protocol CapacityMetrics: AnyObject, Sendable {
     /// Records one event.
     func record(_ event: CapacityEvent)

@@ -12,7 +12,7 @@ import Synchronization
 /// defer { worker.release() }
 /// ```
 ///
-/// Decisions on the contract's open points:
+/// Behaviour worth knowing:
 /// - ``peek()`` returns the current capacity (non-nil when an acquire would not suspend), not `true`.
 /// - ``release()`` clamps at ``maxCapacity`` at every level: over-release is absorbed.
 /// - Waiters are served first come, first served across the whole tree. A release resumes exactly one

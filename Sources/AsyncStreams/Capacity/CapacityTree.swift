@@ -16,7 +16,7 @@ final class CapacityTree: Sendable {
     /// busy only sets a flag under the tree lock: no allocation and no continuation traffic on the
     /// release path. The stream ends when the consuming task is cancelled; dropping it unsubscribes.
     func subscribe(at node: Int) -> AsyncStream<Void> {
-        let id = state.withLock { $0.subscribe(at: node) }
+        let id = state.withLock { $0.subscribers.subscribe(at: node) }
         let subscription = Subscription(tree: self, node: node, id: id)
         return AsyncStream(unfolding: { await subscription.next() ? () : nil })
     }
@@ -24,8 +24,8 @@ final class CapacityTree: Sendable {
     /// Registers `listener`, called (after unlocking) whenever availability at `node` may have grown;
     /// returns the function that unregisters it.
     func listen(at node: Int, _ listener: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
-        let id = state.withLock { $0.subscribe(at: node, listener: listener) }
-        return { [weak self] in _ = self?.state.withLock { $0.unsubscribe(id, at: node) } }
+        let id = state.withLock { $0.subscribers.subscribe(at: node, listener: listener) }
+        return { [weak self] in _ = self?.state.withLock { $0.subscribers.unsubscribe(id, at: node) } }
     }
 
     /// The consumer side of one subscription; unsubscribes when the stream is dropped.
@@ -41,7 +41,7 @@ final class CapacityTree: Sendable {
         }
 
         deinit {
-            let waiter = tree.state.withLock { $0.unsubscribe(id, at: node) }
+            let waiter = tree.state.withLock { $0.subscribers.unsubscribe(id, at: node) }
             waiter?.resume(returning: false)
         }
 
@@ -51,15 +51,15 @@ final class CapacityTree: Sendable {
                 await withUnsafeContinuation { (continuation: Subscriber.Waiter) in
                     let immediate = tree.state.withLock { state -> Bool? in
                         if Task.isCancelled {
-                            _ = state.unsubscribe(id, at: node)
+                            _ = state.subscribers.unsubscribe(id, at: node)
                             return false
                         }
-                        return state.nextWake(id, at: node, waiter: continuation)
+                        return state.subscribers.nextWake(id, at: node, waiter: continuation)
                     }
                     if let immediate { continuation.resume(returning: immediate) }
                 }
             } onCancel: {
-                let waiter = tree.state.withLock { $0.unsubscribe(id, at: node) }
+                let waiter = tree.state.withLock { $0.subscribers.unsubscribe(id, at: node) }
                 waiter?.resume(returning: false)
             }
         }

@@ -17,8 +17,8 @@ import Synchronization
 /// Each evaluation reads every child's ``ResourceCapacitySource/utilization``:
 /// - A child is **busy** when any resource's utilization is strictly above
 ///   ``Options/busyThreshold``; otherwise it is **idle** when every resource's utilization is strictly
-///   below ``Options/idleThreshold``; otherwise it is neutral. (The contract's "above"/"below" are read
-///   as strict comparisons.)
+///   below ``Options/idleThreshold``; otherwise it is neutral. Both comparisons are strict: a utilization
+///   exactly at a threshold is neutral.
 /// - A state must have lasted at least its time threshold (``Options/busyTimeThreshold`` or
 ///   ``Options/idleTimeThreshold``, measured on the injected clock) before anything happens. Then each
 ///   key of ``Options/increment`` that the child tracks is raised by the increment up to `max` (busy; a

@@ -2,10 +2,11 @@ import Synchronization
 
 /// A capacity source for rate limits and quotas: consumed capacity does not come back when a task ends.
 ///
-/// Usable wherever a ``ResourceCapacitySource`` is accepted. ``release(_:)`` restores nothing at this
-/// level and does not signal it; capacity returns only through ``reset()``, ``increment(_:cap:)`` (by
-/// the built-in timers or by your code) and ``reconcile(estimated:actual:)``, which still corrects the
-/// books.
+/// A quota owns a ``ResourceCapacitySource`` level, its ``capacity``, and adds the refill timers. Pass
+/// ``capacity`` wherever a `ResourceCapacitySource` is expected (a parent, a runner's budget); the quota
+/// itself forwards the whole budget API to it. ``release(_:)`` restores nothing at this level and does
+/// not signal it; capacity returns only through ``reset()``, ``increment(_:cap:)`` (by the built-in
+/// timers or by your code) and ``reconcile(estimated:actual:)``, which still corrects the books.
 ///
 /// ```swift
 /// let quota = try QuotaCapacitySource(limits: ["requests": 100])          // per window
@@ -14,9 +15,9 @@ import Synchronization
 /// // a runner acquiring from `pool` runs at most 5 requests at once and 100 per minute
 /// ```
 ///
-/// Decision: a release that passes through a quota level continues to the quota's ancestors, so a
-/// pool budget above a quota is not leaked. Releasing directly on a quota without restoring ancestors
-/// is a complete no-op, as the contract says.
+/// A release that passes through a quota level continues to the quota's ancestors, so a pool budget
+/// above a quota is not leaked. Releasing directly on a quota without restoring ancestors changes
+/// nothing.
 ///
 /// ## Timers
 ///
@@ -24,9 +25,12 @@ import Synchronization
 /// each stop the one already running. Ticks follow a fixed schedule on the injected clock (start time
 /// plus whole intervals). The timer is a stored `Task` that ``stopTimer()`` (idempotent) and the
 /// source's deinitialisation cancel; a tick already executing when `stopTimer` is called may finish.
-// @unchecked Sendable: inherits the base class's invariant (immutable stored properties, mutable books
-// behind the tree's `Mutex`); the timer task lives in a `Mutex` of its own.
-public final class QuotaCapacitySource: ResourceCapacitySource, @unchecked Sendable {
+///
+/// ## Concurrency
+///
+/// Thread-safe: the books live in the capacity tree behind its `Mutex` (see ``ResourceCapacitySource``),
+/// and the timer task in a `Mutex` of its own.
+public final class QuotaCapacitySource: Sendable {
     private struct Timer {
         var task: Task<Void, Never>?
         var generation: UInt64 = 0
@@ -37,6 +41,9 @@ public final class QuotaCapacitySource: ResourceCapacitySource, @unchecked Senda
         weak var value: QuotaCapacitySource?
     }
 
+    /// The budget level this quota manages: a ``ResourceCapacitySource`` whose releases do not restore
+    /// its availability. Use it wherever a `ResourceCapacitySource` is expected.
+    public let capacity: ResourceCapacitySource
     private let clock: any Clock<Duration>
     private let timer = Mutex(Timer())
 
@@ -54,8 +61,9 @@ public final class QuotaCapacitySource: ResourceCapacitySource, @unchecked Senda
         metrics: (any CapacityMetrics)? = nil,
         clock: any Clock<Duration> = ContinuousClock()
     ) throws(CapacityError) {
+        self.capacity = try ResourceCapacitySource(
+            limits: limits, parent: parent, metrics: metrics, restoresOnRelease: false)
         self.clock = clock
-        try super.init(limits: limits, parent: parent, metrics: metrics, restoresOnRelease: false)
     }
 
     deinit {
@@ -79,7 +87,7 @@ public final class QuotaCapacitySource: ResourceCapacitySource, @unchecked Senda
     /// - Throws: ``CapacityError`` with code ``CapacityError/Code/negativeAmount`` when `amount` has a
     ///   negative entry; no timer is started and a running one keeps running.
     public func startPeriodicIncrement(every interval: Duration, amount: ResourceCost) throws(CapacityError) {
-        try Self.validateCost(amount)
+        try ResourceCapacitySource.validateCost(amount)
         startTimer(every: interval) { try? $0.increment(amount) }
     }
 

@@ -11,13 +11,13 @@ extension ResourceCapacitySource {
     ///   negative, infinite or not a number; nothing changes.
     public func setLimits(_ limits: ResourceCost) throws(CapacityError) {
         try Self.validateLimits(limits)
-        let all = adjustLocally { state in state.setLimits(limits.amounts, at: node) }
+        let all = adjustLocally { books in books.setLimits(limits.amounts, at: node) }
         metrics?.record(.limitsSet(limits: all))
     }
 
     /// Refills availability to the limits and wakes waiters.
     public func reset() {
-        let all = adjustLocally { state in state.refill(at: node) }
+        let all = adjustLocally { books in books.refill(at: node) }
         metrics?.record(.reset(limits: all))
     }
 
@@ -27,9 +27,9 @@ extension ResourceCapacitySource {
     /// - Throws: ``CapacityError`` with code ``CapacityError/Code/negativeAmount``; nothing changes.
     public func reset(_ limits: ResourceCost) throws(CapacityError) {
         try Self.validateLimits(limits)
-        let all = adjustLocally { state in
-            state.setLimits(limits.amounts, at: node)
-            state.refill(at: node)
+        let all = adjustLocally { books in
+            books.setLimits(limits.amounts, at: node)
+            books.refill(at: node)
         }
         metrics?.record(.limitsSet(limits: all))
         metrics?.record(.reset(limits: all))
@@ -44,7 +44,7 @@ extension ResourceCapacitySource {
     public func increment(_ amount: ResourceCost, cap: ResourceCost? = nil) throws(CapacityError) {
         try Self.validateCost(amount)
         if let cap { try Self.validateCost(cap) }
-        _ = adjustLocally { state in state.increment(amount, cap: cap, at: node) }
+        _ = adjustLocally { books in books.increment(amount, cap: cap, at: node) }
         metrics?.record(.incremented(amount))
     }
 
@@ -59,8 +59,7 @@ extension ResourceCapacitySource {
         try Self.validateCost(actual)
         var targets = WakeList()
         tree.state.withLock { state in
-            let highest = state.reconcile(estimated: estimated, actual: actual, at: node)
-            state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
+            state.reconcile(estimated: estimated, actual: actual, at: node, waking: &targets)
         }
         targets.fire()
         var level: ResourceCapacitySource? = self
@@ -72,13 +71,9 @@ extension ResourceCapacitySource {
 
     /// Runs a local change under the tree lock, then wakes this subtree and resolves ``waitObject``.
     /// Returns the limits afterwards.
-    func adjustLocally(_ change: (inout CapacityTreeState) -> Void) -> ResourceCost {
+    func adjustLocally(_ change: (inout CapacityBooks) -> Void) -> ResourceCost {
         var targets = WakeList()
-        let limits = tree.state.withLock { state in
-            change(&state)
-            state.wakeSubscribers(inSubtreeOf: node, into: &targets)
-            return state.limits(at: node)
-        }
+        let limits = tree.state.withLock { state in state.adjust(at: node, waking: &targets, change) }
         targets.fire()
         waitObject.resolve(true)
         return ResourceCost(limits)

@@ -29,8 +29,8 @@ import Synchronization
 ///   (every level of the chain); never by an acquire.
 /// - ``changes()`` subscribers are woken, after the lock is released, on every node whose effective
 ///   availability may have grown: the highest level that grew and all of its descendants, siblings of
-///   the caller included. A runner blocked by a parent budget therefore wakes when a sibling releases
-///   (closing the contract's liveness gap).
+///   the caller included. A runner blocked by a parent budget therefore wakes when a sibling releases,
+///   instead of waiting for a release at its own level.
 ///
 /// ## Accounting after a shrink
 ///
@@ -38,11 +38,14 @@ import Synchronization
 /// `max(0, available − Δ)`, and a later release refills up to the new limit even though some units are
 /// still in flight: limit 10 with 8 in flight, shrink to 5 gives 0 available; releasing 4 gives 4,
 /// though true headroom is 1. The source over-admits until those tasks finish. Utilization never
-/// exceeds 1. This reproduces the documented behaviour.
-// @unchecked Sendable: every stored property is a `let` of a Sendable type, and all mutable books live in
-// the shared `CapacityTree` behind its `Mutex`. The class is not `final` only so that
-// `QuotaCapacitySource` can refine it; subclasses must keep the same invariant.
-public class ResourceCapacitySource: @unchecked Sendable {
+/// exceeds 1.
+///
+/// ## Quotas
+///
+/// A ``QuotaCapacitySource`` owns one of these as its ``QuotaCapacitySource/capacity``: a level whose
+/// releases do not restore its own availability. Pass that level wherever a `ResourceCapacitySource` is
+/// expected (a parent, a runner's budget).
+public final class ResourceCapacitySource: Sendable {
     let tree: CapacityTree
     let node: Int
     let metrics: (any CapacityMetrics)?
@@ -98,15 +101,15 @@ public class ResourceCapacitySource: @unchecked Sendable {
     // MARK: - Books
 
     /// The limits at this level (a copy).
-    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.limits(at: node) }) }
+    public var limits: ResourceCost { ResourceCost(tree.state.withLock { $0.books.limits(at: node) }) }
 
     /// Current availability at this level (a copy: mutating it does not affect the source).
-    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.available(at: node) }) }
+    public var available: ResourceCost { ResourceCost(tree.state.withLock { $0.books.available(at: node) }) }
 
     /// Per resource `(limit − available) / limit` at this level, 0 when the limit is 0.
     public var utilization: [String: Double] {
         var result: [String: Double] = [:]
-        for entry in tree.state.withLock({ $0.books(at: node) }) {
+        for entry in tree.state.withLock({ $0.books.books(at: node) }) {
             result[entry.name] = entry.limit > 0 ? (entry.limit - entry.available) / entry.limit : 0
         }
         return result
@@ -117,7 +120,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     ///
     /// Keys tracked only by an ancestor are not included. A level with a zero limit always peeks `nil`;
     /// a level with empty limits peeks `{}`.
-    public func peek() -> ResourceCost? { tree.state.withLock { $0.peek(at: node) } }
+    public func peek() -> ResourceCost? { tree.state.withLock { $0.books.peek(at: node) } }
 
     // MARK: - Acquiring
 
@@ -128,7 +131,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// - Complexity: O(*k* · *d*) for *k* keys and a chain of depth *d*.
     public func canAcquire(_ cost: ResourceCost) -> Bool {
         guard Self.isValid(cost) else { return false }
-        return tree.state.withLock { $0.fits(cost, at: node) }
+        return tree.state.withLock { $0.books.fits(cost, at: node) }
     }
 
     /// Atomically checks and takes `cost` at this level and every ancestor.
@@ -145,8 +148,8 @@ public class ResourceCapacitySource: @unchecked Sendable {
             return .rejected(requested: cost, available: available, reason: .invalidCost)
         }
         let (taken, snapshot) = tree.state.withLock { state in
-            let taken = state.tryTake(cost, at: node)
-            return (taken, state.available(at: node))
+            let taken = state.books.tryTake(cost, at: node)
+            return (taken, state.books.available(at: node))
         }
         if taken {
             metrics?.record(.acquireAccepted(requested: cost))
@@ -168,7 +171,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
             metrics?.record(.acquireRejected(requested: cost, reason: .invalidCost))
             return false
         }
-        let taken = tree.state.withLock { $0.tryTake(cost, at: node) }
+        let taken = tree.state.withLock { $0.books.tryTake(cost, at: node) }
         metrics?.record(
             taken ? .acquireAccepted(requested: cost) : .acquireRejected(requested: cost, reason: .insufficientCapacity)
         )
@@ -183,7 +186,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     ///   ``CapacityError/Code/insufficientCapacity``; availability is unchanged at every level.
     public func acquireImmediate(_ cost: ResourceCost) throws(CapacityError) {
         try Self.validateCost(cost)
-        let taken = tree.state.withLock { $0.tryTake(cost, at: node) }
+        let taken = tree.state.withLock { $0.books.tryTake(cost, at: node) }
         guard taken else {
             throw CapacityError(
                 code: .insufficientCapacity,
@@ -205,8 +208,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     public func release(_ cost: ResourceCost) {
         var targets = WakeList()
         tree.state.withLock { state in
-            let highest = state.release(cost, at: node)
-            state.wakeSubscribers(inSubtreeOf: highest, into: &targets)
+            state.release(cost, at: node, waking: &targets)
         }
         targets.fire()
         for signal in releaseSignals { signal.resolve(true) }
@@ -219,7 +221,7 @@ public class ResourceCapacitySource: @unchecked Sendable {
     /// be satisfied. A negative amount gives `false`.
     public func validateCost(_ cost: ResourceCost) -> Bool {
         guard Self.isValid(cost) else { return false }
-        return tree.state.withLock { $0.withinLimits(cost, at: node) }
+        return tree.state.withLock { $0.books.withinLimits(cost, at: node) }
     }
 
     /// A subscription woken whenever availability at this level may have grown.

@@ -1,7 +1,6 @@
 /// Merges several async sequences: race them, rotate over them, or wait for one value from each.
 ///
-/// The Swift counterpart of the library's `AsyncIteratorCombiner`. Typical use is a parent that runs a
-/// few children in parallel and forwards their progress as it arrives:
+/// Typical use is a parent that runs a few children in parallel and forwards their progress as it arrives:
 ///
 /// ```swift
 /// let combiner = AsyncIteratorCombiner(sentiment.progress, topics.progress, keywords.progress)
@@ -22,17 +21,16 @@
 /// ``any()`` is like `race()` but skips sources that fail (`Promise.any`). ``size`` counts the sources
 /// not yet exhausted.
 ///
-/// **Errors** (decided; the library leaves it unspecified): an error from any source is rethrown at
+/// **Errors:** an error from any source is rethrown at
 /// once by ``raceGenerator()``, ``roundRobin()``, ``race()`` and ``all()``, and the combiner *closes*:
 /// every pump is cancelled, ``size`` becomes 0, and later calls find nothing (sequences end, `race()`
 /// and `any()` return `nil`, `all()` returns an array of `nil`). Only ``any()`` tolerates failures; it
 /// throws ``CombinerError`` when all sources fail.
 ///
-/// **Final values.** The TypeScript `race_generator(yieldFinalValues)` can also yield a generator's
-/// *return* value. Swift sequences have no return value, so there is no such flag: a source that wants
-/// its final result forwarded yields it as its last element (for example a `StreamStep`-style enum with
-/// `.progress` and `.final` cases), and the combiner passes it on like any other element (the behaviour
-/// of `yieldFinalValues: true`); filter the merged sequence to drop final values.
+/// **Final values.** Swift sequences have no return value, so there is no flag for forwarding one: a
+/// source that wants its final result forwarded yields it as its last element (for example a
+/// `StreamStep`-style enum with `.progress` and `.final` cases), and the combiner passes it on like any
+/// other element; filter the merged sequence to drop final values.
 ///
 /// **Cancellation and lifetime.** Cancelling a consumer that is waiting in any method closes the
 /// combiner and cancels every pump task (sequence iterators then return `nil`; `race()`, `all()` and

@@ -26,7 +26,7 @@
 ///
 /// `completed` and `aborted` are terminal: no operation leaves them. `failed` is never observed.
 ///
-/// Decisions on the contract's open points:
+/// Edge cases:
 /// - A node added with an **aborted** dependency is aborted at once (it could never become ready);
 ///   no callback fires for it and `addNode` does not throw.
 /// - ``start(_:)``, ``complete(_:)`` and ``fail(_:)`` on a node in the wrong state throw

@@ -1,5 +1,5 @@
-/// Runs bare task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource` (the
-/// original library's legacy runner), streaming their progress as ``TaskProgressEnvelope``s.
+/// Runs bare task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource`, streaming
+/// their progress as ``TaskProgressEnvelope``s.
 ///
 /// ```swift
 /// let queue = PushPullBufferObj<TaskBody<String, Report>>()
@@ -23,8 +23,8 @@
 ///
 /// Sources: anything conforming to ``TaskSource`` with `TaskBody` elements, such as `SourceBufferObj`
 /// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after
-/// `sink.return()` and the drain). A bare `AsyncSequence` is not accepted (the contract's [CONFLICT] about raw generators):
-/// wrap it by pushing its elements into a `PushPullBufferObj`.
+/// `sink.return()` and the drain). A bare `AsyncSequence` is not accepted, since the runner needs to
+/// peek at and take from its source: wrap it by pushing its elements into a `PushPullBufferObj`.
 ///
 /// Pacing, cancellation and buffering are those of ``TaskProgressStream``.
 public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: Sendable {
@@ -62,9 +62,9 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
     /// Starts a run when the returned sequence is first iterated.
     ///
     /// - Parameters:
-    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner``: the contract's [CONFLICT]
-    ///     (§24.5) is settled for the tutorials, which consume this runner with the default argument and
-    ///     handle per-task `error` envelopes while later tasks continue. Pass `true` to have the first
+    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner``: this runner typically
+    ///     streams independent chunks, whose consumer handles per-task `error` envelopes while later
+    ///     tasks continue. Pass `true` to have the first
     ///     error thrown out of the sequence (after the other running tasks were cancelled and every unit
     ///     released).
     ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the

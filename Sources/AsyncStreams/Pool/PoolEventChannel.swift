@@ -81,6 +81,8 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
         @usableFromInline var isLoopWanted = false
         /// Tasks a worker took and registered but could not run itself; only the loop can start them.
         @usableFromInline var starts: [Start] = []
+        /// The task holding the driver role, checked on every access to the run's books (debug builds).
+        @usableFromInline var driver = DriverRoleOwner()
 
         @inlinable init() {}
 
@@ -212,7 +214,26 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     /// Gives the driver role to the loop, which holds it whenever it is not parked in ``handOff(into:starts:)``.
     @inlinable
     func beginDriving() {
-        state.withLock { $0.isDriving = true }
+        state.withLock { state in
+            state.isDriving = true
+            state.driver.claim()
+        }
+    }
+
+    /// Whether the calling task holds the driver role. Only debug builds track the holder; release builds
+    /// always answer `true`.
+    @inlinable
+    var isDrivenByCurrentTask: Bool { state.withLock { $0.driver.isCurrentTask } }
+
+    /// Traps, in debug builds, unless the calling task holds the driver role; compiled out in release
+    /// builds. Called on every access to the run's books.
+    @inlinable
+    func assertDrivenByCurrentTask(file: StaticString = #fileID, line: UInt = #line) {
+        #if DEBUG
+            precondition(
+                isDrivenByCurrentTask, "the pool's books were touched by a task that does not hold the driver role",
+                file: file, line: line)
+        #endif
     }
 
     /// Called by the loop, which holds the role: lets the role go and suspends until the loop has something
@@ -238,9 +259,13 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
         releasing: Bool
     ) -> (signals: Signals, isStopped: Bool)? {
         state.withLock { state -> (signals: Signals, isStopped: Bool)? in
-            if releasing { state.isDriving = false }
+            if releasing {
+                state.isDriving = false
+                state.driver.relinquish()
+            }
             guard !state.isDriving && state.loopHasWork else { return nil }
             state.isDriving = true
+            state.driver.claim()
             state.isLoopWanted = false
             swap(&events, &state.events)
             swap(&starts, &state.starts)
@@ -260,6 +285,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
             state.events.append(event)
             if state.isDriving || state.isStopped || state.signals.isCancelled { return (false, state.takeWaiter()) }
             state.isDriving = true
+            state.driver.claim()
             swap(&events, &state.events)
             return (true, nil)
         }
@@ -280,6 +306,7 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
                 return (true, nil)
             }
             state.isDriving = false
+            state.driver.relinquish()
             state.isLoopWanted = state.isLoopWanted || wantsLoop
             state.starts.append(contentsOf: starts)
             starts.removeAll(keepingCapacity: true)
@@ -295,7 +322,10 @@ final class PoolEventChannel<Progress: Sendable, Output: Sendable>: Sendable {
     func stop(releasingRole: Bool) {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
             state.isStopped = true
-            if releasingRole { state.isDriving = false }
+            if releasingRole {
+                state.isDriving = false
+                state.driver.relinquish()
+            }
             return state.takeWaiter()
         }
         waiter?.resume()

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Connects a ``ScheduledTaskPoolRunner`` to a graph-backed source with retries, exponential backoff and
-/// abort cascades: the retry pattern of the original tutorials, built in.
+/// abort cascades, built in.
 ///
 /// ```swift
 /// let bridge = RetryingBridge(policy: RetryPolicy(maxAttempts: 3, jitter: 0))
@@ -16,15 +16,15 @@ import Synchronization
 ///   dependents (before the runner's next fill, since the runner calls `onComplete` first).
 /// - A task that fails: its attempt count grows. While `policy.delay(afterFailedAttempt:)` gives a
 ///   delay, `source.fail(key, retryAfter: delay)` re-queues it after that delay, during which it holds
-///   no capacity (unlike the tutorial, which sleeps inside the task while holding its slot). Once the
+///   no capacity (a task that slept inside its body would hold its slot all along). Once the
 ///   attempts are exhausted (the third failure with `maxAttempts: 3`), `source.abort(key)` removes the
 ///   task and its whole downstream subgraph; independent branches go on, and the run ends when every
 ///   node is completed or aborted.
 /// - A task rejected by the runner because its cost can never fit (`CapacityError`) is aborted at once:
 ///   retrying cannot help.
 ///
-/// A permanently failing task is retried `maxAttempts − 1` times, never forever (the contract's
-/// retry-only wiring would loop forever; the policy's cap is mandatory here).
+/// A permanently failing task is retried `maxAttempts − 1` times, never forever: the policy's cap is
+/// mandatory, since retrying without one would loop forever on a task that always fails.
 ///
 /// Keys: the bridge uses ``ScheduledTask/key`` as the graph key, so the source's key type is `String`.
 /// Errors the source throws from `complete`, `fail` or `abort` (for example a node aborted by someone

@@ -44,17 +44,84 @@ where Source.Element == ScheduledTask<Progress, Output> {
     }
 
     /// The run's books. Only the holder of the channel's driver role reads or writes them.
+    ///
+    /// Debug builds check this on every access, as swift-nio's `NIOLoopBound` checks its event loop: each
+    /// property traps unless the calling task holds the role (see ``DriverRoleOwner``). Release builds
+    /// compile the check out, leaving plain stored properties.
     // @unchecked Sendable: mutated only by the holder of the channel's driver role, which the channel's
-    // Mutex hands to one task at a time (taking and giving back the role orders every access).
+    // Mutex hands to one task at a time (taking and giving back the role orders every access); debug
+    // builds enforce it at run time on every access.
     @usableFromInline
     final class Book: @unchecked Sendable {
-        @usableFromInline var inFlight: [Int: InFlight] = [:]
-        @usableFromInline var nextTaskID = 1
-        @usableFromInline var envelopes: [Envelope] = []
-        @usableFromInline var failure: (any Error)?
-        @usableFromInline var consumerGone = false
+        @usableFromInline let channel: PoolEventChannel<Progress, Output>
+        @usableFromInline var _inFlight: [Int: InFlight] = [:]
+        @usableFromInline var _nextTaskID = 1
+        @usableFromInline var _envelopes: [Envelope] = []
+        @usableFromInline var _failure: (any Error)?
+        @usableFromInline var _consumerGone = false
 
-        @inlinable init() {}
+        /// Creates empty books whose accesses are checked against `channel`'s driver role.
+        @inlinable init(channel: PoolEventChannel<Progress, Output>) { self.channel = channel }
+
+        /// Started tasks by task ID: what the driver needs when each ends.
+        @inlinable var inFlight: [Int: InFlight] {
+            get {
+                channel.assertDrivenByCurrentTask()
+                return _inFlight
+            }
+            _modify {
+                channel.assertDrivenByCurrentTask()
+                yield &_inFlight
+            }
+        }
+
+        /// The task ID the next task taken from the source gets.
+        @inlinable var nextTaskID: Int {
+            get {
+                channel.assertDrivenByCurrentTask()
+                return _nextTaskID
+            }
+            _modify {
+                channel.assertDrivenByCurrentTask()
+                yield &_nextTaskID
+            }
+        }
+
+        /// Envelopes made and not yet delivered, in order.
+        @inlinable var envelopes: [Envelope] {
+            get {
+                channel.assertDrivenByCurrentTask()
+                return _envelopes
+            }
+            _modify {
+                channel.assertDrivenByCurrentTask()
+                yield &_envelopes
+            }
+        }
+
+        /// The error that ends the run, if any.
+        @inlinable var failure: (any Error)? {
+            get {
+                channel.assertDrivenByCurrentTask()
+                return _failure
+            }
+            _modify {
+                channel.assertDrivenByCurrentTask()
+                yield &_failure
+            }
+        }
+
+        /// Whether the consumer went away (nothing more is delivered).
+        @inlinable var consumerGone: Bool {
+            get {
+                channel.assertDrivenByCurrentTask()
+                return _consumerGone
+            }
+            _modify {
+                channel.assertDrivenByCurrentTask()
+                yield &_consumerGone
+            }
+        }
     }
 
     @usableFromInline typealias Start = PoolEventChannel<Progress, Output>.Start
@@ -91,7 +158,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     @inlinable
     func run(deliver: ([Envelope]) async -> PoolDelivery) async -> (any Error)? {
         let channel = PoolEventChannel<Progress, Output>()
-        let book = Book()
+        let book = Book(channel: channel)
         channel.beginDriving()
         // Subscribe before the first fill so no arrival or release between fill and park is lost.
         // Sources and budgets of this library take a listener that raises the channel's flag directly;

@@ -20,8 +20,8 @@
 ///    (no other runner can take the same capacity in between). Each taken task gets the next task ID and
 ///    starts as a child task. The fill stops at the first head that does not fit (no skipping ahead,
 ///    so priorities are respected) or when the source has nothing available. Because the take is
-///    atomic there is no consumed-but-unaffordable task to hold back (the contract's [UNSPEC] about a
-///    failed post-consume re-check cannot arise).
+///    atomic, a task is never taken from the source and then found unaffordable: there is nothing to
+///    hold back or put back.
 /// 2. *Done check*: when `source.isFinished` and no task is in flight, the sequence ends.
 /// 3. *Wait*: park on the event channel until a task reports progress or ends, the capacity source
 ///    signals `changes()`, or the source signals `changes()`; then handle every queued event in order.
@@ -31,7 +31,7 @@
 ///    their `changes()`. Either way there is never more than one outstanding capacity wait, however many
 ///    signals and completions coincide.
 ///
-/// **Workers drive** (decided, for throughput). A child whose task ends while nobody else is doing the
+/// **Workers drive** (for throughput). A child whose task ends while nobody else is doing the
 /// loop's work does it itself: it handles the queued events (release, callback, envelope, as below),
 /// fills from the source with the same atomic peek–check–acquire, delivers the envelopes, and then runs
 /// the first task it took in the same child task, handing any others to the loop to start. A chain of
@@ -68,8 +68,8 @@
 ///
 /// **Metrics.** Every admission goes through `acquireIfAvailable` (the snapshot-free form of
 /// `tryAcquire`, reporting the same metrics), so a metrics-enabled capacity source counts one accepted
-/// acquire per started task and one release per ended task (the contract's [CONFLICT] between
-/// `canAcquire` + `acquireImmediate` and `tryAcquire` is settled for the atomic check-and-acquire).
+/// acquire per started task and one release per ended task. The runner never checks with `canAcquire`
+/// and then takes with `acquireImmediate`: the check and the acquisition are one atomic step.
 ///
 /// `ScheduledTaskPoolRunner` is a value: each `runTasks` call is an independent run over the shared source
 /// and capacity source. Two runs over the same source compete for its tasks safely.
@@ -91,9 +91,20 @@ where Source.Element == ScheduledTask<Progress, Output> {
     ///   - source: the task source, usually a graph-backed `PriorityDependencySourceObj` or
     ///     `DependencySourceObj`, or a `PrioritySourceObj`.
     ///   - capacity: the budget every task's ``ScheduledTask/cost`` is acquired from (any level of a
-    ///     hierarchy, or a quota source).
+    ///     hierarchy, or a quota's ``QuotaCapacitySource/capacity``).
     public init(name: String, source: Source, capacity: ResourceCapacitySource) {
         self.init(name: name, source: source, ledger: capacity)
+    }
+
+    /// Creates a runner over `source`, admitting tasks while the quota's current window can afford them.
+    ///
+    /// The same as passing the quota's ``QuotaCapacitySource/capacity``.
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: the task source.
+    ///   - capacity: the quota every task's ``ScheduledTask/cost`` is acquired from.
+    public init(name: String, source: Source, capacity: QuotaCapacitySource) {
+        self.init(name: name, source: source, ledger: capacity.capacity)
     }
 
     @usableFromInline
@@ -106,7 +117,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
     /// Starts a run when the returned sequence is first iterated.
     ///
     /// - Parameters:
-    ///   - stopOnError: `true` (the default, as in the original library): the first task error is thrown
+    ///   - stopOnError: `true` (the default): the first task error is thrown
     ///     out of the sequence after cleanup. `false`: errors are `error` envelopes and the run goes on —
     ///     the mode to use with retries.
     ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the

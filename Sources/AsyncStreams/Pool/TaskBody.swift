@@ -1,7 +1,7 @@
 /// The work of one task: a one-shot async function or a stream of progress ending in a final value.
 ///
-/// The kind is explicit, unlike the run-time "does it return an async iterator?" probe of the original
-/// library, so a one-shot body whose output happens to be a sequence is never streamed by accident.
+/// The kind is explicit rather than guessed at run time from what the body returns, so a one-shot body
+/// whose output happens to be a sequence is never streamed by accident.
 ///
 /// ```swift
 /// let compile: TaskBody<String, Int> = .oneShot { try await compiler.run() }

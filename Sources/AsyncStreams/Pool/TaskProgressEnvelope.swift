@@ -16,11 +16,11 @@ public struct TaskProgressEnvelope<Progress: Sendable, Output: Sendable>: Sendab
 
     /// The run-local task number: 1 for the first task started, then strictly increasing in start order.
     ///
-    /// Resolves the documentation's [CONFLICT] (zero-based submission index versus 1, 2, 3 in the
-    /// examples) in favour of 1-based start order. A task rejected because its cost can never fit also
-    /// gets a number, in the order it was taken from the source. Retries of the same key get new numbers.
+    /// Numbers count from 1 in start order, not from 0 in submission order. A task rejected because its
+    /// cost can never fit also gets a number, in the order it was taken from the source. Retries of the
+    /// same key get new numbers.
     public let taskID: Int
-    /// The task's key (a Swift addition: the original envelope does not carry it). `nil` for tasks of a
+    /// The task's key. `nil` for tasks of a
     /// ``HierarchicalTaskPoolRunner``, whose sources yield bare bodies without keys.
     public let key: String?
     /// What happened.

@@ -14,8 +14,7 @@
 /// **Pacing.** The run starts when the first element is requested. From then on the runner's loop runs on
 /// its own task, independently of the consumer, and buffers envelopes up to a bound (`bufferLimit`); when
 /// the buffer is full the loop stops handling events, so no further task is started and no cost is
-/// released until the consumer catches up. (The original documentation has both "paced by the consumer"
-/// and "without waiting for the consumer"; the bound makes it "eager, up to a bounded lag".)
+/// released until the consumer catches up: the run is eager, up to a bounded lag.
 ///
 /// **Ending.** The sequence ends after every task has ended and the source is finished, or throws a task's
 /// error when the run stops on error (after the other running tasks were cancelled and every cost was
@@ -25,8 +24,8 @@
 /// example by `break`ing out of the loop), cancels the run: every running task is cancelled, no new task
 /// is started, no more callbacks are called, and every held cost is released once the tasks have
 /// returned. A cancelled `next()` returns `nil` only after that cleanup, so capacity is whole again when
-/// the loop exits. After a `break` the cleanup runs in the background. This differs from the original
-/// library, which leaves in-flight tasks running unobserved.
+/// the loop exits. After a `break` the cleanup runs in the background; no task is left running
+/// unobserved.
 ///
 /// Single consumer: iterate it once, from one task.
 public struct TaskProgressStream<Progress: Sendable, Output: Sendable>: AsyncSequence, Sendable {

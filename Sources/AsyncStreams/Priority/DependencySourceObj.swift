@@ -1,7 +1,6 @@
 /// A dependency-gated task source that serves ready tasks in the order their nodes became ready.
 ///
-/// The Swift counterpart of the library's `DependencySourceObj`: it owns a ``DependencyGraph`` and a
-/// task per node, and serves the task of each `ready` node, oldest readiness first, with no priority.
+/// It owns a ``DependencyGraph`` and a task per node, and serves the task of each `ready` node, oldest readiness first, with no priority.
 /// Taking a task (a pull, or ``take(where:)``) marks its node `running` in the graph. The caller reports
 /// the outcome with ``complete(_:)``, ``fail(_:)``, ``fail(_:retryAfter:)`` or ``abort(_:)``; the source
 /// finishes when every node is completed or aborted.
@@ -16,15 +15,15 @@
 /// ```
 ///
 /// **Callbacks.** An `onReady` callback already set on the graph is kept and called first, then the
-/// source queues the key (as the library documents). It runs under the source's lock, inside the graph
+/// source queues the key. It runs under the source's lock, inside the graph
 /// transition, and must not call back into the source. After ``fail(_:retryAfter:)`` it fires when the
 /// node fails (the node is `ready` in the graph at once), not when the delay ends.
 ///
 /// **Stale keys.** A key aborted after it became ready is removed from the queue at once, so the source
-/// never tries to start a node that is no longer ready (the hazard noted in the library's docs).
+/// never tries to start a node that is no longer ready.
 ///
-/// **Missing tasks** (decided): construction throws ``SourceError`` `missingTask` when any node lacks a
-/// task; the TypeScript `peek()` threw lazily instead. Nodes added later come with their task.
+/// **Missing tasks:** construction throws ``SourceError`` `missingTask` when any node lacks a task, at
+/// once rather than when the node becomes ready. Nodes added later come with their task.
 ///
 /// **Ownership, retries and concurrency** are as for ``PriorityDependencySourceObj``: the graph is
 /// handed over and read through ``withGraph(_:)``; a delayed retry holds the node out of the queue until
@@ -112,8 +111,7 @@ public final class DependencySourceObj<Key: Hashable & Sendable, Element: Sendab
     /// Whether `key` is waiting out a retry delay.
     public func isRetryPending(_ key: Key) -> Bool { storage.isRetryPending(key) }
 
-    /// Runs `body` with the graph under the source's lock, for reading (the library's
-    /// `dependencyGraph` property).
+    /// Runs `body` with the graph under the source's lock, for reading.
     ///
     /// `body` must not mutate the graph and must not call back into the source.
     public func withGraph<R: Sendable>(_ body: @Sendable (DependencyGraph<Key>) throws -> R) rethrows -> R {

@@ -1,7 +1,6 @@
 /// A dependency-gated task source that serves ready tasks by priority, with aging.
 ///
-/// The Swift counterpart of the library's `PriorityDependencySourceObj`: it owns a ``DependencyGraph``
-/// and a task per node. A node's task becomes available when the node is `ready`; among available tasks
+/// It owns a ``DependencyGraph`` and a task per node. A node's task becomes available when the node is `ready`; among available tasks
 /// the one with the highest effective priority is served first (`priority(key, task)` plus aging, as in
 /// ``PrioritySourceObj``; ties go to the task that became ready first). Taking a task (a pull, or
 /// ``take(where:)``) marks its node `running` in the graph. The caller reports the outcome with
@@ -26,12 +25,11 @@
 ///
 /// **Ownership.** The source takes the graph (`sending`): from then on only the source touches it, under
 /// its lock. Read it through ``withGraph(_:)``; change it through the source's methods. An `onReady`
-/// callback already set on the graph is kept and called first (decided; the library leaves it
-/// unspecified), under the source's lock, inside the transition; it must not call back into the source.
+/// callback already set on the graph is kept and called first, under the source's lock, inside the transition; it must not call back into the source.
 ///
-/// **Missing tasks** (decided): construction throws ``SourceError`` `missingTask` when *any* node, ready
-/// or pending, lacks a task. Since nodes added later come with their task (``addNode(_:dependencies:task:)``),
-/// no node can become ready without one, so the late failure of the TypeScript version cannot happen.
+/// **Missing tasks:** construction throws ``SourceError`` `missingTask` when *any* node, ready or pending,
+/// lacks a task. Since nodes added later come with their task (``addNode(_:dependencies:task:)``), no node
+/// can become ready without one, so a missing task never surfaces late, in the middle of a run.
 ///
 /// **Priorities** are computed once per node, when its task is registered (construction or `addNode`),
 /// outside the lock; a retried task keeps its priority, and its age restarts when it is queued again.

@@ -1,6 +1,6 @@
 /// A priority queue served as a pull source, with optional aging against starvation.
 ///
-/// The Swift counterpart of the library's `PrioritySourceObj`. Items are served in order of *effective
+/// Items are served in order of *effective
 /// priority*, highest first:
 ///
 ///     effective = priority + min(agingRate × millisecondsWaited, maxAgeBoost)

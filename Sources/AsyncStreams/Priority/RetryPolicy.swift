@@ -8,7 +8,7 @@
 ///
 /// The library keeps retry counters in user code; this type only computes delays. Pair it with
 /// ``PriorityDependencySourceObj/fail(_:retryAfter:)``, which keeps the task out of the queue (and holding
-/// no capacity) during the backoff, unlike the tutorial pattern that sleeps inside the task:
+/// no capacity) during the backoff, unlike a task that sleeps inside its body before retrying:
 ///
 /// ```swift
 /// let policy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(100))

@@ -15,7 +15,7 @@ import Synchronization
 /// for try await _ in signal {}        // ends at once
 /// ```
 ///
-/// Decisions on the contract's open points:
+/// Behaviour worth knowing:
 /// - **Several waiters at once** are served first come, first served, one value each: a `resolve` goes
 ///   to the oldest waiter; a value is stored only when nobody waits. It is a single-consumer design at
 ///   heart (the stored value is one slot); to wake many listeners, use a subscription such as

@@ -13,12 +13,12 @@ struct PushPullBufferObjTests {
         #expect(seen == [1, 2, 3])
     }
 
-    @Test func waitingConsumerResumesOnPush() async {
+    @Test func waitingConsumerResumesOnPush() async throws {
         let queue = PushPullBufferObj<String>()
         let consumer = Task { await queue.source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { queue.source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { queue.source.storage.waiterCount == 1 }
         #expect(queue.sink.next("x"))
-        #expect(await consumer.value == "x")
+        #expect(try await consumer.value(within: "the consumer task to finish") == "x")
     }
 
     @Test func thirtyPushesThenReturnDeliverAllAndEndLoop() async {
@@ -31,12 +31,12 @@ struct PushPullBufferObjTests {
         #expect(queue.source.isFinished)
     }
 
-    @Test func returnOnEmptyBufferEndsWaitingConsumerPromptly() async {
+    @Test func returnOnEmptyBufferEndsWaitingConsumerPromptly() async throws {
         let queue = PushPullBufferObj<Int>()
         let consumer = Task { await queue.source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { queue.source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { queue.source.storage.waiterCount == 1 }
         queue.sink.return()
-        #expect(await consumer.value == nil)
+        #expect(try await consumer.value(within: "the consumer task to finish") == nil)
     }
 
     @Test func peekEqualsNextPulledValueAndDoesNotConsume() async {
@@ -85,12 +85,12 @@ struct PushPullBufferObjTests {
         #expect(queue.source.isFinished)
     }
 
-    @Test func runnerStyleConsumerFinishesAfterReturnAndDrain() async {
+    @Test func runnerStyleConsumerFinishesAfterReturnAndDrain() async throws {
         let queue = PushPullBufferObj<Int>()
         let runner = Task { await drainLikeARunner(queue.source) }
         for value in 0..<50 { queue.sink.next(value) }
         queue.sink.return()
-        #expect(await runner.value == Array(0..<50))
+        #expect(try await runner.value(within: "the runner task to finish") == Array(0..<50))
         #expect(queue.source.isFinished)
     }
 
@@ -102,7 +102,7 @@ struct PushPullBufferObjTests {
         #expect(queue.source.peek() == 1)
     }
 
-    @Test func multipleConsumersReceiveEachValueExactlyOnce() async {
+    @Test func multipleConsumersReceiveEachValueExactlyOnce() async throws {
         let queue = PushPullBufferObj<Int>()
         let total = 3_000
         let consumers = (0..<3).map { _ in
@@ -116,14 +116,14 @@ struct PushPullBufferObjTests {
         queue.sink.return()
         var all: [Int] = []
         for consumer in consumers {
-            let part = await consumer.value
+            let part = try await consumer.value(within: "the consumer task to finish")
             #expect(part == part.sorted(), "each consumer sees values in push order")
             all += part
         }
         #expect(all.sorted() == Array(0..<total))
     }
 
-    @Test func manyProducersOneConsumerLoseNothing() async {
+    @Test func manyProducersOneConsumerLoseNothing() async throws {
         let queue = PushPullBufferObj<Int>()
         let consumer = Task {
             var count = 0
@@ -142,7 +142,7 @@ struct PushPullBufferObjTests {
             }
         }
         queue.sink.return()
-        let (count, sum) = await consumer.value
+        let (count, sum) = try await consumer.value(within: "the consumer task to finish")
         #expect(count == 6_000)
         #expect(sum == (0..<6_000).reduce(0, +))
     }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct SourceBufferObjTests {
-    // MARK: - §10 behaviours
+    // MARK: - Behaviours
 
     @Test func oneShotYieldsItemsThenTerminates() async {
         let source = SourceBufferObj([10, 20, 30], oneShot: true)
@@ -58,33 +58,33 @@ struct SourceBufferObjTests {
         #expect(seen == [7, 8, 9])
     }
 
-    // MARK: - Empty, not one-shot: suspends (decided)
+    // MARK: - Empty, not one-shot: suspends
 
-    @Test func emptyOpenBufferSuspendsPullUntilAppend() async {
+    @Test func emptyOpenBufferSuspendsPullUntilAppend() async throws {
         let source = SourceBufferObj<Int>()
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         #expect(!source.isDone)
         source.append(42)
-        #expect(await consumer.value == 42)
+        #expect(try await consumer.value(within: "the consumer task to finish") == 42)
         #expect(source.count == 0)
     }
 
-    @Test func emptyOpenBufferEndsWaitingPullOnClose() async {
+    @Test func emptyOpenBufferEndsWaitingPullOnClose() async throws {
         let source = SourceBufferObj<Int>()
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         source.close()
-        #expect(await consumer.value == nil)
+        #expect(try await consumer.value(within: "the consumer task to finish") == nil)
         #expect(source.isDone)
     }
 
-    @Test func settingBufferServesWaitingConsumer() async {
+    @Test func settingBufferServesWaitingConsumer() async throws {
         let source = SourceBufferObj<Int>()
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         source.buffer = [5, 6]
-        #expect(await consumer.value == 5)
+        #expect(try await consumer.value(within: "the consumer task to finish") == 5)
         #expect(source.buffer == [6])
     }
 
@@ -102,7 +102,7 @@ struct SourceBufferObjTests {
         #expect(await iterator.next() == 2)
     }
 
-    // MARK: - §9 close / closeInterrupt
+    // MARK: - Close / closeInterrupt
 
     @Test func closeDeliversBufferedItemsThenEnds() async {
         let source = SourceBufferObj([1, 2, 3])
@@ -141,12 +141,12 @@ struct SourceBufferObjTests {
         #expect(source.buffer == [1, 2, 3])
     }
 
-    @Test func closeInterruptEndsWaitingConsumer() async {
+    @Test func closeInterruptEndsWaitingConsumer() async throws {
         let source = SourceBufferObj<Int>()
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         source.closeInterrupt()
-        #expect(await consumer.value == nil)
+        #expect(try await consumer.value(within: "the consumer task to finish") == nil)
     }
 
     @Test func appendAfterDoneIsRejectedAndDropped() {
@@ -164,12 +164,12 @@ struct SourceBufferObjTests {
 
     // MARK: - Cancellation
 
-    @Test func cancelledWaitingConsumerGetsNilAndLosesNothing() async {
+    @Test func cancelledWaitingConsumerGetsNilAndLosesNothing() async throws {
         let source = SourceBufferObj<Int>()
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         consumer.cancel()
-        #expect(await consumer.value == nil)
+        #expect(try await consumer.value(within: "the consumer task to finish") == nil)
         #expect(source.storage.waiterCount == 0)
         source.append(1)
         #expect(source.peek() == 1)
@@ -215,7 +215,7 @@ struct SourceBufferObjTests {
 
     // MARK: - Concurrency
 
-    @Test func manyProducersOneConsumerLoseAndDuplicateNothing() async {
+    @Test func manyProducersOneConsumerLoseAndDuplicateNothing() async throws {
         let source = SourceBufferObj<Int>()
         let producers = 8
         let perProducer = 2_000
@@ -232,7 +232,7 @@ struct SourceBufferObjTests {
             }
         }
         source.close()
-        let seen = await consumer.value
+        let seen = try await consumer.value(within: "the consumer task to finish")
         #expect(seen.count == producers * perProducer)
         #expect(Set(seen) == Set(0..<(producers * perProducer)))
         for producer in 0..<producers {

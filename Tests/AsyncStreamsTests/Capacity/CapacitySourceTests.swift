@@ -2,13 +2,17 @@ import AsyncStreams
 import Synchronization
 import Testing
 
-/// Waits until `source` has `count` suspended acquirers, without sleeping.
-private func waitForWaiters(_ source: CapacitySource, count: Int) async {
-    while source.waiterCount < count { await Task.yield() }
+/// Waits until `source` has `count` suspended acquirers, without sleeping; fails the test after a deadline.
+private func waitForWaiters(
+    _ source: CapacitySource, count: Int, sourceLocation: SourceLocation = #_sourceLocation
+) async {
+    await waitUntil("\(count) acquirers are suspended", sourceLocation: sourceLocation) {
+        source.waiterCount >= count
+    }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CapacitySourceTests {
-    @Test func fourthAcquireSuspendsUntilRelease() async throws {  // §7.1
+    @Test func fourthAcquireSuspendsUntilRelease() async throws {
         let parent = CapacitySource(10)
         let child = CapacitySource(3, parent: parent)
         #expect(try await child.acquire() == 2)
@@ -19,12 +23,12 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let fourth = Task { try await child.acquire() }
         await waitForWaiters(child, count: 1)
         child.release()
-        #expect(try await fourth.value == 0)
+        #expect(try await fourth.value(within: "the fourth task to finish") == 0)
         #expect(parent.currentCapacity == 7)
         #expect(child.waiterCount == 0)
     }
 
-    @Test func eleventhAcquireSuspendsOnGlobalLimit() async throws {  // §7.2
+    @Test func eleventhAcquireSuspendsOnGlobalLimit() async throws {
         let parent = CapacitySource(10)
         let children = (0..<10).map { _ in CapacitySource(3, parent: parent) }
         for index in 0..<10 { _ = try await children[index % 10].acquire() }
@@ -33,11 +37,11 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let eleventh = Task { try await children[0].acquire() }
         await waitForWaiters(children[0], count: 1)
         children[5].release()  // a sibling's release wakes the waiter blocked by the parent
-        #expect(try await eleventh.value == 1)
+        #expect(try await eleventh.value(within: "the eleventh task to finish") == 1)
         #expect(parent.currentCapacity == 0)
     }
 
-    @Test func releaseResumesExactlyOneWaiterPerUnit() async throws {  // §7.3
+    @Test func releaseResumesExactlyOneWaiterPerUnit() async throws {
         let source = CapacitySource(1)
         _ = try await source.acquire()
         let first = Task { try await source.acquire() }
@@ -45,13 +49,13 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let second = Task { try await source.acquire() }
         await waitForWaiters(source, count: 2)
         source.release()
-        #expect(try await first.value == 0)
+        #expect(try await first.value(within: "the first task to finish") == 0)
         #expect(source.waiterCount == 1)  // FIFO: the second is still waiting
         source.release()
-        #expect(try await second.value == 0)
+        #expect(try await second.value(within: "the second task to finish") == 0)
     }
 
-    @Test func releaseClampsAtMaximum() {  // §7 [UNSPEC] decision
+    @Test func releaseClampsAtMaximum() {
         let parent = CapacitySource(2)
         let child = CapacitySource(1, parent: parent)
         child.release()
@@ -61,7 +65,7 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         #expect(child.maxCapacity == 1)
     }
 
-    @Test func peekReturnsCurrentCapacityWhenAcquirable() async throws {  // §7 [CONFLICT] decision
+    @Test func peekReturnsCurrentCapacityWhenAcquirable() async throws {
         let parent = CapacitySource(1)
         let child = CapacitySource(3, parent: parent)
         #expect(child.peek() == 3)
@@ -77,7 +81,7 @@ private func waitForWaiters(_ source: CapacitySource, count: Int) async {
         let waiter = Task { try await source.acquire() }
         await waitForWaiters(source, count: 1)
         waiter.cancel()
-        await #expect(throws: CancellationError.self) { try await waiter.value }
+        await #expect(throws: CancellationError.self) { try await waiter.value(within: "the waiter task to finish") }
         #expect(source.waiterCount == 0)
         source.release()
         #expect(source.currentCapacity == 1)

@@ -19,7 +19,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(!balancer.isRunning)
     }
 
-    @Test func idleChildShrinksByOneAfterThresholdAndAgainAfterAnother() throws {  // §6.1
+    @Test func idleChildShrinksByOneAfterThresholdAndAgainAfterAnother() throws {
         let clock = ManualClock()
         let child = try makeChild(limit: 4)
         let balancer = HierarchicalBalancer(children: [child], clock: clock)
@@ -37,7 +37,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(child.capacity.limits == ["slots": 2])
     }
 
-    @Test func shrinkingStopsAtMinAndGrowingStopsAtMax() throws {  // §6.2
+    @Test func shrinkingStopsAtMinAndGrowingStopsAtMax() throws {
         let clock = ManualClock()
         let idle = try makeChild(limit: 2, min: 1)
         let busy = try makeChild(limit: 4, max: 5)
@@ -52,7 +52,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(busy.capacity.limits == ["slots": 5])
     }
 
-    @Test func anyBusyResourceMakesChildBusyNotIdle() throws {  // §6.3
+    @Test func anyBusyResourceMakesChildBusyNotIdle() throws {
         let clock = ManualClock()
         let capacity = try ResourceCapacitySource(limits: ["cpu": 10, "gpu": 10])
         try capacity.acquireImmediate(["cpu": 9, "gpu": 1])
@@ -64,7 +64,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(capacity.limits == ["cpu": 11, "gpu": 10])  // gpu has no bounds, so it is not adjusted
     }
 
-    @Test func comparisonsAreStrict() throws {  // §6 [UNSPEC] decision
+    @Test func comparisonsAreStrict() throws {
         let exactlyBusy = try makeChild(limit: 20)
         try exactlyBusy.capacity.acquireImmediate(["slots": 17])  // 0.85, not above
         let exactlyIdle = try makeChild(limit: 10)
@@ -73,7 +73,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(balancer.loads == [.neutral, .neutral])
     }
 
-    @Test func shortInterruptionCausesNoAction() throws {  // §6.4
+    @Test func shortInterruptionCausesNoAction() throws {
         let clock = ManualClock()
         let child = try makeChild(limit: 10)
         let balancer = HierarchicalBalancer(children: [child], clock: clock)
@@ -93,7 +93,7 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         #expect(child.capacity.limits == ["slots": 9])
     }
 
-    @Test func startTwiceRunsOneLoopAndStopEndsIt() async throws {  // §6.5, §6.6
+    @Test func startTwiceRunsOneLoopAndStopEndsIt() async throws {
         let clock = ManualClock()
         let child = try makeChild(limit: 10)
         let options = HierarchicalBalancer.Options(idleTimeThreshold: .zero)
@@ -102,10 +102,10 @@ private func makeChild(limit: Double, min: Double = 1, max: Double = 12) throws 
         balancer.start()
         balancer.start()
         #expect(balancer.isRunning)
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         await changes.next()
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         #expect(balancer.checkCount == 1)
         #expect(clock.sleeperCount == 1)
         #expect(child.capacity.limits == ["slots": 9])

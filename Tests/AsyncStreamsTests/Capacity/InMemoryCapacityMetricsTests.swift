@@ -9,7 +9,7 @@ import Testing
         #expect(metrics.snapshot.limits == ["gpu": 4])
     }
 
-    @Test func onlyTryAcquireReportsAcquisitions() throws {  // §4 tryAcquire metrics, §24.4
+    @Test func onlyTryAcquireReportsAcquisitions() throws {
         let metrics = InMemoryCapacityMetrics()
         let source = try ResourceCapacitySource(limits: ["gpu": 4], metrics: metrics)
         _ = source.canAcquire(["gpu": 1])

@@ -49,10 +49,11 @@ private func randomCost(using random: inout SplitMix64, allowNegative: Bool) -> 
     return cost
 }
 
-/// Seeded random operation sequences checking the §23 invariants on capacity trees.
+/// Seeded random operation sequences checking the capacity trees' invariants: availability stays within
+/// `0...limit` at every level, and a call that throws changes nothing.
 @Suite struct ResourceCapacitySourcePropertyTests {
     @Test(arguments: [7, 11, 99, 1234, 0xC0FFEE] as [UInt64])
-    func availabilityStaysWithinLimitsAndThrowingCallsMutateNothing(seed: UInt64) throws {  // §23.1, §23.4
+    func availabilityStaysWithinLimitsAndThrowingCallsMutateNothing(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let tree = try RandomTree(using: &random)
         var held: [(node: Int, cost: ResourceCost)] = []
@@ -104,7 +105,7 @@ private func randomCost(using random: inout SplitMix64, allowNegative: Bool) -> 
     }
 
     @Test(arguments: [5, 17, 4242] as [UInt64])
-    func inFlightEqualsHeldCostsInPoolMode(seed: UInt64) throws {  // §23.2
+    func inFlightEqualsHeldCostsInPoolMode(seed: UInt64) throws {
         var random = SplitMix64(seed: seed)
         let tree = try RandomTree(using: &random)
         var held: [(node: Int, cost: ResourceCost)] = []

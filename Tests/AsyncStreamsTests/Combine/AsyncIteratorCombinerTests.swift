@@ -74,7 +74,7 @@ private func finished<T: Sendable>(_ values: [T]) -> AsyncStream<T> {
 
 @Suite(.timeLimit(.minutes(1)))
 struct AsyncIteratorCombinerTests {
-    // MARK: - §13 behaviours
+    // MARK: - Behaviours
 
     @Test func raceYieldsValuesInArrivalTimeOrder() async throws {
         let clock = ManualClock()
@@ -93,7 +93,7 @@ struct AsyncIteratorCombinerTests {
         var merged = combiner.raceGenerator().makeAsyncIterator()
         var seen: [String] = []
         for milliseconds in [10, 15, 20] {
-            await clock.waitForSleepers(count: 2 - (milliseconds == 20 ? 1 : 0))
+            await clock.waitForSleepers(2 - (milliseconds == 20 ? 1 : 0))
             clock.advance(to: .init(offset: .milliseconds(milliseconds)))
             seen.append(try #require(await merged.next()))
         }
@@ -148,7 +148,7 @@ struct AsyncIteratorCombinerTests {
         #expect(try await combiner.race() == nil)
     }
 
-    // MARK: - Errors and cancellation (decided: rethrow at once, close, cancel the rest)
+    // MARK: - Errors and cancellation (rethrow at once, close, cancel the rest)
 
     @Test func sourceErrorIsRethrownAtOnceAndCancelsOtherSources() async throws {
         let (failing, failingFeed) = AsyncThrowingStream.makeStream(of: Int.self)
@@ -174,7 +174,7 @@ struct AsyncIteratorCombinerTests {
         }
         first.continuation.yield(1)
         consumer.cancel()
-        _ = try await consumer.value
+        _ = try await consumer.value(within: "the consumer task to finish")
         await first.ended.wait()
         await second.ended.wait()
         #expect(combiner.size == 0)
@@ -185,7 +185,7 @@ struct AsyncIteratorCombinerTests {
         let combiner = AsyncIteratorCombiner(pending)
         let racer = Task { try await combiner.race() }
         racer.cancel()
-        await #expect(throws: CancellationError.self) { try await racer.value }
+        await #expect(throws: CancellationError.self) { try await racer.value(within: "the racer task to finish") }
         await pending.ended.wait()
     }
 

@@ -20,7 +20,7 @@ private struct GraphSnapshot: Equatable {
     }
 }
 
-/// Random operation sequences over random graphs, checking the §23 invariants after every step.
+/// Random operation sequences over random graphs, checking the graph's invariants after every step.
 @Suite struct DependencyGraphPropertyTests {
     @Test(arguments: [1, 2, 3, 42, 2024, 0xDEAD_BEEF] as [UInt64])
     func invariantsHoldAfterRandomOperations(seed: UInt64) throws {

@@ -51,9 +51,9 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
 }
 
 @Suite struct DependencyGraphTests {
-    // MARK: - §3 addNode
+    // MARK: - AddNode
 
-    @Test func addNodeWithExistingKeyThrowsAndKeepsCount() throws {  // §3.1
+    @Test func addNodeWithExistingKeyThrowsAndKeepsCount() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         let error = #expect(throws: GraphError.self) { try graph.addNode("a") }
@@ -62,7 +62,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.count == 1)
     }
 
-    @Test func addNodeWithMissingDependencyLeavesGraphUnchanged() throws {  // §3.2
+    @Test func addNodeWithMissingDependencyLeavesGraphUnchanged() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         let error = #expect(throws: GraphError.self) { try graph.addNode("b", dependencies: ["a", "zzz"]) }
@@ -73,7 +73,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.count == 1)
     }
 
-    @Test func selfDependencyThrowsCycleAndLeavesGraphUnchanged() throws {  // §3.3
+    @Test func selfDependencyThrowsCycleAndLeavesGraphUnchanged() throws {
         let graph = DependencyGraph<String>()
         let error = #expect(throws: GraphError.self) { try graph.addNode("x", dependencies: ["x"]) }
         #expect(error?.code == .cycle)
@@ -82,7 +82,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(!graph.hasCycle())
     }
 
-    @Test func nodeWithoutDependenciesIsReadyAndReportedOnce() throws {  // §3.6
+    @Test func nodeWithoutDependenciesIsReadyAndReportedOnce() throws {
         let graph = DependencyGraph<String>()
         let log = CallbackLog()
         log.attach(to: graph)
@@ -92,7 +92,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(log.events == ["ready:a"])
     }
 
-    @Test func nodeWhoseOnlyDependencyCompletedStartsReady() throws {  // §3.7
+    @Test func nodeWhoseOnlyDependencyCompletedStartsReady() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         _ = try run("a", in: graph)
@@ -108,7 +108,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.pendingCount == 1)
     }
 
-    @Test func nodeAddedWithAbortedDependencyIsAbortedAtOnce() throws {  // §3 [UNSPEC] decision
+    @Test func nodeAddedWithAbortedDependencyIsAbortedAtOnce() throws {
         let graph = DependencyGraph<String>()
         let log = CallbackLog()
         log.attach(to: graph)
@@ -135,9 +135,9 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(try graph.dependents(of: "D") == [])
     }
 
-    // MARK: - §3 transitions
+    // MARK: - Transitions
 
-    @Test func diamondUnlocksDependentsInInsertionOrder() throws {  // §3.8
+    @Test func diamondUnlocksDependentsInInsertionOrder() throws {
         let graph = try diamond()
         #expect(try run("A", in: graph) == ["B", "C"])
         #expect(try run("B", in: graph) == [])
@@ -147,7 +147,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: [NodeState.pending, .running, .completed, .aborted])
-    func startOutsideReadyThrowsAndChangesNothing(state: NodeState) throws {  // §3.9
+    func startOutsideReadyThrowsAndChangesNothing(state: NodeState) throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         try graph.addNode("b", dependencies: ["a"])
@@ -164,7 +164,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(try graph.state(of: key) == before)
     }
 
-    @Test func completeFiresOnCompleteBeforeDependentsOnReady() throws {  // §3.10
+    @Test func completeFiresOnCompleteBeforeDependentsOnReady() throws {
         let graph = try diamond()
         let log = CallbackLog()
         log.attach(to: graph)
@@ -172,7 +172,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(log.events == ["complete:A", "ready:B", "ready:C"])
     }
 
-    @Test func failMovesRunningNodeBackToReadyAndReportsAgain() throws {  // §2.1, §3.11
+    @Test func failMovesRunningNodeBackToReadyAndReportsAgain() throws {
         let graph = DependencyGraph<String>()
         let log = CallbackLog()
         log.attach(to: graph)
@@ -207,7 +207,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test func completedNodeNeverLeavesCompleted() throws {  // §2.2
+    @Test func completedNodeNeverLeavesCompleted() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         _ = try run("a", in: graph)
@@ -218,7 +218,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(try graph.state(of: "a") == .completed)
     }
 
-    @Test func abortedNodeNeverLeavesAborted() throws {  // §2.3
+    @Test func abortedNodeNeverLeavesAborted() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         try graph.abort("a")
@@ -227,9 +227,9 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(try graph.state(of: "a") == .aborted)
     }
 
-    // MARK: - §3 abort
+    // MARK: - Abort
 
-    @Test func abortOfRunningRootCascadesBreadthFirst() throws {  // §3.12
+    @Test func abortOfRunningRootCascadesBreadthFirst() throws {
         let graph = DependencyGraph<String>()
         try graph.addAll([("a", []), ("b", ["a"]), ("c", ["b"]), ("d", ["b"])])
         try graph.start("a")
@@ -238,7 +238,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.running == [])
     }
 
-    @Test func abortInPipelineSkipsCompletedNodes() throws {  // §3.13
+    @Test func abortInPipelineSkipsCompletedNodes() throws {
         let graph = DependencyGraph<String>()
         try graph.addAll([
             ("fetch", []), ("parse", ["fetch"]), ("validate", ["parse"]), ("transform", ["parse"]),
@@ -251,7 +251,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.abortedCount == 4)
     }
 
-    @Test func abortInDiamondLeavesSiblingReady() throws {  // §3.14, §3.15
+    @Test func abortInDiamondLeavesSiblingReady() throws {
         let graph = try diamond()
         _ = try run("A", in: graph)
         #expect(try graph.abort("C") == ["C", "D"])
@@ -262,9 +262,9 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.isDone)
     }
 
-    // MARK: - §3 addAll
+    // MARK: - AddAll
 
-    @Test func addAllAcceptsAnyOrderAndMatchesTopologicalInsertion() throws {  // §3.5
+    @Test func addAllAcceptsAnyOrderAndMatchesTopologicalInsertion() throws {
         let shuffled = DependencyGraph<String>()
         try shuffled.addAll([("save", ["parse"]), ("parse", ["fetch"]), ("fetch", []), ("log", [])])
         let ordered = DependencyGraph<String>()
@@ -285,7 +285,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(graph.topologicalSort() == ["b", "y", "z", "a"])
     }
 
-    @Test func addAllWithCycleThrowsNamingItAndChangesNothing() throws {  // §3.4
+    @Test func addAllWithCycleThrowsNamingItAndChangesNothing() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("base")
         let error = #expect(throws: GraphError.self) {
@@ -332,7 +332,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         #expect(DependencyGraph<Int>().isDone)
     }
 
-    @Test func isDoneIsFalseWhileAnyNodeIsUnfinished() throws {  // §3.17
+    @Test func isDoneIsFalseWhileAnyNodeIsUnfinished() throws {
         let graph = DependencyGraph<String>()
         try graph.addNode("a")
         try graph.addNode("b", dependencies: ["a"])
@@ -388,7 +388,7 @@ struct GraphShape: Sendable, CustomTestStringConvertible {
         }
         try graph.addAll(shape.batch)
         #expect(graph.ready == shape.ready)
-        let order = graph.topologicalSort()  // §3.16
+        let order = graph.topologicalSort()
         #expect(Set(order).count == shape.batch.count)
         #expect(order.count == shape.batch.count)
         for entry in shape.batch {

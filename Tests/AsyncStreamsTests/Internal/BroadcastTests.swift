@@ -3,7 +3,7 @@ import Testing
 
 @testable import AsyncStreams
 
-@Suite struct BroadcastTests {
+@Suite(.timeLimit(.minutes(1))) struct BroadcastTests {
     /// Counts listener calls.
     final class Counter: Sendable {
         private let count = Mutex(0)

@@ -25,7 +25,7 @@ import Testing
         #expect(source.count == 7)
         #expect(await probe.starts.count == 3)
         gate.open()
-        let envelopes = try await consumer.value
+        let envelopes = try await consumer.value(within: "the consumer task to finish")
         #expect(envelopes.compactMap(\.output).count == 10)
         #expect(await probe.peak <= 3)
         #expect(slots.peakHeld == 3)
@@ -127,7 +127,7 @@ import Testing
         let consumer = Task { try await runner.runTasks().collect() }
         await probe.waitForStarts(3)
         consumer.cancel()
-        #expect(try await consumer.value.isEmpty)
+        #expect(try await consumer.value(within: "the consumer task to finish").isEmpty)
         #expect(slots.free == 3)
         await probe.waitForEnds(3)
         #expect(await probe.running.isEmpty)
@@ -164,7 +164,7 @@ import Testing
             queue.sink.return()
         }
         let envelopes = try await runner.runTasks().collect()
-        await producer.value
+        try await producer.value(within: "the producer task to finish")
         #expect(Set(envelopes.compactMap(\.output)) == Set((0..<30).map { "chunk\($0)" }))
         #expect(envelopes.compactMap(\.progress).sorted() == Array(0..<30))
         #expect(Set(envelopes.map(\.taskID)) == Set(1...30))
@@ -191,7 +191,7 @@ import Testing
         #expect(parent.currentCapacity == 7)
         #expect(source.count == 5)
         gate.open()
-        let envelopes = try await consumer.value
+        let envelopes = try await consumer.value(within: "the consumer task to finish")
         #expect(envelopes.compactMap(\.output).count == 8)
         #expect(await probe.peak <= 3)
         #expect(capacity.currentCapacity == 3)

@@ -12,7 +12,7 @@ import Testing
         ("save", ["validate", "transform"]),
     ]
 
-    /// The §21 ETL pipeline; `parse` fails its first `parseFailures` attempts. Records parse's start times.
+    /// An ETL pipeline (fetch, parse, save); `parse` fails its first `parseFailures` attempts. Records parse's start times.
     func pipeline(
         clock: ManualClock,
         parseFailures: Int,
@@ -46,15 +46,15 @@ import Testing
         let (source, bridge, runner, capacity) = try pipeline(clock: clock, parseFailures: 2, starts: starts)
         let consumer = Task { try await runner.runTasks(stopOnError: false).collect() }
 
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         #expect(source.isRetryPending("parse"))
         clock.advance(by: .milliseconds(99))
         #expect(source.isRetryPending("parse"))
         clock.advance(by: .milliseconds(1))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(200))
 
-        let envelopes = try await consumer.value
+        let envelopes = try await consumer.value(within: "the consumer task to finish")
         #expect(starts.value == [.zero, .milliseconds(100), .milliseconds(300)])
         #expect(Set(envelopes.compactMap(\.output)) == ["fetch", "parse", "validate", "transform", "save"])
         #expect(envelopes.filter { $0.error != nil }.count == 2)
@@ -70,12 +70,12 @@ import Testing
         let (source, bridge, runner, capacity) = try pipeline(clock: clock, parseFailures: 3, starts: starts)
         let consumer = Task { try await runner.runTasks(stopOnError: false).collect() }
 
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(100))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(200))
 
-        let envelopes = try await consumer.value
+        let envelopes = try await consumer.value(within: "the consumer task to finish")
         #expect(bridge.abortedKeys == ["parse", "validate", "transform", "save"])
         #expect(envelopes.compactMap(\.output) == ["fetch"])
         #expect(envelopes.filter { $0.error != nil }.map(\.key) == ["parse", "parse", "parse"])
@@ -118,7 +118,7 @@ import Testing
         #expect(second.output == "other")
         #expect(clock.now.offset == .zero)
         #expect(source.isRetryPending("flaky"))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(100))
         let third = try #require(try await iterator.next())
         #expect(third.output == "flaky")

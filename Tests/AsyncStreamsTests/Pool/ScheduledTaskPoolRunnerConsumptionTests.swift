@@ -25,7 +25,7 @@ import Testing
         var iterator = stream.makeAsyncIterator()
         #expect(try await iterator.next()?.output == "t1")
         // Not pulling: the loop buffers t2 and t3, takes t4, then waits for the consumer.
-        await yieldUntil { stream.handle.storage.isProducerWaiting }
+        await waitUntil("the producer waits for room in the buffer") { stream.handle.storage.isProducerWaiting }
         #expect(source.takeCount == 4)
         var outputs = ["t1"]
         while let envelope = try await iterator.next() { outputs.append(envelope.output ?? "?") }
@@ -101,7 +101,7 @@ import Testing
         }
         await probe.waitForStarts(2)
         run.cancel()
-        #expect(try await run.value == 0)
+        #expect(try await run.value(within: "the run task to finish") == 0)
         #expect(capacity.isWhole)
         #expect(capacity.acceptedCount == 2)
     }
@@ -199,7 +199,7 @@ import Testing
         let inHandler = Mutex(false)
         let violations = Mutex(0)
         // A body may well run during the handler (the loop started it before delivering); an event handled
-        // then (a callback) would break the pacing contract.
+        // then (a callback) would break the pacing guarantee.
         let source = try countedGraphSource(count: count, chain: chain, overlap: overlap) { _ in
             if inHandler.withLock({ $0 }) { violations.withLock { $0 += 1 } }
         }
@@ -316,7 +316,7 @@ import Testing
         let run = Task { try await runner.runToCompletion() }
         await probe.waitForStarts(2)
         run.cancel()
-        try await run.value
+        try await run.value(within: "the run task to finish")
         #expect(capacity.isWhole)
         #expect(capacity.acceptedCount == 2)
     }

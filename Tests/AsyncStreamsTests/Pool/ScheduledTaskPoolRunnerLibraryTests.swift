@@ -2,7 +2,7 @@ import Testing
 
 @testable import AsyncStreams
 
-/// §19 scenarios with the library's own sources and capacity sources (the main suite uses fakes).
+/// Capacity scenarios with the library's own sources and capacity sources (the main suite uses fakes).
 @Suite(.timeLimit(.minutes(1))) struct ScheduledTaskPoolRunnerLibraryTests {
     typealias Job = ScheduledTask<Never, String>
 

@@ -37,7 +37,7 @@ import Testing
         return (source, ScheduledTaskPoolRunner(name: "test", source: source, ledger: capacity))
     }
 
-    // MARK: - §19 capacity scenarios
+    // MARK: - Capacity scenarios
 
     @Test func tasksThatDoNotFitTogetherNeverOverlapAndDependentWaitsForBoth() async throws {
         let capacity = FakeCapacity(["capacity": 2, "memory_gb": 8])
@@ -260,7 +260,7 @@ import Testing
         }
         let first = try #require(try await iterator.next())
         #expect(first.output == "late")
-        await producer.value
+        try await producer.value(within: "the producer task to finish")
         source.close()
         #expect(try await iterator.next() == nil)
     }
@@ -418,7 +418,7 @@ import Testing
         }
         await probe.waitForStarts(3)
         consumer.cancel()
-        #expect(try await consumer.value == 0)
+        #expect(try await consumer.value(within: "the consumer task to finish") == 0)
         #expect(capacity.available == ["capacity": 3, "io": 6])
         #expect(capacity.acceptedCount == 3)
         #expect(capacity.releaseCount == 3)

@@ -112,12 +112,12 @@ import Testing
         let storage = TaskProgressStreamStorage<Int>(limit: 4) { _ in Task {} }
         #expect(await storage.send([1, 2, 3]))
         let producer = Task { await storage.send([4]) }
-        await yieldUntil { storage.isProducerWaiting }
+        await waitUntil("the producer waits for room in the buffer") { storage.isProducerWaiting }
         #expect(try await storage.next() == 1)
         #expect(try await storage.next() == 2)
         #expect(storage.isProducerWaiting)
         #expect(try await storage.next() == 3)
-        #expect(await producer.value)
+        #expect(try await producer.value(within: "the producer task to finish"))
         #expect(!storage.isProducerWaiting)
         #expect(try await storage.next() == 4)
     }

@@ -10,7 +10,7 @@ struct DependencySourceObjTests {
         return try DependencySourceObj(graph: graph, tasks: identityTasks(["a", "b", "c"]))
     }
 
-    // MARK: - §14 behaviours
+    // MARK: - Behaviours
 
     @Test func firstPullYieldsRootAndMarksItRunning() async throws {
         let source = try makeFanOut()
@@ -112,9 +112,9 @@ struct DependencySourceObjTests {
         let source = try makeFanOut()
         #expect(source.take(where: { _ in true }) == "a")
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         try source.complete("a")
-        #expect(await consumer.value == "b")
+        #expect(try await consumer.value(within: "the consumer task to finish") == "b")
         #expect(try source.withGraph { try $0.state(of: "b") } == .running)
     }
 
@@ -122,9 +122,9 @@ struct DependencySourceObjTests {
         let source = try makeFanOut()
         _ = source.take(where: { _ in true })
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
         #expect(try source.abort("a") == ["a", "b", "c"])
-        #expect(await consumer.value == nil)
+        #expect(try await consumer.value(within: "the consumer task to finish") == nil)
         #expect(source.isFinished)
     }
 

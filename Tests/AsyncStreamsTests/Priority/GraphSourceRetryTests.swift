@@ -2,7 +2,7 @@ import Testing
 
 @testable import AsyncStreams
 
-/// Delayed retry (`fail(_:retryAfter:)`) on both graph sources, and the §21 retry scenarios.
+/// Delayed retry (`fail(_:retryAfter:)`) on both graph sources, and retry scenarios on an ETL pipeline.
 @Suite(.timeLimit(.minutes(1)))
 struct GraphSourceRetryTests {
     private static let etl: [(String, [String])] = [
@@ -30,7 +30,7 @@ struct GraphSourceRetryTests {
         #expect(try source.withGraph { try $0.state(of: "a") } == .ready, "left running at once")
 
         var changes = source.changes().makeAsyncIterator()
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(999))
         #expect(clock.sleeperCount == 1)
         #expect(source.peek() == nil)
@@ -50,10 +50,10 @@ struct GraphSourceRetryTests {
         #expect(await pulls.next() == "a")
         try source.fail("a", retryAfter: .milliseconds(250))
         let consumer = Task { await source.first(where: { _ in true }) }
-        await FlowTestSupport.waitUntil { source.storage.waiterCount == 1 }
-        await clock.waitForSleepers(count: 1)
+        await waitUntil("a consumer parks on the source") { source.storage.waiterCount == 1 }
+        await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(250))
-        #expect(await consumer.value == "a")
+        #expect(try await consumer.value(within: "the consumer task to finish") == "a")
         #expect(try source.withGraph { try $0.state(of: "a") } == .running)
     }
 
@@ -62,7 +62,7 @@ struct GraphSourceRetryTests {
         let source = try makeSource([("a", []), ("b", ["a"])], clock: clock)
         _ = source.take(where: { _ in true })
         try source.fail("a", retryAfter: .seconds(5))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         #expect(try source.abort("a") == ["a", "b"])
         #expect(!source.isRetryPending("a"))
         #expect(clock.sleeperCount == 0, "the timer task was cancelled")
@@ -78,7 +78,7 @@ struct GraphSourceRetryTests {
         _ = source.take(where: { $0 == "b" })
         try source.fail("a", retryAfter: .seconds(5))
         try source.fail("b", retryAfter: .seconds(1))
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         #expect(clock.sleeperCount == 1, "one timer task per source, not one per retry")
 
         var changes = source.changes().makeAsyncIterator()
@@ -87,7 +87,7 @@ struct GraphSourceRetryTests {
         #expect(source.peekKey() == "b")
         #expect(source.isRetryPending("a"))
 
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(4))
         #expect(await changes.next() != nil)
         #expect(source.queueSize == 2)
@@ -102,7 +102,7 @@ struct GraphSourceRetryTests {
         try source.fail("a", retryAfter: .seconds(2))
         try source.fail("b", retryAfter: .seconds(2))
         var changes = source.changes().makeAsyncIterator()
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(2))
         #expect(await changes.next() != nil)
         #expect(source.queueSize == 2)
@@ -131,7 +131,7 @@ struct GraphSourceRetryTests {
             let source = try makeSource([("a", [])], clock: clock)
             _ = source.take(where: { _ in true })
             try source.fail("a", retryAfter: .seconds(1))
-            await clock.waitForSleepers(count: 1)
+            await clock.waitForSleepers(1)
         }
         #expect(clock.sleeperCount == 0)
     }
@@ -146,13 +146,13 @@ struct GraphSourceRetryTests {
         #expect(source.take(where: { _ in true }) == "b")
         #expect(source.peek() == nil)
         var changes = source.changes().makeAsyncIterator()
-        await clock.waitForSleepers(count: 1)
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         #expect(await changes.next() != nil)
         #expect(source.peekKey() == "a")
     }
 
-    // MARK: - §21 scenarios
+    // MARK: - Scenarios
 
     /// Runs the ETL graph with a policy, failing `parse` `parseFailures` times; returns the observed
     /// delays between each failure of parse and its next start, and the source.
@@ -172,7 +172,7 @@ struct GraphSourceRetryTests {
         while !source.isFinished {
             guard let key = source.take(where: { _ in true }) else {
                 // Only a backoff can leave nothing queued here: let the clock reach the deadline.
-                await clock.waitForSleepers(count: 1)
+                guard await clock.waitForSleepers(1) else { break }
                 let changes = source.changes()
                 clock.advance(by: .seconds(60))
                 for await _ in changes { break }
@@ -187,7 +187,7 @@ struct GraphSourceRetryTests {
                         try source.fail(key, retryAfter: delay)
                         failedAt = clock.now
                         // Advance exactly to the deadline so the observed delay is the backoff itself.
-                        await clock.waitForSleepers(count: 1)
+                        await clock.waitForSleepers(1)
                         let changes = source.changes()
                         clock.advance(by: delay)
                         for await _ in changes { break }

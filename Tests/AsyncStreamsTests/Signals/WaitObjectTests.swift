@@ -3,13 +3,17 @@ import Testing
 
 private struct Boom: Error, Equatable {}
 
-/// Waits until `object` has `count` suspended waiters, without sleeping.
-private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) async {
-    while object.waiterCount < count { await Task.yield() }
+/// Waits until `object` has `count` suspended waiters, without sleeping; fails the test after a deadline.
+private func waitForWaiters(
+    _ object: WaitObject<some Sendable>, count: Int, sourceLocation: SourceLocation = #_sourceLocation
+) async {
+    await waitUntil("\(count) tasks wait on the object", sourceLocation: sourceLocation) {
+        object.waiterCount >= count
+    }
 }
 
 @Suite(.timeLimit(.minutes(1))) struct WaitObjectTests {
-    @Test func resolveBeforeWaitIsReturnedWithoutSuspending() async throws {  // §8.1
+    @Test func resolveBeforeWaitIsReturnedWithoutSuspending() async throws {
         let signal = WaitObject<String>(label: "t")
         signal.resolve("a")
         #expect(signal.hasPendingValue)
@@ -17,7 +21,7 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         #expect(!signal.hasPendingValue)
     }
 
-    @Test func lastValueWinsAndIsConsumed() async throws {  // §8.2
+    @Test func lastValueWinsAndIsConsumed() async throws {
         let signal = WaitObject<Int>()
         signal.resolve(1)
         signal.resolve(2)
@@ -26,21 +30,21 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         await waitForWaiters(signal, count: 1)
         #expect(signal.waiterCount == 1)  // the second wait suspended
         signal.resolve(3)
-        #expect(try await second.value == 3)
+        #expect(try await second.value(within: "the second task to finish") == 3)
     }
 
-    @Test func rejectIsSticky() async throws {  // §8.3
+    @Test func rejectIsSticky() async throws {
         let signal = WaitObject<Int>()
         let pending = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
         signal.reject(Boom())
-        await #expect(throws: Boom.self) { try await pending.value }
+        await #expect(throws: Boom.self) { try await pending.value(within: "the pending task to finish") }
         await #expect(throws: Boom.self) { try await signal.wait() }
         signal.resolve(1)
         await #expect(throws: Boom.self) { try await signal.wait() }
     }
 
-    @Test func stopEndsIteration() async throws {  // §8.4
+    @Test func stopEndsIteration() async throws {
         let signal = WaitObject<Int>()
         let collected = Task {
             var values: [Int] = []
@@ -54,7 +58,7 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         signal.resolve(1)
         await waitForWaiters(signal, count: 1)
         signal.resolve(2)
-        #expect(try await collected.value == [1, 2])
+        #expect(try await collected.value(within: "the collected task to finish") == [1, 2])
         #expect(try await signal.wait() == nil)
     }
 
@@ -63,7 +67,7 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         let pending = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
         signal.stop()
-        #expect(try await pending.value == nil)
+        #expect(try await pending.value(within: "the pending task to finish") == nil)
         signal.resolve(5)
         #expect(try await signal.wait() == nil)
         let stored = WaitObject<Int>(initialValue: 1)
@@ -72,23 +76,23 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         #expect(try await stored.wait() == nil)
     }
 
-    @Test func initialValueIsReturnedByFirstWait() async throws {  // §8.5
+    @Test func initialValueIsReturnedByFirstWait() async throws {
         let signal = WaitObject<Bool>(label: "ready", initialValue: true)
         #expect(try await signal.wait() == true)
         #expect(!signal.hasPendingValue)
     }
 
-    @Test func concurrentWaitersAreServedFirstComeFirstServedOneValueEach() async throws {  // §8 [UNSPEC]
+    @Test func concurrentWaitersAreServedFirstComeFirstServedOneValueEach() async throws {
         let signal = WaitObject<Int>()
         let first = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
         let second = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 2)
         signal.resolve(10)
-        #expect(try await first.value == 10)
+        #expect(try await first.value(within: "the first task to finish") == 10)
         #expect(signal.waiterCount == 1)
         signal.resolve(20)
-        #expect(try await second.value == 20)
+        #expect(try await second.value(within: "the second task to finish") == 20)
         #expect(!signal.hasPendingValue)
     }
 
@@ -97,7 +101,7 @@ private func waitForWaiters(_ object: WaitObject<some Sendable>, count: Int) asy
         let waiter = Task { try await signal.wait() }
         await waitForWaiters(signal, count: 1)
         waiter.cancel()
-        await #expect(throws: CancellationError.self) { try await waiter.value }
+        await #expect(throws: CancellationError.self) { try await waiter.value(within: "the waiter task to finish") }
         #expect(signal.waiterCount == 0)
         signal.resolve(7)  // stored, not lost to the cancelled waiter
         #expect(try await signal.wait() == 7)

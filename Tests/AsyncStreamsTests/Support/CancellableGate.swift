@@ -1,7 +1,9 @@
 import Synchronization
+import Testing
 
 /// A one-shot barrier for tests: `wait()` suspends until `open()`; waits after opening return at once.
-/// A cancelled waiter throws `CancellationError` at once.
+/// A cancelled waiter throws `CancellationError` at once. A wait that lasts longer than
+/// ``testWaitTimeout`` fails the test and throws ``DeadlineExceeded``.
 final class CancellableGate: Sendable {
     private struct State {
         var isOpen = false
@@ -24,7 +26,13 @@ final class CancellableGate: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func wait() async throws {
+    func wait(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await withDeadline("the gate to open or the waiting task to be cancelled", sourceLocation: sourceLocation) {
+            try await self.waitWithoutDeadline()
+        }
+    }
+
+    private func waitWithoutDeadline() async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID

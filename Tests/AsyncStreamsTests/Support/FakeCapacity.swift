@@ -1,4 +1,5 @@
 import Synchronization
+import Testing
 
 @testable import AsyncStreams
 
@@ -74,10 +75,12 @@ final class FakeCapacity: PoolCapacity {
     }
 
     /// Suspends until every unit is back (event-driven, no polling by time).
-    func waitUntilWhole() async {
+    func waitUntilWhole(sourceLocation: SourceLocation = #_sourceLocation) async {
         let changes = broadcast.subscribe()
         if isWhole { return }
-        for await _ in changes where isWhole { return }
+        _ = try? await withDeadline("every unit to be released", sourceLocation: sourceLocation) {
+            for await _ in changes where self.isWhole { return }
+        }
     }
 }
 

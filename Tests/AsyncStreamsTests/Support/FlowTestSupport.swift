@@ -1,15 +1,8 @@
 import AsyncStreams
+import Testing
 
-/// Helpers shared by the Buffers, Combine and Priority suites.
-enum FlowTestSupport {
-    /// Yields until `condition` holds. Used to wait for a consumer to park on a source without sleeping;
-    /// the suite's time limit turns a condition that never holds into a failure.
-    static func waitUntil(_ condition: () -> Bool) async {
-        while !condition() { await Task.yield() }
-    }
-}
-
-/// A one-shot gate: `wait()` suspends until `open()`; `open()` before `wait()` lets it pass at once.
+/// A one-shot gate: `wait()` suspends until `open()`; `open()` before `wait()` lets it pass at once. A wait
+/// that lasts longer than ``testWaitTimeout`` fails the test and returns.
 final class FlowGate: Sendable {
     private let stream: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
@@ -18,8 +11,11 @@ final class FlowGate: Sendable {
 
     func open() { continuation.finish() }
 
-    func wait() async {
-        for await _ in stream {}
+    func wait(sourceLocation: SourceLocation = #_sourceLocation) async {
+        let stream = self.stream
+        _ = try? await withDeadline("the gate to open", sourceLocation: sourceLocation) {
+            for await _ in stream {}
+        }
     }
 }
 
@@ -39,12 +35,18 @@ func identityTasks(_ keys: [String]) -> [String: String] {
 
 /// Drives a ``TaskSource`` the way a pool runner does: take what is available, otherwise wait on
 /// `changes()` (subscribed before checking, so no wake-up is lost), until the source is finished.
-/// `onTake` runs after each take, for example to complete the task in a graph source.
+/// `onTake` runs after each take, for example to complete the task in a graph source. A source that
+/// neither finishes nor changes within ``testWaitTimeout`` (or a cancelled test) fails the test, and what
+/// was taken so far is returned.
 func drainLikeARunner<Source: TaskSource>(
-    _ source: Source, onTake: (Source.Element) throws -> Void
+    _ source: Source, sourceLocation: SourceLocation = #_sourceLocation, onTake: (Source.Element) throws -> Void
 ) async rethrows -> [Source.Element] {
     var taken: [Source.Element] = []
     while true {
+        if Task.isCancelled {
+            Issue.record("cancelled while draining the source (\(taken.count) taken)", sourceLocation: sourceLocation)
+            return taken
+        }
         let changes = source.changes()
         if let element = source.take(where: { _ in true }) {
             taken.append(element)
@@ -52,11 +54,21 @@ func drainLikeARunner<Source: TaskSource>(
             continue
         }
         if source.isFinished { return taken }
-        for await _ in changes { break }
+        do {
+            try await withDeadline(
+                "the source to change or finish (\(taken.count) taken)", sourceLocation: sourceLocation
+            ) {
+                for await _ in changes { break }
+            }
+        } catch {
+            return taken
+        }
     }
 }
 
-/// ``drainLikeARunner(_:onTake:)`` with nothing to do after each take.
-func drainLikeARunner<Source: TaskSource>(_ source: Source) async -> [Source.Element] {
-    await drainLikeARunner(source, onTake: { (_: Source.Element) in })
+/// ``drainLikeARunner(_:sourceLocation:onTake:)`` with nothing to do after each take.
+func drainLikeARunner<Source: TaskSource>(
+    _ source: Source, sourceLocation: SourceLocation = #_sourceLocation
+) async -> [Source.Element] {
+    await drainLikeARunner(source, sourceLocation: sourceLocation, onTake: { (_: Source.Element) in })
 }

@@ -1,4 +1,5 @@
 import Synchronization
+import Testing
 
 @testable import AsyncStreams
 
@@ -36,12 +37,6 @@ final class Locked<Value: Sendable>: Sendable {
     func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
         storage.withLock { body(&$0) }
     }
-}
-
-/// Yields until `condition` holds: waits for another task to reach a state without sleeping. The suite's
-/// time limit turns a condition that never holds into a failure.
-func yieldUntil(_ condition: () -> Bool) async {
-    while !condition() { await Task.yield() }
 }
 
 /// Lets task closures reach a source created after them.
