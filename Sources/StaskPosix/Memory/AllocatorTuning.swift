@@ -1,5 +1,4 @@
 import CStaskShims
-package import StaskCore
 
 /// Process-wide settings of the C allocator, made once before anything is allocated in bulk.
 package enum AllocatorTuning {

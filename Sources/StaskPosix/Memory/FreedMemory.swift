@@ -1,5 +1,4 @@
 import CStaskShims
-package import StaskCore
 
 /// Hands memory the allocator holds free back to the system.
 package enum FreedMemory {
