@@ -23,7 +23,7 @@ struct UpToDateChecker: Sendable {
     struct Memo {
         /// Path (project-relative) → its place in `observations` and `digestList`. Positions rather than
         /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
-        private var positions: [String: Int32] = [:]
+        private var positions: [ExactPath: Int32] = [:]
         /// The metadata each digest was taken (or trusted) under, in order of examination.
         private(set) var observations: [FileObservation] = []
         /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
@@ -39,9 +39,10 @@ struct UpToDateChecker: Sendable {
 
         /// The digest of `path`, examining it through `checker` the first time.
         mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
-            if let position = positions[path] { return digestList[Int(position)] }
+            let key = ExactPath(path)
+            if let position = positions[key] { return digestList[Int(position)] }
             let (observation, digest) = checker.observedDigest(of: path)
-            positions[path] = Int32(observations.count)
+            positions[key] = Int32(observations.count)
             observations.append(observation)
             digestList.append(digest)
             return digest
