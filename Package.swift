@@ -8,6 +8,12 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+// stask targets Linux: StaskPosix and CStaskShims speak Linux (pidfds, glibc's posix_spawn extensions), so
+// no Apple platform is declared. AsyncStreams and StaskCore use nothing Linux-specific.
+//
+// The layers: stask → StaskRemote → StaskPosix → StaskCore → AsyncStreams, CXXHash, Yams. SwiftPM rejects an
+// import of anything not declared below; the ImportRules plugin rejects the system modules and higher layers
+// that SwiftPM cannot see (Plugins/ImportRules).
 let package = Package(
     name: "stask",
     products: [
