@@ -65,7 +65,7 @@ extension EndToEndTests {
 
         @Test(arguments: Damage.allCases)
         func damagedSnapshotIsAWarningNamingItAndAFullRebuild(damage: Damage) async throws {
-            if damage == .unreadable { try #require(Sandbox.canRunUnprivileged, "needs setpriv when root") }
+            if damage == .unreadable { try #require(await Sandbox.canRunUnprivileged(), "needs setpriv when root") }
             let (project, graph) = try await builtProject(snapshot: true)
             try self.damage(project, "state", damage)
             let result = try await build(project, damage)
@@ -85,7 +85,7 @@ extension EndToEndTests {
         /// nothing to lose (a crash between creating it and writing its header leaves one) and is no warning.
         @Test(arguments: Damage.allCases)
         func damagedJournalIsAWarningNamingItAndACorrectRebuild(damage: Damage) async throws {
-            if damage == .unreadable { try #require(Sandbox.canRunUnprivileged, "needs setpriv when root") }
+            if damage == .unreadable { try #require(await Sandbox.canRunUnprivileged(), "needs setpriv when root") }
             let (project, graph) = try await builtProject(snapshot: false)
             let outputs = graph.names.indices.map { project.read(graph.output($0)) }
             try self.damage(project, "journal", damage)
@@ -105,7 +105,7 @@ extension EndToEndTests {
 
         /// A `.stask` that cannot be written (a read-only bind mount: root ignores permissions) is an error
         /// naming it before any task runs, and leaves the state usable.
-        @Test(.enabled(if: Sandbox.canMount), arguments: [false, true])
+        @Test(.enabled { await Sandbox.canMount() }, arguments: [false, true])
         func readOnlyStateDirectoryIsAClearErrorBeforeAnyTaskRuns(afterABuild: Bool) async throws {
             let graph = GeneratedGraph(seed: 12, tasks: 20, sources: 5)
             let project = try FixtureProject(files: graph.files(seed: 12))

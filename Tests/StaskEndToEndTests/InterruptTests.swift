@@ -16,15 +16,11 @@ extension EndToEndTests {
             async throws
         {
             let project = try FixtureProject("interrupt")
-            let fifo = project.url("ready.fifo").path
-            try #require(mkfifo(fifo, 0o600) == 0)
+            let ready = try FIFO(project.url("ready.fifo"))
             let started = ContinuousClock.now
             let result = try await StaskInvocation.run(["build", "--progress=plain"], in: project.root) { process in
-                // Opening the FIFO blocks until the slow step opens it to write: then it is running.
-                let descriptor = open(fifo, O_RDONLY)
-                var buffer = [UInt8](repeating: 0, count: 64)
-                while read(descriptor, &buffer, buffer.count) > 0 {}
-                close(descriptor)
+                // The slow step's first command writes a line to the FIFO: then it is running.
+                _ = try await ready.lines(what: "the slow step to start")
                 kill(process.processIdentifier, signal)
             }
             #expect(result.status == status, "\(result)")
@@ -49,20 +45,10 @@ extension EndToEndTests.InterruptTests {
     {
         let project = try FixtureProject(files: Self.grandchildrenProject)
         try FileManager.default.createDirectory(at: project.url("ready"), withIntermediateDirectories: true)
-        let fifo = project.url("ready.fifo").path
-        try #require(mkfifo(fifo, 0o600) == 0)
+        let ready = try FIFO(project.url("ready.fifo"))
         let stask = try WatchedProcess.stask(["build", "--progress=plain", "-j", "3"], in: project.root)
         // Each long task writes one line to the FIFO once its grandchildren are started and recorded.
-        // Opened read-write so that it never reports end of file between the two writers.
-        let reader = open(fifo, O_RDWR)
-        var lines = 0
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while lines < 2 {
-            let count = read(reader, &buffer, buffer.count)
-            if count <= 0 { break }
-            lines += buffer[..<count].filter { $0 == UInt8(ascii: "\n") }.count
-        }
-        close(reader)
+        _ = try await ready.lines(2, what: "both long tasks to start their grandchildren")
         #expect(await stask.output(containing: "[1/4] quick"), "the quick task finished first")
         let pids = (project.read("pids") ?? "").split(separator: "\n").compactMap { pid_t($0) }
         #expect(pids.count == 6, "three processes per long task")

@@ -29,7 +29,7 @@ extension EndToEndTests {
             let killed = try await project.build("-j", "4")
             #expect(killed.isSignalled && killed.status == SIGKILL, "stask must have been killed: \(killed)")
             try project.remove("kill.at")
-            #expect(ProcessTable.quiesce(project.root, kill: seed % 3 == 0), "commands left running")
+            #expect(try await ProcessTable.quiesce(project.root, kill: seed % 3 == 0), "commands left running")
 
             let changed = try edit(project, graph, &random, count: 3)
             try project.clearLog()
@@ -76,13 +76,10 @@ extension EndToEndTests {
                 "victim.sh": "if [ -f armed ]; then echo $$ > pid.fifo; exec sleep 60; fi\n",
                 "armed": "",
             ])
-            let fifo = project.url("pid.fifo").path
-            try #require(mkfifo(fifo, 0o600) == 0)
+            let fifo = try FIFO(project.url("pid.fifo"))
             let result = try await StaskInvocation.run(["build", "--progress=plain", "-k"], in: project.root) { _ in
-                guard let handle = FileHandle(forReadingAtPath: fifo),
-                    let text = String(data: handle.readDataToEndOfFile(), encoding: .utf8),
-                    let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-                else { return }
+                let lines = try await fifo.lines(what: "the victim's pid")
+                guard let pid = lines.first.flatMap({ pid_t($0) }) else { throw HarnessError("no pid in \(lines)") }
                 kill(pid, signal)
             }
             #expect(result.status == 1, "\(result)")

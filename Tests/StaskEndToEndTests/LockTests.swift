@@ -12,19 +12,15 @@ extension EndToEndTests {
     @Suite struct LockTests {
         @Test func secondBuildWithNoWaitStopsAtOnceWithAMessage() async throws {
             let project = try FixtureProject("interrupt")
-            let fifo = project.url("ready.fifo").path
-            try #require(mkfifo(fifo, 0o600) == 0)
+            let ready = try FIFO(project.url("ready.fifo"))
             let root = project.root
             let first = try await StaskInvocation.run(["build", "--progress=plain"], in: root) { process in
-                // The first build holds the lock while its slow step waits on the FIFO.
-                let descriptor = open(fifo, O_RDONLY)
-                let second = try? await StaskInvocation.run(["build", "--progress=plain", "--no-wait"], in: root)
-                #expect(second?.status == 1, "\(second.map(String.init(describing:)) ?? "")")
-                #expect(second?.standardError.hasPrefix("stask: error:") == true)
-                #expect(second?.standardError.contains("another stask") == true)
-                var buffer = [UInt8](repeating: 0, count: 64)
-                while read(descriptor, &buffer, buffer.count) > 0 {}
-                close(descriptor)
+                // The first build holds the lock while its slow step runs (it has written to the FIFO).
+                _ = try await ready.lines(what: "the first build's slow step to start")
+                let second = try await StaskInvocation.run(["build", "--progress=plain", "--no-wait"], in: root)
+                #expect(second.status == 1, "\(second)")
+                #expect(second.standardError.hasPrefix("stask: error:"), "\(second)")
+                #expect(second.standardError.contains("another stask"), "\(second)")
                 kill(process.processIdentifier, SIGINT)
             }
             #expect(first.status == 130, "\(first)")
@@ -37,12 +33,11 @@ extension EndToEndTests.LockTests {
     /// task blocked on a FIFO), then finds everything up to date: the state was never written by both.
     @Test func secondBuildWaitsWithAMessageThenFindsEverythingBuilt() async throws {
         let project = try FixtureProject(files: Self.gatedProject)
-        let fifo = project.url("gate.fifo").path
-        try #require(mkfifo(fifo, 0o600) == 0)
+        let fifo = try FIFO(project.url("gate.fifo"))
         let first = try WatchedProcess.stask(["build", "--progress=plain"], in: project.root)
         // Opening the FIFO to write returns once the gated task has opened it to read; it then reads until the
         // test closes it. So the first build holds the lock until `close(gate)`.
-        let gate = open(fifo, O_WRONLY)
+        let gate = try await fifo.openForWriting(what: "the first build's gated task to start")
         let second = try WatchedProcess.stask(["build", "--progress=plain"], in: project.root)
         #expect(await second.output(containing: "waiting for another stask"))
         close(gate)
@@ -60,10 +55,9 @@ extension EndToEndTests.LockTests {
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func signalWhileWaitingForTheLockStopsAtOnce(signal: Int32, status: Int32) async throws {
         let project = try FixtureProject(files: Self.gatedProject)
-        let fifo = project.url("gate.fifo").path
-        try #require(mkfifo(fifo, 0o600) == 0)
+        let fifo = try FIFO(project.url("gate.fifo"))
         let first = try WatchedProcess.stask(["build", "--progress=plain"], in: project.root)
-        let gate = open(fifo, O_WRONLY)
+        let gate = try await fifo.openForWriting(what: "the first build's gated task to start")
         let second = try WatchedProcess.stask(["build", "--progress=plain"], in: project.root)
         #expect(await second.output(containing: "waiting for another stask"))
         second.signal(signal)

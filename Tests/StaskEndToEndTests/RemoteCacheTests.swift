@@ -12,8 +12,8 @@ extension EndToEndTests {
         let first: FixtureProject
         let second: FixtureProject
 
-        init() throws {
-            server = try CacheServer()
+        init() async throws {
+            server = try await CacheServer.start()
             first = try FixtureProject("remote-cache")
             second = try FixtureProject("remote-cache")
         }
@@ -85,7 +85,7 @@ extension EndToEndTests {
 
         @Test func aStoppedServerOnlySlowsTheBuild() async throws {
             try await fillCache()
-            server.stop()
+            await server.stop()
             let result = try await second.build("--remote-cache", server.url)
             #expect(result.status == 0, "\(result)")
             #expect(second.ran == Self.everything)

@@ -11,14 +11,15 @@ extension EndToEndTests {
     /// disk is a 256 KiB tmpfs mounted over `.stask` in a private mount namespace. Both are skipped where
     /// the machine does not allow them (the unit tests inject the same errors through the seams).
     @Suite struct ResourceExhaustionTests {
-        static var canLimitProcesses: Bool {
-            Sandbox.canRunUnprivileged && FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")
+        static func canLimitProcesses() async -> Bool {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else { return false }
+            return await Sandbox.canRunUnprivileged()
         }
 
         /// With room for stask's own threads but not for its children, every spawn fails with a located
         /// message (`cannot run '/bin/sh': Resource temporarily unavailable`), status 1; nothing is damaged and
         /// the next build with the limit lifted does exactly the work.
-        @Test(.enabled(if: canLimitProcesses))
+        @Test(.enabled { await canLimitProcesses() })
         func failingForkIsAClearFailureAndLeavesTheStateIntact() async throws {
             let graph = GeneratedGraph(seed: 21, tasks: 20, sources: 5)
             let project = try FixtureProject(files: graph.files(seed: 21))
@@ -50,7 +51,7 @@ extension EndToEndTests {
         /// `.stask` on a full 256 KiB tmpfs: one warning naming the journal ("No space left on device"), the
         /// build itself succeeds; once space is back the next build redoes exactly the unrecorded work and
         /// the one after runs nothing.
-        @Test(.enabled(if: Sandbox.canMount))
+        @Test(.enabled { await Sandbox.canMount() })
         func fullDiskWhileSavingStateIsOneClearWarningAndTheStateStaysIntact() async throws {
             let graph = GeneratedGraph(seed: 22, tasks: 40, sources: 8)
             let project = try FixtureProject(files: graph.files(seed: 22))

@@ -108,18 +108,20 @@ import StaskTestSupport
         try store.close()
     }
 
-    @Test func largeStatCacheChangeSetsAreSplitAcrossJournalEntries() throws {
-        let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
-        var changes: [String: FileDigestCache.Entry?] = [:]
-        for index in 0..<8_200 {
-            changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index))
+    @Test func largeStatCacheChangeSetsAreSplitAcrossJournalEntries() async throws {
+        try await onOwnThread {
+            let dir = try ScratchDirectory()
+            let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
+            var changes: [String: FileDigestCache.Entry?] = [:]
+            for index in 0..<8_200 {
+                changes["/p/f\(index)"] = StateSamples.statEntry("/p/f\(index)", inode: UInt64(index))
+            }
+            try store.updateStatCache(changes)
+            let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
+            #expect(replay.entries.count == 3)
+            #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state.statCache.count == 8_200)
+            try store.close()
         }
-        try store.updateStatCache(changes)
-        let replay = BuildStateJournal.decode(try fs.readFile(atPath: store.journalPath))
-        #expect(replay.entries.count == 3)
-        #expect(BuildStateStore.load(directory: dir.path, fileSystem: fs).state.statCache.count == 8_200)
-        try store.close()
     }
 
     @Test func noOpBuildWritesNothing() throws {
@@ -365,43 +367,47 @@ import StaskTestSupport
 
     /// The snapshot is written in chunks (`StateSnapshot.encode(_:emit:)`); one several chunks long must
     /// read back, byte for byte the file the one-array encoding makes, on disk and in memory.
-    @Test func snapshotOfManyChunksIsStreamedAndReadsBack() throws {
-        let dir = try ScratchDirectory()
-        let memory = InMemoryFileSystem()
-        for fileSystem in [fs as any FileSystem, memory] {
-            let directory = fileSystem is LocalFileSystem ? dir.path : "/state"
-            let (store, _) = try BuildStateStore.open(directory: directory, fileSystem: fileSystem)
+    @Test func snapshotOfManyChunksIsStreamedAndReadsBack() async throws {
+        try await onOwnThread {
+            let dir = try ScratchDirectory()
+            let memory = InMemoryFileSystem()
+            for fileSystem in [fs as any FileSystem, memory] {
+                let directory = fileSystem is LocalFileSystem ? dir.path : "/state"
+                let (store, _) = try BuildStateStore.open(directory: directory, fileSystem: fileSystem)
+                var cache: [String: FileDigestCache.Entry?] = [:]
+                for index in 0..<12_000 {
+                    try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
+                    cache["src/f\(index).c"] = StateSamples.statEntry("src/f\(index).c", inode: UInt64(index))
+                }
+                try store.updateStatCache(cache)
+                let expected = store.state
+                try store.close()
+                let bytes = try fileSystem.readFile(atPath: directory + "/" + BuildStateStore.snapshotFileName)
+                #expect(bytes.count > 2 * StateSnapshot.chunkSize)
+                #expect(bytes == StateSnapshot.encode(expected))
+                let (loaded, warnings) = BuildStateStore.load(directory: directory, fileSystem: fileSystem)
+                #expect(warnings.isEmpty)
+                #expect(loaded == expected)
+            }
+        }
+    }
+
+    @Test func thousandsOfRecordsRoundTripThroughACompaction() async throws {
+        try await onOwnThread {
+            let dir = try ScratchDirectory()
+            let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
             var cache: [String: FileDigestCache.Entry?] = [:]
-            for index in 0..<12_000 {
+            for index in 0..<2_000 {
                 try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
-                cache["src/f\(index).c"] = StateSamples.statEntry("src/f\(index).c", inode: UInt64(index))
+                cache["/p/src/f\(index).c"] = StateSamples.statEntry("/p/src/f\(index).c", inode: UInt64(index))
             }
             try store.updateStatCache(cache)
             let expected = store.state
             try store.close()
-            let bytes = try fileSystem.readFile(atPath: directory + "/" + BuildStateStore.snapshotFileName)
-            #expect(bytes.count > 2 * StateSnapshot.chunkSize)
-            #expect(bytes == StateSnapshot.encode(expected))
-            let (loaded, warnings) = BuildStateStore.load(directory: directory, fileSystem: fileSystem)
+            #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
+            let (loaded, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
             #expect(warnings.isEmpty)
             #expect(loaded == expected)
         }
-    }
-
-    @Test func thousandsOfRecordsRoundTripThroughACompaction() throws {
-        let dir = try ScratchDirectory()
-        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
-        var cache: [String: FileDigestCache.Entry?] = [:]
-        for index in 0..<2_000 {
-            try store.recordSuccess(StateSamples.run("compile[src/f\(index).c]", seed: index))
-            cache["/p/src/f\(index).c"] = StateSamples.statEntry("/p/src/f\(index).c", inode: UInt64(index))
-        }
-        try store.updateStatCache(cache)
-        let expected = store.state
-        try store.close()
-        #expect(try fs.contentsOfDirectory(atPath: dir.path) == [BuildStateStore.snapshotFileName])
-        let (loaded, warnings) = BuildStateStore.load(directory: dir.path, fileSystem: fs)
-        #expect(warnings.isEmpty)
-        #expect(loaded == expected)
     }
 }

@@ -77,8 +77,12 @@ final class CaseWatchdog: Sendable {
     }
 
     /// Runs `loop` on a new thread and waits for it, or until one of its cases overruns.
+    ///
+    /// A positive `niceness` lowers the thread's scheduling priority (Linux's per-thread nice value):
+    /// for bulk work such as the fuzzer, which should use the cores the other tests leave idle rather
+    /// than take them from the tests that wait on time limits.
     func run<Result: Sendable>(
-        stackSize: Int = 16 << 20, _ loop: @escaping @Sendable (CaseWatchdog) -> Result
+        stackSize: Int = 16 << 20, niceness: Int32 = 0, _ loop: @escaping @Sendable (CaseWatchdog) -> Result
     ) async -> Outcome<Result> {
         let slot = OutcomeSlot<Outcome<Result>>()
         return await withTaskGroup(of: Void.self) { group in
@@ -94,6 +98,8 @@ final class CaseWatchdog: Sendable {
             let outcome = await withCheckedContinuation { continuation in
                 slot.install(continuation)
                 let thread = Thread {
+                    // On Linux the nice value is per thread, and `who` 0 is the calling thread.
+                    if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
                     var clock = clockid_t()
                     if pthread_getcpuclockid(pthread_self(), &clock) == 0 {
                         self.running.withLock { $0.clock = clock }

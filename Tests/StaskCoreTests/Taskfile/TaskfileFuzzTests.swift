@@ -24,6 +24,8 @@ import Testing
     static let caseLimit = Duration.seconds(1)
     /// The wall time one case may take, for cases that block instead of spinning.
     static let caseWallLimit = Duration.seconds(30)
+    /// The nice value of the shards' threads.
+    static let niceness: Int32 = 5
 
     struct Configuration: Sendable {
         var seed: UInt64
@@ -125,7 +127,11 @@ import Testing
                     + "STASK_FUZZ_VERBOSE=1 to see the last case)")
         }
         let watchdog = CaseWatchdog(cpuLimit: Self.caseLimit, wallLimit: Self.caseWallLimit)
-        let outcome = await watchdog.run { watchdog in Self.runCases(range, configuration, watchdog) }
+        // At a lower priority: 30,000 cases are tens of seconds of CPU, which would otherwise be taken from the
+        // tests that run beside them under a time limit (the cases' own limit is CPU time, not wall time).
+        let outcome = await watchdog.run(niceness: Self.niceness) { watchdog in
+            Self.runCases(range, configuration, watchdog)
+        }
         switch outcome {
         case .overran(let index, let elapsed):
             let replay = Self.makeCase(index, seed: configuration.seed)

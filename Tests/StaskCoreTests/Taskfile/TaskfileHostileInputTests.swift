@@ -133,40 +133,53 @@ import Testing
 
     static let tenMegabytes = String(repeating: "x", count: 10_000_000)
 
-    @Test func tenMegabyteLineLoads() throws {
-        let graph = try TaskfileFixture.graph("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)\n")
-        #expect(graph.instances[0].commandGroups[0].commands[0].utf8.count == 10_000_005)
-    }
-
-    @Test func invalidByteAtTheEndOfATenMegabyteLineIsLocated() {
-        let bytes = Array("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)".utf8) + [0xC0, 0x0A]
-        #expect(throws: TaskfileError.invalidUTF8(SourceLocation(file: "Taskfile.yml", line: 4, column: 10_000_015))) {
-            try TaskfileFixture.parser(TaskfileFixture.fileSystem("")).parse(contents: bytes, path: "/p/Taskfile.yml")
+    @Test func tenMegabyteLineLoads() async throws {
+        try await onOwnThread {
+            let graph = try TaskfileFixture.graph("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)\n")
+            #expect(graph.instances[0].commandGroups[0].commands[0].utf8.count == 10_000_005)
         }
     }
 
-    @Test func tenMegabyteKeyIsLocated() throws {
-        let error = try #require(TaskfileFixture.parseError("version: 1\n\(Self.tenMegabytes): 1\n"))
-        #expect(error.description.hasPrefix("Taskfile.yml:2:10000001: invalid YAML: "))
+    @Test func invalidByteAtTheEndOfATenMegabyteLineIsLocated() async {
+        await onOwnThread {
+            let bytes = Array("version: 1\ntasks:\n  a:\n    run: echo \(Self.tenMegabytes)".utf8) + [0xC0, 0x0A]
+            #expect(
+                throws: TaskfileError.invalidUTF8(SourceLocation(file: "Taskfile.yml", line: 4, column: 10_000_015))
+            ) {
+                try TaskfileFixture.parser(TaskfileFixture.fileSystem("")).parse(
+                    contents: bytes, path: "/p/Taskfile.yml")
+            }
+        }
     }
 
-    @Test func lineOfTwoHundredThousandPlaceholders() throws {
-        let run = String(repeating: "{{A}}", count: 200_000)
-        let graph = try TaskfileFixture.graph("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run)\n")
-        #expect(graph.instances[0].commandGroups[0].commands[0] == "é " + String(repeating: "a", count: 200_000))
-        let error = try #require(
-            TaskfileFixture.parseError("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run){{B}}\n"))
-        #expect(error.location == SourceLocation(file: "Taskfile.yml", line: 5, column: 12 + 1_000_000))
+    @Test func tenMegabyteKeyIsLocated() async throws {
+        try await onOwnThread {
+            let error = try #require(TaskfileFixture.parseError("version: 1\n\(Self.tenMegabytes): 1\n"))
+            #expect(error.description.hasPrefix("Taskfile.yml:2:10000001: invalid YAML: "))
+        }
+    }
+
+    @Test func lineOfTwoHundredThousandPlaceholders() async throws {
+        try await onOwnThread {
+            let run = String(repeating: "{{A}}", count: 200_000)
+            let graph = try TaskfileFixture.graph("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run)\n")
+            #expect(graph.instances[0].commandGroups[0].commands[0] == "é " + String(repeating: "a", count: 200_000))
+            let error = try #require(
+                TaskfileFixture.parseError("version: 1\nvars: {A: a}\ntasks:\n  t:\n    run: é \(run){{B}}\n"))
+            #expect(error.location == SourceLocation(file: "Taskfile.yml", line: 5, column: 12 + 1_000_000))
+        }
     }
 
     /// 100,000 tasks, each with an output, and one task whose glob input matches all of them.
-    @Test func hundredThousandTasksLoad() throws {
-        var yaml = "version: 1\ntasks:\n  all: {inputs: [\"o/*\"], outputs: [all], run: \"cat {{inputs}}\"}\n"
-        for index in 0..<100_000 { yaml += "  t\(index): {outputs: o/\(index), run: \"touch {{output}}\"}\n" }
-        let graph = try TaskfileFixture.graph(yaml)
-        #expect(graph.instances.count == 100_001)
-        #expect(graph.instances.last?.id == "all")
-        #expect(graph.dependencies(of: 100_000).count == 100_000)
+    @Test func hundredThousandTasksLoad() async throws {
+        try await onOwnThread {
+            var yaml = "version: 1\ntasks:\n  all: {inputs: [\"o/*\"], outputs: [all], run: \"cat {{inputs}}\"}\n"
+            for index in 0..<100_000 { yaml += "  t\(index): {outputs: o/\(index), run: \"touch {{output}}\"}\n" }
+            let graph = try TaskfileFixture.graph(yaml)
+            #expect(graph.instances.count == 100_001)
+            #expect(graph.instances.last?.id == "all")
+            #expect(graph.dependencies(of: 100_000).count == 100_000)
+        }
     }
 
     // MARK: - Vars
@@ -201,14 +214,16 @@ import Testing
 
     /// A 100 kB var named 6,000 times in a command made a 600 MB command (in every `foreach` instance:
     /// memory exhausted); the graph builder stops at 512 MiB of expansions.
-    @Test func commandNamingAHugeVarThousandsOfTimesIsStopped() throws {
-        let yaml =
-            "version: 1\nvars:\n  A: \(String(repeating: "a", count: 100_000))\ntasks:\n  t:\n    run: \""
-            + String(repeating: "{{A}}", count: 6_000) + "\"\n"
-        #expect(
-            try TaskfileFixture.graphError(yaml)?.description
-                == "Taskfile.yml:6:10: invalid 'run': the commands and paths of all tasks expand to more than 536870912 bytes"
-        )
+    @Test func commandNamingAHugeVarThousandsOfTimesIsStopped() async throws {
+        try await onOwnThread { () throws in
+            let yaml =
+                "version: 1\nvars:\n  A: \(String(repeating: "a", count: 100_000))\ntasks:\n  t:\n    run: \""
+                + String(repeating: "{{A}}", count: 6_000) + "\"\n"
+            #expect(
+                try TaskfileFixture.graphError(yaml)?.description
+                    == "Taskfile.yml:6:10: invalid 'run': the commands and paths of all tasks expand to more than 536870912 bytes"
+            )
+        }
     }
 
     // MARK: - Numbers

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -14,49 +15,58 @@ final class CacheServer {
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     let directory: URL
-    private(set) var port: UInt16 = 0
+    let port: UInt16
     private var process: Process?
+    /// Filled with `true` when nginx has exited (by its termination handler), `false` when stopping gave up.
+    private let exited: OneShot<Bool>
 
     /// `http://127.0.0.1:PORT`.
     var url: String { "http://127.0.0.1:\(port)" }
     /// Where the server keeps the blobs (`cas/`) and manifests (`ac/`).
     var dataDirectory: URL { directory.appendingPathComponent("data") }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stask-cache-\(UUID().uuidString)")
+    private init(directory: URL, port: UInt16, process: Process, exited: OneShot<Bool>) {
+        self.directory = directory
+        self.port = port
+        self.process = process
+        self.exited = exited
+    }
+
+    /// Starts nginx on a free port and waits until it accepts connections. The start-up (spawning and
+    /// polling the port) runs on a thread of its own; it gives up after five ports or 10 s each.
+    static func start() async throws -> CacheServer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stask-cache-\(UUID().uuidString)")
+        let dataDirectory = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        for _ in 0..<5 {
-            port = try Self.freePort()
-            try writeConfiguration()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.executable!)
-            let path = directory.path
-            process.arguments = ["-p", path, "-e", path + "/error.log", "-c", path + "/nginx.conf"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            self.process = process
-            if waitUntilListening() { return }
-            stop()
+        let (port, process, exited) = try await OffPool.run("nginx to listen", timeout: .seconds(55)) {
+            try launch(in: directory, dataDirectory: dataDirectory)
         }
-        throw HarnessError(
-            "nginx did not start: \((try? String(contentsOfFile: directory.path + "/error.log", encoding: .utf8)) ?? "")"
-        )
+        return CacheServer(directory: directory, port: port, process: process, exited: exited)
     }
 
     deinit {
-        stop()
+        // No wait here: the kernel closes the port when nginx dies, and nothing after the test needs it.
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Stops nginx; connections are refused afterwards.
-    func stop() {
+    /// Stops nginx and waits (10 s at most) for it to exit; connections are refused afterwards.
+    func stop() async {
         guard let process else { return }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
         self.process = nil
+        kill(process.processIdentifier, SIGKILL)
+        let exited = exited
+        let hasExited = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                exited.fill(false)
+            }
+            let hasExited = await withCheckedContinuation { exited.install($0) }
+            group.cancelAll()
+            return hasExited
+        }
+        if !hasExited { Issue.record("nginx did not exit within 10 s of SIGKILL") }
     }
 
     /// The files under `data/cas/` (the blobs).
@@ -65,7 +75,29 @@ final class CacheServer {
         return try FileManager.default.contentsOfDirectory(at: cas, includingPropertiesForKeys: nil)
     }
 
-    private func writeConfiguration() throws {
+    /// Spawns nginx until one listens (five ports at most); blocks, so it runs off the cooperative pool.
+    private static func launch(in directory: URL, dataDirectory: URL) throws -> (UInt16, Process, OneShot<Bool>) {
+        let path = directory.path
+        for _ in 0..<5 {
+            let port = try freePort()
+            try writeConfiguration(in: directory, dataDirectory: dataDirectory, port: port)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable!)
+            process.arguments = ["-p", path, "-e", path + "/error.log", "-c", path + "/nginx.conf"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            let exited = OneShot<Bool>()
+            process.terminationHandler = { _ in exited.fill(true) }
+            try process.run()
+            if waitUntilListening(process, port: port) { return (port, process, exited) }
+            // Exited (the port was taken) or never listened: try the next port.
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        throw HarnessError(
+            "nginx did not start: \((try? String(contentsOfFile: path + "/error.log", encoding: .utf8)) ?? "")")
+    }
+
+    private static func writeConfiguration(in directory: URL, dataDirectory: URL, port: UInt16) throws {
         let path = directory.path
         let configuration = """
             master_process off;
@@ -91,11 +123,11 @@ final class CacheServer {
         try configuration.write(toFile: path + "/nginx.conf", atomically: true, encoding: .utf8)
     }
 
-    /// Polls until the port accepts connections (`true`) or nginx exited (`false`).
-    private func waitUntilListening() -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, process?.isRunning == true {
-            if Self.connects(port: port) { return true }
+    /// Polls until the port accepts connections (`true`) or nginx exited or 10 s passed (`false`).
+    private static func waitUntilListening(_ process: Process, port: UInt16) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, process.isRunning {
+            if connects(port: port) { return true }
             usleep(5_000)
         }
         return false

@@ -29,12 +29,11 @@ enum ProcessTable {
         return fields.first.map { $0 != "Z" } ?? false
     }
 
-    /// Waits until none of `pids` is alive; `false` when some still are after `timeout`.
+    /// Waits until none of `pids` is alive by `deadline`; `false` when some still are.
     ///
     /// Waits on a pidfd per process (readable when it exits) where `pidfd_open` exists, so nothing is
-    /// ordered by sleeping; without it, checks every 2 ms.
-    static func waitUntilGone(_ pids: [pid_t], timeout: Duration = .seconds(20)) -> Bool {
-        let deadline = ContinuousClock.now + timeout
+    /// ordered by sleeping; without it, checks every 2 ms. Blocks: call it off the cooperative pool.
+    private static func waitUntilGone(_ pids: [pid_t], deadline: ContinuousClock.Instant) -> Bool {
         for pid in pids {
             let descriptor = pidfdOpen.map { $0(pid, 0) } ?? -1
             if descriptor >= 0 {
@@ -50,15 +49,19 @@ enum ProcessTable {
     }
 
     /// Waits until no command of a killed build is left in `directory`, SIGKILLing them first when `kill`
-    /// (a power loss) or letting them finish (the usual fate of a killed parent's children).
-    static func quiesce(_ directory: URL, kill: Bool) -> Bool {
-        for _ in 0..<100 {
-            let pids = processes(in: directory)
-            if pids.isEmpty { return true }
-            if kill { for pid in pids { _ = Glibc.kill(pid, SIGKILL) } }
-            guard waitUntilGone(pids) else { return false }
+    /// (a power loss) or letting them finish (the usual fate of a killed parent's children); `false` when
+    /// some are still there after `timeout`. The waits happen on a thread of their own.
+    static func quiesce(_ directory: URL, kill: Bool, timeout: Duration = .seconds(30)) async throws -> Bool {
+        try await OffPool.run("the commands left in \(directory.path) to end", timeout: timeout + .seconds(5)) {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                let pids = processes(in: directory)
+                if pids.isEmpty { return true }
+                if kill { for pid in pids { _ = Glibc.kill(pid, SIGKILL) } }
+                guard waitUntilGone(pids, deadline: deadline) else { return false }
+            }
+            return false
         }
-        return false
     }
 
     private typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32

@@ -21,16 +21,16 @@ enum Sandbox {
     static let isRoot = geteuid() == 0
 
     /// Whether a tmpfs can be mounted in a private mount namespace.
-    static let canMount: Bool = {
+    static func canMount() async -> Bool {
         guard isRoot else { return false }
-        return runQuietly(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]) == 0
-    }()
+        return await runQuietly(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"]) == 0
+    }
 
     /// Whether stask can be run as an unprivileged user when this process is root (or already is one).
-    static let canRunUnprivileged: Bool = {
+    static func canRunUnprivileged() async -> Bool {
         guard isRoot else { return true }
-        return runQuietly(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "true"]) == 0
-    }()
+        return await runQuietly(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "true"]) == 0
+    }
 
     /// The words to put before a command to run it unprivileged (none when not root).
     static var unprivileged: [String] {
@@ -72,18 +72,11 @@ enum Sandbox {
         guard lchown(path, nobody, nobody) == 0 else { throw HarnessError("chown \(path): errno \(errno)") }
     }
 
-    private static func runQuietly(_ command: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return -1
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Runs `command` with its output thrown away and returns its exit status (-1 when it could not be run
+    /// or took more than 30 s); the wait is the process's termination handler, not `waitUntilExit`.
+    private static func runQuietly(_ command: [String]) async -> Int32 {
+        (try? await StaskInvocation.run(
+            command, in: URL(fileURLWithPath: "/"), timeout: .seconds(30),
+            executable: URL(fileURLWithPath: "/usr/bin/env")))?.status ?? -1
     }
 }

@@ -1,4 +1,9 @@
 import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What one run of the `stask` binary printed and how it ended.
 struct StaskResult: CustomStringConvertible {
@@ -29,18 +34,21 @@ enum StaskInvocation {
         return packageRoot.appendingPathComponent(".build/debug/stask")
     }
 
-    /// Runs `stask arguments` in `directory` with `environment` added to this process's; kills it after
-    /// `timeout`.
+    /// Runs `stask arguments` in `directory` with `environment` added to this process's.
     ///
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
     /// process's termination handler resuming a continuation. `whileRunning` is called once the process
-    /// has started, with the process (to send it signals).
+    /// has started, with the process (to send it signals); if it throws, the test fails with that error
+    /// and the process is killed.
+    ///
+    /// A run still going after `timeout` fails the test naming the command; it is sent SIGTERM, then
+    /// SIGKILL 5 s later, and given up on (status -1) 10 s after that: a hung stask never stalls the suite.
     ///
     /// `executable` runs another program instead (`script` wrapping stask, Graphviz's `dot`).
     static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:],
         timeout: Duration = .seconds(50), executable: URL? = nil,
-        whileRunning: (@Sendable (Process) async -> Void)? = nil
+        whileRunning: (@Sendable (Process) async throws -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
         guard fileManager.isExecutableFile(atPath: binary.path) else {
@@ -76,32 +84,59 @@ enum StaskInvocation {
         try? output.close()
         try? error.close()
 
-        await withTaskGroup(of: Bool.self) { group in
+        let commandLine = ([process.executableURL?.lastPathComponent ?? ""] + arguments).joined(separator: " ")
+        let hasExited = await withTaskGroup(of: WaitEvent.self) { group in
             group.addTask {
                 for await _ in terminations {}
-                return true
+                return .exited
             }
             group.addTask {
                 // Watchdog: a hung stask fails the test instead of stalling the suite.
-                try? await Task.sleep(for: timeout)
-                if !Task.isCancelled, process.isRunning { process.terminate() }
-                return false
+                guard (try? await Task.sleep(for: timeout)) != nil else { return .other }
+                Issue.record("still running after \(timeout), killed: \(commandLine) in \(directory.path)")
+                process.terminate()
+                guard (try? await Task.sleep(for: .seconds(5))) != nil else { return .other }
+                kill(process.processIdentifier, SIGKILL)
+                guard (try? await Task.sleep(for: .seconds(10))) != nil else { return .other }
+                return .abandoned
             }
             if let whileRunning {
                 group.addTask {
-                    await whileRunning(process)
-                    return false
+                    do {
+                        try await whileRunning(process)
+                    } catch let error where !Task.isCancelled {
+                        Issue.record(error, "while running \(commandLine)")
+                        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                    } catch {
+                        // The process exited first: the test's expectations tell what went wrong.
+                    }
+                    return .other
                 }
             }
-            // Wait for the termination itself, whatever else finishes first.
-            while let isTermination = await group.next(), !isTermination {}
+            // Wait for the termination itself (or the watchdog giving up), whatever else finishes first.
+            var event = WaitEvent.other
+            while let next = await group.next() {
+                event = next
+                if event != .other { break }
+            }
             group.cancelAll()
+            return event == .exited
+        }
+        guard hasExited else {
+            Issue.record("did not exit 15 s after SIGTERM and SIGKILL: \(commandLine)")
+            return StaskResult(status: -1, isSignalled: false, standardOutput: "", standardError: "")
         }
         return StaskResult(
             status: process.terminationStatus,
             isSignalled: process.terminationReason == .uncaughtSignal,
             standardOutput: (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "",
             standardError: (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "")
+    }
+
+    private enum WaitEvent: Sendable {
+        case exited
+        case abandoned
+        case other
     }
 }
 

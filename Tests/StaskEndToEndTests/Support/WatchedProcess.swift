@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -17,8 +18,13 @@ final class WatchedProcess: Sendable {
         var output = ""
         var error = ""
         var openStreams = 2
-        var waiters: [(text: String, continuation: CheckedContinuation<Bool, Never>)] = []
-        var endWaiters: [CheckedContinuation<Void, Never>] = []
+        var hasExited = false
+        var nextWaiter = 0
+        var waiters: [(id: Int, text: String, continuation: CheckedContinuation<Bool, Never>)] = []
+        var endWaiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+
+        /// The process has exited and both streams are closed.
+        var hasEnded: Bool { hasExited && openStreams == 0 }
     }
 
     private let state = Mutex(State())
@@ -40,6 +46,8 @@ final class WatchedProcess: Sendable {
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
+        // The exit is reported by Foundation's own thread: nothing waits in `waitUntilExit`.
+        process.terminationHandler = { [weak self] _ in self?.exited() }
         try process.run()
         try? output.fileHandleForWriting.close()
         try? error.fileHandleForWriting.close()
@@ -47,16 +55,22 @@ final class WatchedProcess: Sendable {
         startReader(error.fileHandleForReading, isError: true)
     }
 
-    /// Waits until standard output or error contains `text`; `false` if both ended without it.
-    func output(containing text: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let answer: Bool? = state.withLock { state in
+    /// Waits until standard output or error contains `text`; `false` if both ended without it, or if it
+    /// did not appear within `timeout` (the caller's `#expect` then names the text waited for).
+    func output(containing text: String, timeout: Duration = .seconds(30)) async -> Bool {
+        await waitWithDeadline(timeout) { id, continuation in
+            let answer: Bool? = self.state.withLock { state in
                 if state.output.contains(text) || state.error.contains(text) { return true }
                 if state.openStreams == 0 { return false }
-                state.waiters.append((text, continuation))
+                state.waiters.append((id, text, continuation))
                 return nil
             }
             if let answer { continuation.resume(returning: answer) }
+        } giveUp: { id in
+            self.state.withLock { state in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
+            }
         }
     }
 
@@ -65,31 +79,70 @@ final class WatchedProcess: Sendable {
         _ = kill(process.processIdentifier, signal)
     }
 
-    /// Waits for the process to exit and its output to end; kills it after `timeout`.
+    /// Waits for the process to exit and its output to end. After `timeout` the test fails, naming the
+    /// command, and the process is SIGKILLed (then waited for 10 s more, never for ever).
     func result(timeout: Duration = .seconds(50)) async -> StaskResult {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let isDone = self.state.withLock { state in
-                        if state.openStreams == 0 { return true }
-                        state.endWaiters.append(continuation)
-                        return false
-                    }
-                    if isDone { continuation.resume() }
-                }
+        if !(await ended(within: timeout)) {
+            Issue.record("still running after \(timeout), killed: \(commandLine)")
+            signal(SIGKILL)
+            if !(await ended(within: .seconds(10))) {
+                Issue.record("output still open 10 s after SIGKILL (a child holds it?): \(commandLine)")
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                if !Task.isCancelled { self.signal(SIGKILL) }
-            }
-            await group.next()
-            group.cancelAll()
         }
-        process.waitUntilExit()
-        let (output, error) = state.withLock { ($0.output, $0.error) }
+        let (output, error, hasExited) = state.withLock { ($0.output, $0.error, $0.hasExited) }
+        guard hasExited else {
+            return StaskResult(status: -1, isSignalled: false, standardOutput: output, standardError: error)
+        }
         return StaskResult(
             status: process.terminationStatus, isSignalled: process.terminationReason == .uncaughtSignal,
             standardOutput: output, standardError: error)
+    }
+
+    private var commandLine: String {
+        ([process.executableURL?.path ?? ""] + (process.arguments ?? [])).joined(separator: " ")
+    }
+
+    /// Whether the process exited and both streams ended within `timeout`.
+    private func ended(within timeout: Duration) async -> Bool {
+        await waitWithDeadline(timeout) { id, continuation in
+            let isDone = self.state.withLock { state in
+                if state.hasEnded { return true }
+                state.endWaiters.append((id, continuation))
+                return false
+            }
+            if isDone { continuation.resume(returning: true) }
+        } giveUp: { id in
+            self.state.withLock { state in
+                guard let index = state.endWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.endWaiters.remove(at: index).continuation
+            }
+        }
+    }
+
+    /// Parks a continuation with `park` (under a fresh waiter id) and resumes it with `false` once
+    /// `timeout` has passed or the task is cancelled, if `giveUp` still finds it parked.
+    private func waitWithDeadline(
+        _ timeout: Duration,
+        park: @escaping @Sendable (Int, CheckedContinuation<Bool, Never>) -> Void,
+        giveUp: @escaping @Sendable (Int) -> CheckedContinuation<Bool, Never>?
+    ) async -> Bool {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                giveUp(id)?.resume(returning: false)
+            }
+            let answer = await withTaskCancellationHandler {
+                await withCheckedContinuation { park(id, $0) }
+            } onCancel: {
+                giveUp(id)?.resume(returning: false)
+            }
+            group.cancelAll()
+            return answer
+        }
     }
 
     private func startReader(_ handle: FileHandle, isError: Bool) {
@@ -111,14 +164,14 @@ final class WatchedProcess: Sendable {
     /// Appends a chunk (or notes the end of a stream) and resumes the waiters it satisfies.
     private func received(_ chunk: String?, isError: Bool) {
         let (satisfied, ended) = state.withLock {
-            state -> ([(CheckedContinuation<Bool, Never>, Bool)], [CheckedContinuation<Void, Never>]) in
+            state -> ([(CheckedContinuation<Bool, Never>, Bool)], [CheckedContinuation<Bool, Never>]) in
             if let chunk {
                 if isError { state.error += chunk } else { state.output += chunk }
             } else {
                 state.openStreams -= 1
             }
             var satisfied: [(CheckedContinuation<Bool, Never>, Bool)] = []
-            var waiting: [(text: String, continuation: CheckedContinuation<Bool, Never>)] = []
+            var waiting: [(id: Int, text: String, continuation: CheckedContinuation<Bool, Never>)] = []
             for waiter in state.waiters {
                 if state.output.contains(waiter.text) || state.error.contains(waiter.text) {
                     satisfied.append((waiter.continuation, true))
@@ -129,11 +182,24 @@ final class WatchedProcess: Sendable {
                 }
             }
             state.waiters = waiting
-            var ended: [CheckedContinuation<Void, Never>] = []
-            if state.openStreams == 0 { swap(&ended, &state.endWaiters) }
-            return (satisfied, ended)
+            return (satisfied, Self.takeEndWaiters(&state))
         }
         for (continuation, answer) in satisfied { continuation.resume(returning: answer) }
-        for continuation in ended { continuation.resume() }
+        for continuation in ended { continuation.resume(returning: true) }
+    }
+
+    /// Notes the exit (called on Foundation's thread) and resumes the end waiters if output has ended too.
+    private func exited() {
+        let ended = state.withLock { state in
+            state.hasExited = true
+            return Self.takeEndWaiters(&state)
+        }
+        for continuation in ended { continuation.resume(returning: true) }
+    }
+
+    private static func takeEndWaiters(_ state: inout State) -> [CheckedContinuation<Bool, Never>] {
+        guard state.hasEnded else { return [] }
+        defer { state.endWaiters = [] }
+        return state.endWaiters.map(\.continuation)
     }
 }

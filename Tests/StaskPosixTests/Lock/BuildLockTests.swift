@@ -15,7 +15,9 @@ import Testing
             try await BuildLock.acquire(directory: path, wait: false)
         }
         first.release()
-        let again = try await BuildLock.acquire(directory: path, wait: false)
+        // Waiting: a process that another test is spawning right now may hold a copy of the descriptor
+        // (and with it the lock) between its fork and its exec, which closes it.
+        let again = try await BuildLock.acquire(directory: path, wait: true)
         #expect(again.isHeld)
         again.release()
     }
@@ -73,7 +75,8 @@ import Testing
             let scoped = try await BuildLock.acquire(directory: path, wait: false)
             #expect(scoped.isHeld)
         }
-        let next = try await BuildLock.acquire(directory: path, wait: false)
+        // Waiting, as above: a child being spawned may hold the descriptor until its exec.
+        let next = try await BuildLock.acquire(directory: path, wait: true)
         next.release()
         next.release()
         #expect(!next.isHeld)
