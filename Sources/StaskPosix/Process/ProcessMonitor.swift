@@ -111,8 +111,12 @@ final class ProcessMonitor: Sendable {
                 token: token, child: child, continuation: continuation, startNanoseconds: start,
                 timeoutNanoseconds: spec.timeout.map(SystemCalls.nanoseconds),
                 gracePeriodNanoseconds: SystemCalls.nanoseconds(spec.gracePeriod), logDirectory: spec.logDirectory)
-            let mustWake = state.withLock {
-                $0.register(token, processGroup: child.pid, registration: registration)
+            let mustWake = state.withLock { state in
+                let (mustWake, pendingSignal) = state.register(
+                    token, processGroup: child.pid, registration: registration)
+                // Under the lock, as in `signalAll`: the group's leader cannot have been reaped yet.
+                if let pendingSignal { _ = kill(-child.pid, pendingSignal) }
+                return mustWake
             }
             if mustWake { wake() }
         }
@@ -128,7 +132,7 @@ final class ProcessMonitor: Sendable {
         state.withLock { state in
             // Signalled under the lock: the monitor marks a child exited (under the lock) before reaping
             // it, so every group signalled here still has its unreaped leader and cannot be a recycled id.
-            for group in state.signalAllGroups() { _ = kill(-group, signal) }
+            for group in state.signalAllGroups(signal) { _ = kill(-group, signal) }
         }
     }
 

@@ -24,6 +24,11 @@ struct ProcessMonitorStateMachine<Registration, Work> {
         /// The process group while its leader is unreaped, so that `kill(-pgid)` cannot hit a recycled id.
         var processGroup: pid_t?
         var wasSignalledByLauncher = false
+        /// A signal `signalAllGroups` sent while the job's process was being spawned: `register` hands it
+        /// over to be sent as soon as the group exists.
+        var pendingSignal: Int32?
+        /// Set by `register`: the job's process exists (its group is `nil` again once the leader exited).
+        var isRegistered = false
     }
 
     private var jobs: [Token: Job] = [:]
@@ -71,13 +76,20 @@ struct ProcessMonitorStateMachine<Registration, Work> {
         isThreadRunning = false
     }
 
-    /// Hands a started process to the monitor. Returns whether to write the wake-up pipe.
-    mutating func register(_ token: Token, processGroup: pid_t, registration: Registration) -> Bool {
+    /// Hands a started process to the monitor. Returns whether to write the wake-up pipe, and the signal
+    /// `signalAllGroups` sent while the process was being spawned, which the caller sends to the new group
+    /// before unlocking.
+    mutating func register(
+        _ token: Token, processGroup: pid_t, registration: Registration
+    ) -> (mustWake: Bool, pendingSignal: Int32?) {
         precondition(jobs[token] != nil, "register of an unknown job")
         jobs[token]?.processGroup = processGroup
+        jobs[token]?.isRegistered = true
+        let pendingSignal = jobs[token]?.pendingSignal
+        jobs[token]?.pendingSignal = nil
         registrations.append(registration)
         if jobs[token]?.isCancelRequested == true { cancellations.append(token) }
-        return wakeIfPolling()
+        return (wakeIfPolling(), pendingSignal)
     }
 
     /// Queues work for the monitor thread. Returns whether the caller must start the thread (it is not
@@ -106,11 +118,19 @@ struct ProcessMonitorStateMachine<Registration, Work> {
 
     /// Marks every live process group as signalled and returns them; the caller signals them before
     /// unlocking, so none of them can be reaped in between.
-    mutating func signalAllGroups() -> [pid_t] {
+    ///
+    /// A job whose process is being spawned has no group yet: it keeps `signal` for `register`, so a child
+    /// whose `run` began before this call is signalled too, however the threads interleave.
+    mutating func signalAllGroups(_ signal: Int32) -> [pid_t] {
         var groups: [pid_t] = []
         for (token, job) in jobs {
-            guard let group = job.processGroup else { continue }
-            groups.append(group)
+            if let group = job.processGroup {
+                groups.append(group)
+            } else if !job.isRegistered, !job.isCancelRequested {
+                jobs[token]?.pendingSignal = signal
+            } else {
+                continue  // exited, or cancelled before it started
+            }
             jobs[token]?.wasSignalledByLauncher = true
         }
         return groups

@@ -35,23 +35,46 @@ enum ExecutionTestSupport {
         return path
     }
 
-    /// Reads one line from a FIFO: a child writing to it proves it is running. The blocking open and read
-    /// happen on a dedicated thread, never on the cooperative pool.
-    static func readLine(fromFIFO path: String) async -> String {
-        await withCheckedContinuation { continuation in
-            let thread = Thread {
-                var line: [UInt8] = []
-                let fd = open(path, O_RDONLY)
-                if fd >= 0 {
-                    var byte: UInt8 = 0
-                    while read(fd, &byte, 1) == 1 && byte != UInt8(ascii: "\n") { line.append(byte) }
-                    close(fd)
+    /// Reads one line from a FIFO: a child writing to it proves it is running.
+    ///
+    /// The FIFO is opened read-write and non-blocking (so neither side's `open` waits for the other) on a
+    /// dedicated thread, never the cooperative pool, and read with `poll` until a deadline. Past it, the
+    /// answer names what was awaited instead of a line, so the caller's expectation fails with it.
+    static func readLine(fromFIFO path: String, timeout: Duration = .seconds(30)) async -> String {
+        await DedicatedThread.run {
+            let descriptor = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+            guard descriptor >= 0 else { return "cannot open \(path): errno \(errno)" }
+            defer { close(descriptor) }
+            let deadline = ContinuousClock.now + timeout
+            var line: [UInt8] = []
+            var byte: UInt8 = 0
+            while true {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else {
+                    return "gave up after \(timeout) waiting for a line on \(path), got \(line.count) bytes"
                 }
-                continuation.resume(returning: String(decoding: line, as: UTF8.self))
+                var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                guard poll(&entry, 1, Int32(min(left.components.seconds * 1000 + 1, 1_000))) > 0 else { continue }
+                while read(descriptor, &byte, 1) == 1 {
+                    if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
+                    line.append(byte)
+                }
             }
-            thread.start()
         }
     }
+
+    /// Whether process `pid` has exited (or is a zombie) within `milliseconds`: waits on a pidfd, so the
+    /// answer comes as soon as it dies, without sleeping, and on a dedicated thread, not the cooperative pool.
+    static func hasExited(_ pid: pid_t, within milliseconds: Int32 = 5_000) async -> Bool {
+        await DedicatedThread.run {
+            let fd = stask_pidfd_open(pid, 0)
+            if fd < 0 { return errno == ESRCH }
+            defer { close(fd) }
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, milliseconds) == 1
+        }
+    }
+
 
     /// Whether process `pid` has exited (or is a zombie) within `milliseconds`: waits on a pidfd, so the
     /// answer comes as soon as it dies, without sleeping.

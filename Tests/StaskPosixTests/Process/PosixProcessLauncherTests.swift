@@ -135,7 +135,7 @@ struct PosixProcessLauncherTests {
         #expect(clock.now - start < .seconds(60))
         let grandchild = try #require(
             pid_t(Support.text(result.output).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(try Support.hasExited(grandchild))
+        #expect(await Support.hasExited(grandchild))
     }
 
     @Test func timeoutEscalatesToSIGKILLAfterTheGracePeriod() async throws {
@@ -164,7 +164,7 @@ struct PosixProcessLauncherTests {
         task.cancel()
         await #expect(throws: ProcessError.cancelled) { try await task.value }
         #expect(clock.now - cancelledAt < .seconds(10))
-        #expect(try Support.hasExited(grandchild))
+        #expect(await Support.hasExited(grandchild))
     }
 
     @Test func cancellationEscalatesToSIGKILLAfterTheGracePeriod() async throws {

@@ -33,7 +33,7 @@ import Testing
         #expect(machine.isCancelRequested(token))
         #expect(machine.beginPolling() == .block)
         // Registered anyway (the spawn raced with the cancellation): the monitor must see both.
-        #expect(machine.register(token, processGroup: 42, registration: "child") == true)
+        #expect(machine.register(token, processGroup: 42, registration: "child") == (true, nil))
         let inbox = machine.takeInbox()
         #expect(inbox.registrations == ["child"])
         #expect(inbox.cancellations == [token])
@@ -43,11 +43,11 @@ import Testing
         var machine = Machine()
         let first = machine.reserve()
         let second = machine.reserve()
-        let decision5 = machine.register(first, processGroup: 1, registration: "a")
+        let decision5 = machine.register(first, processGroup: 1, registration: "a").mustWake
         #expect(!decision5)
         _ = machine.takeInbox()
         #expect(machine.beginPolling() == .block)
-        let decision6 = machine.register(second, processGroup: 2, registration: "b")
+        let decision6 = machine.register(second, processGroup: 2, registration: "b").mustWake
         #expect(decision6)
         let decision7 = machine.cancel(first)
         #expect(!decision7)  // already woken
@@ -84,17 +84,39 @@ import Testing
         #expect(machine.takeInbox().cancellations.isEmpty)
     }
 
-    @Test func signalAllSkipsUnregisteredAndExitedChildren() {
+    @Test func signalAllSkipsExitedChildren() {
         var machine = Machine()
-        _ = machine.reserve()
         let running = machine.reserve()
         let exited = machine.reserve()
         _ = machine.register(running, processGroup: 10, registration: "a")
         _ = machine.register(exited, processGroup: 11, registration: "b")
         #expect(machine.childExited(exited) == false)
-        #expect(machine.signalAllGroups() == [10])
+        #expect(machine.signalAllGroups(9) == [10])
         #expect(machine.childExited(running) == true)
-        #expect(machine.signalAllGroups().isEmpty)
+        #expect(machine.signalAllGroups(9).isEmpty)
+        #expect(machine.finish(exited) == false)
+    }
+
+    @Test func signalAllReachesAChildStillBeingSpawned() {
+        var machine = Machine()
+        let spawning = machine.reserve()
+        #expect(machine.signalAllGroups(15).isEmpty)
+        // The group exists only now: registration hands the signal over, once.
+        let registered = machine.register(spawning, processGroup: 20, registration: "late")
+        #expect(registered.pendingSignal == 15)
+        #expect(machine.childExited(spawning) == true)
+        let other = machine.reserve()
+        #expect(machine.register(other, processGroup: 21, registration: "after").pendingSignal == nil)
+    }
+
+    @Test func signalAllLeavesAJobCancelledBeforeItsSpawnAlone() {
+        var machine = Machine()
+        let cancelled = machine.reserve()
+        _ = machine.cancel(cancelled)
+        #expect(machine.signalAllGroups(9).isEmpty)
+        machine.abandon(cancelled)
+        let next = machine.reserve()
+        #expect(machine.register(next, processGroup: 30, registration: "next").pendingSignal == nil)
     }
 
     @Test func stopsOnlyWhenShutDownWithNoJobLeft() {
