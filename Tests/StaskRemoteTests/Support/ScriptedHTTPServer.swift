@@ -27,14 +27,14 @@ final class ScriptedHTTPServer: Sendable {
     /// backlog but nobody ever reads them: requests wait forever (for timeout tests).
     init(isAccepting: Bool = true, script: @escaping @Sendable (ScriptedConnection) -> Void = { _ in }) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw NginxError(message: "socket: errno \(errno)") }
+        guard listener >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var address = NginxServer.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(listener, 16) == 0 else { throw NginxError(message: "bind/listen: errno \(errno)") }
+        guard bound == 0, listen(listener, 16) == 0 else { throw HarnessError("bind/listen: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
