@@ -1,17 +1,18 @@
 import Foundation
+import StaskTestSupport
 import Synchronization
 import Testing
 
 @testable import StaskCore
 @testable import StaskRemote
-import StaskTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// `HTTPRemoteCache` against a real nginx (WebDAV `PUT`) on a loopback port.
-@Suite(.timeLimit(.minutes(1)), .enabled(if: NginxServer.executable != nil, NginxServer.missingComment))
+@Suite(
+    .timeLimit(.minutes(1)), .enabled(if: NginxServer.executable != nil, NginxServer.missingComment), .nginx)
 struct HTTPRemoteCacheTests {
     let server: NginxServer
     let builder: ScratchDirectory
@@ -28,7 +29,7 @@ struct HTTPRemoteCacheTests {
         projectDirectory: "")
 
     init() throws {
-        server = try NginxServer()
+        server = try #require(NginxServer.current, "the suite runs each test with an nginx of its own (.nginx)")
         builder = try ScratchDirectory()
         restorer = try ScratchDirectory()
         for (path, file) in Self.files {
@@ -197,7 +198,7 @@ struct HTTPRemoteCacheTests {
 
     @Test func aStoppedServerTurnsTheCacheOffAfterOneFastFailure() async throws {
         let cache = try cache()
-        server.stop()
+        await server.stop()
         #expect(await cache.restore(action(in: restorer)) == nil)
         #expect(await cache.restore(action(in: restorer)) == nil)
         await storeFromBuilder(cache)

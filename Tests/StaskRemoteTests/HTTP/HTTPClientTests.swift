@@ -21,9 +21,9 @@ struct HTTPClientTests {
 
     // MARK: - Against nginx
 
-    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment))
+    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment), .nginx)
     func putsGetsAndHeadsOverOneKeptAliveConnection() async throws {
-        let server = try NginxServer()
+        let server = try #require(NginxServer.current)
         let client = try client(server.url)
         let body = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
 
@@ -44,9 +44,9 @@ struct HTTPClientTests {
         #expect(connections.count == 1, "every request should reuse the first connection: \(log)")
     }
 
-    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment))
+    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment), .nginx)
     func sendsTheAuthorizationHeaderFromCredentials() async throws {
-        let server = try NginxServer()
+        let server = try #require(NginxServer.current)
         let anonymous = try client(server.url)
         #expect(try await anonymous.send(HTTPRequest(.put, "/private/x", body: [1])).status == 401)
         let environment = [RemoteCacheCredentials.tokenVariable: NginxServer.token]
@@ -56,9 +56,9 @@ struct HTTPClientTests {
         #expect(log == ["PUT /private/x 401 auth=\"-\"", "PUT /private/x 201 auth=\"Bearer s3cret\""])
     }
 
-    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment))
+    @Test(.enabled(if: NginxServer.executable != nil, NginxServer.missingComment), .nginx)
     func prefixesTargetsWithTheEndpointPath() async throws {
-        let server = try NginxServer()
+        let server = try #require(NginxServer.current)
         let client = try client(server.url + "/team/")
         #expect(try await client.send(HTTPRequest(.put, "/ac/k", body: [1, 2])).status == 201)
         #expect(FileManager.default.contents(atPath: server.storedPath("/team/ac/k")) == Data([1, 2]))

@@ -1,4 +1,7 @@
 import Foundation
+import StaskCore
+import StaskPosix
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -14,11 +17,13 @@ import Testing
 /// 401 unless `Authorization: Bearer s3cret`. The access log records method, URI, status, connection
 /// serial and the `Authorization` header, one request per line.
 ///
+/// Nothing here blocks the cooperative pool: nginx runs under stask's own ``PosixProcessLauncher`` (its
+/// monitor thread waits for and reaps the child, which inherits none of our descriptors), and the port is
+/// polled on a thread of its own. Every wait has a deadline.
+///
 /// Tests that need it are enabled only when ``executable`` is found (`apt-get install nginx-light`, which
 /// `scripts/ensure-deps` does).
-final class NginxServer: @unchecked Sendable {
-    // @unchecked Sendable: `pid` changes only in start/stop, which one test calls from one task.
-
+final class NginxServer: Sendable {
     /// The nginx binary, if installed.
     static let executable: String? = [
         "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx",
@@ -32,42 +37,95 @@ final class NginxServer: @unchecked Sendable {
     /// The token `/private/` accepts.
     static let token = "s3cret"
 
+    /// Runs every nginx of the test process.
+    private static let launcher = PosixProcessLauncher()
+    /// `nginx -V`'s output, once known.
+    private static let buildOptions = Mutex<String?>(nil)
+
     let directory: String
-    private(set) var port: Int32 = 0
-    private var pid: pid_t = 0
+    let port: Int32
+    /// Runs nginx until cancelled (then the launcher sends SIGTERM, and SIGKILL a second later).
+    private let running: Task<Void, Never>
+    private let exit: ExitNotice
 
     /// Where `/` stores its files.
     var dataDirectory: String { directory + "/data" }
     /// `http://127.0.0.1:PORT`.
     var url: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts nginx and waits until it accepts connections.
-    init() throws {
-        directory = try Self.makeDirectory()
-        try FileManager.default.createDirectory(atPath: dataDirectory + "/private", withIntermediateDirectories: true)
-        var lastError = ""
-        for _ in 0..<5 {
-            port = try Self.freePort()
-            try writeConfiguration()
-            pid = try spawn()
-            if try waitUntilReady() { return }
-            lastError = (try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? ""
+    private init(directory: String, port: Int32, running: Task<Void, Never>, exit: ExitNotice) {
+        self.directory = directory
+        self.port = port
+        self.running = running
+        self.exit = exit
+    }
+
+    /// Starts nginx on a free loopback port and waits until it accepts connections.
+    ///
+    /// nginx exits when the port was taken between choosing it and binding it: then the next port is tried,
+    /// five at most. Each wait for nginx to listen lasts 10 s at most; past that the start fails.
+    static func start() async throws -> NginxServer {
+        let directory = try makeDirectory()
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory + "/data/private", withIntermediateDirectories: true)
+            let options = try await nginxBuildOptions(in: directory)
+            var ending = ""
+            for _ in 0..<5 {
+                let port = try freePort()
+                try writeConfiguration(in: directory, port: port, buildOptions: options)
+                let spec = ProcessSpec(
+                    arguments: [
+                        executable!, "-p", directory, "-e", directory + "/error.log", "-c", directory + "/nginx.conf",
+                    ],
+                    environment: [:], workingDirectory: directory, gracePeriod: .seconds(1))
+                let exit = ExitNotice()
+                let running = Task {
+                    do {
+                        exit.finish("\(try await launcher.run(spec).termination)")
+                    } catch {
+                        exit.finish("\(error)")
+                    }
+                }
+                let isListening: Bool
+                do {
+                    isListening = try await OffPool.run("nginx to listen on port \(port)", timeout: .seconds(15)) {
+                        try waitUntilListening(port: port, exit: exit, timeout: .seconds(10))
+                    }
+                } catch {
+                    running.cancel()
+                    _ = await waitForEnd(of: exit, timeout: .seconds(10))
+                    throw error
+                }
+                if isListening { return NginxServer(directory: directory, port: port, running: running, exit: exit) }
+                ending = exit.ending ?? ""
+            }
+            let errorLog = (try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? ""
+            throw HarnessError("nginx did not start on any of 5 ports (last one \(ending)): \(errorLog)")
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
         }
-        throw NginxError(message: "nginx did not start: \(lastError)")
     }
 
     deinit {
-        stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        // No wait here (``stop()`` waits): the launcher kills and reaps nginx, and the directory goes once
+        // nginx has ended.
+        running.cancel()
+        let directory = directory
+        exit.whenEnded { try? FileManager.default.removeItem(atPath: directory) }
     }
 
-    /// Stops the server (idempotent); connections are refused afterwards.
-    func stop() {
-        guard pid > 0 else { return }
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        pid = 0
+    /// The server ``NginxScope`` started for the running test.
+    @TaskLocal static var current: NginxServer?
+
+    /// Stops nginx and waits until it has exited (10 s at most, else the test fails); connections are
+    /// refused afterwards. Idempotent.
+    func stop() async {
+        running.cancel()
+        if !(await Self.waitForEnd(of: exit, timeout: .seconds(10))) {
+            Issue.record("gave up after 10 s waiting for nginx on port \(port) to exit once stopped")
+        }
     }
 
     /// The access log's lines so far.
@@ -83,10 +141,10 @@ final class NginxServer: @unchecked Sendable {
 
     // MARK: - Start-up
 
-    private func writeConfiguration() throws {
-        let version = Self.buildOptions
+    private static func writeConfiguration(in directory: String, port: Int32, buildOptions: String) throws {
         var temporaryPaths = "client_body_temp_path \(directory)/body;\n"
-        for module in ["proxy", "fastcgi", "uwsgi", "scgi"] where !version.contains("--without-http_\(module)_module") {
+        for module in ["proxy", "fastcgi", "uwsgi", "scgi"]
+        where !buildOptions.contains("--without-http_\(module)_module") {
             temporaryPaths += "  \(module)_temp_path \(directory)/\(module);\n"
         }
         let configuration = """
@@ -101,7 +159,7 @@ final class NginxServer: @unchecked Sendable {
               access_log \(directory)/access.log stask;
               server {
                 listen 127.0.0.1:\(port);
-                root \(dataDirectory);
+                root \(directory)/data;
                 client_max_body_size 0;
                 keepalive_requests 10000;
                 location / { dav_methods PUT; create_full_put_path on; }
@@ -116,58 +174,54 @@ final class NginxServer: @unchecked Sendable {
         try configuration.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
     }
 
-    private func spawn() throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, directory + "/stdout.log", O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let arguments = [
-            Self.executable!, "-p", directory, "-e", directory + "/error.log", "-c", directory + "/nginx.conf",
-        ]
-        var argv = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var child: pid_t = 0
-        let status = posix_spawn(&child, Self.executable!, &actions, nil, &argv, environ)
-        guard status == 0 else { throw NginxError(message: "posix_spawn nginx: errno \(status)") }
-        return child
+    /// `nginx -V`'s output: its configure flags say which modules are left out (and take no temporary path).
+    private static func nginxBuildOptions(in directory: String) async throws -> String {
+        if let known = buildOptions.withLock({ $0 }) { return known }
+        let result = try await launcher.run(
+            ProcessSpec(
+                arguments: [executable!, "-V"], environment: [:], workingDirectory: directory,
+                timeout: .seconds(10)))
+        guard result.termination.isSuccess else {
+            throw HarnessError("nginx -V (run for its build options, 10 s at most): \(result.termination)")
+        }
+        let options = String(decoding: result.output, as: UTF8.self)
+        buildOptions.withLock { $0 = options }
+        return options
     }
 
-    /// Polls until the port accepts a connection (`true`) or nginx exited (`false`, e.g. the port was taken).
-    private func waitUntilReady() throws -> Bool {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                pid = 0
-                return false
-            }
-            if Self.canConnect(port: port) { return true }
+    /// Polls until the port accepts a connection (`true`) or nginx has ended (`false`, e.g. the port was
+    /// taken); blocks, so it runs off the cooperative pool.
+    private static func waitUntilListening(port: Int32, exit: ExitNotice, timeout: Duration) throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if exit.ending != nil { return false }
+            if canConnect(port: port) { return true }
             usleep(5_000)
         }
-        stop()
-        throw NginxError(message: "nginx did not listen on port \(port) within 10 s")
+        throw HarnessError("gave up after \(timeout) waiting for nginx to listen on 127.0.0.1:\(port)")
     }
 
-    private static let buildOptions: String = {
-        let pipe = Pipe()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable ?? "/bin/false")
-        process.arguments = ["-V"]
-        process.standardError = pipe
-        process.standardOutput = pipe
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }()
+    /// Waits until nginx has ended (`true`), at most `timeout` (`false`).
+    private static func waitForEnd(of exit: ExitNotice, timeout: Duration) async -> Bool {
+        let slot = OneShot<Bool>()
+        exit.whenEnded { slot.fill(true) }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                slot.fill(false)
+            }
+            let hasEnded = await withCheckedContinuation { slot.install($0) }
+            group.cancelAll()
+            return hasEnded
+        }
+    }
 
     // MARK: - Sockets
 
     /// A loopback port that was free a moment ago.
     static func freePort() throws -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw NginxError(message: "socket: errno \(errno)") }
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw HarnessError("socket: errno \(errno)") }
         defer { close(descriptor) }
         var address = loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
@@ -175,7 +229,7 @@ final class NginxServer: @unchecked Sendable {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw NginxError(message: "bind: errno \(errno)") }
+        guard bound == 0 else { throw HarnessError("bind: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
@@ -192,7 +246,7 @@ final class NginxServer: @unchecked Sendable {
     }
 
     private static func canConnect(port: Int32) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = loopback(port: port)
@@ -206,13 +260,69 @@ final class NginxServer: @unchecked Sendable {
     private static func makeDirectory() throws -> String {
         var template = Array("/tmp/stask-nginx-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw NginxError(message: "mkdtemp: errno \(errno)")
+            throw HarnessError("mkdtemp: errno \(errno)")
         }
         return String(cString: made)
     }
 }
 
-struct NginxError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+/// Gives each test of a suite an nginx of its own (``NginxServer/current``, read by the suite's
+/// initializer), and stops it after the test, waiting until it has exited: no nginx outlives its test, not
+/// even the run's last (whose process may exit before a server released in `deinit` is gone).
+struct NginxScope: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    // `@concurrent`: the requirement's closure type; this module's async closures are otherwise
+    // nonisolated(nonsending), which does not match it.
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable @concurrent () async throws -> Void
+    ) async throws {
+        guard testCase != nil else { return try await function() }
+        let server = try await NginxServer.start()
+        do {
+            try await NginxServer.$current.withValue(server) { try await function() }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
+
+extension Trait where Self == NginxScope {
+    /// Runs each test with an nginx of its own: see ``NginxScope``.
+    static var nginx: Self { NginxScope() }
+}
+
+/// How nginx ended, once it has, and what to do then.
+private final class ExitNotice: Sendable {
+    private struct State {
+        var ending: String?
+        var callbacks: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// How nginx ended (its termination, or why it could not run); `nil` while it runs.
+    var ending: String? { state.withLock { $0.ending } }
+
+    /// Records how nginx ended and runs the callbacks waiting for it.
+    func finish(_ ending: String) {
+        let callbacks = state.withLock { state in
+            state.ending = ending
+            defer { state.callbacks = [] }
+            return state.callbacks
+        }
+        for callback in callbacks { callback() }
+    }
+
+    /// Runs `callback` once nginx has ended: at once if it has, else on the thread that sees it end.
+    func whenEnded(_ callback: @escaping @Sendable () -> Void) {
+        let hasEnded = state.withLock { state in
+            guard state.ending == nil else { return true }
+            state.callbacks.append(callback)
+            return false
+        }
+        if hasEnded { callback() }
+    }
 }

@@ -27,14 +27,14 @@ final class ScriptedHTTPServer: Sendable {
     /// backlog but nobody ever reads them: requests wait forever (for timeout tests).
     init(isAccepting: Bool = true, script: @escaping @Sendable (ScriptedConnection) -> Void = { _ in }) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw NginxError(message: "socket: errno \(errno)") }
+        guard listener >= 0 else { throw HarnessError("socket: errno \(errno)") }
         var address = NginxServer.loopback(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(listener, 16) == 0 else { throw NginxError(message: "bind/listen: errno \(errno)") }
+        guard bound == 0, listen(listener, 16) == 0 else { throw HarnessError("bind/listen: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
@@ -46,7 +46,10 @@ final class ScriptedHTTPServer: Sendable {
         let shared = shared
         Thread {
             while true {
-                let connection = accept(listener, nil, nil)
+                let connection = acceptClosingOnExec(listener)
+                if connection < 0, errno == EINTR || errno == ECONNABORTED {
+                    if shared.state.withLock({ !$0.isStopped }) { continue }
+                }
                 guard connection >= 0 else {
                     // stop() shut the listener down; only this thread closes it, so the number is not reused
                     // under a pending accept.
@@ -60,6 +63,12 @@ final class ScriptedHTTPServer: Sendable {
                 if isStopped {
                     close(connection)
                     return
+                }
+                // A script's reads and writes wait 30 s at most: its thread ends even if the client never
+                // closes the connection.
+                var limit = timeval(tv_sec: 30, tv_usec: 0)
+                for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+                    setsockopt(connection, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
                 }
                 Thread {
                     script(ScriptedConnection(descriptor: connection))
@@ -91,6 +100,32 @@ final class ScriptedHTTPServer: Sendable {
     }
 }
 
+/// `accept4(listener, nil, nil, SOCK_CLOEXEC)`: the connection is close-on-exec from its creation, so a
+/// process another test spawns at that moment cannot inherit it (and keep it open after the script closes
+/// it, so that the client never sees the close).
+///
+/// Swift's `Glibc` module does not declare `accept4`, so it is looked up in the C library. Where it is
+/// missing, `accept` then `FD_CLOEXEC`, which leaves a window of a few instructions between the two.
+private func acceptClosingOnExec(_ listener: Int32) -> Int32 {
+    typealias Accept4 =
+        @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32)
+        -> Int32
+    if let symbol = accept4Symbol {
+        return unsafeBitCast(symbol.pointer, to: Accept4.self)(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+    }
+    let connection = accept(listener, nil, nil)
+    if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }
+    return connection
+}
+
+// @unchecked Sendable: a function's address in the C library, never written after it is looked up.
+private struct SymbolAddress: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+}
+
+/// `accept4` in the C library (`dlsym(RTLD_DEFAULT, …)`; glibc's `RTLD_DEFAULT` is the null handle).
+private let accept4Symbol = dlsym(nil, "accept4").map(SymbolAddress.init)
+
 /// One accepted connection, driven by a test script (blocking calls; it runs on its own thread).
 struct ScriptedConnection: Sendable {
     let descriptor: Int32
@@ -111,10 +146,10 @@ struct ScriptedConnection: Sendable {
         return head
     }
 
-    /// Writes `text` as UTF-8.
+    /// Writes `text` as UTF-8 (`MSG_NOSIGNAL`: a client that has hung up gets no `SIGPIPE` raised here).
     func write(_ text: String) {
         let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Blocks until the peer closes the connection.
