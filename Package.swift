@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StaskRemoteTests",
-            dependencies: ["StaskRemote", "StaskPosix", "StaskCore", "StaskTestSupport"],
+            dependencies: ["StaskRemote", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "StaskEndToEndTests",
             // The built binary is what these tests run: depending on it rebuilds it before they run.
-            dependencies: ["stask"],
+            dependencies: ["stask", "StaskTestSupport"],
             swiftSettings: upcoming
         ),
     ]

@@ -22,7 +22,8 @@ struct ImportRules: BuildToolPlugin {
             "Foundation", "FoundationEssentials", "Glibc", "Darwin", "Musl", "Dispatch", "StaskCore", "StaskPosix",
             "StaskRemote", "CXXHash", "CStaskShims", "Yams",
         ].map {
-            Rule(module: $0, reason: "AsyncStreams is a general library: it knows nothing of stask, files or the system")
+            Rule(
+                module: $0, reason: "AsyncStreams is a general library: it knows nothing of stask, files or the system")
         },
         "StaskCore": [
             "Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "CStaskShims", "ArgumentParser", "StaskPosix",

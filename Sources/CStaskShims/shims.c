@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #pragma weak posix_spawn_file_actions_addclosefrom_np
 
 int stask_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int stask_accept_cloexec(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }
 
 int stask_pidfd_open(pid_t pid, unsigned int flags) {
 #ifdef SYS_pidfd_open

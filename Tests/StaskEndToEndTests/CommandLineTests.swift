@@ -12,6 +12,22 @@ extension EndToEndTests {
             #expect(!project.exists("log.txt"))
         }
 
+        @Test func directoryOptionWorksBeforeOrAfterTheCommandName() async throws {
+            let project = try FixtureProject("incremental")
+            let parent = project.root.deletingLastPathComponent()
+            let name = project.root.lastPathComponent
+            let before = try await StaskInvocation.run(["-C", name, "build", "--progress", "plain"], in: parent)
+            #expect(before.status == 0, "\(before)")
+            #expect(project.exists("build/app"))
+            let after = try await StaskInvocation.run(["list", "-C", name], in: parent)
+            #expect(after.status == 0 && after.standardOutput.contains("compile"), "\(after)")
+            let listBefore = try await StaskInvocation.run(["-C", name, "list"], in: parent)
+            #expect(listBefore.standardOutput == after.standardOutput, "\(listBefore)")
+            let cleaned = try await StaskInvocation.run(["-C", name, "clean"], in: parent)
+            #expect(cleaned.status == 0, "\(cleaned)")
+            #expect(!project.exists("build/app"))
+        }
+
         @Test func missingTaskfileIsAnErrorWithStatusTwo() async throws {
             let project = try FixtureProject("incremental")
             try project.remove("Taskfile")

@@ -6,7 +6,7 @@ import Testing
 #endif
 
 extension EndToEndTests {
-    /// Fault 2 (issue 4): damaged `.stask/state` and `.stask/journal` files are a warning naming the file and
+    /// Damaged `.stask/state` and `.stask/journal` files are a warning naming the file and
     /// a correct rebuild; a read-only `.stask` is a clear error before any task runs. The seeded long run is
     /// `bench/faults.py --only state`.
     @Suite struct DamagedStateTests {
@@ -105,7 +105,7 @@ extension EndToEndTests {
 
         /// A `.stask` that cannot be written (a read-only bind mount: root ignores permissions) is an error
         /// naming it before any task runs, and leaves the state usable.
-        @Test(.enabled { await Sandbox.canMount() }, arguments: [false, true])
+        @Test(.enabled(Sandbox.mountMissingComment) { await Sandbox.canMount() }, arguments: [false, true])
         func readOnlyStateDirectoryIsAClearErrorBeforeAnyTaskRuns(afterABuild: Bool) async throws {
             let graph = GeneratedGraph(seed: 12, tasks: 20, sources: 5)
             let project = try FixtureProject(files: graph.files(seed: 12))

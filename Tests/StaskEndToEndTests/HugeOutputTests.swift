@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 extension EndToEndTests {
-    /// Fault 6 (issue 4): a task printing 64 MiB. stask's peak RSS stays bounded (a later task reads
+    /// A task printing 64 MiB. stask's peak RSS stays bounded (a later task reads
     /// `VmHWM` of its parent, stask, from `/proc`), the output spills to `.stask/logs/`, the tail is shown
     /// with the log's path, and the log holds every byte. `bench/faults.py --only output` does 1 GiB.
     @Suite struct HugeOutputTests {

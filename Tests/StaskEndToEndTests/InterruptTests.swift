@@ -35,7 +35,7 @@ extension EndToEndTests {
 }
 
 extension EndToEndTests.InterruptTests {
-    /// Fault 4 (issue 4): long tasks that spawn grandchildren (one ignoring SIGTERM, one task's shell too)
+    /// Long tasks that spawn grandchildren (one ignoring SIGTERM, one task's shell too)
     /// are all gone within the grace period after SIGINT/SIGTERM; stask exits 128 + signal, writes no
     /// record for them, and the next build reruns exactly the unfinished tasks. Long run:
     /// `bench/faults.py --only interrupt`.

@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Testing
 #endif
 
 extension EndToEndTests {
-    /// Fault 1 (issue 4): stask SIGKILLed in the middle of a build, and a task killed by hand. The long,
+    /// stask SIGKILLed in the middle of a build, and a task killed by hand. The long,
     /// seeded version is `bench/faults.py --only kill`.
     @Suite struct KillTests {
         /// Builds a generated graph, SIGKILLs stask inside the N-th task (seeded N, output half written,

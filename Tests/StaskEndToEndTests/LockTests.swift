@@ -29,7 +29,7 @@ extension EndToEndTests {
 }
 
 extension EndToEndTests.LockTests {
-    /// Fault 3 (issue 4): the second build waits with a message while the first holds the lock (its first
+    /// The second build waits with a message while the first holds the lock (its first
     /// task blocked on a FIFO), then finds everything up to date: the state was never written by both.
     @Test func secondBuildWaitsWithAMessageThenFindsEverythingBuilt() async throws {
         let project = try FixtureProject(files: Self.gatedProject)

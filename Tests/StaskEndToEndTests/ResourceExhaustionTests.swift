@@ -6,7 +6,7 @@ import Testing
 #endif
 
 extension EndToEndTests {
-    /// Fault 7 (issue 4): fork failing and a full disk under `.stask`: a clear message, the state intact.
+    /// Fork failing and a full disk under `.stask`: a clear message, the state intact.
     /// Root ignores `RLIMIT_NPROC`, so stask runs as `nobody` (`setpriv`) under `prlimit --nproc`; the full
     /// disk is a 256 KiB tmpfs mounted over `.stask` in a private mount namespace. Both are skipped where
     /// the machine does not allow them (the unit tests inject the same errors through the seams).
@@ -19,7 +19,10 @@ extension EndToEndTests {
         /// With room for stask's own threads but not for its children, every spawn fails with a located
         /// message (`cannot run '/bin/sh': Resource temporarily unavailable`), status 1; nothing is damaged and
         /// the next build with the limit lifted does exactly the work.
-        @Test(.enabled { await canLimitProcesses() })
+        @Test(
+            .enabled("needs root, setpriv and prlimit to run stask as nobody under a process limit") {
+                await canLimitProcesses()
+            })
         func failingForkIsAClearFailureAndLeavesTheStateIntact() async throws {
             let graph = GeneratedGraph(seed: 21, tasks: 20, sources: 5)
             let project = try FixtureProject(files: graph.files(seed: 21))
@@ -51,7 +54,7 @@ extension EndToEndTests {
         /// `.stask` on a full 256 KiB tmpfs: one warning naming the journal ("No space left on device"), the
         /// build itself succeeds; once space is back the next build redoes exactly the unrecorded work and
         /// the one after runs nothing.
-        @Test(.enabled { await Sandbox.canMount() })
+        @Test(.enabled(Sandbox.mountMissingComment) { await Sandbox.canMount() })
         func fullDiskWhileSavingStateIsOneClearWarningAndTheStateStaysIntact() async throws {
             let graph = GeneratedGraph(seed: 22, tasks: 40, sources: 8)
             let project = try FixtureProject(files: graph.files(seed: 22))

@@ -1,8 +1,9 @@
 import StaskCore
 import StaskTestSupport
-@testable import stask
 import Synchronization
 import Testing
+
+@testable import stask
 
 @Suite struct TerminalReporterTests {
     /// A settable clock for the reporter's `now`.

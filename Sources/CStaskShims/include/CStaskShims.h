@@ -13,6 +13,9 @@
 /// pipe2(2).
 int stask_pipe2(int fds[2], int flags);
 
+/// accept4(2) with SOCK_CLOEXEC: the accepted descriptor is never inherited by a child spawned meanwhile.
+int stask_accept_cloexec(int listener);
+
 /// pidfd_open(2) (Linux 5.3); -1 with ENOSYS where the kernel lacks it.
 int stask_pidfd_open(pid_t pid, unsigned int flags);
 

@@ -88,7 +88,9 @@ extension BuildGraph {
             if let producer = producer(of: path) { file["producer"] = .string(instances[producer].id) }
             return .object(file)
         }
-        let object: JSONValue = ["schema": .int(Self.jsonSchemaVersion), "tasks": .array(tasks), "files": .array(files)]
+        let object: JSONValue = [
+            "schema": .int(Self.jsonSchemaVersion), "tasks": .array(tasks), "files": .array(files),
+        ]
         return object.text + "\n"
     }
 

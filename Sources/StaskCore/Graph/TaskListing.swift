@@ -1,4 +1,3 @@
-
 /// What `stask list` shows: every task of the Taskfile with its description, instances and files.
 package struct TaskListing: Sendable, Hashable {
     /// One task.

@@ -1,4 +1,3 @@
-
 /// How to use a remote cache: where it is, whether to upload, how to authenticate, how long to wait.
 ///
 /// ```swift

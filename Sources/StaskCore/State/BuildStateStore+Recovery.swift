@@ -61,8 +61,7 @@ extension BuildStateStore {
     }
 
     /// The file's bytes; `nil` when nothing is there; a failure when it cannot be read.
-    static func readIfPresent(_ path: String, _ fileSystem: any FileSystem) -> Result<[UInt8], FileSystemError>?
-    {
+    static func readIfPresent(_ path: String, _ fileSystem: any FileSystem) -> Result<[UInt8], FileSystemError>? {
         do {
             guard try fileSystem.linkMetadata(atPath: path) != nil else { return nil }
             return .success(try fileSystem.readFile(atPath: path))

@@ -1,4 +1,3 @@
-
 /// Finds length-prefixed entries in a snapshot by their string key without creating a `String` per entry.
 ///
 /// Keys are indexed by their XXH3-64 in ``ProbedSlots`` (32 hash bits and the entry's offset in 8 bytes):

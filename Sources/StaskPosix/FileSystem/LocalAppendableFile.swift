@@ -1,6 +1,6 @@
 import Glibc
-import Synchronization
 import StaskCore
+import Synchronization
 
 /// A descriptor opened with `O_APPEND`, as returned by `LocalFileSystem.openForAppending(atPath:)`.
 ///

@@ -1,6 +1,6 @@
 import Glibc
-import Synchronization
 import StaskCore
+import Synchronization
 
 /// An exclusive lock on a state directory (`flock` on `<directory>/lock`), so two stask processes never
 /// build in one directory at once.

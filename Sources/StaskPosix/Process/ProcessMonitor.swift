@@ -1,7 +1,6 @@
-import Synchronization
-import StaskCore
-
 import Glibc
+import StaskCore
+import Synchronization
 
 /// Watches every child of one launcher from a single dedicated thread (a pthread, never the cooperative
 /// pool, which has as many threads as cores and must not block in `poll` or `wait4`).

@@ -1,6 +1,6 @@
+import CStaskShims
 import Glibc
 import StaskCore
-import CStaskShims
 
 /// A started child: its pid (also its process group), the read end of its output pipe, its pidfd.
 struct SpawnedChild: Sendable {

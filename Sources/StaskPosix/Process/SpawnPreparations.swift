@@ -1,8 +1,7 @@
-import Synchronization
-import StaskCore
 import CStaskShims
-
 import Glibc
+import StaskCore
+import Synchronization
 
 /// The C-side inputs of `posix_spawn` that ``ProcessSpawner`` builds once and reuses: a build hands the same
 /// environment and working directory to thousands of children, and building `envp` (one `KEY=value` string

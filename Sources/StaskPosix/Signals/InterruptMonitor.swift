@@ -1,7 +1,6 @@
-import Synchronization
-package import StaskCore
-
 import Glibc
+package import StaskCore
+import Synchronization
 
 /// The write end of the active monitor's self-pipe, read by the signal handler; -1 when none is active.
 private let interruptPipeWriteFD = Atomic<Int32>(-1)

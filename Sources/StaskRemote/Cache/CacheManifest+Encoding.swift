@@ -1,4 +1,5 @@
 import StaskCore
+
 // MARK: - Encoding and decoding (the format is documented on CacheManifest)
 
 extension CacheManifest {

@@ -1,4 +1,5 @@
 import StaskCore
+
 /// The action cache entry stored at `/ac/<key>`: which outputs a task produced and where their contents
 /// are in the content-addressed store.
 ///

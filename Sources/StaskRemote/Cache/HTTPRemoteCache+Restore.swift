@@ -1,4 +1,5 @@
 import StaskCore
+
 // MARK: - Restoring a task's outputs (runs on a dedicated thread)
 
 extension HTTPRemoteCache {

@@ -1,6 +1,6 @@
-import Synchronization
 package import StaskCore
 import StaskPosix
+import Synchronization
 
 /// A ``RemoteCache`` over Bazel's HTTP cache protocol: `GET`/`PUT /ac/<key>` for manifests and
 /// `GET`/`HEAD`/`PUT /cas/<sha256>` for output contents, as bazel-remote, nginx with WebDAV `PUT`, or an

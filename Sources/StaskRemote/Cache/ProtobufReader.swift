@@ -1,4 +1,5 @@
 import StaskCore
+
 /// Reads the protocol-buffers wire format field by field, skipping what the caller does not know.
 ///
 /// Every read is bounds-checked: truncated or malformed input throws ``ProtobufReader/Malformed``, never

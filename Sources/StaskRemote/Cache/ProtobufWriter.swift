@@ -1,4 +1,5 @@
 import StaskCore
+
 /// The protocol-buffers wire types the manifest meets (groups, 3 and 4, are obsolete and rejected).
 enum ProtobufWireType: UInt8, Sendable {
     case varint = 0

@@ -1,4 +1,5 @@
 import StaskCore
+
 /// The action cache key of a task instance: the `<key>` in `/ac/<key>`.
 ///
 /// `SHA-256("stask.remote-cache.action.v1" ‖ 0x00 ‖ platform ‖ 0x00 ‖ high ‖ low)`, where `high` and

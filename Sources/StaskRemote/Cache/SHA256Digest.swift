@@ -1,4 +1,5 @@
 import StaskCore
+
 /// A SHA-256 digest: the key of a blob in the remote cache's content-addressed store (`/cas/<hex>`).
 ///
 /// The textual form is 64 lowercase hex digits, as `sha256sum` prints it and as Bazel's HTTP cache

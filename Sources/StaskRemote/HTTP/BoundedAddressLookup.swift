@@ -1,7 +1,7 @@
 import Glibc
-import Synchronization
 import StaskCore
 import StaskPosix
+import Synchronization
 
 /// `getaddrinfo` bounded by a deadline and by cancellation.
 ///

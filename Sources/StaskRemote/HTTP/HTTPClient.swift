@@ -1,11 +1,11 @@
-import StaskCore
-import StaskPosix
 // Why a hand-written HTTP client: stask's no-op build is measured in milliseconds, and swift-nio with
 // async-http-client would add minutes to every clean build (hundreds of files, BoringSSL) and event-loop
 // threads plus megabytes of code to every start-up, to talk to one host with three verbs. The remote cache
 // needs GET, PUT and HEAD over HTTP/1.1 with Content-Length or chunked bodies, keep-alive, and timeouts:
 // about four hundred lines over POSIX sockets. Only plain http:// is spoken; TLS belongs to a proxy.
 import Glibc
+import StaskCore
+import StaskPosix
 import Synchronization
 
 /// A minimal HTTP/1.1 client for one server (``RemoteCacheEndpoint``): `GET`, `PUT`, `HEAD`.

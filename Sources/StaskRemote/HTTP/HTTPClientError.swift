@@ -1,5 +1,6 @@
 import StaskCore
 import StaskPosix
+
 /// Why an HTTP exchange with the remote cache failed before a complete response arrived.
 ///
 /// A response with any status (404, 500) is not an error at this level: it is returned.

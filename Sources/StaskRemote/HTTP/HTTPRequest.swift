@@ -1,4 +1,5 @@
 import StaskCore
+
 /// One HTTP/1.1 request to the cache server: a method, an origin-form target and, for `PUT`, a body.
 struct HTTPRequest: Sendable {
     /// The three verbs the cache protocol uses.

@@ -1,4 +1,5 @@
 import StaskCore
+
 /// A complete HTTP response: status, headers (in order received) and the decoded body.
 struct HTTPResponse: Sendable, Equatable {
     /// The status code (`200`, `404`, …).

@@ -1,4 +1,5 @@
 import StaskCore
+
 /// Reads one HTTP/1.x response from a byte stream, incrementally: a pure state machine (bytes in,
 /// a response out), no I/O, tested synchronously.
 ///

@@ -1,6 +1,6 @@
 import Glibc
-import Synchronization
 import StaskCore
+import Synchronization
 
 /// Lets a task cancel blocking socket I/O that runs on a dedicated thread.
 ///

@@ -1,8 +1,8 @@
+import StaskTestSupport
 import Testing
 
 @testable import StaskCore
 @testable import StaskPosix
-import StaskTestSupport
 
 /// The deterministic test pattern: byte i is (31 i + 7) mod 251 (computed once, 1 MiB).
 private let fullPattern: [UInt8] = (0..<(1 << 20)).map { UInt8(($0 &* 31 &+ 7) % 251) }
@@ -62,7 +62,9 @@ private func pattern(_ count: Int) -> [UInt8] {
     @Test func emptyFileHasTheEmptyDigest() throws {
         let dir = try ScratchDirectory()
         try LocalFileSystem().writeFile(atPath: dir.appending("e"), contents: [])
-        #expect(try ContentHasher.shared.digest(ofFileAtPath: dir.appending("e"), in: LocalFileSystem()) == ContentHasher.digest(of: []))
+        #expect(
+            try ContentHasher.shared.digest(ofFileAtPath: dir.appending("e"), in: LocalFileSystem())
+                == ContentHasher.digest(of: []))
     }
 
     @Test func missingFileAndDirectoryAreErrors() throws {

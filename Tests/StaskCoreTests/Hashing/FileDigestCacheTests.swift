@@ -1,9 +1,10 @@
 import Glibc
 import StaskCore
-@testable import StaskPosix
 import StaskTestSupport
 import Synchronization
 import Testing
+
+@testable import StaskPosix
 
 /// A settable wall clock (nanoseconds since the epoch) for the racily-clean rule.
 private final class TestWallClock: Sendable {

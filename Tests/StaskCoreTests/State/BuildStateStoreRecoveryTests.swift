@@ -1,10 +1,10 @@
 import Glibc
+import StaskTestSupport
 import Synchronization
 import Testing
 
 @testable import StaskCore
 @testable import StaskPosix
-import StaskTestSupport
 
 /// Damaged, foreign and unwritable state: warnings and rebuilds, never crashes; errors before any task runs.
 @Suite struct BuildStateStoreRecoveryTests {

@@ -1,9 +1,9 @@
 import Glibc
+import StaskTestSupport
 import Testing
 
 @testable import StaskCore
 @testable import StaskPosix
-import StaskTestSupport
 
 @Suite struct BuildStateStoreTests {
     let fs = LocalFileSystem()

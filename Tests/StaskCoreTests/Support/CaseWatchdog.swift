@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import StaskTestSupport
 import SwiftOverlayShims  // `timespec` resolves there once Synchronization is imported publicly (AsyncStreams)
 import Synchronization
 
@@ -84,7 +85,7 @@ final class CaseWatchdog: Sendable {
     func run<Result: Sendable>(
         stackSize: Int = 16 << 20, niceness: Int32 = 0, _ loop: @escaping @Sendable (CaseWatchdog) -> Result
     ) async -> Outcome<Result> {
-        let slot = OutcomeSlot<Outcome<Result>>()
+        let slot = OneShot<Outcome<Result>>()
         return await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -112,40 +113,5 @@ final class CaseWatchdog: Sendable {
             group.cancelAll()
             return outcome
         }
-    }
-}
-
-/// The first of several racing values, handed to one continuation exactly once.
-private final class OutcomeSlot<Value: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<Value, Never>?
-        var value: Value?
-        var isResumed = false
-    }
-
-    private let state = Mutex(State())
-
-    func install(_ continuation: CheckedContinuation<Value, Never>) {
-        let value: Value? = state.withLock { state in
-            guard let value = state.value, !state.isResumed else {
-                state.continuation = continuation
-                return nil
-            }
-            state.isResumed = true
-            return value
-        }
-        if let value { continuation.resume(returning: value) }
-    }
-
-    func fill(_ value: Value) {
-        let continuation: CheckedContinuation<Value, Never>? = state.withLock { state in
-            guard state.value == nil else { return nil }
-            state.value = value
-            guard let continuation = state.continuation else { return nil }
-            state.isResumed = true
-            state.continuation = nil
-            return continuation
-        }
-        continuation?.resume(returning: value)
     }
 }

@@ -1,9 +1,9 @@
 import Glibc
+import StaskTestSupport
 import Testing
 
 @testable import StaskCore
 @testable import StaskPosix
-import StaskTestSupport
 
 /// Hostile file trees and file names: Taskfiles that are directories, FIFOs or link loops, globs over
 /// symbolic-link loops, names with spaces, quotes, newlines, shell syntax and unicode, outputs that

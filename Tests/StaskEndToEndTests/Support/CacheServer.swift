@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 import Testing
 
 #if canImport(Glibc)

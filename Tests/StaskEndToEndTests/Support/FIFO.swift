@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 
 /// A copy of one `Fixtures/<name>/` scenario in a fresh temporary directory, removed when released.
 final class FixtureProject {

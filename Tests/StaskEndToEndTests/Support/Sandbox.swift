@@ -1,4 +1,6 @@
 import Foundation
+import StaskTestSupport
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -19,6 +21,9 @@ enum Sandbox {
 
     /// Whether this process runs as root.
     static let isRoot = geteuid() == 0
+
+    /// Why a test that needs ``canMount()`` is skipped.
+    static let mountMissingComment: Comment = "needs root and a tmpfs mount in a private mount namespace (unshare -m)"
 
     /// Whether a tmpfs can be mounted in a private mount namespace.
     static func canMount() async -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -137,14 +138,5 @@ enum StaskInvocation {
         case exited
         case abandoned
         case other
-    }
-}
-
-/// A problem with the test setup itself (not with stask).
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

@@ -1,8 +1,9 @@
 import Glibc
 import StaskCore
-@testable import StaskPosix
 import StaskTestSupport
 import Testing
+
+@testable import StaskPosix
 
 @Suite(.timeLimit(.minutes(1))) struct BuildLockTests {
     @Test func secondLockWithoutWaitingFailsAtOnceNamingTheHolder() async throws {

@@ -1,8 +1,8 @@
+import CStaskShims
 import Foundation
 import Testing
 
 @testable import StaskCore
-import CStaskShims
 @testable import StaskPosix
 
 #if canImport(Glibc)
@@ -74,7 +74,6 @@ enum ExecutionTestSupport {
             return poll(&entry, 1, milliseconds) == 1
         }
     }
-
 
     /// Whether process `pid` has exited (or is a zombie) within `milliseconds`: waits on a pidfd, so the
     /// answer comes as soon as it dies, without sleeping.

@@ -1,4 +1,5 @@
 import Glibc
+import StaskTestSupport
 import Synchronization
 import Testing
 

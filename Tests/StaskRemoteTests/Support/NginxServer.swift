@@ -1,6 +1,7 @@
 import Foundation
 import StaskCore
 import StaskPosix
+import StaskTestSupport
 import Synchronization
 import Testing
 

@@ -1,4 +1,6 @@
+import CStaskShims
 import Foundation
+import StaskTestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -103,28 +105,10 @@ final class ScriptedHTTPServer: Sendable {
 /// `accept4(listener, nil, nil, SOCK_CLOEXEC)`: the connection is close-on-exec from its creation, so a
 /// process another test spawns at that moment cannot inherit it (and keep it open after the script closes
 /// it, so that the client never sees the close).
-///
-/// Swift's `Glibc` module does not declare `accept4`, so it is looked up in the C library. Where it is
-/// missing, `accept` then `FD_CLOEXEC`, which leaves a window of a few instructions between the two.
+/// (Swift's `Glibc` module does not declare `accept4`; `CStaskShims` does.)
 private func acceptClosingOnExec(_ listener: Int32) -> Int32 {
-    typealias Accept4 =
-        @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32)
-        -> Int32
-    if let symbol = accept4Symbol {
-        return unsafeBitCast(symbol.pointer, to: Accept4.self)(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
-    }
-    let connection = accept(listener, nil, nil)
-    if connection >= 0 { _ = fcntl(connection, F_SETFD, FD_CLOEXEC) }
-    return connection
+    stask_accept_cloexec(listener)
 }
-
-// @unchecked Sendable: a function's address in the C library, never written after it is looked up.
-private struct SymbolAddress: @unchecked Sendable {
-    let pointer: UnsafeMutableRawPointer
-}
-
-/// `accept4` in the C library (`dlsym(RTLD_DEFAULT, …)`; glibc's `RTLD_DEFAULT` is the null handle).
-private let accept4Symbol = dlsym(nil, "accept4").map(SymbolAddress.init)
 
 /// One accepted connection, driven by a test script (blocking calls; it runs on its own thread).
 struct ScriptedConnection: Sendable {
