@@ -43,8 +43,9 @@ struct HTTPRemoteCacheTests {
 
     private func cache(
         _ path: String = "", upload: Bool = true, credentials: RemoteCacheCredentials = .none,
-        platform: String = "Linux x86_64", url: String? = nil, ioTimeout: Duration = .seconds(5)
+        platform: String = "Linux x86_64", url: String? = nil, ioTimeout: Duration = .seconds(30)
     ) throws -> HTTPRemoteCache {
+        // Limits far above a loopback round trip even on a loaded machine: only the timeout test is about time.
         let configuration = RemoteCacheConfiguration(
             endpoint: try RemoteCacheEndpoint(parsing: (url ?? server.url) + path), isUploadEnabled: upload,
             credentials: credentials, connectTimeout: .seconds(20), ioTimeout: ioTimeout, platform: platform)
@@ -60,7 +61,10 @@ struct HTTPRemoteCacheTests {
     }
 
     private func storeFromBuilder(_ cache: HTTPRemoteCache, key: ContentDigest? = nil) async {
+        let uploads = cache.statistics.uploads
         await cache.store(action(in: builder, key: key), wallTime: .milliseconds(1500))
+        let isUploading = cache.configuration.isUploadEnabled
+        #expect(!isUploading || cache.statistics.uploads == uploads + 1, "the upload failed: \(warnings.all)")
     }
 
     private func blobPath(of path: String) throws -> String {
