@@ -297,7 +297,8 @@ struct BuildEngineTests {
         ]
         let project = Project(files, executor: executor)
         let plain = Self.chainProject()
-        #expect(try await project.commandsOfBuild() == (try await plain.commandsOfBuild()))
+        // The two compiles are independent and start from two child tasks: compare what ran, not in which order.
+        #expect(try await project.commandsOfBuild().sorted() == (try await plain.commandsOfBuild()).sorted())
         #expect(project.read("build/app") == plain.read("build/app"))
         #expect(try await project.commandsOfBuild() == [])
         try project.write("src/a.c", "# a\nint a = 1;\n")
