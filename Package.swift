@@ -123,8 +123,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StaskEndToEndTests",
-            // The built binary is what these tests run: depending on it rebuilds it before they run.
-            dependencies: ["stask", "StaskTestSupport"],
+            // They run the built `.build/debug/stask` (`swift build`), and refuse one older than its sources.
+            dependencies: ["StaskTestSupport"],
             swiftSettings: upcoming
         ),
     ]

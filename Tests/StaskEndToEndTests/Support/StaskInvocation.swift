@@ -35,6 +35,37 @@ enum StaskInvocation {
         return packageRoot.appendingPathComponent(".build/debug/stask")
     }
 
+    /// Why the built binary must not be used: missing, or older than an object file it is linked from (`swift
+    /// test` compiles the modules the test targets import but links no `stask`); `nil` when it is current.
+    /// Checked once per test process; `$STASK_BINARY` is taken as given.
+    static let unusableBinaryReason: String? = {
+        let fileManager = FileManager.default
+        let path = binary.path
+        guard fileManager.isExecutableFile(atPath: path) else {
+            return "no stask binary at \(path): run `swift build` first (./scripts/test does) or set STASK_BINARY"
+        }
+        if let variable = ProcessInfo.processInfo.environment["STASK_BINARY"], !variable.isEmpty { return nil }
+        guard let built = modificationDate(path) else { return nil }
+        let buildDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().resolvingSymlinksInPath()
+        let modules = ["AsyncStreams", "CStaskShims", "StaskCore", "StaskPosix", "StaskRemote", "stask"]
+        for module in modules {
+            let objects = buildDirectory.appendingPathComponent("\(module).build")
+            let enumerator = fileManager.enumerator(at: objects, includingPropertiesForKeys: nil)
+            while let url = enumerator?.nextObject() as? URL {
+                guard url.pathExtension == "o", let compiled = modificationDate(url.path), compiled > built else {
+                    continue
+                }
+                return "the stask binary at \(path) is older than \(url.lastPathComponent) of \(module): run "
+                    + "`swift build` (./scripts/test does) so that the end-to-end tests do not run a stale stask"
+            }
+        }
+        return nil
+    }()
+
+    private static func modificationDate(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+
     /// Runs `stask arguments` in `directory` with `environment` added to this process's.
     ///
     /// Standard output and error go to files (no pipe can fill up and block the child); the wait is the
@@ -52,9 +83,7 @@ enum StaskInvocation {
         whileRunning: (@Sendable (Process) async throws -> Void)? = nil
     ) async throws -> StaskResult {
         let fileManager = FileManager.default
-        guard fileManager.isExecutableFile(atPath: binary.path) else {
-            throw HarnessError("no stask binary at \(binary.path): run `swift build` first or set STASK_BINARY")
-        }
+        if let reason = unusableBinaryReason { throw HarnessError(reason) }
         let scratch = fileManager.temporaryDirectory.appendingPathComponent("stask-run-\(UUID().uuidString)")
         try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: scratch) }

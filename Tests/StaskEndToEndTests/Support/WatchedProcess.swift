@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 import Synchronization
 import Testing
 
@@ -31,7 +32,8 @@ final class WatchedProcess: Sendable {
 
     /// Starts `stask arguments` in `directory`, under `prefix` when given (e.g. `setpriv …`).
     static func stask(_ arguments: [String], in directory: URL, prefix: [String] = []) throws -> WatchedProcess {
-        try WatchedProcess(prefix + [StaskInvocation.binary.path] + arguments, in: directory)
+        if let reason = StaskInvocation.unusableBinaryReason { throw HarnessError(reason) }
+        return try WatchedProcess(prefix + [StaskInvocation.binary.path] + arguments, in: directory)
     }
 
     /// Starts `command` (its first word looked up on `PATH`) in `directory`.
