@@ -179,16 +179,7 @@ package final class InMemoryFileSystem: FileSystem {
     }
 
     private static func normalized(_ path: String) -> String {
-        var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
-                _ = parts.popLast()
-                continue
-            }
-            parts.append(part)
-        }
-        return "/" + parts.joined(separator: "/")
+        ProjectPath.normalizedAbsolute(path)
     }
 
     private static func parent(of path: String) -> String {
