@@ -8,14 +8,15 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
-// stask targets Linux: StaskPosix and CStaskShims speak Linux (pidfds, glibc's posix_spawn extensions), so
-// no Apple platform is declared. AsyncStreams and StaskCore use nothing Linux-specific.
+// stask targets Linux: StaskPosix and CStaskShims speak Linux (pidfds, glibc's posix_spawn extensions). The
+// platform below is for the AsyncStreams library alone, which builds on macOS too (its `Mutex` needs 15).
 //
 // The layers: stask → StaskRemote → StaskPosix → StaskCore → AsyncStreams, CXXHash, Yams. SwiftPM rejects an
 // import of anything not declared below; the ImportRules plugin rejects the system modules and higher layers
 // that SwiftPM cannot see (Plugins/ImportRules).
 let package = Package(
     name: "stask",
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "AsyncStreams", targets: ["AsyncStreams"]),
         .executable(name: "stask", targets: ["stask"]),

@@ -3,8 +3,10 @@ import PackagePlugin
 
 /// Fails the build when a module imports what the architecture forbids it.
 ///
-/// Dependencies point one way (stask → StaskRemote, StaskPosix → StaskCore → AsyncStreams), and only
-/// StaskPosix, StaskRemote and the C shims touch the operating system. SwiftPM already rejects an import
+/// Dependencies point one way (stask → StaskRemote → StaskPosix → StaskCore → AsyncStreams), and the
+/// operating system is reached from StaskPosix, the C shims, the remote clients' sockets and the CLI's
+/// terminal only. StaskCore may use `FoundationEssentials` (JSON coding, the wall clock, the process's
+/// environment), which brings no C library with it. SwiftPM already rejects an import
 /// of a module that is built later; this plugin rejects what SwiftPM cannot see: system modules (`Glibc`,
 /// `Foundation`, which re-exports it) and a C library outside the one folder allowed to use it. Each
 /// violation is reported as `file:line: error:` and stops the build.

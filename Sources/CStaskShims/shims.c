@@ -10,9 +10,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-// Weak references: a C library without these functions leaves them null, and the callers fall back.
-#pragma weak posix_spawn_file_actions_addchdir_np
-#pragma weak posix_spawn_file_actions_addclosefrom_np
+// Weak references, declared here so that the shims also build against C library headers that lack them
+// (glibc before 2.29 and 2.34): a C library without these functions leaves them null, and callers fall back.
+extern int posix_spawn_file_actions_addchdir_np(
+    posix_spawn_file_actions_t *__restrict actions, const char *__restrict path) __attribute__((weak));
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int lowest)
+    __attribute__((weak));
 
 int stask_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
@@ -43,7 +46,9 @@ int stask_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest) {
 
 int stask_malloc_tune(int mmapThreshold, int arenaLimit) {
 #ifdef __GLIBC__
-    return mallopt(M_MMAP_THRESHOLD, mmapThreshold) && mallopt(M_ARENA_MAX, arenaLimit);
+    int threshold = mallopt(M_MMAP_THRESHOLD, mmapThreshold);
+    int arenas = mallopt(M_ARENA_MAX, arenaLimit);
+    return threshold && arenas;
 #else
     return 0;
 #endif

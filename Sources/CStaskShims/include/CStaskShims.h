@@ -3,8 +3,8 @@
 
 // The few C declarations stask needs that Swift's Glibc module does not import: functions declared only
 // under _GNU_SOURCE, <malloc.h>, and a thread start that takes a plain C function and a context.
-// Each function reports a missing facility of the C library or kernel as -1 with errno ENOSYS, so that
-// callers keep their fallback paths.
+// Each keeps the convention of the call it wraps (-1 and errno, or an error number as the result), and a
+// facility the C library or kernel lacks reads as ENOSYS, so that callers keep their fallback paths.
 
 #include <spawn.h>
 #include <stddef.h>
@@ -31,8 +31,8 @@ int stask_spawn_has_addclosefrom(void);
 /// posix_spawn_file_actions_addclosefrom_np; ENOSYS where the C library lacks it.
 int stask_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowest);
 
-/// mallopt(M_MMAP_THRESHOLD, bytes) and mallopt(M_ARENA_MAX, arenas); 0 where the allocator has no such
-/// settings.
+/// mallopt(M_MMAP_THRESHOLD, bytes) and mallopt(M_ARENA_MAX, arenas), both always tried; 1 when both were
+/// taken, 0 when either was refused or the allocator has no such settings.
 int stask_malloc_tune(int mmapThreshold, int arenaLimit);
 
 /// malloc_trim(0): hands every whole free page of every arena back to the system; 0 elsewhere.

@@ -9,9 +9,10 @@ import FoundationEssentials
 /// ```
 ///
 /// ```swift
-/// let engine = BuildEngine(fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher())
+/// // fileSystem, launcher and lock: LocalFileSystem, PosixProcessLauncher and BuildLock on Linux (StaskPosix)
+/// let engine = BuildEngine(fileSystem: fileSystem, launcher: launcher, acquireLock: lock)
 /// let summary = try await engine.run(BuildOptions(directory: cwd), reporter: PlainReporter(sink: out))
-/// exit(summary.isSuccess ? 0 : 1)
+/// return summary.isSuccess
 /// ```
 ///
 /// **No-op stamp.** First the Taskfile is read (not parsed): when `.stask/uptodate` holds a stamp for the

@@ -161,7 +161,7 @@ struct InstanceExecutor: Sendable {
 
     /// The digest of an output just written, `nil` when it is missing or not a regular file.
     ///
-    /// The build runs its steps on the launcher's event loop (``PosixProcessLauncher/taskExecutor``),
+    /// The build runs its steps on the launcher's event loop (StaskPosix's `PosixProcessLauncher.taskExecutor`),
     /// where a large file would keep every other step waiting while it is read: from
     /// ``largeOutputSize`` up, the hashing moves to the global concurrent executor, in parallel with the
     /// loop (two thread switches, next to milliseconds of reading).

@@ -13,7 +13,7 @@ package protocol ProcessLauncher: Sendable {
     func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult
 
     /// The executor to run the callers of ``run(_:)`` on, when the launcher has one that makes it cheaper
-    /// (see ``PosixProcessLauncher/taskExecutor``); `nil` (the default) for the global concurrent executor.
+    /// (StaskPosix's `PosixProcessLauncher.taskExecutor`); `nil` (the default) for the global concurrent executor.
     var taskExecutor: (any TaskExecutor)? { get }
 }
 

@@ -102,9 +102,10 @@ extension BuildGraph {
     /// A dot string literal.
     private static func quoted(_ text: String) -> String {
         var result = "\""
-        for character in text {
-            if character == "\\" || character == "\"" { result.append("\\") }
-            result.append(character)
+        // By scalar, not by character: a quote followed by a combining mark is one character, yet still a quote.
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" || scalar == "\"" { result.unicodeScalars.append("\\") }
+            result.unicodeScalars.append(scalar)
         }
         return result + "\""
     }

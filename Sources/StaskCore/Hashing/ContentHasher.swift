@@ -12,8 +12,8 @@ import Synchronization
 /// Thread-safe: one instance (`ContentHasher.shared`) serves the whole process.
 ///
 /// ```swift
-/// let digest = try ContentHasher.shared.digest(ofFileAtPath: "/p/src/main.c", in: LocalFileSystem())
-/// assert(digest == ContentHasher.digest(of: try LocalFileSystem().readFile(atPath: "/p/src/main.c")))
+/// let digest = try ContentHasher.shared.digest(ofFileAtPath: "/p/src/main.c", in: fileSystem)
+/// assert(digest == ContentHasher.digest(of: try fileSystem.readFile(atPath: "/p/src/main.c")))
 /// ```
 package final class ContentHasher: Sendable {
     /// A process-wide hasher with the default buffer size.

@@ -30,7 +30,7 @@ import Synchronization
 /// calls for the same path may both hash the file; the last one stored wins, and both are correct.
 ///
 /// ```swift
-/// let cache = store.makeDigestCache(fileSystem: LocalFileSystem())
+/// let cache = store.makeDigestCache(fileSystem: fileSystem)
 /// let meta = try fs.metadata(atPath: path)!
 /// let digest = try cache.digest(ofFileAtPath: path, metadata: meta)
 /// if cache.isModified { try store.updateStatCache(cache.changedEntries) }

@@ -4,7 +4,7 @@
 /// **Contract.** A remote cache never breaks a build: neither method throws. A miss, an unreachable
 /// server, a timeout, an HTTP error, a malformed entry or a blob whose digest does not match all make
 /// `restore` return `nil`, and the engine runs the task locally; `store` failures are dropped. Problems
-/// are reported through the implementation's warning handler (``HTTPRemoteCache`` warns once per kind
+/// are reported through the implementation's warning handler (StaskRemote's `HTTPRemoteCache` warns once per kind
 /// per build, not once per task).
 ///
 /// **Engine protocol.** For a stale task: `restore`; on success, record the task as up to date with the

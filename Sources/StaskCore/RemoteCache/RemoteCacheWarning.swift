@@ -1,6 +1,6 @@
 /// A problem with the remote cache that did not stop the build (the task ran locally instead).
 ///
-/// ``HTTPRemoteCache`` reports each ``Kind-swift.enum`` at most once per build (per cache instance):
+/// StaskRemote's `HTTPRemoteCache` reports each ``Kind-swift.enum`` at most once per build (per cache instance):
 /// a build of 5,000 tasks against a dead server prints one line, not 5,000.
 package struct RemoteCacheWarning: Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, for deduplication and for tests.

@@ -46,14 +46,14 @@ import Synchronization
 /// is a programmer error.
 ///
 /// ```swift
-/// let lock = try await BuildLock.acquire(directory: stateDirectory, wait: true) { print("waiting…") }
-/// let (store, warnings) = try BuildStateStore.open(directory: stateDirectory)
+/// let release = try await acquireLock(stateDirectory, true) { print("waiting…") }  // BuildLock on Linux
+/// let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
 /// warnings.forEach { print($0) }
-/// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: LocalFileSystem())
+/// let cache = FileDigestCache(entries: store.statCacheEntries, fileSystem: fileSystem)
 /// if store.record(for: id)?.actionKey != key { /* run, then */ try store.recordSuccess(run) }
 /// try store.updateStatCache(cache.changedEntries)
 /// try store.close()
-/// lock.release()
+/// release()
 /// ```
 package final class BuildStateStore: Sendable {
     /// The snapshot's file name inside the state directory.

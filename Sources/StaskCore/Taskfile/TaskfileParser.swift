@@ -6,7 +6,7 @@
 /// (with cycles) and every placeholder. Globs, outputs and the graph are ``GraphBuilder``'s work.
 ///
 /// ```swift
-/// let parser = TaskfileParser(fileSystem: LocalFileSystem(), workingDirectory: cwd)
+/// let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: cwd)
 /// let taskfile = try parser.load(file: nil, in: cwd, variableOverrides: ["CC": "clang"])
 /// let graph = try GraphBuilder(fileSystem: fs).build(taskfile)
 /// ```

@@ -126,8 +126,10 @@ struct ProcessMonitorStateMachine<Registration, Work> {
         for (token, job) in jobs {
             if let group = job.processGroup {
                 groups.append(group)
-            } else if !job.isRegistered, !job.isCancelRequested {
-                jobs[token]?.pendingSignal = signal
+            } else if !job.isRegistered {
+                // A job cancelled before its spawn is abandoned, and its pending signal with it. Of several
+                // signals, SIGKILL wins: it is what a second Ctrl-C escalates to.
+                jobs[token]?.pendingSignal = job.pendingSignal == SIGKILL ? SIGKILL : signal
             } else {
                 continue  // exited, or cancelled before it started
             }

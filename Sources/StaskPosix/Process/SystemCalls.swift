@@ -1,6 +1,5 @@
 import CStaskShims
 import Glibc
-import StaskCore
 
 /// Small wrappers over system calls the launcher, monitor and file system share.
 package enum SystemCalls {

@@ -1,12 +1,11 @@
 import CStaskShims
-import StaskCore
 
 /// Runs blocking work (socket waits, file writes, hashing) on a fresh POSIX thread, so that it never
 /// occupies one of the cooperative pool's threads (as many as the machine has cores) for longer than a resume.
 ///
 /// A thread costs some tens of microseconds to start, which is nothing next to a network round trip.
 /// The awaiting task is suspended until the work returns; to make it return early, the work must poll a
-/// cancellation signal itself (``IOCancellation`` does this for sockets).
+/// cancellation signal itself (the remote cache client's `IOCancellation` does this for sockets).
 package enum DedicatedThread {
     /// Runs `body` on a new detached thread and returns its result.
     ///

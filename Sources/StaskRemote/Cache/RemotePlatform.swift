@@ -1,5 +1,4 @@
 import Glibc
-import StaskCore
 
 /// The platform part of cache keys.
 package enum RemotePlatform {

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import StaskCore
@@ -107,6 +108,18 @@ import Testing
         #expect(machine.childExited(spawning) == true)
         let other = machine.reserve()
         #expect(machine.register(other, processGroup: 21, registration: "after").pendingSignal == nil)
+    }
+
+    @Test func aKillAfterACancelStillReachesAChildBeingSpawned() {
+        // Ctrl-C cancels every job; a second one kills every group, also the one whose spawn is under way.
+        var machine = Machine()
+        let spawning = machine.reserve()
+        _ = machine.cancel(spawning)
+        #expect(machine.signalAllGroups(SIGKILL).isEmpty)
+        #expect(machine.signalAllGroups(SIGTERM).isEmpty)  // a weaker signal does not replace SIGKILL
+        let registered = machine.register(spawning, processGroup: 40, registration: "racing")
+        #expect(registered.pendingSignal == SIGKILL)
+        #expect(machine.takeInbox().cancellations == [spawning])
     }
 
     @Test func signalAllLeavesAJobCancelledBeforeItsSpawnAlone() {
