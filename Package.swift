@@ -43,7 +43,8 @@ let package = Package(
             swiftSettings: upcoming,
             plugins: ["ImportRules"]
         ),
-        .plugin(name: "ImportRules", capability: .buildTool()),
+        .executableTarget(name: "ImportRulesCheck", path: "Sources/ImportRulesCheck"),
+        .plugin(name: "ImportRules", capability: .buildTool(), dependencies: ["ImportRulesCheck"]),
         .target(name: "CStaskShims"),
         .target(
             name: "StaskCore",

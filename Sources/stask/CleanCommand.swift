@@ -1,5 +1,6 @@
 import ArgumentParser
 import StaskCore
+import StaskPosix
 
 /// `stask clean`: removes every declared output and the build state.
 struct CleanCommand: AsyncParsableCommand {

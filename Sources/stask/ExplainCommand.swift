@@ -1,5 +1,6 @@
 import ArgumentParser
 import StaskCore
+import StaskPosix
 
 /// `stask explain [TARGET...] [NAME=value...]`: why each named instance would rebuild, or that it is up to
 /// date; reads the state, runs nothing, changes nothing.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StaskCore
+import StaskPosix
 
 /// `stask graph [TARGET...] [--format dot|json]`: the task instances and files, for Graphviz or tools.
 struct GraphCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StaskCore
+import StaskPosix
 
 /// `stask list`: the tasks of the Taskfile with their description, instance count and outputs.
 struct ListCommand: AsyncParsableCommand {

@@ -1,12 +1,7 @@
 import ArgumentParser
 import Foundation
 import StaskCore
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import StaskPosix
 
 /// `--progress`: how the build shows its progress.
 enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
@@ -23,13 +18,12 @@ enum ProgressMode: String, CaseIterable, ExpressibleByArgument {
     var resolved: ProgressMode {
         guard self == .auto else { return self }
         let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
-        return isatty(1) == 1 && term != "dumb" && !term.isEmpty ? .tty : .plain
+        return Terminal.isTerminal(1) && term != "dumb" && !term.isEmpty ? .tty : .plain
     }
 
     /// The width of the terminal on standard output: `TIOCGWINSZ`, else `$COLUMNS`, else 80.
     static func terminalWidth() -> Int {
-        var size = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let columns = Terminal.columns(1) { return columns }
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StaskCore
+import StaskPosix
 
 /// `stask shards [TASK...] [--json]`: how sharded tasks' items are split, with predicted times.
 struct ShardsCommand: AsyncParsableCommand {

@@ -3,12 +3,6 @@ import Foundation
 import StaskCore
 import StaskPosix
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The `stask` command: a make-like build tool driven by a Taskfile.
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
