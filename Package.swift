@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "staskTests",
-            dependencies: ["stask", "StaskCore", "StaskTestSupport"],
+            dependencies: [
+                "stask", "StaskCore", "StaskTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

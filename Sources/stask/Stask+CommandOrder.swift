@@ -11,7 +11,7 @@ extension Stask {
     static func movingLeadingOptions(_ arguments: [String]) -> [String] {
         guard let first = arguments.first, first.hasPrefix("-"), first != "--" else { return arguments }
         let commandNames = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
-        let valued = optionsTakingValues()
+        let valued = optionsTakingValues
         var index = 0
         while index < arguments.count {
             let word = arguments[index]
@@ -25,25 +25,12 @@ extension Stask {
         return arguments
     }
 
-    /// Every option of every command that takes a value (`-C`, `--directory`, `-j`, `--cpu`, …), read from the
-    /// commands' own help so that it never falls behind their declarations.
-    static func optionsTakingValues() -> Set<String> {
-        var options: Set<String> = []
-        for command in configuration.subcommands {
-            for line in command.helpMessage(columns: 10_000).split(separator: "\n") {
-                let words = line.split(separator: " ")
-                guard let value = words.firstIndex(where: { $0.hasPrefix("<") }) else { continue }
-                for word in words[..<value] where word.hasPrefix("-") {
-                    options.insert(String(word.trimmingSuffix(",")))
-                }
-            }
-        }
-        return options
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSuffix(_ suffix: Character) -> Substring {
-        last == suffix ? dropLast() : self
-    }
+    /// Every option of any command that takes a value (`-C DIR`, `-j N`, …).
+    ///
+    /// Written out rather than read from the commands' help, which would cost every command line that starts
+    /// with an option a millisecond of start-up; a test checks it against the help.
+    static let optionsTakingValues: Set<String> = [
+        "-f", "-C", "-j", "--cpu", "--io", "--budget", "--shard", "--shard-plan", "--trace", "--progress",
+        "--remote-cache", "--remote-cache-upload", "--format",
+    ]
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Testing
 
 @testable import stask
@@ -33,13 +34,20 @@ import Testing
         #expect(Stask.movingLeadingOptions(arguments) == arguments)
     }
 
-    @Test func optionsTakingValuesAreReadFromTheCommands() {
-        let options = Stask.optionsTakingValues()
-        for option in ["-C", "-f", "-j", "--cpu", "--io", "--budget", "--shard", "--trace", "--progress", "--format"] {
-            #expect(options.contains(option), "\(option)")
+    @Test func theOptionsTakingValuesAreExactlyThoseTheCommandsDeclare() {
+        var declared: Set<String> = []
+        for command in Stask.configuration.subcommands {
+            for line in command.helpMessage(columns: 10_000).split(separator: "\n") {
+                let words = line.split(separator: " ")
+                guard let value = words.firstIndex(where: { $0.hasPrefix("<") }) else { continue }
+                for word in words[..<value] where word.hasPrefix("-") {
+                    declared.insert(String(word.hasSuffix(",") ? word.dropLast() : word))
+                }
+            }
         }
+        #expect(Stask.optionsTakingValues == declared)
         for flag in ["-k", "--keep-going", "-n", "--dry-run", "--help"] {
-            #expect(!options.contains(flag), "\(flag)")
+            #expect(!Stask.optionsTakingValues.contains(flag), "\(flag)")
         }
     }
 }
