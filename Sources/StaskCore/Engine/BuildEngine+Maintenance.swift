@@ -6,11 +6,7 @@ extension BuildEngine {
     ///
     /// - Throws: `TaskfileError` when the Taskfile or its graph is wrong.
     package func list(_ options: BuildOptions) throws -> TaskListing {
-        let taskfile = try loadTaskfile(options)
-        let builder = GraphBuilder(
-            fileSystem: fileSystem,
-            options: GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount))
-        return TaskListing(graph: try builder.build(taskfile))
+        TaskListing(graph: try graph(options))
     }
 
     /// What `stask clean` removed.
