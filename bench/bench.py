@@ -34,7 +34,15 @@ DEFAULT_STASK = ".build/release/stask"
 JOBS = 2
 
 TOOLS = ("stask", "ninja", "make")
-WORKLOADS = ("wide", "deep", "skew", "big")
+# The wide family (wide, pertask, depfile, depfile-pertask) first, each at every --sizes; then the rest.
+WORKLOADS = ("wide", "pertask", "depfile", "depfile-pertask", "deep", "skew", "big")
+DEFAULT_WORKLOADS = ("wide", "deep", "skew", "big")
+# The wide family: stask's Taskfile shape (one foreach task, or one task per step as a generator
+# writes them) and whether every step also writes a depfile naming shared headers.
+WIDE_KINDS = {"wide": ("foreach", False), "pertask": ("pertask", False),
+              "depfile": ("foreach", True), "depfile-pertask": ("pertask", True)}
+# The incremental phases, in the order they run (every one after the full builds).
+INCREMENTAL = ("no-op", "touch-one", "edit-one", "edit-header", "add-one")
 
 # skew parameters: a chain of long steps and many short independent steps listed first.
 SKEW_CHAIN, SKEW_LONG = 6, 0.5
@@ -43,6 +51,9 @@ SKEW_SHORTS, SKEW_SHORT = 40, 0.05
 DEEP_STEPS, DEEP_CHANGED = 2000, 1901
 # big parameters: 100 files of 10 MiB.
 BIG_FILES, BIG_FILE_BYTES = 100, 10 * 1024 * 1024
+# depfile parameters: HEADERS shared headers hdr/hNN.h; step i's depfile lists hdr/h(i*f % HEADERS).h
+# for each factor f; edit-header appends to hdr/h(EDITED_HEADER).h.
+HEADERS, HEADER_FACTORS, EDITED_HEADER = 20, (1, 7, 13), 7
 
 
 def log(message: str) -> None:
@@ -168,13 +179,18 @@ def run_measured(argv: list[str], cwd: Path, timeout: float) -> RunResult:
 # Counting what ran: outputs whose (inode, mtime, ctime) changed, the same for every tool
 
 
-def snapshot(roots: list[Path]) -> dict[str, tuple[int, int, int]]:
-    """(inode, mtime_ns, ctime_ns) of each file under the given directories or of the files."""
+def snapshot(roots: list[Path], ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, int, int]]:
+    """(inode, mtime_ns, ctime_ns) of each file under the given directories or of the files.
+
+    Files in the directories whose names end with one of `ignore` (the depfiles) are not outputs.
+    """
     result: dict[str, tuple[int, int, int]] = {}
     for root in roots:
         if root.is_dir():
             with os.scandir(root) as entries:
                 for entry in entries:
+                    if ignore and entry.name.endswith(ignore):
+                        continue
                     info = entry.stat(follow_symlinks=False)
                     result[entry.path] = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
         elif root.exists():
@@ -183,8 +199,9 @@ def snapshot(roots: list[Path]) -> dict[str, tuple[int, int, int]]:
     return result
 
 
-def changed(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]]) -> int:
-    return sum(1 for path, key in after.items() if before.get(path) != key)
+def rewritten(before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]]) -> set[str]:
+    """The paths that are new or whose (inode, mtime, ctime) changed."""
+    return {path for path, key in after.items() if before.get(path) != key}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,6 +343,7 @@ class Workload:
     outputs: list[str]  # relative paths (directories or files) removed by `clean`
     steps: int
     meta: dict[str, object] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()  # suffixes of files in the output directories that are not outputs
 
     def clean(self, tool: Tool, keep_state: bool = False) -> None:
         root = self.dirs[tool.name]
@@ -344,50 +362,123 @@ class Workload:
 MAKE_PRELUDE = "MAKEFLAGS += -r\n.SUFFIXES:\n.DEFAULT_GOAL := all\n\nout:\n\tmkdir -p out\n\n"
 
 
-def gen_wide(size: int, tools: list[Tool]) -> Workload:
-    """N sources src/fNNNNNN.txt, one `cp` step each into out/, and one aggregate over all outputs."""
-    base = fresh_dir(WORK_DIR / f"wide-{size}")
-    names = [f"f{i:06d}" for i in range(size)]
-    taskfile = (
-        "version: 1\n"
-        "tasks:\n"
-        "  copy:\n"
-        "    foreach: src/*.txt\n"
-        "    inputs: [\"{{item}}\"]\n"
-        "    outputs: [\"out/{{stem}}.txt\"]\n"
-        "    run: \"cp {{item}} {{output}}\"\n"
-        "  all:\n"
-        "    inputs: [outs.list, \"out/*.txt\"]\n"
-        "    outputs: [all.txt]\n"
-        "    run: \"xargs cat < outs.list > all.txt\"\n")
-    lines = ["rule cp\n  command = cp $in $out\n", "rule agg\n  command = xargs cat < outs.list > all.txt\n"]
-    lines += [f"build out/{n}.txt: cp src/{n}.txt\n" for n in names]
+def wide_command(item: str, output: str, stem: str, depfile: bool, dollar: str = "$") -> str:
+    """The command of one step of the wide family, written with the tool's own placeholders.
+
+    With a depfile, the step also writes out/STEM.d in Makefile syntax: its output, its source and
+    the HEADER_FACTORS headers it "includes", chosen from the step's number by the shell itself
+    (`1${s#f}` turns f000123 into 1000123, without the leading zeros that would make it octal), so
+    that a foreach task and a pattern rule run the very same command as ninja's per-edge one.
+    `dollar` is how the tool writes a literal `$` (`$$` in ninja and make).
+    """
+    if not depfile:
+        return f"cp {item} {output}"
+    d = dollar
+    picks = " ".join(f"{d}((i{f' * {f}' if f != 1 else ''} % {HEADERS}))" for f in HEADER_FACTORS)
+    formats = " hdr/h%02d.h" * len(HEADER_FACTORS)
+    return (f"cp {item} {output} && s={stem} && i={d}((1{d}{{s#f}} % 1000000)) && "
+            f"printf 'out/%s.txt: src/%s.txt{formats}\\n' \"{d}s\" \"{d}s\" {picks} > \"out/{d}s.d\"")
+
+
+def headers_of(name: str) -> list[int]:
+    """The headers that step `name` (fNNNNNN) lists in its depfile, as the shell computes them."""
+    i = int(name[1:])
+    return [i * f % HEADERS for f in HEADER_FACTORS]
+
+
+def wide_taskfile(names: list[str], shape: str, depfile: bool) -> str:
+    """stask's Taskfile: one `foreach: src/*.txt` task, or one task per step (cNNNNNN), and the aggregate."""
+    lines = ["version: 1\n", "tasks:\n"]
+    if shape == "foreach":
+        lines.append("  copy:\n"
+                     "    foreach: src/*.txt\n"
+                     "    inputs: [\"{{item}}\"]\n"
+                     "    outputs: [\"out/{{stem}}.txt\"]\n")
+        if depfile:
+            lines.append("    depfile: \"out/{{stem}}.d\"\n")
+        lines.append(f"    run: {json.dumps(wide_command('{{item}}', '{{output}}', '{{stem}}', depfile))}\n")
+    else:
+        for n in names:
+            lines.append(f"  c{n[1:]}:\n    inputs: [src/{n}.txt]\n    outputs: [out/{n}.txt]\n")
+            if depfile:
+                lines.append(f"    depfile: out/{n}.d\n")
+            lines.append(f"    run: {json.dumps(wide_command(f'src/{n}.txt', f'out/{n}.txt', n, depfile))}\n")
+    lines.append("  all:\n"
+                 "    inputs: [outs.list, \"out/*.txt\"]\n"
+                 "    outputs: [all.txt]\n"
+                 "    run: \"xargs cat < outs.list > all.txt\"\n")
+    return "".join(lines)
+
+
+def wide_ninja(names: list[str], depfile: bool) -> str:
+    """build.ninja: one edge per step (a depfile step binds its stem), and the aggregate."""
+    if depfile:
+        lines = [f"rule cp\n  command = {wide_command('$in', '$out', '$stem', True, '$$')}\n"
+                 "  depfile = out/$stem.d\n  deps = gcc\n"]
+        lines += [f"build out/{n}.txt: cp src/{n}.txt\n  stem = {n}\n" for n in names]
+    else:
+        lines = ["rule cp\n  command = cp $in $out\n"]
+        lines += [f"build out/{n}.txt: cp src/{n}.txt\n" for n in names]
+    lines.insert(1, "rule agg\n  command = xargs cat < outs.list > all.txt\n")
     lines.append("build all.txt: agg outs.list " + " ".join(f"out/{n}.txt" for n in names) + "\n")
     lines.append("default all.txt\n")
-    ninja = "".join(lines)
-    makefile = (
+    return "".join(lines)
+
+
+def wide_makefile(depfile: bool) -> str:
+    """The Makefile: a pattern rule over $(wildcard src/*.txt) (and the depfiles included), the aggregate."""
+    return (
         MAKE_PRELUDE
         + "OUTS := $(patsubst src/%,out/%,$(wildcard src/*.txt))\n\n"
         "all: all.txt\n.PHONY: all\n\n"
         "all.txt: outs.list $(OUTS)\n\txargs cat < outs.list > all.txt\n\n"
-        "out/%.txt: src/%.txt | out\n\tcp $< $@\n")
+        f"out/%.txt: src/%.txt | out\n\t{wide_command('$<', '$@', '$*', depfile, '$$')}\n"
+        + ("\n-include $(wildcard out/*.d)\n" if depfile else ""))
+
+
+def gen_wide(size: int, tools: list[Tool], kind: str = "wide") -> Workload:
+    """N sources src/fNNNNNN.txt, one step each into out/, and one aggregate over all outputs.
+
+    kind: `wide` (stask: one foreach task), `pertask` (stask: one task per step), `depfile` and
+    `depfile-pertask` (the same, every step also writing a depfile that names 3 of HEADERS headers).
+    """
+    shape, depfile = WIDE_KINDS[kind]
+    assert size < 1_000_000, "names are fNNNNNN"
+    base = fresh_dir(WORK_DIR / f"{kind}-{size}")
+    names = [f"f{i:06d}" for i in range(size)]
+    taskfile = wide_taskfile(names, shape, depfile)
+    ninja = wide_ninja(names, depfile)
+    makefile = wide_makefile(depfile)
     # The floor (spawnfloor.c) runs the same commands from a plain list: out/ first, then every cp, then
     # the aggregate once they are all done.
     commands = "!mkdir -p out\n" + "".join(f"cp src/{n}.txt out/{n}.txt\n" for n in names) \
         + "!xargs cat < outs.list > all.txt\n"
     dirs = {}
-    for tool in tools + ([floor_tool()] if FLOOR else []):
+    for tool in tools + ([floor_tool()] if FLOOR and kind == "wide" else []):
         root = fresh_dir(base / tool.name)
         (root / "src").mkdir()
         for n in names:
             (root / "src" / f"{n}.txt").write_text(f"{n}\n")
+        if depfile:
+            for h in range(HEADERS):
+                write(root / "hdr" / f"h{h:02d}.h", f"h{h:02d}\n")
         write(root / "outs.list", "".join(f"out/{n}.txt\n" for n in names))
         write(root / "Taskfile", taskfile)
         write(root / "build.ninja", ninja)
         write(root / "Makefile", makefile)
-        write(root / "commands.list", commands)
+        if kind == "wide":
+            write(root / "commands.list", commands)
         dirs[tool.name] = root
-    return Workload("wide", dirs, ["out", "all.txt"], size + 1, {"names": names})
+    meta: dict[str, object] = {"names": names, "shape": shape, "depfile": depfile}
+    if depfile:
+        meta["header"] = f"hdr/h{EDITED_HEADER:02d}.h"
+        meta["header_steps"] = [n for n in names if EDITED_HEADER in headers_of(n)]
+    return Workload(kind, dirs, ["out", "all.txt"], size + 1, meta, (".d",) if depfile else ())
+
+
+def append_line(path: Path, text: str) -> None:
+    with open(path, "a") as handle:
+        handle.write(text + "\n")
 
 
 def floor_tool() -> Tool:
@@ -401,7 +492,7 @@ def check_wide(work: Workload, tool: Tool, marker: str | None = None, changed_na
     root = work.dirs[tool.name]
     names: list[str] = work.meta["names"]  # type: ignore[assignment]
     out = root / "out"
-    present = len(os.listdir(out)) if out.is_dir() else 0
+    present = sum(1 for n in os.listdir(out) if n.endswith(".txt")) if out.is_dir() else 0
     if present != len(names):
         return f"{present} of {len(names)} outputs present"
     total = root / "all.txt"
@@ -559,7 +650,7 @@ def check_big(work: Workload, tool: Tool, marker: str | None = None, changed_nam
     return None
 
 
-CHECKS = {"wide": check_wide, "deep": check_deep, "skew": check_skew, "big": check_big}
+CHECKS = {**{kind: check_wide for kind in WIDE_KINDS}, "deep": check_deep, "skew": check_skew, "big": check_big}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,14 +689,18 @@ class Bench:
     def timeout(self, steps: int) -> float:
         return self.args.timeout if self.args.timeout else 120.0 + 0.05 * steps
 
-    def measure(self, work: Workload, tool: Tool, cell: Cell, prepare=None, check=None, count=True) -> None:
-        """One run of tool on work: prepare, snapshot, run, count changed outputs, check."""
+    def measure(self, work: Workload, tool: Tool, cell: Cell, prepare=None, check=None, count=True,
+                require: set[str] | None = None) -> None:
+        """One run of tool on work: prepare, snapshot, run, count changed outputs, check.
+
+        require: outputs (relative paths) that the run must rewrite; one left alone is a wrong result.
+        """
         if cell.error is not None:
             return
         root = work.dirs[tool.name]
         if prepare is not None:
             prepare()
-        before = snapshot(work.watched(tool)) if count else {}
+        before = snapshot(work.watched(tool), work.ignore) if count else {}
         time.sleep(0.01)  # let the coarse file clock (4 ms) advance past the last write
         result = run_measured(tool.argv(), root, self.timeout(work.steps))
         if result.timed_out:
@@ -615,6 +710,11 @@ class Bench:
             cell.error = f"exit {result.status}: {tail}"
         else:
             problem = check() if check is not None else None
+            changes = rewritten(before, snapshot(work.watched(tool), work.ignore)) if count else set()
+            missing = sorted(r for r in require or () if str(root / r) not in changes)
+            if problem is None and missing:
+                problem = f"{len(missing)} of {len(require or ())} outputs that had to be rebuilt were not " \
+                          f"(e.g. {missing[0]})"
             if problem is not None:
                 tail = " | ".join(result.output.strip().splitlines()[-2:])[:200]
                 cell.error = f"wrong result: {problem}" + (f" (output: {tail})" if tail else "")
@@ -626,14 +726,21 @@ class Bench:
         cell.rchar.append(result.rchar)
         cell.reported.append(tool.reported_ran(result.output))
         if count:
-            cell.ran.append(changed(before, snapshot(work.watched(tool))))
+            cell.ran.append(len(changes))
+
+    def full_runs(self, steps: int) -> int:
+        """Runs of a full build: 1 with --edit-loop, else --full-runs, else --runs (at most 3 above 50,000)."""
+        if self.args.edit_loop:
+            return 1
+        return self.args.full_runs or (min(self.args.runs, 3) if steps > 50_000 else self.args.runs)
 
     def incremental(self, work: Workload, label: str, cells: dict[str, dict[str, Cell]],
-                    runs: int, full_runs: int, changed_source) -> None:
-        """full, no-op, touch-one and edit-one, the tools interleaved run by run."""
+                    runs: int, full_runs: int, changed_source: str, phases: tuple[str, ...]) -> None:
+        """full, then the incremental phases (no-op, touch-one, edit-one, edit-header, add-one, as far
+        as `phases` has them), the tools interleaved run by run."""
         check = CHECKS[work.name]
         tools = self.usable()
-        for phase in ("full", "no-op", "touch-one", "edit-one"):
+        for phase in phases:
             for tool in tools:
                 cells[tool.name][phase] = Cell()
         floor = floor_tool() if "floor" in work.dirs else None
@@ -646,11 +753,11 @@ class Bench:
                              prepare=lambda t=tool: work.clean(t), check=lambda t=tool: check(work, t))
         for tool in tools:  # the last full build may have failed: leave a good state or give up
             if cells[tool.name]["full"].error is not None:
-                for phase in ("no-op", "touch-one", "edit-one"):
+                for phase in phases[1:]:
                     cells[tool.name][phase].error = "skipped: full build failed"
             else:  # warm-up no-op, not measured
                 run_measured(tool.argv(), work.dirs[tool.name], self.timeout(work.steps))
-        log(f"bench: {label}: no-op x{runs}, touch-one x{runs}, edit-one x{runs}")
+        log(f"bench: {label}: " + ", ".join(f"{p} x{runs}" for p in phases[1:]))
         for rep in range(runs):
             for tool in tools:
                 self.measure(work, tool, cells[tool.name]["no-op"])
@@ -662,27 +769,81 @@ class Bench:
             for tool in tools:
                 path = work.dirs[tool.name] / changed_source
                 marker = f"edit{rep}"
-
-                def edit(p: Path = path, m: str = marker) -> None:
-                    with open(p, "a") as handle:
-                        handle.write(m + "\n")
-
                 name = Path(changed_source).stem
-                self.measure(work, tool, cells[tool.name]["edit-one"], prepare=edit,
+                self.measure(work, tool, cells[tool.name]["edit-one"],
+                             prepare=lambda p=path, m=marker: append_line(p, m),
                              check=lambda t=tool, m=marker, n=name: check(work, t, m, n))
+        if "edit-header" in phases:
+            # Every step whose depfile lists the header must rerun; the headers are declared nowhere.
+            header = str(work.meta["header"])
+            require = {f"out/{n}.txt" for n in work.meta["header_steps"]}  # type: ignore[union-attr]
+            for rep in range(runs):
+                for tool in tools:
+                    path = work.dirs[tool.name] / header
+                    self.measure(work, tool, cells[tool.name]["edit-header"],
+                                 prepare=lambda p=path, m=f"header edit {rep}": append_line(p, m),
+                                 check=lambda t=tool: check(work, t), require=require)
+        if "add-one" in phases:
+            self.add_one(work, cells, runs, check)
 
-    def run_wide(self, size: int, deep: bool = False) -> None:
-        label = "deep" if deep else f"wide {size:,}"
+    def add_one(self, work: Workload, cells: dict[str, dict[str, Cell]], runs: int, check) -> None:
+        """A new source matching the foreach glob, then a build; the added sources accumulate, run by
+        run, the same for every tool. Its output path is appended to outs.list (which the aggregate
+        reads). ninja cannot glob: its build.ninja is regenerated with the new edge before its run, as a
+        generator would, and so is stask's Taskfile in the pertask shape; that regeneration is not timed."""
+        names: list[str] = work.meta["names"]  # type: ignore[assignment]
+        shape, depfile = str(work.meta["shape"]), bool(work.meta["depfile"])
+        added: list[str] = work.meta.setdefault("added", [])  # type: ignore[assignment]
+        tools = self.usable()
+        for rep in range(runs):
+            name = f"f{len(names):06d}"  # sorts after every other source
+            names.append(name)
+            added.append(f"src/{name}.txt")
+            ninja = wide_ninja(names, depfile)
+            taskfile = wide_taskfile(names, shape, depfile) if shape == "pertask" else None
+            for tool in tools:
+                root = work.dirs[tool.name]
+
+                def add(root: Path = root, tool_name: str = tool.name, name: str = name) -> None:
+                    write(root / "src" / f"{name}.txt", f"{name}\n")
+                    append_line(root / "outs.list", f"out/{name}.txt")
+                    if tool_name == "ninja":
+                        write(root / "build.ninja", ninja)
+                    if tool_name == "stask" and taskfile is not None:
+                        write(root / "Taskfile", taskfile)
+
+                self.measure(work, tool, cells[tool.name]["add-one"], prepare=add,
+                             check=lambda t=tool, n=name: check(work, t, n, n))
+
+    def run_wide(self, size: int, deep: bool = False, kind: str = "wide") -> None:
+        label = "deep" if deep else f"{kind} {size:,}"
         log(f"bench: {label}: generating")
-        work = gen_deep(self.usable()) if deep else gen_wide(size, self.usable())
+        work = gen_deep(self.usable()) if deep else gen_wide(size, self.usable(), kind)
         cells: dict[str, dict[str, Cell]] = {t.name: {} for t in self.tools}
-        full_runs = self.args.full_runs or (min(self.args.runs, 3) if work.steps > 50_000 else self.args.runs)
         source = f"src/d{DEEP_CHANGED:04d}.txt" if deep else f"src/f{size // 2:06d}.txt"
-        self.incremental(work, label, cells, self.args.runs, full_runs, source)
-        key = "deep" if deep else f"wide-{size}"
-        self.results[key] = {"steps": work.steps, "changed_source": source,
+        depfile = bool(work.meta.get("depfile"))
+        phases = ("full", "no-op", "touch-one", "edit-one") + (("edit-header",) if depfile else ()) \
+            + (() if deep else ("add-one",))
+        # What each phase has to run: touch-one nothing (content hashes) or as much as edit-one (mtimes);
+        # edit-header the steps that list the header, and the aggregate unless their outputs came out
+        # byte-identical and the tool cuts off there.
+        downstream = DEEP_STEPS - DEEP_CHANGED + 1 if deep else 2
+        expected = {"no-op": [0, 0], "touch-one": [0, downstream], "edit-one": [downstream, downstream],
+                    "add-one": [2, 2]}
+        if depfile:
+            listing = len(work.meta["header_steps"])  # type: ignore[arg-type]
+            expected["edit-header"] = [listing, listing + 1]
+        self.incremental(work, label, cells, self.args.runs, self.full_runs(work.steps), source, phases)
+        key = "deep" if deep else f"{kind}-{size}"
+        self.results[key] = {"steps": work.steps, "changed_source": source, "phases": list(phases),
+                             "expected_ran": {p: expected[p] for p in phases if p in expected},
                              "tools": {t: {p: c.as_json() for p, c in ph.items()} for t, ph in cells.items()}}
-        print(self.table_incremental(label, work.steps, source, cells), flush=True)
+        if "added" in work.meta:
+            self.results[key]["added"] = work.meta["added"]
+        if depfile:
+            self.results[key]["edited_header"] = work.meta["header"]
+            self.results[key]["header_steps"] = len(work.meta["header_steps"])  # type: ignore[arg-type]
+        print(self.table_incremental(label, key, work, source, cells), flush=True)
 
     def run_skew(self) -> None:
         log("bench: skew: generating")
@@ -705,8 +866,9 @@ class Bench:
         work = gen_big(self.usable())
         cells: dict[str, dict[str, Cell]] = {t.name: {"full": Cell(), "no-op": Cell()} for t in self.tools}
         tools = self.usable()
-        for rep in range(self.args.runs):
-            log(f"bench: big: full build {rep + 1}/{self.args.runs}")
+        full_runs = 1 if self.args.edit_loop else self.args.runs
+        for rep in range(full_runs):
+            log(f"bench: big: full build {rep + 1}/{full_runs}")
             for tool in tools:
                 self.measure(work, tool, cells[tool.name]["full"], prepare=lambda t=tool: work.clean(t),
                              check=lambda t=tool: check_big(work, t))
@@ -764,37 +926,72 @@ class Bench:
     def header_names(self) -> dict[str, str]:
         return {t.name: f"{t.name} {t.version}" if t.version not in ("", "-") else t.name for t in self.tools}
 
-    def table_incremental(self, label: str, steps: int, source: str, cells: dict[str, dict[str, Cell]]) -> str:
+    def table_incremental(self, label: str, key: str, work: Workload, source: str,
+                          cells: dict[str, dict[str, Cell]]) -> str:
         names = self.header_names()
-        rows = [f"### {label} ({steps:,} steps, -j{JOBS}; touch-one/edit-one change `{source}`)", "",
-                "| tool | full | no-op | touch-one (ran) | edit-one (ran) | peak MB "
-                "| ratio to ninja (full / no-op / touch / edit / peak) |",
-                "|---|---:|---:|---:|---:|---:|---|"]
+        result = self.results[key]
+        phases: list[str] = result["phases"]  # type: ignore[assignment]
+        expected: dict[str, list[int]] = result["expected_ran"]  # type: ignore[assignment]
+        short = {"full": "full", "no-op": "no-op", "touch-one": "touch", "edit-one": "edit",
+                 "edit-header": "header", "add-one": "add"}
+        full_runs = self.full_runs(work.steps)
+        rows = [f"### {label} ({work.steps:,} steps, -j{JOBS}; touch-one/edit-one change `{source}`)", "",
+                "| tool | " + " | ".join(p if p in ("full", "no-op") else f"{p} (ran)" for p in phases)
+                + " | peak MB | ratio to ninja (" + " / ".join(short[p] for p in phases) + " / peak) |",
+                "|---|" + "---:|" * (len(phases) + 1) + "---|"]
         ninja = cells.get("ninja", {})
         for tool in self.tools:
-            phases = cells[tool.name]
+            phase_cells = cells[tool.name]
             if tool.path is None:
-                rows.append(f"| {names[tool.name]} | error | error | error | error | – | {tool.error} |")
+                rows.append(f"| {names[tool.name]} | " + "error | " * len(phases) + f"– | {tool.error} |")
                 continue
             row = [names[tool.name]]
-            for phase in ("full", "no-op", "touch-one", "edit-one"):
-                row.append(fmt_cell(phases[phase], with_ran=phase in ("touch-one", "edit-one")))
-            row.append(fmt_mb(peak_kb(phases.values())))
-            ratios = [fmt_ratio(phases[p].median(), ninja[p].median() if p in ninja else None)
-                      for p in ("full", "no-op", "touch-one", "edit-one")]
+            for phase in phases:
+                row.append(fmt_cell(phase_cells[phase], with_ran=phase not in ("full", "no-op")))
+            row.append(fmt_mb(peak_kb(phase_cells.values())))
+            ratios = [fmt_ratio(phase_cells[p].median(), ninja[p].median() if p in ninja else None) for p in phases]
             ninja_peak = peak_kb(ninja.values()) if ninja else None
-            mine = peak_kb(phases.values())
+            mine = peak_kb(phase_cells.values())
             ratios.append(fmt_ratio(mine, ninja_peak) if mine and ninja_peak else "–")
             row.append(" / ".join(ratios))
             rows.append("| " + " | ".join(row) + " |")
         floor = cells.get("floor", {}).get("full")
         if floor is not None:
             full_ninja = ninja["full"].median() if "full" in ninja else None
-            rows.append(f"| floor: {floor_tool().version} | {fmt_cell(floor, with_ran=False)} | – | – | – | – "
-                        f"| {fmt_ratio(floor.median(), full_ninja)} / – / – / – / – |")
-            rows.append("")
-            rows.append("floor: `bench/spawnfloor.c` runs the same commands with posix_spawnp and wait, at most "
-                        f"{JOBS} at once, and does nothing else; no tool can build faster here.")
+            rows.append(f"| floor: {floor_tool().version} | {fmt_cell(floor, with_ran=False)} | "
+                        + "– | " * (len(phases) - 1) + "– "
+                        f"| {fmt_ratio(floor.median(), full_ninja)}" + " / –" * len(phases) + " |")
+        notes = []
+        if floor is not None:
+            notes.append("floor: `bench/spawnfloor.c` runs the same commands with posix_spawnp and wait, at most "
+                         f"{JOBS} at once, and does nothing else; no tool can build faster here.")
+        if work.meta.get("shape") == "pertask":
+            notes.append(f"stask: one task per step ({work.steps - 1:,} tasks and the aggregate), as a generator "
+                         "writes them; ninja and make as in `wide`.")
+        if full_runs == 1 and self.args.runs > 1:
+            notes.append("full: one run per tool (--edit-loop or --full-runs 1), not a median.")
+        if "edit-header" in phases:
+            low, high = expected["edit-header"]
+            notes.append(f"edit-header: a line appended to `{work.meta['header']}`, which the depfiles of {low:,} "
+                         f"steps list (no tool is told of the headers but through the depfiles): expected ran "
+                         f"{high:,} (those steps and the aggregate), or {low:,} when the tool skips the aggregate "
+                         "because the steps' outputs came out byte-identical.")
+        if "add-one" in phases:
+            added: list[str] = result.get("added", [])  # type: ignore[assignment]
+            first = f"`{added[0]}`" + (f" to `{added[-1]}`" if len(added) > 1 else "") if added else "new sources"
+            regen = "ninja's build.ninja" + (" and stask's Taskfile" if work.meta.get("shape") == "pertask" else "")
+            notes.append(f"add-one: a new source per run ({first}; they accumulate, the same for every tool), "
+                         f"its output's path appended to outs.list; {regen} regenerated with the new step before "
+                         "the timed run, as a generator would (not counted). Expected ran 2.")
+        for tool in self.usable():
+            for phase, (low, high) in expected.items():
+                ran = cells[tool.name].get(phase, Cell()).ran
+                outside = sorted({r for r in ran if r < low or r > high})
+                if outside:
+                    want = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+                    notes.append(f"{tool.name} {phase}: ran {', '.join(f'{r:,}' for r in outside)}, expected {want}.")
+        if notes:
+            rows += [""] + notes
         rows += error_notes(self.tools, cells)
         return "\n".join(rows) + "\n"
 
@@ -876,6 +1073,10 @@ class Bench:
             verdict = "not measured" if met is None else ("yes" if met else "**no**")
             rows.append(f"| {goal} | {measured or '–'} | {verdict} |")
 
+        def stask_failed(key: str, phase: str) -> bool:
+            entry = self.results.get(key, {}).get("tools", {}).get("stask", {}).get(phase)  # type: ignore[union-attr]
+            return bool(entry and entry.get("error"))
+
         def ratio_goal(goal: str, key: str, phase: str, limit: float) -> None:
             if key not in self.results:
                 return
@@ -884,11 +1085,16 @@ class Bench:
                 value = mine["median_s"] / ninja["median_s"]  # type: ignore[operator]
                 add(goal, f"{value:.2f}x ({fmt_time(mine['median_s'])} vs {fmt_time(ninja['median_s'])})",
                     value <= limit)
+            elif stask_failed(key, phase):
+                add(goal, "stask: error", False)
             else:
                 add(goal, None, None)
 
-        ratio_goal("no-op at or below ninja, 10,000 targets", "wide-10000", "no-op", 1.0)
-        ratio_goal("no-op at or below ninja, 100,000 targets", "wide-100000", "no-op", 1.0)
+        incremental = [k for k in self.results if k == "deep" or k.rsplit("-", 1)[0] in WIDE_KINDS]
+        for key in incremental:
+            for phase in INCREMENTAL:
+                if phase in self.results[key]["phases"]:  # type: ignore[operator]
+                    ratio_goal(f"{key_label(key)}: {phase} at or below ninja (<= 1.00x)", key, phase, 1.0)
         ratio_goal("full build at most 0.6x ninja, 10,000 targets", "wide-10000", "full", 0.6)
         floor, ninja_full = cell("wide-10000", "floor", "full"), cell("wide-10000", "ninja", "full")
         if floor and ninja_full:
@@ -896,10 +1102,13 @@ class Bench:
             rows.append(f"| (reference) the floor, 10,000 targets: the same commands and nothing else "
                         f"| {value:.2f}x ninja ({fmt_time(floor['median_s'])}) "
                         f"| {'the 0.6x goal is below it' if value > 0.6 else 'below 0.6x'} |")
-        for key in [k for k in self.results if k.startswith("wide-") or k == "deep"]:
+        for key in incremental:
             touch = cell(key, "stask", "touch-one")
             ran = touch["ran"] if touch else None
-            add(f"touch-one runs nothing ({key})", f"ran {sorted(set(ran))}" if ran else None,  # type: ignore[arg-type]
+            if stask_failed(key, "touch-one"):
+                add(f"touch-one runs nothing ({key_label(key)})", "stask: error", False)
+                continue
+            add(f"touch-one runs nothing ({key_label(key)})", f"ran {sorted(set(ran))}" if ran else None,  # type: ignore[arg-type]
                 (max(ran) == 0) if ran else None)  # type: ignore[arg-type]
         if "skew" in self.results:
             bound = float(self.results["skew"]["bound"])  # type: ignore[arg-type]
@@ -942,6 +1151,12 @@ class Bench:
         if len(rows) == 4:
             return ""
         return "\n".join(rows) + "\n"
+
+
+def key_label(key: str) -> str:
+    """wide-10000 -> wide 10,000 (results' keys as the tables name them)."""
+    kind, _, size = key.rpartition("-")
+    return f"{kind} {int(size):,}" if kind in WIDE_KINDS and size.isdigit() else key
 
 
 def hashing_estimate(cells: dict[str, dict[str, Cell]], xxh_time: object) -> float | None:
@@ -1057,11 +1272,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ninja", help="ninja binary (default: the pip package's, installed when missing)")
     parser.add_argument("--make", help="make binary (default: make on PATH)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of stask,ninja,make")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset of wide,deep,skew,big")
-    parser.add_argument("--sizes", help="wide sizes, comma-separated (default 1000,10000,100000)")
+    parser.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+                        help=f"comma-separated subset of {','.join(WORKLOADS)}, or `all` "
+                             f"(default {','.join(DEFAULT_WORKLOADS)})")
+    parser.add_argument("--sizes", help="sizes of wide, pertask, depfile and depfile-pertask, comma-separated "
+                                        "(default 1000,10000,100000)")
     parser.add_argument("--runs", type=int, help="runs per measurement, medians reported (default 5; --quick 3)")
     parser.add_argument("--full-runs", type=int,
                         help="runs of the full builds of wide/deep (default: --runs, at most 3 above 50,000 steps)")
+    parser.add_argument("--edit-loop", action="store_true",
+                        help="one measured full build per tool and workload, then the incremental phases "
+                             "(no-op, touch-one, edit-one, edit-header, add-one) --runs times each")
     parser.add_argument("--quick", action="store_true", help="wide at 1,000 and 10,000 only, 3 runs")
     parser.add_argument("--timeout", type=float, help="seconds per run (default 120 + 0.05 per step)")
     parser.add_argument("--json", help="also write every measurement to this JSON file")
@@ -1074,6 +1295,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.runs = 3 if args.quick else 5
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if "all" in args.workloads:
+        args.workloads = list(WORKLOADS)
     for name in args.tools:
         if name not in TOOLS:
             parser.error(f"unknown tool '{name}' (known: {', '.join(TOOLS)})")
@@ -1082,6 +1305,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             parser.error(f"unknown workload '{name}' (known: {', '.join(WORKLOADS)})")
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.edit_loop and args.full_runs not in (None, 1):
+        parser.error("--edit-loop runs each full build once; it cannot be combined with --full-runs")
     return args
 
 
@@ -1111,13 +1336,15 @@ def main(argv: list[str]) -> int:
         log("bench: no C compiler: timing from Python; peak MB cannot go below this script's own RSS")
     print(f"## stask benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n")
     print(f"Machine: {info['nproc']} cores ({info['cpu']}), {info['mem_gb']} GB, Linux {info['kernel']}, "
-          f"load average at start {info['loadavg'][0]:.1f}. Runs per figure: {args.runs} (median).")
+          f"load average at start {info['loadavg'][0]:.1f}. Runs per figure: {args.runs} (median)"
+          + ("; --edit-loop: one full build per tool." if args.edit_loop else "."))
     print("Tools: " + ", ".join(f"{t.name} {t.version} ({t.path or t.error})" for t in tools) + "\n", flush=True)
     bench = Bench(args, tools)
     try:
-        if "wide" in args.workloads:
-            for size in args.sizes:
-                bench.run_wide(size)
+        for kind in WIDE_KINDS:
+            if kind in args.workloads:
+                for size in args.sizes:
+                    bench.run_wide(size, kind=kind)
         if "deep" in args.workloads:
             bench.run_wide(DEEP_STEPS, deep=True)
         if "skew" in args.workloads:
