@@ -29,8 +29,11 @@ struct GraphCommand: AsyncParsableCommand {
     mutating func run() async throws {
         let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
-        let graph = try engine.graph(options)
-        let text = try format == .dot ? graph.dotText(targets: targets) : graph.jsonText(targets: targets)
+        let (graph, discovered) = try engine.graphWithDiscoveredInputs(options)
+        let text =
+            try format == .dot
+            ? graph.dotText(targets: targets, discoveredInputs: discovered)
+            : graph.jsonText(targets: targets, discoveredInputs: discovered)
         FileDescriptorSink(fileDescriptor: 1).write(text)
     }
 }

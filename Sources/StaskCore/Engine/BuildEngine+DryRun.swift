@@ -80,15 +80,30 @@ extension BuildEngine {
 // MARK: - graph
 
 extension BuildEngine {
-    /// The whole graph of the Taskfile, for `stask graph`; reads the Taskfile and the file tree, writes
-    /// nothing.
+    /// The whole graph of the Taskfile, for `stask graph`; reads the Taskfile, the file tree and the build
+    /// state, writes nothing.
     ///
     /// - Throws: `TaskfileError` when the Taskfile or its graph is wrong.
     package func graph(_ options: BuildOptions) throws -> BuildGraph {
+        try graphWithDiscoveredInputs(options).graph
+    }
+
+    /// ``graph(_:)`` and the discovered inputs each instance's last recorded run listed in its depfile (by
+    /// instance id; empty for an instance without).
+    package func graphWithDiscoveredInputs(
+        _ options: BuildOptions
+    ) throws -> (graph: BuildGraph, discoveredInputs: @Sendable (String) -> [String]) {
         let taskfile = try loadTaskfile(options)
-        let builder = GraphBuilder(
-            fileSystem: fileSystem,
-            options: GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount))
-        return try builder.build(taskfile)
+        let state = BuildStateStore.load(
+            directory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem
+        )
+        .state
+        let discovered: @Sendable (String) -> [String] = {
+            state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? []
+        }
+        var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
+        graphOptions.discoveredInputs = discovered
+        let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
+        return (graph, discovered)
     }
 }

@@ -14,22 +14,22 @@ extension BuildEngine {
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
         return try makePlan(
-            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs)
+            taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs,
+            discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] })
     }
 
     /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
     /// store without decoding the whole state).
     func makePlan(
         _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
-        recordedOutputs: Set<String>
+        recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String]
     ) throws -> BuildPlan {
-        let builder = GraphBuilder(
-            fileSystem: fileSystem,
-            options: GraphBuilder.Options(
-                budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-                shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
-                staleOutputs: recordedOutputs))
-        let graph = try builder.build(taskfile)
+        var graphOptions = GraphBuilder.Options(
+            budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
+            shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
+            staleOutputs: recordedOutputs)
+        graphOptions.discoveredInputs = discoveredInputs
+        let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
 
@@ -57,6 +57,7 @@ extension BuildEngine {
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
+        checker.sourceDigests?.seed(memo.discovered.lazy.map { ($0.path, $0.digest) })
         return (upToDate, memo.observations)
     }
 

@@ -195,7 +195,8 @@ package struct BuildEngine: Sendable {
         do {
             plan = try makePlan(
                 taskfile, options: options, itemDurations: store.allItemDurations,
-                recordedOutputs: store.recordedOutputPaths)
+                recordedOutputs: store.recordedOutputPaths,
+                discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] })
         } catch {
             try? store.close()
             throw error
@@ -210,6 +211,8 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
+        let graph = plan.graph
+        checker.sourceDigests = SourceDigests(isProduced: { graph.producer(of: $0) != nil })
         var (upToDate, observations) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         if !scheduled.isEmpty { observations = [] }  // only a build that runs nothing writes the stamp

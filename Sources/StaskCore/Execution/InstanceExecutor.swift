@@ -6,7 +6,8 @@
 /// outputs, run every command through the ``ProcessLauncher``
 /// (exec'd directly when it has no shell syntax, else through `/bin/sh -c`: `ProcessSpec.command`)
 /// stopping at the first failure, then hash
-/// the outputs, record the success and queue the upload to the remote cache. A record is written only
+/// the outputs, read the depfile's discovered inputs, record the success and queue the upload to the remote
+/// cache (a task with a depfile is neither looked up nor uploaded: the headers it read are in no key). A record is written only
 /// after success (and only successes are uploaded); a failed attempt
 /// invalidates the instance's old record. Cancellation (Ctrl-C) kills the running command's process
 /// group (the launcher does) and writes nothing.
@@ -39,7 +40,8 @@ struct InstanceExecutor: Sendable {
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
         attemptStarted()
         let start = ContinuousClock.now
-        if let remoteCache, !instance.always {
+        // A task with a depfile reads files no action key holds: a cache entry could not vouch for them.
+        if let remoteCache, !instance.always, instance.depfile == nil {
             let action = RemoteCacheAction(
                 taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
                 projectDirectory: projectDirectory)
@@ -71,6 +73,12 @@ struct InstanceExecutor: Sendable {
                         command: instance.commands.first ?? "", termination: .exited(1),
                         problem: "cannot create directory '\(parent)': \(error)"))
             }
+        }
+        if let depfile = instance.depfile {
+            // The command must write it anew: one left by an earlier run would name yesterday's headers.
+            let path = ProjectPath.absolute(depfile, project: projectDirectory)
+            try? fileSystem.removeItem(atPath: path)
+            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         if let junit = instance.junitPath {
             // A report left by an earlier run must not be mistaken for this run's.
@@ -134,11 +142,19 @@ struct InstanceExecutor: Sendable {
             }
             outputDigests[path] = digest
         }
+        let discovered: [DiscoveredInput]
+        do {
+            discovered = try discoveredInputs(of: instance)
+        } catch {
+            throw failed(
+                TaskFailure(
+                    command: instance.commands.last ?? "", termination: .exited(0), problem: error.description))
+        }
         do {
             _ = try store.recordSuccess(
                 SuccessfulRun(
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
-                    cpuTime: cpuTime, keyInputs: keyInputs))
+                    cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered))
             if itemSeconds.isEmpty, instance.shard != nil, !instance.items.isEmpty {
                 itemSeconds = learnedItemSeconds(Self.seconds(end - start), instance: instance)
             }
@@ -146,7 +162,7 @@ struct InstanceExecutor: Sendable {
         } catch {
             warn(error.description)
         }
-        if let uploads, !instance.always {
+        if let uploads, !instance.always, instance.depfile == nil {
             uploads.enqueue(
                 RemoteCacheAction(
                     taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,

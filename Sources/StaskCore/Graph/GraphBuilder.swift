@@ -31,6 +31,10 @@ package struct GraphBuilder: Sendable {
         /// Files produced by an earlier build that no task declares any more (from the build state).
         /// Globs do not match them on disk, so the object file of a deleted source is not linked in.
         package var staleOutputs: Set<String>
+        /// The discovered inputs an instance's last run recorded (by instance id; from the build state), asked
+        /// only for instances of tasks with a `depfile:`. One that another instance produces is an ordering
+        /// edge, unless it would close a cycle.
+        package var discoveredInputs: @Sendable (String) -> [String] = { _ in [] }
 
         /// Creates options.
         ///

@@ -68,6 +68,18 @@ extension GraphConstruction {
             definition.run.contains { $0.contains { $0 == .junit } }
             || definition.env.contains { $0.value.contains { $0 == .junit } }
         if usesJUnit { context.junit = Self.junitPath(for: planned.id) }
+        var depfile: String?
+        if let template = definition.depfile {
+            let text = try expander.expand(template, context, mode: .path)
+            let path = ProjectPath.resolve(text, project: project)
+            guard ProjectPath.isInside(path), path != "." else {
+                throw .outsideProject(template.location, instance: planned.id, key: "depfile", path: text)
+            }
+            if ProjectPath.isInStateDirectory(path) {
+                throw .outputInStateDirectory(template.location, instance: planned.id, key: "depfile", path: path)
+            }
+            depfile = path
+        }
 
         var environment = baseEnvironment
         for variable in definition.env {
@@ -101,7 +113,7 @@ extension GraphConstruction {
         return TaskInstance(
             id: planned.id, items: planned.items, shard: planned.shard, commandGroups: groups, inputs: inputs,
             outputs: planned.outputs, environment: environment, directory: context.directory,
-            junitPath: context.junit, settings: settings)
+            junitPath: context.junit, depfile: depfile, settings: settings)
     }
 
     private func commands(_ run: [Template], _ context: ExpansionContext) throws(TaskfileError) -> [String] {

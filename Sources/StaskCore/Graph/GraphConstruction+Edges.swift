@@ -64,8 +64,11 @@ extension GraphConstruction {
         return offsets
     }
 
-    /// The dependencies of each flat instance, ascending, without duplicates.
-    func edges(_ flat: [PlannedInstance], producers: [String: Int]) throws(TaskfileError) -> [[Int]] {
+    /// The dependencies of each flat instance, ascending, without duplicates; with `discovered`, also on the
+    /// producers of its recorded discovered inputs (``GraphBuilder/Options/discoveredInputs``).
+    func edges(
+        _ flat: [PlannedInstance], producers: [String: Int], discovered: Bool
+    ) throws(TaskfileError) -> [[Int]] {
         let offsets = taskOffsets
         var result: [[Int]] = []
         result.reserveCapacity(flat.count)
@@ -82,6 +85,11 @@ extension GraphConstruction {
                     let other = offsets[depTask] + position
                     if other == index { throw .dependencyCycle(dep.location, cycle: [instance.id, instance.id]) }
                     dependencies.append(other)
+                }
+            }
+            if discovered, tasks[instance.task].depfile != nil {
+                for path in options.discoveredInputs(instance.id) {
+                    if let producer = producers[path], producer != index { dependencies.append(producer) }
                 }
             }
             dependencies.sort()

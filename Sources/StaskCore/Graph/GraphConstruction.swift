@@ -60,9 +60,22 @@ struct GraphConstruction {
         // 100,000 targets each working table dropped here is several megabytes off the build's peak.
         files.releaseLookupTables()
         var flat = planned.flatMap { $0 }
-        let dependencies = try edges(flat, producers: producerIndex())
+        let producers = producerIndex()
+        let hasDepfiles = tasks.contains { $0.depfile != nil }
+        var dependencies = try edges(flat, producers: producers, discovered: hasDepfiles)
+        if !hasDepfiles { planned = [] }
+        let order: [Int]
+        do {
+            order = try topologicalOrder(flat, dependencies: dependencies)
+        } catch {
+            // A discovered input recorded by an earlier build must not make a cycle of a graph that has none.
+            guard hasDepfiles else { throw error }
+            let declared = try edges(flat, producers: producers, discovered: false)
+            guard declared != dependencies else { throw error }
+            dependencies = declared
+            order = try topologicalOrder(flat, dependencies: dependencies)
+        }
         planned = []
-        let order = try topologicalOrder(flat, dependencies: dependencies)
         return try assemble(&flat, dependencies: dependencies, order: order)
     }
 
@@ -242,7 +255,7 @@ struct GraphConstruction {
                     throw .outsideProject(template.location, instance: instance.id, key: "output", path: text)
                 }
                 if ProjectPath.isInStateDirectory(path) {
-                    throw .outputInStateDirectory(template.location, instance: instance.id, path: path)
+                    throw .outputInStateDirectory(template.location, instance: instance.id, key: "output", path: path)
                 }
                 if seen.insert(path).inserted {
                     instance.outputs.append(path)

@@ -82,6 +82,9 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     package var always: Bool { settings.always }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
     package let junitPath: String?
+    /// The `depfile:` the commands write (project-relative, inside the project): after a successful run its
+    /// prerequisites are recorded as discovered inputs.
+    package let depfile: String?
     /// Where the task is defined.
     package var location: SourceLocation { settings.location }
 
@@ -115,11 +118,11 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
         commandGroups: [CommandGroup] = [], inputs: [String] = [], outputs: [String] = [],
         environment: [String: String] = [:], directory: String = ".", cost: ResourceCost = ["cpu": 1],
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, always: Bool = false,
-        junitPath: String? = nil, location: SourceLocation
+        junitPath: String? = nil, depfile: String? = nil, location: SourceLocation
     ) {
         self.init(
             id: id, items: items, shard: shard, commandGroups: commandGroups, inputs: inputs, outputs: outputs,
-            environment: environment, directory: directory, junitPath: junitPath,
+            environment: environment, directory: directory, junitPath: junitPath, depfile: depfile,
             settings: TaskSettings(
                 taskName: taskName, cost: cost, priority: priority, retry: retry, timeout: timeout, always: always,
                 location: location))
@@ -129,7 +132,7 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     init(
         id: String, items: [String], shard: ShardPosition?, commandGroups: [CommandGroup], inputs: [String],
         outputs: [String], environment: [String: String], directory: String, junitPath: String?,
-        settings: TaskSettings
+        depfile: String? = nil, settings: TaskSettings
     ) {
         self.id = id
         self.items = items
@@ -140,6 +143,7 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
         self.environment = environment
         self.directory = directory
         self.junitPath = junitPath
+        self.depfile = depfile
         self.settings = settings
     }
 

@@ -5,7 +5,8 @@
 /// what the build decides. The cases are checked in this order and the first one that applies is the
 /// reason: ``always``, ``neverBuilt``, ``lastRunFailed``, then a change of the action key, itemised by
 /// comparing the recorded ``ActionKeyInputs`` with the current ones (variables, commands, environment,
-/// working directory, inputs, declared outputs), then a missing or modified output, and last
+/// working directory, inputs, declared outputs), then a discovered input (from the last run's depfile) that
+/// changed or is gone, then a missing or modified output, and last
 /// ``dependencyWillRebuild(id:)``: a dependency will run, so this instance runs after it unless the
 /// dependency's outputs come out byte-identical (early cutoff).
 package enum RebuildReason: Sendable, Hashable, CustomStringConvertible {
@@ -31,6 +32,11 @@ package enum RebuildReason: Sendable, Hashable, CustomStringConvertible {
     case inputChanged(path: String, old: ContentDigest, new: ContentDigest)
     /// The list of declared outputs changed.
     case declaredOutputsChanged(old: [String], new: [String])
+    /// A file the last run's depfile listed has other contents now.
+    case discoveredInputChanged(path: String, old: ContentDigest, new: ContentDigest)
+    /// A file the last run's depfile listed no longer exists (never an error: its `#include` may be gone
+    /// too).
+    case discoveredInputDisappeared(path: String)
     /// The action key differs but the recorded key inputs do not say how (a record from an older
     /// version of the key).
     case actionKeyChanged
@@ -56,6 +62,8 @@ package enum RebuildReason: Sendable, Hashable, CustomStringConvertible {
         case .inputDisappeared: "input_disappeared"
         case .inputChanged: "input_changed"
         case .declaredOutputsChanged: "declared_outputs_changed"
+        case .discoveredInputChanged: "discovered_input_changed"
+        case .discoveredInputDisappeared: "discovered_input_disappeared"
         case .actionKeyChanged: "action_key_changed"
         case .outputMissing: "output_missing"
         case .outputModified: "output_modified"
@@ -89,6 +97,9 @@ package enum RebuildReason: Sendable, Hashable, CustomStringConvertible {
             "input '\(path)' changed (\(Self.prefix(old)) → \(Self.prefix(new)))"
         case .declaredOutputsChanged(let old, let new):
             "declared outputs changed: [\(old.joined(separator: ", "))] → [\(new.joined(separator: ", "))]"
+        case .discoveredInputChanged(let path, let old, let new):
+            "discovered input '\(path)' changed (\(Self.prefix(old)) → \(Self.prefix(new)))"
+        case .discoveredInputDisappeared(let path): "discovered input '\(path)' no longer exists"
         case .actionKeyChanged: "its action key changed"
         case .outputMissing(let path): "output '\(path)' is missing"
         case .outputModified(let path, let old, let new):

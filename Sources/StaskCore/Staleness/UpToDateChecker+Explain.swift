@@ -20,6 +20,12 @@ extension UpToDateChecker {
         if record.actionKey != current.actionKey {
             return Self.difference(recorded: record.keyInputs, current: current) ?? .actionKeyChanged
         }
+        for input in record.discoveredInputs {
+            guard let now = discoveredDigest(of: input.path) else {
+                return .discoveredInputDisappeared(path: input.path)
+            }
+            if now != input.digest { return .discoveredInputChanged(path: input.path, old: input.digest, new: now) }
+        }
         for output in instance.outputs {
             guard let now = currentDigest(of: output) else { return .outputMissing(path: output) }
             guard let recorded = record.outputDigests[output] else { return .actionKeyChanged }
@@ -71,7 +77,7 @@ extension UpToDateChecker {
 
 extension Taskfile {
     /// Task name → the value of every var its templates use (`run`, `inputs`, `outputs`, `foreach`, `dir`,
-    /// the task's `env` and the Taskfile's `env`), recorded with each run for `stask explain`.
+    /// `depfile`, the task's `env` and the Taskfile's `env`), recorded with each run for `stask explain`.
     ///
     /// - Complexity: O(*t*) in the total size of the templates.
     package var referencedVariables: [String: [String: String]] {
@@ -83,6 +89,7 @@ extension Taskfile {
             var names = sharedNames
             var templates = task.run + task.inputs + task.outputs + (task.foreach ?? []) + task.env.map(\.value)
             if let dir = task.dir { templates.append(dir) }
+            if let depfile = task.depfile { templates.append(depfile) }
             for template in templates { names.formUnion(Self.variableNames(in: template)) }
             var used: [String: String] = [:]
             for name in names { if let value = values[name] { used[name] = value } }

@@ -2,7 +2,9 @@
 /// through the stat cache and compares them, and the outputs, with the recorded state.
 ///
 /// An instance is up to date when it is not `always`, it has a valid record, its current action key
-/// equals the recorded one, and every declared output exists with its recorded digest. A missing input is
+/// equals the recorded one, every declared output exists with its recorded digest, and every discovered
+/// input (from its last run's depfile) still has its recorded digest: one that changed or no longer exists
+/// reruns the instance, and is never an error. A missing input is
 /// left out of the key (so its disappearance changes the key) rather than being an error: the command
 /// that needs it will say so. Thread-safe: the digest cache and the store are.
 struct UpToDateChecker: Sendable {
@@ -18,6 +20,9 @@ struct UpToDateChecker: Sendable {
     /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
+    /// The digests of discovered inputs that no task produces, shared by every instance of a build; `nil`
+    /// to examine each afresh.
+    var sourceDigests: SourceDigests?
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
     struct Memo {
@@ -28,6 +33,10 @@ struct UpToDateChecker: Sendable {
         private(set) var observations: [FileObservation] = []
         /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
         private var digestList: [ContentDigest?] = []
+
+        /// The discovered inputs examined in this pass, with their digests, each once: what
+        /// ``SourceDigests`` starts from, so the running steps do not examine them again.
+        private(set) var discovered: [(path: String, digest: ContentDigest?)] = []
 
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
@@ -45,6 +54,14 @@ struct UpToDateChecker: Sendable {
             positions[key] = Int32(observations.count)
             observations.append(observation)
             digestList.append(digest)
+            return digest
+        }
+
+        /// The digest of a discovered input, as ``digest(of:_:)``, noting it in ``discovered``.
+        mutating func discoveredDigest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
+            let before = observations.count
+            let digest = digest(of: path, checker)
+            if observations.count != before { discovered.append((path, digest)) }
             return digest
         }
     }
@@ -77,7 +94,18 @@ struct UpToDateChecker: Sendable {
         guard !instance.always, let record = record(instance.id), record.actionKey == actionKey else {
             return false
         }
-        return outputsMatch(instance, record: record)
+        guard outputsMatch(instance, record: record) else { return false }
+        for input in record.discoveredInputs where discoveredDigest(of: input.path) != input.digest {
+            return false
+        }
+        return true
+    }
+
+    /// The digest of a discovered input now: through ``sourceDigests`` when the file is no task's output
+    /// (each such file is examined once a build, however many instances list it), else examined afresh.
+    func discoveredDigest(of path: String) -> ContentDigest? {
+        if let sourceDigests { return sourceDigests.digest(of: path, self) }
+        return currentDigest(of: path)
     }
 
     /// Whether `instance`, whose current action key is `actionKey`, is up to date, looking its outputs up in
@@ -93,6 +121,9 @@ struct UpToDateChecker: Sendable {
             guard let recorded = record.outputDigests[output], memo.digest(of: output, self) == recorded else {
                 return false
             }
+        }
+        for input in record.discoveredInputs where memo.discoveredDigest(of: input.path, self) != input.digest {
+            return false
         }
         return true
     }

@@ -36,6 +36,10 @@ struct EncodedTaskRecord: Sendable {
         }
         size += varint(record.outputDigests.count)
         for path in record.outputDigests.keys { size += text(path) + 16 }
+        if !record.discoveredInputs.isEmpty {
+            size += varint(record.discoveredInputs.count)
+            for input in record.discoveredInputs { size += text(input.path) + 16 }
+        }
         size += text(inputs.directory) + varint(inputs.commands.count)
         for command in inputs.commands { size += text(command) }
         for map in [inputs.environment, inputs.variables] {

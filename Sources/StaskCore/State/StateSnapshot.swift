@@ -19,7 +19,9 @@
 ///              records:      varint count, then per record a varint byte length and:
 ///                              hot part:  text id, digest action key, varint wall ns, varint cpu ns,
 ///                                         varint estimate ns, varint success count, UInt8 flags
-///                                         (bit 0: invalidated), varint n, n × (text path, digest) outputs
+///                                         (bit 0: invalidated, bit 1: discovered inputs follow),
+///                                         varint n, n × (text path, digest) outputs, with bit 1
+///                                         varint n, n × (text path, digest) discovered inputs (by path)
 ///                              cold part (the rest of the record): str directory, varint n + n × str
 ///                                         commands, varint n + n × (str, str) environment, the same for
 ///                                         variables, varint n + n × (str, digest) inputs, varint n + n × str

@@ -17,12 +17,15 @@ package struct SuccessfulRun: Sendable, Hashable {
     package var cpuTime: Duration
     /// What went into `actionKey`.
     package var keyInputs: ActionKeyInputs
+    /// The files the run's depfile listed, with their digests, sorted by path.
+    package var discoveredInputs: [DiscoveredInput]
 
     /// Describes a successful run. `actionKey` defaults to `keyInputs.actionKey`.
     package init(
         id: String, actionKey: ContentDigest? = nil, outputDigests: [String: ContentDigest], wallTime: Duration,
-        cpuTime: Duration, keyInputs: ActionKeyInputs
+        cpuTime: Duration, keyInputs: ActionKeyInputs, discoveredInputs: [DiscoveredInput] = []
     ) {
+        self.discoveredInputs = discoveredInputs
         self.id = id
         self.actionKey = actionKey ?? keyInputs.actionKey
         self.outputDigests = outputDigests
@@ -49,7 +52,7 @@ package struct SuccessfulRun: Sendable, Hashable {
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wall,
             cpuTime: Self.storable(cpuTime), estimatedDuration: estimate,
-            successCount: (previous?.successCount ?? 0) + 1, keyInputs: keyInputs)
+            successCount: (previous?.successCount ?? 0) + 1, keyInputs: keyInputs, discoveredInputs: discoveredInputs)
     }
 
     /// Whole nanoseconds, at least zero: the precision of the state files.

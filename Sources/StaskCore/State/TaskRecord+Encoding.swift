@@ -5,7 +5,9 @@ extension TaskRecord {
     /// (`keyInputs`, read only by `stask explain`), which runs to the end of the record.
     ///
     /// Hot part: id, action key, wall ns, cpu ns, estimate ns, success count (varints), flags (bit 0:
-    /// invalidated), output digests (varint count, then path and digest each). Cold part: see
+    /// invalidated, bit 1: discovered inputs follow), output digests (varint count, then path and digest
+    /// each), then with bit 1 the discovered inputs (varint count, then path and digest each, sorted by
+    /// path). Cold part: see
     /// `ActionKeyInputs.encode(to:string:)`; `coldString` writes its strings (a string-table index in the
     /// snapshot, the string itself in the journal). Maps are written sorted so equal records encode equally.
     func encode(to writer: inout StateBinaryWriter, coldString: (inout StateBinaryWriter, String) -> Void) {
@@ -15,11 +17,18 @@ extension TaskRecord {
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: cpuTime)))
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: estimatedDuration)))
         writer.varint(max(successCount, 0))
-        writer.byte(isInvalidated ? 1 : 0)
+        writer.byte((isInvalidated ? 1 : 0) | (discoveredInputs.isEmpty ? 0 : 2))
         writer.varint(outputDigests.count)
         for (path, digest) in outputDigests.sorted(by: { $0.key < $1.key }) {
             writer.inlineString(path)
             writer.digest(digest)
+        }
+        if !discoveredInputs.isEmpty {
+            writer.varint(discoveredInputs.count)
+            for input in discoveredInputs {
+                writer.inlineString(input.path)
+                writer.digest(input.digest)
+            }
         }
         keyInputs.encode(to: &writer, string: coldString)
     }
@@ -45,7 +54,7 @@ extension TaskRecord {
         let estimate = try duration(from: &reader)
         let successCount = try reader.count(limit: Int.max)
         let flags = try reader.byte()
-        guard flags <= 1 else { throw StateDecodingError(detail: "unknown record flags \(flags)") }
+        guard flags <= 3 else { throw StateDecodingError(detail: "unknown record flags \(flags)") }
         let outputCount = try reader.count(limit: reader.remaining)
         var outputDigests: [String: ContentDigest] = [:]
         outputDigests.reserveCapacity(outputCount)
@@ -53,11 +62,21 @@ extension TaskRecord {
             let path = try reader.inlineString()
             outputDigests[path] = try reader.digest()
         }
+        var discovered: [DiscoveredInput] = []
+        if flags & 2 != 0 {
+            let count = try reader.count(limit: reader.remaining)
+            discovered.reserveCapacity(count)
+            for _ in 0..<count {
+                let path = try reader.inlineString()
+                discovered.append(DiscoveredInput(path: path, digest: try reader.digest()))
+            }
+        }
         let cold = try coldPart(reader.offset, reader.remaining)
         _ = try reader.bytes(reader.remaining)
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
-            estimatedDuration: estimate, successCount: successCount, coldPart: cold, isInvalidated: flags & 1 != 0)
+            estimatedDuration: estimate, successCount: successCount, coldPart: cold, isInvalidated: flags & 1 != 0,
+            discoveredInputs: discovered)
     }
 
     private static func duration(from reader: inout StateBinaryReader) throws(StateDecodingError) -> Duration {

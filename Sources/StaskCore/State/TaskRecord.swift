@@ -13,6 +13,9 @@ package struct TaskRecord: Sendable, Hashable {
     package var actionKey: ContentDigest
     /// Output path → content digest after the successful run.
     package var outputDigests: [String: ContentDigest]
+    /// The files the run's `depfile:` listed (less declared inputs and outputs), with their digests then,
+    /// sorted by path: each counts as an input. Empty for a task without a depfile.
+    package var discoveredInputs: [DiscoveredInput]
     /// Wall-clock duration of the last successful run.
     package var wallTime: Duration
     /// CPU time (user + system, children included) of the last successful run.
@@ -36,22 +39,23 @@ package struct TaskRecord: Sendable, Hashable {
     package init(
         id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, estimatedDuration: Duration, successCount: Int, keyInputs: ActionKeyInputs,
-        isInvalidated: Bool = false
+        isInvalidated: Bool = false, discoveredInputs: [DiscoveredInput] = []
     ) {
         self.init(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
             estimatedDuration: estimatedDuration, successCount: successCount, coldPart: .decoded(keyInputs),
-            isInvalidated: isInvalidated)
+            isInvalidated: isInvalidated, discoveredInputs: discoveredInputs)
     }
 
     init(
         id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, estimatedDuration: Duration, successCount: Int, coldPart: TaskRecordColdPart,
-        isInvalidated: Bool
+        isInvalidated: Bool, discoveredInputs: [DiscoveredInput] = []
     ) {
         self.id = id
         self.actionKey = actionKey
         self.outputDigests = outputDigests
+        self.discoveredInputs = discoveredInputs
         self.wallTime = wallTime
         self.cpuTime = cpuTime
         self.estimatedDuration = estimatedDuration

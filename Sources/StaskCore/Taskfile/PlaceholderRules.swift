@@ -4,12 +4,12 @@
 /// |---|---|---|---|---|
 /// | `vars`, top-level `env`, `foreach` | yes | no | no | no |
 /// | `inputs`, `outputs` | yes | with `foreach` (not `items`) | with `shards` | no |
-/// | `dir` | yes | with `foreach`, not sharded (not `items`) | with `shards` | no |
+/// | `dir`, `depfile` | yes | with `foreach`, not sharded (not `items`) | with `shards` | no |
 /// | task `env` | yes | with `foreach` (item family: not sharded) | with `shards` | yes |
 /// | `run` | yes | with `foreach` | with `shards` | yes |
 struct PlaceholderRules {
     enum Place {
-        case taskfileEnvironment, foreach, inputs, outputs, dir, taskEnvironment, run
+        case taskfileEnvironment, foreach, inputs, outputs, dir, depfile, taskEnvironment, run
     }
 
     let place: Place
@@ -28,7 +28,7 @@ struct PlaceholderRules {
             return "cannot be used in the Taskfile's env (only vars can)"
         case .foreach:
             return "cannot be used in 'foreach' (only vars can)"
-        case .inputs, .outputs, .dir, .taskEnvironment, .run:
+        case .inputs, .outputs, .dir, .depfile, .taskEnvironment, .run:
             break
         }
         let key: String
@@ -36,6 +36,7 @@ struct PlaceholderRules {
         case .inputs: key = "inputs"
         case .outputs: key = "outputs"
         case .dir: key = "dir"
+        case .depfile: key = "depfile"
         case .taskEnvironment: key = "env"
         default: key = "run"
         }
@@ -44,17 +45,21 @@ struct PlaceholderRules {
             return nil
         case .item, .stem, .name, .dir:
             if !hasForeach { return "needs 'foreach' in \(taskName)" }
-            if isSharded && (place == .dir || place == .taskEnvironment) {
+            if isSharded && (place == .dir || place == .depfile || place == .taskEnvironment) {
                 return "cannot be used in '\(key)' of a sharded task (a shard has several items)"
             }
             return nil
         case .items:
-            if place == .inputs || place == .outputs || place == .dir { return "cannot be used in '\(key)'" }
+            if place == .inputs || place == .outputs || place == .dir || place == .depfile {
+                return "cannot be used in '\(key)'"
+            }
             return hasForeach ? nil : "needs 'foreach' in \(taskName)"
         case .shard, .shards:
             return isSharded ? nil : "needs 'shards' in \(taskName)"
         case .input, .inputs, .output, .outputs, .junit:
-            if place == .inputs || place == .outputs || place == .dir { return "cannot be used in '\(key)'" }
+            if place == .inputs || place == .outputs || place == .dir || place == .depfile {
+                return "cannot be used in '\(key)'"
+            }
             return nil
         }
     }

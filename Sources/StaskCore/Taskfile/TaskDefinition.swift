@@ -8,7 +8,8 @@ package import AsyncStreams
 package struct TaskDefinition: Sendable, Hashable {
     /// The keys a task may have, spelled as in YAML by `rawValue`.
     package enum Key: String, Sendable, Hashable, CaseIterable {
-        case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always
+        case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always,
+            depfile
     }
 
     /// The task's name (the key under `tasks:`).
@@ -51,6 +52,9 @@ package struct TaskDefinition: Sendable, Hashable {
     package let env: [EnvironmentVariable]
     /// `always`: run even when up to date.
     package let always: Bool
+    /// `depfile`: the file, relative to the Taskfile's directory, in which the commands list the files they
+    /// read (Makefile syntax, as `gcc -MMD -MF`); they become the instance's discovered inputs.
+    package let depfile: Template?
     /// The location of each key present.
     package let keyLocations: [Key: SourceLocation]
     /// The location of each key's value.
@@ -62,7 +66,8 @@ package struct TaskDefinition: Sendable, Hashable {
         outputs: [Template] = [], deps: [Located<String>] = [], run: [Template] = [], foreach: [Template]? = nil,
         shards: Int? = nil, cost: ResourceCost? = nil, costLocations: [String: SourceLocation] = [:],
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, dir: Template? = nil,
-        env: [EnvironmentVariable] = [], always: Bool = false, keyLocations: [Key: SourceLocation] = [:],
+        env: [EnvironmentVariable] = [], always: Bool = false, depfile: Template? = nil,
+        keyLocations: [Key: SourceLocation] = [:],
         valueLocations: [Key: SourceLocation] = [:]
     ) {
         self.name = name
@@ -82,6 +87,7 @@ package struct TaskDefinition: Sendable, Hashable {
         self.dir = dir
         self.env = env
         self.always = always
+        self.depfile = depfile
         self.keyLocations = keyLocations
         self.valueLocations = valueLocations
     }

@@ -64,8 +64,8 @@ extension TaskfileError {
             return "\(location): input '\(path)' of '\(instance)' is a directory (use a glob such as '\(path)/**')"
         case .outsideProject(let location, let instance, let key, let path):
             return "\(location): \(key) '\(path)' of '\(instance)' lies outside the project directory"
-        case .outputInStateDirectory(let location, let instance, let path):
-            return "\(location): output '\(path)' of '\(instance)' lies in stask's state directory '.stask'"
+        case .outputInStateDirectory(let location, let instance, let key, let path):
+            return "\(location): \(key) '\(path)' of '\(instance)' lies in stask's state directory '.stask'"
         case .outputIsGlob(let location, let task, let text):
             return "\(location): output '\(text)' of task '\(task)' is a glob; outputs must be plain paths"
         case .costExceedsBudget(let location, let task, let resource, let cost, let budget):
@@ -98,7 +98,7 @@ extension TaskfileError {
             .variableCycle(let location, _), .unknownDependency(let location, _, _, _),
             .duplicateOutput(let location, _, _, _, _), .dependencyCycle(let location, _),
             .missingInput(let location, _, _), .inputIsDirectory(let location, _, _),
-            .outsideProject(let location, _, _, _), .outputInStateDirectory(let location, _, _),
+            .outsideProject(let location, _, _, _), .outputInStateDirectory(let location, _, _, _),
             .outputIsGlob(let location, _, _), .costExceedsBudget(let location, _, _, _, _),
             .foreachDoesNotSettle(let location, _), .fileSystem(let location, _):
             location

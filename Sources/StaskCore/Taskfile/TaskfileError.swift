@@ -71,10 +71,10 @@ package enum TaskfileError: Error, Sendable, Equatable, CustomStringConvertible 
     case missingInput(SourceLocation, instance: String, path: String)
     /// A plain (non-glob) input that names a directory.
     case inputIsDirectory(SourceLocation, instance: String, path: String)
-    /// An output, or a `dir:`, outside the project directory (`../x`, an absolute path elsewhere).
+    /// An output, a `dir:` or a `depfile:` outside the project directory (`../x`, an absolute path elsewhere).
     case outsideProject(SourceLocation, instance: String, key: String, path: String)
-    /// An output inside `.stask/`, stask's own state directory.
-    case outputInStateDirectory(SourceLocation, instance: String, path: String)
+    /// An output or a `depfile:` (`key`) inside `.stask/`, stask's own state directory.
+    case outputInStateDirectory(SourceLocation, instance: String, key: String, path: String)
     /// An output written as a glob (outputs are always plain paths).
     case outputIsGlob(SourceLocation, task: String, text: String)
     /// A task's cost of `resource` exceeds the whole budget of that resource, so it could never run.

@@ -65,6 +65,7 @@ extension TaskfileReader {
         var dir: Template?
         var env: [EnvironmentVariable] = []
         var always = false
+        var depfile: Template?
 
         for entry in entries {
             guard let key = TaskDefinition.Key(rawValue: entry.key) else { continue }
@@ -113,12 +114,18 @@ extension TaskfileReader {
                 env = try readEnvironment(node, key: "env", rules: rules(.taskEnvironment))
             case .always:
                 always = try boolean(node, key: "always")
+            case .depfile:
+                let text = try string(node, key: "depfile")
+                let template = try template(text, node: node)
+                try check(template, rules: rules(.depfile))
+                depfile = template
             }
         }
         return TaskDefinition(
             name: name, location: entry.keyLocation, desc: desc, inputs: inputs, outputs: outputs, deps: deps,
             run: run, foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
-            retry: retry, timeout: timeout, dir: dir, env: env, always: always, keyLocations: keyLocations,
+            retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
+            keyLocations: keyLocations,
             valueLocations: valueLocations)
     }
 

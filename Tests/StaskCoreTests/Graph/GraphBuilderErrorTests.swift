@@ -62,6 +62,12 @@ import Testing
             yaml: "version: 1\ntasks:\n  a: {outputs: ['build/*.o']}\n",
             message: "Taskfile.yml:3:17: output 'build/*.o' of task 'a' is a glob; outputs must be plain paths"),
         Case(
+            yaml: "version: 1\ntasks:\n  a: {depfile: ../a.d, run: x}\n",
+            message: "Taskfile.yml:3:16: depfile '../a.d' of 'a' lies outside the project directory"),
+        Case(
+            yaml: "version: 1\ntasks:\n  a: {depfile: .stask/a.d, run: x}\n",
+            message: "Taskfile.yml:3:16: depfile '.stask/a.d' of 'a' lies in stask's state directory '.stask'"),
+        Case(
             yaml: "version: 1\ntasks:\n  a: {dir: ../x, run: x}\n",
             message: "Taskfile.yml:3:12: dir '../x' of 'a' lies outside the project directory"),
         Case(

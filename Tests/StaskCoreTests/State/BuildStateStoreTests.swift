@@ -21,6 +21,36 @@ import Testing
         #expect(try fs.readFile(atPath: store.journalPath) == Array("STASKJNL".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
     }
 
+    @Test func discoveredInputsSurviveTheJournalTheSnapshotAndAnInvalidation() throws {
+        let dir = try ScratchDirectory()
+        let discovered = [
+            DiscoveredInput(path: "/usr/include/stdio.h", digest: ContentHasher.digest(ofUTF8: "stdio")),
+            DiscoveredInput(path: "inc/a b.h", digest: ContentHasher.digest(ofUTF8: "a")),
+        ]
+        let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
+        var run = StateSamples.run("a")
+        run.discoveredInputs = discovered
+        let a = try store.recordSuccess(run)
+        try store.recordSuccess(StateSamples.run("b", seed: 2))
+        #expect(a.discoveredInputs == discovered)
+        try store.close()
+        for threshold in [BuildStateStore.minimumCompactionSize, 0] {
+            let (reopened, warnings) = try BuildStateStore.open(
+                directory: dir.path, fileSystem: fs, minimumCompactionSize: threshold)
+            #expect(warnings.isEmpty)
+            #expect(reopened.record(for: "a")?.discoveredInputs == discovered)
+            #expect(reopened.record(for: "b")?.discoveredInputs == [])
+            try reopened.close()
+        }
+        let (last, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs, minimumCompactionSize: 0)
+        try last.invalidate("a")
+        try last.close()
+        let (again, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
+        #expect(again.record(for: "a") == nil)
+        #expect(again.state.records["a"]?.discoveredInputs == discovered)
+        try again.close()
+    }
+
     @Test func stateSurvivesCloseAndReopenIdentically() throws {
         let dir = try ScratchDirectory()
         let (store, _) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)

@@ -111,10 +111,15 @@ final class FaultyAppendableFile: AppendableFile {
     }
 }
 
-/// Counts whole-file and chunked reads, to prove the stat cache did not read a file.
+/// Counts whole-file and chunked reads, to prove the stat cache did not read a file, and how often each
+/// path's metadata was asked for.
 final class ReadCountingFileSystem: FileSystem {
     let base: any FileSystem
     private let reads = Mutex(0)
+    private let examined = Mutex<[String: Int]>([:])
+
+    /// How many times `metadata(atPath:)` was asked about `path` so far.
+    func examinations(of path: String) -> Int { examined.withLock { $0[path, default: 0] } }
 
     init(base: any FileSystem) {
         self.base = base
@@ -123,7 +128,8 @@ final class ReadCountingFileSystem: FileSystem {
     var readCount: Int { reads.withLock { $0 } }
 
     func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
-        try base.metadata(atPath: path)
+        examined.withLock { $0[path, default: 0] += 1 }
+        return try base.metadata(atPath: path)
     }
 
     func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {

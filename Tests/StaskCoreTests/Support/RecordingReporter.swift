@@ -16,6 +16,11 @@ final class RecordingReporter: ProgressReporter {
         events.compactMap { if case .started(let id, _, _) = $0 { id } else { nil } }
     }
 
+    /// The failures of `finished` events, in order.
+    var failures: [TaskFailure] {
+        events.compactMap { if case .finished(_, .failed(let failure), _, _) = $0 { failure } else { nil } }
+    }
+
     /// The warnings reported.
     var warnings: [String] {
         events.compactMap { if case .warning(let message) = $0 { message } else { nil } }

@@ -119,6 +119,9 @@ import Testing
         .task("outputs: ['{{output}}.x']", 16, "placeholder '{{output}}' cannot be used in 'outputs'"),
         .task("inputs: '{{items}}'", 14, "placeholder '{{items}}' cannot be used in 'inputs'"),
         .task("dir: '{{junit}}'", 11, "placeholder '{{junit}}' cannot be used in 'dir'"),
+        .task("depfile: '{{output}}.d'", 15, "placeholder '{{output}}' cannot be used in 'depfile'"),
+        .task("depfile: 'b/{{stem}}.d'", 17, "placeholder '{{stem}}' needs 'foreach' in task 'a'"),
+        .task("depfile: [a.d]", 14, "'depfile' must be a string, not a list"),
         .task(
             "foreach: 'src/{{item}}'", 19,
             "placeholder '{{item}}' cannot be used in 'foreach' (only vars can)"),
@@ -143,6 +146,15 @@ import Testing
                 == .unavailablePlaceholder(
                     SourceLocation(file: "Taskfile.yml", line: 6, column: 11), name: "dir",
                     reason: "cannot be used in 'dir' of a sharded task (a shard has several items)"))
+    }
+
+    @Test func shardedTaskRefusesItemPlaceholderInDepfile() {
+        let error = TaskfileFixture.parseError(
+            "version: 1\ntasks:\n  a:\n    foreach: x\n    shards: 2\n    depfile: 'b/{{stem}}.d'\n")
+        #expect(
+            error?.description
+                == "Taskfile.yml:6:17: placeholder '{{stem}}' cannot be used in 'depfile' of a sharded task "
+                + "(a shard has several items)")
     }
 
     @Test func badYAMLIsMappedToItsLocation() throws {

@@ -184,6 +184,7 @@ import Testing
                 dir: sub
                 env: {A: "1", B: ~, C: yes}
                 always: yes
+                depfile: "deps/t-{{shard}}.d"
               u:
 
             """)
@@ -202,6 +203,7 @@ import Testing
         #expect(t.env.map(\.name) == ["A", "B", "C"])
         #expect(t.env.map(\.value.text) == ["1", "", "yes"])
         #expect(t.always)
+        #expect(t.depfile?.text == "deps/t-{{shard}}.d")
         #expect(Set(t.keyLocations.keys) == Set(TaskDefinition.Key.allCases))
     }
 
