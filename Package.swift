@@ -105,7 +105,9 @@ let package = Package(
         .testTarget(
             name: "StaskCoreTests",
             // StaskPosix for the few tests that check the pipeline against a real disk or real processes.
-            dependencies: ["StaskCore", "StaskPosix", "StaskTestSupport", "AsyncStreams"],
+            dependencies: [
+                "StaskCore", "StaskPosix", "StaskTestSupport", "AsyncStreams", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -24,7 +24,7 @@ extension TaskfileReader {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self), resolver)
         } catch let error as YamlError {
             if case .duplicatedKeysInMapping(_, let context) = error {
                 let first = source.location(line: context.mark.line, column: context.mark.column)

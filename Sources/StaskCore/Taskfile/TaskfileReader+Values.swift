@@ -18,7 +18,10 @@ extension TaskfileReader {
 
     /// The resolved tag of `node` (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`, `merge`, …).
     func tagName(_ node: Node) -> Tag.Name {
-        Tag.Name(rawValue: node.tag.rawValue)
+        if tagsPlainScalarsByHand, case .scalar(let scalar) = node, scalar.style == .plain {
+            return PlainScalarTag.name(of: scalar.string)
+        }
+        return Tag.Name(rawValue: node.tag.rawValue)
     }
 
     /// What `node` is, for "must be …, not …" messages.

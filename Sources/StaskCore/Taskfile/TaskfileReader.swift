@@ -13,13 +13,21 @@ struct TaskfileReader {
     var variables: [String: String] = [:]
     /// Bounds the values visited, against alias bombs.
     let budget: ExpansionBudget
+    /// Whether plain scalars get their tags from ``PlainScalarTag`` (Yams composes with no resolver rules):
+    /// true unless the text holds a `!`, which may write an explicit tag (`!!str yes`) that the composed
+    /// node would then not tell apart from a plain one.
+    let tagsPlainScalarsByHand: Bool
 
     init(source: SourceText, path: String, overrides: [String: String]) {
         self.source = source
         self.path = path
         self.overrides = overrides
         budget = ExpansionBudget(byteCount: source.text.utf8.count)
+        tagsPlainScalarsByHand = !source.text.utf8.contains(UInt8(ascii: "!"))
     }
+
+    /// The resolver Yams composes with; see ``tagsPlainScalarsByHand``.
+    var resolver: Resolver { tagsPlainScalarsByHand ? .basic : .default }
 
     mutating func read() throws(TaskfileError) -> Taskfile {
         guard let root = try compose() else {
@@ -84,7 +92,7 @@ struct TaskfileReader {
     private func compose() throws(TaskfileError) -> Node? {
         try refuseAliasKeys()
         do {
-            return try Yams.compose(yaml: source.text)
+            return try Yams.compose(yaml: source.text, resolver)
         } catch let error as YamlError {
             throw translate(error)
         } catch {
