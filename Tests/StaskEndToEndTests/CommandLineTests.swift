@@ -84,6 +84,13 @@ extension EndToEndTests {
             let second = try await project.stask(["build", "--progress=plain", "-f", "Taskfile.example"])
             #expect(second.status == 0, "\(second)")
             #expect(second.standardOutput.contains("built 0,"), "\(second)")
+            // The headers are discovered from the compiler's depfiles: editing one recompiles its includers.
+            try project.write("example/include/greet.h", (project.read("example/include/greet.h") ?? "") + "/* x */\n")
+            let third = try await project.stask(["build", "--progress=plain", "-f", "Taskfile.example"])
+            #expect(third.status == 0, "\(third)")
+            #expect(third.standardOutput.contains("compile[example/src/greet.c]"), "\(third)")
+            #expect(third.standardOutput.contains("compile[example/src/main.c]"), "\(third)")
+            #expect(!third.standardOutput.contains("compile[example/src/arith.c]"), "\(third)")
         }
 
         @Test func jsonProgressWritesOneParsableObjectPerLine() async throws {

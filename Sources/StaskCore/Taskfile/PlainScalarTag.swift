@@ -89,6 +89,14 @@ package enum PlainScalarTag {
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
     private static func isDigitOrUnderscore(_ byte: UInt8) -> Bool { isDigit(byte) || byte == UInt8(ascii: "_") }
+    private static func isNonZeroDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9") }
+    private static func isBinaryDigitOrUnderscore(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1") || byte == UInt8(ascii: "_")
+    }
+    private static func isHexDigitOrUnderscore(_ byte: UInt8) -> Bool {
+        let lower = byte | 0x20
+        return isDigitOrUnderscore(byte) || (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f"))
+    }
 
     /// `[-+]?0b[01_]+ | [-+]?0o?[0-7_]+ | [-+]?(0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+ |
     /// [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+`
@@ -100,7 +108,7 @@ package enum PlainScalarTag {
         }
         let underscore = UInt8(ascii: "_")
         return matches { c in
-            c.take("0") && c.take("b") && c.take { $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") || $0 == underscore } > 0
+            c.take("0") && c.take("b") && c.take(while: isBinaryDigitOrUnderscore) > 0
         }
             || matches { c in
                 guard c.take("0") else { return false }
@@ -109,16 +117,16 @@ package enum PlainScalarTag {
             }
             || matches { c in
                 if c.take("0") { return true }
-                guard let first = c.current, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else { return false }
+                guard let first = c.current, isNonZeroDigit(first) else { return false }
                 c.take(while: isDigitOrUnderscore)
                 return true
             }
             || matches { c in
                 c.take("0") && c.take("x")
-                    && c.take { isDigit($0) || (($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "f")) || $0 == underscore } > 0
+                    && c.take(while: isHexDigitOrUnderscore) > 0
             }
             || matches { c in
-                guard let first = c.current, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else { return false }
+                guard let first = c.current, isNonZeroDigit(first) else { return false }
                 c.take(while: isDigitOrUnderscore)
                 return takeSexagesimalGroups(&c)
             }
