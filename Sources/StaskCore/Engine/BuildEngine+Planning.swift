@@ -1,9 +1,9 @@
 // MARK: - Loading and planning
 
 extension BuildEngine {
+    /// Reads and parses the Taskfile of `options` (see `parse(_:options:)`).
     func loadTaskfile(_ options: BuildOptions) throws -> Taskfile {
-        let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
-        return try parser.load(file: options.taskfilePath, variableOverrides: options.variables)
+        try parse(readTaskfile(options), options: options)
     }
 
     /// The graph of `taskfile` with the targets of `options` selected; `state` supplies per-item durations

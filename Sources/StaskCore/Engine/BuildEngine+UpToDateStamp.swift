@@ -18,9 +18,28 @@ extension BuildEngine {
         return TaskfileSource(path: path, bytes: bytes)
     }
 
+    /// The parsed Taskfile: from `ParsedTaskfileCache` when it holds this parse, else parsed and stored there
+    /// (only where the state directory already exists, so that reading a project never creates it, and
+    /// never in a dry run, which changes nothing).
     func parse(_ source: TaskfileSource, options: BuildOptions) throws -> Taskfile {
+        let (taskfile, store) = try parseCaching(source, options: options)
+        if (try? fileSystem.metadata(atPath: source.stateDirectory))??.kind == .directory { store?() }
+        return taskfile
+    }
+
+    /// The parsed Taskfile, and when it did not come from `ParsedTaskfileCache` (and `options` is no dry
+    /// run), what stores it there; a build calls that once its state directory exists.
+    func parseCaching(
+        _ source: TaskfileSource, options: BuildOptions
+    ) throws -> (taskfile: Taskfile, store: (() -> Void)?) {
         let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
-        return try parser.parse(contents: source.bytes, path: source.path, variableOverrides: options.variables)
+        let cache = ParsedTaskfileCache(stateDirectory: source.stateDirectory, fileSystem: fileSystem)
+        let key = ParsedTaskfileCache.key(
+            bytes: source.bytes, path: source.path, workingDirectory: parser.workingDirectory,
+            variableOverrides: options.variables, executableIdentity: executableIdentity)
+        if let cached = cache.taskfile(for: key) { return (cached, nil) }
+        let taskfile = try parser.parse(contents: source.bytes, path: source.path, variableOverrides: options.variables)
+        return (taskfile, options.dryRun ? nil : { cache.store(taskfile, key: key) })
     }
 
     /// Whether a build with these options may end at the stamp: not with `--trace` (whose file the full

@@ -21,7 +21,8 @@ import FoundationEssentials
 /// that finds everything up to date writes a new stamp at its end; one that goes the full way removes the
 /// old stamp before writing anything.
 ///
-/// **Order of work.** Load the Taskfile (errors: `TaskfileError`, nothing runs), take the `BuildLock` of
+/// **Order of work.** Load the Taskfile (decoded from `.stask/taskfile.cache` when that holds the parse of
+/// these bytes, see `ParsedTaskfileCache`; errors: `TaskfileError`, nothing runs), take the `BuildLock` of
 /// `.stask/` (reporting a warning while waiting; `noWait` fails at once with `BuildStateError.locked`),
 /// open the state (its warnings are reported), build the graph and select the targets. Then the
 /// **pre-pass**: in dependency order, an instance whose dependencies are all up to date, which is not
@@ -119,7 +120,7 @@ package struct BuildEngine: Sendable {
         if let stampKey, let summary = reportFromStamp(source, key: stampKey, reporter: reporter, origin: origin) {
             return summary
         }
-        let taskfile = try parse(source, options: options)
+        let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
         let stateDirectory = source.stateDirectory
         // One listener for the whole build, so that a signal also ends the wait for the lock.
         let relay = interrupts.map(InterruptRelay.init)
@@ -141,6 +142,7 @@ package struct BuildEngine: Sendable {
         if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
+        storeParsedTaskfile?()
 
         var executed = try await execute(
             taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)

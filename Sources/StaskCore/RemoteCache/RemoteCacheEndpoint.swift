@@ -19,6 +19,13 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
     /// The path before `/ac/` and `/cas/`: empty, or starting with `/` and not ending with one.
     package let pathPrefix: String
 
+    /// An endpoint from its parts, as ``init(parsing:)`` made them (a cached parsed Taskfile's).
+    init(host: String, port: Int, pathPrefix: String) {
+        self.host = host
+        self.port = port
+        self.pathPrefix = pathPrefix
+    }
+
     /// Parses a cache URL.
     ///
     /// The scheme is matched without regard to case, a trailing `/` is dropped, and the path is used as

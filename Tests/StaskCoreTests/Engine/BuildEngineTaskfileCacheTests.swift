@@ -1,0 +1,132 @@
+import Testing
+
+@testable import StaskCore
+
+/// `.stask/taskfile.cache`: an unchanged Taskfile is decoded, not parsed again.
+@Suite(.timeLimit(.minutes(1)))
+struct BuildEngineTaskfileCacheTests {
+    /// Writes `word` (by default the variable WORD, `hello`) to `out.txt`.
+    static func taskfile(word: String = "{{WORD}}") -> String {
+        """
+        version: 1
+        vars: {WORD: hello}
+        tasks:
+          greet:
+            desc: Say it
+            outputs: [out.txt]
+            run: "write out.txt \(word)"
+        """
+    }
+    static let cachePath = "/p/.stask/" + ParsedTaskfileCache.fileName
+
+    struct Project {
+        let memory = InMemoryFileSystem(files: ["/p/Taskfile": BuildEngineTaskfileCacheTests.taskfile()])
+        let launcher: ScriptedLauncher
+        let engine: BuildEngine
+
+        init() {
+            launcher = ScriptedLauncher(fileSystem: memory)
+            engine = BuildEngine(
+                fileSystem: memory, launcher: launcher, environment: [:], cpuCount: 2,
+                acquireLock: { _, _, _ in {} })
+        }
+
+        func build(_ variables: [String: String] = [:]) async throws -> BuildSummary {
+            var options = BuildOptions(directory: "/p")
+            options.variables = variables
+            return try await engine.run(options, reporter: RecordingReporter())
+        }
+
+        func output() throws -> String { String(decoding: try memory.readFile(atPath: "/p/out.txt"), as: UTF8.self) }
+
+        func cacheBytes() -> [UInt8]? { try? memory.readFile(atPath: BuildEngineTaskfileCacheTests.cachePath) }
+
+        /// The cache key of the Taskfile as it is now, for `variables`.
+        func key(_ variables: [String: String] = [:]) throws -> ContentDigest {
+            ParsedTaskfileCache.key(
+                bytes: try memory.readFile(atPath: "/p/Taskfile"), path: "/p/Taskfile", workingDirectory: "/p",
+                variableOverrides: variables, executableIdentity: engine.executableIdentity)
+        }
+
+        var cache: ParsedTaskfileCache { ParsedTaskfileCache(stateDirectory: "/p/.stask", fileSystem: memory) }
+    }
+
+    @Test("the first build stores the parse; a later run decodes it instead of parsing")
+    func storedThenUsed() async throws {
+        let project = Project()
+        #expect(try await project.build().isSuccess)
+        #expect(project.cacheBytes() != nil)
+        #expect(project.cache.taskfile(for: try project.key()) == (try TaskfileFixture.parser(project.memory).load()))
+
+        // Proof that a hit is used: an entry stored under the current key, holding another command, is what
+        // the next build runs.
+        let other = try TaskfileParser(fileSystem: project.memory, workingDirectory: "/p").parse(
+            contents: Array(Self.taskfile(word: "cached").utf8),
+            path: "/p/Taskfile")
+        project.cache.store(other, key: try project.key())
+        #expect(try await project.build().isSuccess)
+        #expect(try project.output() == "cached\n")
+        #expect(try project.engine.list(BuildOptions(directory: "/p")).entries.map(\.name) == ["greet"])
+    }
+
+    @Test("an edited Taskfile or other variables are parsed afresh, and the entry replaced")
+    func editsAndOverridesMiss() async throws {
+        let project = Project()
+        #expect(try await project.build().isSuccess)
+        #expect(try project.output() == "hello\n")
+
+        try project.memory.writeFile(
+            atPath: "/p/Taskfile", contents: Array(Self.taskfile(word: "edited-{{WORD}}").utf8))
+        #expect(try await project.build().isSuccess)
+        #expect(try project.output() == "edited-hello\n")
+        #expect(project.cache.taskfile(for: try project.key()) != nil)
+
+        #expect(try await project.build(["WORD": "override"]).isSuccess)
+        #expect(try project.output() == "edited-override\n")
+        #expect(project.cache.taskfile(for: try project.key(["WORD": "override"])) != nil)
+        #expect(project.cache.taskfile(for: try project.key()) == nil)
+    }
+
+    @Test("a damaged, truncated or foreign cache file is a miss: the Taskfile is parsed and the entry rewritten")
+    func damagedCacheIsAMiss() async throws {
+        let project = Project()
+        #expect(try await project.build().isSuccess)
+        let good = try #require(project.cacheBytes())
+        var flipped = good
+        flipped[good.count - 3] ^= 0x55
+        for damaged in [flipped, Array(good.prefix(good.count / 2)), [], Array("not a cache".utf8)] {
+            try project.memory.writeFile(atPath: Self.cachePath, contents: damaged)
+            try project.memory.removeItem(atPath: "/p/out.txt")
+            let summary = try await project.build()
+            #expect(summary.isSuccess)
+            #expect(try project.output() == "hello\n")
+            #expect(project.cacheBytes() == good)
+        }
+    }
+
+    @Test("reading a project without a state directory does not create one; a dry run writes no cache")
+    func readingCreatesNothing() async throws {
+        let project = Project()
+        #expect(try project.engine.list(BuildOptions(directory: "/p")).entries.count == 1)
+        #expect(try project.memory.metadata(atPath: "/p/.stask") == nil)
+        #expect(try await project.build().isSuccess)
+        try project.memory.removeItem(atPath: Self.cachePath)
+        var dryRun = BuildOptions(directory: "/p")
+        dryRun.dryRun = true
+        #expect(try project.engine.dryRun(dryRun).isEmpty)
+        #expect(project.cacheBytes() == nil)
+        // With the state directory there, reading stores the parse for the next build.
+        _ = try project.engine.list(BuildOptions(directory: "/p"))
+        #expect(project.cache.taskfile(for: try project.key()) != nil)
+    }
+
+    @Test("a Taskfile error is reported as before, and nothing is stored for it")
+    func errorsAreNotCached() async throws {
+        let project = Project()
+        #expect(try await project.build().isSuccess)
+        let stored = project.cacheBytes()
+        try project.memory.writeFile(atPath: "/p/Taskfile", contents: Array("version: 1\ntasks:\n  x: [\n".utf8))
+        await #expect(throws: TaskfileError.self) { try await project.build() }
+        #expect(project.cacheBytes() == stored)
+    }
+}
