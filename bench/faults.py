@@ -14,7 +14,10 @@ Scenarios (--only, comma-separated):
   kill        SIGKILL stask at a random point (inside the N-th task, after the N-th task observed in the
               log, or after a seeded delay), possibly several times, editing sources between kills; the
               final outputs must equal a clean build's byte for byte, every dependent of an edited source
-              must run, and a last build must run nothing. Also a task killed by SIGKILL or SIGSEGV.
+              must run, and a last build must run nothing. Also a task killed by SIGKILL or SIGSEGV, and
+              the same with depfiles: every task also writes a depfile naming shared headers it reads, stask
+              is killed also just after a task ends (while its discovered inputs are being recorded), and
+              edited headers must rerun exactly the tasks whose depfiles named them.
   state       truncated, bit-flipped, garbage, empty, future-version, unreadable and directory-in-place
               `state` and `journal` files; a read-only state directory (bind mount, if mount works).
   lock        several builds started at once in one directory, and --no-wait.
@@ -28,6 +31,7 @@ Needs Linux (/proc), Python 3.9+; the mount and setpriv parts need root and are 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -53,6 +57,13 @@ if [ -f kill.at ]; then
     at=$(cat kill.at)
     n=$(wc -l < log.txt)
     if [ "$n" -ge "$at" ]; then kill -KILL "$2" 2>/dev/null; fi
+fi
+# kill.after holds "LINES SECONDS": once the log has that many lines, SIGKILL stask SECONDS after this task
+# ends (from a detached process, so the kill lands while stask records the task or starts the next).
+if [ -f kill.after ]; then
+    read at delay < kill.after
+    n=$(wc -l < log.txt)
+    if [ "$n" -eq "$at" ]; then (sleep "$delay"; kill -KILL "$2" 2>/dev/null) > /dev/null 2>&1 < /dev/null & fi
 fi
 """
 
@@ -166,11 +177,13 @@ def quiesce(root: Path, kill: bool) -> None:
 class Graph:
     """A seeded random DAG of tasks over source files; every command writes its output in two halves."""
 
-    def __init__(self, rng: random.Random, tasks: int, sources: int):
+    def __init__(self, rng: random.Random, tasks: int, sources: int, headers: int = 0):
         self.sources = [f"src/s{j:03}.txt" for j in range(sources)]
+        self.headers = [f"hdr/h{j:02}.h" for j in range(headers)]
         self.names = [f"t{i:03}" for i in range(tasks)]
         self.deps: list[list[int]] = []
         self.srcs: list[list[int]] = []
+        self.hdrs: list[list[int]] = []  # undeclared inputs, named only by the task's depfile
         for i in range(tasks):
             window = list(range(max(0, i - 30), i))
             count = min(rng.choice([0, 1, 1, 2, 2, 3]), len(window))
@@ -178,6 +191,7 @@ class Graph:
             srcs = [rng.randrange(sources)] if not deps or rng.random() < 0.35 else []
             self.deps.append(deps)
             self.srcs.append(srcs)
+            self.hdrs.append(sorted(rng.sample(range(headers), rng.choice([0, 1, 2]))) if headers else [])
 
     def output(self, i: int) -> str:
         return f"out/{self.names[i]}.txt"
@@ -186,13 +200,25 @@ class Graph:
         lines = ["version: 1", "tasks:"]
         for i, name in enumerate(self.names):
             inputs = [self.sources[s] for s in self.srcs[i]] + [self.output(d) for d in self.deps[i]]
+            headers = [self.headers[h] for h in self.hdrs[i]]
             lines += [
                 f"  {name}:",
                 f"    inputs: [{', '.join(inputs)}]",
                 f"    outputs: [{self.output(i)}]",
+            ]
+            if self.headers:
+                lines.append(f"    depfile: out/{name}.d")
+            lines += [
                 "    run:",
                 f"      - echo begin {name} > {{{{output}}}}",
-                "      - cat {{inputs}} | cksum >> {{output}}",
+                f"      - cat {' '.join(['{{inputs}}'] + headers)} | cksum >> {{{{output}}}}",
+            ]
+            if self.headers:
+                # The depfile is written before the hook, so a kill inside the task leaves a complete one
+                # behind for a task that never succeeded: it must not be recorded.
+                rule = f"echo '{self.output(i)}: {' '.join(inputs + headers)}' > out/{name}.d"
+                lines.append(f"      - {json.dumps(rule)}")
+            lines += [
                 f"      - sh hook.sh {name} $PPID",
                 f"      - echo end {name} >> {{{{output}}}}",
             ]
@@ -204,21 +230,29 @@ class Graph:
         (root / "hook.sh").write_text(HOOK)
         for path in self.sources:
             (root / path).write_text(f"{path} {rng.randrange(1 << 30)}\n")
+        if self.headers:
+            (root / "hdr").mkdir(exist_ok=True)
+            for path in self.headers:
+                (root / path).write_text(f"{path} {rng.randrange(1 << 30)}\n")
 
-    def dependents(self, changed_sources: set[int]) -> set[str]:
-        """Every task whose inputs (transitively) include one of the changed sources."""
+    def dependents(self, changed_sources: set[int], changed_headers: set[int] | None = None) -> set[str]:
+        """Every task whose inputs (transitively) include one of the changed sources or headers."""
+        changed_headers = changed_headers or set()
         dirty: set[int] = set()
         for i in range(len(self.names)):
-            if any(s in changed_sources for s in self.srcs[i]) or any(d in dirty for d in self.deps[i]):
+            if (any(s in changed_sources for s in self.srcs[i]) or any(h in changed_headers for h in self.hdrs[i])
+                    or any(d in dirty for d in self.deps[i])):
                 dirty.add(i)
         return {self.names[i] for i in dirty}
 
 
-def edit_sources(root: Path, graph: Graph, rng: random.Random, count: int) -> set[int]:
-    """Edits `count` sources in seeded ways: append, same size with the old mtime restored, replace file."""
-    chosen = set(rng.sample(range(len(graph.sources)), count))
+def edit_sources(root: Path, graph: Graph, rng: random.Random, count: int, headers: bool = False) -> set[int]:
+    """Edits `count` sources (or headers) in seeded ways: append, same size with the old mtime restored,
+    replace file."""
+    files = graph.headers if headers else graph.sources
+    chosen = set(rng.sample(range(len(files)), min(count, len(files))))
     for index in chosen:
-        path = root / graph.sources[index]
+        path = root / files[index]
         old = path.read_bytes()
         kind = rng.choice(["append", "same-size", "replace"])
         if kind == "append":
@@ -257,6 +291,8 @@ def clean_reference(project: Path, scratch: Path) -> dict[str, bytes]:
     for name in ["Taskfile", "hook.sh"]:
         shutil.copy2(project / name, clean / name)
     shutil.copytree(project / "src", clean / "src")
+    if (project / "hdr").exists():
+        shutil.copytree(project / "hdr", clean / "hdr")
     result = stask(clean)
     check(result.status == 0, f"clean build failed: {result}")
     return outputs(clean)
@@ -278,26 +314,35 @@ def unexpected_warnings(result: Result) -> list[str]:
 # MARK: - Scenario: kill
 
 
-def trial_kill(rng: random.Random, scratch: Path, tasks: int) -> str:
-    graph = Graph(rng, tasks, max(8, tasks // 6))
+def trial_kill(rng: random.Random, scratch: Path, tasks: int, headers: int = 0) -> str:
+    graph = Graph(rng, tasks, max(8, tasks // 6), headers)
     root = scratch / "project"
     root.mkdir()
     graph.write(root, rng)
     notes = []
-    if rng.random() < 0.4:
+    if rng.random() < (0.6 if headers else 0.4):
         first = stask(root)
         check(first.status == 0, f"first build failed: {first}")
         edit_sources(root, graph, rng, rng.randint(1, 4))
+        if headers:
+            edit_sources(root, graph, rng, rng.randint(0, 2), headers=True)
         notes.append("incremental")
     changed: set[int] = set()
+    changed_headers: set[int] = set()
     for _ in range(rng.choice([1, 1, 2, 3])):
         before = len(log_lines(root))
-        mode = rng.choice(["hook", "hook", "log", "delay"])
+        modes = ["hook", "hook", "log", "delay"] + (["after", "after", "after"] if headers else [])
+        mode = rng.choice(modes)
         remaining = max(1, to_run(root))
         if mode == "hook":
             (root / "kill.at").write_text(str(before + rng.randint(1, remaining)))
             result = stask(root)
             notes.append(f"hook@{(root / 'kill.at').read_text()}")
+        elif mode == "after":
+            at, delay = before + rng.randint(1, remaining), rng.random() * 0.004
+            (root / "kill.after").write_text(f"{at} {delay:.4f}\n")
+            result = stask(root)
+            notes.append(f"after@{at}+{delay * 1000:.1f}ms")
         elif mode == "log":
             at = before + rng.randint(1, remaining)
             process = start_stask(root)
@@ -315,6 +360,7 @@ def trial_kill(rng: random.Random, scratch: Path, tasks: int) -> str:
             result = finish(process)
             notes.append(f"delay@{delay:.3f}")
         (root / "kill.at").unlink(missing_ok=True)
+        (root / "kill.after").unlink(missing_ok=True)
         check(result.status in (0, -9), f"killed build ended oddly: {result}")
         if result.status == 0:
             notes[-1] += "(finished first)"
@@ -322,12 +368,13 @@ def trial_kill(rng: random.Random, scratch: Path, tasks: int) -> str:
         # Only edits after the last kill must rerun their dependents in the final build (an earlier killed
         # build may already have rebuilt some); the comparison with a clean build covers the rest.
         changed = edit_sources(root, graph, rng, rng.randint(0, 3))
+        changed_headers = edit_sources(root, graph, rng, rng.randint(0, 2), headers=True) if headers else set()
     (root / "log.txt").unlink(missing_ok=True)
     final = stask(root)
     check(final.status == 0, f"rebuild after kill failed: {final}")
     check(not unexpected_warnings(final), f"unexpected warnings: {unexpected_warnings(final)}")
     ran = set(log_lines(root))
-    skipped = graph.dependents(changed) - ran
+    skipped = graph.dependents(changed, changed_headers) - ran
     check(not skipped, f"stale targets skipped after kill: {sorted(skipped)}")
     got, want = outputs(root), clean_reference(root, scratch)
     differing = sorted(name for name in set(got) | set(want) if got.get(name) != want.get(name))
@@ -337,6 +384,11 @@ def trial_kill(rng: random.Random, scratch: Path, tasks: int) -> str:
     check(again.status == 0 and not log_lines(root), f"build after recovery ran {log_lines(root)}: {again}")
     check(not unexpected_warnings(again), f"warnings after recovery: {again}")
     return " ".join(notes)
+
+
+def trial_kill_depfile(rng: random.Random, scratch: Path, tasks: int) -> str:
+    """trial_kill with depfiles naming shared headers, killed also just after a task ends."""
+    return trial_kill(rng, scratch, tasks, headers=12)
 
 
 def trial_task_signal(rng: random.Random, scratch: Path, _: int) -> str:
@@ -766,7 +818,11 @@ def trial_disk_full(rng: random.Random, scratch: Path, tasks: int) -> str:
 
 
 SCENARIOS = {
-    "kill": [("SIGKILL stask mid-build, edit, rebuild", trial_kill), ("task killed by SIGKILL/SIGSEGV", trial_task_signal)],
+    "kill": [
+        ("SIGKILL stask mid-build, edit, rebuild", trial_kill),
+        ("the same with depfiles, killed also while recording", trial_kill_depfile),
+        ("task killed by SIGKILL/SIGSEGV", trial_task_signal),
+    ],
     "state": [("damaged state or journal file", trial_state), ("read-only .stask", trial_read_only)],
     "lock": [("2-4 builds at once in one directory", trial_lock)],
     "interrupt": [("SIGINT/SIGTERM, grandchildren", trial_interrupt)],

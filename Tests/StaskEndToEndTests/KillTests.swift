@@ -53,6 +53,65 @@ extension EndToEndTests {
             #expect(!again.standardOutput.contains("warning") && !again.standardError.contains("warning"))
         }
 
+        /// stask SIGKILLed by a task after that task wrote its depfile, while an earlier task's discovered
+        /// inputs are recorded: the killed task has no record (its depfile is never read), the finished one
+        /// keeps its discovered header, and from then on a header edit reruns the tasks whose depfiles name
+        /// it and their dependents, and no other.
+        @Test func buildKilledAfterADepfileWasWrittenKeepsDiscoveredInputsExact() async throws {
+            let project = try FixtureProject(files: [
+                "Taskfile": """
+                version: 1
+                tasks:
+                  first:
+                    inputs: [first.c]
+                    outputs: [first.o]
+                    depfile: first.d
+                    run:
+                      - echo first >> log.txt
+                      - sh -c 'cat first.c one.h > first.o'
+                      - "sh -c 'echo first.o: first.c one.h > first.d'"
+                  second:
+                    deps: [first]
+                    inputs: [second.c]
+                    outputs: [second.o]
+                    depfile: second.d
+                    run:
+                      - echo second >> log.txt
+                      - sh -c 'cat second.c two.h > second.o'
+                      - "sh -c 'echo second.o: second.c two.h > second.d'"
+                      - sh killer.sh
+
+                """,
+                "first.c": "first\n", "second.c": "second\n", "one.h": "one\n", "two.h": "two\n",
+                // Run by stask directly: its parent is stask.
+                "killer.sh": "if [ -f armed ]; then kill -KILL $PPID; sleep 5; fi\n",
+                "armed": "",
+            ])
+            let killed = try await project.build()
+            #expect(killed.isSignalled && killed.status == SIGKILL, "stask must have been killed: \(killed)")
+            #expect(try await ProcessTable.quiesce(project.root, kill: true), "commands left running")
+            #expect(project.read("second.d") != nil, "the killed task wrote its depfile")
+            try project.remove("armed")
+
+            try project.clearLog()
+            #expect(try await project.build().status == 0)
+            #expect(project.logLines == ["second"], "only the killed task reruns")
+            try project.clearLog()
+            #expect(try await project.build().status == 0)
+            #expect(project.logLines.isEmpty)
+
+            try project.write("one.h", "one edited\n")
+            try project.clearLog()
+            #expect(try await project.build().status == 0)
+            // `first` reruns for the header it discovered, `second` for `first.o`.
+            #expect(project.logLines == ["first", "second"])
+            try project.write("two.h", "two edited\n")
+            try project.clearLog()
+            #expect(try await project.build().status == 0)
+            #expect(project.logLines == ["second"])
+            #expect(project.read("second.o") == "second\ntwo edited\n")
+        }
+
         /// A task whose process is killed by hand fails like any failing step: status 1, its dependents
         /// aborted, independent work done, no record (it runs again next time).
         @Test(arguments: [SIGKILL, SIGSEGV])
