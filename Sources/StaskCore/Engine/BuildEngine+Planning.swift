@@ -33,9 +33,9 @@ extension BuildEngine {
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
 
-    /// Which selected instances are up to date, in dependency order, before anything runs, and the
-    /// metadata of every file examined to decide it.
-    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], observations: [FileObservation]) {
+    /// Which selected instances are up to date, in dependency order, before anything runs, and every file
+    /// examined to decide it (with its metadata and digest).
+    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
         var upToDate = [Bool](repeating: false, count: plan.count)
         var memo = UpToDateChecker.Memo()
         var isReserved = false
@@ -57,8 +57,7 @@ extension BuildEngine {
             let key = checker.keyInputs(for: instance, memo: &memo).actionKey
             upToDate[local] = checker.isUpToDate(instance, actionKey: key, memo: &memo)
         }
-        checker.sourceDigests?.seed(memo.discovered.lazy.map { ($0.path, $0.digest) })
-        return (upToDate, memo.observations)
+        return (upToDate, memo)
     }
 
     /// About how many files the `scheduled` instances hash when they run: their outputs, and their inputs

@@ -213,11 +213,19 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        let graph = plan.graph
-        checker.sourceDigests = SourceDigests(isProduced: { graph.producer(of: $0) != nil })
-        var (upToDate, observations) = prePass(plan, checker: checker)
+        let (upToDate, examined) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
-        if !scheduled.isEmpty { observations = [] }  // only a build that runs nothing writes the stamp
+        var observations: [FileObservation] = []
+        if scheduled.isEmpty {
+            observations = examined.observations  // only a build that runs nothing writes the stamp
+        } else {
+            var isScheduled = [Bool](repeating: false, count: plan.graph.instances.count)
+            for local in scheduled { isScheduled[plan.indices[local]] = true }
+            let graph = plan.graph
+            let rewritten = isScheduled
+            checker.sourceDigests = SourceDigests(
+                isRewritten: { path in graph.producer(of: path).map { rewritten[$0] } ?? false }, examined: examined)
+        }
         digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }

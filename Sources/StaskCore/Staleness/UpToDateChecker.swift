@@ -20,12 +20,12 @@ struct UpToDateChecker: Sendable {
     /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
-    /// The digests of discovered inputs that no task produces, shared by every instance of a build; `nil`
-    /// to examine each afresh.
+    /// The digests of the files no task of the build rewrites, shared by every instance of a build: the
+    /// inputs and discovered inputs of running instances are looked up there; `nil` to examine each afresh.
     var sourceDigests: SourceDigests?
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
-    struct Memo {
+    struct Memo: Sendable {
         /// Path (project-relative) → its place in `observations` and `digestList`. Positions rather than
         /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
         private var positions: [ExactPath: Int32] = [:]
@@ -33,10 +33,6 @@ struct UpToDateChecker: Sendable {
         private(set) var observations: [FileObservation] = []
         /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
         private var digestList: [ContentDigest?] = []
-
-        /// The discovered inputs examined in this pass, with their digests, each once: what
-        /// ``SourceDigests`` starts from, so the running steps do not examine them again.
-        private(set) var discovered: [(path: String, digest: ContentDigest?)] = []
 
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
@@ -57,12 +53,10 @@ struct UpToDateChecker: Sendable {
             return digest
         }
 
-        /// The digest of a discovered input, as ``digest(of:_:)``, noting it in ``discovered``.
-        mutating func discoveredDigest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
-            let before = observations.count
-            let digest = digest(of: path, checker)
-            if observations.count != before { discovered.append((path, digest)) }
-            return digest
+        /// The digest `path` was examined under in this pass; `nil` when it was not examined (`.some(nil)`
+        /// when it was, and was missing or no regular file).
+        func knownDigest(of path: String) -> ContentDigest?? {
+            positions[ExactPath(path)].map { digestList[Int($0)] }
         }
     }
 
@@ -79,12 +73,13 @@ struct UpToDateChecker: Sendable {
         return makeKeyInputs(instance, inputs: consume inputs)
     }
 
-    /// What goes into `instance`'s action key now, hashing (or trusting) every input afresh.
+    /// What goes into `instance`'s action key now: each input examined afresh, or looked up in
+    /// ``sourceDigests`` when a build has one.
     func keyInputs(for instance: TaskInstance) -> ActionKeyInputs {
         var inputs: [ActionKeyInputs.InputDigest] = []
         inputs.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
-            if let digest = currentDigest(of: input) { inputs.append(.init(path: input, digest: digest)) }
+            if let digest = settledDigest(of: input) { inputs.append(.init(path: input, digest: digest)) }
         }
         return makeKeyInputs(instance, inputs: consume inputs)
     }
@@ -95,15 +90,16 @@ struct UpToDateChecker: Sendable {
             return false
         }
         guard outputsMatch(instance, record: record) else { return false }
-        for input in record.discoveredInputs where discoveredDigest(of: input.path) != input.digest {
+        for input in record.discoveredInputs where settledDigest(of: input.path) != input.digest {
             return false
         }
         return true
     }
 
-    /// The digest of a discovered input now: through ``sourceDigests`` when the file is no task's output
-    /// (each such file is examined once a build, however many instances list it), else examined afresh.
-    func discoveredDigest(of path: String) -> ContentDigest? {
+    /// The digest of an input or discovered input now: through ``sourceDigests`` when the build has one
+    /// (a file no task of the build rewrites is examined once a build, however many instances list it),
+    /// else examined afresh.
+    func settledDigest(of path: String) -> ContentDigest? {
         if let sourceDigests { return sourceDigests.digest(of: path, self) }
         return currentDigest(of: path)
     }
@@ -122,7 +118,7 @@ struct UpToDateChecker: Sendable {
                 return false
             }
         }
-        for input in record.discoveredInputs where memo.discoveredDigest(of: input.path, self) != input.digest {
+        for input in record.discoveredInputs where memo.digest(of: input.path, self) != input.digest {
             return false
         }
         return true

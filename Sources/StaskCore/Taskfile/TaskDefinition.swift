@@ -12,53 +12,91 @@ package struct TaskDefinition: Sendable, Hashable {
             depfile
     }
 
+    /// The values, behind one reference: the graph builder copies a definition for each of a task's
+    /// instances and checks, and a copy of twenty fields costs twenty reference counts, of this one.
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private struct Fields: Sendable, Hashable {
+        let name: String
+        let location: SourceLocation
+        let desc: String?
+        let inputs: [Template]
+        let outputs: [Template]
+        let deps: [Located<String>]
+        let run: [Template]
+        let foreach: [Template]?
+        let shards: Int?
+        let cost: ResourceCost?
+        let costLocations: [String: SourceLocation]
+        let priority: Double
+        let retry: RetryPolicy
+        let timeout: Duration?
+        let dir: Template?
+        let env: [EnvironmentVariable]
+        let always: Bool
+        let depfile: Template?
+        let keyLocations: [Key: SourceLocation]
+        let valueLocations: [Key: SourceLocation]
+    }
+
+    package static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    package func hash(into hasher: inout Hasher) { storage.fields.hash(into: &hasher) }
+
     /// The task's name (the key under `tasks:`).
-    package let name: String
+    package var name: String { storage.fields.name }
     /// Where the name is written.
-    package let location: SourceLocation
+    package var location: SourceLocation { storage.fields.location }
     /// `desc`: a one-line description shown by `stask list`.
-    package let desc: String?
+    package var desc: String? { storage.fields.desc }
     /// `inputs`: paths or globs, relative to the Taskfile's directory. A string is a one-element list.
-    package let inputs: [Template]
+    package var inputs: [Template] { storage.fields.inputs }
     /// `outputs`: paths (never globs), relative to the Taskfile's directory.
-    package let outputs: [Template]
+    package var outputs: [Template] { storage.fields.outputs }
     /// `deps`: names of tasks every instance of which must finish first; their outputs count as inputs.
-    package let deps: [Located<String>]
+    package var deps: [Located<String>] { storage.fields.deps }
     /// `run`: commands run in order through `/bin/sh -c`, stopping at the first failure. Empty for a
     /// task that only groups others.
-    package let run: [Template]
+    package var run: [Template] { storage.fields.run }
     /// `foreach`: globs whose matches each become an instance (or are spread over shards). `nil`
     /// without `foreach`.
-    package let foreach: [Template]?
+    package var foreach: [Template]? { storage.fields.foreach }
     /// `shards`: the number of shard instances, from 1 to ``maximumShards``; `nil` when not sharded.
-    package let shards: Int?
+    package var shards: Int? { storage.fields.shards }
     /// The largest `shards:` accepted: 1,000. More shards than cores or CI machines only adds overhead,
     /// and a count such as `99999999999` would otherwise make that many instances.
     package static let maximumShards = 1_000
     /// `cost`: the resources one instance holds while it runs; `nil` for the default `{cpu: 1}`.
-    package let cost: ResourceCost?
+    package var cost: ResourceCost? { storage.fields.cost }
     /// Where each resource amount of `cost` is written, by resource name.
-    package let costLocations: [String: SourceLocation]
+    package var costLocations: [String: SourceLocation] { storage.fields.costLocations }
     /// `priority`: added to the critical-path priority the scheduler computes. Default 0.
-    package let priority: Double
+    package var priority: Double { storage.fields.priority }
     /// `retry`: ``RetryPolicy/none`` when absent.
-    package let retry: RetryPolicy
+    package var retry: RetryPolicy { storage.fields.retry }
     /// `timeout`: the longest one try may run; `nil` for no limit.
-    package let timeout: Duration?
+    package var timeout: Duration? { storage.fields.timeout }
     /// `dir`: the working directory of the commands, relative to the Taskfile's directory; `nil` for
     /// the Taskfile's directory.
-    package let dir: Template?
+    package var dir: Template? { storage.fields.dir }
     /// `env`: environment variables added for this task, in file order.
-    package let env: [EnvironmentVariable]
+    package var env: [EnvironmentVariable] { storage.fields.env }
     /// `always`: run even when up to date.
-    package let always: Bool
+    package var always: Bool { storage.fields.always }
     /// `depfile`: the file, relative to the Taskfile's directory, in which the commands list the files they
     /// read (Makefile syntax, as `gcc -MMD -MF`); they become the instance's discovered inputs.
-    package let depfile: Template?
+    package var depfile: Template? { storage.fields.depfile }
     /// The location of each key present.
-    package let keyLocations: [Key: SourceLocation]
+    package var keyLocations: [Key: SourceLocation] { storage.fields.keyLocations }
     /// The location of each key's value.
-    package let valueLocations: [Key: SourceLocation]
+    package var valueLocations: [Key: SourceLocation] { storage.fields.valueLocations }
 
     /// Creates a task definition. The parser is the usual source of these; tests may build them too.
     package init(
@@ -70,26 +108,12 @@ package struct TaskDefinition: Sendable, Hashable {
         keyLocations: [Key: SourceLocation] = [:],
         valueLocations: [Key: SourceLocation] = [:]
     ) {
-        self.name = name
-        self.location = location
-        self.desc = desc
-        self.inputs = inputs
-        self.outputs = outputs
-        self.deps = deps
-        self.run = run
-        self.foreach = foreach
-        self.shards = shards
-        self.cost = cost
-        self.costLocations = costLocations
-        self.priority = priority
-        self.retry = retry
-        self.timeout = timeout
-        self.dir = dir
-        self.env = env
-        self.always = always
-        self.depfile = depfile
-        self.keyLocations = keyLocations
-        self.valueLocations = valueLocations
+        storage = Storage(
+            Fields(
+                name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
+                foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
+                retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
+                keyLocations: keyLocations, valueLocations: valueLocations))
     }
 
     /// The location of `key`'s value, else of the key, else of the task.

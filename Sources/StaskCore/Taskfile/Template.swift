@@ -59,6 +59,8 @@ package struct Template: Sendable, Hashable, CustomStringConvertible {
         _ text: String, at location: SourceLocation,
         locate: (_ written: String, _ occurrence: Int) -> SourceLocation? = { _, _ in nil }
     ) throws(TaskfileError) -> Template {
+        // Most templates of a large Taskfile hold no placeholder at all: one pass over the bytes settles it.
+        if !mayHoldPlaceholder(text) { return literal(text, at: location) }
         var segments: [Segment] = []
         var literal = ""
         var occurrences: [String: Int] = [:]
@@ -102,6 +104,17 @@ package struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `name` is a valid var or placeholder name: `[A-Za-z_][A-Za-z0-9_]*`.
+    /// Whether `text` contains `{{`, without which it is a literal.
+    private static func mayHoldPlaceholder(_ text: String) -> Bool {
+        var previousWasBrace = false
+        for byte in text.utf8 {
+            let isBrace = byte == UInt8(ascii: "{")
+            if isBrace && previousWasBrace { return true }
+            previousWasBrace = isBrace
+        }
+        return false
+    }
+
     static func isValidName(_ name: some StringProtocol) -> Bool {
         guard let first = name.unicodeScalars.first, first.isNameStart else { return false }
         return name.unicodeScalars.allSatisfy { $0.isNameStart || ($0 >= "0" && $0 <= "9") }
