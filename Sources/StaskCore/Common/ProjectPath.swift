@@ -141,16 +141,30 @@ package enum ProjectPath {
 
     /// Byte-wise (UTF-8) order, the order of every sorted path list stask produces.
     package static func precedes(_ lhs: String, _ rhs: String) -> Bool {
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
+        // Sorting 100,000 paths compares some two million pairs: native strings are compared in place, eight
+        // bytes at a time (read big-endian, so that integer order is byte order).
+        let inPlace = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
                 let count = min(left.count, right.count)
-                for index in 0..<count where left[index] != right[index] {
-                    return left[index] < right[index]
+                var index = 0
+                if count >= 8 {
+                    let leftBytes = UnsafeRawPointer(left.baseAddress!)
+                    let rightBytes = UnsafeRawPointer(right.baseAddress!)
+                    while index + 8 <= count {
+                        let a = UInt64(bigEndian: leftBytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                        let b = UInt64(bigEndian: rightBytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                        if a != b { return a < b }
+                        index += 8
+                    }
+                }
+                while index < count {
+                    if left[index] != right[index] { return left[index] < right[index] }
+                    index += 1
                 }
                 return left.count < right.count
             }
         }
+        if let inPlace, let result = inPlace { return result }
+        return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 }
