@@ -33,11 +33,10 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
 
     /// A label, for diagnostics only.
     public let name: String
-    /// Where task bodies come from.
-    public let source: any TaskSource<TaskBody<Progress, Output>>
+    let entries: any TaskSource<PoolEntry<Progress, Output>>
     let slots: any PoolSlots
 
-    /// Creates a runner over `source`, one `capacity` unit per running task.
+    /// Creates a runner over `source`, one `capacity` unit per running task; its envelopes have no key.
     ///
     /// - Parameters:
     ///   - name: a label for diagnostics.
@@ -53,9 +52,30 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         self.init(name: name, source: source, slots: capacity)
     }
 
-    init(name: String, source: any TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
+    /// Creates a runner over a source of keyed bodies, one `capacity` unit per running task; each envelope
+    /// carries its task's ``KeyedTaskBody/key``.
+    ///
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: where keyed bodies come from, e.g. a `PushPullBufferObj<KeyedTaskBody<P, O>>`'s source.
+    ///   - capacity: the counter every task holds one unit of.
+    public init(
+        name: String,
+        source: some TaskSource<KeyedTaskBody<Progress, Output>>,
+        capacity: CapacitySource
+    ) {
+        self.init(name: name, source: source, slots: capacity)
+    }
+
+    init(name: String, source: some TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
         self.name = name
-        self.source = source
+        self.entries = PoolEntrySource(source) { PoolEntry(key: nil, body: $0) }
+        self.slots = slots
+    }
+
+    init(name: String, source: some TaskSource<KeyedTaskBody<Progress, Output>>, slots: any PoolSlots) {
+        self.name = name
+        self.entries = PoolEntrySource(source) { PoolEntry(key: $0.key, body: $0.body) }
         self.slots = slots
     }
 
@@ -71,7 +91,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
     ///     consumer. Must be positive.
     /// - Returns: the run's envelopes.
     public func runTasks(stopOnError: Bool = false, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
-        let source = self.source
+        let source = self.entries
         let slots = self.slots
         let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
             Task {
@@ -96,7 +116,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         stopOnError: Bool = false,
         forEach handler: (Envelope) async throws -> Void
     ) async throws {
-        let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+        let loop = HierarchicalPoolLoop(source: entries, slots: slots, stopOnError: stopOnError)
         let failure = await loop.run { await .handing($0, to: handler) }
         if let failure { throw failure }
     }
