@@ -1,4 +1,4 @@
-/// Runs bare task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource`, streaming
+/// Runs task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource`, streaming
 /// their progress as ``TaskProgressEnvelope``s.
 ///
 /// ```swift
@@ -18,12 +18,13 @@
 /// body, awaits `capacity.acquire()`, and only then takes the body, so a body is never invoked before its
 /// unit is secured (laziness): with capacity *n*, at most *n* bodies have been invoked and not finished.
 /// There is a single outstanding `acquire()` per run. Envelopes arrive in completion order (streamed
-/// progress interleaved), with task IDs 1, 2, 3… in start order and a `nil` ``TaskProgressEnvelope/key``.
-/// A task's unit is released before its `final` or `error` envelope is emitted.
+/// progress interleaved), with task IDs 1, 2, 3… in start order. A task's unit is released before its
+/// `final` or `error` envelope is emitted.
 ///
-/// Sources: anything conforming to ``TaskSource`` with `TaskBody` elements, such as `SourceBufferObj`
-/// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after
-/// `sink.return()` and the drain). A bare `AsyncSequence` is not accepted, since the runner needs to
+/// Sources: anything conforming to ``TaskSource`` with ``TaskBody`` elements (envelopes then have a `nil`
+/// ``TaskProgressEnvelope/key``) or ``KeyedTaskBody`` elements (envelopes carry the body's key), such as
+/// `SourceBufferObj(bodies, oneShot: true)` (the run ends once drained; an open buffer keeps the run
+/// waiting for more) or `PushPullBufferObj.source` (the run ends after `sink.return()` and the drain). A bare `AsyncSequence` is not accepted, since the runner needs to
 /// peek at and take from its source: wrap it by pushing its elements into a `PushPullBufferObj`.
 ///
 /// Pacing, cancellation and buffering are those of ``TaskProgressStream``.
@@ -82,7 +83,8 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
     /// Starts a run when the returned sequence is first iterated.
     ///
     /// - Parameters:
-    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner``: this runner typically
+    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner`` (whose graph tasks would
+    ///     leave a failed node running if nobody reported the failure): this runner typically
     ///     streams independent chunks, whose consumer handles per-task `error` envelopes while later
     ///     tasks continue. Pass `true` to have the first
     ///     error thrown out of the sequence (after the other running tasks were cancelled and every unit

@@ -7,14 +7,18 @@
 ///
 /// ```swift
 /// let queue = PushPullBufferObj<KeyedTaskBody<String, Summary>>()
-/// for (name, chunk) in chunks { _ = queue.sink.next(KeyedTaskBody(key: name, body: .oneShot { try await analyze(chunk) })) }
+/// for (name, chunk) in chunks {
+///     queue.sink.next(KeyedTaskBody(key: name, body: .oneShot { try await analyze(chunk) }))
+/// }
+/// queue.sink.return()
 /// let runner = HierarchicalTaskPoolRunner(name: "chunks", source: queue.source, capacity: CapacitySource(5))
 /// for try await envelope in runner.runTasks() {
-///     if envelope.kindName == "error", let key = envelope.key {
-///         _ = queue.sink.next(KeyedTaskBody(key: key, body: .oneShot { try await analyze(chunks[key]!) }))   // retry
-///     }
+///     if let error = envelope.error { print("\(envelope.key!) failed: \(error)") }
 /// }
 /// ```
+///
+/// To retry a failed task, push a new body with the same key before returning the sink; the
+/// "Keyed bodies and retrying by hand" section of <doc:HierarchicalTaskPoolRunner> shows the loop.
 ///
 /// The key is a label: the runner does not require keys to be unique and never interprets them.
 public struct KeyedTaskBody<Progress: Sendable, Output: Sendable>: Sendable {
