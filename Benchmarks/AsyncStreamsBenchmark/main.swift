@@ -17,7 +17,6 @@
 // build + drain time and memory from 100,000 to 1,000,000 nodes (at most 1.5x the linear factor of 10).
 // The load average is printed before and after, since the figures depend on it.
 import AsyncStreams
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -159,15 +158,6 @@ func printRow(_ name: String, _ sample: Sample, baseline: Sample?) {
 typealias Trivial = ScheduledTask<Never, Int>
 typealias GraphSource = PriorityDependencySourceObj<String, Trivial>
 
-/// Lets task callbacks reach the source they belong to, which is created after the tasks.
-final class SourceReference: Sendable {
-    private let storage = Mutex<GraphSource?>(nil)
-    var source: GraphSource? {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
-    }
-}
-
 enum Shape: String {
     case wide, chain
 }
@@ -180,7 +170,6 @@ enum Consumption: String {
 /// A PriorityDependencySourceObj over `taskCount` nodes (independent, or one chain) whose tasks complete
 /// their node in `onComplete`.
 func graphSource(_ shape: Shape) throws -> GraphSource {
-    let reference = SourceReference()
     let graph = DependencyGraph<String>()
     var tasks: [String: Trivial] = [:]
     tasks.reserveCapacity(taskCount)
@@ -188,11 +177,9 @@ func graphSource(_ shape: Shape) throws -> GraphSource {
         let key = "t\(index)"
         try graph.addNode(key, dependencies: shape == .chain && index > 0 ? ["t\(index - 1)"] : [])
         tasks[key] = Trivial(
-            key: key, run: { index }, onComplete: { key, _ in _ = try? reference.source?.complete(key) })
+            key: key, run: { index }, onComplete: { task, _ in try task.complete() })
     }
-    let source = try GraphSource(graph: graph, tasks: tasks)
-    reference.source = source
-    return source
+    return try GraphSource(graph: graph, tasks: tasks)
 }
 
 @concurrent func drive<Source: TaskSource>(

@@ -8,7 +8,12 @@
 /// for await value in source { print(value) }   // 10, 20, 30, then the loop ends
 /// ```
 ///
-/// **Closing.** A one-shot buffer is closing from the start: it finishes for good once drained.
+/// **One-shot or open.** A buffer created with items states which it is (`oneShot:` has no default). A
+/// one-shot buffer is a batch: it is closing from the start and finishes for good once drained. An
+/// open buffer is a queue: it keeps serving items appended later until it is closed; a runner over an
+/// open buffer that ran dry waits for more rather than ending.
+///
+/// **Closing.**
 /// ``close()`` makes any buffer closing (graceful: buffered items are still delivered), and
 /// ``closeInterrupt()`` finishes it at once (items left in ``buffer`` are never pulled).
 ///
@@ -25,15 +30,32 @@
 public final class SourceBufferObj<Element: Sendable>: AsyncSequence, TaskSource, Peekable, Sendable {
     let storage: BufferStorage<Element>
 
-    /// Creates a buffer source.
+    /// Creates a buffer source over `buffer`, saying whether it ends once drained.
+    ///
+    /// The choice has no default, because each one is a trap for the other use: a batch given to a runner
+    /// must be one-shot, or the run ends its last task and then waits for more forever; a queue fed later
+    /// must stay open, or it finishes as soon as it runs dry.
+    ///
+    /// ```swift
+    /// let batch = SourceBufferObj(bodies, oneShot: true)       // ends after the last body
+    /// let queue = SourceBufferObj(firstJobs, oneShot: false)   // waits for more until close()
+    /// ```
     ///
     /// - Parameters:
     ///   - buffer: the initial items; the front is the oldest.
-    ///   - oneShot: when `true`, the buffer finishes for good once drained (as if ``close()`` were called
-    ///     at construction). An empty one-shot buffer is finished at once.
+    ///   - oneShot: `true`: the buffer finishes for good once drained (as if ``close()`` were called at
+    ///     construction; an empty one-shot buffer is finished at once). `false`: a pull on the empty buffer
+    ///     waits for an ``append(_:)`` or a ``close()``.
     ///   - mode: which end pulls remove from; ``BufferMode/fifo`` by default.
-    public init(_ buffer: [Element] = [], oneShot: Bool = false, mode: BufferMode = .fifo) {
+    public init(_ buffer: [Element], oneShot: Bool, mode: BufferMode = .fifo) {
         storage = BufferStorage(items: buffer, isClosing: oneShot, mode: mode)
+    }
+
+    /// Creates an empty, open buffer: a queue that serves items appended later and ends after ``close()``.
+    ///
+    /// - Parameter mode: which end pulls remove from; ``BufferMode/fifo`` by default.
+    public convenience init(mode: BufferMode = .fifo) {
+        self.init([], oneShot: false, mode: mode)
     }
 
     /// The buffered items, oldest first, whatever the mode.

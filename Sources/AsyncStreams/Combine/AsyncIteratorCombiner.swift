@@ -62,7 +62,8 @@ public final class AsyncIteratorCombiner<Element: Sendable>: Sendable {
         storage = CombinerStorage(sources: [CombinerSource(first), CombinerSource(second), CombinerSource(third)])
     }
 
-    /// Combines four sequences, of any types and failure types. For more, pass an array.
+    /// Combines four sequences, of any types and failure types. Up to eight take the same form; for a
+    /// number known only at run time, pass an array.
     public init<
         First: AsyncSequence & Sendable, Second: AsyncSequence & Sendable, Third: AsyncSequence & Sendable,
         Fourth: AsyncSequence & Sendable
@@ -72,6 +73,10 @@ public final class AsyncIteratorCombiner<Element: Sendable>: Sendable {
         storage = CombinerStorage(sources: [
             CombinerSource(first), CombinerSource(second), CombinerSource(third), CombinerSource(fourth),
         ])
+    }
+
+    init(sources: [CombinerSource<Element>]) {
+        storage = CombinerStorage(sources: sources)
     }
 
     /// Combines an array of sequences of one type.

@@ -14,7 +14,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
         var consumerGone: Bool
     }
 
-    let source: any TaskSource<TaskBody<Progress, Output>>
+    let source: any TaskSource<PoolEntry<Progress, Output>>
     let slots: any PoolSlots
     let stopOnError: Bool
 
@@ -47,7 +47,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
 
     /// The admission child: one `acquire()` at a time, and a body is taken only once its unit is held.
     private static func admit(
-        source: any TaskSource<TaskBody<Progress, Output>>,
+        source: any TaskSource<PoolEntry<Progress, Output>>,
         slots: any PoolSlots,
         changes: AsyncStream<Void>,
         channel: PoolEventChannel<Progress, Output>
@@ -65,8 +65,8 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
                 slots.release()
                 break
             }
-            if let body = source.take(where: { _ in true }) {
-                channel.push(.admitted(body))
+            if let entry = source.take(where: { _ in true }) {
+                channel.push(.admitted(entry.body, key: entry.key))
             } else {
                 slots.release()
             }
@@ -79,7 +79,7 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
         group: inout DiscardingTaskGroup,
         deliver: ([Envelope]) async -> PoolDelivery
     ) async -> Outcome {
-        var running = Set<Int>()
+        var running: [Int: String?] = [:]
         var nextTaskID = 1
         var admissionEnded = false
         var events: Deque<Event> = []
@@ -109,26 +109,27 @@ struct HierarchicalPoolLoop<Progress: Sendable, Output: Sendable> {
             if signals.isCancelled { return stop(nil, consumerGone: true) }
             while let event = events.popFirst() {
                 switch event {
-                case .admitted(let body):
+                case .admitted(let body, let key):
                     let taskID = nextTaskID
                     nextTaskID += 1
-                    running.insert(taskID)
+                    running.updateValue(key, forKey: taskID)  // a nil key is stored too
                     group.addTask {
-                        await PoolChild.run(body, taskID: taskID, key: nil, channel: channel)
+                        await PoolChild.run(body, taskID: taskID, key: key, channel: channel)
                     }
                 case .admissionEnded:
                     admissionEnded = true
                 case .progress(let taskID, let progress):
-                    envelopes.append(Envelope(taskID: taskID, key: nil, kind: .intermediate(progress)))
+                    envelopes.append(
+                        Envelope(taskID: taskID, key: running[taskID] ?? nil, kind: .intermediate(progress)))
                 case .finished(let taskID, .success(let value)):
-                    guard running.remove(taskID) != nil else { continue }
+                    guard let key = running.removeValue(forKey: taskID) else { continue }
                     slots.release()
-                    envelopes.append(Envelope(taskID: taskID, key: nil, kind: .final(value)))
+                    envelopes.append(Envelope(taskID: taskID, key: key, kind: .final(value)))
                 case .finished(let taskID, .failure(let error)):
-                    guard running.remove(taskID) != nil else { continue }
+                    guard let key = running.removeValue(forKey: taskID) else { continue }
                     slots.release()
                     if stopOnError { return stop(error) }
-                    envelopes.append(Envelope(taskID: taskID, key: nil, kind: .error(error)))
+                    envelopes.append(Envelope(taskID: taskID, key: key, kind: .error(error)))
                 }
             }
         }

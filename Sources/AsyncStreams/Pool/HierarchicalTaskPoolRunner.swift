@@ -1,4 +1,4 @@
-/// Runs bare task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource`, streaming
+/// Runs task bodies pulled from any ``TaskSource`` under a single-counter `CapacitySource`, streaming
 /// their progress as ``TaskProgressEnvelope``s.
 ///
 /// ```swift
@@ -18,12 +18,13 @@
 /// body, awaits `capacity.acquire()`, and only then takes the body, so a body is never invoked before its
 /// unit is secured (laziness): with capacity *n*, at most *n* bodies have been invoked and not finished.
 /// There is a single outstanding `acquire()` per run. Envelopes arrive in completion order (streamed
-/// progress interleaved), with task IDs 1, 2, 3… in start order and a `nil` ``TaskProgressEnvelope/key``.
-/// A task's unit is released before its `final` or `error` envelope is emitted.
+/// progress interleaved), with task IDs 1, 2, 3… in start order. A task's unit is released before its
+/// `final` or `error` envelope is emitted.
 ///
-/// Sources: anything conforming to ``TaskSource`` with `TaskBody` elements, such as `SourceBufferObj`
-/// (one-shot: the run ends once drained) or `PushPullBufferObj.source` (the run ends after
-/// `sink.return()` and the drain). A bare `AsyncSequence` is not accepted, since the runner needs to
+/// Sources: anything conforming to ``TaskSource`` with ``TaskBody`` elements (envelopes then have a `nil`
+/// ``TaskProgressEnvelope/key``) or ``KeyedTaskBody`` elements (envelopes carry the body's key), such as
+/// `SourceBufferObj(bodies, oneShot: true)` (the run ends once drained; an open buffer keeps the run
+/// waiting for more) or `PushPullBufferObj.source` (the run ends after `sink.return()` and the drain). A bare `AsyncSequence` is not accepted, since the runner needs to
 /// peek at and take from its source: wrap it by pushing its elements into a `PushPullBufferObj`.
 ///
 /// Pacing, cancellation and buffering are those of ``TaskProgressStream``.
@@ -33,11 +34,10 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
 
     /// A label, for diagnostics only.
     public let name: String
-    /// Where task bodies come from.
-    public let source: any TaskSource<TaskBody<Progress, Output>>
+    let entries: any TaskSource<PoolEntry<Progress, Output>>
     let slots: any PoolSlots
 
-    /// Creates a runner over `source`, one `capacity` unit per running task.
+    /// Creates a runner over `source`, one `capacity` unit per running task; its envelopes have no key.
     ///
     /// - Parameters:
     ///   - name: a label for diagnostics.
@@ -53,16 +53,38 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         self.init(name: name, source: source, slots: capacity)
     }
 
-    init(name: String, source: any TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
+    /// Creates a runner over a source of keyed bodies, one `capacity` unit per running task; each envelope
+    /// carries its task's ``KeyedTaskBody/key``.
+    ///
+    /// - Parameters:
+    ///   - name: a label for diagnostics.
+    ///   - source: where keyed bodies come from, e.g. a `PushPullBufferObj<KeyedTaskBody<P, O>>`'s source.
+    ///   - capacity: the counter every task holds one unit of.
+    public init(
+        name: String,
+        source: some TaskSource<KeyedTaskBody<Progress, Output>>,
+        capacity: CapacitySource
+    ) {
+        self.init(name: name, source: source, slots: capacity)
+    }
+
+    init(name: String, source: some TaskSource<TaskBody<Progress, Output>>, slots: any PoolSlots) {
         self.name = name
-        self.source = source
+        self.entries = PoolEntrySource(source) { PoolEntry(key: nil, body: $0) }
+        self.slots = slots
+    }
+
+    init(name: String, source: some TaskSource<KeyedTaskBody<Progress, Output>>, slots: any PoolSlots) {
+        self.name = name
+        self.entries = PoolEntrySource(source) { PoolEntry(key: $0.key, body: $0.body) }
         self.slots = slots
     }
 
     /// Starts a run when the returned sequence is first iterated.
     ///
     /// - Parameters:
-    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner``: this runner typically
+    ///   - stopOnError: `false` by default, unlike ``ScheduledTaskPoolRunner`` (whose graph tasks would
+    ///     leave a failed node running if nobody reported the failure): this runner typically
     ///     streams independent chunks, whose consumer handles per-task `error` envelopes while later
     ///     tasks continue. Pass `true` to have the first
     ///     error thrown out of the sequence (after the other running tasks were cancelled and every unit
@@ -71,7 +93,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
     ///     consumer. Must be positive.
     /// - Returns: the run's envelopes.
     public func runTasks(stopOnError: Bool = false, bufferLimit: Int = 1024) -> TaskProgressStream<Progress, Output> {
-        let source = self.source
+        let source = self.entries
         let slots = self.slots
         let storage = TaskProgressStreamStorage<Envelope>(limit: bufferLimit) { storage in
             Task {
@@ -96,7 +118,7 @@ public struct HierarchicalTaskPoolRunner<Progress: Sendable, Output: Sendable>: 
         stopOnError: Bool = false,
         forEach handler: (Envelope) async throws -> Void
     ) async throws {
-        let loop = HierarchicalPoolLoop(source: source, slots: slots, stopOnError: stopOnError)
+        let loop = HierarchicalPoolLoop(source: entries, slots: slots, stopOnError: stopOnError)
         let failure = await loop.run { await .handing($0, to: handler) }
         if let failure { throw failure }
     }

@@ -9,7 +9,7 @@ enum PoolEvent<Progress: Sendable, Output: Sendable>: Sendable {
     /// A task ended.
     case finished(taskID: Int, Result<Output, any Error>)
     /// The hierarchical runner's admission task secured a slot and took this body from the source.
-    case admitted(TaskBody<Progress, Output>)
+    case admitted(TaskBody<Progress, Output>, key: String?)
     /// The hierarchical runner's admission task saw the source finish (or stopped).
     case admissionEnded
 }

@@ -6,7 +6,6 @@ import Synchronization
 /// ```swift
 /// let bridge = RetryingBridge(policy: RetryPolicy(maxAttempts: 3, jitter: 0))
 /// let source = try PriorityDependencySourceObj(graph: graph, tasks: tasks.mapValues(bridge.wire))
-/// bridge.connect(to: source)
 /// let runner = ScheduledTaskPoolRunner(name: "etl", source: source, capacity: capacity)
 /// for try await envelope in runner.runTasks(stopOnError: false) { … }   // retries need stopOnError: false
 /// print(bridge.abortedKeys)
@@ -31,9 +30,11 @@ import Synchronization
 /// else meanwhile) cannot propagate out of a callback; they are collected in ``sourceErrors``.
 ///
 /// **Set-up order.** Graph sources take their tasks at construction, and the tasks' callbacks need the
-/// bridge, so the bridge is created first, tasks are wired, the source is built from them, and then the
-/// bridge is connected to it (``connect(to:)``) before the run starts. A callback before `connect` is a
-/// programming error (precondition failure).
+/// bridge, so the bridge is created first, tasks are wired, and the source is built from them. Wired
+/// callbacks report to the source the runner hands them (``TaskSourceHandle``), so no further step is
+/// needed; ``connect(to:)`` makes the bridge report to a given source instead, and is needed for calling
+/// ``taskCompleted(_:)`` and ``taskFailed(_:error:)`` directly (calling them before `connect` is a
+/// programming error, a precondition failure).
 ///
 /// Thread-safe; the runner calls the callbacks from its loop, one at a time.
 public final class RetryingBridge: Sendable {
@@ -73,7 +74,10 @@ public final class RetryingBridge: Sendable {
         connect(to: source)
     }
 
-    /// Sets the source the outcomes are reported to. Call it once, before the run starts.
+    /// Sets the source the outcomes are reported to, for every task. Call it once, before the run starts.
+    ///
+    /// Needed only to report outcomes through ``taskCompleted(_:)`` and ``taskFailed(_:error:)``: wired
+    /// callbacks otherwise report to the source of the run that calls them.
     public func connect(to source: some GraphTaskSource<String>) {
         state.withLock { state in
             precondition(state.source == nil, "RetryingBridge is already connected to a source")
@@ -81,8 +85,9 @@ public final class RetryingBridge: Sendable {
         }
     }
 
-    private var source: any GraphTaskSource<String> {
-        guard let source = state.withLock({ $0.source }) else {
+    /// The connected source, else the one the runner passed to the callback.
+    private func source(or fallback: (any GraphTaskSource<String>)?) -> any GraphTaskSource<String> {
+        guard let source = state.withLock({ $0.source }) ?? fallback else {
             preconditionFailure("RetryingBridge received a task outcome before connect(to:)")
         }
         return source
@@ -99,13 +104,22 @@ public final class RetryingBridge: Sendable {
 
     /// Reports a success: clears the attempts and completes the node.
     public func taskCompleted(_ key: String) {
+        completed(key, in: nil)
+    }
+
+    private func completed(_ key: String, in fallback: (any GraphTaskSource<String>)?) {
         state.withLock { _ = $0.attempts.removeValue(forKey: key) }
-        do { try source.complete(key) } catch { record(error) }
+        do { try source(or: fallback).complete(key) } catch { record(error) }
     }
 
     /// Reports a failure: retries after the policy's delay, or aborts the node (and its dependents) once
     /// the attempts are exhausted or when the error is a ``CapacityError``.
     public func taskFailed(_ key: String, error: any Error) {
+        failed(key, error: error, in: nil)
+    }
+
+    private func failed(_ key: String, error: any Error, in fallback: (any GraphTaskSource<String>)?) {
+        let source = source(or: fallback)
         let delay = state.withLock { state -> Duration? in
             let attempt = (state.attempts[key] ?? 0) + 1
             state.attempts[key] = attempt
@@ -129,13 +143,13 @@ public final class RetryingBridge: Sendable {
         var wired = task
         let onComplete = task.onComplete
         let onError = task.onError
-        wired.onComplete = { [self] key, output in
-            onComplete?(key, output)
-            taskCompleted(key)
+        wired.onComplete = { [self] task, output in
+            try onComplete?(task, output)
+            completed(task.key, in: task.graph)
         }
-        wired.onError = { [self] key, error in
-            onError?(key, error)
-            taskFailed(key, error: error)
+        wired.onError = { [self] task, error in
+            try onError?(task, error)
+            failed(task.key, error: error, in: task.graph)
         }
         return wired
     }

@@ -26,15 +26,15 @@ where Source.Element == ScheduledTask<Progress, Output> {
     struct InFlight {
         @usableFromInline var key: String
         @usableFromInline var cost: ResourceCost
-        @usableFromInline var onComplete: (@Sendable (String, Output) -> Void)?
-        @usableFromInline var onError: (@Sendable (String, any Error) -> Void)?
+        @usableFromInline var onComplete: (@Sendable (TaskSourceHandle, Output) throws -> Void)?
+        @usableFromInline var onError: (@Sendable (TaskSourceHandle, any Error) throws -> Void)?
 
         @inlinable
         init(
             key: String,
             cost: ResourceCost,
-            onComplete: (@Sendable (String, Output) -> Void)?,
-            onError: (@Sendable (String, any Error) -> Void)?
+            onComplete: (@Sendable (TaskSourceHandle, Output) throws -> Void)?,
+            onError: (@Sendable (TaskSourceHandle, any Error) throws -> Void)?
         ) {
             self.key = key
             self.cost = cost
@@ -127,6 +127,8 @@ where Source.Element == ScheduledTask<Progress, Output> {
     @usableFromInline typealias Start = PoolEventChannel<Progress, Output>.Start
 
     @usableFromInline let source: Source
+    /// The source as a graph source with `String` keys, for the callbacks' ``TaskSourceHandle``s.
+    @usableFromInline let graphSource: (any GraphTaskSource<String>)?
     @usableFromInline let capacity: any PoolCapacity
     @usableFromInline let stopOnError: Bool
     /// The envelope stream of a streamed run (`runTasks`): workers may then drive and deliver. `nil` for
@@ -146,6 +148,7 @@ where Source.Element == ScheduledTask<Progress, Output> {
         makesEnvelopes: Bool = true
     ) {
         self.source = source
+        self.graphSource = source as? any GraphTaskSource<String>
         self.capacity = capacity
         self.stopOnError = stopOnError
         self.stream = stream
@@ -314,6 +317,12 @@ where Source.Element == ScheduledTask<Progress, Output> {
         return next
     }
 
+    /// The handle a task's callbacks receive.
+    @inlinable
+    func handle(for key: String) -> TaskSourceHandle {
+        TaskSourceHandle(key: key, source: source, graph: graphSource)
+    }
+
     /// Handles task events in order; returns `false` when the run must stop (the error is in the book).
     @inlinable
     func handle(_ events: [Event], book: Book) -> Bool {
@@ -326,14 +335,28 @@ where Source.Element == ScheduledTask<Progress, Output> {
             case .finished(let taskID, .success(let value)):
                 guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
                 capacity.release(record.cost)
-                record.onComplete?(record.key, value)
+                if let onComplete = record.onComplete {
+                    do {
+                        try onComplete(handle(for: record.key), value)
+                    } catch {
+                        book.failure = error
+                        return false
+                    }
+                }
                 if makesEnvelopes {
                     book.envelopes.append(Envelope(taskID: taskID, key: record.key, kind: .final(value)))
                 }
             case .finished(let taskID, .failure(let error)):
                 guard let record = book.inFlight.removeValue(forKey: taskID) else { continue }
                 capacity.release(record.cost)
-                record.onError?(record.key, error)
+                if let onError = record.onError {
+                    do {
+                        try onError(handle(for: record.key), error)
+                    } catch {
+                        book.failure = error
+                        return false
+                    }
+                }
                 if stopOnError {
                     book.failure = error
                     return false
@@ -377,7 +400,14 @@ where Source.Element == ScheduledTask<Progress, Output> {
             let taskID = book.nextTaskID
             book.nextTaskID += 1
             if let rejection {
-                task.onError?(task.key, rejection)
+                if let onError = task.onError {
+                    do {
+                        try onError(handle(for: task.key), rejection)
+                    } catch {
+                        book.failure = error
+                        return false
+                    }
+                }
                 if stopOnError {
                     book.failure = rejection
                     return false

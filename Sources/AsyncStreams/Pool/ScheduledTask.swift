@@ -9,10 +9,17 @@
 /// ```swift
 /// let task = ScheduledTask<Never, Int>(key: "compile", cost: ["cpu": 2]) {
 ///     try await compile()
-/// } onComplete: { key, _ in
-///     try? source.complete(key)
+/// } onComplete: { task, _ in
+///     try task.complete()   // completes "compile" in the run's graph source
 /// }
 /// ```
+///
+/// **Callbacks.** Each receives a ``TaskSourceHandle``: the task's key and the source the runner took it
+/// from, with `complete()`, `fail(retryAfter:)` and `abort()` for graph sources. A task therefore needs no
+/// reference to its source, which usually is built from the tasks afterwards. A callback may throw: the
+/// error stops the run like a task error with `stopOnError` (running tasks cancelled, costs released),
+/// whatever `stopOnError` says, and is thrown from the run, since a source that rejected an outcome can
+/// no longer be trusted to finish.
 ///
 /// The callbacks run one at a time, never concurrently with each other or with the runner's next fill:
 /// `onComplete` runs after the cost is released and before the `final` envelope is emitted, so a
@@ -30,19 +37,21 @@ public struct ScheduledTask<Progress: Sendable, Output: Sendable>: Sendable {
     /// A resource the capacity source does not track is unlimited, so with a capacity source that has no
     /// `capacity` key a task with the default cost is always affordable.
     public var cost: ResourceCost
-    /// Called after a successful run, with the key and the output, before the `final` envelope.
-    public var onComplete: (@Sendable (String, Output) -> Void)?
-    /// Called after a failed run (the body threw, or the cost can never be acquired), before the
-    /// `error` envelope or the thrown error.
-    public var onError: (@Sendable (String, any Error) -> Void)?
+    /// Called after a successful run, with the task's handle and the output, before the `final` envelope.
+    /// An error it throws stops the run.
+    public var onComplete: (@Sendable (TaskSourceHandle, Output) throws -> Void)?
+    /// Called after a failed run (the body threw, or the cost can never be acquired), with the task's
+    /// handle and the error, before the `error` envelope or the thrown error. An error it throws stops
+    /// the run and is thrown instead of the task's.
+    public var onError: (@Sendable (TaskSourceHandle, any Error) throws -> Void)?
 
     /// Creates a task from an explicit body.
     public init(
         key: String,
         cost: ResourceCost = .defaultTaskCost,
         body: TaskBody<Progress, Output>,
-        onComplete: (@Sendable (String, Output) -> Void)? = nil,
-        onError: (@Sendable (String, any Error) -> Void)? = nil
+        onComplete: (@Sendable (TaskSourceHandle, Output) throws -> Void)? = nil,
+        onError: (@Sendable (TaskSourceHandle, any Error) throws -> Void)? = nil
     ) {
         self.key = key
         self.body = body
@@ -56,8 +65,8 @@ public struct ScheduledTask<Progress: Sendable, Output: Sendable>: Sendable {
         key: String,
         cost: ResourceCost = .defaultTaskCost,
         run: @escaping @Sendable () async throws -> Output,
-        onComplete: (@Sendable (String, Output) -> Void)? = nil,
-        onError: (@Sendable (String, any Error) -> Void)? = nil
+        onComplete: (@Sendable (TaskSourceHandle, Output) throws -> Void)? = nil,
+        onError: (@Sendable (TaskSourceHandle, any Error) throws -> Void)? = nil
     ) {
         self.init(key: key, cost: cost, body: .oneShot(run), onComplete: onComplete, onError: onError)
     }

@@ -55,6 +55,10 @@
 /// sequence (after the other running tasks were cancelled and their costs released; those cancelled
 /// tasks produce no envelope and no callback).
 ///
+/// **Callbacks.** Each gets a ``TaskSourceHandle`` (the task's key and this runner's source), so it can
+/// complete, fail or abort the task's node without a reference to the source. An error a callback throws
+/// stops the run like a task error with `stopOnError`, whatever `stopOnError` says, and is thrown.
+///
 /// **Costs that can never fit.** A head whose cost exceeds a limit (`!capacity.validateCost(cost)`), or
 /// has a negative amount, would block the source forever. The runner takes it instead, gives it a task
 /// ID, never runs its body, and reports it as failed with `CapacityError` (`exceedsLimit` or
@@ -119,7 +123,10 @@ where Source.Element == ScheduledTask<Progress, Output> {
     /// - Parameters:
     ///   - stopOnError: `true` (the default): the first task error is thrown
     ///     out of the sequence after cleanup. `false`: errors are `error` envelopes and the run goes on —
-    ///     the mode to use with retries.
+    ///     the mode to use with retries. The default is `true`, unlike ``HierarchicalTaskPoolRunner``'s,
+    ///     because a graph source's task that fails stays running in the graph until its `onError` calls
+    ///     `fail` or `abort`: without that, its dependents never start and a run that went on would wait
+    ///     forever. Pass `false` once every task's `onError` reports to the source.
     ///   - bufferLimit: how many undelivered envelopes the loop may buffer before it waits for the
     ///     consumer. Must be positive.
     /// - Returns: the run's envelopes.

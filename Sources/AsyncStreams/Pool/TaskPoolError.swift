@@ -2,12 +2,15 @@
 public struct TaskPoolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong. A struct over a private enum so cases can be added later.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: Sendable, Hashable { case missingFinalValue }
+        private enum Value: Sendable, Hashable { case missingFinalValue, notAGraphSource }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
         /// A streaming body's stream ended without yielding ``StreamStep/final(_:)``.
         public static let missingFinalValue = Code(.missingFinalValue)
+        /// A ``TaskSourceHandle`` was asked to complete, fail or abort a task whose source is not a
+        /// ``GraphTaskSource`` with `String` keys.
+        public static let notAGraphSource = Code(.notAGraphSource)
 
         /// The code's name, such as `missingFinalValue`.
         public var description: String { String(describing: value) }
@@ -33,6 +36,14 @@ public struct TaskPoolError: Error, Sendable, Equatable, CustomStringConvertible
         return TaskPoolError(
             code: .missingFinalValue,
             message: "\(subject): streaming body ended without a final value (yield .final(output) last)"
+        )
+    }
+
+    static func notAGraphSource(key: String, source: any TaskSource) -> TaskPoolError {
+        TaskPoolError(
+            code: .notAGraphSource,
+            message: "task '\(key)': its source (\(type(of: source))) is not a graph source with String keys; "
+                + "only a GraphTaskSource such as PriorityDependencySourceObj<String, _> can complete, fail or abort it"
         )
     }
 }

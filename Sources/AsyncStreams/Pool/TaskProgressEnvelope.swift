@@ -20,8 +20,9 @@ public struct TaskProgressEnvelope<Progress: Sendable, Output: Sendable>: Sendab
     /// cost can never fit also gets a number, in the order it was taken from the source. Retries of the
     /// same key get new numbers.
     public let taskID: Int
-    /// The task's key. `nil` for tasks of a
-    /// ``HierarchicalTaskPoolRunner``, whose sources yield bare bodies without keys.
+    /// The task's key: the ``ScheduledTask/key``, or the ``KeyedTaskBody/key`` of a
+    /// ``HierarchicalTaskPoolRunner`` task. `nil` for a hierarchical runner's bare ``TaskBody`` tasks,
+    /// which have no name.
     public let key: String?
     /// What happened.
     public let kind: Kind
@@ -55,5 +56,56 @@ public struct TaskProgressEnvelope<Progress: Sendable, Output: Sendable>: Sendab
     public var error: (any Error)? {
         if case .error(let error) = kind { return error }
         return nil
+    }
+
+    /// The kind as a word: `"intermediate"`, `"final"` or `"error"`.
+    ///
+    /// For logs and for code that dispatches on the kind without needing its payload.
+    public var kindName: String {
+        switch kind {
+        case .intermediate: "intermediate"
+        case .final: "final"
+        case .error: "error"
+        }
+    }
+
+    /// The value the envelope carries: the progress of an `intermediate` envelope or the output of a
+    /// `final` one; `nil` for an `error` envelope.
+    ///
+    /// Typed as `any Sendable`, since progress and output may differ in type; when they are the same type
+    /// this property is typed as that type instead. Use ``progress`` or ``output`` to get one kind only.
+    public var value: (any Sendable)? {
+        switch kind {
+        case .intermediate(let progress): progress
+        case .final(let output): output
+        case .error: nil
+        }
+    }
+}
+
+extension TaskProgressEnvelope where Progress == Output {
+    /// The value the envelope carries: the progress of an `intermediate` envelope or the output of a
+    /// `final` one; `nil` for an `error` envelope.
+    ///
+    /// For runs whose tasks report progress and output of one type, such as a parent forwarding its
+    /// children's updates: `if let update = envelope.value { forward(update) }`.
+    public var value: Output? {
+        switch kind {
+        case .intermediate(let progress): progress
+        case .final(let output): output
+        case .error: nil
+        }
+    }
+}
+
+extension TaskProgressEnvelope: CustomStringConvertible {
+    /// The envelope for logs: task number, key, kind and payload, such as `task 3 'parse' final: 42`.
+    public var description: String {
+        let subject = key.map { "task \(taskID) '\($0)'" } ?? "task \(taskID)"
+        switch kind {
+        case .intermediate(let progress): return "\(subject) intermediate: \(progress)"
+        case .final(let output): return "\(subject) final: \(output)"
+        case .error(let error): return "\(subject) error: \(error)"
+        }
     }
 }

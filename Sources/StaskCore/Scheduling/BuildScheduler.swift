@@ -111,8 +111,8 @@ struct BuildScheduler {
             let instance = plan.instance(scheduled[offset])
             return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
         }
-        let onComplete: @Sendable (String, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0, $1) }
-        let onError: @Sendable (String, any Error) -> Void = { coordinator.taskFailed($0, $1) }
+        let onComplete: @Sendable (TaskSourceHandle, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0.key, $1) }
+        let onError: @Sendable (TaskSourceHandle, any Error) -> Void = { coordinator.taskFailed($0.key, $1) }
         for (offset, local) in scheduled.enumerated() {
             let instance = instances[offset]
             let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }

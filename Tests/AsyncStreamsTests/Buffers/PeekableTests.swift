@@ -6,8 +6,8 @@ import Testing
     private func head<Source: Peekable>(_ source: Source) -> Source.Element? { source.peek() }
 
     @Test func everySourceIsPeekableThroughTheProtocol() throws {
-        #expect(head(SourceBufferObj([1, 2])) == 1)
-        #expect(head(SourceBufferObj([1, 2], mode: .lifo)) == 2)
+        #expect(head(SourceBufferObj([1, 2], oneShot: false)) == 1)
+        #expect(head(SourceBufferObj([1, 2], oneShot: false, mode: .lifo)) == 2)
         #expect(head(PushPullBufferObj([3])) == 3)
         #expect(head(PushPullBufferObj([3]).source) == 3)
         let priority = PrioritySourceObj<Int>()
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func peekingNeverConsumes() {
-        let source = SourceBufferObj([1])
+        let source = SourceBufferObj([1], oneShot: false)
         for _ in 0..<3 { #expect(head(source) == 1) }
         #expect(source.count == 1)
     }

@@ -90,7 +90,7 @@ struct SourceBufferObjTests {
 
     @Test func drainedBufferRearmsForLaterAppends() async {
         // The Swift mapping of generator re-initialisation: the object stays alive and re-reads its buffer.
-        let source = SourceBufferObj([1, 2])
+        let source = SourceBufferObj([1, 2], oneShot: false)
         var iterator = source.makeAsyncIterator()
         #expect(await iterator.next() == 1)
         #expect(await iterator.next() == 2)
@@ -105,7 +105,7 @@ struct SourceBufferObjTests {
     // MARK: - Close / closeInterrupt
 
     @Test func closeDeliversBufferedItemsThenEnds() async {
-        let source = SourceBufferObj([1, 2, 3])
+        let source = SourceBufferObj([1, 2, 3], oneShot: false)
         source.close()
         #expect(source.isClosing)
         #expect(!source.isDone)
@@ -116,7 +116,7 @@ struct SourceBufferObjTests {
     }
 
     @Test func appendWhileClosingButNotDrainedIsDelivered() async {
-        let source = SourceBufferObj([1])
+        let source = SourceBufferObj([1], oneShot: false)
         source.close()
         #expect(source.append(2))
         var seen: [Int] = []
@@ -132,7 +132,7 @@ struct SourceBufferObjTests {
     }
 
     @Test func closeInterruptIsDoneImmediately() async {
-        let source = SourceBufferObj([1, 2, 3])
+        let source = SourceBufferObj([1, 2, 3], oneShot: false)
         source.closeInterrupt()
         #expect(source.isDone)
         #expect(source.peek() == nil)
@@ -158,7 +158,7 @@ struct SourceBufferObjTests {
     }
 
     @Test func emptyOneShotBufferIsDoneAtOnce() {
-        let source = SourceBufferObj<Int>(oneShot: true)
+        let source = SourceBufferObj<Int>([], oneShot: true)
         #expect(source.isDone)
     }
 
@@ -186,7 +186,7 @@ struct SourceBufferObjTests {
     // MARK: - TaskSource
 
     @Test func takeWhereDeclinedLeavesHeadInPlace() {
-        let source = SourceBufferObj([1, 2])
+        let source = SourceBufferObj([1, 2], oneShot: false)
         #expect(source.take(where: { _ in false }) == nil)
         #expect(source.peek() == 1)
         #expect(source.take(where: { $0 == 1 }) == 1)
@@ -263,5 +263,38 @@ struct SourceBufferObjTests {
         }
         #expect(results.count == total)
         #expect(Set(results).count == total)
+    }
+}
+
+@Suite(.timeLimit(.minutes(1))) struct SourceBufferObjChoiceTests {
+    typealias Body = TaskBody<Never, Int>
+
+    @Test func aOneShotBatchEndsTheRunAfterItsLastBody() async throws {
+        let source = SourceBufferObj([Body.oneShot { 1 }, .oneShot { 2 }], oneShot: true)
+        let runner = HierarchicalTaskPoolRunner(name: "batch", source: source, capacity: CapacitySource(2))
+        let envelopes = try await runner.runTasks().collect()
+        #expect(envelopes.compactMap(\.output).sorted() == [1, 2])
+        #expect(source.isDone)
+    }
+
+    @Test func anOpenBufferKeepsTheRunWaitingForMoreUntilItIsClosed() async throws {
+        let source = SourceBufferObj([Body.oneShot { 1 }], oneShot: false)
+        let runner = HierarchicalTaskPoolRunner(name: "queue", source: source, capacity: CapacitySource(2))
+        var iterator = runner.runTasks().makeAsyncIterator()
+        #expect(try await iterator.next()?.output == 1)
+        #expect(!source.isDone)
+        source.append(.oneShot { 2 })
+        #expect(try await iterator.next()?.output == 2)
+        source.close()
+        #expect(try await iterator.next() == nil)
+    }
+
+    @Test func theInitialiserWithoutItemsMakesAnOpenQueue() {
+        let queue = SourceBufferObj<Int>()
+        #expect(!queue.isClosing)
+        #expect(queue.append(1))
+        queue.close()
+        #expect(queue.isClosing)
+        #expect(!queue.isDone)
     }
 }

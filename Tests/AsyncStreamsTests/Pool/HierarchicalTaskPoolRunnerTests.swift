@@ -198,3 +198,57 @@ import Testing
         #expect(parent.currentCapacity == 10)
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct HierarchicalTaskPoolRunnerKeyedTests {
+    typealias Keyed = KeyedTaskBody<String, String>
+
+    @Test func keyedBodiesPutTheirKeyInEveryEnvelope() async throws {
+        let bodies = [
+            Keyed(
+                key: "a",
+                body: .streaming { progress in
+                    progress.yield("a started")
+                    return "A"
+                }),
+            Keyed(key: "b", body: .oneShot { throw TestFailure(name: "b") }),
+        ]
+        let runner = HierarchicalTaskPoolRunner(
+            name: "t", source: SourceBufferObj(bodies, oneShot: true), capacity: CapacitySource(1))
+        let envelopes = try await runner.runTasks().collect()
+        #expect(envelopes.map(\.key) == ["a", "a", "b"])
+        #expect(envelopes.map(\.kindName) == ["intermediate", "final", "error"])
+    }
+
+    /// The manual retry of the legacy runner: the consumer re-pushes a failed task by its key.
+    @Test func aFailedKeyedBodyCanBeRepushedByItsKey() async throws {
+        let attempts = Locked<[String: Int]>([:])
+        func body(_ key: String) -> Keyed {
+            Keyed(
+                key: key,
+                body: .oneShot {
+                    let attempt = attempts.withLock { attempts in
+                        attempts[key, default: 0] += 1
+                        return attempts[key]!
+                    }
+                    if key == "flaky" && attempt < 3 { throw TestFailure(name: "\(key) attempt \(attempt)") }
+                    return key
+                })
+        }
+        let queue = PushPullBufferObj<Keyed>()
+        for key in ["steady", "flaky"] { _ = queue.sink.next(body(key)) }
+        let capacity = CapacitySource(2)
+        let runner = HierarchicalTaskPoolRunner(name: "retry", source: queue.source, capacity: capacity)
+        var done: Set<String> = []
+        for try await envelope in runner.runTasks() {
+            switch envelope.kind {
+            case .intermediate: break
+            case .final(let output): done.insert(output)
+            case .error: _ = queue.sink.next(body(try #require(envelope.key)))
+            }
+            if done.count == 2 { queue.sink.return() }
+        }
+        #expect(done == ["steady", "flaky"])
+        #expect(attempts.value == ["steady": 1, "flaky": 3])
+        #expect(capacity.currentCapacity == 2)
+    }
+}

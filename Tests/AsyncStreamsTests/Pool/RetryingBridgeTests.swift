@@ -153,8 +153,8 @@ import Testing
         let task = Step(
             key: "a",
             run: { "a" },
-            onComplete: { key, _ in
-                let state = try? reference.value?.withGraph { try $0.state(of: key) }
+            onComplete: { task, _ in
+                let state = try? reference.value?.withGraph { try $0.state(of: task.key) }
                 order.withLock { $0.append("own:\(state.map(String.init(describing:)) ?? "?")") }
             }
         )

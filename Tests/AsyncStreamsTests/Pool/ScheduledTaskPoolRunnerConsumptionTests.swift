@@ -163,10 +163,10 @@ import Testing
                 await Task.yield()
                 overlap.leaveBody()
                 return index
-            } onComplete: { key, output in
+            } onComplete: { task, output in
                 onCallback(output)
                 overlap.enterCallback()
-                _ = try? box.value?.complete(key)
+                _ = try? box.value?.complete(task.key)
                 overlap.leaveCallback()
             }
         }
@@ -272,8 +272,8 @@ import Testing
                 return "j\(index)"
             } onComplete: { _, output in
                 outputs.withLock { $0.append(output) }
-            } onError: { key, _ in
-                errors.withLock { $0.append(key) }
+            } onError: { task, _ in
+                errors.withLock { $0.append(task.key) }
             }
         }
         let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(jobs, closed: true), ledger: capacity)
@@ -289,9 +289,9 @@ import Testing
             [
                 Job(key: "huge", cost: ResourceCost(["capacity": 5])) {
                     "huge"
-                } onError: { key, error in
+                } onError: { task, error in
                     if let error = error as? CapacityError, error.code == .exceedsLimit {
-                        rejected.withLock { $0.append(key) }
+                        rejected.withLock { $0.append(task.key) }
                     }
                 },
                 Job(key: "small") { "small" },

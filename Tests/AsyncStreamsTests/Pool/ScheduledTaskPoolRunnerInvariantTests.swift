@@ -98,8 +98,8 @@ import Testing
                     if attempt == 1 && scenario.failsFirst.contains(key) { throw TestFailure(name: key) }
                     return key
                 },
-                onComplete: { key, _ in checkConservation(key) },
-                onError: { key, _ in checkConservation(key) }
+                onComplete: { task, _ in checkConservation(task.key) },
+                onError: { task, _ in checkConservation(task.key) }
             )
             tasks[key] = bridge.wire(job)
         }

@@ -47,7 +47,8 @@ import Testing
         try graph.addAll([("fetch", []), ("parse", ["fetch"]), ("save", ["parse"])])
         var tasks: [String: Job] = [:]
         for key in ["fetch", "parse", "save"] {
-            tasks[key] = Job(key: key, run: { key }, onComplete: { key, _ in _ = try? reference.value?.complete(key) })
+            tasks[key] = Job(
+                key: key, run: { key }, onComplete: { task, _ in _ = try? reference.value?.complete(task.key) })
         }
         let source = try DependencySourceObj(graph: graph, tasks: tasks)
         reference.value = source

@@ -29,7 +29,7 @@ import Testing
                     await probe.end(key)
                     return key
                 },
-                onComplete: { key, _ in box.value?.complete(key) }
+                onComplete: { task, _ in box.value?.complete(task.key) }
             )
         }
         let source = FakeGraphSource(nodes.map { ($0.key, $0.dependencies) }, elements: tasks)
@@ -163,7 +163,7 @@ import Testing
                     if key == "bad" { throw TestFailure(name: key) }
                     return key
                 },
-                onError: { key, _ in errors.withLock { $0.append(key) } }
+                onError: { task, _ in errors.withLock { $0.append(task.key) } }
             )
         }
         let runner = ScheduledTaskPoolRunner(name: "t", source: FakeTaskSource(tasks, closed: true), ledger: capacity)
@@ -342,7 +342,7 @@ import Testing
             key: "huge",
             cost: ["gpu": 3],
             run: { "never" },
-            onError: { key, _ in errors.withLock { $0.append(key) } }
+            onError: { task, _ in errors.withLock { $0.append(task.key) } }
         )
         let small = Task1(key: "small", cost: ["gpu": 1]) { "ok" }
         let runner = ScheduledTaskPoolRunner(
