@@ -294,13 +294,14 @@ def find_make(explicit: str | None) -> Tool:
 
 
 def find_stask(path_arg: str, build: bool) -> Tool:
-    """The stask binary; the default path is built with `swift build -c release` when missing."""
+    """The stask binary; the default path is built as `scripts/example` builds it when missing."""
     path = Path(path_arg)
     if not path.is_absolute():
         path = REPO_DIR / path
     if not path.exists() and build and path_arg == DEFAULT_STASK:
-        log("bench: building stask: swift build -c release --product stask (a few minutes)")
-        result = subprocess.run(["swift", "build", "-c", "release", "--product", "stask"], cwd=REPO_DIR,
+        log("bench: building stask: swift build -c release --product stask --static-swift-stdlib (a few minutes)")
+        result = subprocess.run(["swift", "build", "-c", "release", "--product", "stask", "--static-swift-stdlib"],
+                                cwd=REPO_DIR,
                                 capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
@@ -1267,7 +1268,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog="Tables go to stdout (Markdown), progress to stderr. See bench/README.md.")
     parser.add_argument("--stask", default=DEFAULT_STASK,
                         help=f"stask binary (default {DEFAULT_STASK}, relative to the repository; "
-                             "built with `swift build -c release --product stask` when missing)")
+                             "built with `swift build -c release --product stask --static-swift-stdlib` when missing)")
     parser.add_argument("--no-build", action="store_true", help="never build stask")
     parser.add_argument("--ninja", help="ninja binary (default: the pip package's, installed when missing)")
     parser.add_argument("--make", help="make binary (default: make on PATH)")
