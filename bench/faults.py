@@ -58,12 +58,15 @@ if [ -f kill.at ]; then
     n=$(wc -l < log.txt)
     if [ "$n" -ge "$at" ]; then kill -KILL "$2" 2>/dev/null; fi
 fi
-# kill.after holds "LINES SECONDS": once the log has that many lines, SIGKILL stask SECONDS after this task
-# ends (from a detached process, so the kill lands while stask records the task or starts the next).
+# kill.after holds "LINES SECONDS": once the log has that many lines, SIGKILL stask SECONDS from now, from a
+# detached process (so the kill lands after this task's last command, while stask records the task or
+# starts the next); the file is renamed first, so that only one task arms it.
 if [ -f kill.after ]; then
     read at delay < kill.after
     n=$(wc -l < log.txt)
-    if [ "$n" -eq "$at" ]; then (sleep "$delay"; kill -KILL "$2" 2>/dev/null) > /dev/null 2>&1 < /dev/null & fi
+    if [ "$n" -ge "$at" ] && mv kill.after kill.armed 2>/dev/null; then
+        (sleep "$delay"; kill -KILL "$2" 2>/dev/null) > /dev/null 2>&1 < /dev/null &
+    fi
 fi
 """
 
@@ -339,7 +342,8 @@ def trial_kill(rng: random.Random, scratch: Path, tasks: int, headers: int = 0) 
             result = stask(root)
             notes.append(f"hook@{(root / 'kill.at').read_text()}")
         elif mode == "after":
-            at, delay = before + rng.randint(1, remaining), rng.random() * 0.004
+            # The task's last command (an echo) takes about a millisecond after the hook.
+            at, delay = before + rng.randint(1, remaining), 0.001 + rng.random() * 0.004
             (root / "kill.after").write_text(f"{at} {delay:.4f}\n")
             result = stask(root)
             notes.append(f"after@{at}+{delay * 1000:.1f}ms")
@@ -361,6 +365,7 @@ def trial_kill(rng: random.Random, scratch: Path, tasks: int, headers: int = 0) 
             notes.append(f"delay@{delay:.3f}")
         (root / "kill.at").unlink(missing_ok=True)
         (root / "kill.after").unlink(missing_ok=True)
+        (root / "kill.armed").unlink(missing_ok=True)
         check(result.status in (0, -9), f"killed build ended oddly: {result}")
         if result.status == 0:
             notes[-1] += "(finished first)"

@@ -53,9 +53,9 @@ extension EndToEndTests {
             #expect(!again.standardOutput.contains("warning") && !again.standardError.contains("warning"))
         }
 
-        /// stask SIGKILLed by a task after that task wrote its depfile, while an earlier task's discovered
-        /// inputs are recorded: the killed task has no record (its depfile is never read), the finished one
-        /// keeps its discovered header, and from then on a header edit reruns the tasks whose depfiles name
+        /// stask SIGKILLed by a task after that task wrote its depfile (and after an earlier task's run and
+        /// discovered inputs were recorded): the killed task has no record (its depfile is never read), the
+        /// finished one keeps its discovered header, and from then on a header edit reruns the tasks whose depfiles name
         /// it and their dependents, and no other.
         @Test func buildKilledAfterADepfileWasWrittenKeepsDiscoveredInputsExact() async throws {
             let project = try FixtureProject(files: [

@@ -213,18 +213,20 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        let (upToDate, examined) = prePass(plan, checker: checker)
+        var (upToDate, examined) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {
             observations = examined.observations  // only a build that runs nothing writes the stamp
         } else {
-            var isScheduled = [Bool](repeating: false, count: plan.graph.instances.count)
-            for local in scheduled { isScheduled[plan.indices[local]] = true }
+            var runs = [Bool](repeating: false, count: plan.graph.instances.count)
+            for local in scheduled { runs[plan.indices[local]] = true }
             let graph = plan.graph
-            let rewritten = isScheduled
+            let running = runs
+            examined.dropObservations()
             checker.sourceDigests = SourceDigests(
-                isRewritten: { path in graph.producer(of: path).map { rewritten[$0] } ?? false }, examined: examined)
+                writer: { path in graph.producer(of: path).map { running[$0] ? .running : .idle } ?? .none },
+                examined: examined)
         }
         digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)

@@ -38,7 +38,7 @@ extension InstanceExecutor {
         for prerequisite in parsed.prerequisites {
             let path = Self.resolve(prerequisite, directory: instance.directory, project: projectDirectory)
             guard !declared.contains(path), seen.insert(path).inserted else { continue }
-            if let digest = checker.settledDigest(of: path) {
+            if let digest = checker.discoveredDigest(of: path) {
                 result.append(DiscoveredInput(path: path, digest: digest))
             }
         }

@@ -1,37 +1,61 @@
 import Synchronization
 
-/// The digests of the files a build reads but does not write, each examined once a build: sources (and the
-/// headers that many instances' depfiles list: hundreds of system headers are shared by every compile),
-/// and the outputs of instances that are up to date. An instance that runs then hashes only the inputs a
-/// task of this build rewrites; the aggregate over 10,000 files that one edit made stale takes their
-/// digests from the pre-pass instead of examining all 10,000 again.
+/// The digests a build's running instances take from what it already examined, so that one file is not
+/// examined over and over.
 ///
-/// A file that a task of this build may rewrite (``isRewritten``) is never kept: it is examined each time.
-/// A source edited while the build runs keeps its pre-pass digest here, so the instances that read it
-/// are recorded with the older content and run again next build. Thread-safe; the running steps share one.
+/// - **Outputs of instances that do not run** (up to date, or not selected): their digests from the
+///   pre-pass. The aggregate over 10,000 files that one edit made stale examines one file again, not
+///   10,000. No task of the build writes another task's declared outputs.
+/// - **Discovered inputs that no task produces** (the headers that many instances' depfiles list: hundreds
+///   of system headers are shared by every compile): examined once a build, or taken from the pre-pass.
+/// - Everything else is examined afresh each time: the outputs of instances that run, and declared
+///   sources, which a task with no declared outputs (an in-place formatter) may rewrite before the
+///   instances that read them run. A file found missing is always examined again.
+///
+/// Thread-safe; the running steps share one.
 final class SourceDigests: Sendable {
-    /// Whether a project-relative (or absolute) path is an output of an instance this build runs.
-    private let isRewritten: @Sendable (String) -> Bool
-    /// What the pre-pass examined.
+    /// Who writes a path in this build.
+    enum Writer: Sendable {
+        /// No instance of the graph declares it as an output: a source.
+        case none
+        /// An instance that runs in this build.
+        case running
+        /// An instance that does not run in this build.
+        case idle
+    }
+
+    private let writer: @Sendable (String) -> Writer
+    /// The digests the pre-pass took.
     private let examined: UpToDateChecker.Memo
-    private let digests = Mutex<[String: ContentDigest?]>([:])
+    private let sources = Mutex<[String: ContentDigest]>([:])
 
     /// - Parameters:
-    ///   - isRewritten: Whether a task of this build may rewrite a path (an output of a scheduled instance).
-    ///   - examined: The files the pre-pass examined, with their digests.
-    init(isRewritten: @escaping @Sendable (String) -> Bool, examined: UpToDateChecker.Memo = .init()) {
-        self.isRewritten = isRewritten
+    ///   - writer: Who writes a path in this build.
+    ///   - examined: What the pre-pass examined (its observations are not needed and may be dropped).
+    init(writer: @escaping @Sendable (String) -> Writer, examined: UpToDateChecker.Memo = .init()) {
+        self.writer = writer
         self.examined = examined
     }
 
-    /// The digest of `path`, `nil` when it is missing or not a regular file: from the pre-pass, or examined
-    /// through `checker` the first time; examined every time when a task of this build may rewrite it.
-    func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
-        guard !isRewritten(path) else { return checker.currentDigest(of: path) }
-        if let known = examined.knownDigest(of: path) { return known }
-        if let known = digests.withLock({ $0[path] }) { return known }
-        let digest = checker.currentDigest(of: path)
-        digests.withLock { $0[path] = digest }
-        return digest
+    /// The digest of a declared input of a running instance; `nil` when it is missing or not a regular file.
+    func inputDigest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
+        if case .idle = writer(path), let known = examined.knownDigest(of: path), let known { return known }
+        return checker.currentDigest(of: path)
+    }
+
+    /// The digest of a discovered input; `nil` when it is missing or not a regular file.
+    func discoveredDigest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
+        switch writer(path) {
+        case .running:
+            return checker.currentDigest(of: path)
+        case .idle:
+            return inputDigest(of: path, checker)
+        case .none:
+            if let known = examined.knownDigest(of: path), let known { return known }
+            if let known = sources.withLock({ $0[path] }) { return known }
+            let digest = checker.currentDigest(of: path)
+            if let digest { sources.withLock { $0[path] = digest } }
+            return digest
+        }
     }
 }

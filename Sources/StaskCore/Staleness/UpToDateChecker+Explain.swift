@@ -21,7 +21,7 @@ extension UpToDateChecker {
             return Self.difference(recorded: record.keyInputs, current: current) ?? .actionKeyChanged
         }
         for input in record.discoveredInputs {
-            guard let now = settledDigest(of: input.path) else {
+            guard let now = discoveredDigest(of: input.path) else {
                 return .discoveredInputDisappeared(path: input.path)
             }
             if now != input.digest { return .discoveredInputChanged(path: input.path, old: input.digest, new: now) }

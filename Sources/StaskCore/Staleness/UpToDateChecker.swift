@@ -20,8 +20,8 @@ struct UpToDateChecker: Sendable {
     /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
-    /// The digests of the files no task of the build rewrites, shared by every instance of a build: the
-    /// inputs and discovered inputs of running instances are looked up there; `nil` to examine each afresh.
+    /// What the build already examined, shared by every running instance (see ``SourceDigests``); `nil` to
+    /// examine each file afresh.
     var sourceDigests: SourceDigests?
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
@@ -58,6 +58,12 @@ struct UpToDateChecker: Sendable {
         func knownDigest(of path: String) -> ContentDigest?? {
             positions[ExactPath(path)].map { digestList[Int($0)] }
         }
+
+        /// Forgets the metadata of the examined files, keeping their digests (what ``SourceDigests`` needs
+        /// for the rest of a build).
+        mutating func dropObservations() {
+            observations = []
+        }
     }
 
     /// What goes into `instance`'s action key now.
@@ -73,13 +79,14 @@ struct UpToDateChecker: Sendable {
         return makeKeyInputs(instance, inputs: consume inputs)
     }
 
-    /// What goes into `instance`'s action key now: each input examined afresh, or looked up in
-    /// ``sourceDigests`` when a build has one.
+    /// What goes into `instance`'s action key now: each input examined afresh, or, when the build has
+    /// ``sourceDigests``, taken from there where it says so.
     func keyInputs(for instance: TaskInstance) -> ActionKeyInputs {
         var inputs: [ActionKeyInputs.InputDigest] = []
         inputs.reserveCapacity(instance.inputs.count)
         for input in instance.inputs {
-            if let digest = settledDigest(of: input) { inputs.append(.init(path: input, digest: digest)) }
+            let digest = sourceDigests.map { $0.inputDigest(of: input, self) } ?? currentDigest(of: input)
+            if let digest { inputs.append(.init(path: input, digest: digest)) }
         }
         return makeKeyInputs(instance, inputs: consume inputs)
     }
@@ -90,17 +97,16 @@ struct UpToDateChecker: Sendable {
             return false
         }
         guard outputsMatch(instance, record: record) else { return false }
-        for input in record.discoveredInputs where settledDigest(of: input.path) != input.digest {
+        for input in record.discoveredInputs where discoveredDigest(of: input.path) != input.digest {
             return false
         }
         return true
     }
 
-    /// The digest of an input or discovered input now: through ``sourceDigests`` when the build has one
-    /// (a file no task of the build rewrites is examined once a build, however many instances list it),
-    /// else examined afresh.
-    func settledDigest(of path: String) -> ContentDigest? {
-        if let sourceDigests { return sourceDigests.digest(of: path, self) }
+    /// The digest of a discovered input now: through ``sourceDigests`` when the build has one (a file no
+    /// task produces is examined once a build, however many instances list it), else examined afresh.
+    func discoveredDigest(of path: String) -> ContentDigest? {
+        if let sourceDigests { return sourceDigests.discoveredDigest(of: path, self) }
         return currentDigest(of: path)
     }
 

@@ -103,7 +103,6 @@ package struct Template: Sendable, Hashable, CustomStringConvertible {
         Template(text: text, location: location, segments: text.isEmpty ? [] : [.literal(text)])
     }
 
-    /// Whether `name` is a valid var or placeholder name: `[A-Za-z_][A-Za-z0-9_]*`.
     /// Whether `text` contains `{{`, without which it is a literal.
     private static func mayHoldPlaceholder(_ text: String) -> Bool {
         var previousWasBrace = false
@@ -115,6 +114,7 @@ package struct Template: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// Whether `name` is a valid var or placeholder name: `[A-Za-z_][A-Za-z0-9_]*`.
     static func isValidName(_ name: some StringProtocol) -> Bool {
         guard let first = name.unicodeScalars.first, first.isNameStart else { return false }
         return name.unicodeScalars.allSatisfy { $0.isNameStart || ($0 >= "0" && $0 <= "9") }

@@ -120,6 +120,32 @@ struct BuildEngineTaskfileCacheTests {
         #expect(project.cache.taskfile(for: try project.key()) != nil)
     }
 
+    @Test("the key changes with every input of a parse: bytes, path, working directory, overrides, stask")
+    func keyCoversEveryInput() {
+        let base = ParsedTaskfileCache.key(
+            bytes: Array("version: 1".utf8), path: "/p/Taskfile", workingDirectory: "/p", variableOverrides: [:],
+            executableIdentity: "1:2:3:4")
+        let variants = [
+            ParsedTaskfileCache.key(
+                bytes: Array("version: 1 ".utf8), path: "/p/Taskfile", workingDirectory: "/p", variableOverrides: [:],
+                executableIdentity: "1:2:3:4"),
+            ParsedTaskfileCache.key(
+                bytes: Array("version: 1".utf8), path: "/p/Taskfile.yml", workingDirectory: "/p",
+                variableOverrides: [:], executableIdentity: "1:2:3:4"),
+            ParsedTaskfileCache.key(
+                bytes: Array("version: 1".utf8), path: "/p/Taskfile", workingDirectory: "/p/sub",
+                variableOverrides: [:], executableIdentity: "1:2:3:4"),
+            ParsedTaskfileCache.key(
+                bytes: Array("version: 1".utf8), path: "/p/Taskfile", workingDirectory: "/p",
+                variableOverrides: ["A": "1"], executableIdentity: "1:2:3:4"),
+            ParsedTaskfileCache.key(
+                bytes: Array("version: 1".utf8), path: "/p/Taskfile", workingDirectory: "/p", variableOverrides: [:],
+                executableIdentity: "1:2:3:5"),
+        ]
+        for variant in variants { #expect(variant != base) }
+        #expect(Set(variants).count == variants.count)
+    }
+
     @Test("a Taskfile error is reported as before, and nothing is stored for it")
     func errorsAreNotCached() async throws {
         let project = Project()

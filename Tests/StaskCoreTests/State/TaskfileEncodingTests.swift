@@ -1,10 +1,11 @@
+import AsyncStreams
 import Testing
 
 @testable import StaskCore
 
 /// The parsed Taskfile's binary form (the payload of `.stask/taskfile.cache`).
 @Suite
-struct TaskfileBinaryCodingTests {
+struct TaskfileEncodingTests {
     /// Every key and placeholder form, including those the corpus leaves out: `depfile`, a timeout, a
     /// `cost` with fractions, escaped braces, a variable defined from others, command-line overrides.
     static let everyKey = """
@@ -47,8 +48,8 @@ struct TaskfileBinaryCodingTests {
         """
 
     static func roundTrip(_ taskfile: Taskfile) throws -> Taskfile {
-        let bytes = TaskfileBinaryCoding.encode(taskfile)
-        return try bytes.withUnsafeBytes { buffer throws -> Taskfile in try TaskfileBinaryCoding.decode(buffer) }
+        let bytes = taskfile.encoded()
+        return try bytes.withUnsafeBytes { buffer throws -> Taskfile in try Taskfile.decoded(from: buffer) }
     }
 
     @Test("every corpus Taskfile decodes to a value equal to the parsed one", arguments: TaskfileCorpus.taskfiles)
@@ -62,7 +63,7 @@ struct TaskfileBinaryCodingTests {
         let parsed = try TaskfileFixture.parse(Self.everyKey, overrides: ["CC": "clang", "EXTRA": "x"])
         let decoded = try Self.roundTrip(parsed)
         #expect(decoded == parsed)
-        #expect(TaskfileBinaryCoding.encode(decoded) == TaskfileBinaryCoding.encode(parsed))
+        #expect(decoded.encoded() == parsed.encoded())
         let compile = try #require(decoded.task(named: "compile"))
         #expect(compile.depfile?.text == "build/{{stem}}.d")
         #expect(compile.timeout == .seconds(90))
@@ -77,26 +78,55 @@ struct TaskfileBinaryCodingTests {
         #expect(try Self.roundTrip(parsed) == parsed)
     }
 
-    @Test("every truncation and every single-byte change of the encoding is refused or decodes without a crash")
+    @Test("every truncation is refused; no single-byte change of any byte crashes the decoder or what uses its result")
     func damagedEncodingsNeverCrash() throws {
         let parsed = try TaskfileFixture.parse(Self.everyKey)
-        let bytes = TaskfileBinaryCoding.encode(parsed)
+        let bytes = parsed.encoded()
         for length in 0..<bytes.count {
             let prefix = Array(bytes[..<length])
             #expect(throws: StateDecodingError.self) {
-                try prefix.withUnsafeBytes { try TaskfileBinaryCoding.decode($0) }
+                try prefix.withUnsafeBytes { try Taskfile.decoded(from: $0) }
             }
         }
         var trailing = bytes
         trailing.append(0)
         #expect(throws: StateDecodingError.self) {
-            try trailing.withUnsafeBytes { try TaskfileBinaryCoding.decode($0) }
+            try trailing.withUnsafeBytes { try Taskfile.decoded(from: $0) }
         }
-        // The cache's checksum catches changed bytes; the decoder must still survive any it is given.
-        for index in stride(from: 0, to: bytes.count, by: 7) {
-            var changed = bytes
-            changed[index] ^= 0xFF
-            _ = try? changed.withUnsafeBytes { try TaskfileBinaryCoding.decode($0) }
+        // The cache's checksum catches changed bytes; the decoder must still survive any it is given, and
+        // whatever it returns must be usable (building a graph of it must not trap).
+        for index in bytes.indices {
+            for flip: UInt8 in [0x01, 0x80, 0xFF] {
+                var changed = bytes
+                changed[index] ^= flip
+                if let decoded = try? changed.withUnsafeBytes({ try Taskfile.decoded(from: $0) }) {
+                    _ = try? GraphBuilder(fileSystem: TaskfileCorpus.fileSystem(), options: .init(cpuCount: 2))
+                        .build(decoded)
+                }
+            }
         }
+    }
+
+    @Test("values the parser refuses are refused when decoded too: shard counts, amounts, priorities, ports")
+    func refusesWhatTheParserRefuses() throws {
+        func task(shards: Int? = nil, cost: ResourceCost? = nil, priority: Double = 0) -> TaskDefinition {
+            TaskDefinition(
+                name: "t", location: SourceLocation(file: "Taskfile", line: 3, column: 3), shards: shards,
+                cost: cost, priority: priority)
+        }
+        let hostile = [
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(shards: 0)]),
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(shards: 1_000_001)]),
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(cost: ["cpu": -1])]),
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(cost: ["cpu": .infinity])]),
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(priority: .nan)]),
+            Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", budget: ["cpu": -2]),
+        ]
+        for taskfile in hostile {
+            let bytes = taskfile.encoded()
+            #expect(throws: StateDecodingError.self) { try bytes.withUnsafeBytes { try Taskfile.decoded(from: $0) } }
+        }
+        let fine = Taskfile(path: "/p/Taskfile", displayPath: "Taskfile", tasks: [task(shards: 3)])
+        #expect(try Self.roundTrip(fine) == fine)
     }
 }

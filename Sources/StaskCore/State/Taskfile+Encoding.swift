@@ -1,6 +1,6 @@
 import AsyncStreams
 
-/// A parsed ``Taskfile`` in a compact binary form, the payload of `ParsedTaskfileCache`.
+/// A parsed Taskfile in a compact binary form, the payload of `ParsedTaskfileCache`.
 ///
 /// Written by hand rather than with `Codable`: decoding a 10,000-task Taskfile must cost a few
 /// milliseconds, not the hundreds that parsing its YAML does, and every value needs no more than a tag, a
@@ -11,11 +11,11 @@ import AsyncStreams
 /// optional is a byte (0 absent, 1 present) before its value; a list or dictionary is a count before its
 /// elements (a dictionary's sorted by key, so that equal Taskfiles encode to equal bytes); a location is
 /// (file index, line, column); a duration is its seconds and attoseconds.
-enum TaskfileBinaryCoding {
-    /// Encodes `taskfile`; ``decode(_:)`` gives back an equal value.
-    static func encode(_ taskfile: Taskfile) -> [UInt8] {
-        var encoder = Encoder()
-        encoder.taskfile(taskfile)
+extension Taskfile {
+    /// This Taskfile encoded; ``decoded(from:)`` gives back an equal value.
+    func encoded() -> [UInt8] {
+        var encoder = BinaryEncoder()
+        encoder.taskfile(self)
         var table = StateBinaryWriter()
         table.varint(encoder.files.count)
         for file in encoder.files { table.inlineString(file) }
@@ -23,12 +23,17 @@ enum TaskfileBinaryCoding {
         return table.bytes
     }
 
-    /// Decodes what ``encode(_:)`` wrote.
+    /// The layout's version, part of the cache file's header and key: raise it with every change to what
+    /// ``encoded()`` writes (a file of another version is then a miss, never misread).
+    static let encodingVersion: UInt32 = 1
+
+    /// Decodes what ``encoded()`` wrote.
     ///
-    /// - Throws: `StateDecodingError` when the bytes are not such an encoding (never a crash, whatever
-    ///   they hold).
-    static func decode(_ bytes: UnsafeRawBufferPointer) throws(StateDecodingError) -> Taskfile {
-        var decoder = Decoder(reader: StateBinaryReader(bytes))
+    /// - Throws: `StateDecodingError` when the bytes are not such an encoding, or hold a value the parser
+    ///   would have refused (a shard count, resource amount, priority or port out of range): never a crash,
+    ///   whatever they hold.
+    static func decoded(from bytes: UnsafeRawBufferPointer) throws(StateDecodingError) -> Taskfile {
+        var decoder = BinaryDecoder(reader: StateBinaryReader(bytes))
         let fileCount = try decoder.reader.count(limit: decoder.reader.remaining)
         decoder.files.reserveCapacity(fileCount)
         for _ in 0..<fileCount { decoder.files.append(try decoder.reader.inlineString()) }
@@ -39,7 +44,7 @@ enum TaskfileBinaryCoding {
 
     // MARK: - Encoding
 
-    private struct Encoder {
+    private struct BinaryEncoder {
         var out = StateBinaryWriter(capacity: 1 << 16)
         var files: [String] = []
         var fileIndices: [String: Int] = [:]
@@ -194,7 +199,7 @@ enum TaskfileBinaryCoding {
 
     // MARK: - Decoding
 
-    private struct Decoder {
+    private struct BinaryDecoder {
         var reader: StateBinaryReader
         var files: [String] = []
 
@@ -204,9 +209,7 @@ enum TaskfileBinaryCoding {
             let version = try int()
             let vars = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.variable() }
             let env = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.environmentVariable() }
-            let budget = try dictionary { (decoder: inout Self) throws(StateDecodingError) in
-                try decoder.reader.float64()
-            }
+            let budget = try dictionary { (decoder: inout Self) throws(StateDecodingError) in try decoder.amount() }
             let budgetLocations = try dictionary { (decoder: inout Self) throws(StateDecodingError) in
                 try decoder.location()
             }
@@ -214,6 +217,7 @@ enum TaskfileBinaryCoding {
             let remoteCache = try optional { (decoder: inout Self) throws(StateDecodingError) in
                 let host = try decoder.string()
                 let port = try decoder.int()
+                guard (1...65_535).contains(port) else { throw StateDecodingError(detail: "port out of range") }
                 let endpoint = RemoteCacheEndpoint(host: host, port: port, pathPrefix: try decoder.string())
                 return Located(endpoint, at: try decoder.location())
             }
@@ -233,17 +237,22 @@ enum TaskfileBinaryCoding {
             let deps = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.located() }
             let run = try templates()
             let foreach = try optional { (decoder: inout Self) throws(StateDecodingError) in try decoder.templates() }
-            let shards = try optional { (decoder: inout Self) throws(StateDecodingError) in try decoder.int() }
+            let shards = try optional { (decoder: inout Self) throws(StateDecodingError) in
+                let count = try decoder.int()
+                guard (1...TaskDefinition.maximumShards).contains(count) else {
+                    throw StateDecodingError(detail: "shard count out of range")
+                }
+                return count
+            }
             let cost = try optional { (decoder: inout Self) throws(StateDecodingError) in
                 ResourceCost(
-                    try decoder.dictionary { (decoder: inout Self) throws(StateDecodingError) in
-                        try decoder.reader.float64()
-                    })
+                    try decoder.dictionary { (decoder: inout Self) throws(StateDecodingError) in try decoder.amount() })
             }
             let costLocations = try dictionary { (decoder: inout Self) throws(StateDecodingError) in
                 try decoder.location()
             }
             let priority = try reader.float64()
+            guard priority.isFinite else { throw StateDecodingError(detail: "priority is not finite") }
             let attempts = try int()
             let backoff = try duration()
             let maxBackoff = try duration()
@@ -331,6 +340,13 @@ enum TaskfileBinaryCoding {
             guard index < files.count else { throw StateDecodingError(detail: "unknown file in a location") }
             let line = try int()
             return SourceLocation(file: files[index], line: line, column: try int())
+        }
+
+        /// A resource amount, as the parser accepts it: finite and not negative.
+        mutating func amount() throws(StateDecodingError) -> Double {
+            let amount = try reader.float64()
+            guard amount.isFinite, amount >= 0 else { throw StateDecodingError(detail: "invalid resource amount") }
+            return amount
         }
 
         mutating func duration() throws(StateDecodingError) -> Duration {
