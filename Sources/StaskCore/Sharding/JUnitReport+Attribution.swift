@@ -1,0 +1,56 @@
+// MARK: - Attribution
+
+extension JUnitReport {
+    /// The report's times attributed to items, and what could not be.
+    package struct Attribution: Sendable, Hashable {
+        /// Item → the sum of its cases' times (or its suite's `time` when no case of it was read), for the
+        /// items some case or suite names.
+        package var itemSeconds: [String: Double] = [:]
+        /// The cases that name no item.
+        package var unattributed = UnattributedTestCases()
+    }
+
+    /// Attributes every case to the item it names (``JUnitItemMatcher``): an item's time is the sum of its
+    /// cases' times; a suite that names an item none of whose cases was read adds its own `time`. A case
+    /// naming no item is counted as unattributed, and its time is given to no item.
+    ///
+    /// A Go subtest (`TestParse/empty`, next to a case `TestParse` of the same `classname`) is left out:
+    /// go-junit-report's parent time already holds it.
+    ///
+    /// - Parameter items: The items of the shard, project-relative paths.
+    /// - Complexity: O(*n* × *d*²) for *n* cases and items *d* components deep.
+    package func attribution(items: [String]) -> Attribution {
+        let matcher = JUnitItemMatcher(items: items)
+        var result = Attribution()
+        let names = Set(testCases.map { [$0.className ?? "", $0.name] })
+        for testCase in testCases {
+            if let slash = testCase.name.lastIndex(of: "/"),
+                names.contains([testCase.className ?? "", String(testCase.name[..<slash])])
+            {
+                continue
+            }
+            if let item = matcher.item(for: testCase) {
+                result.itemSeconds[item, default: 0] += testCase.seconds
+                continue
+            }
+            let place = testCase.className.flatMap { $0.isEmpty ? nil : $0 } ?? testCase.file ?? ""
+            result.unattributed.add(
+                place.isEmpty ? testCase.name : "\(place) \(testCase.name)", seconds: testCase.seconds)
+        }
+        for suite in testSuites {
+            guard let seconds = suite.seconds, let item = matcher.item(forSuite: suite),
+                result.itemSeconds[item] == nil
+            else { continue }
+            result.itemSeconds[item] = seconds
+        }
+        return result
+    }
+
+    /// Seconds per item, for the items some case or suite names (``attribution(items:)``).
+    ///
+    /// - Parameter items: The items of the shard, project-relative paths.
+    /// - Returns: Item → seconds; items no case names are absent.
+    package func itemSeconds(items: [String]) -> [String: Double] {
+        attribution(items: items).itemSeconds
+    }
+}
