@@ -21,6 +21,8 @@ package struct JUnitReport: Sendable, Hashable {
         package var suiteName: String?
         /// The `time` attribute in seconds (0 when absent or not a number).
         package var seconds: Double
+        /// The index of the enclosing suite in ``JUnitReport/testSuites``, if any.
+        package var suiteIndex: Int? = nil
     }
 
     /// One `<testsuite>`.
@@ -31,6 +33,8 @@ package struct JUnitReport: Sendable, Hashable {
         package var file: String?
         /// The `time` attribute in seconds, if present.
         package var seconds: Double?
+        /// Whether other suites are nested in it.
+        package var containsSuites = false
     }
 
     /// The test cases in document order.
@@ -66,23 +70,27 @@ private struct JUnitScanner {
     mutating func scan() -> ([JUnitReport.TestCase], [JUnitReport.TestSuite]) {
         var cases: [JUnitReport.TestCase] = []
         var suites: [JUnitReport.TestSuite] = []
-        var openSuites: [JUnitReport.TestSuite] = []
+        var openSuites: [Int] = []  // indices into `suites`
         while let tag = nextTag() {
             switch tag.name {
             case "testsuite":
+                if let parent = openSuites.last { suites[parent].containsSuites = true }
                 let suite = JUnitReport.TestSuite(
-                    name: tag.attributes["name"], file: tag.attributes["file"] ?? openSuites.last?.file,
+                    name: tag.attributes["name"],
+                    file: tag.attributes["file"] ?? openSuites.last.flatMap { suites[$0].file },
                     seconds: tag.attributes["time"].flatMap(Self.seconds))
                 suites.append(suite)
-                if !tag.isSelfClosing { openSuites.append(suite) }
+                if !tag.isSelfClosing { openSuites.append(suites.count - 1) }
             case "/testsuite":
                 if !openSuites.isEmpty { openSuites.removeLast() }
             case "testcase":
+                let suite = openSuites.last
                 cases.append(
                     JUnitReport.TestCase(
                         name: tag.attributes["name"] ?? "", className: tag.attributes["classname"],
-                        file: tag.attributes["file"] ?? openSuites.last?.file, suiteName: openSuites.last?.name,
-                        seconds: tag.attributes["time"].flatMap(Self.seconds) ?? 0))
+                        file: tag.attributes["file"] ?? suite.flatMap { suites[$0].file },
+                        suiteName: suite.flatMap { suites[$0].name },
+                        seconds: tag.attributes["time"].flatMap(Self.seconds) ?? 0, suiteIndex: suite))
             default:
                 break
             }
