@@ -5,7 +5,8 @@ Fetches the sdist (pip download, SHA-256 checked) and pytest 8.3.5 (pip install 
 ~/.cache/stask-tests, as Tests/StaskEndToEndTests/RealPythonSuiteTests.swift does, extracts the sdist into
 a seed project with Fixtures/real-python-suite/Taskfile, and records one run (`stask build test`: both
 shards, JUnit reports to {{junit}}). Then, --runs times: two copies of the seed, `--shard 0/2` in one and
-`--shard 1/2` in the other, one after the other; each timed from spawn to exit. The ratio of a run is
+`--shard 1/2` in the other, one after the other; each timed from spawn to exit (wall time, and the CPU
+time of stask and the tests from wait4(), which a loaded machine disturbs less). The ratio of a run is
 max(t0, t1) / ((t0 + t1) / 2); the script prints every run and the median.
 
 Standard library only.  Run `bench/shards.py --help`.
@@ -23,6 +24,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,18 +68,35 @@ def pytest_directory() -> Path:
     return target
 
 
-def stask(binary: Path, directory: Path, *arguments: str) -> float:
+def stask(binary: Path, directory: Path, *arguments: str) -> tuple[float, float]:
+    """Runs `stask build ARGUMENTS`; returns its wall time and the CPU time (user + system) of it and its
+    children, from wait4()."""
     start = time.monotonic()
-    result = subprocess.run(
-        [str(binary), "build", *arguments, "--progress=plain"], cwd=directory, capture_output=True, text=True)
-    elapsed = time.monotonic() - start
-    if result.returncode != 0:
-        sys.exit(f"stask build {' '.join(arguments)} in {directory}: exit {result.returncode}\n"
-                 f"{result.stdout}\n{result.stderr}")
-    for line in result.stderr.splitlines():
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [str(binary), "build", *arguments, "--progress=plain"], cwd=directory, stdout=output,
+            stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.monotonic() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    if process.returncode != 0:
+        sys.exit(f"stask build {' '.join(arguments)} in {directory}: exit {process.returncode}\n{text}")
+    for line in text.splitlines():
         if "warning" in line:
             print(f"  {line}")
-    return elapsed
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def report_figures(directory: Path) -> str:
+    """The shard's JUnit report: its test cases' total time and pytest's session time."""
+    cases = session = 0.0
+    for report in (directory / ".stask/junit").glob("*.xml"):
+        root = ET.parse(report).getroot()
+        cases += sum(float(case.get("time", 0)) for case in root.iter("testcase"))
+        session += sum(float(suite.get("time", 0)) for suite in root.iter("testsuite"))
+    return f"cases {cases:.2f} s, session {session:.2f} s"
 
 
 def main() -> None:
@@ -85,6 +104,7 @@ def main() -> None:
     parser.add_argument("--stask", type=Path, default=ROOT / ".build/debug/stask", help="the stask binary")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--family", default="xunit2", help="pytest's junit_family (xunit2 or xunit1)")
+    parser.add_argument("--jobs", type=int, default=2, help="-j of the recorded run (2: both shards at once)")
     parser.add_argument("--no-history", action="store_true", help="skip the recorded run (the hash split)")
     options = parser.parse_args()
 
@@ -102,24 +122,30 @@ def main() -> None:
         for path in ORDER_DEPENDENT_TESTS:
             (seed / path).unlink()
         if not options.no_history:
-            recorded = stask(options.stask, seed, "test", *variables)
-            print(f"recorded run (both shards, -j2): {recorded:.2f} s")
+            recorded, _ = stask(options.stask, seed, "test", f"-j{options.jobs}", *variables)
+            print(f"recorded run (both shards, -j{options.jobs}): {recorded:.2f} s")
         plan = subprocess.run([str(options.stask), "shards", "test"], cwd=seed, capture_output=True, text=True)
         for line in plan.stdout.splitlines():
             print(line if len(line) < 160 else line[:157] + "...")
-        ratios = []
+        ratios, cpu_ratios = [], []
         for run in range(options.runs):
-            times = []
+            times, cpu_times = [], []
             for shard in range(2):
                 copy = work / f"run{run}-shard{shard}"
                 shutil.copytree(seed, copy, symlinks=True)
-                times.append(stask(options.stask, copy, "test", "--shard", f"{shard}/2", *variables))
+                shutil.rmtree(copy / ".stask/junit", ignore_errors=True)
+                wall, cpu = stask(options.stask, copy, "test", "--shard", f"{shard}/2", *variables)
+                times.append(wall)
+                cpu_times.append(cpu)
+                print(f"  shard {shard}: wall {wall:.2f} s, cpu {cpu:.2f} s; {report_figures(copy)}")
                 shutil.rmtree(copy)
             ideal = sum(times) / 2
             ratios.append(max(times) / ideal)
+            cpu_ratios.append(max(cpu_times) / (sum(cpu_times) / 2))
             print(f"run {run + 1}: t0 {times[0]:.2f} s, t1 {times[1]:.2f} s, ideal {ideal:.2f} s, "
-                  f"slower / ideal {ratios[-1]:.3f}")
-        print(f"median slower / ideal over {options.runs} runs: {statistics.median(ratios):.3f}")
+                  f"slower / ideal {ratios[-1]:.3f} (by CPU time {cpu_ratios[-1]:.3f})")
+        print(f"median slower / ideal over {options.runs} runs: {statistics.median(ratios):.3f} "
+              f"(by CPU time {statistics.median(cpu_ratios):.3f})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

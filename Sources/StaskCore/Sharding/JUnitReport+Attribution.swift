@@ -10,11 +10,23 @@ extension JUnitReport {
         package var unattributed = UnattributedTestCases()
     }
 
-    /// Attributes every case to the item it names (``JUnitItemMatcher``): an item's time is the sum of its
+    /// Attributes every case to the item it names: an item's time is the sum of its
     /// cases' times; a suite that names an item none of whose cases was read adds its own `time`. What an
     /// innermost suite's `time` holds beyond its cases' times (pytest's one suite: the collection, which
     /// imports every test module) is shared equally by the items its cases name. A case naming no item is
     /// counted as unattributed, and its time is given to no item.
+    ///
+    /// A case is tried by its keys in order, the first that names an item winning: its `file` attribute
+    /// (pytest's `xunit1` family, jest-junit's `addFileAttribute`), else its suite's; its `classname`, as a
+    /// path when it holds a `/` (go-junit-report's package import path names the only item of that
+    /// package's directory), else dotted: its longest dotted prefix that is an item's path without
+    /// extension, dots for slashes (`tests.test_parser.TestLexer.TestNested` → `tests/test_parser.py`;
+    /// Maven Surefire's `com.acme.ParserTest$Nested` → `…/src/test/java/com/acme/ParserTest.java`; from a
+    /// `[` or `$` on it is left out); its `name` when its `classname` is empty (a pytest module skipped as
+    /// a whole); its suite's `name`. A path names an item exactly, by its longest tail (an absolute path),
+    /// or as the tail of exactly one item's path (a runner in a subdirectory); a key several items share
+    /// names none. jest-junit's suites and class names are `describe` blocks, which name no item: without
+    /// its `file` attribute its cases stay unattributed.
     ///
     /// A Go subtest (`TestParse/empty`, next to a case `TestParse` of the same `classname`) is left out:
     /// go-junit-report's parent time already holds it.

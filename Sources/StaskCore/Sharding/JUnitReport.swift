@@ -6,8 +6,8 @@
 /// failure messages, CDATA, comments, processing instructions) is skipped. The scanner is lenient: a
 /// report cut short or otherwise malformed yields the cases read up to that point; it never throws.
 ///
-/// How cases are mapped to items, and what happens to the cases that name none, is
-/// ``attribution(items:)``'s business (``JUnitItemMatcher``).
+/// How cases are mapped to items (the rules of each producer: pytest, jest-junit, go-junit-report, Maven
+/// Surefire), and what happens to the cases that name none, is ``attribution(items:)``'s business.
 package struct JUnitReport: Sendable, Hashable {
     /// One `<testcase>`.
     package struct TestCase: Sendable, Hashable {
