@@ -4,7 +4,8 @@
 /// A case is tried by its keys in order, the first that names an item winning:
 ///
 /// 1. **Its `file` attribute** (pytest's `xunit1` family, jest-junit with `addFileAttribute`), else its
-///    suite's `file`: a path. It names the item whose path it is, with or without extension and
+///    suite's `file`: a path — unless its dotted `classname` starts with another item's module path
+///    (pytest writes the file a test is defined in: for an inherited method, its base class's module). It names the item whose path it is, with or without extension and
 ///    without a leading `./`; or, when it has leading directories the item lacks (an absolute path, a
 ///    path under the runner's root), the item its longest tail names; or, when it lacks leading
 ///    directories (the runner ran in a subdirectory), the only item whose path ends with it.
@@ -62,7 +63,16 @@ struct JUnitItemMatcher {
 
     /// The item `testCase` belongs to, if any (see the type's rules).
     func item(for testCase: JUnitReport.TestCase) -> String? {
-        if let file = testCase.file, let item = item(forPath: file) { return item }
+        if let file = testCase.file, let item = item(forPath: file) {
+            // pytest's xunit1 `file` is where a test is defined: for a method inherited from a class of another
+            // test module, the class name (where it runs, and what the shard's command names) wins.
+            if let className = testCase.className, !className.contains("/"),
+                let running = itemOfDottedModule(className), running != item
+            {
+                return running
+            }
+            return item
+        }
         if let className = testCase.className, !className.isEmpty {
             if let item = item(forName: className) { return item }
         } else if let item = item(forName: testCase.name) {
@@ -131,6 +141,15 @@ struct JUnitItemMatcher {
             let next = name.index(after: colon)
             if next < name.endIndex, name[next] == ":" { return colon }
             index = next
+        }
+        return nil
+    }
+
+    /// The item whose dotted path without extension is a prefix of `name` from its start, the longest such.
+    private func itemOfDottedModule(_ name: String) -> String? {
+        let parts = name.prefix { $0 != "[" && $0 != "$" && $0 != "(" }.split(separator: ".")
+        for end in stride(from: parts.count, to: 0, by: -1) {
+            if let item = exactDotted[parts[0..<end].joined(separator: ".")] { return item }
         }
         return nil
     }

@@ -17,7 +17,9 @@ extension JUnitReport {
     /// counted as unattributed, and its time is given to no item.
     ///
     /// A case is tried by its keys in order, the first that names an item winning: its `file` attribute
-    /// (pytest's `xunit1` family, jest-junit's `addFileAttribute`), else its suite's; its `classname`, as a
+    /// (pytest's `xunit1` family, jest-junit's `addFileAttribute`), else its suite's, unless its dotted
+    /// `classname` starts with another item's module path (pytest's `file` is where an inherited test is
+    /// defined, its class name where it runs); its `classname`, as a
     /// path when it holds a `/` (go-junit-report's package import path names the only item of that
     /// package's directory), else dotted: its longest dotted prefix that is an item's path without
     /// extension, dots for slashes (`tests.test_parser.TestLexer.TestNested` → `tests/test_parser.py`;

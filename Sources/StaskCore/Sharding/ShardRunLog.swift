@@ -9,10 +9,15 @@ import Synchronization
 package final class ShardRunLog: Sendable {
     /// One finished shard run.
     package struct Run: Sendable, Hashable {
+        /// The task's name.
         package var task: String
+        /// The shard's 0-based index.
         package var shard: Int
+        /// The task's shard count.
         package var shardCount: Int
+        /// The shard's items.
         package var items: [String]
+        /// What the run taught about them.
         package var learned: ShardDurationLearning.Learned
     }
 

@@ -26,16 +26,19 @@ enum JUnitSamples {
         """
 
     /// pytest with `-o junit_family=xunit1`: `file` and `line` on every case; `file` is where the test
-    /// function is defined, which for an inherited method is the base class's module.
+    /// function is defined, which for an inherited method is the base class's module (a helper module, or
+    /// another test module: `TestOtherLexer` in tests/test_other.py subclasses tests/test_parser.py's
+    /// `TestLexer`).
     static let pytestXunit1 = """
         <?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" \
-        failures="0" skipped="0" tests="4" time="2.130" timestamp="2026-12-07T11:20:01.100000+00:00" hostname="ci">\
+        failures="0" skipped="0" tests="5" time="2.530" timestamp="2026-12-07T11:20:01.100000+00:00" hostname="ci">\
         <testcase classname="tests.test_parser.TestLexer" name="test_tokens" file="tests/test_parser.py" line="11" \
         time="0.700" /><testcase classname="tests.test_parser.TestInherited" name="test_from_base" \
         file="tests/base.py" line="4" time="0.200" /><testcase classname="tests.unit.test_format.TestFormat" \
         name="test_pad[x-1]" file="tests/unit/test_format.py" line="30" time="1.000" />\
         <testcase classname="tests.test_other" name="test_y" file="tests/test_other.py" line="2" time="0.230" />\
-        </testsuite></testsuites>
+        <testcase classname="tests.test_other.TestOtherLexer" name="test_tokens" file="tests/test_parser.py" \
+        line="11" time="0.400" /></testsuite></testsuites>
         """
 
     /// jest-junit with `addFileAttribute: "true"` and the default templates: suites are the files' first
