@@ -10,7 +10,9 @@ struct ShardsCommand: AsyncParsableCommand {
         discussion: """
             The split is the one `stask build` and `stask build --shard I/N` (0-based I) use: \
             longest-processing-time-first over the per-item durations recorded in .stask/, the stable \
-            hash split when there are none. --json writes a plan file that `stask build --shard-plan FILE` \
+            hash split when there are none. Each shard's predicted time is split into what was measured \
+            (items timed on their own or by their JUnit test cases) and what is estimated; test time that \
+            the last runs' JUnit reports could attribute to no item is shown apart. --json writes a plan file that `stask build --shard-plan FILE` \
             imports, so CI can compute the plan once and fan it out to every machine.
             """
     )

@@ -35,15 +35,17 @@ extension BuildEngine {
                 staleOutputs: recordedOutputs)
         ).build(taskfile)
         let wanted = tasks.isEmpty ? sharded : sharded.filter(tasks.contains)
-        return Self.shardPlans(of: graph, tasks: wanted, imported: options.shardPlans) {
+        let timing = ShardTimingFile.load(stateDirectory: stateDirectory, fileSystem: fileSystem)
+        return Self.shardPlans(of: graph, tasks: wanted, imported: options.shardPlans, timing: timing.tasks) {
             state.itemDurations[$0] ?? [:]
         }
     }
 
     /// The splits of `tasks` (sharded `foreach` tasks) in `graph`, with estimates from the recorded
-    /// durations (`history`, by task) and `imported` plans.
+    /// durations (`history`, by task) and `imported` plans, and what `timing` says of their sources.
     static func shardPlans(
-        of graph: BuildGraph, tasks: [String], imported: [ShardPlan], history: (String) -> [String: Double]
+        of graph: BuildGraph, tasks: [String], imported: [ShardPlan], timing: [String: ShardTiming] = [:],
+        history: (String) -> [String: Double]
     ) -> [ShardPlan] {
         tasks.map { name in
             let count = graph.taskfile.tasks.first { $0.name == name }?.shards ?? 1
@@ -55,9 +57,12 @@ extension BuildEngine {
             let history = history(name)
             let plan = imported.first { $0.task == name }
             let estimates = history.merging(plan?.estimates ?? [:]) { recorded, _ in recorded }
+            let timing = timing[name]
+            let measured = timing?.measuredItems.filter { history[$0] != nil } ?? Set()
             return ShardPlan(
                 task: name, assignment: assignment, estimates: estimates,
-                knownItemCount: assignment.joined().filter { history[$0] != nil }.count)
+                knownItemCount: assignment.joined().filter { history[$0] != nil }.count, measuredItems: measured,
+                unattributed: timing?.unattributed ?? UnattributedTestCases())
         }
     }
 
@@ -86,6 +91,42 @@ extension BuildEngine {
         guard split(saved) != split(plans) else { return }
         let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
         try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
+    }
+
+    /// At the end of a build that ran shards: one warning per task whose JUnit reports had test cases
+    /// naming no item, and the tasks' ``ShardTiming`` saved to `.stask/shard-timing.json`.
+    func finishShardRuns(
+        _ log: ShardRunLog, graph: BuildGraph, stateDirectory: String, reporter: any ProgressReporter
+    ) {
+        let runs = log.runs
+        guard !runs.isEmpty else { return }
+        for (task, cases) in log.unattributedByTask {
+            reporter.report(.warning(Self.unattributedWarning(task: task, cases)))
+        }
+        var file = ShardTimingFile.load(stateDirectory: stateDirectory, fileSystem: fileSystem)
+        for run in runs {
+            file.tasks[run.task, default: ShardTiming()].record(
+                shard: run.shard, of: run.shardCount, items: run.items, run.learned)
+        }
+        var items: [String: Set<String>] = [:]
+        for instance in graph.instances where instance.shard != nil {
+            items[instance.taskName, default: []].formUnion(instance.items)
+        }
+        file.tasks = file.tasks.filter { items[$0.key] != nil }
+        for (task, timing) in file.tasks { file.tasks[task] = timing.keeping(items[task] ?? []) }
+        do {
+            try file.save(stateDirectory: stateDirectory, fileSystem: fileSystem)
+        } catch {
+            reporter.report(.warning("cannot save the shard timing for 'stask shards': \(error)"))
+        }
+    }
+
+    /// `test: 3 test cases (1.500 s) in JUnit reports name no item of their shard, …`.
+    static func unattributedWarning(task: String, _ cases: UnattributedTestCases) -> String {
+        let count = cases.count == 1 ? "1 test case" : "\(cases.count) test cases"
+        let examples = cases.examples.map { "'\($0)'" }.joined(separator: ", ")
+        return "\(task): \(count) (\(ShardPlan.format(cases.seconds))) in JUnit reports name no item of their shard"
+            + " (e.g. \(examples)); their time is counted for no item (see 'stask shards \(task)')"
     }
 
     /// The planner for a build: imported plans (checked against the Taskfile) first, then

@@ -253,6 +253,8 @@ package struct BuildEngine: Sendable {
             executor.remoteCache = remoteCache
             let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
             executor.uploads = uploads
+            let shardRuns = ShardRunLog()
+            executor.shardRuns = shardRuns
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {
@@ -266,6 +268,7 @@ package struct BuildEngine: Sendable {
                 throw error
             }
             uploads?.finish(discardingPending: state.interruptingSignal != nil)
+            finishShardRuns(shardRuns, graph: plan.graph, stateDirectory: store.directory, reporter: events)
             _ = await uploaded
             summary.built = state.built
             summary.restored = state.restored

@@ -29,6 +29,8 @@ struct InstanceExecutor: Sendable {
     var remoteCache: (any RemoteCache)? = nil
     /// Where successes go to be uploaded; `nil` when nothing is uploaded.
     var uploads: RemoteCacheUploads? = nil
+    /// Where shard runs report what they learned about their items (``ShardRunLog``); `nil` for none.
+    var shardRuns: ShardRunLog? = nil
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
@@ -155,8 +157,14 @@ struct InstanceExecutor: Sendable {
                 SuccessfulRun(
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
                     cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered))
-            if itemSeconds.isEmpty, instance.shard != nil, !instance.items.isEmpty {
-                itemSeconds = learnedItemSeconds(Self.seconds(end - start), instance: instance)
+            if let shard = instance.shard, !instance.items.isEmpty {
+                let learned =
+                    itemSeconds.isEmpty
+                    ? learnedItemSeconds(Self.seconds(end - start), instance: instance)
+                    : ShardDurationLearning.Learned(seconds: itemSeconds, measured: Set(itemSeconds.keys))
+                itemSeconds = learned.seconds
+                shardRuns?.record(
+                    task: instance.taskName, shard: shard.index, of: shard.count, items: instance.items, learned)
             }
             if !itemSeconds.isEmpty { try store.updateItemDurations(forTask: instance.taskName, itemSeconds) }
         } catch {
@@ -210,8 +218,8 @@ struct InstanceExecutor: Sendable {
 
     /// Per-item seconds of a shard run as one command: from its JUnit report when it wrote one to
     /// `{{junit}}`, else its total spread over its items in proportion to their previous estimates
-    /// (``ShardDurationLearning``), so the balance improves run by run.
-    private func learnedItemSeconds(_ total: Double, instance: TaskInstance) -> [String: Double] {
+    /// (``ShardDurationLearning``), so the balance improves run by run; an item alone in its shard is timed.
+    private func learnedItemSeconds(_ total: Double, instance: TaskInstance) -> ShardDurationLearning.Learned {
         let estimates = store.itemDurations(forTask: instance.taskName)
         if let junit = instance.junitPath,
             let bytes = try? fileSystem.readFile(atPath: ProjectPath.absolute(junit, project: projectDirectory))
@@ -219,7 +227,9 @@ struct InstanceExecutor: Sendable {
             return ShardDurationLearning.fromJUnit(
                 JUnitReport(bytes: bytes), total: total, items: instance.items, estimates: estimates)
         }
-        return ShardDurationLearning.spread(total, over: instance.items, estimates: estimates)
+        return ShardDurationLearning.Learned(
+            seconds: ShardDurationLearning.spread(total, over: instance.items, estimates: estimates),
+            measured: instance.items.count == 1 ? Set(instance.items) : [])
     }
 
     static func seconds(_ duration: Duration) -> Double {

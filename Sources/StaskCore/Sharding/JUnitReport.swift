@@ -6,14 +6,8 @@
 /// failure messages, CDATA, comments, processing instructions) is skipped. The scanner is lenient: a
 /// report cut short or otherwise malformed yields the cases read up to that point; it never throws.
 ///
-/// **Mapping cases to items** (``itemSeconds(items:)``): a case's *key* is its `file` attribute, else its
-/// suite's `file`, else its `classname`, else its suite's `name`. A key names an item when it equals,
-/// after removing a leading `./`, the item's path, its path without extension, its file name, or its
-/// file name without extension (stem), or, for a dotted key such as `tests.unit.parser`, when the key
-/// with `.` replaced by `/` equals the item's path without extension. Exact path forms take precedence
-/// over file names and stems; a name or stem shared by several items names none of them. An item's time
-/// is the sum of its cases' times; a suite whose key names an item and that has no matched case adds its
-/// own `time`.
+/// How cases are mapped to items (the rules of each producer: pytest, jest-junit, go-junit-report, Maven
+/// Surefire), and what happens to the cases that name none, is ``attribution(items:)``'s business.
 package struct JUnitReport: Sendable, Hashable {
     /// One `<testcase>`.
     package struct TestCase: Sendable, Hashable {
@@ -27,6 +21,8 @@ package struct JUnitReport: Sendable, Hashable {
         package var suiteName: String?
         /// The `time` attribute in seconds (0 when absent or not a number).
         package var seconds: Double
+        /// The index of the enclosing suite in ``JUnitReport/testSuites``, if any.
+        package var suiteIndex: Int? = nil
     }
 
     /// One `<testsuite>`.
@@ -37,6 +33,8 @@ package struct JUnitReport: Sendable, Hashable {
         package var file: String?
         /// The `time` attribute in seconds, if present.
         package var seconds: Double?
+        /// Whether other suites are nested in it.
+        package var containsSuites = false
     }
 
     /// The test cases in document order.
@@ -50,60 +48,6 @@ package struct JUnitReport: Sendable, Hashable {
     package init(bytes: [UInt8]) {
         var scanner = JUnitScanner(text: String(decoding: bytes, as: UTF8.self))
         (testCases, testSuites) = scanner.scan()
-    }
-
-    /// Seconds per item, for the items some case or suite names (see the type's mapping rule).
-    ///
-    /// - Parameter items: The items of the shard, project-relative paths.
-    /// - Returns: Item → seconds; items no case names are absent.
-    package func itemSeconds(items: [String]) -> [String: Double] {
-        let lookup = Self.keyLookup(items)
-        var result: [String: Double] = [:]
-        for testCase in testCases {
-            guard let key = testCase.file ?? testCase.className ?? testCase.suiteName,
-                let item = Self.item(for: key, lookup)
-            else { continue }
-            result[item, default: 0] += testCase.seconds
-        }
-        for suite in testSuites {
-            guard let seconds = suite.seconds, let key = suite.file ?? suite.name,
-                let item = Self.item(for: key, lookup), result[item] == nil
-            else { continue }
-            result[item] = seconds
-        }
-        return result
-    }
-
-    private struct KeyLookup {
-        var exact: [String: String] = [:]
-        var loose: [String: String?] = [:]
-    }
-
-    private static func keyLookup(_ items: [String]) -> KeyLookup {
-        var lookup = KeyLookup()
-        for item in items {
-            lookup.exact[item] = item
-            lookup.exact[withoutExtension(item)] = item
-            for key in [ProjectPath.name(of: item), ProjectPath.stem(of: item)] where lookup.exact[key] != item {
-                if let existing = lookup.loose[key], existing != item {
-                    lookup.loose[key] = .some(nil)  // shared by several items: names none
-                } else {
-                    lookup.loose[key] = .some(item)
-                }
-            }
-        }
-        return lookup
-    }
-
-    private static func item(for rawKey: String, _ lookup: KeyLookup) -> String? {
-        let key = rawKey.hasPrefix("./") ? String(rawKey.dropFirst(2)) : rawKey
-        if let item = lookup.exact[key] { return item }
-        if let item = lookup.loose[key] { return item }
-        if key.contains("."), !key.contains("/") {
-            let slashed = String(key.map { $0 == "." ? "/" : $0 })
-            if let item = lookup.exact[slashed] { return item }
-        }
-        return nil
     }
 
     /// `tests/a.sh` → `tests/a`; a dot in a directory name or leading the file name is kept.
@@ -126,23 +70,27 @@ private struct JUnitScanner {
     mutating func scan() -> ([JUnitReport.TestCase], [JUnitReport.TestSuite]) {
         var cases: [JUnitReport.TestCase] = []
         var suites: [JUnitReport.TestSuite] = []
-        var openSuites: [JUnitReport.TestSuite] = []
+        var openSuites: [Int] = []  // indices into `suites`
         while let tag = nextTag() {
             switch tag.name {
             case "testsuite":
+                if let parent = openSuites.last { suites[parent].containsSuites = true }
                 let suite = JUnitReport.TestSuite(
-                    name: tag.attributes["name"], file: tag.attributes["file"] ?? openSuites.last?.file,
+                    name: tag.attributes["name"],
+                    file: tag.attributes["file"] ?? openSuites.last.flatMap { suites[$0].file },
                     seconds: tag.attributes["time"].flatMap(Self.seconds))
                 suites.append(suite)
-                if !tag.isSelfClosing { openSuites.append(suite) }
+                if !tag.isSelfClosing { openSuites.append(suites.count - 1) }
             case "/testsuite":
                 if !openSuites.isEmpty { openSuites.removeLast() }
             case "testcase":
+                let suite = openSuites.last
                 cases.append(
                     JUnitReport.TestCase(
                         name: tag.attributes["name"] ?? "", className: tag.attributes["classname"],
-                        file: tag.attributes["file"] ?? openSuites.last?.file, suiteName: openSuites.last?.name,
-                        seconds: tag.attributes["time"].flatMap(Self.seconds) ?? 0))
+                        file: tag.attributes["file"] ?? suite.flatMap { suites[$0].file },
+                        suiteName: suite.flatMap { suites[$0].name },
+                        seconds: tag.attributes["time"].flatMap(Self.seconds) ?? 0, suiteIndex: suite))
             default:
                 break
             }

@@ -10,7 +10,8 @@
 /// changes the shards' commands and reruns shards whose inputs did not change. So when the previous split
 /// of the task is known (``previous``, saved by the last build in `.stask/shard-plans.json`), it is kept —
 /// items gone are dropped, new items placed longest first onto the lightest shard — as long as its
-/// predicted longest shard, under the current estimates, is within ``tolerance`` of the fresh plan's.
+/// predicted longest shard, under the current estimates, is within ``tolerance`` of the fresh plan's. A
+/// previous split made without any history (the hash split) is never kept: it was not planned by time.
 ///
 /// The result depends only on the items, the count, the durations and the previous split, so every
 /// machine of a CI matrix given the same `.stask/` computes the same assignment (`stask build --shard I/N`).
@@ -28,7 +29,7 @@ package struct LongestProcessingTimeShardPlanner: ShardPlanner {
     /// - Parameters:
     ///   - durations: Recorded seconds, by task name and item.
     ///   - previous: The last build's splits (only their items and shards are used).
-    ///   - tolerance: See ``tolerance``; 0.05 by default.
+    ///   - tolerance: See ``tolerance``; 0.10 by default.
     package init(durations: [String: [String: Double]], previous: [ShardPlan] = [], tolerance: Double = 0.10) {
         self.durations = durations
         var byTask: [String: ShardPlan] = [:]
@@ -49,7 +50,7 @@ package struct LongestProcessingTimeShardPlanner: ShardPlanner {
         let fallback = CriticalPath.defaultEstimate(known: known)
         let estimate = { (item: String) in history[item] ?? fallback }
         let fresh = Self.extend([[String]](repeating: [], count: shardCount), with: items, estimate: estimate)
-        guard let plan = previous[task], plan.shardCount == shardCount else { return fresh }
+        guard let plan = previous[task], plan.shardCount == shardCount, plan.knownItemCount > 0 else { return fresh }
         let present = Set(items)
         let planned = Set(plan.items)
         let kept = Self.extend(

@@ -3,8 +3,9 @@
 /// Three sources, best first:
 /// 1. **Per-item commands** (`run` uses `{{item}}`): each item's commands are timed on their own; exact.
 /// 2. **JUnit** (`{{junit}}`): the times the report gives for the items its cases name
-///    (``JUnitReport/itemSeconds(items:)``); items the report does not name share what is left of the
-///    shard's wall time (``spread(_:over:estimates:)``).
+///    (``JUnitReport/attribution(items:)``); items the report does not name share what is left of the
+///    shard's wall time after all its cases (``spread(_:over:estimates:)``); cases that name no item are
+///    counted, not spread.
 /// 3. **Otherwise** only the shard's total is known: it is spread over its items in proportion to their
 ///    previous estimates. An item alone in its shard is therefore timed exactly, and as the planner moves
 ///    items between shards run after run, the estimates converge.
@@ -26,16 +27,41 @@ package enum ShardDurationLearning {
         return result
     }
 
-    /// Per-item seconds for a shard whose runner wrote a JUnit report: the report's times for the items it
-    /// names, and the rest of `total` spread over the others (see ``spread(_:over:estimates:)``).
+    /// What a shard run taught.
+    package struct Learned: Sendable, Hashable {
+        /// Item → seconds.
+        package var seconds: [String: Double]
+        /// The items whose seconds were measured (timed on their own, or the times of their test cases); the
+        /// others' are estimates.
+        package var measured: Set<String>
+        /// The report's cases that name no item of the shard.
+        package var unattributed: UnattributedTestCases
+
+        /// Creates a result.
+        package init(
+            seconds: [String: Double], measured: Set<String>, unattributed: UnattributedTestCases = .init()
+        ) {
+            self.seconds = seconds
+            self.measured = measured
+            self.unattributed = unattributed
+        }
+    }
+
+    /// Per-item seconds for a shard whose runner wrote a JUnit report: the times of the cases each item's
+    /// name (measured), and what is left of `total` after every case's time, attributed or not, spread over
+    /// the items no case names (estimates, see ``spread(_:over:estimates:)``). The time of cases that name no
+    /// item goes to no item: it is counted in ``Learned/unattributed``.
     package static func fromJUnit(
         _ report: JUnitReport, total: Double, items: [String], estimates: [String: Double]
-    ) -> [String: Double] {
-        var result = report.itemSeconds(items: items)
+    ) -> Learned {
+        let attribution = report.attribution(items: items)
+        var result = attribution.itemSeconds
+        let measured = Set(result.keys)
         let rest = items.filter { result[$0] == nil }
-        guard !rest.isEmpty else { return result }
-        let remaining = total - result.values.reduce(0, +)
-        result.merge(spread(remaining, over: rest, estimates: estimates)) { known, _ in known }
-        return result
+        if !rest.isEmpty {
+            let remaining = total - result.values.reduce(0, +) - attribution.unattributed.seconds
+            result.merge(spread(remaining, over: rest, estimates: estimates)) { known, _ in known }
+        }
+        return Learned(seconds: result, measured: measured, unattributed: attribution.unattributed)
     }
 }

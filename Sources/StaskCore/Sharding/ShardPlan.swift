@@ -16,17 +16,33 @@ package struct ShardPlan: Sendable, Hashable, Codable {
         package var items: [String]
         /// The sum of the items' estimates, in seconds.
         package var predictedSeconds: Double
+        /// The part of ``predictedSeconds`` from measured durations (items timed on their own or by their
+        /// test cases); the rest is estimated.
+        package var measuredSeconds: Double
 
         /// Creates a shard.
-        package init(index: Int, items: [String], predictedSeconds: Double) {
+        package init(index: Int, items: [String], predictedSeconds: Double, measuredSeconds: Double = 0) {
             self.index = index
             self.items = items
             self.predictedSeconds = predictedSeconds
+            self.measuredSeconds = measuredSeconds
         }
 
         enum CodingKeys: String, CodingKey {
             case index, items
             case predictedSeconds = "predicted_seconds"
+            case measuredSeconds = "measured_seconds"
+        }
+
+        /// Decodes a shard; `measured_seconds` is optional (0).
+        ///
+        /// - Throws: `DecodingError` for a missing or mistyped field.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            index = try container.decode(Int.self, forKey: .index)
+            items = try container.decode([String].self, forKey: .items)
+            predictedSeconds = try container.decode(Double.self, forKey: .predictedSeconds)
+            measuredSeconds = try container.decodeIfPresent(Double.self, forKey: .measuredSeconds) ?? 0
         }
     }
 
@@ -40,6 +56,8 @@ package struct ShardPlan: Sendable, Hashable, Codable {
     package var estimates: [String: Double]
     /// How many of the items have a recorded duration (0: the split is the stable hash split).
     package var knownItemCount: Int
+    /// The test cases of the last runs' JUnit reports that named no item (their time is in no estimate).
+    package var unattributed: UnattributedTestCases
 
     /// Creates a plan from an assignment and estimates (items missing from `estimates` count as the median
     /// of the others, or one second).
@@ -49,7 +67,12 @@ package struct ShardPlan: Sendable, Hashable, Codable {
     ///   - assignment: Items per shard, in run order; its count is the shard count.
     ///   - estimates: Seconds per item.
     ///   - knownItemCount: How many items have a recorded duration.
-    package init(task: String, assignment: [[String]], estimates: [String: Double], knownItemCount: Int) {
+    ///   - measuredItems: The items whose recorded duration was measured (see ``Shard/measuredSeconds``).
+    ///   - unattributed: See ``unattributed``.
+    package init(
+        task: String, assignment: [[String]], estimates: [String: Double], knownItemCount: Int,
+        measuredItems: Set<String> = [], unattributed: UnattributedTestCases = .init()
+    ) {
         let items = assignment.joined()
         let fallback = CriticalPath.defaultEstimate(known: items.compactMap { estimates[$0] })
         var used: [String: Double] = [:]
@@ -57,10 +80,13 @@ package struct ShardPlan: Sendable, Hashable, Codable {
         self.task = task
         self.shardCount = assignment.count
         self.shards = assignment.enumerated().map { index, items in
-            Shard(index: index, items: items, predictedSeconds: items.reduce(0) { $0 + used[$1]! })
+            Shard(
+                index: index, items: items, predictedSeconds: items.reduce(0) { $0 + used[$1]! },
+                measuredSeconds: items.reduce(0) { $0 + (measuredItems.contains($1) ? used[$1]! : 0) })
         }
         self.estimates = used
         self.knownItemCount = knownItemCount
+        self.unattributed = unattributed
     }
 
     /// Every item, shard by shard.
@@ -89,6 +115,8 @@ package struct ShardPlan: Sendable, Hashable, Codable {
         case task, shards, estimates
         case shardCount = "shard_count"
         case knownItemCount = "known_items"
+        case unattributedCases = "unattributed_cases"
+        case unattributedSeconds = "unattributed_seconds"
         case longestSeconds = "longest_seconds"
         case idealSeconds = "ideal_seconds"
         case ratio
@@ -104,6 +132,9 @@ package struct ShardPlan: Sendable, Hashable, Codable {
         shards = try container.decode([Shard].self, forKey: .shards)
         estimates = try container.decodeIfPresent([String: Double].self, forKey: .estimates) ?? [:]
         knownItemCount = try container.decodeIfPresent(Int.self, forKey: .knownItemCount) ?? 0
+        unattributed = UnattributedTestCases(
+            count: try container.decodeIfPresent(Int.self, forKey: .unattributedCases) ?? 0,
+            seconds: try container.decodeIfPresent(Double.self, forKey: .unattributedSeconds) ?? 0)
     }
 
     /// Encodes the plan with its derived figures, for readers of the JSON.
@@ -116,6 +147,8 @@ package struct ShardPlan: Sendable, Hashable, Codable {
         try container.encode(shards, forKey: .shards)
         try container.encode(estimates, forKey: .estimates)
         try container.encode(knownItemCount, forKey: .knownItemCount)
+        try container.encode(unattributed.count, forKey: .unattributedCases)
+        try container.encode(unattributed.seconds, forKey: .unattributedSeconds)
         try container.encode(longestSeconds, forKey: .longestSeconds)
         try container.encode(idealSeconds, forKey: .idealSeconds)
         try container.encode(ratio, forKey: .ratio)

@@ -26,7 +26,7 @@ struct BuildEngineShardsTests {
     }
 
     static func savedSplit(_ shards: [[String]]) -> String {
-        let plan = ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: 0)
+        let plan = ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: shards.joined().count)
         return String(decoding: ShardPlanFile(plans: [plan]).encoded(), as: UTF8.self)
     }
 
@@ -91,6 +91,46 @@ struct BuildEngineShardsTests {
         #expect(throws: ShardPlanError.notShardedTask(path: "shard plan", task: "lint")) {
             _ = try project.engine.shardPlans(BuildOptions(directory: "/p", shard: nil).with(plans: [other]))
         }
+    }
+
+    @Test func junitCasesNamingNoItemAreWarnedAboutOnceAndShownWithTheMeasuredTime() async throws {
+        // Each test file holds its own JUnit cases, so `concat {{junit}} {{items}}` writes a shard's report:
+        // its tests' cases, and per test one of a helper module that is no item.
+        var files = [
+            "Taskfile": """
+            version: 1
+            tasks:
+              test:
+                foreach: tests/*.sh
+                shards: 2
+                run: concat {{junit}} {{items}}
+            """
+        ]
+        for (name, seconds) in [("a", 4), ("b", 3), ("c", 2), ("d", 1)] {
+            files["tests/\(name).sh"] = """
+                <testcase classname="tests.\(name).TestX" name="t" time="\(seconds)"/>
+                <testcase classname="tests.helpers.Mixin" name="from_\(name)" time="0.25"/>
+                """
+        }
+        let project = BuildEngineTests.Project(files)
+        let (summary, reporter) = try await project.build()
+        #expect(summary.isSuccess)
+        let warnings = reporter.warnings.filter { $0.contains("name no item") }
+        // One warning for the build, though both shards' reports had such cases.
+        #expect(warnings.count == 1, "\(reporter.warnings)")
+        #expect(
+            warnings.first?.hasPrefix(
+                "test: 4 test cases (1.000 s) in JUnit reports name no item of their shard (e.g. 'tests.helpers.Mixin from_"
+            ) == true,
+            "\(warnings)")
+        #expect(warnings.first?.hasSuffix("; their time is counted for no item (see 'stask shards test')") == true)
+
+        let plan = try #require(try project.engine.shardPlans(BuildOptions(directory: "/p")).first)
+        #expect(plan.estimates == ["tests/a.sh": 4, "tests/b.sh": 3, "tests/c.sh": 2, "tests/d.sh": 1])
+        #expect(plan.shards.map(\.measuredSeconds) == plan.shards.map(\.predictedSeconds))
+        #expect(plan.unattributed.count == 4)
+        #expect(plan.unattributed.seconds == 1)
+        #expect(plan.text.contains("  unattributed: 4 test cases, 1.000 s,"), "\(plan.text)")
     }
 
     @Test func namingAnUnknownTaskIsAnErrorWithASuggestion() throws {

@@ -31,7 +31,16 @@ import Testing
     static let durations: [String: [String: Double]] = ["test": ["a": 5, "b": 4, "c": 3, "d": 2]]
 
     static func previous(_ shards: [[String]]) -> ShardPlan {
-        ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: 0)
+        ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: shards.joined().count)
+    }
+
+    @Test func aPreviousSplitMadeWithoutHistoryIsNeverKept() {
+        // The hash split of a first build, [a, b] 9 and [c, d] 5, is within 100% of the fresh 7 and 7.
+        let hashSplit = ShardPlan(
+            task: "test", assignment: [["a", "b"], ["c", "d"]], estimates: [:], knownItemCount: 0)
+        let planner = LongestProcessingTimeShardPlanner(durations: Self.durations, previous: [hashSplit], tolerance: 1)
+        #expect(
+            planner.assign(items: ["a", "b", "c", "d"], shardCount: 2, task: "test") == [["a", "d"], ["b", "c"]])
     }
 
     @Test func keepsThePreviousSplitWhileItIsWithinTheTolerance() {

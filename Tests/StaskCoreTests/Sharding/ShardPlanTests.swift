@@ -22,17 +22,35 @@ import Testing
         #expect(plan.ratio == 1)
     }
 
-    @Test func textListsShardsItemsAndBalance() {
+    @Test func textListsShardsWithMeasuredAndEstimatedTimeItemsAndBalance() {
         let plan = ShardPlan(
-            task: "test", assignment: [["a", "b"], ["c"]], estimates: ["a": 3, "b": 1, "c": 2.5], knownItemCount: 3)
+            task: "test", assignment: [["a", "b"], ["c"]], estimates: ["a": 3, "b": 1, "c": 2.5], knownItemCount: 3,
+            measuredItems: ["a", "c"])
         #expect(
             plan.text == """
                 test: 3 items in 2 shards (history for all 3 items)
-                  shard 0: 4.000 s, 2 items: a (3.000 s) b (1.000 s)
-                  shard 1: 2.500 s, 1 item: c (2.500 s)
+                  shard 0: 4.000 s (3.000 s measured, 1.000 s estimated), 2 items: a (3.000 s) b (1.000 s)
+                  shard 1: 2.500 s (2.500 s measured, 0.000 s estimated), 1 item: c (2.500 s)
                   longest shard 4.000 s, ideal 3.250 s = max(longest item 3.000 s, total 6.500 s / 2): ratio 1.23
 
                 """)
+    }
+
+    @Test func textShowsTheUnattributedTestTime() {
+        let plan = ShardPlan(
+            task: "test", assignment: [["a"], ["b"]], estimates: ["a": 1, "b": 1], knownItemCount: 2,
+            measuredItems: ["a", "b"],
+            unattributed: UnattributedTestCases(count: 2, seconds: 0.75, examples: ["tests.base.Mixin t", "x y"]))
+        #expect(
+            plan.text.contains(
+                "  unattributed: 2 test cases, 0.750 s, named no item in the last runs' JUnit reports"
+                    + " (e.g. 'tests.base.Mixin t', 'x y')\n"), "\(plan.text)")
+        #expect(plan.shards.map(\.measuredSeconds) == [1, 1])
+    }
+
+    @Test func withoutHistoryTheTextClaimsNoMeasurement() {
+        let plan = ShardPlan(task: "test", assignment: [["a"], ["b"]], estimates: [:], knownItemCount: 0)
+        #expect(plan.text.contains("  shard 0: 1.000 s, 1 item: a (1.000 s)\n"), "\(plan.text)")
     }
 
     @Test func roundTripsThroughThePlanFile() throws {

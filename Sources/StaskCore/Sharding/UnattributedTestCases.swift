@@ -1,0 +1,37 @@
+/// The test cases of JUnit reports that name no item of their shard, counted: their time is given to no
+/// item (it is reported, never spread), so a wrong mapping shows instead of skewing the split.
+package struct UnattributedTestCases: Sendable, Hashable, Codable {
+    /// How many cases.
+    package var count: Int
+    /// The sum of their times, in seconds.
+    package var seconds: Double
+    /// The first few, as the report names them (`classname` or `file`, then `name`).
+    package var examples: [String]
+
+    /// How many cases ``examples`` keeps.
+    package static let exampleLimit = 3
+
+    /// Creates a count.
+    package init(count: Int = 0, seconds: Double = 0, examples: [String] = []) {
+        self.count = count
+        self.seconds = seconds
+        self.examples = examples
+    }
+
+    /// Whether no case is counted.
+    package var isEmpty: Bool { count == 0 }
+
+    /// Counts one more case.
+    package mutating func add(_ example: String, seconds: Double) {
+        count += 1
+        self.seconds += seconds
+        if examples.count < Self.exampleLimit { examples.append(example) }
+    }
+
+    /// Both counts together (examples of `self` first).
+    package func adding(_ other: Self) -> Self {
+        Self(
+            count: count + other.count, seconds: seconds + other.seconds,
+            examples: Array((examples + other.examples).prefix(Self.exampleLimit)))
+    }
+}
