@@ -213,7 +213,9 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        var (upToDate, examined) = prePass(plan, checker: checker)
+        var prePassChecker = checker
+        prePassChecker.knownMetadata = KnownMetadata(plan.graph.fileObservations)
+        var (upToDate, examined) = prePass(plan, checker: prePassChecker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {

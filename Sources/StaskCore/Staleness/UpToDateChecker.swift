@@ -23,6 +23,8 @@ struct UpToDateChecker: Sendable {
     /// What the build already examined, shared by every running instance (see ``SourceDigests``); `nil` to
     /// examine each file afresh.
     var sourceDigests: SourceDigests?
+    /// Metadata graph construction took, used instead of examining those files again (the pre-pass's).
+    var knownMetadata: KnownMetadata?
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
     struct Memo: Sendable {
@@ -153,7 +155,7 @@ struct UpToDateChecker: Sendable {
     /// hashed (or trusted) under: `nil` when it is missing, unreadable or not a regular file.
     func observedDigest(of path: String) -> (observation: FileObservation, digest: ContentDigest?) {
         let absolute = ProjectPath.absolute(path, project: projectDirectory)
-        let metadata = try? fileSystem.metadata(atPath: absolute)
+        let metadata = knownMetadata?.metadata(of: path) ?? (try? fileSystem.metadata(atPath: absolute))
         var digest: ContentDigest?
         if let metadata, metadata.kind == .regularFile {
             digest = try? digests.digest(ofFileAtPath: absolute, metadata: metadata, key: path)

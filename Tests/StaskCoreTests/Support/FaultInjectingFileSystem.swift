@@ -118,8 +118,15 @@ final class ReadCountingFileSystem: FileSystem {
     private let reads = Mutex(0)
     private let examined = Mutex<[String: Int]>([:])
 
+    private let linkExamined = Mutex<[String: Int]>([:])
+
     /// How many times `metadata(atPath:)` was asked about `path` so far.
     func examinations(of path: String) -> Int { examined.withLock { $0[path, default: 0] } }
+
+    /// How many times `metadata(atPath:)` or `linkMetadata(atPath:)` was asked about `path` so far.
+    func allExaminations(of path: String) -> Int {
+        examinations(of: path) + linkExamined.withLock { $0[path, default: 0] }
+    }
 
     init(base: any FileSystem) {
         self.base = base
@@ -133,7 +140,8 @@ final class ReadCountingFileSystem: FileSystem {
     }
 
     func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
-        try base.linkMetadata(atPath: path)
+        linkExamined.withLock { $0[path, default: 0] += 1 }
+        return try base.linkMetadata(atPath: path)
     }
 
     func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
