@@ -18,13 +18,10 @@ extension BuildEngine {
         return TaskfileSource(path: path, bytes: bytes)
     }
 
-    /// The parsed Taskfile: from `ParsedTaskfileCache` when it holds this parse, else parsed and stored there
-    /// (only where the state directory already exists, so that reading a project never creates it, and
-    /// never in a dry run, which changes nothing).
+    /// The parsed Taskfile: from `ParsedTaskfileCache` when it holds this parse, else parsed. Stores nothing:
+    /// `list`, `graph`, `explain`, `shards`, `clean` and dry runs write nothing; the builds keep the cache.
     func parse(_ source: TaskfileSource, options: BuildOptions) throws -> Taskfile {
-        let (taskfile, store) = try parseCaching(source, options: options)
-        if (try? fileSystem.metadata(atPath: source.stateDirectory))??.kind == .directory { store?() }
-        return taskfile
+        try parseCaching(source, options: options).taskfile
     }
 
     /// The parsed Taskfile, and when it did not come from `ParsedTaskfileCache` (and `options` is no dry

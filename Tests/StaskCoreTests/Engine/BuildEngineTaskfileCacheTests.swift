@@ -104,20 +104,28 @@ struct BuildEngineTaskfileCacheTests {
         }
     }
 
-    @Test("reading a project without a state directory does not create one; a dry run writes no cache")
-    func readingCreatesNothing() async throws {
+    @Test("reading a project writes nothing: list, explain and dry runs use the cache but never store it")
+    func readingWritesNothing() async throws {
         let project = Project()
         #expect(try project.engine.list(BuildOptions(directory: "/p")).entries.count == 1)
         #expect(try project.memory.metadata(atPath: "/p/.stask") == nil)
+
         #expect(try await project.build().isSuccess)
+        let stored = try #require(project.cacheBytes())
         try project.memory.removeItem(atPath: Self.cachePath)
+        _ = try project.engine.list(BuildOptions(directory: "/p"))
+        var target = BuildOptions(directory: "/p")
+        target.targets = ["greet"]
+        _ = try project.engine.explain(target)
         var dryRun = BuildOptions(directory: "/p")
         dryRun.dryRun = true
         #expect(try project.engine.dryRun(dryRun).isEmpty)
         #expect(project.cacheBytes() == nil)
-        // With the state directory there, reading stores the parse for the next build.
-        _ = try project.engine.list(BuildOptions(directory: "/p"))
-        #expect(project.cache.taskfile(for: try project.key()) != nil)
+
+        // A build stores it again; reading then decodes it.
+        #expect(try await project.build().isSuccess)
+        #expect(project.cacheBytes() == stored)
+        #expect(try project.engine.list(BuildOptions(directory: "/p")).entries.map(\.name) == ["greet"])
     }
 
     @Test("the key changes with every input of a parse: bytes, path, working directory, overrides, stask")
