@@ -18,6 +18,21 @@ package struct UnattributedTestCases: Sendable, Hashable, Codable {
         self.examples = examples
     }
 
+    private enum CodingKeys: String, CodingKey { case count, seconds, examples }
+
+    /// Decodes a count, refusing what no report can produce (a negative count, a time that is negative or
+    /// not finite), so that a damaged `.stask/shard-timing.json` is ignored rather than believed.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(Int.self, forKey: .count)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        examples = try container.decode([String].self, forKey: .examples)
+        guard count >= 0, seconds.isFinite, seconds >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .count, in: container, debugDescription: "a negative count or an impossible time")
+        }
+    }
+
     /// Whether no case is counted.
     package var isEmpty: Bool { count == 0 }
 
@@ -30,8 +45,9 @@ package struct UnattributedTestCases: Sendable, Hashable, Codable {
 
     /// Both counts together (examples of `self` first).
     package func adding(_ other: Self) -> Self {
-        Self(
-            count: count + other.count, seconds: seconds + other.seconds,
+        let (sum, overflow) = count.addingReportingOverflow(other.count)
+        return Self(
+            count: overflow ? .max : sum, seconds: seconds + other.seconds,
             examples: Array((examples + other.examples).prefix(Self.exampleLimit)))
     }
 }

@@ -40,4 +40,22 @@ import Testing
         try fileSystem.writeFile(atPath: "/p/.stask/shard-timing.json", contents: Array(#"{"version": 9}"#.utf8))
         #expect(ShardTimingFile.load(stateDirectory: "/p/.stask", fileSystem: fileSystem) == ShardTimingFile())
     }
+
+    @Test func aDamagedFileIsEmptyAndHugeCountsDoNotOverflow() throws {
+        let fileSystem = InMemoryFileSystem()
+        try fileSystem.createDirectory(atPath: "/p/.stask")
+        var timing = ShardTiming()
+        timing.record(shard: 0, of: 2, items: ["a"], Self.learned(measured: ["a"], unattributed: 1))
+        try ShardTimingFile(tasks: ["test": timing]).save(stateDirectory: "/p/.stask", fileSystem: fileSystem)
+        let saved = String(decoding: try fileSystem.readFile(atPath: "/p/.stask/shard-timing.json"), as: UTF8.self)
+        #expect(saved.contains(#""count""#))
+        for damage in [#""count" : -5"#, #""count" : 1e999"#] {
+            let damaged = saved.replacing(#/"count"\s*:\s*1/#, with: damage)
+            #expect(damaged != saved)
+            try fileSystem.writeFile(atPath: "/p/.stask/shard-timing.json", contents: Array(damaged.utf8))
+            #expect(ShardTimingFile.load(stateDirectory: "/p/.stask", fileSystem: fileSystem) == ShardTimingFile())
+        }
+        let huge = UnattributedTestCases(count: .max, seconds: 1)
+        #expect(huge.adding(huge).count == .max)
+    }
 }

@@ -90,8 +90,10 @@ final class NginxServer: Sendable {
                 }
                 let isListening: Bool
                 do {
-                    isListening = try await OffPool.run("nginx to listen on port \(port)", timeout: .seconds(15)) {
-                        try waitUntilListening(port: port, exit: exit, timeout: .seconds(10))
+                    // Generous: while the whole suite runs (compilers and test runners of the end-to-end tests
+                    // included), nginx has been seen to take over 10 s to start listening on 2 cores.
+                    isListening = try await OffPool.run("nginx to listen on port \(port)", timeout: .seconds(50)) {
+                        try waitUntilListening(port: port, exit: exit, timeout: .seconds(45))
                     }
                 } catch {
                     running.cancel()
