@@ -108,10 +108,10 @@ private final class BrotliProject {
 
     /// A fresh copy of the fixture with Brotli's sources, fully built by stask and by make.
     static func built() async throws -> BrotliProject {
-        let archive = try await BrotliSource.archive()
+        let archive = try await BrotliSource.sdist.archive(timeout: .seconds(45))
         let project = BrotliProject(fixture: try FixtureProject("real-c-project"))
         let root = project.fixture.root
-        let extracted = try await BrotliSource.runTool(
+        let extracted = try await runTool(
             ["tar", "-xzf", archive.path, "-C", root.path, "--strip-components=1", "\(BrotliSource.topDirectory)/c"],
             in: root)
         try #require(extracted.status == 0, "extracting \(archive.path): \(extracted)")
@@ -159,7 +159,7 @@ private final class BrotliProject {
     /// Runs make and returns what ran, sorted (from `make-log.txt`); then moves make's clock on.
     func buildWithMake(sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws -> [String] {
         if fixture.exists("make-log.txt") { try fixture.remove("make-log.txt") }
-        let result = try await BrotliSource.runTool(["make", "-j2"], in: fixture.root)
+        let result = try await runTool(["make", "-j2"], in: fixture.root)
         try #require(result.status == 0, "make: \(result)", sourceLocation: sourceLocation)
         hour += 1
         if fixture.exists("make-build") { try setModificationTimes(under: "make-build", hours: hour) }
@@ -248,75 +248,14 @@ private final class BrotliProject {
     }
 }
 
-/// Brotli's source distribution on PyPI, pinned by version and SHA-256.
-///
-/// Kept in a cache outside the clone (`$XDG_CACHE_HOME/stask-tests`, else `~/.cache/stask-tests`) and
-/// fetched with pip when missing or damaged. PyPI is reachable wherever these tests run, so a failed
-/// download fails the test (with pip's message); it never skips it.
+/// Brotli's source distribution on PyPI (see `PyPISdist`).
 ///
 /// Brotli because it is plain C that gcc compiles without Python's headers, in three folders that share
 /// internal headers (`common/`, `dec/`, `enc/`, plus `tools/`), 36 files, two of them named
 /// `static_init.c`, and it compiles at -O0 in a few seconds on two cores.
 private enum BrotliSource {
-    static let requirement = "brotli==1.2.0"
-    static let fileName = "brotli-1.2.0.tar.gz"
+    static let sdist = PyPISdist(
+        requirement: "brotli==1.2.0", fileName: "brotli-1.2.0.tar.gz",
+        sha256: "e310f77e41941c13340a95976fe66a8a95b01e783d430eeaf7a2f87e0a57dd0a")
     static let topDirectory = "brotli-1.2.0"
-    static let sha256 = "e310f77e41941c13340a95976fe66a8a95b01e783d430eeaf7a2f87e0a57dd0a"
-
-    static var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
-            return URL(fileURLWithPath: cache).appendingPathComponent("stask-tests")
-        }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return URL(fileURLWithPath: home).appendingPathComponent(".cache/stask-tests")
-    }
-
-    /// The verified archive in the cache, downloaded first if it is missing or does not match.
-    static func archive() async throws -> URL {
-        let fileManager = FileManager.default
-        let cached = cacheDirectory.appendingPathComponent(fileName)
-        if fileManager.fileExists(atPath: cached.path), try await digest(of: cached) == sha256 { return cached }
-
-        // Downloaded into a folder of its own, then renamed into place: two test runs may fetch at once.
-        let download = cacheDirectory.appendingPathComponent("download-\(UUID().uuidString)")
-        try fileManager.createDirectory(at: download, withIntermediateDirectories: true)
-        defer { try? fileManager.removeItem(at: download) }
-        let pip = try await runTool(
-            [
-                "python3", "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                "--disable-pip-version-check", "--dest", download.path, requirement,
-            ], in: download, timeout: .seconds(45))
-        let fetched = download.appendingPathComponent(fileName)
-        guard pip.status == 0, fileManager.fileExists(atPath: fetched.path) else {
-            throw HarnessError(
-                "could not download \(requirement) (\(fileName)) from PyPI with pip, needed to build a real C "
-                    + "project: \(pip)")
-        }
-        let actual = try await digest(of: fetched)
-        guard actual == sha256 else {
-            throw HarnessError("\(fileName) from PyPI has SHA-256 \(actual), expected \(sha256)")
-        }
-        guard rename(fetched.path, cached.path) == 0 else {
-            throw HarnessError("cannot move \(fetched.path) to \(cached.path): errno \(errno)")
-        }
-        return cached
-    }
-
-    /// The SHA-256 of `file` in hexadecimal, from `sha256sum`.
-    private static func digest(of file: URL) async throws -> String {
-        let result = try await runTool(["sha256sum", file.path], in: file.deletingLastPathComponent())
-        guard result.status == 0, let digest = result.standardOutput.split(separator: " ").first else {
-            throw HarnessError("sha256sum \(file.path): \(result)")
-        }
-        return String(digest)
-    }
-
-    /// Runs `command` (its first word looked up on `PATH`) in `directory` and waits for it.
-    static func runTool(
-        _ command: [String], in directory: URL, timeout: Duration = .seconds(50)
-    ) async throws -> StaskResult {
-        try await StaskInvocation.run(
-            command, in: directory, timeout: timeout, executable: URL(fileURLWithPath: "/usr/bin/env"))
-    }
 }

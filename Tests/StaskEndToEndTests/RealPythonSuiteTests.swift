@@ -88,9 +88,9 @@ private struct DocutilsProject {
 
     /// A fresh copy of the fixture with the sdist extracted into it.
     static func extracted() async throws -> DocutilsProject {
-        let archive = try await PyPIFiles.docutilsArchive()
+        let archive = try await PyPIFiles.docutils.archive(timeout: .seconds(90))
         let project = DocutilsProject(fixture: try FixtureProject("real-python-suite"))
-        let extracted = try await PyPIFiles.runTool(
+        let extracted = try await runTool(
             ["tar", "-xzf", archive.path, "-C", project.fixture.root.path, "--strip-components=1"],
             in: project.fixture.root)
         try #require(extracted.status == 0, "extracting \(archive.path): \(extracted)")
@@ -167,7 +167,7 @@ private struct DocutilsProject {
                 for case in ET.parse(path).getroot().iter("testcase"):
                     print(case.get("classname", "") + "::" + case.get("name", ""))
             """
-        let result = try await PyPIFiles.runTool(
+        let result = try await runTool(
             ["python3", "-c", script] + reports.map(\.path),
             in: reports.first?.deletingLastPathComponent() ?? URL(fileURLWithPath: "/"))
         try #require(result.status == 0, "reading \(reports): \(result)")
@@ -175,64 +175,26 @@ private struct DocutilsProject {
     }
 }
 
-/// docutils' source distribution and pytest from PyPI, pinned, kept in a cache outside the clone
-/// (`$XDG_CACHE_HOME/stask-tests`, else `~/.cache/stask-tests`) and fetched with pip when missing. PyPI is
-/// reachable wherever these tests run, so a failed download fails the test (with pip's message); it never
-/// skips it.
+/// docutils' source distribution and pytest from PyPI, pinned, kept in the test cache and fetched with pip
+/// when missing (see `PyPISdist`).
 ///
 /// docutils because it is pure Python with no dependencies, its 140 test modules are mostly test classes,
 /// with times from a few milliseconds to a few tenths of a second, and the whole suite runs in a few
 /// seconds. pytest 8.3.5 because it needs no Pygments, which would change what docutils' code-highlighting
 /// tests expect; with `python3 -S` nothing else the machine's Python has installed is seen.
 private enum PyPIFiles {
-    static let requirement = "docutils==0.21.2"
-    static let fileName = "docutils-0.21.2.tar.gz"
-    static let sha256 = "3a6b18732edf182daa3cd12775bbb338cf5691468f91eeeb109deff6ebfa986f"
+    static let docutils = PyPISdist(
+        requirement: "docutils==0.21.2", fileName: "docutils-0.21.2.tar.gz",
+        sha256: "3a6b18732edf182daa3cd12775bbb338cf5691468f91eeeb109deff6ebfa986f")
     static let pytest = ["pytest==8.3.5", "pluggy==1.6.0", "iniconfig==2.1.0", "packaging==25.0"]
     static let pytestFolder = "pytest-8.3.5"
-
-    static var cacheDirectory: URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let cache = environment["XDG_CACHE_HOME"], cache.hasPrefix("/") {
-            return URL(fileURLWithPath: cache).appendingPathComponent("stask-tests")
-        }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return URL(fileURLWithPath: home).appendingPathComponent(".cache/stask-tests")
-    }
-
-    /// The verified archive in the cache, downloaded first if it is missing or does not match.
-    static func docutilsArchive() async throws -> URL {
-        let fileManager = FileManager.default
-        let cached = cacheDirectory.appendingPathComponent(fileName)
-        if fileManager.fileExists(atPath: cached.path), try await digest(of: cached) == sha256 { return cached }
-        // Downloaded into a folder of its own, then moved into place: two test runs may fetch at once.
-        let download = cacheDirectory.appendingPathComponent("download-\(UUID().uuidString)")
-        try fileManager.createDirectory(at: download, withIntermediateDirectories: true)
-        defer { try? fileManager.removeItem(at: download) }
-        let pip = try await runTool(
-            [
-                "python3", "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                "--disable-pip-version-check", "--dest", download.path, requirement,
-            ], in: download, timeout: .seconds(90))
-        let fetched = download.appendingPathComponent(fileName)
-        guard pip.status == 0, fileManager.fileExists(atPath: fetched.path) else {
-            throw HarnessError("could not download \(requirement) (\(fileName)) from PyPI with pip: \(pip)")
-        }
-        let actual = try await digest(of: fetched)
-        guard actual == sha256 else {
-            throw HarnessError("\(fileName) from PyPI has SHA-256 \(actual), expected \(sha256)")
-        }
-        try? fileManager.removeItem(at: cached)
-        try fileManager.moveItem(at: fetched, to: cached)
-        return cached
-    }
 
     /// A folder holding pytest and its dependencies (for `PYTHONPATH`), installed with pip if missing.
     static func pytestDirectory() async throws -> URL {
         let fileManager = FileManager.default
-        let target = cacheDirectory.appendingPathComponent(pytestFolder)
+        let target = PyPISdist.cacheDirectory.appendingPathComponent(pytestFolder)
         if fileManager.fileExists(atPath: target.appendingPathComponent("pytest/__init__.py").path) { return target }
-        let staging = cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
+        let staging = PyPISdist.cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: staging) }
         let pip = try await runTool(
@@ -251,21 +213,5 @@ private enum PyPIFiles {
             throw HarnessError("pytest is not in \(target.path) after installing it")
         }
         return target
-    }
-
-    private static func digest(of file: URL) async throws -> String {
-        let result = try await runTool(["sha256sum", file.path], in: file.deletingLastPathComponent())
-        guard result.status == 0, let digest = result.standardOutput.split(separator: " ").first else {
-            throw HarnessError("sha256sum \(file.path): \(result)")
-        }
-        return String(digest)
-    }
-
-    /// Runs `command` (its first word looked up on `PATH`) in `directory` and waits for it.
-    static func runTool(
-        _ command: [String], in directory: URL, timeout: Duration = .seconds(50)
-    ) async throws -> StaskResult {
-        try await StaskInvocation.run(
-            command, in: directory, timeout: timeout, executable: URL(fileURLWithPath: "/usr/bin/env"))
     }
 }
