@@ -34,8 +34,10 @@ extension BuildEngine {
     }
 
     /// Which selected instances are up to date, in dependency order, before anything runs, and every file
-    /// examined to decide it (with its metadata and digest).
+    /// examined to decide it (with its metadata and digest). Files graph construction already examined are
+    /// not examined again (``KnownMetadata``).
     func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
+        var checker = checker
         var upToDate = [Bool](repeating: false, count: plan.count)
         var memo = UpToDateChecker.Memo()
         var isReserved = false
@@ -48,6 +50,8 @@ extension BuildEngine {
             else { continue }
             if !isReserved {
                 isReserved = true
+                // Only now: a build from scratch examines nothing here and needs no index of the graph's files.
+                checker.knownMetadata = KnownMetadata(plan.graph.fileObservations)
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
                 memo.reserveCapacity(

@@ -213,9 +213,7 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        var prePassChecker = checker
-        prePassChecker.knownMetadata = KnownMetadata(plan.graph.fileObservations)
-        var (upToDate, examined) = prePass(plan, checker: prePassChecker)
+        var (upToDate, examined) = prePass(plan, checker: checker)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {
