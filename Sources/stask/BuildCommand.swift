@@ -74,11 +74,37 @@ struct BuildCommand: AsyncParsableCommand {
         help: ArgumentHelp("Upload successful tasks to the remote cache (false: read only).", valueName: "BOOL"))
     var remoteCacheUpload = true
 
+    @Flag(name: .customLong("watch"), help: "Build, then rebuild on every change until Ctrl-C.")
+    var watch = false
+
+    @Option(
+        name: .customLong("watch-debounce"),
+        help: ArgumentHelp(
+            "With --watch: build once no change came for this long (default 50ms).", valueName: "DURATION"))
+    var watchDebounce = "50ms"
+
+    @Flag(
+        name: .customLong("watch-restart"),
+        help: "With --watch: a change during a build stops its commands and builds again at once.")
+    var watchRestart = false
+
     @Argument(help: ArgumentHelp("Targets to build and NAME=value variables.", valueName: "TARGET|NAME=value"))
     var words: [String] = []
 
     func validate() throws {
         _ = try makeOptions()
+        _ = try watchQuietPeriod()
+        if watch && dryRun { throw ValidationError("--watch and --dry-run: a dry run builds nothing to watch") }
+    }
+
+    /// `--watch-debounce` as a duration.
+    ///
+    /// - Throws: `ValidationError` when it is not a duration such as `50ms` or `1s`.
+    func watchQuietPeriod() throws -> Duration {
+        guard let duration = DurationSyntax.parse(watchDebounce) else {
+            throw ValidationError("--watch-debounce '\(watchDebounce)': expected a duration such as 50ms or 1s")
+        }
+        return duration
     }
 
     mutating func run() async throws {
@@ -93,6 +119,13 @@ struct BuildCommand: AsyncParsableCommand {
             }
             options.shardPlans = try ShardPlanFile(decoding: bytes, path: shardPlan).plans
             options.shardPlanPath = shardPlan
+        }
+        if watch {
+            let runner = WatchRunner(
+                options: options, progress: progress, quietPeriod: try watchQuietPeriod(),
+                restartsOnChange: watchRestart)
+            if let signal = try await runner.run() { throw BuildFailure.interrupted(signal: signal) }
+            return
         }
         let summary = try await BuildRunner(options: options, reporter: progress.makeReporter()).run()
         if let signal = summary.interruptingSignal { throw BuildFailure.interrupted(signal: signal) }

@@ -19,7 +19,7 @@ struct Stask: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildCommand.self, ListCommand.self, CleanCommand.self, ExplainCommand.self, GraphCommand.self,
-            ShardsCommand.self,
+            ShardsCommand.self, WatchCommand.self,
         ],
         defaultSubcommand: BuildCommand.self
     )
@@ -101,16 +101,7 @@ struct Stask: AsyncParsableCommand {
     /// The compiler-style message of a Taskfile or graph error (exit status 2), or `nil` for other errors:
     /// `Taskfile:3:5: error: ...` when the error has a location, `stask: error: ...` otherwise.
     private static func locatedMessage(_ error: any Error) -> String? {
-        guard let error = error as? TaskfileError else { return nil }
-        let text = error.description
-        // "file:line:column: message" -> "file:line:column: error: message"
-        if let separator = text.range(of: ": ") {
-            let location = text[..<separator.lowerBound].split(separator: ":", omittingEmptySubsequences: false)
-            if location.count >= 3, location.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
-                return text[..<separator.upperBound] + "error: " + text[separator.upperBound...]
-            }
-        }
-        return "stask: error: " + text
+        (error as? TaskfileError)?.compilerStyleMessage
     }
 }
 

@@ -18,6 +18,14 @@ extension BuildEngine {
             discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] })
     }
 
+    /// `makePlan(_:options:state:)` over an open store.
+    func makePlan(_ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore) throws -> BuildPlan {
+        try makePlan(
+            taskfile, options: options, itemDurations: store.allItemDurations,
+            recordedOutputs: store.recordedOutputPaths,
+            discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] })
+    }
+
     /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
     /// store without decoding the whole state).
     func makePlan(
@@ -36,22 +44,31 @@ extension BuildEngine {
     /// Which selected instances are up to date, in dependency order, before anything runs, and every file
     /// examined to decide it (with its metadata and digest). Files graph construction already examined are
     /// not examined again (``KnownMetadata``).
-    func prePass(_ plan: BuildPlan, checker: UpToDateChecker) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
+    ///
+    /// - Parameter knownUpToDate: By plan position, instances known up to date without examining anything
+    ///   (a watch session's, see ``execute(_:plan:options:store:reporter:relay:origin:knownUpToDate:)``).
+    func prePass(
+        _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil
+    ) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
         var checker = checker
         var upToDate = [Bool](repeating: false, count: plan.count)
         var memo = UpToDateChecker.Memo()
         var isReserved = false
         for local in 0..<plan.count {
             let instance = plan.instance(local)
+            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
+            if let knownUpToDate, knownUpToDate[local] {
+                upToDate[local] = true
+                continue
+            }
             // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
             // parallel with the other tasks, not here one after the other.
-            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }),
-                checker.record(instance.id) != nil
-            else { continue }
+            guard checker.record(instance.id) != nil else { continue }
             if !isReserved {
                 isReserved = true
                 // Only now: a build from scratch examines nothing here and needs no index of the graph's files.
-                checker.knownMetadata = KnownMetadata(plan.graph.fileObservations)
+                // Not in a watch session, whose graph may have been built several builds ago.
+                if knownUpToDate == nil { checker.knownMetadata = KnownMetadata(plan.graph.fileObservations) }
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
                 memo.reserveCapacity(

@@ -175,7 +175,7 @@ package struct BuildEngine: Sendable {
     }
 
     /// What ``execute(_:options:store:reporter:relay:origin:)`` leaves for the end of the build.
-    private struct Executed {
+    struct Executed {
         var summary: BuildSummary
         /// The reporter, teed to the trace recorder under `--trace`.
         var events: any ProgressReporter
@@ -185,6 +185,8 @@ package struct BuildEngine: Sendable {
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
         var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
+        /// By plan position: found up to date before anything ran.
+        var upToDate: [Bool] = []
     }
 
     /// Plans, checks and runs the build over the open `store`; everything it allocates for that (graph,
@@ -195,14 +197,25 @@ package struct BuildEngine: Sendable {
     ) async throws -> Executed {
         let plan: BuildPlan
         do {
-            plan = try makePlan(
-                taskfile, options: options, itemDurations: store.allItemDurations,
-                recordedOutputs: store.recordedOutputPaths,
-                discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] })
+            plan = try makePlan(taskfile, options: options, store: store)
         } catch {
             try? store.close()
             throw error
         }
+        return try await execute(
+            taskfile, plan: plan, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
+    }
+
+    /// Checks and runs the build of `plan` over the open `store`.
+    ///
+    /// - Parameter knownUpToDate: By plan position, instances a watch session knows to be up to date
+    ///   (nothing they read changed since they were found so); the pre-pass takes them as they are, without
+    ///   examining a file. `nil` to examine every instance.
+    func execute(
+        _ taskfile: Taskfile, plan: BuildPlan, options: BuildOptions, store: BuildStateStore,
+        reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
+        knownUpToDate: [Bool]? = nil
+    ) async throws -> Executed {
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {
@@ -213,7 +226,7 @@ package struct BuildEngine: Sendable {
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
         checker.variablesByTask = taskfile.referencedVariables
-        var (upToDate, examined) = prePass(plan, checker: checker)
+        var (upToDate, examined) = prePass(plan, checker: checker, knownUpToDate: knownUpToDate)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {
@@ -287,7 +300,7 @@ package struct BuildEngine: Sendable {
         return Executed(
             summary: summary, events: events, recorder: recorder,
             statCacheChanges: digests.isModified ? digests.changeTable : nil,
-            timestampGranularity: digests.timestampGranularity, stamp: stamp)
+            timestampGranularity: digests.timestampGranularity, stamp: stamp, upToDate: upToDate)
     }
 
     /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.

@@ -103,6 +103,7 @@ package enum ProgressText {
         switch signal {
         case 2: "SIGINT"
         case 15: "SIGTERM"
+        case 0: "a change (--watch-restart)"
         default: "signal \(signal)"
         }
     }

@@ -250,6 +250,27 @@ package final class BuildStateStore: Sendable {
 
     // MARK: - Closing
 
+    /// `fsync`s the journal when anything was appended since the store was opened or last synchronized,
+    /// and keeps the store open: a watch session's end of one build. Compaction waits for `close()`.
+    ///
+    /// - Throws: `BuildStateError.writeFailed` when the journal cannot be synced.
+    package func synchronize() throws(BuildStateError) {
+        let journal = storage.withLock { storage -> (any AppendableFile)? in
+            precondition(!storage.isClosed, "synchronize after close")
+            guard storage.journalLength > max(storage.openedJournalLength, BuildStateJournal.headerSize) else {
+                return nil
+            }
+            storage.openedJournalLength = storage.journalLength
+            return storage.journal
+        }
+        guard let journal else { return }
+        do {
+            try journal.synchronize()
+        } catch {
+            throw .writeFailed(path: journalPath, underlying: error)
+        }
+    }
+
     /// Saves the state: `fsync`s the journal, or compacts it into a new snapshot when it has grown large or a
     /// file was damaged (see the type's documentation).
     ///

@@ -2,9 +2,9 @@
 ///
 /// A duration is one or more `<number><unit>` parts with units `ms`, `s`, `m`, `h`; numbers may have a
 /// decimal fraction. A bare number (`30`) is refused: the unit is required.
-enum DurationSyntax {
+package enum DurationSyntax {
     /// The duration written as `text`, or `nil` when the text is not a duration.
-    static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         let scalars = Array(text.unicodeScalars)
         var index = 0
         var totalNanoseconds: Double = 0

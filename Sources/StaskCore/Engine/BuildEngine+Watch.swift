@@ -1,0 +1,300 @@
+import Synchronization
+
+// MARK: - Watch sessions
+
+extension BuildEngine {
+    /// Loads the Taskfile, takes the build lock, opens the state and plans the first build of a watch session.
+    ///
+    /// - Throws: `TaskfileError` (nothing to watch yet: the Taskfile or a target is wrong), `BuildStateError`
+    ///   (the lock is held with `noWait`, or `.stask/` is not writable), `CancellationError` when cancelled
+    ///   while waiting for the lock.
+    package func openSession(_ options: BuildOptions, reporter: any ProgressReporter) async throws -> BuildSession {
+        let source = try readTaskfile(options)
+        let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
+        let release = try await acquireLock(source.stateDirectory, !options.noWait) {
+            reporter.report(.warning("waiting for another stask building in this directory…"))
+        }
+        do {
+            // The session appends to the state while no stamp may vouch for it.
+            try? fileSystem.removeItem(atPath: source.stampPath)
+            let (store, warnings) = try BuildStateStore.open(directory: source.stateDirectory, fileSystem: fileSystem)
+            for warning in warnings { reporter.report(.warning(warning.description)) }
+            storeParsedTaskfile?()
+            let plan: BuildPlan
+            do {
+                plan = try makePlan(taskfile, options: options, store: store)
+            } catch {
+                try? store.close()
+                throw error
+            }
+            return BuildSession(
+                options: options, source: source, taskfile: taskfile, plan: plan, store: store, release: release)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    /// Runs one build of a watch session for a batch of changes (none for the first build).
+    ///
+    /// Only what the changes reach is examined again: a changed file reruns the check of the instances that
+    /// read it; a changed Taskfile is loaded again and a changed listing re-plans the graph, keeping every
+    /// instance that came out the same as known up to date; every other instance known up to date stays so
+    /// without a look. A Taskfile or graph error leaves the last good plan in place and is returned in
+    /// ``WatchCycle/loadError`` (the changes stay noted for the next build).
+    ///
+    /// - Parameters:
+    ///   - interrupts: As in ``run(_:reporter:interrupts:)``: the first value stops this build.
+    /// - Returns: What the cycle did; `reporter` got the build's events, ending with `summary`, unless the load
+    ///   failed. `nil` when the changes turned out to bear on nothing (an entry created in a listed directory
+    ///   that no glob matches): no build ran, nothing was reported.
+    package func runCycle(
+        _ session: BuildSession, changes: [FileChange], reporter: any ProgressReporter,
+        interrupts: AsyncStream<Int32>? = nil
+    ) async -> WatchCycle? {
+        let origin = ContinuousClock.now
+        var impact = ChangeImpact()
+        for change in changes { impact.add(change, watchSet: session.watchSet, kindNow: currentKind) }
+        let watchSetBefore = session.watchSet
+        var cycle = WatchCycle(number: session.cycles + 1, changed: [])
+        if impact.isOverflow {
+            session.knownUpToDate = [Bool](repeating: false, count: session.plan.count)
+        }
+        for path in impact.contents {
+            for local in session.watchSet.readers[path] ?? [] { session.knownUpToDate[local] = false }
+        }
+        let isPlanReplaced: Bool
+        do {
+            defer { cycle.changed = impact.shown(readBefore: watchSetBefore, readAfter: session.watchSet) }
+            (cycle.reloadedTaskfile, isPlanReplaced) = try reload(session, impact: impact)
+        } catch {
+            _ = session.nextCycle()
+            cycle.loadError = Self.message(of: error)
+            cycle.wallTime = ContinuousClock.now - origin
+            return cycle
+        }
+        if !changes.isEmpty && impact.contents.isEmpty && !cycle.reloadedTaskfile && !isPlanReplaced
+            && !impact.isOverflow
+        {
+            // An entry came or went that no glob takes (an editor's backup or swap file): nothing to build.
+            return nil
+        }
+        _ = session.nextCycle()
+
+        let relay = interrupts.map(InterruptRelay.init)
+        defer { relay?.stop() }
+        let recorder = CycleRecorder(reporter)
+        let plan = session.plan
+        do {
+            var executed = try await execute(
+                session.taskfile, plan: plan, options: session.options, store: session.store, reporter: recorder,
+                relay: relay, origin: origin, knownUpToDate: session.knownUpToDate)
+            do {
+                if let changes = executed.statCacheChanges {
+                    executed.statCacheChanges = nil
+                    try session.store.updateStatCache(changes)
+                }
+                try session.store.synchronize()
+            } catch {
+                executed.events.report(.warning(error.description))
+            }
+            var summary = executed.summary
+            if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
+                summary.interruptingSignal = signal
+            }
+            summary.wallTime = ContinuousClock.now - origin
+            executed.events.report(.summary(summary))
+            if let trace = executed.recorder { writeTrace(trace, options: session.options, reporter: reporter) }
+            let (ran, succeeded) = recorder.outcomes
+            for local in 0..<plan.count {
+                let id = plan.instance(local).id
+                session.knownUpToDate[local] = executed.upToDate[local] || succeeded.contains(id)
+                if ran.contains(id) {
+                    session.watchSet.addDiscoveredInputs(
+                        session.store.record(for: id)?.discoveredInputs.map(\.path) ?? [], of: local)
+                }
+            }
+            cycle.ran = recorder.startedInOrder
+            cycle.summary = summary
+        } catch {
+            cycle.loadError = Self.message(of: error)
+        }
+        cycle.wallTime = ContinuousClock.now - origin
+        return cycle
+    }
+
+    /// Saves the state and releases the build lock; idempotent.
+    package func closeSession(_ session: BuildSession) {
+        guard !session.isClosed else { return }
+        session.isClosed = true
+        try? session.store.close()
+        session.release()
+    }
+
+    /// Loads the Taskfile again when it changed, and plans the graph again when it or a listing changed;
+    /// whether the Taskfile was loaded and whether the plan was replaced. Changes nothing when either fails.
+    private func reload(_ session: BuildSession, impact: ChangeImpact) throws -> (reloaded: Bool, replaced: Bool) {
+        var isReloaded = false
+        var source = session.source
+        var taskfile = session.taskfile
+        var storeParsedTaskfile: (() -> Void)?
+        if impact.isTaskfileChanged {
+            let read = try readTaskfile(session.options)
+            if read.bytes != source.bytes {
+                (taskfile, storeParsedTaskfile) = try parseCaching(read, options: session.options)
+                source = read
+                isReloaded = true
+            }
+        }
+        guard isReloaded || impact.isStructureChanged else { return (false, false) }
+        let plan = try makePlan(taskfile, options: session.options, store: session.store)
+        storeParsedTaskfile?()
+        session.source = source
+        session.taskfile = taskfile
+        return (isReloaded, adopt(plan, in: session))
+    }
+
+    /// Makes `plan` the session's, keeping the old one when it holds the same instances, and carrying over
+    /// which instances are known up to date (those that came out the same); whether it was replaced.
+    private func adopt(_ plan: BuildPlan, in session: BuildSession) -> Bool {
+        let old = session.plan
+        if old.count == plan.count && (0..<plan.count).allSatisfy({ old.instance($0) == plan.instance($0) }) {
+            return false
+        }
+        var known = [Bool](repeating: false, count: plan.count)
+        var oldPositions: [String: Int] = [:]
+        oldPositions.reserveCapacity(old.count)
+        for local in 0..<old.count where session.knownUpToDate[local] { oldPositions[old.instance(local).id] = local }
+        for local in 0..<plan.count {
+            let instance = plan.instance(local)
+            if let position = oldPositions[instance.id], old.instance(position) == instance { known[local] = true }
+        }
+        session.plan = plan
+        session.knownUpToDate = known
+        let store = session.store
+        session.watchSet = WatchSet(plan: plan, taskfilePath: session.source.path) {
+            store.record(for: $0)?.discoveredInputs.map(\.path) ?? []
+        }
+        return true
+    }
+
+    /// The kind of what is at a resolved path now (following links); `nil` when nothing is.
+    private func currentKind(_ absolutePath: String) -> FileKind? {
+        (try? fileSystem.metadata(atPath: absolutePath))?.kind
+    }
+
+    /// An error's message as the command line shows it (``TaskfileError/compilerStyleMessage``).
+    static func message(of error: any Error) -> String {
+        (error as? TaskfileError)?.compilerStyleMessage ?? "\(error)"
+    }
+}
+
+extension TaskfileError {
+    /// The message as a compiler writes it: `Taskfile:3:5: error: …` when it has a location, else
+    /// `stask: error: …`.
+    package var compilerStyleMessage: String {
+        let text = description
+        // "file:line:column: message" -> "file:line:column: error: message"
+        var index = text.startIndex
+        while let colon = text[index...].firstIndex(of: ":") {
+            let after = text.index(after: colon)
+            index = after
+            guard after < text.endIndex, text[after] == " " else { continue }
+            let location = text[..<colon].split(separator: ":", omittingEmptySubsequences: false)
+            if location.count >= 3, location.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
+                return text[...after] + "error: " + text[text.index(after: after)...]
+            }
+            break
+        }
+        return "stask: error: " + text
+    }
+}
+
+/// What a batch of changes means for the next build of a session.
+struct ChangeImpact {
+    /// Changed paths without repeats, in order, and whether each is the Taskfile.
+    private var changed: [(path: String, isTaskfile: Bool)] = []
+    /// Resolved paths of files read whose contents changed.
+    private(set) var contents: [String] = []
+    private(set) var isTaskfileChanged = false
+    private(set) var isStructureChanged = false
+    private(set) var isOverflow = false
+    private var seen: Set<String> = []
+
+    /// Notes one change. An entry event for a path that is still what graph construction saw there (a file
+    /// saved by renaming a new one over it) changes contents only, not the graph.
+    mutating func add(_ change: FileChange, watchSet: WatchSet, kindNow: (String) -> FileKind?) {
+        let relevance = watchSet.relevance(of: change)
+        guard relevance != .none else { return }
+        let path = change.kind == .overflow ? "" : watchSet.resolved(change.path)
+        switch relevance {
+        case .none:
+            return
+        case .taskfile:
+            isTaskfileChanged = true
+        case .contents:
+            contents.append(path)
+        case .structure:
+            if change.kind == .overflow {
+                isOverflow = true
+                isStructureChanged = true
+                return
+            }
+            let now = kindNow(change.path)
+            let keepsItsKind: Bool =
+                if let examined = watchSet.examinedKind(of: path) {
+                    examined == now
+                } else {
+                    watchSet.isRead(path) && now == .regularFile
+                }
+            if !keepsItsKind { isStructureChanged = true }
+            if watchSet.isRead(path) { contents.append(path) }
+        }
+        if seen.insert(path).inserted { changed.append((path, relevance == .taskfile)) }
+    }
+
+    /// The changed paths to name to the user: the Taskfile and the files read before or after the changes,
+    /// not the temporary files of an editor's save or a directory the build created.
+    func shown(readBefore before: WatchSet, readAfter after: WatchSet) -> [String] {
+        changed.compactMap { $0.isTaskfile || before.isRead($0.path) || after.isRead($0.path) ? $0.path : nil }
+    }
+}
+
+/// Forwards a cycle's events and notes which instances started and which ended well.
+private final class CycleRecorder: ProgressReporter {
+    private struct State {
+        var started: [String] = []
+        var ran: Set<String> = []
+        var succeeded: Set<String> = []
+    }
+
+    private let reporter: any ProgressReporter
+    private let state = Mutex(State())
+
+    init(_ reporter: any ProgressReporter) {
+        self.reporter = reporter
+    }
+
+    func report(_ event: BuildEvent) {
+        switch event {
+        case .started(let id, _, _):
+            state.withLock { state in
+                if state.ran.insert(id).inserted { state.started.append(id) }
+            }
+        case .finished(let id, let outcome, _, _):
+            if case .failed = outcome { break }
+            state.withLock { _ = $0.succeeded.insert(id) }
+        default:
+            break
+        }
+        reporter.report(event)
+    }
+
+    var outcomes: (ran: Set<String>, succeeded: Set<String>) {
+        state.withLock { ($0.ran, $0.succeeded) }
+    }
+
+    var startedInOrder: [String] {
+        state.withLock { $0.started }
+    }
+}
