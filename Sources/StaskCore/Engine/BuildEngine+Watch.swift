@@ -88,7 +88,7 @@ extension BuildEngine {
         do {
             var executed = try await execute(
                 session.taskfile, plan: plan, options: session.options, store: session.store, reporter: recorder,
-                relay: relay, origin: origin, knownUpToDate: session.knownUpToDate)
+                relay: relay, origin: origin, knownUpToDate: session.knownUpToDate, reportsSkipped: cycle.number == 1)
             do {
                 if let changes = executed.statCacheChanges {
                     executed.statCacheChanges = nil
@@ -106,14 +106,17 @@ extension BuildEngine {
             executed.events.report(.summary(summary))
             if let trace = executed.recorder { writeTrace(trace, options: session.options, reporter: reporter) }
             let (ran, succeeded) = recorder.outcomes
-            for local in 0..<plan.count {
+            for local in 0..<plan.count where !executed.upToDate[local] {
                 let id = plan.instance(local).id
-                session.knownUpToDate[local] = executed.upToDate[local] || succeeded.contains(id)
-                if ran.contains(id) {
-                    session.watchSet.addDiscoveredInputs(
-                        session.store.record(for: id)?.discoveredInputs.map(\.path) ?? [], of: local)
+                session.knownUpToDate[local] = succeeded.contains(id)
+                if ran.contains(id), let discovered = session.store.record(for: id)?.discoveredInputs,
+                    !discovered.isEmpty
+                {
+                    session.watchSet.addDiscoveredInputs(discovered.map(\.path), of: local)
+                    session.isTargetsChanged = true
                 }
             }
+            for local in 0..<plan.count where executed.upToDate[local] { session.knownUpToDate[local] = true }
             cycle.ran = recorder.startedInOrder
             cycle.summary = summary
         } catch {
@@ -171,6 +174,7 @@ extension BuildEngine {
         }
         session.plan = plan
         session.knownUpToDate = known
+        session.isTargetsChanged = true
         let store = session.store
         session.watchSet = WatchSet(plan: plan, taskfilePath: session.source.path) {
             store.record(for: $0)?.discoveredInputs.map(\.path) ?? []

@@ -211,10 +211,13 @@ package struct BuildEngine: Sendable {
     /// - Parameter knownUpToDate: By plan position, instances a watch session knows to be up to date
     ///   (nothing they read changed since they were found so); the pre-pass takes them as they are, without
     ///   examining a file. `nil` to examine every instance.
+    /// - Parameter reportsSkipped: Whether to report the `skipped` event; a watch session's builds after the
+    ///   first leave it out (at 10,000 targets its list of ids would be most of what a one-file rebuild
+    ///   writes before its command starts).
     func execute(
         _ taskfile: Taskfile, plan: BuildPlan, options: BuildOptions, store: BuildStateStore,
         reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
-        knownUpToDate: [Bool]? = nil
+        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true
     ) async throws -> Executed {
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
@@ -250,7 +253,7 @@ package struct BuildEngine: Sendable {
         let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
         events.report(
             .planned(total: plan.count, upToDate: plan.count - scheduled.count, estimatedWork: estimatedWork))
-        if scheduled.count < plan.count {
+        if reportsSkipped && scheduled.count < plan.count {
             events.report(.skipped(ids: upToDate.indices.compactMap { upToDate[$0] ? plan.instance($0).id : nil }))
         }
 

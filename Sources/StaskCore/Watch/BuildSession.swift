@@ -37,8 +37,19 @@ package final class BuildSession {
         }
     }
 
+    /// Whether ``targets`` may have changed since ``takeChangedTargets()`` last returned them.
+    var isTargetsChanged = true
+
     /// What the session's builds depend on, for ``FileWatcher/watch(_:)``.
     package var targets: WatchTargets { watchSet.targets }
+
+    /// ``targets`` when they may have changed since the last call (a new plan, new discovered inputs), else
+    /// `nil`: at 10,000 targets making the set takes milliseconds, and most builds change nothing in it.
+    package func takeChangedTargets() -> WatchTargets? {
+        guard isTargetsChanged else { return nil }
+        isTargetsChanged = false
+        return watchSet.targets
+    }
 
     /// The project directory (the Taskfile's).
     package var projectDirectory: String { plan.graph.projectDirectory }

@@ -110,7 +110,8 @@ package struct WatchSession<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     private func watchTargets(of session: BuildSession, isLimitWarned: inout Bool) {
-        let coverage = watcher.watch(session.targets)
+        guard let targets = session.takeChangedTargets() else { return }
+        let coverage = watcher.watch(targets)
         if coverage.isLimitReached && !isLimitWarned {
             isLimitWarned = true
             notify(
