@@ -19,7 +19,7 @@ extension EndToEndTests {
                 return
             }
             let project = try FixtureProject("watch")
-            let command = "exec '\(StaskInvocation.binary.path)' watch"
+            let command = "exec '\(StaskInvocation.binary.path)' watch --watch-debounce \(WatchTests.quiet)"
             let terminal = try WatchedProcess(
                 [Self.script.path, "-qfec", command, "/dev/null"], in: project.root,
                 environment: ["TERM": "xterm", "COLUMNS": "100"])
@@ -52,7 +52,8 @@ extension EndToEndTests {
 
         @Test func jsonProgressHasOneCycleEventPerBuild() async throws {
             let project = try FixtureProject("watch")
-            let stask = try WatchedProcess.stask(["watch", "--progress=json"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["watch", "--progress=json", "--watch-debounce", WatchTests.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             #expect(await stask.output(containing: #"{"event":"cycle","cycle":1,"changed":[],"#))
             try saveByRename(project, "src/b.txt", "json\n")
@@ -78,7 +79,8 @@ extension EndToEndTests {
             try git(["init", "-q"], in: project)
             try git(["add", "src", "Taskfile"], in: project)
             try git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one"], in: project)
-            let stask = try WatchedProcess.stask(["watch", "--progress=plain"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["watch", "--progress=plain", "--watch-debounce", WatchTests.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             #expect(await stask.output(containing: "stask: watch #1: first build; ran 23"))
 

@@ -10,9 +10,14 @@ extension EndToEndTests {
     /// `stask build --watch` over real files and processes: each way of changing a file gives exactly one
     /// build of exactly the tasks it reaches; the test waits for each cycle's line (`stask: watch #N: …`).
     @Suite struct WatchTests {
+        /// Long enough that a test's own multi-step change (truncate, then write) is never split in two by a
+        /// loaded machine descheduling it between the steps.
+        static let quiet = "250ms"
+
         @Test func eachKindOfChangeGivesOneBuildOfWhatItReaches() async throws {
             let project = try FixtureProject("watch")
-            let stask = try WatchedProcess.stask(["build", "--watch", "--progress=plain"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["build", "--watch", "--progress=plain", "--watch-debounce", Self.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             try await expectCycle(stask, "#1: first build; ran 3 (")
             #expect(project.ran == ["bundle", "compile src/a.txt", "compile src/b.txt"])
@@ -65,7 +70,8 @@ extension EndToEndTests {
         @Test func theWatchLimitFallsBackToPollingWithOneWarning() async throws {
             let project = try FixtureProject("watch")
             let stask = try WatchedProcess(
-                [StaskInvocation.binary.path, "watch", "--progress=plain"], in: project.root,
+                [StaskInvocation.binary.path, "watch", "--progress=plain", "--watch-debounce", Self.quiet],
+                in: project.root,
                 environment: ["STASK_WATCH_LIMIT": "1"])
             defer { stask.signal(SIGKILL) }
             try await expectCycle(stask, "#1: first build")
@@ -82,7 +88,8 @@ extension EndToEndTests {
         @Test func aChangeDuringABuildLetsItFinishAndBuildsAgainRightAfter() async throws {
             let project = try FixtureProject(files: Self.holdingProject)
             let ready = try FIFO(project.url("ready.fifo"))
-            let stask = try WatchedProcess.stask(["watch", "--progress=plain"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["watch", "--progress=plain", "--watch-debounce", Self.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             _ = try await ready.lines(what: "the first build's step to start")
             try project.write("input.txt", "two\n")
@@ -99,7 +106,8 @@ extension EndToEndTests {
         @Test func watchRestartStopsTheRunningCommandsAndBuildsAgain() async throws {
             let project = try FixtureProject(files: Self.holdingProject)
             let ready = try FIFO(project.url("ready.fifo"))
-            let stask = try WatchedProcess.stask(["watch", "--watch-restart", "--progress=plain"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["watch", "--watch-restart", "--progress=plain", "--watch-debounce", Self.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             _ = try await ready.lines(what: "the first build's step to start")
             let firstPids = pids(project)
@@ -118,7 +126,8 @@ extension EndToEndTests {
         @Test func ctrlCWithRunningCommandsLeavesNoProcessBehind() async throws {
             let project = try FixtureProject(files: Self.holdingProject)
             let ready = try FIFO(project.url("ready.fifo"))
-            let stask = try WatchedProcess.stask(["build", "--watch", "--progress=plain"], in: project.root)
+            let stask = try WatchedProcess.stask(
+                ["build", "--watch", "--progress=plain", "--watch-debounce", Self.quiet], in: project.root)
             defer { stask.signal(SIGKILL) }
             _ = try await ready.lines(what: "the step to start")
             let running = pids(project)
