@@ -98,13 +98,8 @@ extension BuildEngine {
             } catch {
                 executed.events.report(.warning(error.description))
             }
-            var summary = executed.summary
-            if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
-                summary.interruptingSignal = signal
-            }
-            summary.wallTime = ContinuousClock.now - origin
-            executed.events.report(.summary(summary))
-            if let trace = executed.recorder { writeTrace(trace, options: session.options, reporter: reporter) }
+            let summary = reportEnd(
+                of: executed, relay: relay, origin: origin, options: session.options, reporter: reporter)
             let (ran, succeeded) = recorder.outcomes
             for local in 0..<plan.count where !executed.upToDate[local] {
                 let id = plan.instance(local).id

@@ -163,6 +163,14 @@ package struct BuildEngine: Sendable {
         } catch {
             executed.events.report(.warning(error.description))
         }
+        return reportEnd(of: executed, relay: relay, origin: origin, options: options, reporter: reporter)
+    }
+
+    /// Reports the summary of an executed build and writes its trace; the summary.
+    func reportEnd(
+        of executed: Executed, relay: InterruptRelay?, origin: ContinuousClock.Instant, options: BuildOptions,
+        reporter: any ProgressReporter
+    ) -> BuildSummary {
         var summary = executed.summary
         if summary.interruptingSignal == nil, let signal = relay?.firstSignal {
             // Interrupted before anything was scheduled (or with nothing to run): still an interrupted build.

@@ -91,6 +91,7 @@ package final class InotifyWatcher: FileWatcher {
         let filesByDirectory = Dictionary(grouping: targets.files) { ProjectPath.parent(ofAbsolute: $0) }
         return state.withLock { state in
             guard state.inotifyFD >= 0, !state.isStopped else { return WatchCoverage() }
+            let wasPolling = !state.polled.isEmpty
             for (directory, descriptor) in state.descriptors where !targets.directories.contains(directory) {
                 inotify_rm_watch(state.inotifyFD, descriptor)
                 state.descriptors[directory] = nil
@@ -118,6 +119,13 @@ package final class InotifyWatcher: FileWatcher {
                     state.polled[directory] = look(at: directory, files: files)
                 }
             }
+            if !wasPolling && !state.polled.isEmpty {
+                // The thread may be waiting without a timeout: wake it so that it starts polling. (Under the
+                // lock, so that `stop()` cannot close the pipe meanwhile; one byte into a pipe the thread
+                // drains never blocks.)
+                var byte: UInt8 = 1
+                _ = write(state.stopWriteFD, &byte, 1)
+            }
             return WatchCoverage(
                 notified: state.descriptors.count, polled: state.polled.count, isLimitReached: state.isLimitReached)
         }
@@ -134,7 +142,8 @@ package final class InotifyWatcher: FileWatcher {
             return (state.inotifyFD, state.stopWriteFD)
         }
         guard inotifyFD >= 0 else { return }
-        // Closing the write end wakes the thread, which closes the inotify descriptor once it is out of poll.
+        // Closing the write end wakes the thread (end of file), which closes the inotify descriptor once it is
+        // out of poll.
         SystemCalls.closeDescriptor(stopWriteFD)
     }
 
@@ -196,7 +205,8 @@ package final class InotifyWatcher: FileWatcher {
         return changes
     }
 
-    fileprivate var pollTimeoutMilliseconds: Int32? {
+    /// The polling interval in milliseconds, at least 1.
+    fileprivate var pollIntervalMilliseconds: Int32 {
         Int32(clamping: max(1, SystemCalls.nanoseconds(pollInterval) / 1_000_000))
     }
 
@@ -243,12 +253,17 @@ private final class Reader: Sendable {
             pollfd(fd: inotifyFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0),
         ]
-        let interval = Int64(watcher.pollTimeoutMilliseconds ?? 500) * 1_000_000
+        let interval = Int64(watcher.pollIntervalMilliseconds) * 1_000_000
         var nextPoll = SystemCalls.monotonicNanoseconds() + interval
         while true {
-            let ready = poll(&descriptors, 2, watcher.isPolling ? watcher.pollTimeoutMilliseconds ?? -1 : -1)
+            let ready = poll(&descriptors, 2, watcher.isPolling ? watcher.pollIntervalMilliseconds : -1)
             if ready < 0 && errno == EINTR { continue }
-            if descriptors[1].revents != 0 || watcher.isStopped { return }
+            if descriptors[1].revents != 0 {
+                // A byte: wake up (polling began); end of file: stop.
+                var byte: UInt8 = 0
+                if read(stopFD, &byte, 1) == 0 { return }
+            }
+            if watcher.isStopped { return }
             var changes: [FileChange] = []
             if ready > 0 && descriptors[0].revents != 0 {
                 while true {
