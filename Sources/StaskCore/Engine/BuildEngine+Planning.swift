@@ -55,12 +55,14 @@ extension BuildEngine {
         var memo = UpToDateChecker.Memo()
         var isReserved = false
         for local in 0..<plan.count {
-            let instance = plan.instance(local)
-            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
-            if let knownUpToDate, knownUpToDate[local] {
+            // Before the instance is even looked at: at 100,000 targets a watch session's pre-pass is this flag.
+            // (A session never knows an `always` instance up to date.)
+            if let knownUpToDate, knownUpToDate[local], plan.dependencies[local].allSatisfy({ upToDate[$0] }) {
                 upToDate[local] = true
                 continue
             }
+            let instance = plan.instance(local)
+            guard !instance.always, plan.dependencies[local].allSatisfy({ upToDate[$0] }) else { continue }
             // Without a record the instance cannot be up to date: its inputs are hashed when it runs, in
             // parallel with the other tasks, not here one after the other.
             guard checker.record(instance.id) != nil else { continue }

@@ -102,8 +102,10 @@ extension BuildEngine {
                 of: executed, relay: relay, origin: origin, options: session.options, reporter: reporter)
             let (ran, succeeded) = recorder.outcomes
             for local in 0..<plan.count where !executed.upToDate[local] {
-                let id = plan.instance(local).id
-                session.knownUpToDate[local] = succeeded.contains(id)
+                let instance = plan.instance(local)
+                let id = instance.id
+                // An `always` instance runs in every build.
+                session.knownUpToDate[local] = succeeded.contains(id) && !instance.always
                 if ran.contains(id), let discovered = session.store.record(for: id)?.discoveredInputs,
                     !discovered.isEmpty
                 {

@@ -252,7 +252,9 @@ package struct BuildEngine: Sendable {
                 writer: { path in graph.producer(of: path).map { running[$0] ? .running : .idle } ?? .none },
                 examined: examined)
         }
-        digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
+        // Not in a watch session's build, which hashes a few files (and would look up every input of an
+        // aggregate step for the estimate).
+        if knownUpToDate == nil { digests.reserveCapacity(filesHashed(by: scheduled, in: plan)) }
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }
         let recorder = options.tracePath.map { _ in

@@ -78,6 +78,13 @@ package struct WatchClassifier: Sendable {
     /// The changes that may bear on the next build.
     package func relevant(_ changes: [FileChange]) -> [FileChange] {
         guard let watchSet else { return changes }
-        return changes.filter { watchSet.relevance(of: $0) != .none }
+        // A command appending to a file gives one event per write: each path is classified once a batch.
+        var relevance: [FileChange: Bool] = [:]
+        return changes.filter { change in
+            if let known = relevance[change] { return known }
+            let isRelevant = watchSet.relevance(of: change) != .none
+            relevance[change] = isRelevant
+            return isRelevant
+        }
     }
 }

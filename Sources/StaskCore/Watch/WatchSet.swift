@@ -9,7 +9,7 @@
 ///   directory, or such a path changing kind, changes the graph;
 /// - the **Taskfile**, whose change reloads it.
 ///
-/// The build's own outputs and everything in `.stask/` are never relevant. Paths are held as the graph
+/// The build's own outputs, the directories holding them and everything in `.stask/` are never relevant. Paths are held as the graph
 /// resolves them (project-relative inside the project, absolute outside). A value, owned by the session.
 struct WatchSet: Sendable {
     /// How a change bears on the next build.
@@ -34,6 +34,9 @@ struct WatchSet: Sendable {
     private var graphPaths: [String: FileKind?] = [:]
     /// Resolved directories that graph construction listed.
     private var listedDirectories: Set<String> = []
+    /// Resolved directories that hold declared outputs (and their ancestors inside the project): the build
+    /// creates them, which must not re-plan the graph.
+    private var outputDirectories: Set<String> = []
 
     /// The set for `plan`, with `discoveredInputs` giving each instance's recorded discovered inputs.
     init(plan: BuildPlan, taskfilePath: String, discoveredInputs: (String) -> [String]) {
@@ -49,6 +52,14 @@ struct WatchSet: Sendable {
             if kind == .directory { listedDirectories.insert(observation.path) }
         }
         readers.reserveCapacity(plan.count)
+        for instance in plan.graph.instances {
+            for output in instance.outputs {
+                var directory = ProjectPath.directory(of: output)
+                while directory != "." && directory != "/" && outputDirectories.insert(directory).inserted {
+                    directory = ProjectPath.directory(of: directory)
+                }
+            }
+        }
         for local in 0..<plan.count {
             let instance = plan.instance(local)
             for input in instance.inputs where plan.graph.producer(of: input) == nil {
@@ -78,7 +89,7 @@ struct WatchSet: Sendable {
         if change.path == taskfilePath { return .taskfile }
         let path = resolved(change.path)
         if ProjectPath.isInside(path) && ProjectPath.isInStateDirectory(path) { return .none }
-        if graph.producer(of: path) != nil { return .none }
+        if graph.producer(of: path) != nil || outputDirectories.contains(path) { return .none }
         if graphPaths.keys.contains(path) {
             return change.kind == .entry || readers[path] == nil ? .structure : .contents
         }

@@ -93,12 +93,34 @@ struct BuildEngineWatchTests {
         #expect(fixed.ran == ["docs"], "only the instance that came out different runs")
     }
 
+    @Test func anAlwaysTaskRunsInEveryCycle() async throws {
+        let project = BuildEngineTests.Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              stamp:
+                always: true
+                inputs: [guide.md]
+                run: say hi
+            """,
+            "guide.md": "guide\n",
+        ])
+        let session = try await project.engine.openSession(BuildOptions(directory: "/p"), reporter: RecordingReporter())
+        defer { project.engine.closeSession(session) }
+        for number in 1...3 {
+            let changes = number == 1 ? [] : [FileChange(path: "/p/guide.md", kind: .contents)]
+            let cycle = await project.engine.runCycle(session, changes: changes, reporter: RecordingReporter())
+            #expect(cycle?.ran == ["stamp"], "cycle \(number)")
+        }
+    }
+
     @Test func outputsAndTheStateDirectoryAreNeverRelevant() async throws {
         let session = try await open()
         defer { project.engine.closeSession(session) }
         _ = await cycle(session, [])
         let classifier = session.classifier
         #expect(classifier.relevant([changed("build/a.o"), changed(".stask/journal"), changed("log.txt")]) == [])
+        #expect(classifier.relevant([changed("build", .entry)]) == [], "the build creates its outputs' directory")
         #expect(classifier.relevant([changed("guide.md")]) == [changed("guide.md")])
         #expect(session.targets.files.contains("/p/src/a.c") && session.targets.directories.contains("/p/src"))
         #expect(!session.targets.files.contains("/p/build/a.o"))
