@@ -68,10 +68,11 @@ extension BuildEngine {
             let after = digests.statistics
             let reason = checker.reason(instance, current: current, runningDependency: runningDependency)
             runs[local] = reason != nil
-            explanations.append(
-                Explanation(
-                    id: instance.id, reason: reason, inputCount: instance.inputs.count,
-                    trustedInputs: after.trusted - before.trusted, hashedInputs: after.hashed - before.hashed))
+            var explanation = Explanation(
+                id: instance.id, reason: reason, inputCount: instance.inputs.count,
+                trustedInputs: after.trusted - before.trusted, hashedInputs: after.hashed - before.hashed)
+            explanation.peakMemory = state.records[instance.id].flatMap { $0.peakMemory == 0 ? nil : $0.peakMemory }
+            explanations.append(explanation)
         }
         return (plan, explanations)
     }
@@ -102,6 +103,7 @@ extension BuildEngine {
             state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? []
         }
         var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
+        graphOptions.defaultMemoryBudget = availableMemory
         graphOptions.discoveredInputs = discovered
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return (graph, discovered)

@@ -1,3 +1,5 @@
+import AsyncStreams
+
 // MARK: - Loading and planning
 
 extension BuildEngine {
@@ -29,6 +31,7 @@ extension BuildEngine {
             shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
             staleOutputs: recordedOutputs)
         graphOptions.discoveredInputs = discoveredInputs
+        graphOptions.defaultMemoryBudget = availableMemory
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
@@ -93,5 +96,21 @@ extension BuildEngine {
         var estimates = [Duration](repeating: .zero, count: plan.count)
         for local in scheduled { estimates[local] = known[local] ?? fallback }
         return estimates
+    }
+
+    /// The `mem` each scheduled instance is charged, by plan position: its declared `cost.mem`, else the peak
+    /// resident memory of its last successful run, else nothing; at most the whole `mem` budget, so a step
+    /// that needs more than the machine has runs alone instead of never. Empty when the budget has no `mem`.
+    func memoryCharges(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Double] {
+        guard let limit = plan.graph.budget.amounts[MemorySyntax.resource] else { return [] }
+        var charges = [Double](repeating: 0, count: plan.count)
+        for local in scheduled {
+            let instance = plan.instance(local)
+            let charge =
+                instance.cost.amounts[MemorySyntax.resource]
+                ?? store.peakMemory(for: instance.id).map(Double.init) ?? 0
+            charges[local] = min(charge, limit)
+        }
+        return charges
     }
 }

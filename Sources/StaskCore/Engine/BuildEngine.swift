@@ -52,6 +52,9 @@ package struct BuildEngine: Sendable {
     package var environment: [String: String]
     /// The default `cpu` budget; `nil` for the number of active cores.
     package var cpuCount: Int?
+    /// The default `mem` budget in bytes: the machine's available memory when the build starts (StaskPosix's
+    /// `SystemMemory.available()`); `nil` leaves `mem` unlimited unless the Taskfile or `--budget` sets it.
+    package var availableMemory: Double? = nil
     /// Takes the build lock of a state directory and returns the function that releases it: on Linux,
     /// `BuildLock` (`flock` on `.stask/lock`); tests over an in-memory file system pass a stand-in. The
     /// parameters are the directory, whether to wait, and what to call before waiting.
@@ -255,12 +258,14 @@ package struct BuildEngine: Sendable {
             executor.uploads = uploads
             let shardRuns = ShardRunLog()
             executor.shardRuns = shardRuns
+            executor.wholeMemory = WholeMemoryBudget()
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {
-                let scheduler = BuildScheduler(
+                var scheduler = BuildScheduler(
                     plan: plan, scheduled: scheduled, estimates: estimates, executor: executor,
                     keepGoing: options.keepGoing, reporter: events)
+                scheduler.memoryCharges = memoryCharges(plan, scheduled: scheduled, store: store)
                 state = try await scheduler.run(interrupts: relay?.signals)
             } catch {
                 uploads?.finish(discardingPending: true)

@@ -31,12 +31,23 @@ struct InstanceExecutor: Sendable {
     var uploads: RemoteCacheUploads? = nil
     /// Where shard runs report what they learned about their items (``ShardRunLog``); `nil` for none.
     var shardRuns: ShardRunLog? = nil
+    /// How a step the out-of-memory killer ended runs again alone; `nil` for no second try.
+    var wholeMemory: WholeMemoryBudget? = nil
+
+    /// How one pass over an instance's commands ended, when no command failed otherwise.
+    enum CommandsEnding: Sendable {
+        case succeeded
+        case outOfMemory(command: String, termination: ProcessResult.Termination)
+    }
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
     /// - Throws: ``AttemptFailure`` when a command fails or an output is missing; `CancellationError` when
     ///   the build is cancelled.
-    func run(_ instance: TaskInstance, attemptStarted: () -> Void) async throws -> AttemptOutcome {
+    /// `memoryCharge` is the `mem` the scheduler charged the attempt (declared, or learned from past runs).
+    func run(
+        _ instance: TaskInstance, memoryCharge: Double = 0, attemptStarted: () -> Void
+    ) async throws -> AttemptOutcome {
         let keyInputs = checker.keyInputs(for: instance)
         let actionKey = keyInputs.actionKey
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
@@ -95,42 +106,70 @@ struct InstanceExecutor: Sendable {
             instance.environment.isEmpty
             ? baseEnvironment : baseEnvironment.merging(instance.environment) { _, added in added }
 
-        for group in instance.commandGroups {
-            let groupStart = ContinuousClock.now
-            for command in group.commands {
-                var timeout: Duration?
-                if let limit = instance.timeout {
-                    timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
+        var peakMemory: UInt64 = 0
+        /// Runs every command group once; `.outOfMemory` when the out-of-memory killer ended a command.
+        func runCommands() async throws -> CommandsEnding {
+            for group in instance.commandGroups {
+                let groupStart = ContinuousClock.now
+                for command in group.commands {
+                    var timeout: Duration?
+                    if let limit = instance.timeout {
+                        timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
+                    }
+                    let spec = ProcessSpec.command(
+                        command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
+                        logDirectory: logDirectory)
+                    let result: ProcessResult
+                    do {
+                        result = try await launcher.run(spec)
+                    } catch .cancelled {
+                        throw CancellationError()
+                    } catch {
+                        throw failed(
+                            TaskFailure(command: command, termination: .exited(127), problem: error.description))
+                    }
+                    output += result.output
+                    if result.isOutputTruncated {
+                        let place = result.logPath.map { "; all of it is in \($0)" } ?? ""
+                        output += Array(
+                            "[stask: output cut to its last \(result.output.count) of \(result.outputByteCount) bytes\(place)]\n"
+                                .utf8)
+                    }
+                    cpuTime += result.cpuTime
+                    peakMemory = max(peakMemory, result.peakMemory)
+                    if result.isOutOfMemoryKill {
+                        return .outOfMemory(command: command, termination: result.termination)
+                    }
+                    guard result.termination.isSuccess else {
+                        throw failed(TaskFailure(command: command, termination: result.termination))
+                    }
                 }
-                let spec = ProcessSpec.command(
-                    command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
-                    logDirectory: logDirectory)
-                let result: ProcessResult
-                do {
-                    result = try await launcher.run(spec)
-                } catch .cancelled {
-                    throw CancellationError()
-                } catch {
-                    throw failed(TaskFailure(command: command, termination: .exited(127), problem: error.description))
-                }
-                output += result.output
-                if result.isOutputTruncated {
-                    let place = result.logPath.map { "; all of it is in \($0)" } ?? ""
-                    output += Array(
-                        "[stask: output cut to its last \(result.output.count) of \(result.outputByteCount) bytes\(place)]\n"
-                            .utf8)
-                }
-                cpuTime += result.cpuTime
-                guard result.termination.isSuccess else {
-                    throw failed(TaskFailure(command: command, termination: result.termination))
+                // Item durations serve the shard split only. A plain `foreach` instance runs one item, whose
+                // duration its own record already keeps; recording it again would cost a journal entry per
+                // step and, at 100,000 targets, some 10 MB of state in memory.
+                if let item = group.item, instance.shard != nil {
+                    itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart)
                 }
             }
-            // Item durations serve the shard split only. A plain `foreach` instance runs one item, whose
-            // duration its own record already keeps; recording it again would cost a journal entry per step
-            // and, at 100,000 targets, some 10 MB of state in memory.
-            if let item = group.item, instance.shard != nil {
-                itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart)
-            }
+            return .succeeded
+        }
+
+        var ending = try await runCommands()
+        if case .outOfMemory = ending, let wholeMemory, wholeMemory.hasBudget {
+            // Killed for memory its neighbours used too: once more, with the whole `mem` budget to itself.
+            output += Array(
+                "[stask: killed by the out-of-memory killer (peak \(MemorySyntax.format(Double(peakMemory)))); running it again alone]\n"
+                    .utf8)
+            itemSeconds = [:]
+            ending = try await wholeMemory.runAlone(holding: memoryCharge, runCommands)
+        }
+        if case .outOfMemory(let command, let termination) = ending {
+            throw failed(
+                TaskFailure(
+                    command: command, termination: termination,
+                    problem:
+                        "killed by the out-of-memory killer (peak resident memory \(MemorySyntax.format(Double(peakMemory))))"
+                ))
         }
         let end = ContinuousClock.now
 
@@ -156,7 +195,7 @@ struct InstanceExecutor: Sendable {
             _ = try store.recordSuccess(
                 SuccessfulRun(
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
-                    cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered))
+                    cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered, peakMemory: peakMemory))
             if let shard = instance.shard, !instance.items.isEmpty {
                 let learned =
                     itemSeconds.isEmpty

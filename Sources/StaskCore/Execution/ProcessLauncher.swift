@@ -129,6 +129,13 @@ package struct ProcessResult: Sendable, Hashable {
     /// The file holding the whole output when it was too large to keep in memory; `nil` otherwise, and when
     /// the spec had no `logDirectory` or the file could not be written (then only the tail survives).
     package var logPath: String?
+    /// The largest resident set size of the process, or of any of its descendants it waited for
+    /// (`ru_maxrss`), in bytes; 0 when unknown.
+    package var peakMemory: UInt64
+    /// Whether the kernel's out-of-memory killer ended the command (or the command it was waiting for):
+    /// it died by `SIGKILL`, or reported a death by it (exit status 137), that stask did not send, while
+    /// the system counted an out-of-memory kill.
+    package var isOutOfMemoryKill: Bool
 
     /// Whether ``output`` holds only the tail of what the command wrote.
     package var isOutputTruncated: Bool { outputByteCount > output.count }
@@ -136,7 +143,7 @@ package struct ProcessResult: Sendable, Hashable {
     /// Creates a result; `outputByteCount` defaults to `output.count`.
     package init(
         termination: Termination, output: [UInt8], wallTime: Duration, cpuTime: Duration,
-        outputByteCount: Int? = nil, logPath: String? = nil
+        outputByteCount: Int? = nil, logPath: String? = nil, peakMemory: UInt64 = 0, isOutOfMemoryKill: Bool = false
     ) {
         self.termination = termination
         self.output = output
@@ -144,6 +151,8 @@ package struct ProcessResult: Sendable, Hashable {
         self.cpuTime = cpuTime
         self.outputByteCount = outputByteCount ?? output.count
         self.logPath = logPath
+        self.peakMemory = peakMemory
+        self.isOutOfMemoryKill = isOutOfMemoryKill
     }
 }
 

@@ -104,9 +104,14 @@ struct GraphConstruction {
     }
 
     private func checkCosts() throws(TaskfileError) {
+        // The machine's memory is a default, not a promise the Taskfile made: a step that needs more runs
+        // alone (the scheduler charges it the whole budget).
+        let isMemoryBudgetDefault =
+            taskfile.budget[MemorySyntax.resource] == nil && options.budgetOverrides[MemorySyntax.resource] == nil
         for task in tasks {
             let cost = task.cost ?? ["cpu": 1]
             for name in cost.names {
+                if name == MemorySyntax.resource && isMemoryBudgetDefault { continue }
                 guard let total = budget.amounts[name], cost[name] > total else { continue }
                 throw .costExceedsBudget(
                     task.costLocations[name] ?? task.location(of: .cost), task: task.name, resource: name,

@@ -117,6 +117,12 @@ package final class BuildStateStore: Sendable {
         storage.withLock { $0.state.record(for: id)?.estimatedDuration }
     }
 
+    /// The largest resident set size of `id`'s last successful run, in bytes, also after an invalidating
+    /// failure; `nil` when it never succeeded or its memory was not measured.
+    package func peakMemory(for id: String) -> UInt64? {
+        storage.withLock { $0.state.record(for: id)?.peakMemory }.flatMap { $0 == 0 ? nil : $0 }
+    }
+
     /// The whole state, decoded.
     ///
     /// - Complexity: O(n) in the size of the state (every record is decoded); meant for `stask explain`,

@@ -89,7 +89,8 @@ extension TaskfileReader {
             case .cost:
                 var amounts: [String: Double] = [:]
                 for costEntry in try self.entries(of: node, key: "cost") {
-                    let amount = try number(costEntry.value, key: "cost.\(costEntry.key)")
+                    let amount = try resourceAmount(
+                        costEntry.value, resource: costEntry.key, key: "cost.\(costEntry.key)")
                     if amount < 0 {
                         throw .invalidValue(
                             location(of: costEntry.value), key: "cost.\(costEntry.key)",
