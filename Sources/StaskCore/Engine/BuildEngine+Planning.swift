@@ -108,7 +108,7 @@ extension BuildEngine {
             let instance = plan.instance(local)
             let charge =
                 instance.cost.amounts[MemorySyntax.resource]
-                ?? store.peakMemory(for: instance.id).map(Double.init) ?? 0
+                ?? store.peakMemory(for: instance.id).map { Double($0) } ?? 0
             charges[local] = min(charge, limit)
         }
         return charges

@@ -1,4 +1,4 @@
-import AsyncStreams
+package import AsyncStreams
 import Synchronization
 
 /// Lets a step run alone in memory: it takes the whole `mem` budget, on top of what the step already holds.
@@ -9,7 +9,7 @@ import Synchronization
 /// (the budget is all-or-nothing per acquisition, so waiting for the whole remainder at once would let
 /// smaller steps take every release first), and gives it all back when the step ends, also when it fails or
 /// is cancelled.
-final class WholeMemoryBudget: Sendable {
+package final class WholeMemoryBudget: Sendable {
     private struct State {
         var capacity: ResourceCapacitySource?
         var isGathering = false
@@ -18,13 +18,15 @@ final class WholeMemoryBudget: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Uses `capacity`'s `mem` budget from now on (the scheduler attaches its capacity before it runs).
-    func attach(_ capacity: ResourceCapacitySource) {
+    package func attach(_ capacity: ResourceCapacitySource) {
         state.withLock { $0.capacity = capacity }
     }
 
     /// Whether there is a `mem` budget to gather at all.
-    var hasBudget: Bool {
+    package var hasBudget: Bool {
         state.withLock { $0.capacity.map { $0.limits.amounts[MemorySyntax.resource] != nil } ?? false }
     }
 
@@ -32,7 +34,7 @@ final class WholeMemoryBudget: Sendable {
     /// as other steps release it.
     ///
     /// - Throws: what `body` throws; `CancellationError` when cancelled while gathering (nothing stays held).
-    func runAlone<T: Sendable>(
+    package func runAlone<T: Sendable>(
         holding held: Double, _ body: () async throws -> T
     ) async throws -> T {
         await enterGate()
