@@ -55,6 +55,9 @@ package struct BuildEngine: Sendable {
     /// The default `mem` budget in bytes: the machine's available memory when the build starts (StaskPosix's
     /// `SystemMemory.available()`); `nil` leaves `mem` unlimited unless the Taskfile or `--budget` sets it.
     package var availableMemory: Double? = nil
+    /// The GNU make jobserver the build runs under (`make -jN` above it); every command beyond the first
+    /// running one then holds one of its tokens. `nil` for none.
+    package var jobserver: (any JobserverClient)? = nil
     /// Takes the build lock of a state directory and returns the function that releases it: on Linux,
     /// `BuildLock` (`flock` on `.stask/lock`); tests over an in-memory file system pass a stand-in. The
     /// parameters are the directory, whether to wait, and what to call before waiting.
@@ -259,6 +262,7 @@ package struct BuildEngine: Sendable {
             let shardRuns = ShardRunLog()
             executor.shardRuns = shardRuns
             executor.wholeMemory = WholeMemoryBudget()
+            executor.jobSlots = jobserver.map { JobSlots(client: $0) }
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {

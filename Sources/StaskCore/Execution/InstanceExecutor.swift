@@ -33,6 +33,8 @@ struct InstanceExecutor: Sendable {
     var shardRuns: ShardRunLog? = nil
     /// How a step the out-of-memory killer ended runs again alone; `nil` for no second try.
     var wholeMemory: WholeMemoryBudget? = nil
+    /// The job slots of the make jobserver stask runs under; `nil` when it runs under none.
+    var jobSlots: JobSlots? = nil
 
     /// How one pass over an instance's commands ended, when no command failed otherwise.
     enum CommandsEnding: Sendable {
@@ -121,12 +123,16 @@ struct InstanceExecutor: Sendable {
                         logDirectory: logDirectory)
                     let result: ProcessResult
                     do {
-                        result = try await launcher.run(spec)
-                    } catch .cancelled {
-                        throw CancellationError()
-                    } catch {
+                        if let jobSlots {
+                            result = try await jobSlots.withSlot { try await launcher.run(spec) }
+                        } else {
+                            result = try await launcher.run(spec)
+                        }
+                    } catch let error as ProcessError where error != .cancelled {
                         throw failed(
                             TaskFailure(command: command, termination: .exited(127), problem: error.description))
+                    } catch {
+                        throw CancellationError()
                     }
                     output += result.output
                     if result.isOutputTruncated {

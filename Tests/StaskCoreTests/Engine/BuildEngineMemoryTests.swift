@@ -61,7 +61,8 @@ struct BuildEngineMemoryTests {
 
         let unbudgeted = Project(["Taskfile.yml": "version: 1\ntasks:\n  link:\n    run: oom link 5\n"])
         let (plainSummary, _) = try await unbudgeted.build()
-        #expect(plainSummary.failed == ["link"] && unbudgeted.launcher.commands.count == 1, "no mem budget: no second try")
+        #expect(
+            plainSummary.failed == ["link"] && unbudgeted.launcher.commands.count == 1, "no mem budget: no second try")
     }
 
     @Test func theDefaultMemoryBudgetAllowsADeclaredCostAboveItButAnExplicitOneDoesNot() async throws {
