@@ -12,11 +12,12 @@ extension EndToEndTests {
             #expect(result.status == 0, "\(result)")
             let intervals = project.intervals
             #expect(intervals.count == 8, "\(project.logLines)")
-            // make-a, make-b and stask's first step start together: the tree uses its three slots, no more,
-            // although stask alone was given `--cpu 8`.
+            // make-a and make-b hold their slots until stask's first step starts: the tree uses its three slots,
+            // no more, although stask alone was given `--cpu 8`.
             #expect(StampInterval.peakOverlap(intervals) == 3, "\(intervals)")
+            // Once make's own recipes are done, their slots come back and stask's steps use them.
             let steps = intervals.filter { $0.name.hasPrefix("stask-") }
-            #expect(StampInterval.peakOverlap(steps) <= 2, "\(steps)")
+            #expect(StampInterval.peakOverlap(steps) >= 2, "\(steps)")
         }
 
         @Test func everyTokenGoesBackAlsoAfterAFailure() async throws {
