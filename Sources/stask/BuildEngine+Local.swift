@@ -16,6 +16,7 @@ extension BuildEngine {
             makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
             returnFreedMemory: FreedMemory.returnToSystem)
         engine.availableMemory = SystemMemory.available()
+        engine.jobserverHost = PipeJobserverHost()
         return engine
     }
 }

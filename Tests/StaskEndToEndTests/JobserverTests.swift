@@ -48,5 +48,39 @@ extension EndToEndTests {
             #expect(warnings == 1, "\(result)")
             #expect(StampInterval.peakOverlap(project.intervals) == 2, "\(project.intervals)")
         }
+
+        /// stask's peak of jobs in the whole tree, and of the nested build's own, under `-j2`.
+        static func peaks(_ project: FixtureProject) -> (all: Int, nested: Int) {
+            let intervals = project.intervals
+            return (
+                StampInterval.peakOverlap(intervals),
+                StampInterval.peakOverlap(intervals.filter { $0.name.hasPrefix("nested-") })
+            )
+        }
+
+        @Test(arguments: ["nested-make", "nested-ninja"])
+        func aNestedBuildWithoutMinusJSharesStasksBudgetAndUsesWhatIsIdle(_ task: String) async throws {
+            let project = try FixtureProject("jobserver")
+            let result = try await project.build("-j2", task, "side")
+            #expect(result.status == 0, "\(result)")
+            #expect(project.intervals.count == 9, "\(project.logLines)")
+            let peaks = Self.peaks(project)
+            // Never more than stask's two units in the whole tree, but once stask's own steps are done the
+            // nested build gets the second unit and runs two jobs at once.
+            #expect(peaks.all == 2, "\(project.intervals)")
+            #expect(peaks.nested == 2, "\(project.intervals)")
+            let fifos =
+                (try? FileManager.default.contentsOfDirectory(atPath: project.url(".stask/jobserver").path)) ?? []
+            #expect(fifos.isEmpty, "a named pipe was left: \(fifos)")
+        }
+
+        @Test func tokensATaskKeptAreReclaimedWhenItEnds() async throws {
+            let project = try FixtureProject("jobserver")
+            // `leak` reads a token from its jobserver and exits without writing it back; the three steps after
+            // it still run two at a time under -j2.
+            let result = try await project.build("-j2", "after-leak")
+            #expect(result.status == 0, "\(result)")
+            #expect(StampInterval.peakOverlap(project.intervals) == 2, "\(project.intervals)")
+        }
     }
 }

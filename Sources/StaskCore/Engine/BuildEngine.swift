@@ -58,6 +58,9 @@ package struct BuildEngine: Sendable {
     /// The GNU make jobserver the build runs under (`make -jN` above it); every command beyond the first
     /// running one then holds one of its tokens. `nil` for none.
     package var jobserver: (any JobserverClient)? = nil
+    /// Serves a jobserver to the tasks marked `jobserver:` (StaskPosix's `PipeJobserverHost`); `nil` runs
+    /// them without one.
+    package var jobserverHost: (any JobserverHost)? = nil
     /// Takes the build lock of a state directory and returns the function that releases it: on Linux,
     /// `BuildLock` (`flock` on `.stask/lock`); tests over an in-memory file system pass a stand-in. The
     /// parameters are the directory, whether to wait, and what to call before waiting.
@@ -263,6 +266,10 @@ package struct BuildEngine: Sendable {
             executor.shardRuns = shardRuns
             executor.wholeMemory = WholeMemoryBudget()
             executor.jobSlots = jobserver.map { JobSlots(client: $0) }
+            if let jobserverHost, scheduled.contains(where: { plan.instance($0).jobserver != nil }) {
+                executor.jobserverHost = jobserverHost
+                executor.cpuLender = CPULender()
+            }
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {

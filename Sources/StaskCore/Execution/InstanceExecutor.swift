@@ -35,6 +35,10 @@ struct InstanceExecutor: Sendable {
     var wholeMemory: WholeMemoryBudget? = nil
     /// The job slots of the make jobserver stask runs under; `nil` when it runs under none.
     var jobSlots: JobSlots? = nil
+    /// Serves a jobserver to instances marked `jobserver:`; `nil` runs them without one.
+    var jobserverHost: (any JobserverHost)? = nil
+    /// The build's free cpu units, lent to those jobservers.
+    var cpuLender: CPULender? = nil
 
     /// How one pass over an instance's commands ended, when no command failed otherwise.
     enum CommandsEnding: Sendable {
@@ -104,9 +108,25 @@ struct InstanceExecutor: Sendable {
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         // The base environment itself when nothing is added: the launcher recognises an environment it
         // has prepared before at once when it is the same dictionary storage.
-        let environment =
+        var environment =
             instance.environment.isEmpty
             ? baseEnvironment : baseEnvironment.merging(instance.environment) { _, added in added }
+        var lease: (any JobserverLease)?
+        if let style = instance.jobserver, let jobserverHost, let cpuLender {
+            do {
+                lease = try jobserverHost.open(
+                    style, directory: ProjectPath.join(ProjectPath.parent(ofAbsolute: logDirectory), "jobserver"),
+                    lender: cpuLender)
+            } catch {
+                throw failed(
+                    TaskFailure(
+                        command: instance.commands.first ?? "", termination: .exited(1),
+                        problem: "cannot start a jobserver: \(error)"))
+            }
+            environment = lease!.environment(adding: environment)
+        }
+        // Every token lent is back, and every unit returned, however the attempt ends.
+        defer { lease?.close() }
 
         var peakMemory: UInt64 = 0
         /// Runs every command group once; `.outOfMemory` when the out-of-memory killer ended a command.
@@ -118,9 +138,10 @@ struct InstanceExecutor: Sendable {
                     if let limit = instance.timeout {
                         timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
                     }
-                    let spec = ProcessSpec.command(
+                    var spec = ProcessSpec.command(
                         command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
                         logDirectory: logDirectory)
+                    if let lease { spec.inheritedDescriptors = lease.descriptors }
                     let result: ProcessResult
                     do {
                         if let jobSlots {

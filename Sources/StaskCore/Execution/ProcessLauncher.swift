@@ -56,6 +56,9 @@ package struct ProcessSpec: Sendable, Hashable {
     /// not executable, not a binary) the launcher runs `/bin/sh -c shellCommand` instead, so the messages
     /// and exit status (127, 126) are exactly the shell's.
     package var shellCommand: String?
+    /// Descriptors the child inherits besides its standard ones: child descriptor → this process's
+    /// descriptor (a jobserver's pipe). Every other descriptor is closed in the child.
+    package var inheritedDescriptors: [Int32: Int32] = [:]
 
     /// Creates a spec that runs an argument vector directly (no shell).
     package init(

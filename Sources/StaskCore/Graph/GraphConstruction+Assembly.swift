@@ -17,7 +17,7 @@ extension GraphConstruction {
             TaskSettings(
                 taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
                 retry: definition.retry, timeout: definition.timeout, always: definition.always,
-                location: definition.location)
+                jobserver: definition.jobserver, location: definition.location)
         }
         var instances: [TaskInstance] = []
         instances.reserveCapacity(flat.count)

@@ -42,6 +42,7 @@ struct BuildScheduler {
         coordinator.attach(source)
         let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
         executor.wholeMemory?.attach(capacity)
+        executor.cpuLender?.attach(capacity) { source.peek() != nil }
         let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
 
         await withTaskGroup(of: RunEnding.self) { group in
@@ -59,6 +60,16 @@ struct BuildScheduler {
                 }
                 return .finished
             }
+            if let lender = executor.cpuLender {
+                // Open jobservers look again whenever a unit comes free or a step becomes ready.
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { watchers in
+                        watchers.addTask { for await _ in capacity.changes() { lender.notifyChange() } }
+                        watchers.addTask { for await _ in source.changes() { lender.notifyChange() } }
+                    }
+                    return .watcherEnded
+                }
+            }
             if let interrupts {
                 group.addTask {
                     for await signal in interrupts {
@@ -74,7 +85,7 @@ struct BuildScheduler {
                     group.cancelAll()  // stops the interrupt listener
                 case .interrupted:
                     group.cancelAll()  // cancels the run: running commands are killed and reaped
-                case .interruptsEnded:
+                case .interruptsEnded, .watcherEnded:
                     break
                 }
             }
@@ -150,6 +161,6 @@ struct BuildScheduler {
     }
 
     private enum RunEnding: Sendable {
-        case finished, interrupted, interruptsEnded
+        case finished, interrupted, interruptsEnded, watcherEnded
     }
 }
