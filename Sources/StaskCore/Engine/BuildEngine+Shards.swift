@@ -108,10 +108,7 @@ extension BuildEngine {
             file.tasks[run.task, default: ShardTiming()].record(
                 shard: run.shard, of: run.shardCount, items: run.items, run.learned)
         }
-        var items: [String: Set<String>] = [:]
-        for instance in graph.instances where instance.shard != nil {
-            items[instance.taskName, default: []].formUnion(instance.items)
-        }
+        let items = Self.shardedTaskItems(graph).mapValues(Set.init)
         file.tasks = file.tasks.filter { items[$0.key] != nil }
         for (task, timing) in file.tasks { file.tasks[task] = timing.keeping(items[task] ?? []) }
         do {
@@ -119,6 +116,15 @@ extension BuildEngine {
         } catch {
             reporter.report(.warning("cannot save the shard timing for 'stask shards': \(error)"))
         }
+    }
+
+    /// Every item of each sharded task of `graph`, by task name, in shard order.
+    static func shardedTaskItems(_ graph: BuildGraph) -> [String: [String]] {
+        var items: [String: [String]] = [:]
+        for instance in graph.instances where instance.shard != nil {
+            items[instance.taskName, default: []] += instance.items
+        }
+        return items
     }
 
     /// `test: 3 test cases (1.500 s) in JUnit reports name no item of their shard, …`.

@@ -255,6 +255,7 @@ package struct BuildEngine: Sendable {
             executor.uploads = uploads
             let shardRuns = ShardRunLog()
             executor.shardRuns = shardRuns
+            executor.shardedTaskItems = Self.shardedTaskItems(plan.graph)
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {
