@@ -76,7 +76,8 @@ extension BuildEngine {
 
     /// Saves the splits of `graph`'s sharded `foreach` tasks for the next build, when they changed.
     ///
-    /// - Throws: `FileSystemError` when the file cannot be written.
+    /// - Throws: `EncodingError` for an estimate that is not finite; `FileSystemError` when the file cannot be
+    ///   written.
     func saveShardPlans(_ graph: BuildGraph, stateDirectory: String, store: BuildStateStore) throws {
         let tasks = graph.taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)
         guard !tasks.isEmpty else { return }
@@ -85,7 +86,7 @@ extension BuildEngine {
         let split = { (plans: [ShardPlan]) in plans.map { [[$0.task]] + $0.shards.map(\.items) } }
         guard split(saved) != split(plans) else { return }
         let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
-        try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
+        try fileSystem.writeFile(atPath: path, contents: try ShardPlanFile(plans: plans).encoded())
     }
 
     /// At the end of a build that ran shards: one warning per task whose JUnit reports had test cases

@@ -25,9 +25,9 @@ struct BuildEngineShardsTests {
         return project
     }
 
-    static func savedSplit(_ shards: [[String]]) -> String {
+    static func savedSplit(_ shards: [[String]]) throws -> String {
         let plan = ShardPlan(task: "test", assignment: shards, estimates: [:], knownItemCount: shards.joined().count)
-        return String(decoding: ShardPlanFile(plans: [plan]).encoded(), as: UTF8.self)
+        return String(decoding: try ShardPlanFile(plans: [plan]).encoded(), as: UTF8.self)
     }
 
     /// Each test file holds its own JUnit cases, so `concat {{junit}} {{items}}` writes a shard's report.
@@ -65,7 +65,7 @@ struct BuildEngineShardsTests {
     }
 
     @Test func replacesASavedSplitThatIsMuchWorseOrUnreadable() async throws {
-        for saved in [Self.savedSplit([["tests/a.sh", "tests/b.sh"], ["tests/c.sh", "tests/d.sh"]]), "{garbage"] {
+        for saved in [try Self.savedSplit([["tests/a.sh", "tests/b.sh"], ["tests/c.sh", "tests/d.sh"]]), "{garbage"] {
             let project = try Self.project(savedSplit: saved)
             let commands = try await project.commandsOfBuild()
             #expect(commands.sorted() == ["say tests/a.sh tests/d.sh", "say tests/b.sh tests/c.sh"], "\(saved)")
