@@ -12,23 +12,29 @@ extension BuildEngine {
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
     ///
     /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
-    func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
+    /// The previous shard splits of the tasks of `keeping` are kept as they are
+    /// (``planKeepingSplits(_:options:itemDurations:makePlan:check:)`` decides which).
+    func makePlan(
+        _ taskfile: Taskfile, options: BuildOptions, state: BuildState, keeping: Set<String> = []
+    ) throws -> BuildPlan {
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
         return try makePlan(
             taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs,
-            discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] })
+            discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] }, keeping: keeping)
     }
 
-    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
-    /// store without decoding the whole state).
+    /// `makePlan(_:options:state:keeping:)` from the two parts of the state it reads (a build gets them from
+    /// the store without decoding the whole state).
     func makePlan(
         _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
-        recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String]
+        recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String],
+        keeping: Set<String> = []
     ) throws -> BuildPlan {
         var graphOptions = GraphBuilder.Options(
             budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-            shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
+            shardPlanner: try shardPlanner(
+                taskfile, options: options, itemDurations: itemDurations, keeping: keeping),
             staleOutputs: recordedOutputs)
         graphOptions.discoveredInputs = discoveredInputs
         graphOptions.defaultMemoryBudget = availableMemory

@@ -202,12 +202,33 @@ package struct BuildEngine: Sendable {
         _ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore, reporter: any ProgressReporter,
         relay: InterruptRelay?, origin: ContinuousClock.Instant
     ) async throws -> Executed {
+        let digests = store.makeDigestCache(fileSystem: fileSystem)
+        let fileSystem = fileSystem
+        let makeChecker = { (plan: BuildPlan) in
+            var checker = UpToDateChecker(
+                projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
+                record: { store.record(for: $0) })
+            checker.variablesByTask = taskfile.referencedVariables
+            return checker
+        }
         let plan: BuildPlan
+        var upToDate: [Bool]
+        var examined: UpToDateChecker.Memo
         do {
-            plan = try makePlan(
-                taskfile, options: options, itemDurations: store.allItemDurations,
-                recordedOutputs: store.recordedOutputPaths,
-                discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] })
+            let itemDurations = store.allItemDurations
+            let recordedOutputs = store.recordedOutputPaths
+            (plan, (upToDate, examined)) = try planKeepingSplits(
+                taskfile, options: options, itemDurations: itemDurations,
+                makePlan: { keeping in
+                    try makePlan(
+                        taskfile, options: options, itemDurations: itemDurations, recordedOutputs: recordedOutputs,
+                        discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] },
+                        keeping: keeping)
+                },
+                check: { plan in
+                    let checked = prePass(plan, checker: makeChecker(plan))
+                    return (checked, checked.upToDate.map { !$0 })
+                })
         } catch {
             try? store.close()
             throw error
@@ -217,12 +238,7 @@ package struct BuildEngine: Sendable {
         } catch {
             reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
         }
-        let digests = store.makeDigestCache(fileSystem: fileSystem)
-        var checker = UpToDateChecker(
-            projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
-            record: { store.record(for: $0) })
-        checker.variablesByTask = taskfile.referencedVariables
-        var (upToDate, examined) = prePass(plan, checker: checker)
+        var checker = makeChecker(plan)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {
@@ -270,6 +286,7 @@ package struct BuildEngine: Sendable {
                 executor.jobserverHost = jobserverHost
                 executor.cpuLender = CPULender()
             }
+            executor.shardedTaskItems = Self.shardedTaskItems(plan.graph)
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {

@@ -45,6 +45,10 @@ struct InstanceExecutor: Sendable {
         case succeeded
         case outOfMemory(command: String, termination: ProcessResult.Termination)
     }
+    /// Every item of each sharded task, all shards' (selected or not), by task name: a shard's JUnit report is
+    /// read against all of them, so a name two of the task's items share names neither, however they are
+    /// split (``JUnitReport/attribution(items:taskItems:)``).
+    var shardedTaskItems: [String: [String]] = [:]
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
@@ -291,7 +295,8 @@ struct InstanceExecutor: Sendable {
             let bytes = try? fileSystem.readFile(atPath: ProjectPath.absolute(junit, project: projectDirectory))
         {
             return ShardDurationLearning.fromJUnit(
-                JUnitReport(bytes: bytes), total: total, items: instance.items, estimates: estimates)
+                JUnitReport(bytes: bytes), total: total, items: instance.items,
+                taskItems: shardedTaskItems[instance.taskName], estimates: estimates)
         }
         return ShardDurationLearning.Learned(
             seconds: ShardDurationLearning.spread(total, over: instance.items, estimates: estimates),
