@@ -53,3 +53,18 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests.MemoryBudgetTests {
+    /// A real out-of-memory kill: the step joins a 100 MiB cgroup and takes 300 MiB.
+    @Test(.enabled(if: MemoryCgroup.isAvailable, "needs root and a writable memory cgroup"))
+    func aStepTheOutOfMemoryKillerEndsIsNamedAndRunsOnceMoreAlone() async throws {
+        let cgroup = try #require(MemoryCgroup.make(limit: 100 << 20))
+        defer { cgroup.remove() }
+        let project = try FixtureProject("memory")
+        let result = try await project.build(environment: ["OOM_CGROUP": cgroup.path], "--budget", "mem=8GB", "hog")
+        #expect(result.status == 1, "\(result)")
+        let output = result.standardOutput + result.standardError
+        #expect(output.contains("running it again alone"), "\(result)")
+        #expect(output.contains("FAILED: hog") && output.contains("killed by the out-of-memory killer"), "\(result)")
+    }
+}

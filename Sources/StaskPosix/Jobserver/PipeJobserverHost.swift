@@ -67,6 +67,9 @@ final class PipeJobserverLease: JobserverLease {
                 Self.close([wake.read, wake.write])
                 throw OpenError(description: "cannot create a pipe: \(ErrorNumber.message(errno))")
             }
+            // The commands' ends block, as make and cargo expect; stask reads through a non-blocking
+            // description of its own.
+            _ = fcntl(pipe.read, F_SETFL, 0)
             let read = fcntl(pipe.read, F_DUPFD_CLOEXEC, Self.lowestOwnDescriptor)
             let write = fcntl(pipe.write, F_DUPFD_CLOEXEC, Self.lowestOwnDescriptor)
             Self.close([pipe.read, pipe.write])
