@@ -256,8 +256,9 @@ package struct BuildEngine: Sendable {
         digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
         let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }
-        let recorder = options.tracePath.map { _ in
-            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
+        let memoryLog = options.tracePath.map { _ in AttemptMemoryLog() }
+        let recorder = memoryLog.map { log in
+            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin, memoryLog: log)
         }
         let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
         events.report(
@@ -281,6 +282,7 @@ package struct BuildEngine: Sendable {
             let shardRuns = ShardRunLog()
             executor.shardRuns = shardRuns
             executor.wholeMemory = WholeMemoryBudget()
+            executor.memoryLog = memoryLog
             executor.jobSlots = jobserver.map { JobSlots(client: $0) }
             if let jobserverHost, scheduled.contains(where: { plan.instance($0).jobserver != nil }) {
                 executor.jobserverHost = jobserverHost

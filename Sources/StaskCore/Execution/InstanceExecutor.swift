@@ -39,6 +39,8 @@ struct InstanceExecutor: Sendable {
     var jobserverHost: (any JobserverHost)? = nil
     /// The build's free cpu units, lent to those jobservers.
     var cpuLender: CPULender? = nil
+    /// Where each attempt's peak memory goes for the trace; `nil` when no trace is written.
+    var memoryLog: AttemptMemoryLog? = nil
 
     /// How one pass over an instance's commands ended, when no command failed otherwise.
     enum CommandsEnding: Sendable {
@@ -78,10 +80,12 @@ struct InstanceExecutor: Sendable {
             }
         }
         var output: [UInt8] = []
+        var peakMemory: UInt64 = 0
         var cpuTime = Duration.zero
         var itemSeconds: [String: Double] = [:]
 
         func failed(_ failure: TaskFailure) -> AttemptFailure {
+            memoryLog?.record(instance.id, peak: peakMemory)
             try? store.invalidate(instance.id)
             return AttemptFailure(failure: failure, output: output, duration: ContinuousClock.now - start)
         }
@@ -132,7 +136,6 @@ struct InstanceExecutor: Sendable {
         // Every token lent is back, and every unit returned, however the attempt ends.
         defer { lease?.close() }
 
-        var peakMemory: UInt64 = 0
         /// Runs every command group once; `.outOfMemory` when the out-of-memory killer ended a command.
         func runCommands() async throws -> CommandsEnding {
             for group in instance.commandGroups {
@@ -247,6 +250,7 @@ struct InstanceExecutor: Sendable {
                     projectDirectory: projectDirectory, outputDigests: outputDigests),
                 wallTime: end - start)
         }
+        memoryLog?.record(instance.id, peak: peakMemory)
         return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
     }
 
