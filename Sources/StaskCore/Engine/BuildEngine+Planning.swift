@@ -85,38 +85,36 @@ extension BuildEngine {
         return count
     }
 
-    /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
+    /// What the scheduler needs of each scheduled instance, by plan position (arrays, not dictionaries: they
+    /// live as long as the build, 16 bytes an instance instead of some 80), from one look at its record:
     ///
-    /// - Returns: an estimate by plan position (zero for the instances not scheduled): an array, not a
-    ///   dictionary, since it lives as long as the build (16 bytes an instance instead of some 80).
-    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Duration] {
+    /// - `estimates`: recorded moving averages; an instance never run gets the median of the known ones, or
+    ///   1 s; zero for instances not scheduled.
+    /// - `memoryCharges`: the `mem` each is charged: its declared `cost.mem`, else the peak resident memory
+    ///   of its last successful run, else nothing; at most the whole `mem` budget, so a step that needs more
+    ///   than the machine has runs alone instead of never. Empty when the budget has no `mem`.
+    func schedulingFigures(
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore
+    ) -> (estimates: [Duration], memoryCharges: [Double]) {
+        let memoryLimit = plan.graph.budget.amounts[MemorySyntax.resource]
+        var charges = memoryLimit == nil ? [] : [Double](repeating: 0, count: plan.count)
         var known = [Duration?](repeating: nil, count: plan.count)
         var knownSeconds: [Double] = []
         for local in scheduled {
-            if let estimate = store.estimatedDuration(for: plan.instance(local).id) {
+            let instance = plan.instance(local)
+            let history = store.runHistory(for: instance.id)
+            if let estimate = history?.estimatedDuration {
                 known[local] = estimate
                 knownSeconds.append(InstanceExecutor.seconds(estimate))
+            }
+            if let memoryLimit {
+                let learned = history.map { Double($0.peakMemory) } ?? 0
+                charges[local] = min(instance.cost.amounts[MemorySyntax.resource] ?? learned, memoryLimit)
             }
         }
         let fallback = Duration.seconds(CriticalPath.defaultEstimate(known: knownSeconds))
         var estimates = [Duration](repeating: .zero, count: plan.count)
         for local in scheduled { estimates[local] = known[local] ?? fallback }
-        return estimates
-    }
-
-    /// The `mem` each scheduled instance is charged, by plan position: its declared `cost.mem`, else the peak
-    /// resident memory of its last successful run, else nothing; at most the whole `mem` budget, so a step
-    /// that needs more than the machine has runs alone instead of never. Empty when the budget has no `mem`.
-    func memoryCharges(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Double] {
-        guard let limit = plan.graph.budget.amounts[MemorySyntax.resource] else { return [] }
-        var charges = [Double](repeating: 0, count: plan.count)
-        for local in scheduled {
-            let instance = plan.instance(local)
-            let charge =
-                instance.cost.amounts[MemorySyntax.resource]
-                ?? store.peakMemory(for: instance.id).map { Double($0) } ?? 0
-            charges[local] = min(charge, limit)
-        }
-        return charges
+        return (estimates, charges)
     }
 }

@@ -254,7 +254,7 @@ package struct BuildEngine: Sendable {
                 examined: examined)
         }
         digests.reserveCapacity(filesHashed(by: scheduled, in: plan))
-        let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
+        let (estimates, memoryCharges) = schedulingFigures(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }
         let memoryLog = options.tracePath.map { _ in AttemptMemoryLog() }
         let recorder = memoryLog.map { log in
@@ -295,7 +295,7 @@ package struct BuildEngine: Sendable {
                 var scheduler = BuildScheduler(
                     plan: plan, scheduled: scheduled, estimates: estimates, executor: executor,
                     keepGoing: options.keepGoing, reporter: events)
-                scheduler.memoryCharges = memoryCharges(plan, scheduled: scheduled, store: store)
+                scheduler.memoryCharges = memoryCharges
                 state = try await scheduler.run(interrupts: relay?.signals)
             } catch {
                 uploads?.finish(discardingPending: true)

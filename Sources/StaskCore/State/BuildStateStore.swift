@@ -117,10 +117,11 @@ package final class BuildStateStore: Sendable {
         storage.withLock { $0.state.record(for: id)?.estimatedDuration }
     }
 
-    /// The largest resident set size of `id`'s last successful run, in bytes, also after an invalidating
-    /// failure; `nil` when it never succeeded or its memory was not measured.
-    package func peakMemory(for id: String) -> UInt64? {
-        storage.withLock { $0.state.record(for: id)?.peakMemory }.flatMap { $0 == 0 ? nil : $0 }
+    /// `id`'s moving-average duration and the peak resident memory of its last successful run (0: not
+    /// measured), from one look at its record, also after an invalidating failure; `nil` when it never
+    /// succeeded. What the scheduler needs of every step it runs.
+    package func runHistory(for id: String) -> (estimatedDuration: Duration, peakMemory: UInt64)? {
+        storage.withLock { $0.state.record(for: id) }.map { ($0.estimatedDuration, $0.peakMemory) }
     }
 
     /// The whole state, decoded.
