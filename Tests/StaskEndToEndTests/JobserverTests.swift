@@ -1,4 +1,5 @@
 import Foundation
+import StaskTestSupport
 import Glibc
 import Testing
 
@@ -61,7 +62,10 @@ extension EndToEndTests {
         @Test(arguments: ["nested-make", "nested-ninja"])
         func aNestedBuildWithoutMinusJSharesStasksBudgetAndUsesWhatIsIdle(_ task: String) async throws {
             let project = try FixtureProject("jobserver")
-            let result = try await project.build("-j2", task, "side")
+            // ninja 1.13 (the first that is a jobserver client), from PyPI, first on PATH.
+            let ninja = try await NinjaTool.binDirectory()
+            let path = "\(ninja.path):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            let result = try await project.build(environment: ["PATH": path], "-j2", task, "side")
             #expect(result.status == 0, "\(result)")
             #expect(project.intervals.count == 9, "\(project.logLines)")
             let peaks = Self.peaks(project)
@@ -82,5 +86,35 @@ extension EndToEndTests {
             #expect(result.status == 0, "\(result)")
             #expect(StampInterval.peakOverlap(project.intervals) == 2, "\(project.intervals)")
         }
+    }
+}
+
+/// ninja 1.13.2 from PyPI (the `ninja` wheel), kept in the test cache and installed with pip when missing.
+enum NinjaTool {
+    static let requirement = "ninja==1.13.2"
+
+    /// The folder holding the `ninja` binary.
+    static func binDirectory() async throws -> URL {
+        let fileManager = FileManager.default
+        let target = PyPISdist.cacheDirectory.appendingPathComponent("ninja-1.13.2")
+        let bin = target.appendingPathComponent("bin")  // the wheel puts the binary itself there
+        if fileManager.isExecutableFile(atPath: bin.appendingPathComponent("ninja").path) { return bin }
+        let staging = PyPISdist.cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
+        try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+        defer { try? fileManager.removeItem(at: staging) }
+        let pip = try await runTool(
+            [
+                "python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", "--only-binary",
+                ":all:", "--target", staging.appendingPathComponent("site").path, requirement,
+            ], in: staging, timeout: .seconds(120))
+        guard pip.status == 0 else { throw HarnessError("could not install \(requirement) with pip: \(pip)") }
+        // Moved into place whole, so another run never sees half an installation.
+        if !fileManager.fileExists(atPath: target.path) {
+            try? fileManager.moveItem(at: staging.appendingPathComponent("site"), to: target)
+        }
+        guard fileManager.isExecutableFile(atPath: bin.appendingPathComponent("ninja").path) else {
+            throw HarnessError("ninja is not in \(bin.path) after installing it")
+        }
+        return bin
     }
 }
