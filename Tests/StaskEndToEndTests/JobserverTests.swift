@@ -1,6 +1,6 @@
 import Foundation
-import StaskTestSupport
 import Glibc
+import StaskTestSupport
 import Testing
 
 extension EndToEndTests {
