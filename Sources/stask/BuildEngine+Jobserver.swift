@@ -12,12 +12,12 @@ extension BuildEngine {
     mutating func joinMakeJobserver(hasExplicitCPU: Bool, warn: @escaping @Sendable (String) -> Void) {
         guard let makeflags = environment["MAKEFLAGS"] else { return }
         let flags = MakeFlags(makeflags)
+        guard let jobserver = flags.jobserver else { return }  // a -j of the user's own stays
         for name in ["MAKEFLAGS", "MFLAGS"] {
             if let value = environment[name] { environment[name] = MakeFlags.withoutJobOptions(value) }
         }
-        guard let jobserver = flags.jobserver else { return }
         do {
-            self.jobserver = try MakeJobserverClient(jobserver) { reason in
+            self.jobserver = try MakeJobserverClient(jobserver, makeflags: makeflags) { reason in
                 warn("\(reason); running under stask's own cpu budget from now on")
             }
             if !hasExplicitCPU, let jobs = flags.jobs { cpuCount = jobs }

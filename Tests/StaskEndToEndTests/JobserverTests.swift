@@ -78,6 +78,35 @@ extension EndToEndTests {
             #expect(fifos.isEmpty, "a named pipe was left: \(fifos)")
         }
 
+        @Test(arguments: ["nested-make", "nested-ninja"])
+        func aNestedBuildAloneGetsEveryIdleUnit(_ task: String) async throws {
+            let project = try FixtureProject("jobserver")
+            let ninja = try await NinjaTool.binDirectory()
+            let path = "\(ninja.path):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            let result = try await project.build(environment: ["PATH": path], "-j4", task)
+            #expect(result.status == 0, "\(result)")
+            #expect(Self.peaks(project).nested == 4, "\(project.intervals)")
+        }
+
+        @Test func twoStasksUnderMakeMinusJ2ShareItsSlotsAndBothFinish() async throws {
+            let project = try FixtureProject("jobserver")
+            let result = try await runTool(
+                ["make", "-j2", "twins", "STASK=\(StaskInvocation.binary.path)"], in: project.root,
+                timeout: .seconds(30))
+            #expect(result.status == 0, "\(result)")
+            #expect(project.intervals.count == 4, "\(project.logLines)")
+            #expect(StampInterval.peakOverlap(project.intervals) <= 2, "\(project.intervals)")
+        }
+
+        @Test func aJobserverTaskUnderMakeTakesMakesTokensSoTheTreeStaysWithinMakesJobs() async throws {
+            let project = try FixtureProject("jobserver")
+            let result = try await runTool(
+                ["make", "-j2", "nested-under-make", "STASK=\(StaskInvocation.binary.path)"], in: project.root)
+            #expect(result.status == 0, "\(result)")
+            #expect(project.intervals.count == 7, "\(project.logLines)")
+            #expect(StampInterval.peakOverlap(project.intervals) <= 2, "\(project.intervals)")
+        }
+
         @Test func tokensATaskKeptAreReclaimedWhenItEnds() async throws {
             let project = try FixtureProject("jobserver")
             // `leak` reads a token from its jobserver and exits without writing it back; the three steps after

@@ -120,7 +120,12 @@ struct InstanceExecutor: Sendable {
             instance.environment.isEmpty
             ? baseEnvironment : baseEnvironment.merging(instance.environment) { _, added in added }
         var lease: (any JobserverLease)?
-        if let style = instance.jobserver, let jobserverHost, let cpuLender {
+        var nestedDescriptors: [Int32: Int32] = [:]
+        if instance.jobserver != nil, let client = jobSlots?.client {
+            // Under make, the nested build takes make's tokens itself: the tree stays within make's -jN.
+            environment = client.environmentForNestedBuild(environment)
+            nestedDescriptors = client.descriptorsForNestedBuild
+        } else if let style = instance.jobserver, let jobserverHost, let cpuLender {
             do {
                 lease = try jobserverHost.open(
                     style, directory: ProjectPath.join(ProjectPath.parent(ofAbsolute: logDirectory), "jobserver"),
@@ -132,6 +137,7 @@ struct InstanceExecutor: Sendable {
                         problem: "cannot start a jobserver: \(error)"))
             }
             environment = lease!.environment(adding: environment)
+            nestedDescriptors = lease!.descriptors
         }
         // Every token lent is back, and every unit returned, however the attempt ends.
         defer { lease?.close() }
@@ -148,7 +154,7 @@ struct InstanceExecutor: Sendable {
                     var spec = ProcessSpec.command(
                         command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
                         logDirectory: logDirectory)
-                    if let lease { spec.inheritedDescriptors = lease.descriptors }
+                    spec.inheritedDescriptors = nestedDescriptors
                     let result: ProcessResult
                     do {
                         if let jobSlots {

@@ -16,55 +16,12 @@ package protocol JobserverClient: Sendable {
 
     /// Gives a token back to the jobserver.
     func releaseToken(_ token: UInt8)
-}
 
-/// Hands out job slots to stask's running commands: the implicit token first, then the jobserver's.
-package final class JobSlots: Sendable {
-    /// A slot a command holds while it runs.
-    package enum Slot: Sendable, Equatable {
-        /// The implicit token stask has as make's job.
-        case implicit
-        /// A token read from the jobserver.
-        case token(UInt8)
-        /// No slot: the jobserver is gone.
-        case unlimited
-    }
+    /// `environment` with `MAKEFLAGS` (and `CARGO_MAKEFLAGS`) naming this jobserver, for a task marked
+    /// `jobserver:`: under make, a nested build takes its tokens from make itself, so the tree stays
+    /// within make's `-jN`.
+    func environmentForNestedBuild(_ environment: [String: String]) -> [String: String]
 
-    private let client: any JobserverClient
-    private let isImplicitFree = Mutex(true)
-
-    /// Slots from `client`'s jobserver.
-    package init(client: any JobserverClient) {
-        self.client = client
-    }
-
-    /// Takes a slot, waiting for a token when the implicit one is in use.
-    ///
-    /// - Throws: `CancellationError` when cancelled while waiting (nothing is held then).
-    package func take() async throws -> Slot {
-        if isImplicitFree.withLock({ free in
-            defer { free = false }
-            return free
-        }) {
-            return .implicit
-        }
-        guard let token = try await client.acquireToken() else { return .unlimited }
-        return .token(token)
-    }
-
-    /// Returns `slot`: a token to the jobserver, the implicit one to the next command.
-    package func give(_ slot: Slot) {
-        switch slot {
-        case .implicit: isImplicitFree.withLock { $0 = true }
-        case .token(let token): client.releaseToken(token)
-        case .unlimited: break
-        }
-    }
-
-    /// Runs `body` holding a slot, and gives it back however `body` ends.
-    package func withSlot<T>(_ body: () async throws -> T) async throws -> T {
-        let slot = try await take()
-        defer { give(slot) }
-        return try await body()
-    }
+    /// The descriptors a nested build inherits to reach this jobserver: child descriptor → stask's.
+    var descriptorsForNestedBuild: [Int32: Int32] { get }
 }

@@ -56,7 +56,8 @@ package struct SuccessfulRun: Sendable, Hashable {
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wall,
             cpuTime: Self.storable(cpuTime), estimatedDuration: estimate,
             successCount: (previous?.successCount ?? 0) + 1, keyInputs: keyInputs, discoveredInputs: discoveredInputs,
-            peakMemory: peakMemory)
+            // A run restored from the remote cache measured nothing: the last figure learned stays.
+            peakMemory: peakMemory != 0 ? peakMemory : previous?.peakMemory ?? 0)
     }
 
     /// Whole nanoseconds, at least zero: the precision of the state files.

@@ -24,6 +24,9 @@ package final class MakeJobserverClient: JobserverClient {
 
     private let readFD: Int32
     private let writeFD: Int32
+    /// make's `MAKEFLAGS`, as stask got it: what a nested build is given.
+    private let makeflags: String
+    package let descriptorsForNestedBuild: [Int32: Int32]
     private let wakePipe: (read: Int32, write: Int32)
     private let state = Mutex(State())
     private let onLoss: @Sendable (String) -> Void
@@ -37,28 +40,39 @@ package final class MakeJobserverClient: JobserverClient {
     ///
     /// - Parameter onLoss: told, once, why the jobserver stopped answering (for a warning).
     /// - Throws: ``Unavailable`` saying why it cannot be used.
-    package init(_ jobserver: MakeFlags.Jobserver, onLoss: @escaping @Sendable (String) -> Void) throws {
+    package init(
+        _ jobserver: MakeFlags.Jobserver, makeflags: String, onLoss: @escaping @Sendable (String) -> Void
+    ) throws {
+        self.makeflags = makeflags
         switch jobserver {
         case .pipe(let read, let write):
             for fd in [read, write] {
+                // make's descriptors are inherited, never close-on-exec; every descriptor this process
+                // opened itself is. One that is closed, close-on-exec or no pipe is not make's: make closed
+                // them for a recipe it does not take for a recursive one, and the number was reused.
                 var status = stat()
-                guard fstat(fd, &status) == 0 else {
+                let flags = fcntl(fd, F_GETFD)
+                guard fstat(fd, &status) == 0, flags >= 0, flags & FD_CLOEXEC == 0,
+                    status.st_mode & S_IFMT == S_IFIFO
+                else {
                     throw Unavailable(
                         description:
-                            "descriptor \(fd) of --jobserver-auth=\(read),\(write) is not open (run stask from a recipe make sees as recursive: prefix it with '+')"
+                            "make did not pass its jobserver (descriptor \(fd) of --jobserver-auth=\(read),\(write) is not make's pipe): mark the recipe recursive, with '+' in front or through $(MAKE)"
                     )
-                }
-                guard status.st_mode & S_IFMT == S_IFIFO else {
-                    throw Unavailable(
-                        description: "descriptor \(fd) of --jobserver-auth=\(read),\(write) is not a pipe")
                 }
             }
             let reader = open("/proc/self/fd/\(read)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard reader >= 0 else {
                 throw Unavailable(description: "cannot open the jobserver pipe: \(ErrorNumber.message(errno))")
             }
+            let writer = fcntl(write, F_DUPFD_CLOEXEC, 3)
+            guard writer >= 0 else {
+                close(reader)
+                throw Unavailable(description: "cannot use the jobserver pipe: \(ErrorNumber.message(errno))")
+            }
             readFD = reader
-            writeFD = fcntl(write, F_DUPFD_CLOEXEC, 3)
+            writeFD = writer
+            descriptorsForNestedBuild = [read: read, write: write]
         case .fifo(let path):
             let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
@@ -72,6 +86,7 @@ package final class MakeJobserverClient: JobserverClient {
             }
             readFD = fd
             writeFD = fd
+            descriptorsForNestedBuild = [:]
         }
         guard let pipe = SystemCalls.makeOutputPipe() else {
             close(readFD)
@@ -99,20 +114,24 @@ package final class MakeJobserverClient: JobserverClient {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let outcome = state.withLock { state -> (startsThread: Bool, lost: Bool) in
-                    if state.isLost { return (false, true) }
+                enum Outcome { case cancelled, lost, waiting(startsThread: Bool) }
+                let outcome = state.withLock { state -> Outcome in
+                    // Checked under the lock: a cancellation after this finds the waiter and resumes it.
+                    if Task.isCancelled { return .cancelled }
+                    if state.isLost { return .lost }
                     state.waiters.append((id, continuation))
                     defer { state.isThreadRunning = true }
-                    return (!state.isThreadRunning, false)
+                    return .waiting(startsThread: !state.isThreadRunning)
                 }
-                if outcome.lost {
-                    continuation.resume(returning: nil)
-                } else if outcome.startsThread {
-                    if DedicatedThread.startReportingError({ self.pollLoop() }) != nil {
+                switch outcome {
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .lost: continuation.resume(returning: nil)
+                case .waiting(let startsThread):
+                    if !startsThread {
+                        wake()
+                    } else if DedicatedThread.startReportingError({ self.pollLoop() }) != nil {
                         lose("cannot start a thread to wait for jobserver tokens")
                     }
-                } else {
-                    wake()
                 }
             }
         } onCancel: {
@@ -121,7 +140,15 @@ package final class MakeJobserverClient: JobserverClient {
                 return state.waiters.remove(at: index).continuation
             }
             cancelled?.resume(throwing: CancellationError())
+            wake()  // the thread stops polling once nobody waits
         }
+    }
+
+    package func environmentForNestedBuild(_ environment: [String: String]) -> [String: String] {
+        var result = environment
+        result["MAKEFLAGS"] = makeflags
+        result["CARGO_MAKEFLAGS"] = makeflags
+        return result
     }
 
     package func releaseToken(_ token: UInt8) {

@@ -6,9 +6,10 @@ import Synchronization
 /// tokens are stask's free cpu units.
 ///
 /// Each open jobserver has a thread that keeps its pipe in step with the build (``CPULender``): while no
-/// step of the build waits to start and the pipe is empty, it lends one free unit by writing a token; as
-/// soon as a step waits, it reads back the tokens sitting in the pipe and returns their units, then waits
-/// for the commands to give back the ones they hold. A task's commands run under the unit the task itself
+/// step of the build waits to start, it lends every free unit by writing a token for each (a pipe cannot
+/// tell when a token is taken from it, so they are put there ahead); as soon as a step waits, it reads back
+/// the tokens sitting in the pipe and returns their units, then waits for the commands to give back the
+/// ones they hold. A task's commands run under the unit the task itself
 /// holds (the implicit token of a make) plus what is lent, so the machine never runs more than the budget.
 /// When the task ends, every token lent comes back: those in the pipe are read, those a command took and
 /// never returned (it crashed, or was killed) are counted back all the same.
@@ -106,7 +107,7 @@ final class PipeJobserverLease: JobserverLease {
         stopListening.withLock { $0 = stop }
         if DedicatedThread.startReportingError({ self.pumpLoop() }) != nil {
             stop()
-            Self.close(ownedFDs + [wake.read, wake.write])
+            Self.close(ownedFDs)  // the wake-up pipe closes in deinit
             if let fifoPath { unlink(fifoPath) }
             throw OpenError(description: "cannot start a thread for the jobserver")
         }
@@ -171,7 +172,7 @@ final class PipeJobserverLease: JobserverLease {
                 }
                 // Wait for a command to give a token back.
                 watchesPipe = state.withLock { $0.lent > 0 }
-            } else if pending == 0, lender.lendOne() {
+            } else if lender.lendOne() {
                 var token = UInt8(ascii: "+")
                 if write(writeFD, &token, 1) == 1 {
                     state.withLock { $0.lent += 1 }
@@ -193,7 +194,8 @@ final class PipeJobserverLease: JobserverLease {
     }
 
     /// Every token back: those in the pipe are read, and every unit lent is returned, also for tokens a
-    /// command kept.
+    /// command kept. The wake-up pipe stays open until the lease is gone: a late `wake()` must not write
+    /// to a descriptor number reused meanwhile.
     private func finish() {
         _ = takeTokens(limit: Int.max)
         stopListening.withLock { $0 }?()
@@ -202,8 +204,12 @@ final class PipeJobserverLease: JobserverLease {
             return state.lent
         }
         lender.giveBack(lent)
-        Self.close(ownedFDs + [wakePipe.read, wakePipe.write])
+        Self.close(ownedFDs)
         if let fifoPath { unlink(fifoPath) }
+    }
+
+    deinit {
+        Self.close([wakePipe.read, wakePipe.write])
     }
 
     private static func close(_ descriptors: [Int32]) {

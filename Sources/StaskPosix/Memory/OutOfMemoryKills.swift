@@ -18,13 +18,18 @@ package final class OutOfMemoryKills: Sendable {
         self.lastCount = Mutex(Self.count(in: path))
     }
 
-    /// Whether the system counted an out-of-memory kill since the last call (or since creation).
+    /// Whether the system counted an out-of-memory kill not yet claimed: each kill counted is credited to
+    /// one command only, so two commands killed in one episode are both recognised, and a third is not.
     package func hasCountedSinceLastLook() -> Bool {
         guard let now = Self.count(in: path) else { return false }
         return lastCount.withLock { last in
-            defer { last = now }
-            guard let before = last else { return false }
-            return now > before
+            guard let claimed = last else {
+                last = now
+                return false
+            }
+            guard now > claimed else { return false }
+            last = claimed + 1
+            return true
         }
     }
 

@@ -3,11 +3,13 @@ import Glibc
 /// What the machine's memory is.
 package enum SystemMemory {
     /// The memory available for new work, in bytes: `MemAvailable` of `/proc/meminfo` (free memory plus the
-    /// page cache and reclaimable slabs that can be given up without swapping), lowered to the memory
-    /// limit of stask's cgroup when one is set and smaller; `nil` when neither can be read.
+    /// page cache and reclaimable slabs that can be given up without swapping), lowered to the headroom
+    /// under the memory limit of stask's cgroup (version 2) when one is set and smaller: the limit less the
+    /// cgroup's working set (its usage less the inactive page cache, which the kernel reclaims first, as
+    /// container runtimes count it), at least 64 MiB; `nil` when nothing can be read.
     package static func available(
         meminfo: String = "/proc/meminfo", cgroupLimit: String = "/sys/fs/cgroup/memory.max",
-        cgroupUsage: String = "/sys/fs/cgroup/memory.current"
+        cgroupUsage: String = "/sys/fs/cgroup/memory.current", cgroupStat: String = "/sys/fs/cgroup/memory.stat"
     ) -> Double? {
         var available: Double?
         if let text = readSmallFile(meminfo) {
@@ -19,7 +21,12 @@ package enum SystemMemory {
         if let limitText = readSmallFile(cgroupLimit), let limit = Double(limitText.trimmingNewlines()),
             let usageText = readSmallFile(cgroupUsage), let usage = Double(usageText.trimmingNewlines())
         {
-            let headroom = max(0, limit - usage)
+            var inactiveCache = 0.0
+            for line in (readSmallFile(cgroupStat) ?? "").split(separator: "\n") where line.hasPrefix("inactive_file ")
+            {
+                inactiveCache = Double(line.dropFirst("inactive_file ".count)) ?? 0
+            }
+            let headroom = max(64 * 1_048_576, limit - max(0, usage - inactiveCache))
             available = min(available ?? headroom, headroom)
         }
         return available

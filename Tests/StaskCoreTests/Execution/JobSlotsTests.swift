@@ -3,12 +3,14 @@ import StaskCore
 import Synchronization
 import Testing
 
-/// A jobserver whose tokens the test hands out.
+/// A jobserver whose tokens the test hands out; a wait for a token ends when one is added or returned.
 final class FakeJobserver: JobserverClient {
     private struct State {
         var tokens: [UInt8]
         var returned: [UInt8] = []
         var isGone = false
+        var waiters: [(id: Int, continuation: CheckedContinuation<UInt8?, Never>)] = []
+        var nextID = 0
     }
 
     private let state: Mutex<State>
@@ -20,22 +22,53 @@ final class FakeJobserver: JobserverClient {
     var returned: [UInt8] { state.withLock { $0.returned } }
 
     func acquireToken() async throws -> UInt8? {
-        while true {
-            let taken = state.withLock { state -> UInt8?? in
-                if state.isGone { return .some(nil) }
-                return state.tokens.isEmpty ? nil : .some(state.tokens.removeFirst())
-            }
-            if let taken { return taken }
-            try await Task.sleep(for: .milliseconds(1))  // a fake: no real jobserver to wait on
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
         }
+        let token = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<UInt8?, Never>) in
+                let now = state.withLock { state -> UInt8?? in
+                    if Task.isCancelled || state.isGone { return .some(nil) }
+                    if !state.tokens.isEmpty { return .some(state.tokens.removeFirst()) }
+                    state.waiters.append((id, continuation))
+                    return nil
+                }
+                if let now { continuation.resume(returning: now) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<UInt8?, Never>? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(returning: nil)
+        }
+        if Task.isCancelled {
+            if let token { releaseToken(token) }
+            throw CancellationError()
+        }
+        return token
     }
 
     func releaseToken(_ token: UInt8) {
-        state.withLock {
-            $0.returned.append(token)
-            $0.tokens.append(token)
-        }
+        state.withLock { $0.returned.append(token) }
+        add(token)
     }
+
+    /// Makes `token` available: to the longest waiter, else to the next acquisition.
+    func add(_ token: UInt8) {
+        let waiter = state.withLock { state -> CheckedContinuation<UInt8?, Never>? in
+            if state.waiters.isEmpty {
+                state.tokens.append(token)
+                return nil
+            }
+            return state.waiters.removeFirst().continuation
+        }
+        waiter?.resume(returning: token)
+    }
+
+    func environmentForNestedBuild(_ environment: [String: String]) -> [String: String] { environment }
+    var descriptorsForNestedBuild: [Int32: Int32] { [:] }
 }
 
 @Suite(.timeLimit(.minutes(1)))
@@ -61,6 +94,20 @@ struct JobSlotsTests {
             try await slots.withSlot { throw Failure() }
         }
         #expect(jobserver.returned == [7])
+    }
+
+    @Test func theImplicitSlotGivenBackGoesToACommandWaitingForAToken() async throws {
+        let jobserver = FakeJobserver(tokens: [])  // make holds every token elsewhere
+        let slots = JobSlots(client: jobserver)
+        let first = try await slots.take()
+        let second = Task { try await slots.take() }
+        slots.give(first)
+        #expect(try await second.value == .implicit)
+        // The token wait it no longer needs was given up: a token added now stays free for the next one.
+        jobserver.add(9)
+        slots.give(.implicit)
+        #expect(try await slots.take() == .implicit)
+        #expect(try await slots.take() == .token(9))
     }
 
     @Test func aJobserverThatIsGoneMeansNoLimit() async throws {
