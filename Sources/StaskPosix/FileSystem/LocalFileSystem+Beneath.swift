@@ -109,12 +109,14 @@ extension LocalFileSystem {
     /// `root`. Between two components nothing is looked up by name from the top again, so a link created
     /// meanwhile is either seen by the walk or not on the path at all.
     ///
-    /// - Parameter creating: Whether to create missing directories (`mkdirat`, mode 0777 minus the umask).
+    /// - Parameters:
+    ///   - creating: Whether to create missing directories (`mkdirat`, mode 0777 minus the umask).
+    ///   - triesOpenat2: Whether `openat2` may be tried first; tests turn it off to exercise the walk.
     /// - Returns: the descriptor; `nil` when a directory is missing and `creating` is false.
     /// - Throws: `FileSystemError.leavesDirectory` naming the link that leads out; `.wrongKind` for a file
     ///   where a directory must be; `.systemCall` otherwise (`ELOOP` after 40 links).
     package static func openDirectory(
-        _ path: String, beneath root: String, creating: Bool
+        _ path: String, beneath root: String, creating: Bool, triesOpenat2: Bool = true
     ) throws(FileSystemError) -> Int32? {
         let root = ProjectPath.normalizedAbsolute(root)
         guard let relative = ProjectPath.relative(ProjectPath.normalizedAbsolute(path), toAncestor: root) else {
@@ -123,7 +125,7 @@ extension LocalFileSystem {
         let rootDescriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootDescriptor >= 0 else { throw .systemCall(path: root, operation: "open", errno: errno) }
         if relative == "." { return rootDescriptor }
-        if mayUseOpenat2.load(ordering: .relaxed) {
+        if triesOpenat2 && mayUseOpenat2.load(ordering: .relaxed) {
             let descriptor = stask_openat2_beneath(rootDescriptor, relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if descriptor >= 0 {
                 close(rootDescriptor)
