@@ -75,6 +75,23 @@ extension EndToEndTests {
             #expect(try String(contentsOf: outside.appendingPathComponent("precious"), encoding: .utf8) == "precious\n")
         }
 
+        @Test func aStateDirectoryLinkingOutGetsNothingWritten() async throws {
+            let outside = try Self.outside()
+            defer { try? FileManager.default.removeItem(at: outside) }
+            let project = try FixtureProject("symlink-safety/depfile-link")
+            try Self.link(project, ".stask", to: outside)
+            let build = try await project.build()
+            #expect(build.status == 1, "\(build)")
+            #expect(
+                build.standardError.contains(
+                    "refusing to write build state through the symbolic link '\(project.url(".stask").path)'"),
+                "\(build)")
+            #expect(!project.exists("log.txt"))
+            let clean = try await project.stask(["clean"])
+            #expect(clean.status != 0, "\(clean)")
+            #expect(try Self.entries(outside) == ["precious"], "no lock, state or stamp written outside")
+        }
+
         @Test func aDepfileThroughALinkOutOfTheProjectIsALoadError() async throws {
             let outside = try Self.outside()
             defer { try? FileManager.default.removeItem(at: outside) }
