@@ -83,14 +83,15 @@ struct InstanceExecutor: Sendable {
             let path = ProjectPath.absolute(file, project: projectDirectory)
             do {
                 try fileSystem.removeItem(atPath: path)
-                try fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
             } catch {
-                guard case .leavesDirectory = error else { continue }
-                throw failed(
-                    TaskFailure(
-                        command: instance.commands.first ?? "", termination: .exited(1),
-                        problem: "cannot remove '\(path)': \(error)"))
+                if case .leavesDirectory = error {
+                    throw failed(
+                        TaskFailure(
+                            command: instance.commands.first ?? "", termination: .exited(1),
+                            problem: "cannot remove '\(path)': \(error)"))
+                }
             }
+            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         // The base environment itself when nothing is added: the launcher recognises an environment it
