@@ -33,6 +33,10 @@ extension BuildEngine {
     {
         let taskfile = try loadTaskfile(options)
         let project = taskfile.directory
+        // Every removal below goes through the contained file system: a link never leads it out.
+        guard let wrapped = fileSystem as? ContainedFileSystem, wrapped.root == project else {
+            return try await contained(in: project).clean(options, onWait: onWait)
+        }
         let stateDirectory = ProjectPath.join(project, ".stask")
         let hadState = (try? fileSystem.metadata(atPath: stateDirectory)) ?? nil != nil
         var outputs = Set<String>()

@@ -122,6 +122,24 @@ package struct BuildEngine: Sendable {
     ) async throws -> BuildSummary {
         let origin = ContinuousClock.now
         let source = try readTaskfile(options)
+        return try await contained(in: ProjectPath.parent(ofAbsolute: source.path)).run(
+            source, options: options, reporter: reporter, interrupts: interrupts, origin: origin)
+    }
+
+    /// This engine with its writes and removals below `project` contained there (``ContainedFileSystem``):
+    /// no symbolic link, not even one a command creates in the middle of the build, makes stask write or
+    /// remove outside the project.
+    func contained(in project: String) -> BuildEngine {
+        if let contained = fileSystem as? ContainedFileSystem, contained.root == project { return self }
+        var engine = self
+        engine.fileSystem = ContainedFileSystem(base: fileSystem, root: project)
+        return engine
+    }
+
+    private func run(
+        _ source: TaskfileSource, options: BuildOptions, reporter: any ProgressReporter,
+        interrupts: AsyncStream<Int32>?, origin: ContinuousClock.Instant
+    ) async throws -> BuildSummary {
         // The no-op fast path reads no state and takes no lock: stamped metadata only ever changes away
         // from what was stamped, so if every path still matches, all of them matched at the instant of the
         // first check, and a concurrent build removes the stamp before it writes anything.

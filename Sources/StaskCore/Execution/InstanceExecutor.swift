@@ -101,16 +101,21 @@ struct InstanceExecutor: Sendable {
                         problem: "cannot create directory '\(parent)': \(error)"))
             }
         }
-        if let depfile = instance.depfile {
-            // The command must write it anew: one left by an earlier run would name yesterday's headers.
-            let path = ProjectPath.absolute(depfile, project: projectDirectory)
-            try? fileSystem.removeItem(atPath: path)
-            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
-        }
-        if let junit = instance.junitPath {
-            // A report left by an earlier run must not be mistaken for this run's.
-            let path = ProjectPath.absolute(junit, project: projectDirectory)
-            try? fileSystem.removeItem(atPath: path)
+        // The command must write a depfile anew (one left by an earlier run would name yesterday's headers),
+        // and a JUnit report left by an earlier run must not be mistaken for this run's. Only a path that
+        // leads out of the project is a failure here; the command reports anything else.
+        for file in [instance.depfile, instance.junitPath].compactMap({ $0 }) {
+            let path = ProjectPath.absolute(file, project: projectDirectory)
+            do {
+                try fileSystem.removeItem(atPath: path)
+            } catch {
+                if case .leavesDirectory = error {
+                    throw failed(
+                        TaskFailure(
+                            command: instance.commands.first ?? "", termination: .exited(1),
+                            problem: "cannot remove '\(path)': \(error)"))
+                }
+            }
             try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)

@@ -78,6 +78,12 @@ extension GraphConstruction {
             if ProjectPath.isInStateDirectory(path) {
                 throw .outputInStateDirectory(template.location, instance: planned.id, key: "depfile", path: path)
             }
+            let directory = ProjectPath.parent(ofAbsolute: ProjectPath.join(project, path))
+            if let escape = outputDirectories.escape(ofDirectory: directory) {
+                throw .outsideProjectThroughLink(
+                    template.location, instance: planned.id, key: "depfile", path: text, link: escape.link,
+                    destination: escape.destination)
+            }
             depfile = path
         }
 
