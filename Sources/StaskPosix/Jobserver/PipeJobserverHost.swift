@@ -89,6 +89,12 @@ final class PipeJobserverLease: JobserverLease {
             let number = Self.counter.add(1, ordering: .relaxed).newValue
             let path = "\(directory)/\(getpid())-\(number).fifo"
             _ = mkdir(directory, 0o755)
+            // Inside the state directory, never through a link planted there.
+            var status = stat()
+            guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+                Self.close([wake.read, wake.write])
+                throw OpenError(description: "'\(directory)' is not a directory of stask's own")
+            }
             unlink(path)
             let fd = mkfifo(path, 0o600) == 0 ? Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
             guard fd >= 0 else {
