@@ -10,6 +10,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define STASK_HAS_OPENAT2_HEADER 1
+#endif
+#endif
+
 // Weak references, declared here so that the shims also build against C library headers that lack them
 // (glibc before 2.29 and 2.34): a C library without these functions leaves them null, and callers fall back.
 extern int posix_spawn_file_actions_addchdir_np(
@@ -20,6 +27,20 @@ extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 int stask_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
 int stask_accept_cloexec(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }
+
+int stask_openat2_beneath(int directory, const char *path, int flags) {
+#if defined(SYS_openat2) && defined(STASK_HAS_OPENAT2_HEADER)
+    struct open_how how = {.flags = (unsigned long long)flags, .mode = 0,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, directory, path, &how, sizeof how);
+#else
+    (void)directory;
+    (void)path;
+    (void)flags;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
 
 int stask_pidfd_open(pid_t pid, unsigned int flags) {
 #ifdef SYS_pidfd_open

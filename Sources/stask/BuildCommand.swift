@@ -28,7 +28,7 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("budget"),
-        help: ArgumentHelp("Set the budget of any resource, e.g. mem_gb=16 (repeatable).", valueName: "NAME=N"))
+        help: ArgumentHelp("Set the budget of any resource, e.g. mem=16GB or gpu=2 (repeatable).", valueName: "NAME=N"))
     var budget: [String] = []
 
     @Flag(
@@ -150,9 +150,12 @@ struct BuildCommand: AsyncParsableCommand {
         }
         for entry in budget {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, let amount = Double(parts[1]), amount >= 0, amount.isFinite
-            else {
-                throw ValidationError("--budget '\(entry)': expected NAME=N with N a number >= 0")
+            let amount =
+                parts.count == 2 && parts[0] == MemorySyntax.resource
+                ? MemorySyntax.parse(String(parts[1])) : parts.count == 2 ? Double(parts[1]) : nil
+            guard parts.count == 2, !parts[0].isEmpty, let amount, amount >= 0, amount.isFinite else {
+                throw ValidationError(
+                    "--budget '\(entry)': expected NAME=N with N a number >= 0 (for mem, an amount such as 16GB)")
             }
             options.budgetOverrides[String(parts[0])] = amount
         }

@@ -4,9 +4,10 @@ import StaskRemote
 
 extension BuildEngine {
     /// The engine over this machine: the local file system, the posix_spawn launcher, the `flock` build lock,
-    /// the HTTP remote cache client, and glibc's `malloc_trim` before the state's compaction.
+    /// the HTTP remote cache client, glibc's `malloc_trim` before the state's compaction, and the memory available
+    /// now as the default `mem` budget.
     static func local() -> BuildEngine {
-        BuildEngine(
+        var engine = BuildEngine(
             fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher(),
             acquireLock: { directory, wait, onWait in
                 let lock = try await BuildLock.acquire(directory: directory, wait: wait, onWait: onWait)
@@ -14,5 +15,8 @@ extension BuildEngine {
             },
             makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
             returnFreedMemory: FreedMemory.returnToSystem)
+        engine.availableMemory = SystemMemory.available()
+        engine.jobserverHost = PipeJobserverHost()
+        return engine
     }
 }

@@ -8,7 +8,11 @@ struct BuildRunner {
     var reporter: any ProgressReporter
 
     func run() async throws -> BuildSummary {
-        let engine = BuildEngine.local()
+        var local = BuildEngine.local()
+        local.joinMakeJobserver(hasExplicitCPU: options.budgetOverrides["cpu"] != nil) {
+            StandardError.write("stask: warning: \($0)\n")
+        }
+        let engine = local
         if options.dryRun {
             let planned = try engine.dryRun(options)
             var text = ""

@@ -17,7 +17,7 @@ struct ListCommand: AsyncParsableCommand {
     mutating func run() async throws {
         let engine = BuildEngine.local()
         let options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
-        let listing = try engine.list(options)
+        let listing = try engine.list(options, withState: json)
         FileDescriptorSink(fileDescriptor: 1).write(json ? listing.jsonText : listing.text)
     }
 }

@@ -31,7 +31,7 @@ struct ShardsCommand: AsyncParsableCommand {
         let plans = try engine.shardPlans(options, tasks: tasks)
         let output = FileDescriptorSink(fileDescriptor: 1)
         if json {
-            output.write(ShardPlanFile(plans: plans).encoded())
+            output.write(try ShardPlanFile(plans: plans).encoded())
         } else if plans.isEmpty {
             output.write(Array("stask: no task has both 'foreach:' and 'shards:'\n".utf8))
         } else {

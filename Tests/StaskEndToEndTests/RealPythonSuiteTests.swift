@@ -29,6 +29,14 @@ extension EndToEndTests {
             #expect(plan.measuredSeconds >= 0.99 * plan.predictedSeconds, "\(plan)")
             let text = try await seed.fixture.stask(["shards", "test"])
             #expect(text.standardOutput.contains("s measured, 0.000 s estimated)"), "\(text)")
+            // Each module's recorded duration is its cases' times in the reports, read by Python, plus its share
+            // of the time pytest's suite holds beyond its cases (the collection).
+            let reported = try await seed.moduleSecondsOfShardReports()
+            #expect(Set(reported.keys) == Set(modules), "every module has cases in the reports")
+            for (module, seconds) in reported {
+                let recorded = plan.estimates[module] ?? -1
+                #expect(abs(recorded - seconds) <= 0.001, "\(module): recorded \(recorded) s, reported \(seconds) s")
+            }
 
             // Two machines, each with a copy of the recorded history, run one shard each.
             var ran: [String: Int] = [:]
@@ -79,6 +87,8 @@ private struct DocutilsProject {
         var predictedSeconds: Double
         var measuredSeconds: Double
         var unattributedCases: Int
+        /// Item → its estimate: its recorded duration when it has one.
+        var estimates: [String: Double]
 
         var description: String {
             "\(items) items, \(knownItems) known, \(predictedSeconds) s predicted, \(measuredSeconds) s measured, "
@@ -139,7 +149,47 @@ private struct DocutilsProject {
             knownItems: try #require(plan["known_items"] as? Int),
             predictedSeconds: shards.reduce(0) { $0 + ($1["predicted_seconds"] as? Double ?? 0) },
             measuredSeconds: shards.reduce(0) { $0 + ($1["measured_seconds"] as? Double ?? 0) },
-            unattributedCases: try #require(plan["unattributed_cases"] as? Int))
+            unattributedCases: try #require(plan["unattributed_cases"] as? Int),
+            estimates: try #require(plan["estimates"] as? [String: Double]))
+    }
+
+    /// Seconds per test module in the JUnit reports under `.stask/junit/`, read by Python's XML parser: the
+    /// times of the cases whose `classname` (or `name`, when that is empty) starts with the module's dotted
+    /// path (the longest such module), and of each suite's time beyond its cases' an equal share for each
+    /// module with cases in it.
+    func moduleSecondsOfShardReports() async throws -> [String: Double] {
+        let directory = fixture.url(".stask/junit")
+        let reports = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".xml")
+        }
+        let script = """
+            import json, os, sys, xml.etree.ElementTree as ET
+            root, seconds = sys.argv[1], {}
+            for path in sys.argv[2:]:
+                for suite in ET.parse(path).getroot().iter("testsuite"):
+                    total, modules = 0.0, set()
+                    for case in suite.findall("testcase"):
+                        time = float(case.get("time") or 0)
+                        total += time
+                        # A module skipped whole, or failing to import: classname="" and the module as name.
+                        parts = (case.get("classname") or case.get("name", "")).split(".")
+                        for end in range(len(parts), 0, -1):
+                            module = "/".join(parts[:end]) + ".py"
+                            if os.path.isfile(os.path.join(root, module)):
+                                seconds[module] = seconds.get(module, 0) + time
+                                modules.add(module)
+                                break
+                    beyond = float(suite.get("time") or 0) - total
+                    for module in modules:
+                        seconds[module] += max(beyond, 0) / len(modules)
+            print(json.dumps(seconds))
+            """
+        let result = try await runTool(
+            ["python3", "-c", script, fixture.root.path] + reports.map { directory.appendingPathComponent($0).path },
+            in: fixture.root)
+        try #require(result.status == 0, "reading \(reports): \(result)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+        return try #require(object as? [String: Double])
     }
 
     /// Runs task `task` and returns the test cases of the report it writes to `report`.

@@ -167,6 +167,28 @@ extension EndToEndTests {
                 "\(mismatch)")
         }
 
+        @Test func buildingAgainWithNothingChangedRunsNothing() async throws {
+            let project = try FixtureProject("sharding")
+            let first = try await project.build("stable", "-j4")
+            #expect(first.status == 0, "\(first)")
+            #expect(Self.runs(project, label: "stable").keys.sorted() == Self.items)
+            try project.clearLog()
+            // The first build split by hash and recorded every test's time; with nothing changed the second
+            // keeps that split instead of planning one from the times, and runs nothing.
+            let second = try await project.build("stable", "-j4")
+            #expect(second.status == 0 && project.logLines.isEmpty, "\(second) \(project.logLines)")
+
+            // A changed test makes the task run: its split is planned from the times, then kept.
+            let test = try #require(project.read("tests/t03.sh"))
+            try project.write("tests/t03.sh", test + "# changed\n")
+            let third = try await project.build("stable", "-j4")
+            #expect(third.status == 0, "\(third)")
+            #expect(Self.runs(project, label: "stable")["tests/t03.sh"]?.count == 1, "\(project.logLines)")
+            try project.clearLog()
+            let fourth = try await project.build("stable", "-j4")
+            #expect(fourth.status == 0 && project.logLines.isEmpty, "\(fourth) \(project.logLines)")
+        }
+
         @Test func shardVariablesReachTheCommand() async throws {
             let project = try FixtureProject("sharding")
             let result = try await project.build("env")

@@ -19,6 +19,11 @@ int stask_accept_cloexec(int listener);
 /// pidfd_open(2) (Linux 5.3); -1 with ENOSYS where the kernel lacks it.
 int stask_pidfd_open(pid_t pid, unsigned int flags);
 
+/// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (Linux 5.6): opens `path` relative to `directory`,
+/// failing with EXDEV when resolving it would leave `directory` (a `..` too many, an absolute path or symbolic
+/// link); -1 with ENOSYS where the kernel or headers lack it.
+int stask_openat2_beneath(int directory, const char *path, int flags);
+
 /// Whether the C library has posix_spawn_file_actions_addchdir_np (glibc 2.29).
 int stask_spawn_has_addchdir(void);
 

@@ -45,12 +45,25 @@ extension BuildEngine {
     }
 
     /// The selected instances of `options` checked in dependency order against the recorded state,
-    /// read-only.
+    /// read-only; shard splits are kept or planned anew as a build would
+    /// (``planKeepingSplits(_:options:itemDurations:makePlan:check:)``).
     func evaluateReadOnly(_ options: BuildOptions) throws -> (plan: BuildPlan, explanations: [Explanation]) {
         let taskfile = try loadTaskfile(options)
         let stateDirectory = ProjectPath.join(taskfile.directory, ".stask")
         let state = BuildStateStore.load(directory: stateDirectory, fileSystem: fileSystem).state
-        let plan = try makePlan(taskfile, options: options, state: state)
+        let (plan, explanations) = try planKeepingSplits(
+            taskfile, options: options, itemDurations: state.itemDurations,
+            makePlan: { try makePlan(taskfile, options: options, state: state, keeping: $0) },
+            check: { (plan: BuildPlan) -> (result: [Explanation], runs: [Bool]) in
+                let checked = explaining(plan, taskfile: taskfile, state: state)
+                return (checked, checked.map { $0.reason != nil })
+            })
+        return (plan, explanations)
+    }
+
+    /// Why each instance of `plan` would run, in plan order, against `state`.
+    private func explaining(_ plan: BuildPlan, taskfile: Taskfile, state: BuildState) -> [Explanation] {
+        // A cache of its own, so that the counts of inputs trusted and hashed are this plan's.
         let digests = FileDigestCache(entries: state.statCache, fileSystem: fileSystem)
         var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
@@ -68,12 +81,13 @@ extension BuildEngine {
             let after = digests.statistics
             let reason = checker.reason(instance, current: current, runningDependency: runningDependency)
             runs[local] = reason != nil
-            explanations.append(
-                Explanation(
-                    id: instance.id, reason: reason, inputCount: instance.inputs.count,
-                    trustedInputs: after.trusted - before.trusted, hashedInputs: after.hashed - before.hashed))
+            var explanation = Explanation(
+                id: instance.id, reason: reason, inputCount: instance.inputs.count,
+                trustedInputs: after.trusted - before.trusted, hashedInputs: after.hashed - before.hashed)
+            explanation.peakMemory = state.records[instance.id].flatMap { $0.peakMemory == 0 ? nil : $0.peakMemory }
+            explanations.append(explanation)
         }
-        return (plan, explanations)
+        return explanations
     }
 }
 
@@ -102,6 +116,7 @@ extension BuildEngine {
             state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? []
         }
         var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
+        graphOptions.defaultMemoryBudget = availableMemory
         graphOptions.discoveredInputs = discovered
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return (graph, discovered)

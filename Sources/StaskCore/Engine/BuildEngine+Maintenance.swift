@@ -1,12 +1,18 @@
 // MARK: - list and clean
 
 extension BuildEngine {
-    /// The tasks of the Taskfile, for `stask list`. Reads nothing but the Taskfile and the file tree (for
-    /// globs); takes no lock and writes nothing.
+    /// The tasks of the Taskfile, for `stask list`. Reads the Taskfile, the file tree (for globs) and, when
+    /// `withState`, the build state (for learned memory); takes no lock and writes nothing.
     ///
     /// - Throws: `TaskfileError` when the Taskfile or its graph is wrong.
-    package func list(_ options: BuildOptions) throws -> TaskListing {
-        TaskListing(graph: try graph(options))
+    package func list(_ options: BuildOptions, withState: Bool = false) throws -> TaskListing {
+        let graph = try graph(options)
+        guard withState else { return TaskListing(graph: graph) }
+        let stateDirectory = ProjectPath.join(graph.projectDirectory, ".stask")
+        guard (try? fileSystem.metadata(atPath: stateDirectory)) ?? nil != nil else { return TaskListing(graph: graph) }
+        let state = BuildStateStore.load(directory: stateDirectory, fileSystem: fileSystem).state
+        return TaskListing(graph: graph) { id in state.records[id].flatMap { $0.peakMemory == 0 ? nil : $0.peakMemory }
+        }
     }
 
     /// What `stask clean` removed.
@@ -27,6 +33,10 @@ extension BuildEngine {
     {
         let taskfile = try loadTaskfile(options)
         let project = taskfile.directory
+        // Every removal below goes through the contained file system: a link never leads it out.
+        guard let wrapped = fileSystem as? ContainedFileSystem, wrapped.root == project else {
+            return try await contained(in: project).clean(options, onWait: onWait)
+        }
         let stateDirectory = ProjectPath.join(project, ".stask")
         let hadState = (try? fileSystem.metadata(atPath: stateDirectory)) ?? nil != nil
         var outputs = Set<String>()

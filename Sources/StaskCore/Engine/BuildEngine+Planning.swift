@@ -1,3 +1,5 @@
+import AsyncStreams
+
 // MARK: - Loading and planning
 
 extension BuildEngine {
@@ -10,15 +12,20 @@ extension BuildEngine {
     /// for shard planning and the outputs of earlier builds (which globs must not match on disk).
     ///
     /// - Throws: `TaskfileError`; `ShardPlanError` for an imported shard plan that does not fit.
-    func makePlan(_ taskfile: Taskfile, options: BuildOptions, state: BuildState) throws -> BuildPlan {
+    /// The previous shard splits of the tasks of `keeping` are kept as they are
+    /// (``planKeepingSplits(_:options:itemDurations:makePlan:check:)`` decides which).
+    func makePlan(
+        _ taskfile: Taskfile, options: BuildOptions, state: BuildState, keeping: Set<String> = []
+    ) throws -> BuildPlan {
         var recordedOutputs = Set<String>()
         for record in state.records.values { recordedOutputs.formUnion(record.outputDigests.keys) }
         return try makePlan(
             taskfile, options: options, itemDurations: state.itemDurations, recordedOutputs: recordedOutputs,
-            discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] })
+            discoveredInputs: { state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? [] }, keeping: keeping)
     }
 
-    /// `makePlan(_:options:state:)` over an open store.
+    /// `makePlan(_:options:state:keeping:)` over an open store, every shard split planned from history (a
+    /// watch session's plan).
     func makePlan(_ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore) throws -> BuildPlan {
         try makePlan(
             taskfile, options: options, itemDurations: store.allItemDurations,
@@ -26,17 +33,20 @@ extension BuildEngine {
             discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] })
     }
 
-    /// `makePlan(_:options:state:)` from the two parts of the state it reads (a build gets them from the
-    /// store without decoding the whole state).
+    /// `makePlan(_:options:state:keeping:)` from the two parts of the state it reads (a build gets them from
+    /// the store without decoding the whole state).
     func makePlan(
         _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
-        recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String]
+        recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String],
+        keeping: Set<String> = []
     ) throws -> BuildPlan {
         var graphOptions = GraphBuilder.Options(
             budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-            shardPlanner: try shardPlanner(taskfile, options: options, itemDurations: itemDurations),
+            shardPlanner: try shardPlanner(
+                taskfile, options: options, itemDurations: itemDurations, keeping: keeping),
             staleOutputs: recordedOutputs)
         graphOptions.discoveredInputs = discoveredInputs
+        graphOptions.defaultMemoryBudget = availableMemory
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
@@ -46,7 +56,7 @@ extension BuildEngine {
     /// not examined again (``KnownMetadata``).
     ///
     /// - Parameter knownUpToDate: By plan position, instances known up to date without examining anything
-    ///   (a watch session's, see ``execute(_:plan:options:store:reporter:relay:origin:knownUpToDate:)``).
+    ///   (a watch session's, see ``execute(_:plan:checked:digests:options:store:reporter:relay:origin:knownUpToDate:reportsSkipped:)``).
     func prePass(
         _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil
     ) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
@@ -95,22 +105,36 @@ extension BuildEngine {
         return count
     }
 
-    /// Recorded moving averages; an instance never run gets the median of the known ones, or 1 s.
+    /// What the scheduler needs of each scheduled instance, by plan position (arrays, not dictionaries: they
+    /// live as long as the build, 16 bytes an instance instead of some 80), from one look at its record:
     ///
-    /// - Returns: an estimate by plan position (zero for the instances not scheduled): an array, not a
-    ///   dictionary, since it lives as long as the build (16 bytes an instance instead of some 80).
-    func estimatedDurations(_ plan: BuildPlan, scheduled: [Int], store: BuildStateStore) -> [Duration] {
+    /// - `estimates`: recorded moving averages; an instance never run gets the median of the known ones, or
+    ///   1 s; zero for instances not scheduled.
+    /// - `memoryCharges`: the `mem` each is charged: its declared `cost.mem`, else the peak resident memory
+    ///   of its last successful run, else nothing; at most the whole `mem` budget, so a step that needs more
+    ///   than the machine has runs alone instead of never. Empty when the budget has no `mem`.
+    func schedulingFigures(
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore
+    ) -> (estimates: [Duration], memoryCharges: [Double]) {
+        let memoryLimit = plan.graph.budget.amounts[MemorySyntax.resource]
+        var charges = memoryLimit == nil ? [] : [Double](repeating: 0, count: plan.count)
         var known = [Duration?](repeating: nil, count: plan.count)
         var knownSeconds: [Double] = []
         for local in scheduled {
-            if let estimate = store.estimatedDuration(for: plan.instance(local).id) {
+            let instance = plan.instance(local)
+            let history = store.runHistory(for: instance.id)
+            if let estimate = history?.estimatedDuration {
                 known[local] = estimate
                 knownSeconds.append(InstanceExecutor.seconds(estimate))
+            }
+            if let memoryLimit {
+                let learned = history.map { Double($0.peakMemory) } ?? 0
+                charges[local] = min(instance.cost.amounts[MemorySyntax.resource] ?? learned, memoryLimit)
             }
         }
         let fallback = Duration.seconds(CriticalPath.defaultEstimate(known: knownSeconds))
         var estimates = [Duration](repeating: .zero, count: plan.count)
         for local in scheduled { estimates[local] = known[local] ?? fallback }
-        return estimates
+        return (estimates, charges)
     }
 }

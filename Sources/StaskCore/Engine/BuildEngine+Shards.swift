@@ -48,12 +48,7 @@ extension BuildEngine {
         history: (String) -> [String: Double]
     ) -> [ShardPlan] {
         tasks.map { name in
-            let count = graph.taskfile.tasks.first { $0.name == name }?.shards ?? 1
-            var assignment = [[String]](repeating: [], count: count)
-            for index in graph.instances(ofTask: name) {
-                let instance = graph.instances[index]
-                if let shard = instance.shard { assignment[shard.index] = instance.items }
-            }
+            let assignment = split(of: name, in: graph)
             let history = history(name)
             let plan = imported.first { $0.task == name }
             let estimates = history.merging(plan?.estimates ?? [:]) { recorded, _ in recorded }
@@ -81,7 +76,8 @@ extension BuildEngine {
 
     /// Saves the splits of `graph`'s sharded `foreach` tasks for the next build, when they changed.
     ///
-    /// - Throws: `FileSystemError` when the file cannot be written.
+    /// - Throws: `EncodingError` for an estimate that is not finite; `FileSystemError` when the file cannot be
+    ///   written.
     func saveShardPlans(_ graph: BuildGraph, stateDirectory: String, store: BuildStateStore) throws {
         let tasks = graph.taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)
         guard !tasks.isEmpty else { return }
@@ -90,7 +86,7 @@ extension BuildEngine {
         let split = { (plans: [ShardPlan]) in plans.map { [[$0.task]] + $0.shards.map(\.items) } }
         guard split(saved) != split(plans) else { return }
         let path = ProjectPath.join(stateDirectory, Self.shardPlansFileName)
-        try fileSystem.writeFile(atPath: path, contents: ShardPlanFile(plans: plans).encoded())
+        try fileSystem.writeFile(atPath: path, contents: try ShardPlanFile(plans: plans).encoded())
     }
 
     /// At the end of a build that ran shards: one warning per task whose JUnit reports had test cases
@@ -108,10 +104,7 @@ extension BuildEngine {
             file.tasks[run.task, default: ShardTiming()].record(
                 shard: run.shard, of: run.shardCount, items: run.items, run.learned)
         }
-        var items: [String: Set<String>] = [:]
-        for instance in graph.instances where instance.shard != nil {
-            items[instance.taskName, default: []].formUnion(instance.items)
-        }
+        let items = Self.shardedTaskItems(graph).mapValues(Set.init)
         file.tasks = file.tasks.filter { items[$0.key] != nil }
         for (task, timing) in file.tasks { file.tasks[task] = timing.keeping(items[task] ?? []) }
         do {
@@ -119,6 +112,15 @@ extension BuildEngine {
         } catch {
             reporter.report(.warning("cannot save the shard timing for 'stask shards': \(error)"))
         }
+    }
+
+    /// Every item of each sharded task of `graph`, by task name, in shard order.
+    static func shardedTaskItems(_ graph: BuildGraph) -> [String: [String]] {
+        var items: [String: [String]] = [:]
+        for instance in graph.instances where instance.shard != nil {
+            items[instance.taskName, default: []] += instance.items
+        }
+        return items
     }
 
     /// `test: 3 test cases (1.500 s) in JUnit reports name no item of their shard, …`.
@@ -131,11 +133,13 @@ extension BuildEngine {
 
     /// The planner for a build: imported plans (checked against the Taskfile) first, then
     /// longest-processing-time-first over the recorded per-item durations, keeping the last build's split
-    /// while it stays within 10% of a fresh plan (``LongestProcessingTimeShardPlanner``).
+    /// while it stays within 10% of a fresh plan, and as it is for the tasks of `keeping`
+    /// (``LongestProcessingTimeShardPlanner``).
     ///
     /// - Throws: `ShardPlanError.notShardedTask`, `.shardCountMismatch`.
     func shardPlanner(
-        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]]
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
+        keeping: Set<String> = []
     ) throws -> any ShardPlanner {
         var durations: [String: [String: Double]] = [:]
         for task in taskfile.tasks {
@@ -146,7 +150,7 @@ extension BuildEngine {
             isSharded
             ? Self.savedShardPlans(
                 stateDirectory: ProjectPath.join(taskfile.directory, ".stask"), fileSystem: fileSystem) : []
-        let planner = LongestProcessingTimeShardPlanner(durations: durations, previous: previous)
+        let planner = LongestProcessingTimeShardPlanner(durations: durations, previous: previous, keeping: keeping)
         guard !options.shardPlans.isEmpty else { return planner }
         let path = options.shardPlanPath ?? "shard plan"
         for plan in options.shardPlans {
@@ -161,5 +165,62 @@ extension BuildEngine {
             }
         }
         return ImportedShardPlanner(plans: options.shardPlans, fallback: planner)
+    }
+
+    /// The build's plan, with the last build's split of each sharded task kept as it is unless the task runs
+    /// anyway, and what `check` found of it.
+    ///
+    /// A split planned anew from the durations the last run recorded changes the shards' commands, and so
+    /// would run every shard again although nothing changed. So the plan is first made keeping every sharded
+    /// task's previous split (``LongestProcessingTimeShardPlanner/keeping``) and checked; the tasks some
+    /// instance of which runs anyway (an input, the command or an output changed, a dependency runs, the
+    /// task is `always`) are planned from history, as ``shardPlanner(_:options:itemDurations:keeping:)``
+    /// plans, and when that moves an item the plan is made and checked again (the graph built twice: only
+    /// when a sharded task runs and its split changes). With `--shard I/N` or an imported plan no split is
+    /// kept this way: every machine of a CI matrix must compute the same split from the same history,
+    /// whatever its own outputs are.
+    ///
+    /// - Parameters:
+    ///   - makePlan: Makes the plan, keeping the previous splits of the given tasks.
+    ///   - check: Checks a plan; returns its result and, by plan position, whether the instance would run.
+    /// - Throws: What `makePlan` and ``shardPlanner(_:options:itemDurations:keeping:)`` throw.
+    func planKeepingSplits<Checked>(
+        _ taskfile: Taskfile, options: BuildOptions, itemDurations: [String: [String: Double]],
+        makePlan: (_ keeping: Set<String>) throws -> BuildPlan,
+        check: (BuildPlan) -> (result: Checked, runs: [Bool])
+    ) throws -> (plan: BuildPlan, result: Checked) {
+        let keeping: Set<String> =
+            options.shard == nil && options.shardPlans.isEmpty
+            ? Set(taskfile.tasks.filter { $0.shards != nil && $0.foreach != nil }.map(\.name)) : []
+        let plan = try makePlan(keeping)
+        let checked = check(plan)
+        guard !keeping.isEmpty else { return (plan, checked.result) }
+        var running = Set<String>()
+        for local in 0..<plan.count where checked.runs[local] {
+            let instance = plan.instance(local)
+            if instance.shard != nil, keeping.contains(instance.taskName) { running.insert(instance.taskName) }
+        }
+        guard !running.isEmpty else { return (plan, checked.result) }
+        let replanning = keeping.subtracting(running)
+        let planner = try shardPlanner(taskfile, options: options, itemDurations: itemDurations, keeping: replanning)
+        let isMoved = running.contains { task in
+            let current = Self.split(of: task, in: plan.graph)
+            let items = current.joined().sorted(by: ProjectPath.precedes)
+            return planner.assign(items: items, shardCount: current.count, task: task) != current
+        }
+        guard isMoved else { return (plan, checked.result) }
+        let replanned = try makePlan(replanning)
+        return (replanned, check(replanned).result)
+    }
+
+    /// The items of each shard of `task` in `graph`, by shard index (empty for a shard without instance).
+    static func split(of task: String, in graph: BuildGraph) -> [[String]] {
+        let count = graph.taskfile.tasks.first { $0.name == task }?.shards ?? 1
+        var assignment = [[String]](repeating: [], count: count)
+        for index in graph.instances(ofTask: task) {
+            let instance = graph.instances[index]
+            if let shard = instance.shard { assignment[shard.index] = instance.items }
+        }
+        return assignment
     }
 }

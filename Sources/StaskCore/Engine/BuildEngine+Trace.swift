@@ -4,13 +4,14 @@ import AsyncStreams
 
 extension BuildEngine {
     func traceRecorder(
-        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant
+        _ plan: BuildPlan, scheduled: [Int], store: BuildStateStore, origin: ContinuousClock.Instant,
+        memoryLog: AttemptMemoryLog
     ) -> TraceRecorder {
         var costs: [String: [String: Double]] = [:]
         for local in scheduled { costs[plan.instance(local).id] = plan.instance(local).cost.amounts }
         return TraceRecorder(
             costs: costs, actionKey: { store.record(for: $0)?.actionKey.description },
-            now: { ContinuousClock.now - origin })
+            peakMemory: { memoryLog.latest($0) }, now: { ContinuousClock.now - origin })
     }
 
     /// Writes the trace file atomically (relative paths are relative to `options.directory`); a failure is

@@ -52,6 +52,15 @@ package struct BuildEngine: Sendable {
     package var environment: [String: String]
     /// The default `cpu` budget; `nil` for the number of active cores.
     package var cpuCount: Int?
+    /// The default `mem` budget in bytes: the machine's available memory when the build starts (StaskPosix's
+    /// `SystemMemory.available()`); `nil` leaves `mem` unlimited unless the Taskfile or `--budget` sets it.
+    package var availableMemory: Double? = nil
+    /// The GNU make jobserver the build runs under (`make -jN` above it); every command beyond the first
+    /// running one then holds one of its tokens. `nil` for none.
+    package var jobserver: (any JobserverClient)? = nil
+    /// Serves a jobserver to the tasks marked `jobserver:` (StaskPosix's `PipeJobserverHost`); `nil` runs
+    /// them without one.
+    package var jobserverHost: (any JobserverHost)? = nil
     /// Takes the build lock of a state directory and returns the function that releases it: on Linux,
     /// `BuildLock` (`flock` on `.stask/lock`); tests over an in-memory file system pass a stand-in. The
     /// parameters are the directory, whether to wait, and what to call before waiting.
@@ -113,6 +122,24 @@ package struct BuildEngine: Sendable {
     ) async throws -> BuildSummary {
         let origin = ContinuousClock.now
         let source = try readTaskfile(options)
+        return try await contained(in: ProjectPath.parent(ofAbsolute: source.path)).run(
+            source, options: options, reporter: reporter, interrupts: interrupts, origin: origin)
+    }
+
+    /// This engine with its writes and removals below `project` contained there (``ContainedFileSystem``):
+    /// no symbolic link, not even one a command creates in the middle of the build, makes stask write or
+    /// remove outside the project.
+    func contained(in project: String) -> BuildEngine {
+        if let contained = fileSystem as? ContainedFileSystem, contained.root == project { return self }
+        var engine = self
+        engine.fileSystem = ContainedFileSystem(base: fileSystem, root: project)
+        return engine
+    }
+
+    private func run(
+        _ source: TaskfileSource, options: BuildOptions, reporter: any ProgressReporter,
+        interrupts: AsyncStream<Int32>?, origin: ContinuousClock.Instant
+    ) async throws -> BuildSummary {
         // The no-op fast path reads no state and takes no lock: stamped metadata only ever changes away
         // from what was stamped, so if every path still matches, all of them matched at the instant of the
         // first check, and a concurrent build removes the stamp before it writes anything.
@@ -203,41 +230,75 @@ package struct BuildEngine: Sendable {
         _ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore, reporter: any ProgressReporter,
         relay: InterruptRelay?, origin: ContinuousClock.Instant
     ) async throws -> Executed {
+        let digests = store.makeDigestCache(fileSystem: fileSystem)
         let plan: BuildPlan
+        let checked: (upToDate: [Bool], examined: UpToDateChecker.Memo)
         do {
-            plan = try makePlan(taskfile, options: options, store: store)
+            let itemDurations = store.allItemDurations
+            let recordedOutputs = store.recordedOutputPaths
+            (plan, checked) = try planKeepingSplits(
+                taskfile, options: options, itemDurations: itemDurations,
+                makePlan: { keeping in
+                    try makePlan(
+                        taskfile, options: options, itemDurations: itemDurations, recordedOutputs: recordedOutputs,
+                        discoveredInputs: { store.record(for: $0)?.discoveredInputs.map(\.path) ?? [] },
+                        keeping: keeping)
+                },
+                check: { plan in
+                    let checked = prePass(
+                        plan, checker: makeChecker(plan, taskfile: taskfile, store: store, digests: digests))
+                    return (checked, checked.upToDate.map { !$0 })
+                })
         } catch {
             try? store.close()
             throw error
         }
         return try await execute(
-            taskfile, plan: plan, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
+            taskfile, plan: plan, checked: checked, digests: digests, options: options, store: store,
+            reporter: reporter, relay: relay, origin: origin)
     }
 
-    /// Checks and runs the build of `plan` over the open `store`.
+    /// The up-to-date checker of a build of `plan`.
+    func makeChecker(
+        _ plan: BuildPlan, taskfile: Taskfile, store: BuildStateStore, digests: FileDigestCache
+    ) -> UpToDateChecker {
+        var checker = UpToDateChecker(
+            projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
+            record: { store.record(for: $0) })
+        checker.variablesByTask = taskfile.referencedVariables
+        return checker
+    }
+
+    /// Checks (unless `checked` holds the pre-pass already made) and runs the build of `plan` over the open
+    /// `store`.
     ///
-    /// - Parameter knownUpToDate: By plan position, instances a watch session knows to be up to date
-    ///   (nothing they read changed since they were found so); the pre-pass takes them as they are, without
-    ///   examining a file. `nil` to examine every instance.
-    /// - Parameter reportsSkipped: Whether to report the `skipped` event; a watch session's builds after the
-    ///   first leave it out (at 10,000 targets its list of ids would be most of what a one-file rebuild
-    ///   writes before its command starts).
+    /// - Parameters:
+    ///   - checked: The pre-pass of `plan`, when planning made it; `nil` to make it here.
+    ///   - digests: The digest cache `checked` was made with; `nil` for a new one.
+    ///   - knownUpToDate: By plan position, instances a watch session knows to be up to date (nothing they
+    ///     read changed since they were found so); the pre-pass takes them as they are, without examining a
+    ///     file. `nil` to examine every instance.
+    ///   - reportsSkipped: Whether to report the `skipped` event; a watch session's builds after the first
+    ///     leave it out (at 10,000 targets its list of ids would be most of what a one-file rebuild writes
+    ///     before its command starts).
     func execute(
-        _ taskfile: Taskfile, plan: BuildPlan, options: BuildOptions, store: BuildStateStore,
+        _ taskfile: Taskfile, plan: BuildPlan, checked: (upToDate: [Bool], examined: UpToDateChecker.Memo)? = nil,
+        digests: FileDigestCache? = nil, options: BuildOptions, store: BuildStateStore,
         reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
         knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true
     ) async throws -> Executed {
+        let digests = digests ?? store.makeDigestCache(fileSystem: fileSystem)
+        var (upToDate, examined) =
+            checked
+            ?? prePass(
+                plan, checker: makeChecker(plan, taskfile: taskfile, store: store, digests: digests),
+                knownUpToDate: knownUpToDate)
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {
             reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
         }
-        let digests = store.makeDigestCache(fileSystem: fileSystem)
-        var checker = UpToDateChecker(
-            projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
-            record: { store.record(for: $0) })
-        checker.variablesByTask = taskfile.referencedVariables
-        var (upToDate, examined) = prePass(plan, checker: checker, knownUpToDate: knownUpToDate)
+        var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         if scheduled.isEmpty {
@@ -255,10 +316,11 @@ package struct BuildEngine: Sendable {
         // Not in a watch session's build, which hashes a few files (and would look up every input of an
         // aggregate step for the estimate).
         if knownUpToDate == nil { digests.reserveCapacity(filesHashed(by: scheduled, in: plan)) }
-        let estimates = estimatedDurations(plan, scheduled: scheduled, store: store)
+        let (estimates, memoryCharges) = schedulingFigures(plan, scheduled: scheduled, store: store)
         let estimatedWork = scheduled.reduce(Duration.zero) { $0 + estimates[$1] }
-        let recorder = options.tracePath.map { _ in
-            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin)
+        let memoryLog = options.tracePath.map { _ in AttemptMemoryLog() }
+        let recorder = memoryLog.map { log in
+            traceRecorder(plan, scheduled: scheduled, store: store, origin: origin, memoryLog: log)
         }
         let events: any ProgressReporter = recorder.map { TeeReporter([reporter, $0]) } ?? reporter
         events.report(
@@ -281,12 +343,21 @@ package struct BuildEngine: Sendable {
             executor.uploads = uploads
             let shardRuns = ShardRunLog()
             executor.shardRuns = shardRuns
+            executor.wholeMemory = WholeMemoryBudget()
+            executor.memoryLog = memoryLog
+            executor.jobSlots = jobserver.map { JobSlots(client: $0) }
+            if let jobserverHost, scheduled.contains(where: { plan.instance($0).jobserver != nil }) {
+                executor.jobserverHost = jobserverHost
+                executor.cpuLender = CPULender()
+            }
+            executor.shardedTaskItems = Self.shardedTaskItems(plan.graph)
             async let uploaded: Void? = uploads?.drain()
             let state: BuildCoordinatorState
             do {
-                let scheduler = BuildScheduler(
+                var scheduler = BuildScheduler(
                     plan: plan, scheduled: scheduled, estimates: estimates, executor: executor,
                     keepGoing: options.keepGoing, reporter: events)
+                scheduler.memoryCharges = memoryCharges
                 state = try await scheduler.run(interrupts: relay?.signals)
             } catch {
                 uploads?.finish(discardingPending: true)

@@ -31,12 +31,35 @@ struct InstanceExecutor: Sendable {
     var uploads: RemoteCacheUploads? = nil
     /// Where shard runs report what they learned about their items (``ShardRunLog``); `nil` for none.
     var shardRuns: ShardRunLog? = nil
+    /// How a step the out-of-memory killer ended runs again alone; `nil` for no second try.
+    var wholeMemory: WholeMemoryBudget? = nil
+    /// The job slots of the make jobserver stask runs under; `nil` when it runs under none.
+    var jobSlots: JobSlots? = nil
+    /// Serves a jobserver to instances marked `jobserver:`; `nil` runs them without one.
+    var jobserverHost: (any JobserverHost)? = nil
+    /// The build's free cpu units, lent to those jobservers.
+    var cpuLender: CPULender? = nil
+    /// Where each attempt's peak memory goes for the trace; `nil` when no trace is written.
+    var memoryLog: AttemptMemoryLog? = nil
+
+    /// How one pass over an instance's commands ended, when no command failed otherwise.
+    enum CommandsEnding: Sendable {
+        case succeeded
+        case outOfMemory(command: String, termination: ProcessResult.Termination)
+    }
+    /// Every item of each sharded task, all shards' (selected or not), by task name: a shard's JUnit report is
+    /// read against all of them, so a name two of the task's items share names neither, however they are
+    /// split (``JUnitReport/attribution(items:taskItems:)``).
+    var shardedTaskItems: [String: [String]] = [:]
 
     /// Runs one attempt. `attemptStarted` is called once the instance is known to need running.
     ///
     /// - Throws: ``AttemptFailure`` when a command fails or an output is missing; `CancellationError` when
     ///   the build is cancelled.
-    func run(_ instance: TaskInstance, attemptStarted: () -> Void) async throws -> AttemptOutcome {
+    /// `memoryCharge` is the `mem` the scheduler charged the attempt (declared, or learned from past runs).
+    func run(
+        _ instance: TaskInstance, memoryCharge: Double = 0, attemptStarted: () -> Void
+    ) async throws -> AttemptOutcome {
         let keyInputs = checker.keyInputs(for: instance)
         let actionKey = keyInputs.actionKey
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
@@ -57,10 +80,12 @@ struct InstanceExecutor: Sendable {
             }
         }
         var output: [UInt8] = []
+        var peakMemory: UInt64 = 0
         var cpuTime = Duration.zero
         var itemSeconds: [String: Double] = [:]
 
         func failed(_ failure: TaskFailure) -> AttemptFailure {
+            memoryLog?.record(instance.id, peak: peakMemory)
             try? store.invalidate(instance.id)
             return AttemptFailure(failure: failure, output: output, duration: ContinuousClock.now - start)
         }
@@ -76,61 +101,120 @@ struct InstanceExecutor: Sendable {
                         problem: "cannot create directory '\(parent)': \(error)"))
             }
         }
-        if let depfile = instance.depfile {
-            // The command must write it anew: one left by an earlier run would name yesterday's headers.
-            let path = ProjectPath.absolute(depfile, project: projectDirectory)
-            try? fileSystem.removeItem(atPath: path)
-            try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
-        }
-        if let junit = instance.junitPath {
-            // A report left by an earlier run must not be mistaken for this run's.
-            let path = ProjectPath.absolute(junit, project: projectDirectory)
-            try? fileSystem.removeItem(atPath: path)
+        // The command must write a depfile anew (one left by an earlier run would name yesterday's headers),
+        // and a JUnit report left by an earlier run must not be mistaken for this run's. Only a path that
+        // leads out of the project is a failure here; the command reports anything else.
+        for file in [instance.depfile, instance.junitPath].compactMap({ $0 }) {
+            let path = ProjectPath.absolute(file, project: projectDirectory)
+            do {
+                try fileSystem.removeItem(atPath: path)
+            } catch {
+                if case .leavesDirectory = error {
+                    throw failed(
+                        TaskFailure(
+                            command: instance.commands.first ?? "", termination: .exited(1),
+                            problem: "cannot remove '\(path)': \(error)"))
+                }
+            }
             try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         // The base environment itself when nothing is added: the launcher recognises an environment it
         // has prepared before at once when it is the same dictionary storage.
-        let environment =
+        var environment =
             instance.environment.isEmpty
             ? baseEnvironment : baseEnvironment.merging(instance.environment) { _, added in added }
+        var lease: (any JobserverLease)?
+        var nestedDescriptors: [Int32: Int32] = [:]
+        if instance.jobserver != nil, let client = jobSlots?.client {
+            // Under make, the nested build takes make's tokens itself: the tree stays within make's -jN.
+            environment = client.environmentForNestedBuild(environment)
+            nestedDescriptors = client.descriptorsForNestedBuild
+        } else if let style = instance.jobserver, let jobserverHost, let cpuLender {
+            do {
+                lease = try jobserverHost.open(
+                    style, directory: ProjectPath.join(ProjectPath.parent(ofAbsolute: logDirectory), "jobserver"),
+                    lender: cpuLender)
+            } catch {
+                throw failed(
+                    TaskFailure(
+                        command: instance.commands.first ?? "", termination: .exited(1),
+                        problem: "cannot start a jobserver: \(error)"))
+            }
+            environment = lease!.environment(adding: environment)
+            nestedDescriptors = lease!.descriptors
+        }
+        // Every token lent is back, and every unit returned, however the attempt ends.
+        defer { lease?.close() }
 
-        for group in instance.commandGroups {
-            let groupStart = ContinuousClock.now
-            for command in group.commands {
-                var timeout: Duration?
-                if let limit = instance.timeout {
-                    timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
+        /// Runs every command group once; `.outOfMemory` when the out-of-memory killer ended a command.
+        func runCommands() async throws -> CommandsEnding {
+            for group in instance.commandGroups {
+                let groupStart = ContinuousClock.now
+                for command in group.commands {
+                    var timeout: Duration?
+                    if let limit = instance.timeout {
+                        timeout = max(.milliseconds(1), limit - (ContinuousClock.now - start))
+                    }
+                    var spec = ProcessSpec.command(
+                        command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
+                        logDirectory: logDirectory)
+                    spec.inheritedDescriptors = nestedDescriptors
+                    let result: ProcessResult
+                    do {
+                        if let jobSlots {
+                            result = try await jobSlots.withSlot { try await launcher.run(spec) }
+                        } else {
+                            result = try await launcher.run(spec)
+                        }
+                    } catch let error as ProcessError where error != .cancelled {
+                        throw failed(
+                            TaskFailure(command: command, termination: .exited(127), problem: error.description))
+                    } catch {
+                        throw CancellationError()
+                    }
+                    output += result.output
+                    if result.isOutputTruncated {
+                        let place = result.logPath.map { "; all of it is in \($0)" } ?? ""
+                        output += Array(
+                            "[stask: output cut to its last \(result.output.count) of \(result.outputByteCount) bytes\(place)]\n"
+                                .utf8)
+                    }
+                    cpuTime += result.cpuTime
+                    peakMemory = max(peakMemory, result.peakMemory)
+                    if result.isOutOfMemoryKill {
+                        return .outOfMemory(command: command, termination: result.termination)
+                    }
+                    guard result.termination.isSuccess else {
+                        throw failed(TaskFailure(command: command, termination: result.termination))
+                    }
                 }
-                let spec = ProcessSpec.command(
-                    command, environment: environment, workingDirectory: workingDirectory, timeout: timeout,
-                    logDirectory: logDirectory)
-                let result: ProcessResult
-                do {
-                    result = try await launcher.run(spec)
-                } catch .cancelled {
-                    throw CancellationError()
-                } catch {
-                    throw failed(TaskFailure(command: command, termination: .exited(127), problem: error.description))
-                }
-                output += result.output
-                if result.isOutputTruncated {
-                    let place = result.logPath.map { "; all of it is in \($0)" } ?? ""
-                    output += Array(
-                        "[stask: output cut to its last \(result.output.count) of \(result.outputByteCount) bytes\(place)]\n"
-                            .utf8)
-                }
-                cpuTime += result.cpuTime
-                guard result.termination.isSuccess else {
-                    throw failed(TaskFailure(command: command, termination: result.termination))
+                // Item durations serve the shard split only. A plain `foreach` instance runs one item, whose
+                // duration its own record already keeps; recording it again would cost a journal entry per
+                // step and, at 100,000 targets, some 10 MB of state in memory.
+                if let item = group.item, instance.shard != nil {
+                    itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart)
                 }
             }
-            // Item durations serve the shard split only. A plain `foreach` instance runs one item, whose
-            // duration its own record already keeps; recording it again would cost a journal entry per step
-            // and, at 100,000 targets, some 10 MB of state in memory.
-            if let item = group.item, instance.shard != nil {
-                itemSeconds[item] = Self.seconds(ContinuousClock.now - groupStart)
-            }
+            return .succeeded
+        }
+
+        var ending = try await runCommands()
+        if case .outOfMemory = ending, let wholeMemory, wholeMemory.hasBudget {
+            // Killed for memory its neighbours used too: once more, with the whole `mem` budget to itself.
+            output += Array(
+                "[stask: killed by the out-of-memory killer (peak \(MemorySyntax.format(Double(peakMemory)))); running it again alone]\n"
+                    .utf8)
+            itemSeconds = [:]
+            ending = try await wholeMemory.runAlone(holding: memoryCharge, runCommands)
+        }
+        if case .outOfMemory(let command, let termination) = ending {
+            throw failed(
+                TaskFailure(
+                    command: command, termination: termination,
+                    problem:
+                        "killed by the out-of-memory killer (peak resident memory \(MemorySyntax.format(Double(peakMemory))))"
+                ))
         }
         let end = ContinuousClock.now
 
@@ -156,7 +240,7 @@ struct InstanceExecutor: Sendable {
             _ = try store.recordSuccess(
                 SuccessfulRun(
                     id: instance.id, actionKey: actionKey, outputDigests: outputDigests, wallTime: end - start,
-                    cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered))
+                    cpuTime: cpuTime, keyInputs: keyInputs, discoveredInputs: discovered, peakMemory: peakMemory))
             if let shard = instance.shard, !instance.items.isEmpty {
                 let learned =
                     itemSeconds.isEmpty
@@ -177,6 +261,7 @@ struct InstanceExecutor: Sendable {
                     projectDirectory: projectDirectory, outputDigests: outputDigests),
                 wallTime: end - start)
         }
+        memoryLog?.record(instance.id, peak: peakMemory)
         return .ran(output: output, span: CriticalPath.Span(start: start - origin, end: end - origin))
     }
 
@@ -225,7 +310,8 @@ struct InstanceExecutor: Sendable {
             let bytes = try? fileSystem.readFile(atPath: ProjectPath.absolute(junit, project: projectDirectory))
         {
             return ShardDurationLearning.fromJUnit(
-                JUnitReport(bytes: bytes), total: total, items: instance.items, estimates: estimates)
+                JUnitReport(bytes: bytes), total: total, items: instance.items,
+                taskItems: shardedTaskItems[instance.taskName], estimates: estimates)
         }
         return ShardDurationLearning.Learned(
             seconds: ShardDurationLearning.spread(total, over: instance.items, estimates: estimates),

@@ -56,6 +56,9 @@ package struct ProcessSpec: Sendable, Hashable {
     /// not executable, not a binary) the launcher runs `/bin/sh -c shellCommand` instead, so the messages
     /// and exit status (127, 126) are exactly the shell's.
     package var shellCommand: String?
+    /// Descriptors the child inherits besides its standard ones: child descriptor → this process's
+    /// descriptor (a jobserver's pipe). Every other descriptor is closed in the child.
+    package var inheritedDescriptors: [Int32: Int32] = [:]
 
     /// Creates a spec that runs an argument vector directly (no shell).
     package init(
@@ -129,6 +132,13 @@ package struct ProcessResult: Sendable, Hashable {
     /// The file holding the whole output when it was too large to keep in memory; `nil` otherwise, and when
     /// the spec had no `logDirectory` or the file could not be written (then only the tail survives).
     package var logPath: String?
+    /// The largest resident set size of the process, or of any of its descendants it waited for
+    /// (`ru_maxrss`), in bytes; 0 when unknown.
+    package var peakMemory: UInt64
+    /// Whether the kernel's out-of-memory killer ended the command (or the command it was waiting for):
+    /// it died by `SIGKILL`, or reported a death by it (exit status 137), that stask did not send, while
+    /// the system counted an out-of-memory kill.
+    package var isOutOfMemoryKill: Bool
 
     /// Whether ``output`` holds only the tail of what the command wrote.
     package var isOutputTruncated: Bool { outputByteCount > output.count }
@@ -136,7 +146,7 @@ package struct ProcessResult: Sendable, Hashable {
     /// Creates a result; `outputByteCount` defaults to `output.count`.
     package init(
         termination: Termination, output: [UInt8], wallTime: Duration, cpuTime: Duration,
-        outputByteCount: Int? = nil, logPath: String? = nil
+        outputByteCount: Int? = nil, logPath: String? = nil, peakMemory: UInt64 = 0, isOutOfMemoryKill: Bool = false
     ) {
         self.termination = termination
         self.output = output
@@ -144,6 +154,8 @@ package struct ProcessResult: Sendable, Hashable {
         self.cpuTime = cpuTime
         self.outputByteCount = outputByteCount ?? output.count
         self.logPath = logPath
+        self.peakMemory = peakMemory
+        self.isOutOfMemoryKill = isOutOfMemoryKill
     }
 }
 

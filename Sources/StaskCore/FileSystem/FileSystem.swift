@@ -85,6 +85,48 @@ package protocol FileSystem: Sendable {
     func withPathExaminer<Result>(
         below directory: String, _ body: ((UnsafeRawBufferPointer, Bool) -> FileMetadata??) -> Result
     ) -> Result
+
+    // MARK: Writing and removing below a directory that must not be left
+
+    /// What the symbolic link at `path` holds, as written (`readlink`); `nil` when `path` is absent or not a
+    /// link. A default implementation returns `nil`: a fake without links.
+    func symbolicLinkDestination(atPath path: String) throws(FileSystemError) -> String?
+
+    /// `createDirectory(atPath:)` for a `path` below `root`, resolving every component below `root` without
+    /// ever following a symbolic link out of it (one inside is followed).
+    ///
+    /// - Throws: `FileSystemError.leavesDirectory` naming the link that would lead out; as
+    ///   `createDirectory(atPath:)` otherwise.
+    func createDirectory(atPath path: String, beneath root: String) throws(FileSystemError)
+
+    /// `removeItem(atPath:)` for a `path` below `root`: its directory is resolved as in
+    /// ``createDirectory(atPath:beneath:)``; a final symbolic link is removed itself, and a directory tree is
+    /// removed without following any link in it.
+    ///
+    /// - Throws: `FileSystemError.leavesDirectory`; as `removeItem(atPath:)` otherwise.
+    func removeItem(atPath path: String, beneath root: String) throws(FileSystemError)
+
+    /// `writeFile(atPath:contents:)` for a `path` below `root`, its directory resolved (and created) as in
+    /// ``createDirectory(atPath:beneath:)``; a final symbolic link is replaced, not written through.
+    ///
+    /// - Throws: `FileSystemError.leavesDirectory`; as `writeFile(atPath:contents:)` otherwise.
+    func writeFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError)
+
+    /// `writeFile(atPath:producing:)` for a `path` below `root`, contained as
+    /// ``writeFile(atPath:contents:beneath:)``.
+    ///
+    /// - Returns: the file's size.
+    /// - Throws: `FileSystemError.leavesDirectory`; as `writeFile(atPath:producing:)` otherwise.
+    func writeFile(
+        atPath path: String, beneath root: String,
+        producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
+            -> [UInt8]
+    ) throws(FileSystemError) -> Int
+
+    /// `openForAppending(atPath:)` for a `path` below `root`; a final symbolic link is not followed.
+    ///
+    /// - Throws: `FileSystemError.leavesDirectory`; as `openForAppending(atPath:)` otherwise.
+    func openForAppending(atPath path: String, beneath root: String) throws(FileSystemError) -> any AppendableFile
 }
 
 /// One entry of a directory listing: its name and, when the listing says, its kind (not following a link).
@@ -144,6 +186,9 @@ package enum FileSystemError: Error, Sendable, Equatable, CustomStringConvertibl
     case wrongKind(path: String, expected: String)
     /// A system call failed; `errno` and the operation name are kept as values.
     case systemCall(path: String, operation: String, errno: Int32)
+    /// Reaching `path` would leave the directory `root` through the symbolic link `link` (absolute), which
+    /// points to `destination`; stask does not write or remove there.
+    case leavesDirectory(path: String, root: String, link: String, destination: String)
 
     package var description: String {
         switch self {
@@ -151,6 +196,9 @@ package enum FileSystemError: Error, Sendable, Equatable, CustomStringConvertibl
         case .wrongKind(let path, let expected): "'\(path)': expected \(expected)"
         case .systemCall(let path, let operation, let errno):
             "'\(path)': \(operation) failed: \(ErrorNumber.message(errno)) (errno \(errno))"
+        case .leavesDirectory(let path, let root, let link, let destination):
+            "'\(path)' lies outside '\(root)' through the symbolic link '\(link)' (-> \(destination)); "
+                + "stask writes and removes only inside it"
         }
     }
 }

@@ -4,11 +4,15 @@ import Synchronization
 ///
 /// Every write bumps a logical clock that serves as both modification and change time (nanoseconds),
 /// so tests can reason about the stat cache deterministically. As in POSIX, adding or removing an entry
-/// also sets its directory's times. Symbolic links are not modelled.
+/// also sets its directory's times. Symbolic links are modelled as POSIX resolves them: a link in the middle
+/// of a path is followed (relative destinations against the link's directory), a final one is followed by
+/// `metadata`, `readFile` and `contentsOfDirectory` and not by `linkMetadata`, `removeItem` and `writeFile`
+/// (which replaces it, as `rename(2)` does).
 package final class InMemoryFileSystem: FileSystem {
     private enum Node {
         case file([UInt8], FileMetadata)
         case directory(FileMetadata)
+        case symbolicLink(String, FileMetadata)
     }
 
     private struct State {
@@ -35,10 +39,63 @@ package final class InMemoryFileSystem: FileSystem {
         state.withLock { $0.clock += nanoseconds }
     }
 
+    /// Creates a symbolic link at `path` holding `destination` (like `ln -s destination path`); the parent
+    /// must exist.
+    package func createSymbolicLink(atPath path: String, destination: String) throws(FileSystemError) {
+        try state.withLock { (state: inout State) throws(FileSystemError) in
+            let path = Self.resolved(path, followingLast: false, in: state)
+            guard state.nodes[path] == nil else { throw .wrongKind(path: path, expected: "nothing") }
+            state.clock += 1_000_000
+            state.nodes[path] = .symbolicLink(
+                destination,
+                FileMetadata(
+                    kind: .symbolicLink, size: UInt64(destination.utf8.count), device: 1, inode: state.nextInode,
+                    modificationTime: state.clock, changeTime: state.clock, mode: 0o777))
+            state.nextInode += 1
+            Self.entriesChanged(in: Self.parent(of: path), &state)
+        }
+    }
+
+    package func symbolicLinkDestination(atPath path: String) throws(FileSystemError) -> String? {
+        state.withLock { state in
+            guard
+                case .symbolicLink(let destination, _)? = state.nodes[
+                    Self.resolved(path, followingLast: false, in: state)]
+            else { return nil }
+            return destination
+        }
+    }
+
+    /// `path` with every symbolic link in its directories (and, when `followingLast`, a final one) replaced
+    /// by its destination; a loop of links is left unresolved after 40.
+    private static func resolved(_ path: String, followingLast: Bool, in state: State) -> String {
+        var resolved: [Substring] = []
+        var pending: [Substring] = normalized(path).split(separator: "/").reversed()
+        var links = 0
+        while let name = pending.popLast() {
+            if name == "." { continue }
+            if name == ".." {
+                _ = resolved.popLast()
+                continue
+            }
+            let candidate = "/" + (resolved + [name]).joined(separator: "/")
+            if case .symbolicLink(let destination, _)? = state.nodes[candidate], followingLast || !pending.isEmpty,
+                links < 40
+            {
+                links += 1
+                if destination.hasPrefix("/") { resolved = [] }
+                pending += destination.split(separator: "/").reversed()
+                continue
+            }
+            resolved.append(name)
+        }
+        return "/" + resolved.joined(separator: "/")
+    }
+
     /// Sets the modification time of a file without changing its contents (like `touch`).
     package func touch(atPath path: String) throws(FileSystemError) {
-        let path = Self.normalized(path)
         try state.withLock { (state: inout State) throws(FileSystemError) in
+            let path = Self.resolved(path, followingLast: true, in: state)
             state.clock += 1_000_000
             guard case .file(let bytes, var meta)? = state.nodes[path] else { throw .notFound(path: path) }
             meta.modificationTime = state.clock
@@ -48,22 +105,23 @@ package final class InMemoryFileSystem: FileSystem {
     }
 
     package func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
-        let path = Self.normalized(path)
-        return state.withLock { state in
-            switch state.nodes[path] {
-            case .file(_, let meta)?, .directory(let meta)?: meta
-            case nil: nil
-            }
-        }
+        state.withLock { state in Self.metadata(of: state.nodes[Self.resolved(path, followingLast: true, in: state)]) }
     }
 
     package func linkMetadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
-        try metadata(atPath: path)
+        state.withLock { state in Self.metadata(of: state.nodes[Self.resolved(path, followingLast: false, in: state)]) }
+    }
+
+    private static func metadata(of node: Node?) -> FileMetadata? {
+        switch node {
+        case .file(_, let meta)?, .directory(let meta)?, .symbolicLink(_, let meta)?: meta
+        case nil: nil
+        }
     }
 
     package func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
-        let path = Self.normalized(path)
-        return try state.withLock { (state: inout State) throws(FileSystemError) -> [String] in
+        try state.withLock { (state: inout State) throws(FileSystemError) -> [String] in
+            let path = Self.resolved(path, followingLast: true, in: state)
             guard let node = state.nodes[path] else { throw .notFound(path: path) }
             guard case .directory = node else { throw .wrongKind(path: path, expected: "a directory") }
             let prefix = path == "/" ? "/" : path + "/"
@@ -77,25 +135,29 @@ package final class InMemoryFileSystem: FileSystem {
     }
 
     package func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
-        let path = Self.normalized(path)
-        return try state.withLock { (state: inout State) throws(FileSystemError) -> [UInt8] in
+        try state.withLock { (state: inout State) throws(FileSystemError) -> [UInt8] in
+            let path = Self.resolved(path, followingLast: true, in: state)
             switch state.nodes[path] {
             case .file(let bytes, _)?: return bytes
             case .directory?: throw .wrongKind(path: path, expected: "a regular file")
-            case nil: throw .notFound(path: path)
+            case .symbolicLink?, nil: throw .notFound(path: path)
             }
         }
     }
 
     package func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
-        let path = Self.normalized(path)
-        try createDirectory(atPath: Self.parent(of: path))
+        try createDirectory(atPath: Self.parent(of: Self.normalized(path)))
         try state.withLock { (state: inout State) throws(FileSystemError) in
+            let path = Self.resolved(path, followingLast: false, in: state)
             state.clock += 1_000_000
             let inode: UInt64
             switch state.nodes[path] {
             case .directory?: throw .wrongKind(path: path, expected: "a regular file")
             case .file(_, let meta)?: inode = meta.inode
+            case .symbolicLink?:
+                // Replaced, as `rename(2)` replaces a link: the destination is not written.
+                inode = state.nextInode
+                state.nextInode += 1
             case nil:
                 inode = state.nextInode
                 state.nextInode += 1
@@ -109,13 +171,13 @@ package final class InMemoryFileSystem: FileSystem {
     }
 
     package func createDirectory(atPath path: String) throws(FileSystemError) {
-        let path = Self.normalized(path)
+        let path = state.withLock { state in Self.resolved(path, followingLast: true, in: state) }
         if path == "/" { return }
         try createDirectory(atPath: Self.parent(of: path))
         try state.withLock { (state: inout State) throws(FileSystemError) in
             switch state.nodes[path] {
             case .directory?: return
-            case .file?: throw .wrongKind(path: path, expected: "a directory")
+            case .file?, .symbolicLink?: throw .wrongKind(path: path, expected: "a directory")
             case nil:
                 state.clock += 1_000_000
                 state.nodes[path] = .directory(
@@ -129,8 +191,8 @@ package final class InMemoryFileSystem: FileSystem {
     }
 
     package func removeItem(atPath path: String) throws(FileSystemError) {
-        let path = Self.normalized(path)
         state.withLock { state in
+            let path = Self.resolved(path, followingLast: false, in: state)
             let prefix = path + "/"
             var removed = false
             for key in Array(state.nodes.keys) where key == path || key.hasPrefix(prefix) {
@@ -157,7 +219,7 @@ package final class InMemoryFileSystem: FileSystem {
     /// - Throws: `FileSystemError.notFound` when the parent directory is missing, `.wrongKind` for a
     ///   directory.
     package func openForAppending(atPath path: String) throws(FileSystemError) -> any AppendableFile {
-        let path = Self.normalized(path)
+        let path = state.withLock { state in Self.resolved(path, followingLast: true, in: state) }
         guard try metadata(atPath: Self.parent(of: path))?.kind == .directory else {
             throw .notFound(path: Self.parent(of: path))
         }
@@ -168,6 +230,7 @@ package final class InMemoryFileSystem: FileSystem {
     /// Applies `change` to the contents of the regular file at `path`, as one write.
     func modifyFile(atPath path: String, _ change: (inout [UInt8]) -> Void) throws(FileSystemError) {
         try state.withLock { (state: inout State) throws(FileSystemError) in
+            let path = Self.resolved(path, followingLast: true, in: state)
             guard case .file(var bytes, var meta)? = state.nodes[path] else { throw .notFound(path: path) }
             state.clock += 1_000_000
             change(&bytes)

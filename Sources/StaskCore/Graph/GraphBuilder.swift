@@ -26,6 +26,10 @@ package struct GraphBuilder: Sendable {
         package var cpuCount: Int
         /// The default `io` budget (4).
         package var defaultIOBudget: Double
+        /// The default `mem` budget in bytes (the machine's available memory when the build starts); `nil`
+        /// leaves `mem` unlimited unless the Taskfile or the command line sets it. A task's declared `mem`
+        /// cost above this default is not an error: the task then runs alone.
+        package var defaultMemoryBudget: Double? = nil
         /// Assigns `foreach` items to shards; ``HashShardPlanner`` when there is no history.
         package var shardPlanner: any ShardPlanner
         /// Files produced by an earlier build that no task declares any more (from the build state).
@@ -88,7 +92,7 @@ package struct GraphBuilder: Sendable {
     }
 
     /// The whole budget for `taskfile` under these options: `cpu` = ``Options/cpuCount``, `io` =
-    /// ``Options/defaultIOBudget``, replaced by the Taskfile's `budget:`, replaced by
+    /// ``Options/defaultIOBudget``, `mem` = ``Options/defaultMemoryBudget``, replaced by the Taskfile's `budget:`, replaced by
     /// ``Options/budgetOverrides``. A resource absent from the result is unlimited.
     ///
     /// - Throws: `TaskfileError.invalidBudget` for a negative or non-finite override.
@@ -98,6 +102,9 @@ package struct GraphBuilder: Sendable {
 
     func budgetTyped(for taskfile: Taskfile) throws(TaskfileError) -> ResourceCost {
         var amounts: [String: Double] = ["cpu": Double(options.cpuCount), "io": options.defaultIOBudget]
+        if let memory = options.defaultMemoryBudget, memory.isFinite, memory > 0 {
+            amounts[MemorySyntax.resource] = memory
+        }
         for (name, amount) in taskfile.budget { amounts[name] = amount }
         for (name, amount) in options.budgetOverrides.sorted(by: { $0.key < $1.key }) {
             guard amount >= 0, amount.isFinite else { throw .invalidBudget(resource: name, amount: amount) }

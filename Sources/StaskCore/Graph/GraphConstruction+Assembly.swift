@@ -17,7 +17,7 @@ extension GraphConstruction {
             TaskSettings(
                 taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
                 retry: definition.retry, timeout: definition.timeout, always: definition.always,
-                location: definition.location)
+                jobserver: definition.jobserver, location: definition.location)
         }
         var instances: [TaskInstance] = []
         instances.reserveCapacity(flat.count)
@@ -77,6 +77,12 @@ extension GraphConstruction {
             }
             if ProjectPath.isInStateDirectory(path) {
                 throw .outputInStateDirectory(template.location, instance: planned.id, key: "depfile", path: path)
+            }
+            let directory = ProjectPath.parent(ofAbsolute: ProjectPath.join(project, path))
+            if let escape = outputDirectories.escape(ofDirectory: directory) {
+                throw .outsideProjectThroughLink(
+                    template.location, instance: planned.id, key: "depfile", path: text, link: escape.link,
+                    destination: escape.destination)
             }
             depfile = path
         }

@@ -26,6 +26,8 @@ struct GraphConstruction {
     let taskIndex: [String: Int]
     let expander: TemplateExpander
     let files: FileIndex
+    /// Which output directories lead out of the project through a symbolic link.
+    let outputDirectories: OutputDirectoryCheck
     var budget: ResourceCost = .zero
     /// Planned instances by task.
     var planned: [[PlannedInstance]]
@@ -42,6 +44,7 @@ struct GraphConstruction {
         self.taskIndex = taskIndex
         expander = TemplateExpander(variables: taskfile.variableValues)
         files = FileIndex(fileSystem: fileSystem, project: project, ignored: options.staleOutputs)
+        outputDirectories = OutputDirectoryCheck(fileSystem: fileSystem, project: project)
         planned = Array(repeating: [], count: tasks.count)
         items = Array(repeating: [], count: tasks.count)
     }
@@ -53,6 +56,7 @@ struct GraphConstruction {
         try checkCosts()
         try planAll()
         try checkDuplicateOutputs()
+        try checkOutputLinks()
         for task in tasks.indices {
             for instance in planned[task].indices { try resolveInputs(task: task, instance: instance) }
         }
@@ -104,9 +108,14 @@ struct GraphConstruction {
     }
 
     private func checkCosts() throws(TaskfileError) {
+        // The machine's memory is a default, not a promise the Taskfile made: a step that needs more runs
+        // alone (the scheduler charges it the whole budget).
+        let isMemoryBudgetDefault =
+            taskfile.budget[MemorySyntax.resource] == nil && options.budgetOverrides[MemorySyntax.resource] == nil
         for task in tasks {
             let cost = task.cost ?? ["cpu": 1]
             for name in cost.names {
+                if name == MemorySyntax.resource && isMemoryBudgetDefault { continue }
                 guard let total = budget.amounts[name], cost[name] > total else { continue }
                 throw .costExceedsBudget(
                     task.costLocations[name] ?? task.location(of: .cost), task: task.name, resource: name,

@@ -80,6 +80,8 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     package var timeout: Duration? { settings.timeout }
     /// Whether the instance runs even when up to date (`always: true`).
     package var always: Bool { settings.always }
+    /// The GNU make jobserver its commands get (`jobserver:`), if any.
+    package var jobserver: JobserverStyle? { settings.jobserver }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
     package let junitPath: String?
     /// The `depfile:` the commands write (project-relative, inside the project): after a successful run its
@@ -179,12 +181,14 @@ final class TaskSettings: Sendable, Hashable {
     let retry: RetryPolicy
     let timeout: Duration?
     let always: Bool
+    let jobserver: JobserverStyle?
     let location: SourceLocation
 
     init(
         taskName: String, cost: ResourceCost, priority: Double, retry: RetryPolicy, timeout: Duration?, always: Bool,
-        location: SourceLocation
+        jobserver: JobserverStyle? = nil, location: SourceLocation
     ) {
+        self.jobserver = jobserver
         self.taskName = taskName
         self.cost = cost
         self.priority = priority
@@ -198,7 +202,7 @@ final class TaskSettings: Sendable, Hashable {
         lhs === rhs
             || (lhs.taskName == rhs.taskName && lhs.cost == rhs.cost && lhs.priority == rhs.priority
                 && lhs.retry == rhs.retry && lhs.timeout == rhs.timeout && lhs.always == rhs.always
-                && lhs.location == rhs.location)
+                && lhs.jobserver == rhs.jobserver && lhs.location == rhs.location)
     }
 
     func hash(into hasher: inout Hasher) {
@@ -208,6 +212,7 @@ final class TaskSettings: Sendable, Hashable {
         hasher.combine(retry)
         hasher.combine(timeout)
         hasher.combine(always)
+        hasher.combine(jobserver)
         hasher.combine(location)
     }
 }

@@ -12,6 +12,9 @@ package struct TaskListing: Sendable, Hashable {
         package var inputs: [String]
         /// The declared outputs of all its instances.
         package var outputs: [String]
+        /// The largest peak resident memory among its instances' last successful runs, in bytes (the
+        /// learned `mem` cost); `nil` when none was measured.
+        package var peakMemory: UInt64? = nil
     }
 
     /// The tasks in Taskfile order.
@@ -20,20 +23,23 @@ package struct TaskListing: Sendable, Hashable {
     /// Lists the tasks of `graph`.
     ///
     /// - Complexity: O(*n* + *f*) in instances and files named.
-    package init(graph: BuildGraph) {
+    /// `peakMemory` gives an instance's learned peak memory from the build state (`nil` when unknown).
+    package init(graph: BuildGraph, peakMemory: (String) -> UInt64? = { _ in nil }) {
         entries = graph.taskfile.tasks.map { task in
             let indices = graph.instances(ofTask: task.name)
             var inputs: [String] = []
             var seen = Set<String>()
             var outputs: [String] = []
+            var peak: UInt64?
             for index in indices {
                 let instance = graph.instances[index]
+                if let memory = peakMemory(instance.id) { peak = max(peak ?? 0, memory) }
                 for input in instance.inputs where seen.insert(input).inserted { inputs.append(input) }
                 outputs += instance.outputs
             }
             return Entry(
                 name: task.name, description: task.desc, instanceCount: indices.count, inputs: inputs,
-                outputs: outputs)
+                outputs: outputs, peakMemory: peak)
         }
     }
 
@@ -69,7 +75,8 @@ package struct TaskListing: Sendable, Hashable {
     ///   "inputs": ["src/a.c", "src/b.c"], "outputs": ["build/a.o", "build/b.o"]}]}
     /// ```
     ///
-    /// A task without `desc` has no `description` key.
+    /// A task without `desc` has no `description` key; `peak_memory_bytes`, the largest peak resident
+    /// memory of its instances' last successful runs (its learned `mem` cost), is there only once measured.
     package var jsonText: String {
         let tasks: [JSONValue] = entries.map { entry in
             var object: [String: JSONValue] = [
@@ -77,6 +84,7 @@ package struct TaskListing: Sendable, Hashable {
                 "inputs": .strings(entry.inputs), "outputs": .strings(entry.outputs),
             ]
             if let description = entry.description { object["description"] = .string(description) }
+            if let peak = entry.peakMemory { object["peak_memory_bytes"] = .int(Int(clamping: peak)) }
             return .object(object)
         }
         let object: JSONValue = ["schema": .int(Self.jsonSchemaVersion), "tasks": .array(tasks)]

@@ -53,7 +53,10 @@ struct TraceLog {
     }
 
     /// Feeds one event that happened at `time`; `actionKey` looks up an instance's recorded key.
-    mutating func record(_ event: BuildEvent, at time: Duration, actionKey: (String) -> String?) {
+    mutating func record(
+        _ event: BuildEvent, at time: Duration, actionKey: (String) -> String?,
+        peakMemory: (String) -> UInt64? = { _ in nil }
+    ) {
         switch event {
         case .skipped(let ids):
             for id in ids {
@@ -80,6 +83,9 @@ struct TraceLog {
             }
             busySlots.remove(attempt.lane)
             var arguments = baseArguments(id, attempt: attempt.attempt)
+            if outcome != .restored, let peak = peakMemory(id) {
+                arguments["peak_memory_bytes"] = .int(Int(clamping: peak))
+            }
             switch outcome {
             case .restored:
                 arguments["outcome"] = .string("restored")
@@ -101,6 +107,7 @@ struct TraceLog {
             busySlots.remove(attempt.lane)
             var arguments = baseArguments(id, attempt: attempt.attempt)
             arguments["outcome"] = .string("retrying")
+            if let peak = peakMemory(id) { arguments["peak_memory_bytes"] = .int(Int(clamping: peak)) }
             arguments["backoff"] = .seconds(delay)
             Self.addFailure(failure, to: &arguments)
             spans.append(

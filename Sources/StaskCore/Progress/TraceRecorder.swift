@@ -8,7 +8,8 @@ import Synchronization
 ///   (lanes are named `slot 1`, `slot 2`, …; lane 0 is `planner`). Category `attempt`, plus `failed` for
 ///   a failed attempt (retried or final), `interrupted` for one cut short, `restored` for outputs fetched
 ///   from the remote cache, `critical_path` for a step of
-///   the realised critical path. `args`: `attempt`, `cost` (resource → amount), `outcome`,
+///   the realised critical path. `args`: `attempt`, `cost` (resource → amount), `peak_memory_bytes` (the
+///   attempt's peak resident memory, when its commands ran), `outcome`,
 ///   `exit_status` (0 on success; the status when a command exited), `status` and `command` on
 ///   failure, `action_key` on success, `backoff` (seconds) on a retried attempt;
 /// - one complete event per retry backoff wait (category `backoff`, named `<id> (backoff)`) on lanes
@@ -34,17 +35,20 @@ final class TraceRecorder: ProgressReporter {
     private let state: Mutex<State>
     private let now: @Sendable () -> Duration
     private let actionKey: @Sendable (String) -> String?
+    private let peakMemory: @Sendable (String) -> UInt64?
 
     /// Creates a recorder.
     ///
     /// - Parameters:
     ///   - costs: The resources each scheduled instance holds, by id.
     ///   - actionKey: The recorded action key of an instance (looked up when it succeeds).
+    ///   - peakMemory: The peak resident memory of an instance's attempt that just ended, if measured.
     ///   - now: The time since the build started.
     init(
         costs: [String: [String: Double]], actionKey: @escaping @Sendable (String) -> String?,
-        now: @escaping @Sendable () -> Duration
+        peakMemory: @escaping @Sendable (String) -> UInt64? = { _ in nil }, now: @escaping @Sendable () -> Duration
     ) {
+        self.peakMemory = peakMemory
         self.state = Mutex(State(log: TraceLog(costs: costs)))
         self.actionKey = actionKey
         self.now = now
@@ -58,7 +62,7 @@ final class TraceRecorder: ProgressReporter {
                 state.end = time
                 state.log.close(at: time)
             } else {
-                state.log.record(event, at: time, actionKey: actionKey)
+                state.log.record(event, at: time, actionKey: actionKey, peakMemory: peakMemory)
                 state.end = max(state.end, time)
             }
         }

@@ -17,6 +17,9 @@ struct BuildScheduler {
     let scheduled: [Int]
     /// Estimated duration by plan position.
     let estimates: [Duration]
+    /// The `mem` (bytes) each instance is charged, by plan position: its declared `cost.mem`, else its peak
+    /// resident memory in past runs, at most the whole budget; empty when the budget has no `mem`.
+    var memoryCharges: [Double] = []
     /// Runs one instance.
     let executor: InstanceExecutor
     /// Whether a failure stops only its dependents (`-k`) rather than all new work.
@@ -38,6 +41,8 @@ struct BuildScheduler {
         let source = try makeSource(coordinator: coordinator)
         coordinator.attach(source)
         let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
+        executor.wholeMemory?.attach(capacity)
+        executor.cpuLender?.attach(capacity) { source.peek() != nil }
         let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
 
         await withTaskGroup(of: RunEnding.self) { group in
@@ -55,6 +60,16 @@ struct BuildScheduler {
                 }
                 return .finished
             }
+            if let lender = executor.cpuLender {
+                // Open jobservers look again whenever a unit comes free or a step becomes ready.
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { watchers in
+                        watchers.addTask { for await _ in capacity.changes() { lender.notifyChange() } }
+                        watchers.addTask { for await _ in source.changes() { lender.notifyChange() } }
+                    }
+                    return .watcherEnded
+                }
+            }
             if let interrupts {
                 group.addTask {
                     for await signal in interrupts {
@@ -70,7 +85,7 @@ struct BuildScheduler {
                     group.cancelAll()  // stops the interrupt listener
                 case .interrupted:
                     group.cancelAll()  // cancels the run: running commands are killed and reaped
-                case .interruptsEnded:
+                case .interruptsEnded, .watcherEnded:
                     break
                 }
             }
@@ -86,7 +101,9 @@ struct BuildScheduler {
     /// scheduled set: at 100,000 targets some 30 MB) is gone before the first task runs.
     private func makeSource(coordinator: BuildCoordinator) throws -> BuildCoordinator.Source {
         let isScheduled = Set(scheduled)
-        let (plan, scheduled, estimates, executor) = (plan, scheduled, estimates, executor)
+        let (plan, scheduled, estimates, executor, memoryCharges) = (
+            plan, scheduled, estimates, executor, memoryCharges
+        )
         let instances = scheduled.lazy.map { plan.instance($0) }
         // Critical-path priorities over the scheduled subset (in dependency order, so positions work as
         // local indices for CriticalPath).
@@ -108,8 +125,10 @@ struct BuildScheduler {
         // One shared closure over the executor: a job captures only it and its position, not a copy of
         // the executor and the instance each (about 600 bytes a job).
         let runInstance: @Sendable (Int) async throws -> AttemptOutcome = { offset in
-            let instance = plan.instance(scheduled[offset])
-            return try await executor.run(instance) { coordinator.attemptStarted(instance.id) }
+            let local = scheduled[offset]
+            let instance = plan.instance(local)
+            let charge = memoryCharges.isEmpty ? 0 : memoryCharges[local]
+            return try await executor.run(instance, memoryCharge: charge) { coordinator.attemptStarted(instance.id) }
         }
         let onComplete: @Sendable (TaskSourceHandle, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0.key, $1) }
         let onError: @Sendable (TaskSourceHandle, any Error) -> Void = { coordinator.taskFailed($0.key, $1) }
@@ -117,8 +136,10 @@ struct BuildScheduler {
             let instance = instances[offset]
             let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
             try graph.addNode(instance.id, dependencies: dependencies)
+            var cost = instance.cost
+            if !memoryCharges.isEmpty { cost[MemorySyntax.resource] = memoryCharges[local] }
             jobs[instance.id] = BuildCoordinator.Job(
-                key: instance.id, cost: instance.cost, run: { try await runInstance(offset) },
+                key: instance.id, cost: cost, run: { try await runInstance(offset) },
                 onComplete: onComplete, onError: onError)
         }
         return try BuildCoordinator.Source(graph: graph, tasks: jobs, priority: { key, _ in priorityByID[key] })
@@ -140,6 +161,6 @@ struct BuildScheduler {
     }
 
     private enum RunEnding: Sendable {
-        case finished, interrupted, interruptsEnded
+        case finished, interrupted, interruptsEnded, watcherEnded
     }
 }

@@ -5,13 +5,18 @@
 ///
 /// 1. **Its `file` attribute** (pytest's `xunit1` family, jest-junit with `addFileAttribute`), else its
 ///    suite's `file`: a path — unless its dotted `classname` starts with another item's module path
-///    (pytest writes the file a test is defined in: for an inherited method, its base class's module). It names the item whose path it is, with or without extension and
-///    without a leading `./`; or, when it has leading directories the item lacks (an absolute path, a
-///    path under the runner's root), the item its longest tail names; or, when it lacks leading
-///    directories (the runner ran in a subdirectory), the only item whose path ends with it.
+///    (pytest writes the file a test is defined in: for an inherited method, its base class's module).
+///    It names the item whose path it is, with or without extension and without a leading `./`; or, when
+///    it has leading directories the item lacks (an absolute path, a path under the runner's root), the
+///    item its longest tail names; or, when it lacks leading directories (the runner ran in a
+///    subdirectory), the only item whose path ends with it. Paths are compared by whole components, and
+///    only one of the two may have extra leading directories: `packages/b/src/index.test.ts` does not
+///    name the item `packages/a/src/index.test.ts`, though both end in `src/index.test.ts`.
 /// 2. **Its `classname`**, when it holds a `/`: a path in the same way. go-junit-report writes the
 ///    package's import path (`github.com/acme/proj/pkg/parser`); its tail `pkg/parser` names the item
-///    of that directory when the directory holds exactly one item.
+///    of that directory when the directory holds exactly one item (`github.com/acme/proj/parser`, a
+///    package at the module's top, names the only item of `parser/`). The module's root package names
+///    no item: nothing in the report says which leading part is the module's path.
 /// 3. **Its `classname`**, dotted: the **longest dotted prefix** that names an item by its path without
 ///    extension, dots for slashes. pytest writes `tests.test_parser.TestLexer.TestNested` for a method of
 ///    a nested class of `tests/test_parser.py` and keeps parameters in the name; Maven Surefire writes
@@ -25,6 +30,11 @@
 ///
 /// A name shared by several items (two `parser_test.go` in different folders, a stem in two places)
 /// names none of them: a case is never attributed by a guess.
+///
+/// A name longer than ``maximumNameLength`` bytes or of more than ``maximumNameParts`` parts names no item,
+/// so a lookup costs O(*p* × *d* × *l*) at most, for a name of *p* ≤ 64 parts and *l* ≤ 1,024 bytes and
+/// items *d* components deep (each tail or window of the name no deeper than the deepest item is hashed
+/// once).
 struct JUnitItemMatcher {
     /// Normalised path, and path without extension → item; `nil` when several items share it.
     private var exactPaths: [String: String?] = [:]
@@ -36,10 +46,21 @@ struct JUnitItemMatcher {
     private var exactDotted: [String: String?] = [:]
     /// Every proper tail (by `.`) of the dotted form → item; `nil` when shared.
     private var dottedTails: [String: String?] = [:]
+    /// The most components of a key of ``exactPaths`` or ``directories``: a longer tail of a report's path
+    /// cannot be one.
+    private var deepestPath = 0
+    /// The most parts of a key of ``exactDotted``.
+    private var deepestDotted = 0
+
+    /// A name (`file`, `classname`, suite name) longer than this, in UTF-8 bytes, names no item: no runner
+    /// writes one, and a hostile report must not stall the build.
+    static let maximumNameLength = 1024
+    /// A name of more parts than this (`/`- or `.`-separated) names no item.
+    static let maximumNameParts = 64
 
     /// A matcher over `items` (project-relative paths).
     ///
-    /// - Complexity: O(*n* × *d*) for *n* items *d* components deep.
+    /// - Complexity: O(*n* × *d*²) for *n* items *d* components deep (each tail is a key).
     init(items: [String]) {
         for item in items {
             let path = Self.normalized(item)
@@ -47,6 +68,7 @@ struct JUnitItemMatcher {
             for form in Set([path, bare]) {
                 Self.insert(form, item, into: &exactPaths)
                 let components = form.split(separator: "/", omittingEmptySubsequences: true)
+                deepestPath = max(deepestPath, components.count)
                 for start in components.indices.dropFirst() {
                     Self.insert(components[start...].joined(separator: "/"), item, into: &pathTails)
                 }
@@ -55,6 +77,7 @@ struct JUnitItemMatcher {
             let dotted = String(bare.map { $0 == "/" ? "." : $0 })
             Self.insert(dotted, item, into: &exactDotted)
             let parts = dotted.split(separator: ".", omittingEmptySubsequences: true)
+            deepestDotted = max(deepestDotted, parts.count)
             for start in parts.indices.dropFirst() {
                 Self.insert(parts[start...].joined(separator: "."), item, into: &dottedTails)
             }
@@ -98,40 +121,69 @@ struct JUnitItemMatcher {
         return name.contains("/") ? item(forPath: name) : item(forDotted: name)
     }
 
-    /// A path: exact, else its longest tail that is an item, else the only item it ends, else the only
-    /// item of the directory its longest tail (two components at least) names.
+    /// A path: the item it is, with or without leading directories the item lacks (its longest tail that is
+    /// an item), else the only item that is it with leading directories it lacks, else the only item of the
+    /// directory it names, with or without leading directories (a Go package's import path is its module's
+    /// path and its directory). Only whole components are compared: `packages/b/src/x.ts` is not
+    /// `packages/a/src/x.ts`, though they end alike.
+    ///
+    /// - Complexity: O(*p* × *d* × *l*) for a path of *p* ≤ ``maximumNameParts`` components and *l* ≤
+    ///   ``maximumNameLength`` bytes, and items *d* components deep; a longer path names no item.
     func item(forPath raw: String) -> String? {
+        guard raw.utf8.count <= Self.maximumNameLength else { return nil }
         let path = Self.normalized(raw)
         guard !path.isEmpty else { return nil }
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        for start in components.indices {
-            if let item = exactPaths[components[start...].joined(separator: "/")] { return item }
+        let starts = Self.partStarts(of: path[...], separator: "/")
+        guard starts.count <= Self.maximumNameParts else { return nil }
+        // Tails of at most `deepestPath` components: no longer key is in the tables.
+        let tails = starts.suffix(deepestPath).map { String(path[$0...]) }
+        for tail in tails {
+            if let item = exactPaths[tail] { return item }
         }
         if let item = pathTails[path] { return item }
-        for start in components.indices.dropFirst() where components.count - start >= 2 {
-            if let item = pathTails[components[start...].joined(separator: "/")] { return item }
-        }
-        for start in components.indices where start == 0 || components.count - start >= 2 {
-            if let item = directories[components[start...].joined(separator: "/")] { return item }
+        for tail in tails {
+            if let item = directories[tail] { return item }
         }
         return nil
     }
 
     /// A dotted name: its longest prefix that is an item's dotted form (also after dropping leading
     /// parts, two parts at least), else the longest prefix that is the tail of exactly one item's.
+    ///
+    /// - Complexity: O(*p* × *d* × *l*) for a name of *p* ≤ ``maximumNameParts`` parts and *l* ≤
+    ///   ``maximumNameLength`` bytes, and items *d* components deep; a longer name names no item.
     func item(forDotted raw: String) -> String? {
+        guard raw.utf8.count <= Self.maximumNameLength else { return nil }
         let name = raw.prefix { $0 != "[" && $0 != "$" && $0 != "(" }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard !parts.contains(where: \.isEmpty) || parts.count == 1, !name.isEmpty else { return nil }
-        for end in stride(from: parts.count, to: 0, by: -1) {
-            for start in 0..<end where start == 0 || end - start >= 2 {
-                if let item = exactDotted[parts[start..<end].joined(separator: ".")] { return item }
+        guard !name.isEmpty, deepestDotted > 0 else { return nil }
+        let starts = Self.partStarts(of: name, separator: ".")
+        guard starts.count <= Self.maximumNameParts else { return nil }
+        // `name[starts[first]..<ends[last]]` is parts `first...last`, dots between: no joining.
+        let ends = starts.dropFirst().map { name.index(before: $0) } + [name.endIndex]
+        guard starts.count == 1 || zip(starts, ends).allSatisfy({ $0 < $1 }) else { return nil }
+        for last in stride(from: starts.count - 1, through: 0, by: -1) {
+            // Windows of at most `deepestDotted` parts: no longer key is in the tables.
+            for first in max(0, last + 1 - deepestDotted)...last where first == 0 || last > first {
+                if let item = exactDotted[String(name[starts[first]..<ends[last]])] { return item }
             }
         }
-        for end in stride(from: parts.count, to: 0, by: -1) {
-            if let item = dottedTails[parts[0..<end].joined(separator: ".")] { return item }
+        for last in stride(from: min(starts.count, deepestDotted) - 1, through: 0, by: -1) {
+            if let item = dottedTails[String(name[starts[0]..<ends[last]])] { return item }
         }
         return nil
+    }
+
+    /// Where each part of `text` starts, parts separated by `separator` (empty parts included).
+    private static func partStarts(of text: Substring, separator: Character) -> [String.Index] {
+        var starts = [text.startIndex]
+        var index = text.startIndex
+        while let found = text[index...].firstIndex(of: separator) {
+            index = text.index(after: found)
+            starts.append(index)
+            // One more than the limit is enough to refuse the name.
+            if starts.count > maximumNameParts { break }
+        }
+        return starts
     }
 
     /// Where the first `::` starts, if any.
@@ -147,9 +199,13 @@ struct JUnitItemMatcher {
 
     /// The item whose dotted path without extension is a prefix of `name` from its start, the longest such.
     private func itemOfDottedModule(_ name: String) -> String? {
-        let parts = name.prefix { $0 != "[" && $0 != "$" && $0 != "(" }.split(separator: ".")
-        for end in stride(from: parts.count, to: 0, by: -1) {
-            if let item = exactDotted[parts[0..<end].joined(separator: ".")] { return item }
+        guard name.utf8.count <= Self.maximumNameLength else { return nil }
+        let text = name.prefix { $0 != "[" && $0 != "$" && $0 != "(" }
+        let starts = Self.partStarts(of: text, separator: ".")
+        guard starts.count <= Self.maximumNameParts else { return nil }
+        let ends = starts.dropFirst().map { text.index(before: $0) } + [text.endIndex]
+        for last in stride(from: min(starts.count, deepestDotted) - 1, through: 0, by: -1) {
+            if let item = exactDotted[String(text[starts[0]..<ends[last]])] { return item }
         }
         return nil
     }

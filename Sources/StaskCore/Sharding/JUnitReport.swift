@@ -7,7 +7,7 @@
 /// report cut short or otherwise malformed yields the cases read up to that point; it never throws.
 ///
 /// How cases are mapped to items (the rules of each producer: pytest, jest-junit, go-junit-report, Maven
-/// Surefire), and what happens to the cases that name none, is ``attribution(items:)``'s business.
+/// Surefire), and what happens to the cases that name none, is ``attribution(items:taskItems:)``'s business.
 package struct JUnitReport: Sendable, Hashable {
     /// One `<testcase>`.
     package struct TestCase: Sendable, Hashable {
@@ -19,7 +19,8 @@ package struct JUnitReport: Sendable, Hashable {
         package var file: String?
         /// The enclosing suite's `name`, if any.
         package var suiteName: String?
-        /// The `time` attribute in seconds (0 when absent or not a number).
+        /// The `time` attribute in seconds (0 when absent, not a number, negative or not finite; at most
+        /// ``JUnitReport/maximumSeconds``).
         package var seconds: Double
         /// The index of the enclosing suite in ``JUnitReport/testSuites``, if any.
         package var suiteIndex: Int? = nil
@@ -31,11 +32,17 @@ package struct JUnitReport: Sendable, Hashable {
         package var name: String?
         /// The `file` attribute, if any.
         package var file: String?
-        /// The `time` attribute in seconds, if present.
+        /// The `time` attribute in seconds, if present (as a case's).
         package var seconds: Double?
         /// Whether other suites are nested in it.
         package var containsSuites = false
+        /// Whether a case is in it or in a suite nested in it.
+        package var containsCases = false
     }
+
+    /// The most seconds a time in a report, or a sum of them, counts for (about 116 days): a larger or
+    /// non-finite `time` (`1e308`, `inf`) is no measurement, and sums stay finite.
+    package static let maximumSeconds = 1e7
 
     /// The test cases in document order.
     package var testCases: [TestCase]
@@ -85,6 +92,11 @@ private struct JUnitScanner {
                 if !openSuites.isEmpty { openSuites.removeLast() }
             case "testcase":
                 let suite = openSuites.last
+                // Open suites are marked innermost first; one already marked has its enclosing ones marked.
+                for open in openSuites.reversed() {
+                    if suites[open].containsCases { break }
+                    suites[open].containsCases = true
+                }
                 cases.append(
                     JUnitReport.TestCase(
                         name: tag.attributes["name"] ?? "", className: tag.attributes["classname"],
@@ -98,11 +110,12 @@ private struct JUnitScanner {
         return (cases, suites)
     }
 
-    /// `1.5`, `1,234.5` (some runners write thousands separators); negative or non-finite → nil.
+    /// `1.5`, `1,234.5` (some runners write thousands separators); negative or non-finite → nil; at most
+    /// ``JUnitReport/maximumSeconds``.
     static func seconds(_ text: String) -> Double? {
         let cleaned = text.trimmingSpaces.filter { $0 != "," }
         guard let value = Double(cleaned), value.isFinite, value >= 0 else { return nil }
-        return value
+        return min(value, JUnitReport.maximumSeconds)
     }
 
     struct Tag {

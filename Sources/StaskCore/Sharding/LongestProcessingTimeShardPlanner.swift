@@ -13,8 +13,14 @@
 /// predicted longest shard, under the current estimates, is within ``tolerance`` of the fresh plan's. A
 /// previous split made without any history (the hash split) is never kept: it was not planned by time.
 ///
-/// The result depends only on the items, the count, the durations and the previous split, so every
-/// machine of a CI matrix given the same `.stask/` computes the same assignment (`stask build --shard I/N`).
+/// **Kept splits.** For the tasks in ``keeping`` the previous split is kept whatever the estimates say (items
+/// gone dropped, new ones placed as above), even a hash split: the engine asks for this when none of the
+/// task's instances would run under it, so that a build with nothing changed runs nothing (a split planned
+/// anew changes the shards' commands).
+///
+/// The result depends only on the items, the count, the durations, the previous split and ``keeping``, so
+/// every machine of a CI matrix given the same `.stask/` computes the same assignment (`stask build --shard
+/// I/N` keeps no split).
 package struct LongestProcessingTimeShardPlanner: ShardPlanner {
     /// Recorded seconds per task name and item.
     package let durations: [String: [String: Double]]
@@ -23,6 +29,8 @@ package struct LongestProcessingTimeShardPlanner: ShardPlanner {
     /// How much longer (as a fraction) the previous split's longest shard may be than the fresh plan's
     /// for the previous split to be kept.
     package let tolerance: Double
+    /// The tasks whose previous split, when there is one of the same shard count, is kept as it is.
+    package let keeping: Set<String>
 
     /// Creates a planner.
     ///
@@ -30,12 +38,17 @@ package struct LongestProcessingTimeShardPlanner: ShardPlanner {
     ///   - durations: Recorded seconds, by task name and item.
     ///   - previous: The last build's splits (only their items and shards are used).
     ///   - tolerance: See ``tolerance``; 0.10 by default.
-    package init(durations: [String: [String: Double]], previous: [ShardPlan] = [], tolerance: Double = 0.10) {
+    ///   - keeping: See ``keeping``; none by default.
+    package init(
+        durations: [String: [String: Double]], previous: [ShardPlan] = [], tolerance: Double = 0.10,
+        keeping: Set<String> = []
+    ) {
         self.durations = durations
         var byTask: [String: ShardPlan] = [:]
         for plan in previous { byTask[plan.task] = plan }
         self.previous = byTask
         self.tolerance = tolerance
+        self.keeping = keeping
     }
 
     /// Assigns `items` to `shardCount` shards.
@@ -44,18 +57,22 @@ package struct LongestProcessingTimeShardPlanner: ShardPlanner {
     package func assign(items: [String], shardCount: Int, task: String) -> [[String]] {
         let history = durations[task] ?? [:]
         let known = items.compactMap { history[$0] }
+        let fallback = CriticalPath.defaultEstimate(known: known)
+        let estimate = { (item: String) in history[item] ?? fallback }
+        let plan = previous[task].flatMap { $0.shardCount == shardCount ? $0 : nil }
+        let kept = plan.map { plan in
+            let present = Set(items)
+            let planned = Set(plan.items)
+            return Self.extend(
+                plan.shards.map { $0.items.filter(present.contains) }, with: items.filter { !planned.contains($0) },
+                estimate: estimate)
+        }
+        if let kept, keeping.contains(task) { return kept }
         guard !known.isEmpty else {
             return HashShardPlanner().assign(items: items, shardCount: shardCount, task: task)
         }
-        let fallback = CriticalPath.defaultEstimate(known: known)
-        let estimate = { (item: String) in history[item] ?? fallback }
         let fresh = Self.extend([[String]](repeating: [], count: shardCount), with: items, estimate: estimate)
-        guard let plan = previous[task], plan.shardCount == shardCount, plan.knownItemCount > 0 else { return fresh }
-        let present = Set(items)
-        let planned = Set(plan.items)
-        let kept = Self.extend(
-            plan.shards.map { $0.items.filter(present.contains) }, with: items.filter { !planned.contains($0) },
-            estimate: estimate)
+        guard let plan, let kept, plan.knownItemCount > 0 else { return fresh }
         let longest = { (shards: [[String]]) in shards.map { $0.reduce(0) { $0 + estimate($1) } }.max() ?? 0 }
         return longest(kept) <= longest(fresh) * (1 + tolerance) ? kept : fresh
     }

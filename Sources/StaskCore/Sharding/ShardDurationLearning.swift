@@ -3,7 +3,7 @@
 /// Three sources, best first:
 /// 1. **Per-item commands** (`run` uses `{{item}}`): each item's commands are timed on their own; exact.
 /// 2. **JUnit** (`{{junit}}`): the times the report gives for the items its cases name
-///    (``JUnitReport/attribution(items:)``); items the report does not name share what is left of the
+///    (``JUnitReport/attribution(items:taskItems:)``); items the report does not name share what is left of the
 ///    shard's wall time after all its cases (``spread(_:over:estimates:)``); cases that name no item are
 ///    counted, not spread.
 /// 3. **Otherwise** only the shard's total is known: it is spread over its items in proportion to their
@@ -51,10 +51,19 @@ package enum ShardDurationLearning {
     /// name (measured), and what is left of `total` after every case's time, attributed or not, spread over
     /// the items no case names (estimates, see ``spread(_:over:estimates:)``). The time of cases that name no
     /// item goes to no item: it is counted in ``Learned/unattributed``.
+    ///
+    /// - Parameters:
+    ///   - report: The shard's report.
+    ///   - total: The shard's wall time, in seconds.
+    ///   - items: The shard's items.
+    ///   - taskItems: All the task's items, among which the report's names are looked up (a name two items
+    ///     of the task share names neither, whichever shard they are in); `nil` for `items`.
+    ///   - estimates: The items' previous estimates.
     package static func fromJUnit(
-        _ report: JUnitReport, total: Double, items: [String], estimates: [String: Double]
+        _ report: JUnitReport, total: Double, items: [String], taskItems: [String]? = nil,
+        estimates: [String: Double]
     ) -> Learned {
-        let attribution = report.attribution(items: items)
+        let attribution = report.attribution(items: items, taskItems: taskItems)
         var result = attribution.itemSeconds
         let measured = Set(result.keys)
         let rest = items.filter { result[$0] == nil }

@@ -29,12 +29,12 @@ package struct ShardPlanFile: Sendable, Hashable, Codable {
     }
 
     /// The JSON text, pretty-printed with sorted keys, ending in a newline.
-    package func encoded() -> [UInt8] {
+    ///
+    /// - Throws: `EncodingError` for a time JSON cannot hold (not finite: no recorded or reported time is).
+    package func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Plans hold only finite numbers, strings and arrays: encoding cannot fail.
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        return Array(data) + [UInt8(ascii: "\n")]
+        return Array(try encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
     /// Reads a plan file's bytes.

@@ -54,23 +54,28 @@ package struct ShardTiming: Sendable, Hashable, Codable {
         case unattributedByShard = "unattributed"
     }
 
-    /// Decodes a record; `measured_items` is a list, `unattributed` an object keyed by shard index.
+    /// Decodes a record; `measured_items` is a list, `unattributed` an object keyed by shard index. The
+    /// counts of a key that is no shard index below `shard_count` are dropped: no run recorded them.
     ///
-    /// - Throws: `DecodingError` for a mistyped field.
+    /// - Throws: `DecodingError` for a mistyped field or a negative shard count.
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         measuredItems = Set(try container.decodeIfPresent([String].self, forKey: .measuredItems) ?? [])
         shardCount = try container.decodeIfPresent(Int.self, forKey: .shardCount) ?? 0
+        guard shardCount >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .shardCount, in: container, debugDescription: "a negative shard count")
+        }
         let byShard = try container.decodeIfPresent([String: UnattributedTestCases].self, forKey: .unattributedByShard)
         unattributedByShard = [:]
         for (key, cases) in byShard ?? [:] {
-            if let index = Int(key) { unattributedByShard[index] = cases }
+            if let index = Int(key), (0..<shardCount).contains(index) { unattributedByShard[index] = cases }
         }
     }
 
     /// Encodes the record with sorted lists, so the same record is the same bytes.
     ///
-    /// - Throws: `EncodingError` (does not happen for finite values).
+    /// - Throws: `EncodingError` for a time that is not finite (what a report gives is capped).
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(measuredItems.sorted(), forKey: .measuredItems)

@@ -6,7 +6,10 @@ import FoundationEssentials
 /// **Format, version 1.** `{"version": 1, "tasks": {TASK: {"measured_items": [ITEM, ...], "shard_count": N,
 /// "unattributed": {SHARD: {"count": C, "seconds": S, "examples": [...]}}}}}`, keys sorted. A build that ran
 /// shards rewrites it at its end. It only feeds `stask shards`' display: a missing, unreadable or other-version
-/// file counts as empty, and losing it shows measured durations as estimates until the next run.
+/// file counts as empty, and losing it shows measured durations as estimates until the next run. A damaged
+/// file (a negative count or shard count, a time that is negative, not finite or above
+/// ``JUnitReport/maximumSeconds``) counts as empty too; unattributed counts of a shard index outside
+/// `0..<shard_count` are dropped.
 package struct ShardTimingFile: Sendable, Hashable, Codable {
     /// The format version this build writes and reads.
     package static let currentVersion = 1
@@ -35,12 +38,13 @@ package struct ShardTimingFile: Sendable, Hashable, Codable {
 
     /// Writes the file to `stateDirectory`.
     ///
-    /// - Throws: `FileSystemError` when it cannot be written.
+    /// - Throws: `EncodingError` when a record holds a time JSON cannot hold (not finite; what a report
+    ///   gives is capped, so this means a bug), and the file is left as it was; `FileSystemError` when it
+    ///   cannot be written.
     package func save(stateDirectory: String, fileSystem: any FileSystem) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Only strings, integers and finite numbers: encoding cannot fail.
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        let data = try encoder.encode(self)
         try fileSystem.writeFile(
             atPath: ProjectPath.join(stateDirectory, Self.fileName), contents: Array(data) + [UInt8(ascii: "\n")])
     }

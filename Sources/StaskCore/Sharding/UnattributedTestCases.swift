@@ -20,14 +20,15 @@ package struct UnattributedTestCases: Sendable, Hashable, Codable {
 
     private enum CodingKeys: String, CodingKey { case count, seconds, examples }
 
-    /// Decodes a count, refusing what no report can produce (a negative count, a time that is negative or
-    /// not finite), so that a damaged `.stask/shard-timing.json` is ignored rather than believed.
+    /// Decodes a count, refusing what no report can produce (a negative count, a time that is negative, not
+    /// finite or above ``JUnitReport/maximumSeconds``), so that a damaged `.stask/shard-timing.json` is
+    /// ignored rather than believed.
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         count = try container.decode(Int.self, forKey: .count)
         seconds = try container.decode(Double.self, forKey: .seconds)
         examples = try container.decode([String].self, forKey: .examples)
-        guard count >= 0, seconds.isFinite, seconds >= 0 else {
+        guard count >= 0, seconds.isFinite, seconds >= 0, seconds <= JUnitReport.maximumSeconds else {
             throw DecodingError.dataCorruptedError(
                 forKey: .count, in: container, debugDescription: "a negative count or an impossible time")
         }
@@ -36,18 +37,18 @@ package struct UnattributedTestCases: Sendable, Hashable, Codable {
     /// Whether no case is counted.
     package var isEmpty: Bool { count == 0 }
 
-    /// Counts one more case.
+    /// Counts one more case; the time is at most ``JUnitReport/maximumSeconds``, the count at most `Int.max`.
     package mutating func add(_ example: String, seconds: Double) {
-        count += 1
-        self.seconds += seconds
+        count = count == .max ? count : count + 1
+        self.seconds = JUnitReport.capped(self.seconds + seconds)
         if examples.count < Self.exampleLimit { examples.append(example) }
     }
 
-    /// Both counts together (examples of `self` first).
+    /// Both counts together (examples of `self` first), saturating as ``add(_:seconds:)`` does.
     package func adding(_ other: Self) -> Self {
         let (sum, overflow) = count.addingReportingOverflow(other.count)
         return Self(
-            count: overflow ? .max : sum, seconds: seconds + other.seconds,
+            count: overflow ? .max : sum, seconds: JUnitReport.capped(seconds + other.seconds),
             examples: Array((examples + other.examples).prefix(Self.exampleLimit)))
     }
 }

@@ -19,6 +19,9 @@ package enum BuildStateError: Error, Sendable, Equatable, CustomStringConvertibl
             let who = holder.map { "another stask (pid \($0))" } ?? "another stask"
             return "\(path): \(who) is building in this directory; wait for it to finish, or run without "
                 + "--no-wait to wait for it"
+        case .notWritable(let path, .leavesDirectory(_, _, let link, let destination)):
+            return "\(path): refusing to write build state through the symbolic link '\(link)' (-> \(destination)), "
+                + "which leads out of the project"
         case .notWritable(let path, let underlying):
             return "\(path): cannot write build state: \(underlying) (is the directory read-only?)"
         case .writeFailed(let path, let underlying):

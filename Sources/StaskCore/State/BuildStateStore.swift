@@ -117,6 +117,13 @@ package final class BuildStateStore: Sendable {
         storage.withLock { $0.state.record(for: id)?.estimatedDuration }
     }
 
+    /// `id`'s moving-average duration and the peak resident memory of its last successful run (0: not
+    /// measured), from one look at its record, also after an invalidating failure; `nil` when it never
+    /// succeeded. What the scheduler needs of every step it runs.
+    package func runHistory(for id: String) -> (estimatedDuration: Duration, peakMemory: UInt64)? {
+        storage.withLock { $0.state.record(for: id) }.map { ($0.estimatedDuration, $0.peakMemory) }
+    }
+
     /// The whole state, decoded.
     ///
     /// - Complexity: O(n) in the size of the state (every record is decoded); meant for `stask explain`,

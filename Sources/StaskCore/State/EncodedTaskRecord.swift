@@ -34,6 +34,15 @@ struct EncodedTaskRecord: Sendable {
         for duration in [record.wallTime, record.cpuTime, record.estimatedDuration] {
             size += varint(Int(SuccessfulRun.nanoseconds(of: duration)))
         }
+        if record.peakMemory != 0 {
+            var length = 1
+            var rest = record.peakMemory >> 7
+            while rest != 0 {
+                length += 1
+                rest >>= 7
+            }
+            size += length
+        }
         size += varint(record.outputDigests.count)
         for path in record.outputDigests.keys { size += text(path) + 16 }
         if !record.discoveredInputs.isEmpty {

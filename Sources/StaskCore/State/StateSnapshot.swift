@@ -19,7 +19,8 @@
 ///              records:      varint count, then per record a varint byte length and:
 ///                              hot part:  text id, digest action key, varint wall ns, varint cpu ns,
 ///                                         varint estimate ns, varint success count, UInt8 flags
-///                                         (bit 0: invalidated, bit 1: discovered inputs follow),
+///                                         (bit 0: invalidated, bit 1: discovered inputs follow,
+///                                         bit 2: peak memory follows), with bit 2 varint peak bytes,
 ///                                         varint n, n × (text path, digest) outputs, with bit 1
 ///                                         varint n, n × (text path, digest) discovered inputs (by path)
 ///                              cold part (the rest of the record): str directory, varint n + n × str
@@ -210,7 +211,7 @@ final class StateSnapshot: Sendable {
                     _ = try entry.digest()  // action key
                     for _ in 0..<3 { _ = try entry.varint() }  // wall, cpu, estimate
                     _ = try entry.varint()  // success count
-                    _ = try entry.byte()  // flags
+                    if try entry.byte() & 4 != 0 { _ = try entry.varint() }  // flags, peak memory
                     let outputCount = try entry.count(limit: entry.remaining)
                     for _ in 0..<outputCount {
                         paths.insert(try entry.inlineString())

@@ -19,12 +19,15 @@ package struct SuccessfulRun: Sendable, Hashable {
     package var keyInputs: ActionKeyInputs
     /// The files the run's depfile listed, with their digests, sorted by path.
     package var discoveredInputs: [DiscoveredInput]
+    /// The largest resident set size of the attempt's commands, in bytes; 0 when unknown.
+    package var peakMemory: UInt64
 
     /// Describes a successful run. `actionKey` defaults to `keyInputs.actionKey`.
     package init(
         id: String, actionKey: ContentDigest? = nil, outputDigests: [String: ContentDigest], wallTime: Duration,
-        cpuTime: Duration, keyInputs: ActionKeyInputs, discoveredInputs: [DiscoveredInput] = []
+        cpuTime: Duration, keyInputs: ActionKeyInputs, discoveredInputs: [DiscoveredInput] = [], peakMemory: UInt64 = 0
     ) {
+        self.peakMemory = peakMemory
         self.discoveredInputs = discoveredInputs
         self.id = id
         self.actionKey = actionKey ?? keyInputs.actionKey
@@ -52,7 +55,9 @@ package struct SuccessfulRun: Sendable, Hashable {
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wall,
             cpuTime: Self.storable(cpuTime), estimatedDuration: estimate,
-            successCount: (previous?.successCount ?? 0) + 1, keyInputs: keyInputs, discoveredInputs: discoveredInputs)
+            successCount: (previous?.successCount ?? 0) + 1, keyInputs: keyInputs, discoveredInputs: discoveredInputs,
+            // A run restored from the remote cache measured nothing: the last figure learned stays.
+            peakMemory: peakMemory != 0 ? peakMemory : previous?.peakMemory ?? 0)
     }
 
     /// Whole nanoseconds, at least zero: the precision of the state files.

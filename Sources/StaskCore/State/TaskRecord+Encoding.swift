@@ -5,7 +5,8 @@ extension TaskRecord {
     /// (`keyInputs`, read only by `stask explain`), which runs to the end of the record.
     ///
     /// Hot part: id, action key, wall ns, cpu ns, estimate ns, success count (varints), flags (bit 0:
-    /// invalidated, bit 1: discovered inputs follow), output digests (varint count, then path and digest
+    /// invalidated, bit 1: discovered inputs follow, bit 2: peak memory follows), with bit 2 the peak memory in
+    /// bytes (varint), output digests (varint count, then path and digest
     /// each), then with bit 1 the discovered inputs (varint count, then path and digest each, sorted by
     /// path). Cold part: see
     /// `ActionKeyInputs.encode(to:string:)`; `coldString` writes its strings (a string-table index in the
@@ -17,7 +18,8 @@ extension TaskRecord {
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: cpuTime)))
         writer.varint(UInt64(SuccessfulRun.nanoseconds(of: estimatedDuration)))
         writer.varint(max(successCount, 0))
-        writer.byte((isInvalidated ? 1 : 0) | (discoveredInputs.isEmpty ? 0 : 2))
+        writer.byte((isInvalidated ? 1 : 0) | (discoveredInputs.isEmpty ? 0 : 2) | (peakMemory == 0 ? 0 : 4))
+        if peakMemory != 0 { writer.varint(peakMemory) }
         writer.varint(outputDigests.count)
         for (path, digest) in outputDigests.sorted(by: { $0.key < $1.key }) {
             writer.inlineString(path)
@@ -54,7 +56,8 @@ extension TaskRecord {
         let estimate = try duration(from: &reader)
         let successCount = try reader.count(limit: Int.max)
         let flags = try reader.byte()
-        guard flags <= 3 else { throw StateDecodingError(detail: "unknown record flags \(flags)") }
+        guard flags <= 7 else { throw StateDecodingError(detail: "unknown record flags \(flags)") }
+        let peakMemory = flags & 4 != 0 ? try reader.varint() : 0
         let outputCount = try reader.count(limit: reader.remaining)
         var outputDigests: [String: ContentDigest] = [:]
         outputDigests.reserveCapacity(outputCount)
@@ -76,7 +79,7 @@ extension TaskRecord {
         return TaskRecord(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
             estimatedDuration: estimate, successCount: successCount, coldPart: cold, isInvalidated: flags & 1 != 0,
-            discoveredInputs: discovered)
+            discoveredInputs: discovered, peakMemory: peakMemory)
     }
 
     private static func duration(from reader: inout StateBinaryReader) throws(StateDecodingError) -> Duration {

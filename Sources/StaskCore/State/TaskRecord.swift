@@ -22,6 +22,9 @@ package struct TaskRecord: Sendable, Hashable {
     package var cpuTime: Duration
     /// Moving average of successful wall times, for critical-path priorities and ETAs.
     package var estimatedDuration: Duration
+    /// The largest resident set size of the last successful run's commands, in bytes (0: not measured):
+    /// the instance's learned `mem` cost.
+    package var peakMemory: UInt64
     /// How many successful runs have been recorded for this id.
     package var successCount: Int
     /// Set when a later run of this instance failed (`BuildStateStore.invalidate(_:)`): the record is then
@@ -39,19 +42,20 @@ package struct TaskRecord: Sendable, Hashable {
     package init(
         id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, estimatedDuration: Duration, successCount: Int, keyInputs: ActionKeyInputs,
-        isInvalidated: Bool = false, discoveredInputs: [DiscoveredInput] = []
+        isInvalidated: Bool = false, discoveredInputs: [DiscoveredInput] = [], peakMemory: UInt64 = 0
     ) {
         self.init(
             id: id, actionKey: actionKey, outputDigests: outputDigests, wallTime: wallTime, cpuTime: cpuTime,
             estimatedDuration: estimatedDuration, successCount: successCount, coldPart: .decoded(keyInputs),
-            isInvalidated: isInvalidated, discoveredInputs: discoveredInputs)
+            isInvalidated: isInvalidated, discoveredInputs: discoveredInputs, peakMemory: peakMemory)
     }
 
     init(
         id: String, actionKey: ContentDigest, outputDigests: [String: ContentDigest], wallTime: Duration,
         cpuTime: Duration, estimatedDuration: Duration, successCount: Int, coldPart: TaskRecordColdPart,
-        isInvalidated: Bool, discoveredInputs: [DiscoveredInput] = []
+        isInvalidated: Bool, discoveredInputs: [DiscoveredInput] = [], peakMemory: UInt64 = 0
     ) {
+        self.peakMemory = peakMemory
         self.id = id
         self.actionKey = actionKey
         self.outputDigests = outputDigests

@@ -25,7 +25,7 @@ extension Taskfile {
 
     /// The layout's version, part of the cache file's header and key: raise it with every change to what
     /// ``encoded()`` writes (a file of another version is then a miss, never misread).
-    static let encodingVersion: UInt32 = 1
+    static let encodingVersion: UInt32 = 2
 
     /// Decodes what ``encoded()`` wrote.
     ///
@@ -92,6 +92,7 @@ extension Taskfile {
             list(task.env) { encoder, variable in encoder.environmentVariable(variable) }
             out.byte(task.always ? 1 : 0)
             optional(task.depfile) { encoder, template in encoder.template(template) }
+            out.byte(task.jobserver.map { $0 == .pipe ? 1 : 2 } ?? 0)
             keyLocations(task.keyLocations)
             keyLocations(task.valueLocations)
         }
@@ -264,13 +265,20 @@ extension Taskfile {
             let env = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.environmentVariable() }
             let always = try reader.byte() != 0
             let depfile = try optional { (decoder: inout Self) throws(StateDecodingError) in try decoder.template() }
+            let jobserver: JobserverStyle?
+            switch try reader.byte() {
+            case 0: jobserver = nil
+            case 1: jobserver = .pipe
+            case 2: jobserver = .fifo
+            case let other: throw StateDecodingError(detail: "unknown jobserver style \(other)")
+            }
             let keyLocations = try self.keyLocations()
             let valueLocations = try self.keyLocations()
             return TaskDefinition(
                 name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: RetryPolicy(attempts: attempts, backoff: backoff, maxBackoff: maxBackoff), timeout: timeout,
-                dir: dir, env: env, always: always, depfile: depfile, keyLocations: keyLocations,
+                dir: dir, env: env, always: always, depfile: depfile, jobserver: jobserver, keyLocations: keyLocations,
                 valueLocations: valueLocations)
         }
 

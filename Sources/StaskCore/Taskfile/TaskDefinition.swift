@@ -9,7 +9,7 @@ package struct TaskDefinition: Sendable, Hashable {
     /// The keys a task may have, spelled as in YAML by `rawValue`.
     package enum Key: String, Sendable, Hashable, CaseIterable {
         case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always,
-            depfile
+            depfile, jobserver
     }
 
     /// The values, behind one reference: the graph builder copies a definition for each of a task's
@@ -40,6 +40,7 @@ package struct TaskDefinition: Sendable, Hashable {
         let env: [EnvironmentVariable]
         let always: Bool
         let depfile: Template?
+        let jobserver: JobserverStyle?
         let keyLocations: [Key: SourceLocation]
         let valueLocations: [Key: SourceLocation]
     }
@@ -93,6 +94,8 @@ package struct TaskDefinition: Sendable, Hashable {
     /// `depfile`: the file, relative to the Taskfile's directory, in which the commands list the files they
     /// read (Makefile syntax, as `gcc -MMD -MF`); they become the instance's discovered inputs.
     package var depfile: Template? { storage.fields.depfile }
+    /// `jobserver`: the GNU make jobserver the task's commands get (`true` or `pipe`, or `fifo`); `nil` for none.
+    package var jobserver: JobserverStyle? { storage.fields.jobserver }
     /// The location of each key present.
     package var keyLocations: [Key: SourceLocation] { storage.fields.keyLocations }
     /// The location of each key's value.
@@ -105,7 +108,7 @@ package struct TaskDefinition: Sendable, Hashable {
         shards: Int? = nil, cost: ResourceCost? = nil, costLocations: [String: SourceLocation] = [:],
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, dir: Template? = nil,
         env: [EnvironmentVariable] = [], always: Bool = false, depfile: Template? = nil,
-        keyLocations: [Key: SourceLocation] = [:],
+        jobserver: JobserverStyle? = nil, keyLocations: [Key: SourceLocation] = [:],
         valueLocations: [Key: SourceLocation] = [:]
     ) {
         storage = Storage(
@@ -113,7 +116,7 @@ package struct TaskDefinition: Sendable, Hashable {
                 name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-                keyLocations: keyLocations, valueLocations: valueLocations))
+                jobserver: jobserver, keyLocations: keyLocations, valueLocations: valueLocations))
     }
 
     /// The location of `key`'s value, else of the key, else of the task.

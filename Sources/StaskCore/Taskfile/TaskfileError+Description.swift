@@ -64,6 +64,9 @@ extension TaskfileError {
             return "\(location): input '\(path)' of '\(instance)' is a directory (use a glob such as '\(path)/**')"
         case .outsideProject(let location, let instance, let key, let path):
             return "\(location): \(key) '\(path)' of '\(instance)' lies outside the project directory"
+        case .outsideProjectThroughLink(let location, let instance, let key, let path, let link, let destination):
+            return "\(location): \(key) '\(path)' of '\(instance)' lies outside the project directory through the "
+                + "symbolic link '\(link)' (-> \(destination)); stask writes and removes only inside the project"
         case .outputInStateDirectory(let location, let instance, let key, let path):
             return "\(location): \(key) '\(path)' of '\(instance)' lies in stask's state directory '.stask'"
         case .outputIsGlob(let location, let task, let text):
@@ -99,6 +102,7 @@ extension TaskfileError {
             .duplicateOutput(let location, _, _, _, _), .dependencyCycle(let location, _),
             .missingInput(let location, _, _), .inputIsDirectory(let location, _, _),
             .outsideProject(let location, _, _, _), .outputInStateDirectory(let location, _, _, _),
+            .outsideProjectThroughLink(let location, _, _, _, _, _),
             .outputIsGlob(let location, _, _), .costExceedsBudget(let location, _, _, _, _),
             .foreachDoesNotSettle(let location, _), .fileSystem(let location, _):
             location

@@ -73,6 +73,10 @@ package enum TaskfileError: Error, Sendable, Equatable, CustomStringConvertible 
     case inputIsDirectory(SourceLocation, instance: String, path: String)
     /// An output, a `dir:` or a `depfile:` outside the project directory (`../x`, an absolute path elsewhere).
     case outsideProject(SourceLocation, instance: String, key: String, path: String)
+    /// An output, a `depfile:` or the state directory (`key`) whose directory lies outside the project through
+    /// the symbolic link `link` (project-relative), which points to `destination`: stask would write there.
+    case outsideProjectThroughLink(
+        SourceLocation, instance: String, key: String, path: String, link: String, destination: String)
     /// An output or a `depfile:` (`key`) inside `.stask/`, stask's own state directory.
     case outputInStateDirectory(SourceLocation, instance: String, key: String, path: String)
     /// An output written as a glob (outputs are always plain paths).

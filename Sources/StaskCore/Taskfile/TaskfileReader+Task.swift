@@ -65,6 +65,7 @@ extension TaskfileReader {
         var dir: Template?
         var env: [EnvironmentVariable] = []
         var always = false
+        var jobserver: JobserverStyle?
         var depfile: Template?
 
         for entry in entries {
@@ -89,7 +90,8 @@ extension TaskfileReader {
             case .cost:
                 var amounts: [String: Double] = [:]
                 for costEntry in try self.entries(of: node, key: "cost") {
-                    let amount = try number(costEntry.value, key: "cost.\(costEntry.key)")
+                    let amount = try resourceAmount(
+                        costEntry.value, resource: costEntry.key, key: "cost.\(costEntry.key)")
                     if amount < 0 {
                         throw .invalidValue(
                             location(of: costEntry.value), key: "cost.\(costEntry.key)",
@@ -114,6 +116,8 @@ extension TaskfileReader {
                 env = try readEnvironment(node, key: "env", rules: rules(.taskEnvironment))
             case .always:
                 always = try boolean(node, key: "always")
+            case .jobserver:
+                jobserver = try jobserverStyle(node)
             case .depfile:
                 let text = try string(node, key: "depfile")
                 let template = try template(text, node: node)
@@ -125,7 +129,7 @@ extension TaskfileReader {
             name: name, location: entry.keyLocation, desc: desc, inputs: inputs, outputs: outputs, deps: deps,
             run: run, foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
             retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-            keyLocations: keyLocations,
+            jobserver: jobserver, keyLocations: keyLocations,
             valueLocations: valueLocations)
     }
 
@@ -184,5 +188,20 @@ extension TaskfileReader {
         }
         return RetryPolicy(
             attempts: count, backoff: backoff, maxBackoff: maxBackoff ?? max(backoff, RetryPolicy.defaultMaxBackoff))
+    }
+
+    /// `jobserver: true` (or `pipe`), `fifo`, or `false`.
+    func jobserverStyle(_ node: Node) throws(TaskfileError) -> JobserverStyle? {
+        if case .scalar(let scalar) = node, tagName(node) == .str {
+            switch scalar.string {
+            case "pipe": return .pipe
+            case "fifo": return .fifo
+            default:
+                throw .invalidValue(
+                    location(of: node), key: "jobserver", value: scalar.string,
+                    reason: "expected true, false, pipe or fifo")
+            }
+        }
+        return try boolean(node, key: "jobserver") ? .pipe : nil
     }
 }

@@ -150,6 +150,19 @@ extension TaskfileReader {
         return value
     }
 
+    /// An amount of `resource`: a number, or for `mem` also an amount with a unit (`16GB`, ``MemorySyntax``).
+    func resourceAmount(_ node: Node, resource: String, key: String) throws(TaskfileError) -> Double {
+        if resource == MemorySyntax.resource, case .scalar(let scalar) = node, tagName(node) == .str {
+            guard let bytes = MemorySyntax.parse(scalar.string) else {
+                throw .invalidValue(
+                    location(of: node), key: key, value: scalar.string,
+                    reason: "expected an amount of memory such as 512MB, 16GB or 2GiB")
+            }
+            return bytes
+        }
+        return try number(node, key: key)
+    }
+
     /// A whole number.
     func integer(_ node: Node, key: String) throws(TaskfileError) -> Int {
         if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null {

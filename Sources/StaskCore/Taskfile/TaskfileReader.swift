@@ -51,7 +51,7 @@ struct TaskfileReader {
         var budgetLocations: [String: SourceLocation] = [:]
         if let node = value("budget") {
             for entry in try self.entries(of: node, key: "budget") {
-                let amount = try number(entry.value, key: "budget.\(entry.key)")
+                let amount = try resourceAmount(entry.value, resource: entry.key, key: "budget.\(entry.key)")
                 if amount < 0 {
                     throw .invalidValue(
                         location(of: entry.value), key: "budget.\(entry.key)", value: TaskfileError.number(amount),

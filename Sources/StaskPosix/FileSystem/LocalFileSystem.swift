@@ -187,8 +187,17 @@ package struct LocalFileSystem: FileSystem {
         producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
             -> [UInt8]
     ) throws(FileSystemError) -> Int {
+        try writeProducing(atPath: path, beneath: nil, produce)
+    }
+
+    /// `writeFile(atPath:producing:)`, its directory resolved below `root` when there is one.
+    func writeProducing(
+        atPath path: String, beneath root: String?,
+        _ produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
+            -> [UInt8]
+    ) throws(FileSystemError) -> Int {
         var size = 0
-        try writeAtomically(atPath: path) { (descriptor) throws(FileSystemError) in
+        try writeAtomically(atPath: path, beneath: root) { (descriptor) throws(FileSystemError) in
             let header = try produce { (chunk) throws(FileSystemError) in
                 try Self.writeFully(descriptor, chunk, path: path)
                 size += chunk.count
@@ -211,38 +220,57 @@ package struct LocalFileSystem: FileSystem {
         return size
     }
 
-    /// Writes a new file beside `path` through `write`, `fsync`s it, renames it over `path` and syncs the
-    /// directory; removes it on any failure.
-    private func writeAtomically(
-        atPath path: String, _ write: (Int32) throws(FileSystemError) -> Void
+    /// Writes a new file beside `path` through `write`, `fsync`s it (when `synchronizes`), renames it over
+    /// `path` and syncs the directory; removes it on any failure. Everything after finding the directory goes
+    /// through one descriptor of it: with a `root`, the one ``openDirectory(_:beneath:creating:)`` resolved
+    /// below it. A final symbolic link at `path` is replaced, not written through.
+    func writeAtomically(
+        atPath path: String, beneath root: String? = nil, mode: mode_t = 0o666, synchronizes: Bool = true,
+        _ write: (Int32) throws(FileSystemError) -> Void
     ) throws(FileSystemError) {
         let (directory, name) = Self.split(path)
-        try createDirectory(atPath: directory)
+        let parent: Int32
+        if let root {
+            guard let opened = try Self.openDirectory(directory, beneath: root, creating: true) else {
+                throw .notFound(path: directory)
+            }
+            parent = opened
+        } else {
+            try createDirectory(atPath: directory)
+            parent = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard parent >= 0 else { throw .systemCall(path: directory, operation: "open", errno: errno) }
+        }
+        defer { close(parent) }
         var temporary = ""
         var descriptor: Int32 = -1
         for _ in 0..<16 {
-            temporary = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            temporary = ".\(name).tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
+            descriptor = openat(parent, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else { throw .systemCall(path: path, operation: "open", errno: errno) }
         do throws(FileSystemError) {
             try write(descriptor)
-            guard fsync(descriptor) == 0 else { throw .systemCall(path: path, operation: "fsync", errno: errno) }
+            if synchronizes && fsync(descriptor) != 0 {
+                throw .systemCall(path: path, operation: "fsync", errno: errno)
+            }
             guard close(descriptor) == 0 else {
                 descriptor = -1
                 throw .systemCall(path: path, operation: "close", errno: errno)
             }
             descriptor = -1
-            guard rename(temporary, path) == 0 else {
+            guard renameat(parent, temporary, parent, name) == 0 else {
                 throw .systemCall(path: path, operation: "rename", errno: errno)
             }
         } catch {
             if descriptor >= 0 { close(descriptor) }
-            unlink(temporary)
+            unlinkat(parent, temporary, 0)
             throw error
         }
-        try Self.synchronizeDirectory(directory)
+        // Some file systems refuse fsync on directories (EINVAL); the rename is then as durable as it gets.
+        if synchronizes && fsync(parent) != 0 && errno != EINVAL {
+            throw .systemCall(path: directory, operation: "fsync", errno: errno)
+        }
     }
 
     /// `mkdir -p`: creates the directory and missing parents (mode 0777 minus the umask).

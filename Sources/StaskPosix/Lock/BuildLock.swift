@@ -54,17 +54,29 @@ package final class BuildLock: Sendable {
     ///   lock file cannot be created), `.lockFailed` (`flock` failed otherwise), or `CancellationError` when
     ///   the task is cancelled while waiting.
     package static func acquire(directory: String, wait: Bool, onWait: () -> Void = {}) async throws -> BuildLock {
-        do {
+        // The state directory is resolved below its parent (the project) and the lock file opened through it
+        // with O_NOFOLLOW: a `.stask` that is a link out of the project gets no lock file created there.
+        // (`createDirectory` creates the project when missing, and nothing through such a link: `mkdir` does
+        // not follow one.)
+        let directory = ProjectPath.normalizedAbsolute(directory)
+        let parent: Int32
+        do throws(FileSystemError) {
             try LocalFileSystem().createDirectory(atPath: directory)
+            guard
+                let opened = try LocalFileSystem.openDirectory(
+                    directory, beneath: ProjectPath.parent(ofAbsolute: directory), creating: true)
+            else { throw .notFound(path: directory) }
+            parent = opened
         } catch {
             throw BuildStateError.notWritable(path: directory, underlying: error)
         }
-        let path = directory.hasSuffix("/") ? directory + fileName : directory + "/" + fileName
-        var descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        defer { close(parent) }
+        let path = ProjectPath.join(directory, fileName)
+        var descriptor = openat(parent, fileName, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o666)
         let openError = errno
         if descriptor < 0 && (openError == EACCES || openError == EROFS) {
             // A lock file we may not write can still be locked; the state writes will report the problem.
-            descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            descriptor = openat(parent, fileName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         }
         guard descriptor >= 0 else {
             throw BuildStateError.notWritable(

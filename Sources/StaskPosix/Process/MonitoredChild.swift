@@ -145,9 +145,14 @@ final class MonitoredChild {
         closeOutput()
     }
 
-    /// The result to deliver (consumes the output).
-    func makeResult() -> ProcessResult {
+    /// The result to deliver (consumes the output); `outOfMemoryKills` tells whether a `SIGKILL` came from
+    /// the kernel's out-of-memory killer.
+    func makeResult(outOfMemoryKills: OutOfMemoryKills) -> ProcessResult {
         var termination = Self.termination(waitStatus: waitStatus)
+        let diedByKill = termination == .signalled(SIGKILL) || termination == .exited(128 + SIGKILL)
+        let isOutOfMemoryKill =
+            diedByKill && !isTimedOut && !isCancelled && !wasSignalledByLauncher
+            && outOfMemoryKills.hasCountedSinceLastLook()
         if isTimedOut {
             termination = .timedOut
         } else if isDirectExec, !wasSignalledByLauncher, case .signalled(let signal) = termination {
@@ -166,7 +171,8 @@ final class MonitoredChild {
             + Int64(usage.ru_utime.tv_usec) + Int64(usage.ru_stime.tv_usec)
         return ProcessResult(
             termination: termination, output: output, wallTime: .nanoseconds(endNanoseconds - startNanoseconds),
-            cpuTime: .microseconds(cpu), outputByteCount: byteCount, logPath: logPath)
+            cpuTime: .microseconds(cpu), outputByteCount: byteCount, logPath: logPath,
+            peakMemory: UInt64(max(0, usage.ru_maxrss)) &* 1024, isOutOfMemoryKill: isOutOfMemoryKill)
     }
 
     /// Drops the output (the caller gets `.cancelled`, not a result).

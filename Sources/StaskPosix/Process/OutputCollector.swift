@@ -123,19 +123,19 @@ struct OutputCollector {
         if bytes.count >= 2 * tailSize { bytes.removeFirst(bytes.count - tailSize) }
     }
 
+    /// Creates the log file. The log directory is `<project>/.stask/logs`: it is resolved below the project
+    /// (its parent's parent) with `LocalFileSystem.openDirectory(_:beneath:creating:)` and the file opened
+    /// through it with `O_NOFOLLOW`, so a link a command put in `.stask` does not lead the log out of the
+    /// project. Any failure means no log file, only the tail.
     private static func createLog(directory: String, name: String) -> (Int32, String)? {
-        createDirectories(directory)
-        let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        return fd >= 0 ? (fd, path) : nil
-    }
-
-    /// `mkdir -p`; failures show up when the file is opened.
-    private static func createDirectories(_ path: String) {
-        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        guard errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
-        createDirectories(String(path[..<slash]))
-        _ = mkdir(path, 0o755)
+        let directory = ProjectPath.normalizedAbsolute(directory)
+        let root = ProjectPath.parent(ofAbsolute: ProjectPath.parent(ofAbsolute: directory))
+        guard let parent = try? LocalFileSystem.openDirectory(directory, beneath: root, creating: true) else {
+            return nil
+        }
+        defer { close(parent) }
+        let fd = openat(parent, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        return fd >= 0 ? (fd, ProjectPath.join(directory, name)) : nil
     }
 
     private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {

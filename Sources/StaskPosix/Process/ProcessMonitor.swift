@@ -36,6 +36,8 @@ final class ProcessMonitor: Sendable {
     }
 
     let spawner: ProcessSpawner
+    /// Tells the out-of-memory killer's kills from others.
+    let outOfMemoryKills = OutOfMemoryKills()
     let memoryLimit: Int
     let tailSize: Int
     private let state = Mutex(ProcessMonitorStateMachine<Registration, UnownedJob>())
@@ -261,7 +263,7 @@ final class ProcessMonitor: Sendable {
                 child.discardOutput()
                 child.continuation.resume(returning: .failure(.cancelled))
             } else {
-                child.continuation.resume(returning: .success(child.makeResult()))
+                child.continuation.resume(returning: .success(child.makeResult(outOfMemoryKills: outOfMemoryKills)))
             }
         }
     }

@@ -81,21 +81,24 @@ struct ProcessSpawner: Sendable {
                 }
                 if case .started(let child) = launch(
                     path: path, arguments: spec.arguments, environment: environment,
-                    workingDirectory: spec.workingDirectory, isDirectExec: true, searchesPath: childSearches)
+                    workingDirectory: spec.workingDirectory, isDirectExec: true, searchesPath: childSearches,
+                    inherited: spec.inheritedDescriptors)
                 {
                     return .success(child)
                 }
             }
             return spawnArguments(
                 ["/bin/sh", "-c", shellCommand], environment: spec.environment,
-                workingDirectory: spec.workingDirectory)
+                workingDirectory: spec.workingDirectory, inherited: spec.inheritedDescriptors)
         }
         let arguments = spec.isDirectExec ? ["/bin/sh", "-c", spec.shellCommand ?? ""] : spec.arguments
-        return spawnArguments(arguments, environment: spec.environment, workingDirectory: spec.workingDirectory)
+        return spawnArguments(
+            arguments, environment: spec.environment, workingDirectory: spec.workingDirectory,
+            inherited: spec.inheritedDescriptors)
     }
 
     private func spawnArguments(
-        _ arguments: [String], environment: [String: String], workingDirectory: String
+        _ arguments: [String], environment: [String: String], workingDirectory: String, inherited: [Int32: Int32]
     ) -> Result<SpawnedChild, ProcessError> {
         guard let program = arguments.first, !program.isEmpty else {
             return .failure(.spawnFailed(program: "", errno: ENOENT))
@@ -111,7 +114,7 @@ struct ProcessSpawner: Sendable {
         let prepared = preparations.environment(environment, workingDirectory: nil) { "" }
         switch launch(
             path: path, arguments: arguments, environment: prepared, workingDirectory: workingDirectory,
-            isDirectExec: false)
+            isDirectExec: false, inherited: inherited)
         {
         case .started(let child): return .success(child)
         case .failed(let code):
@@ -130,7 +133,7 @@ struct ProcessSpawner: Sendable {
     /// One `posix_spawn`, or `posix_spawnp` with `searchesPath`; returns its `errno` on failure.
     private func launch(
         path: String, arguments: [String], environment: PreparedEnvironment, workingDirectory: String,
-        isDirectExec: Bool, searchesPath: Bool = false
+        isDirectExec: Bool, searchesPath: Bool = false, inherited: [Int32: Int32] = [:]
     ) -> LaunchOutcome {
         var path = path
         var arguments = arguments
@@ -143,9 +146,15 @@ struct ProcessSpawner: Sendable {
             path = "/bin/sh"
         }
         guard let pipe = SystemCalls.makeOutputPipe() else { return .failed(errno: errno) }
-        let actions = preparations.fileActions(
-            outputFD: pipe.write, workingDirectory: capabilities.usesSpawnChdir ? workingDirectory : nil,
-            closesFrom: capabilities.usesClosefrom)
+        let directory = capabilities.usesSpawnChdir ? workingDirectory : nil
+        // Inherited descriptors make actions of their own (a jobserver's pipe is one task's): not kept.
+        let actions =
+            inherited.isEmpty
+            ? preparations.fileActions(
+                outputFD: pipe.write, workingDirectory: directory, closesFrom: capabilities.usesClosefrom)
+            : PreparedFileActions(
+                outputFD: pipe.write, workingDirectory: directory, closesFrom: capabilities.usesClosefrom,
+                inherited: inherited)
         let argv = CStringArray(arguments)
         var pid: pid_t = 0
         let status =

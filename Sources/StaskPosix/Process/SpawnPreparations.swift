@@ -98,7 +98,8 @@ final class PreparedEnvironment: @unchecked Sendable {
 }
 
 /// The file actions of one child: stdin from `/dev/null`, stdout and stderr on the output pipe's write
-/// end, every other descriptor closed (`closefrom(3)`), and the working directory.
+/// end, the inherited descriptors at their numbers, every other descriptor closed (`closefrom`), and the
+/// working directory.
 // @unchecked Sendable: immutable after init (posix_spawn only reads the actions).
 final class PreparedFileActions: @unchecked Sendable {
     let outputFD: Int32
@@ -106,7 +107,9 @@ final class PreparedFileActions: @unchecked Sendable {
     let closesFrom: Bool
     let pointer: UnsafeMutablePointer<posix_spawn_file_actions_t>
 
-    init(outputFD: Int32, workingDirectory: String?, closesFrom: Bool) {
+    /// - Parameter inherited: child descriptor → this process's descriptor. This process's must not be
+    ///   among the child's numbers (a jobserver's are duplicated above them).
+    init(outputFD: Int32, workingDirectory: String?, closesFrom: Bool, inherited: [Int32: Int32] = [:]) {
         self.outputFD = outputFD
         self.workingDirectory = workingDirectory
         self.closesFrom = closesFrom
@@ -115,8 +118,11 @@ final class PreparedFileActions: @unchecked Sendable {
         posix_spawn_file_actions_addopen(pointer, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(pointer, outputFD, 1)
         posix_spawn_file_actions_adddup2(pointer, outputFD, 2)
+        for (child, parent) in inherited.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(pointer, parent, child)  // dup2 clears close-on-exec
+        }
         if closesFrom {
-            _ = stask_spawn_addclosefrom(pointer, 3)
+            _ = stask_spawn_addclosefrom(pointer, (inherited.keys.max() ?? 2) + 1)
         }
         if let workingDirectory {
             _ = workingDirectory.withCString { stask_spawn_addchdir(pointer, $0) }

@@ -39,7 +39,14 @@ extension HTTPRemoteCache {
         for (output, bytes) in contents {
             let path = ProjectPath.absolute(output.path, project: action.projectDirectory)
             do {
-                try OutputFileWriter.write(bytes, toPath: path, isExecutable: output.isExecutable)
+                try OutputFileWriter.write(
+                    bytes, toPath: path, isExecutable: output.isExecutable, beneath: action.projectDirectory)
+            } catch .leavesDirectory(_, _, let link, let destination) {
+                report(
+                    .localFiles,
+                    "refusing to restore '\(output.path)' of '\(action.taskID)': its directory leads out of the project "
+                        + "through the symbolic link '\(link)' (-> \(destination)); running it locally")
+                return nil
             } catch {
                 report(.localFiles, "cannot write '\(output.path)' of '\(action.taskID)': \(error); running it locally")
                 return nil
@@ -58,6 +65,17 @@ extension HTTPRemoteCache {
             // Another tool's or another version's entry (`.otherFormat`) is not ours to judge: a plain miss.
             guard case .malformed(let reason) = error else { return nil }
             report(.badManifest, "entry /ac/\(key) for '\(action.taskID)' is malformed (\(reason)); running it locally")
+            return nil
+        }
+        // An entry is refused before it is compared: a path that escapes (`..`, absolute) is never written.
+        for output in manifest.outputs
+        where output.path.hasPrefix("/") || ProjectPath.normalizedRelative(output.path) != output.path
+            || !ProjectPath.isInside(output.path)
+        {
+            report(
+                .badManifest,
+                "entry /ac/\(key) for '\(action.taskID)' names '\(output.path)', which is not a path inside the "
+                    + "project; running it locally")
             return nil
         }
         let listed = manifest.outputs.map(\.path)

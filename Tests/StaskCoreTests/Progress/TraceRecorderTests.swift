@@ -46,6 +46,28 @@ struct TraceRecorderTests {
         #expect((slow["cat"] as? String)?.contains("interrupted") == true)
     }
 
+    @Test func eachAttemptShowsItsPeakMemory() async throws {
+        let project = BuildEngineTests.Project([
+            "Taskfile": """
+            version: 1
+            tasks:
+              link:
+                outputs: [app]
+                retry: 2
+                run:
+                  - peak 300000000
+                  - flaky link 1
+                  - write app linked
+            """
+        ])
+        _ = try await project.build { $0.tracePath = "trace.json" }
+        let attempts = try trace(project, "/p/trace.json").filter {
+            $0["ph"] as? String == "X" && $0["name"] as? String == "link"
+        }
+        let peaks = attempts.compactMap { ($0["args"] as? [String: Any])?["peak_memory_bytes"] as? Int }
+        #expect(attempts.count == 2 && peaks == [300_000_000, 300_000_000], "\(attempts)")
+    }
+
     @Test func withoutASummaryOpenAttemptsEndAtTheLastEvent() throws {
         let times = TimeSource()
         let recorder = TraceRecorder(costs: ["a": ["cpu": 1]], actionKey: { _ in nil }, now: { times.next() })

@@ -155,4 +155,123 @@ import Testing
         #expect(result.unattributed.seconds == 2.5)
         #expect(result.unattributed.examples == ["nowhere.Test0 t", "nowhere.Test1 t", "nowhere.Test2 t"])
     }
+
+    // MARK: - Paths, names and suites that must not match
+
+    @Test func aPathThatOnlyEndsLikeAnItemsNamesNoItem() {
+        let xml = #"""
+            <testsuite><testcase file="packages/b/src/index.test.ts" name="b" time="1"/>
+            <testcase file="/home/ci/work/packages/a/src/index.test.ts" name="a" time="2"/>
+            <testcase file="a/src/index.test.ts" name="tail" time="4"/></testsuite>
+            """#
+        let result = Self.attribution(xml, ["packages/a/src/index.test.ts", "other/index.test.ts"])
+        // b's file ends in a's `src/index.test.ts`, but neither path is the other with leading directories.
+        Self.expectSeconds(result.itemSeconds, ["packages/a/src/index.test.ts": 6])
+        #expect(result.unattributed.examples == ["packages/b/src/index.test.ts b"])
+    }
+
+    @Test func goPackagesAtTheModulesTopMapToTheOnlyItemOfTheirDirectory() {
+        let xml = #"""
+            <testsuite name="example.com/mod/parser" time="3">
+            <testcase classname="example.com/mod/parser" name="TestParse" time="2"/></testsuite>
+            <testsuite name="example.com/mod/pkg/lexer" time="1">
+            <testcase classname="example.com/mod/pkg/lexer" name="TestLex" time="1"/></testsuite>
+            """#
+        let result = Self.attribution(xml, ["parser/parser_test.go", "pkg/lexer/lexer_test.go"])
+        Self.expectSeconds(result.itemSeconds, ["parser/parser_test.go": 3, "pkg/lexer/lexer_test.go": 1])
+        #expect(result.unattributed.isEmpty)
+    }
+
+    @Test func aSuiteHoldingCasesNeverAddsItsOwnTime() {
+        // A Surefire `@Suite` class: its suite names AllTests.java, its cases the classes they run in.
+        let flat = #"""
+            <testsuite name="com.acme.AllTests" time="4">
+            <testcase classname="com.acme.ParserTest" name="a" time="2"/>
+            <testcase classname="com.acme.FormatterTest" name="b" time="2"/></testsuite>
+            """#
+        let nested = #"""
+            <testsuite name="com.acme.AllTests" time="4">
+            <testsuite name="com.acme.ParserTest" time="2"><testcase classname="com.acme.ParserTest" name="a" time="2"/></testsuite>
+            <testsuite name="com.acme.Other" time="2"><testcase classname="com.acme.FormatterTest" name="b" time="2"/></testsuite>
+            </testsuite>
+            """#
+        let items = [
+            "src/test/java/com/acme/AllTests.java", "src/test/java/com/acme/ParserTest.java",
+            "src/test/java/com/acme/FormatterTest.java",
+        ]
+        for xml in [flat, nested] {
+            let result = Self.attribution(xml, items)
+            Self.expectSeconds(
+                result.itemSeconds,
+                ["src/test/java/com/acme/ParserTest.java": 2, "src/test/java/com/acme/FormatterTest.java": 2])
+            #expect(result.itemSeconds.values.reduce(0, +) == 4)
+        }
+    }
+
+    @Test func aKeySharedAmongTheTasksItemsNamesNoItemInAnyShard() {
+        let xml = #"""
+            <testsuite><testcase classname="test_util.TestX" name="a" time="1"/>
+            <testcase classname="tests.test_b.TestY" name="b" time="2"/><testcase classname="tests.test_c" name="c" time="4"/></testsuite>
+            """#
+        let task = ["a/test_util.py", "b/test_util.py", "tests/test_b.py", "tests/test_c.py"]
+        // Alone in its shard, a/test_util.py would be unique; among the task's items it is not.
+        Self.expectSeconds(
+            Self.attribution(xml, ["a/test_util.py", "tests/test_b.py"]).itemSeconds,
+            [
+                "a/test_util.py": 1, "tests/test_b.py": 2,
+            ])
+        let report = JUnitReport(bytes: Array(xml.utf8))
+        let result = report.attribution(items: ["a/test_util.py", "tests/test_b.py"], taskItems: task)
+        Self.expectSeconds(result.itemSeconds, ["tests/test_b.py": 2])
+        // tests/test_c.py is another shard's: its case is no item's of this shard.
+        #expect(
+            result.unattributed
+                == UnattributedTestCases(
+                    count: 2, seconds: 5, examples: ["test_util.TestX a", "tests.test_c c"]))
+    }
+
+    // MARK: - Hostile reports
+
+    @Test func namesOfTooManyPartsOrBytesNameNoItemAndDoNotStall() {
+        let items = ["a.py", "a/a.py", "tests/test_a.py", "d/x.py"]
+        let manyParts = Array(repeating: "a", count: 10_000).joined(separator: ".")
+        let manyComponents = String(repeating: "d/", count: 50_000) + "x.py"
+        let longName = String(repeating: "x", count: 100 * 1024)
+        let cases = [
+            #"<testcase classname="\#(manyParts)" name="parts" time="1"/>"#,
+            #"<testcase file="\#(manyComponents)" name="components" time="1"/>"#,
+            #"<testcase classname="\#(manyComponents)" name="slashes" time="1"/>"#,
+            #"<testcase classname="\#(longName)" name="bytes" time="1"/>"#,
+            #"<testcase classname="" name="\#(manyParts)" time="1"/>"#,
+        ]
+        let xml = "<testsuite name=\"\(manyParts)\" file=\"\(manyComponents)\">\(cases.joined())</testsuite>"
+        let result = Self.attribution(xml, items)
+        #expect(result.itemSeconds.isEmpty)
+        #expect(result.unattributed.count == 5)
+        #expect(result.unattributed.seconds == 5)
+    }
+
+    @Test func namesWithinTheLimitsStillMapAndManyCasesSharingOneNameAreCheap() {
+        // 63 parts: the module, then nested classes; the same class name on 2,000 cases.
+        let className = "tests.test_a." + Array(repeating: "Nested", count: 61).joined(separator: ".")
+        let cases = String(
+            repeating: #"<testcase classname="\#(className)" name="t" time="0.5"/>"#, count: 2_000)
+        let result = Self.attribution("<testsuite>\(cases)</testsuite>", ["tests/test_a.py", "a.py"])
+        Self.expectSeconds(result.itemSeconds, ["tests/test_a.py": 1_000])
+    }
+
+    @Test func hugeAndNonFiniteTimesAreCappedOrIgnoredAndSumsStayFinite() {
+        let xml = #"""
+            <testsuite time="1e308"><testcase classname="a" name="x" time="1e308"/><testcase classname="a" name="y" time="1e308"/>
+            <testcase classname="a" name="z" time="inf"/><testcase classname="a" name="w" time="nan"/>
+            <testcase classname="nowhere" name="u" time="1e308"/><testcase classname="nowhere" name="v" time="1e308"/></testsuite>
+            """#
+        let report = JUnitReport(bytes: Array(xml.utf8))
+        #expect(report.testCases.map(\.seconds) == [1e7, 1e7, 0, 0, 1e7, 1e7])
+        #expect(report.testSuites.map(\.seconds) == [1e7])
+        let result = report.attribution(items: ["a.py"])
+        #expect(result.itemSeconds == ["a.py": JUnitReport.maximumSeconds])
+        #expect(result.unattributed.seconds == JUnitReport.maximumSeconds)
+        #expect(result.unattributed.adding(result.unattributed).seconds == JUnitReport.maximumSeconds)
+    }
 }

@@ -56,13 +56,16 @@ import Testing
     @Test func roundTripsThroughThePlanFile() throws {
         let plan = ShardPlan(
             task: "test", assignment: [["a"], ["b", "c"]], estimates: ["a": 2, "b": 1.5, "c": 0.5], knownItemCount: 3)
-        let bytes = ShardPlanFile(plans: [plan]).encoded()
+        let bytes = try ShardPlanFile(plans: [plan]).encoded()
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains("\"ratio\""))
         #expect(text.contains("\"predicted_seconds\""))
         let decoded = try ShardPlanFile(decoding: bytes, path: "plan.json")
         #expect(decoded.plans == [plan])
         #expect(decoded.version == 1)
+
+        let impossible = ShardPlan(task: "test", assignment: [["a"]], estimates: ["a": .infinity], knownItemCount: 1)
+        #expect(throws: EncodingError.self) { try ShardPlanFile(plans: [impossible]).encoded() }
     }
 
     @Test func refusesOtherVersionsAndBrokenPlans() {

@@ -12,6 +12,9 @@ import Synchronization
 /// - `fail CODE`: exits with CODE, printing `failing`;
 /// - `flaky NAME N`: fails the first N times it runs for NAME, then succeeds;
 /// - `say WORD...`: prints the words;
+/// - `peak BYTES`: succeeds, reporting BYTES as its peak resident memory;
+/// - `oom NAME N`: is ended by the out-of-memory killer the first N times it runs for NAME (peak 1 GiB),
+///   then succeeds;
 /// - `hang`: waits until cancelled, then reports cancellation (as the real launcher does after killing);
 /// - `overrun`: times out when the spec has a time limit (as a command running past it would).
 final class ScriptedLauncher: ProcessLauncher {
@@ -97,6 +100,21 @@ final class ScriptedLauncher: ProcessLauncher {
                 if remaining > 0 { return result(1, "flaked\n") }
             case "overrun":
                 break
+            case "peak":
+                var ran = result(0)
+                ran.peakMemory = UInt64(words[1]) ?? 0
+                return ran
+            case "oom":
+                let remaining = state.withLock { state in
+                    let count = state.flakyCounts[words[1], default: 0]
+                    state.flakyCounts[words[1]] = count + 1
+                    return (Int(words[2]) ?? 0) - count
+                }
+                if remaining > 0 {
+                    return ProcessResult(
+                        termination: .exited(137), output: Array("Killed\n".utf8), wallTime: .milliseconds(1),
+                        cpuTime: .milliseconds(1), peakMemory: 1 << 30, isOutOfMemoryKill: true)
+                }
             case "say":
                 return result(0, words.dropFirst().joined(separator: " ") + "\n")
             default:

@@ -185,6 +185,7 @@ import Testing
                 env: {A: "1", B: ~, C: yes}
                 always: yes
                 depfile: "deps/t-{{shard}}.d"
+                jobserver: fifo
               u:
 
             """)
@@ -204,6 +205,7 @@ import Testing
         #expect(t.env.map(\.value.text) == ["1", "", "yes"])
         #expect(t.always)
         #expect(t.depfile?.text == "deps/t-{{shard}}.d")
+        #expect(t.jobserver == .fifo)
         #expect(Set(t.keyLocations.keys) == Set(TaskDefinition.Key.allCases))
     }
 

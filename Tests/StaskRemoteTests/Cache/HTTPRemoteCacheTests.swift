@@ -195,6 +195,48 @@ struct HTTPRemoteCacheTests {
         #expect(!FileManager.default.fileExists(atPath: restorer.appending("build/app")))
     }
 
+    @Test(arguments: ["../escaped.txt", "/tmp/stask-escaped.txt", "build/../../escaped.txt"])
+    func anEntryNamingAPathOutsideTheProjectIsRefused(_ escaping: String) async throws {
+        let cache = try cache()
+        await storeFromBuilder(cache)
+        // A poisoned entry for an action whose declared outputs match it exactly: only the path check stops it.
+        let stored = try CacheManifest(decoding: Array(Data(contentsOf: URL(fileURLWithPath: manifestPath()))))
+        var output = try #require(stored.outputs.first { $0.path == "build/app" })
+        output.path = escaping
+        try Data(CacheManifest(outputs: [output]).encoded()).write(to: URL(fileURLWithPath: manifestPath()))
+        var poisoned = action(in: restorer)
+        poisoned.outputs = [escaping]
+        #expect(await cache.restore(poisoned) == nil)
+        #expect(warnings.all.map(\.kind) == [.badManifest])
+        #expect(warnings.all.first?.description.contains("not a path inside the project") == true, "\(warnings.all)")
+        let target = escaping.hasPrefix("/") ? escaping : ProjectPath.absolute(escaping, base: restorer.path)
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
+    @Test func anOutputWhoseDirectoryLinksOutOfTheProjectIsNotRestored() async throws {
+        let cache = try cache()
+        await storeFromBuilder(cache)
+        let outside = try ScratchDirectory()
+        try FileManager.default.createSymbolicLink(
+            atPath: restorer.appending("build"), withDestinationPath: outside.path)
+        #expect(await cache.restore(action(in: restorer)) == nil)
+        #expect(warnings.all.map(\.kind) == [.localFiles], "\(warnings.all)")
+        #expect(warnings.all.first?.description.contains("symbolic link") == true, "\(warnings.all)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+    }
+
+    @Test func anOutputBehindALinkInsideTheProjectIsRestoredThere() async throws {
+        let cache = try cache()
+        await storeFromBuilder(cache)
+        try FileManager.default.createDirectory(
+            atPath: restorer.appending("real"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: restorer.appending("build"), withDestinationPath: restorer.appending("real"))
+        #expect(await cache.restore(action(in: restorer)) != nil)
+        #expect(warnings.all.isEmpty, "\(warnings.all)")
+        #expect(FileManager.default.fileExists(atPath: restorer.appending("real/deep/data.txt")))
+    }
+
     private func manifestPath() throws -> String {
         let key = RemoteCacheKey.digest(actionKey: Self.action.actionKey, platform: "Linux x86_64")
         return server.storedPath("/ac/\(key)")
