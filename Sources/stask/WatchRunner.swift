@@ -21,8 +21,12 @@ struct WatchRunner {
         let terminal = CurrentTerminal()
         // A hidden knob for tests of the polling fallback: watch at most this many directories by notification.
         let watchLimit = ProcessInfo.processInfo.environment["STASK_WATCH_LIMIT"].flatMap(Int.init)
+        var engine = BuildEngine.local()
+        engine.joinMakeJobserver(hasExplicitCPU: options.budgetOverrides["cpu"] != nil) {
+            StandardError.write("stask: warning: \($0)\n")
+        }
         let session = WatchSession(
-            engine: .local(), options: options, watcher: InotifyWatcher(watchLimit: watchLimit),
+            engine: engine, options: options, watcher: InotifyWatcher(watchLimit: watchLimit),
             quietPeriod: quietPeriod, restartsOnChange: restartsOnChange, clock: ContinuousClock(),
             makeReporter: {
                 let reporter = progress.makeReporter()

@@ -10,6 +10,14 @@ extension BuildEngine {
     ///   while waiting for the lock.
     package func openSession(_ options: BuildOptions, reporter: any ProgressReporter) async throws -> BuildSession {
         let source = try readTaskfile(options)
+        // Writes stay inside the project, as a build's do (`contained(in:)`).
+        return try await contained(in: ProjectPath.parent(ofAbsolute: source.path)).open(
+            source, options: options, reporter: reporter)
+    }
+
+    private func open(
+        _ source: TaskfileSource, options: BuildOptions, reporter: any ProgressReporter
+    ) async throws -> BuildSession {
         let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
         let release = try await acquireLock(source.stateDirectory, !options.noWait) {
             reporter.report(.warning("waiting for another stask building in this directory…"))
@@ -28,7 +36,8 @@ extension BuildEngine {
                 throw error
             }
             return BuildSession(
-                options: options, source: source, taskfile: taskfile, plan: plan, store: store, release: release)
+                engine: self, options: options, source: source, taskfile: taskfile, plan: plan, store: store,
+                release: release)
         } catch {
             release()
             throw error
@@ -51,6 +60,15 @@ extension BuildEngine {
     package func runCycle(
         _ session: BuildSession, changes: [FileChange], reporter: any ProgressReporter,
         interrupts: AsyncStream<Int32>? = nil
+    ) async -> WatchCycle? {
+        await session.engine.cycle(session, changes: changes, reporter: reporter, interrupts: interrupts)
+    }
+
+    /// ``runCycle(_:changes:reporter:interrupts:)`` on the session's own engine (its file system contained in
+    /// the project).
+    private func cycle(
+        _ session: BuildSession, changes: [FileChange], reporter: any ProgressReporter,
+        interrupts: AsyncStream<Int32>?
     ) async -> WatchCycle? {
         let origin = ContinuousClock.now
         var impact = ChangeImpact()

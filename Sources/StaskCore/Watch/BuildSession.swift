@@ -8,6 +8,8 @@
 ///
 /// Not `Sendable`: one task owns it (the watch loop) and runs one cycle at a time.
 package final class BuildSession {
+    /// The engine that opened the session, its file system contained in the project.
+    let engine: BuildEngine
     let options: BuildOptions
     var source: BuildEngine.TaskfileSource
     var taskfile: Taskfile
@@ -22,9 +24,10 @@ package final class BuildSession {
     var isClosed = false
 
     init(
-        options: BuildOptions, source: BuildEngine.TaskfileSource, taskfile: Taskfile, plan: BuildPlan,
-        store: BuildStateStore, release: @escaping @Sendable () -> Void
+        engine: BuildEngine, options: BuildOptions, source: BuildEngine.TaskfileSource, taskfile: Taskfile,
+        plan: BuildPlan, store: BuildStateStore, release: @escaping @Sendable () -> Void
     ) {
+        self.engine = engine
         self.options = options
         self.source = source
         self.taskfile = taskfile
