@@ -40,6 +40,29 @@ extension EndToEndTests {
             #expect(count == 1 && tokens[0] == UInt8(ascii: "+"), "the token came back: \(count)")
         }
 
+        @Test func tokensGoBackWhenTheBuildIsInterrupted() async throws {
+            let project = try FixtureProject("jobserver")
+            let fifo = project.url("jobserver.fifo").path
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let holder = open(fifo, O_RDWR | O_NONBLOCK)
+            #expect(holder >= 0)
+            defer { close(holder) }
+            #expect(write(holder, "+", 1) == 1)
+            let ready = try FIFO(project.url("ready.fifo"))
+            let environment = ["MAKEFLAGS": " -j2 --jobserver-auth=fifo:\(fifo)"]
+            let result = try await StaskInvocation.run(
+                ["build", "--progress=plain", "--cpu", "4", "waiting"], in: project.root, environment: environment
+            ) { process in
+                // Both steps run: one on stask's own slot, one on the token.
+                _ = try await ready.lines(2, what: "both steps to start")
+                kill(process.processIdentifier, SIGINT)
+            }
+            #expect(result.status == 130, "\(result)")
+            var tokens = [UInt8](repeating: 0, count: 8)
+            let count = read(holder, &tokens, tokens.count)
+            #expect(count == 1 && tokens[0] == UInt8(ascii: "+"), "the token came back: \(count)")
+        }
+
         @Test func aJobserverThatIsNotThereIsOneWarningAndTheUsualBudget() async throws {
             let project = try FixtureProject("jobserver")
             let environment = ["MAKEFLAGS": " -j3 --jobserver-auth=97,98"]

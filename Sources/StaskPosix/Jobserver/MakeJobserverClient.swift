@@ -31,15 +31,10 @@ package final class MakeJobserverClient: JobserverClient {
     private let state = Mutex(State())
     private let onLoss: @Sendable (String) -> Void
 
-    /// Why a jobserver cannot be used.
-    package struct Unavailable: Error, CustomStringConvertible {
-        package let description: String
-    }
-
     /// Opens the jobserver `flags` names.
     ///
     /// - Parameter onLoss: told, once, why the jobserver stopped answering (for a warning).
-    /// - Throws: ``Unavailable`` saying why it cannot be used.
+    /// - Throws: ``JobserverError`` saying why it cannot be used.
     package init(
         _ jobserver: MakeFlags.Jobserver, makeflags: String, onLoss: @escaping @Sendable (String) -> Void
     ) throws {
@@ -55,20 +50,18 @@ package final class MakeJobserverClient: JobserverClient {
                 guard fstat(fd, &status) == 0, flags >= 0, flags & FD_CLOEXEC == 0,
                     status.st_mode & S_IFMT == S_IFIFO
                 else {
-                    throw Unavailable(
-                        description:
-                            "make did not pass its jobserver (descriptor \(fd) of --jobserver-auth=\(read),\(write) is not make's pipe): mark the recipe recursive, with '+' in front or through $(MAKE)"
-                    )
+                    throw JobserverError.notPassed(read: read, write: write, descriptor: fd)
                 }
             }
             let reader = open("/proc/self/fd/\(read)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard reader >= 0 else {
-                throw Unavailable(description: "cannot open the jobserver pipe: \(ErrorNumber.message(errno))")
+                throw JobserverError.systemCall(what: "open the read end of the pipe", errno: errno)
             }
             let writer = fcntl(write, F_DUPFD_CLOEXEC, 3)
             guard writer >= 0 else {
+                let code = errno
                 close(reader)
-                throw Unavailable(description: "cannot use the jobserver pipe: \(ErrorNumber.message(errno))")
+                throw JobserverError.systemCall(what: "duplicate the write end of the pipe", errno: code)
             }
             readFD = reader
             writeFD = writer
@@ -76,13 +69,12 @@ package final class MakeJobserverClient: JobserverClient {
         case .fifo(let path):
             let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
-                throw Unavailable(
-                    description: "cannot open the jobserver fifo '\(path)': \(ErrorNumber.message(errno))")
+                throw JobserverError.cannotOpen(path: path, errno: errno)
             }
             var status = stat()
             guard fstat(fd, &status) == 0, status.st_mode & S_IFMT == S_IFIFO else {
                 close(fd)
-                throw Unavailable(description: "the jobserver '\(path)' is not a named pipe")
+                throw JobserverError.notNamedPipe(path: path)
             }
             readFD = fd
             writeFD = fd
@@ -91,7 +83,7 @@ package final class MakeJobserverClient: JobserverClient {
         guard let pipe = SystemCalls.makeOutputPipe() else {
             close(readFD)
             if writeFD != readFD { close(writeFD) }
-            throw Unavailable(description: "cannot create a pipe: \(ErrorNumber.message(errno))")
+            throw JobserverError.systemCall(what: "create a pipe", errno: errno)
         }
         _ = fcntl(pipe.write, F_SETFL, O_NONBLOCK)
         wakePipe = pipe
