@@ -131,9 +131,11 @@ def measure(stask: str, base: Path, size: int, saves: int, debounce_ms: int, job
             if cycle.get("ran"):
                 raise RuntimeError(f"a touch ran {cycle.get('ran')}")
             touch_latencies.append((arrived - touched) * 1000 - debounce_ms)
+        watch_peak_mb = peak_resident_mb(watch.process.pid)
     finally:
         watch.stop()
         shutil.rmtree(root, ignore_errors=True)
+    build_peak_mb = one_build_peak_mb(stask, base, size, jobs)
 
     def summary(values: list[float]) -> dict:
         ordered = sorted(values)
@@ -141,7 +143,31 @@ def measure(stask: str, base: Path, size: int, saves: int, debounce_ms: int, job
                 "min": ordered[0], "max": ordered[-1]}
 
     return {"size": size, "first_build_s": first_build, "save_to_start_ms": summary(latencies),
-            "cycle_wall_ms": summary(cycle_times), "touch_to_cycle_ms": summary(touch_latencies)}
+            "cycle_wall_ms": summary(cycle_times), "touch_to_cycle_ms": summary(touch_latencies),
+            "watch_peak_mb": watch_peak_mb, "build_peak_mb": build_peak_mb}
+
+
+def peak_resident_mb(pid: int) -> float:
+    """The peak resident memory of a running process so far (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    return float("nan")
+
+
+def one_build_peak_mb(stask: str, base: Path, size: int, jobs: int) -> float:
+    """The peak resident memory of one `stask build` from scratch of the same workload, in MB."""
+    root = generate(base, size)
+    try:
+        process = subprocess.Popen([stask, "build", "--progress", "plain", "-j", str(jobs)], cwd=root,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        if status != 0:
+            raise RuntimeError(f"stask build exited with {status}")
+        return usage.ru_maxrss * 1024 / 1e6
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
@@ -164,12 +190,12 @@ def main(argv: list[str]) -> int:
             print(f"watch: {size} targets…", file=sys.stderr, flush=True)
             results.append(measure(args.stask, Path(scratch), size, args.saves, args.debounce, args.jobs))
     print("| targets | first build | save → first command (median / p90 / max) | cycle wall time (median) "
-          "| touch → cycle line (median) |")
-    print("|---|---|---|---|---|")
+          "| touch → cycle line (median) | peak memory: watch / one build |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         s, c, t = r["save_to_start_ms"], r["cycle_wall_ms"], r["touch_to_cycle_ms"]
         print(f"| {r['size']:,} | {r['first_build_s']:.1f} s | {s['median']:.2f} / {s['p90']:.2f} / {s['max']:.2f} ms "
-              f"| {c['median']:.2f} ms | {t['median']:.2f} ms |")
+              f"| {c['median']:.2f} ms | {t['median']:.2f} ms | {r['watch_peak_mb']:.0f} / {r['build_peak_mb']:.0f} MB |")
     print(f"\n(debounce {args.debounce} ms subtracted; -j {args.jobs}; load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})")
     if args.json:

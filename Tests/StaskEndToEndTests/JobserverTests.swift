@@ -23,44 +23,29 @@ extension EndToEndTests {
 
         @Test func everyTokenGoesBackAlsoAfterAFailure() async throws {
             let project = try FixtureProject("jobserver")
-            let fifo = project.url("jobserver.fifo").path
-            #expect(mkfifo(fifo, 0o600) == 0)
-            let holder = open(fifo, O_RDWR | O_NONBLOCK)
-            #expect(holder >= 0)
-            defer { close(holder) }
-            #expect(write(holder, "+", 1) == 1)  // `make -j2`: one token besides stask's own slot
-
-            let environment = ["MAKEFLAGS": " -j2 --jobserver-auth=fifo:\(fifo)"]
-            let result = try await project.build(environment: environment, "--cpu", "4", "-k", "steps", "broken")
+            let jobserver = try FifoJobserver(in: project)
+            let result = try await project.build(
+                environment: jobserver.environment, "--cpu", "4", "-k", "steps", "broken")
             #expect(result.status == 1, "\(result)")
             #expect(result.standardError.contains("warning") == false, "\(result)")
             #expect(StampInterval.peakOverlap(project.intervals) == 2, "\(project.intervals)")
-            var tokens = [UInt8](repeating: 0, count: 8)
-            let count = read(holder, &tokens, tokens.count)
-            #expect(count == 1 && tokens[0] == UInt8(ascii: "+"), "the token came back: \(count)")
+            #expect(jobserver.tokensInPipe() == [UInt8(ascii: "+")], "the token came back")
         }
 
         @Test func tokensGoBackWhenTheBuildIsInterrupted() async throws {
             let project = try FixtureProject("jobserver")
-            let fifo = project.url("jobserver.fifo").path
-            #expect(mkfifo(fifo, 0o600) == 0)
-            let holder = open(fifo, O_RDWR | O_NONBLOCK)
-            #expect(holder >= 0)
-            defer { close(holder) }
-            #expect(write(holder, "+", 1) == 1)
+            let jobserver = try FifoJobserver(in: project)
             let ready = try FIFO(project.url("ready.fifo"))
-            let environment = ["MAKEFLAGS": " -j2 --jobserver-auth=fifo:\(fifo)"]
             let result = try await StaskInvocation.run(
-                ["build", "--progress=plain", "--cpu", "4", "waiting"], in: project.root, environment: environment
+                ["build", "--progress=plain", "--cpu", "4", "waiting"], in: project.root,
+                environment: jobserver.environment
             ) { process in
                 // Both steps run: one on stask's own slot, one on the token.
                 _ = try await ready.lines(2, what: "both steps to start")
                 kill(process.processIdentifier, SIGINT)
             }
             #expect(result.status == 130, "\(result)")
-            var tokens = [UInt8](repeating: 0, count: 8)
-            let count = read(holder, &tokens, tokens.count)
-            #expect(count == 1 && tokens[0] == UInt8(ascii: "+"), "the token came back: \(count)")
+            #expect(jobserver.tokensInPipe() == [UInt8(ascii: "+")], "the token came back")
         }
 
         @Test func aJobserverThatIsNotThereIsOneWarningAndTheUsualBudget() async throws {
@@ -145,28 +130,34 @@ extension EndToEndTests {
 enum NinjaTool {
     static let requirement = "ninja==1.13.2"
 
-    /// The folder holding the `ninja` binary.
+    /// The folder holding the `ninja` binary (the wheel puts the binary itself in `bin/`).
     static func binDirectory() async throws -> URL {
-        let fileManager = FileManager.default
-        let target = PyPISdist.cacheDirectory.appendingPathComponent("ninja-1.13.2")
-        let bin = target.appendingPathComponent("bin")  // the wheel puts the binary itself there
-        if fileManager.isExecutableFile(atPath: bin.appendingPathComponent("ninja").path) { return bin }
-        let staging = PyPISdist.cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-        defer { try? fileManager.removeItem(at: staging) }
-        let pip = try await runTool(
-            [
-                "python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", "--only-binary",
-                ":all:", "--target", staging.appendingPathComponent("site").path, requirement,
-            ], in: staging, timeout: .seconds(120))
-        guard pip.status == 0 else { throw HarnessError("could not install \(requirement) with pip: \(pip)") }
-        // Moved into place whole, so another run never sees half an installation.
-        if !fileManager.fileExists(atPath: target.path) {
-            try? fileManager.moveItem(at: staging.appendingPathComponent("site"), to: target)
-        }
-        guard fileManager.isExecutableFile(atPath: bin.appendingPathComponent("ninja").path) else {
-            throw HarnessError("ninja is not in \(bin.path) after installing it")
-        }
-        return bin
+        try await pipInstalled([requirement], folder: "ninja-1.13.2", probe: "bin/ninja").appendingPathComponent("bin")
+    }
+}
+
+/// The named pipe of a `make -j2` jobserver (GNU make 4.4's form) that the test owns: one token in it
+/// besides stask's own slot, and the pipe kept open so it can count what comes back.
+final class FifoJobserver {
+    let path: String
+    private let holder: Int32
+
+    init(in project: FixtureProject) throws {
+        path = project.url("jobserver.fifo").path
+        guard mkfifo(path, 0o600) == 0 else { throw HarnessError("mkfifo \(path) failed: errno \(errno)") }
+        holder = open(path, O_RDWR | O_NONBLOCK)
+        guard holder >= 0, write(holder, "+", 1) == 1 else { throw HarnessError("cannot open \(path)") }
+    }
+
+    deinit { close(holder) }
+
+    /// `MAKEFLAGS` naming this jobserver, as make 4.4 writes it.
+    var environment: [String: String] { ["MAKEFLAGS": " -j2 --jobserver-auth=fifo:\(path)"] }
+
+    /// The tokens in the pipe now (read out of it).
+    func tokensInPipe() -> [UInt8] {
+        var tokens = [UInt8](repeating: 0, count: 64)
+        let count = read(holder, &tokens, tokens.count)
+        return count > 0 ? Array(tokens[..<count]) : []
     }
 }

@@ -241,27 +241,6 @@ private enum PyPIFiles {
 
     /// A folder holding pytest and its dependencies (for `PYTHONPATH`), installed with pip if missing.
     static func pytestDirectory() async throws -> URL {
-        let fileManager = FileManager.default
-        let target = PyPISdist.cacheDirectory.appendingPathComponent(pytestFolder)
-        if fileManager.fileExists(atPath: target.appendingPathComponent("pytest/__init__.py").path) { return target }
-        let staging = PyPISdist.cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-        defer { try? fileManager.removeItem(at: staging) }
-        let pip = try await runTool(
-            [
-                "python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", "--only-binary",
-                ":all:", "--target", staging.appendingPathComponent("site").path,
-            ] + pytest, in: staging, timeout: .seconds(120))
-        guard pip.status == 0 else {
-            throw HarnessError("could not install \(pytest.joined(separator: " ")) with pip: \(pip)")
-        }
-        // Moved into place whole, so another run never sees half an installation.
-        if !fileManager.fileExists(atPath: target.path) {
-            try? fileManager.moveItem(at: staging.appendingPathComponent("site"), to: target)
-        }
-        guard fileManager.fileExists(atPath: target.appendingPathComponent("pytest/__init__.py").path) else {
-            throw HarnessError("pytest is not in \(target.path) after installing it")
-        }
-        return target
+        try await pipInstalled(pytest, folder: pytestFolder, probe: "pytest/__init__.py")
     }
 }

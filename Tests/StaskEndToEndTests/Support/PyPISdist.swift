@@ -74,3 +74,30 @@ func runTool(_ command: [String], in directory: URL, timeout: Duration = .second
     try await StaskInvocation.run(
         command, in: directory, timeout: timeout, executable: URL(fileURLWithPath: "/usr/bin/env"))
 }
+
+/// A folder of the test cache holding `requirements` (binary wheels only) as pip installs them with
+/// `--target`, installed when `probe` (a path inside the folder) is missing. The installation is moved into
+/// place whole, so another run never sees half of one.
+func pipInstalled(_ requirements: [String], folder: String, probe: String) async throws -> URL {
+    let fileManager = FileManager.default
+    let target = PyPISdist.cacheDirectory.appendingPathComponent(folder)
+    if fileManager.fileExists(atPath: target.appendingPathComponent(probe).path) { return target }
+    let staging = PyPISdist.cacheDirectory.appendingPathComponent("install-\(UUID().uuidString)")
+    try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+    defer { try? fileManager.removeItem(at: staging) }
+    let pip = try await runTool(
+        [
+            "python3", "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir", "--only-binary",
+            ":all:", "--target", staging.appendingPathComponent("site").path,
+        ] + requirements, in: staging, timeout: .seconds(120))
+    guard pip.status == 0 else {
+        throw HarnessError("could not install \(requirements.joined(separator: " ")) with pip: \(pip)")
+    }
+    if !fileManager.fileExists(atPath: target.path) {
+        try? fileManager.moveItem(at: staging.appendingPathComponent("site"), to: target)
+    }
+    guard fileManager.fileExists(atPath: target.appendingPathComponent(probe).path) else {
+        throw HarnessError("\(probe) is not in \(target.path) after installing \(requirements.joined(separator: " "))")
+    }
+    return target
+}
