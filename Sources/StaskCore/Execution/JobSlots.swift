@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Hands out job slots to stask's running commands: the implicit token first, then the jobserver's.
 ///
 /// A command that finds the implicit slot taken waits for whichever comes first: a token from the
@@ -18,15 +16,10 @@ package final class JobSlots: Sendable {
         case unlimited
     }
 
-    private struct State {
-        var isImplicitFree = true
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        var nextID: UInt64 = 0
-    }
-
     /// The jobserver the slots come from.
     let client: any JobserverClient
-    private let state = Mutex(State())
+    /// The implicit slot, handed to the longest waiting command when it comes back.
+    private let implicit = HandOffPermit<Void>()
 
     /// Slots from `client`'s jobserver.
     package init(client: any JobserverClient) {
@@ -37,10 +30,10 @@ package final class JobSlots: Sendable {
     ///
     /// - Throws: `CancellationError` when cancelled while waiting (nothing is held then).
     package func take() async throws -> Slot {
-        if takeImplicitIfFree() { return .implicit }
+        if implicit.tryTake() { return .implicit }
         return try await withThrowingTaskGroup(of: Slot.self) { group in
             group.addTask {
-                try await self.waitForImplicit()
+                try await self.implicit.take(carrying: ())
                 return .implicit
             }
             group.addTask {
@@ -65,15 +58,7 @@ package final class JobSlots: Sendable {
     /// command.
     package func give(_ slot: Slot) {
         switch slot {
-        case .implicit:
-            let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                if state.waiters.isEmpty {
-                    state.isImplicitFree = true
-                    return nil
-                }
-                return state.waiters.removeFirst().continuation
-            }
-            waiter?.resume()
+        case .implicit: implicit.give()
         case .token(let token): client.releaseToken(token)
         case .unlimited: break
         }
@@ -84,41 +69,6 @@ package final class JobSlots: Sendable {
         let slot = try await take()
         defer { give(slot) }
         return try await body()
-    }
-
-    private func takeImplicitIfFree() -> Bool {
-        state.withLock { state in
-            defer { state.isImplicitFree = false }
-            return state.isImplicitFree
-        }
-    }
-
-    /// Returns when the implicit slot is handed over; throws `CancellationError` when cancelled first.
-    private func waitForImplicit() async throws {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome = state.withLock { state -> Result<Void, any Error>? in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if state.isImplicitFree {
-                        state.isImplicitFree = false
-                        return .success(())
-                    }
-                    state.waiters.append((id, continuation))
-                    return nil
-                }
-                if let outcome { continuation.resume(with: outcome) }
-            }
-        } onCancel: {
-            let cancelled = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
-            }
-            cancelled?.resume(throwing: CancellationError())
-        }
     }
 
     /// The race's loser may still have got a slot just before it was cancelled: it goes back.

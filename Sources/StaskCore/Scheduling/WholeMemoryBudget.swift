@@ -12,27 +12,26 @@ import Synchronization
 /// would let smaller steps take every release first), and gives it all back when the step ends, also when
 /// it fails or is cancelled.
 package final class WholeMemoryBudget: Sendable {
-    private struct State {
-        var capacity: ResourceCapacitySource?
-        var isGathering = false
-        var waiters: [(id: UInt64, held: Double, continuation: CheckedContinuation<Void, any Error>)] = []
-        var nextID: UInt64 = 0
-        /// Wakes the step gathering when a step queues behind it (its charge then counts no more).
-        var wakeGatherer: AsyncStream<Void>.Continuation?
+    private let capacity = Mutex<ResourceCapacitySource?>(nil)
+    /// Wakes the step gathering when a step queues behind it (its charge then counts no more).
+    private let wakeGatherer: GathererWake
+    /// The right to gather, with the charge each queued step holds.
+    private let gathering: HandOffPermit<Double>
+
+    package init() {
+        let wakeGatherer = GathererWake()
+        self.wakeGatherer = wakeGatherer
+        gathering = HandOffPermit { wakeGatherer.wake() }
     }
-
-    private let state = Mutex(State())
-
-    package init() {}
 
     /// Uses `capacity`'s `mem` budget from now on (the scheduler attaches its capacity before it runs).
     package func attach(_ capacity: ResourceCapacitySource) {
-        state.withLock { $0.capacity = capacity }
+        self.capacity.withLock { $0 = capacity }
     }
 
     /// Whether there is a `mem` budget to gather at all.
     package var hasBudget: Bool {
-        state.withLock { $0.capacity.map { $0.limits.amounts[MemorySyntax.resource] != nil } ?? false }
+        capacity.withLock { $0.map { $0.limits.amounts[MemorySyntax.resource] != nil } ?? false }
     }
 
     /// Runs `body` holding the whole `mem` budget: `held` (the step's own charge) plus the rest, gathered
@@ -41,13 +40,16 @@ package final class WholeMemoryBudget: Sendable {
     /// - Throws: what `body` throws; `CancellationError` when cancelled while queued or gathering (nothing
     ///   stays held).
     package func runAlone<T: Sendable>(holding held: Double, _ body: () async throws -> T) async throws -> T {
-        guard let capacity = state.withLock({ $0.capacity }),
+        guard let capacity = capacity.withLock({ $0 }),
             let limit = capacity.limits.amounts[MemorySyntax.resource]
         else { return try await body() }
-        try await enterGate(holding: held)
-        defer { leaveGate() }
+        try await gathering.take(carrying: held)
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        state.withLock { $0.wakeGatherer = wake }
+        wakeGatherer.set(wake)
+        defer {
+            wakeGatherer.set(nil)
+            gathering.give()
+        }
         var gathered = 0.0
         defer { if gathered > 0 { capacity.release([MemorySyntax.resource: gathered]) } }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -57,7 +59,7 @@ package final class WholeMemoryBudget: Sendable {
             defer { group.cancelAll() }
             var iterator = wakeups.makeAsyncIterator()
             while true {
-                let queued = state.withLock { $0.waiters.reduce(0) { $0 + $1.held } }
+                let queued = gathering.waitingPayloads.reduce(0, +)
                 let wanted = limit - held - queued - gathered
                 if wanted <= 0 { break }
                 let take = min(capacity.available[MemorySyntax.resource], wanted)
@@ -72,45 +74,21 @@ package final class WholeMemoryBudget: Sendable {
         }
         return try await body()
     }
+}
 
-    private func enterGate(holding held: Double) async throws {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome = state.withLock { state -> Result<Void, any Error>? in
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    if !state.isGathering {
-                        state.isGathering = true
-                        return .success(())
-                    }
-                    state.waiters.append((id, held, continuation))
-                    state.wakeGatherer?.yield()
-                    return nil
-                }
-                if let outcome { continuation.resume(with: outcome) }
-            }
-        } onCancel: {
-            let cancelled = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
-            }
-            cancelled?.resume(throwing: CancellationError())
+/// The wake-up of the step gathering the budget, if one is: `nil` between gatherings.
+private final class GathererWake: Sendable {
+    private let continuation = Mutex<AsyncStream<Void>.Continuation?>(nil)
+
+    /// Gathering starts (`continuation`) or ends (`nil`, which finishes the one before).
+    func set(_ new: AsyncStream<Void>.Continuation?) {
+        continuation.withLock { current in
+            current?.finish()
+            current = new
         }
     }
 
-    private func leaveGate() {
-        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            state.wakeGatherer?.finish()
-            state.wakeGatherer = nil
-            if state.waiters.isEmpty {
-                state.isGathering = false
-                return nil
-            }
-            return state.waiters.removeFirst().continuation
-        }
-        next?.resume()
+    func wake() {
+        _ = continuation.withLock { $0?.yield() }
     }
 }
