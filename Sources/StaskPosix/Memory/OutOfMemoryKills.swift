@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 
 /// Tells a command killed by the kernel's out-of-memory killer from one killed by anyone else.
@@ -35,17 +34,7 @@ package final class OutOfMemoryKills: Sendable {
 
     /// `oom_kill` from a vmstat file, or `nil` when it cannot be read (not Linux, no such line).
     static func count(in path: String) -> UInt64? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[..<count]
-        }
+        guard let bytes = try? LocalFileSystem().readFile(atPath: path) else { return nil }
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             let words = line.split(separator: UInt8(ascii: " "))
             if words.count == 2, words[0].elementsEqual("oom_kill".utf8) {

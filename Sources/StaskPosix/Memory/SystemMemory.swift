@@ -1,5 +1,3 @@
-import Glibc
-
 /// What the machine's memory is.
 package enum SystemMemory {
     /// The memory available for new work, in bytes: `MemAvailable` of `/proc/meminfo` (free memory plus the
@@ -33,18 +31,7 @@ package enum SystemMemory {
     }
 
     private static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 1 << 20 {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? LocalFileSystem().readFile(atPath: path)).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
