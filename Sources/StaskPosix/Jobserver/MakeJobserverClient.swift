@@ -27,7 +27,7 @@ package final class MakeJobserverClient: JobserverClient {
     /// make's `MAKEFLAGS`, as stask got it: what a nested build is given.
     private let makeflags: String
     package let descriptorsForNestedBuild: [Int32: Int32]
-    private let wakePipe: (read: Int32, write: Int32)
+    private let wakePipe: WakePipe
     private let state = Mutex(State())
     private let onLoss: @Sendable (String) -> Void
 
@@ -80,12 +80,12 @@ package final class MakeJobserverClient: JobserverClient {
             writeFD = fd
             descriptorsForNestedBuild = [:]
         }
-        guard let pipe = SystemCalls.makeOutputPipe() else {
+        guard let pipe = WakePipe() else {
+            let code = errno
             close(readFD)
             if writeFD != readFD { close(writeFD) }
-            throw JobserverError.systemCall(what: "create a pipe", errno: errno)
+            throw JobserverError.systemCall(what: "create a pipe", errno: code)
         }
-        _ = fcntl(pipe.write, F_SETFL, O_NONBLOCK)
         wakePipe = pipe
         self.onLoss = onLoss
     }
@@ -93,8 +93,6 @@ package final class MakeJobserverClient: JobserverClient {
     deinit {
         close(readFD)
         if writeFD != readFD { close(writeFD) }
-        close(wakePipe.read)
-        close(wakePipe.write)
     }
 
     package func acquireToken() async throws -> UInt8? {
@@ -176,7 +174,6 @@ package final class MakeJobserverClient: JobserverClient {
 
     /// The thread: while someone waits, `poll` the jobserver and hand each token to the longest waiter.
     private func pollLoop() {
-        var scratch = [UInt8](repeating: 0, count: 64)
         while true {
             let hasWaiters = state.withLock { state -> Bool in
                 if state.waiters.isEmpty || state.isLost { state.isThreadRunning = false }
@@ -185,14 +182,14 @@ package final class MakeJobserverClient: JobserverClient {
             guard hasWaiters else { return }
             var descriptors = [
                 pollfd(fd: readFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&descriptors, 2, -1)
             if ready < 0 && errno != EINTR {
                 lose("cannot wait for the jobserver: \(ErrorNumber.message(errno))")
                 return
             }
-            if descriptors[1].revents != 0 { _ = read(wakePipe.read, &scratch, scratch.count) }
+            if descriptors[1].revents != 0 { wakePipe.drain() }
             guard descriptors[0].revents != 0 else { continue }
             guard let token = readToken() else { continue }
             let waiter = state.withLock { state in state.waiters.isEmpty ? nil : state.waiters.removeFirst() }
@@ -218,7 +215,6 @@ package final class MakeJobserverClient: JobserverClient {
     }
 
     private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        wakePipe.wake()
     }
 }

@@ -19,7 +19,7 @@ final class PipeJobserverLease: JobserverLease {
     private let jobs: Int
     private let fifoPath: String?
     private let ownedFDs: [Int32]
-    private let wakePipe: (read: Int32, write: Int32)
+    private let wakePipe: WakePipe
     private let state = Mutex(State())
     private let lender: CPULender
     private let stopListening: Mutex<(@Sendable () -> Void)?> = Mutex(nil)
@@ -31,17 +31,14 @@ final class PipeJobserverLease: JobserverLease {
     init(style: JobserverStyle, directory: String, lender: CPULender, jobs: Int) throws {
         self.lender = lender
         self.jobs = jobs
-        guard let wake = SystemCalls.makeOutputPipe() else {
+        guard let wake = WakePipe() else {
             throw JobserverError.systemCall(what: "create a pipe", errno: errno)
         }
-        _ = fcntl(wake.write, F_SETFL, O_NONBLOCK)
-        _ = fcntl(wake.read, F_SETFL, O_NONBLOCK)
         wakePipe = wake
         switch style {
         case .pipe:
             guard let pipe = SystemCalls.makeOutputPipe() else {
                 let code = errno
-                Self.close([wake.read, wake.write])
                 throw JobserverError.systemCall(what: "create a pipe", errno: code)
             }
             // The commands' ends block, as make and cargo expect; stask reads through a non-blocking
@@ -53,7 +50,7 @@ final class PipeJobserverLease: JobserverLease {
             let reader = read >= 0 ? Glibc.open("/proc/self/fd/\(read)", O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1
             guard read >= 0, write >= 0, reader >= 0 else {
                 let code = errno
-                Self.close([read, write, reader, wake.read, wake.write].filter { $0 >= 0 })
+                Self.close([read, write, reader].filter { $0 >= 0 })
                 throw JobserverError.systemCall(what: "set up the pipe", errno: code)
             }
             readFD = reader
@@ -69,14 +66,12 @@ final class PipeJobserverLease: JobserverLease {
             // Inside the state directory, never through a link planted there.
             var status = stat()
             guard lstat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-                Self.close([wake.read, wake.write])
                 throw JobserverError.notNamedPipe(path: directory)
             }
             unlink(path)
             let fd = mkfifo(path, 0o600) == 0 ? Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC) : -1
             guard fd >= 0 else {
                 let code = errno
-                Self.close([wake.read, wake.write])
                 throw JobserverError.cannotOpen(path: path, errno: code)
             }
             readFD = fd
@@ -90,7 +85,7 @@ final class PipeJobserverLease: JobserverLease {
         stopListening.withLock { $0 = stop }
         if DedicatedThread.startReportingError({ self.pumpLoop() }) != nil {
             stop()
-            Self.close(ownedFDs)  // the wake-up pipe closes in deinit
+            Self.close(ownedFDs)
             if let fifoPath { unlink(fifoPath) }
             throw JobserverError.systemCall(what: "start a thread", errno: EAGAIN)
         }
@@ -112,8 +107,7 @@ final class PipeJobserverLease: JobserverLease {
     }
 
     private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        wakePipe.wake()
     }
 
     /// Tokens in the pipe now (`FIONREAD`).
@@ -140,7 +134,6 @@ final class PipeJobserverLease: JobserverLease {
     }
 
     private func pumpLoop() {
-        var scratch = [UInt8](repeating: 0, count: 64)
         while true {
             if state.withLock({ $0.isClosed }) { break }
             let pending = pendingTokens()
@@ -165,20 +158,19 @@ final class PipeJobserverLease: JobserverLease {
                 continue
             }
             var descriptors = [
-                pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: watchesPipe ? readFD : -1, events: Int16(POLLIN), revents: 0),
             ]
             _ = poll(&descriptors, 2, -1)
             if descriptors[0].revents != 0 {
-                while read(wakePipe.read, &scratch, scratch.count) > 0 {}
+                wakePipe.drain()
             }
         }
         finish()
     }
 
     /// Every token back: those in the pipe are read, and every unit lent is returned, also for tokens a
-    /// command kept. The wake-up pipe stays open until the lease is gone: a late `wake()` must not write
-    /// to a descriptor number reused meanwhile.
+    /// command kept. The wake-up pipe stays open until the lease is gone (``WakePipe``).
     private func finish() {
         _ = takeTokens(limit: Int.max)
         stopListening.withLock { $0 }?()
@@ -189,10 +181,6 @@ final class PipeJobserverLease: JobserverLease {
         lender.giveBack(lent)
         Self.close(ownedFDs)
         if let fifoPath { unlink(fifoPath) }
-    }
-
-    deinit {
-        Self.close([wakePipe.read, wakePipe.write])
     }
 
     private static func close(_ descriptors: [Int32]) {

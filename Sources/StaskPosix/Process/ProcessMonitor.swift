@@ -43,7 +43,7 @@ final class ProcessMonitor: Sendable {
     private let state = Mutex(ProcessMonitorStateMachine<Registration, UnownedJob>())
     /// Self-pipe waking the monitor thread from `poll`; `nil` when it could not be created (then every
     /// launch fails with the saved errno).
-    private let wakePipe: (read: Int32, write: Int32)?
+    private let wakePipe: WakePipe?
     private let wakePipeErrno: Int32
 
     /// How long `poll` may sleep while a child without pidfd runs.
@@ -54,22 +54,14 @@ final class ProcessMonitor: Sendable {
         self.spawner = spawner
         self.memoryLimit = memoryLimit
         self.tailSize = tailSize
-        let pipe = makesWakePipe ? SystemCalls.makeOutputPipe() : nil
+        let pipe = makesWakePipe ? WakePipe() : nil
         wakePipe = pipe
         wakePipeErrno = pipe == nil ? (makesWakePipe ? errno : EMFILE) : 0
-        if let pipe { _ = fcntl(pipe.write, F_SETFL, O_NONBLOCK) }
     }
 
     /// Whether the thread can run jobs: not without its wake-up pipe (then every launch fails, and jobs
     /// given to it run on the global concurrent executor).
     var canRunJobs: Bool { wakePipe != nil }
-
-    deinit {
-        if let wakePipe {
-            SystemCalls.closeDescriptor(wakePipe.read)
-            SystemCalls.closeDescriptor(wakePipe.write)
-        }
-    }
 
     // MARK: - Called from any thread
 
@@ -143,9 +135,7 @@ final class ProcessMonitor: Sendable {
     }
 
     private func wake() {
-        guard let wakePipe else { return }
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        wakePipe?.wake()
     }
 
     /// Starts the monitor thread; returns the error code on failure.
@@ -202,7 +192,7 @@ final class ProcessMonitor: Sendable {
 
             pollSet.removeAll(keepingCapacity: true)
             owners.removeAll(keepingCapacity: true)
-            pollSet.append(pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0))
+            pollSet.append(pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0))
             for child in children.values {
                 if child.outputFD >= 0 {
                     pollSet.append(pollfd(fd: child.outputFD, events: Int16(POLLIN), revents: 0))
@@ -233,7 +223,7 @@ final class ProcessMonitor: Sendable {
             guard ready > 0 else { continue }  // timeout, or EINTR
 
             if pollSet[0].revents != 0 {
-                drainWakePipe(wakePipe.read)
+                wakePipe.drain()
                 state.withLock { $0.wakeConsumed() }
             }
             for index in 1..<pollSet.count where pollSet[index].revents != 0 {
@@ -268,12 +258,6 @@ final class ProcessMonitor: Sendable {
         }
     }
 
-    private func drainWakePipe(_ fd: Int32) {
-        // At most one byte is pending per wake-up (see the state machine); a short read means empty.
-        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        let size = MemoryLayout.size(ofValue: buffer)
-        while withUnsafeMutableBytes(of: &buffer, { read(fd, $0.baseAddress, size) }) == size {}
-    }
 }
 
 // MARK: - Running jobs
