@@ -184,7 +184,7 @@ package struct BuildEngine: Sendable {
             try store.close()
             if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
                 writeStamp(
-                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observationLists: stamp.observationLists,
+                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observations: stamp.observations,
                     start: start, granularity: executed.timestampGranularity)
             }
         } catch {
@@ -219,7 +219,7 @@ package struct BuildEngine: Sendable {
         var statCacheChanges: StatCacheChanges?
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
-        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
+        var stamp: (instanceIDs: [String], observations: StampObservations)?
         /// By plan position: found up to date before anything ran.
         var upToDate: [Bool] = []
     }
@@ -301,8 +301,11 @@ package struct BuildEngine: Sendable {
         var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
+        var observedDigests: [ContentDigest?] = []
         if scheduled.isEmpty {
-            observations = examined.observations  // only a build that runs nothing writes the stamp
+            // Only a build that runs nothing writes the stamp.
+            observations = examined.observations
+            observedDigests = examined.digests
         } else {
             var runs = [Bool](repeating: false, count: plan.graph.instances.count)
             for local in scheduled { runs[plan.indices[local]] = true }
@@ -377,9 +380,12 @@ package struct BuildEngine: Sendable {
             (summary.criticalPath, summary.speedups) = CriticalPath.realised(plan, state: state)
         }
         summary.remoteCache = remoteCache?.statistics
-        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
+        var stamp: (instanceIDs: [String], observations: StampObservations)?
         if scheduled.isEmpty {
-            stamp = ((0..<plan.count).map { plan.instance($0).id }, [plan.graph.fileObservations, observations])
+            stamp = (
+                (0..<plan.count).map { plan.instance($0).id },
+                StampObservations(graph: plan.graph.fileObservations, examined: observations, digests: observedDigests)
+            )
         }
         return Executed(
             summary: summary, events: events, recorder: recorder,

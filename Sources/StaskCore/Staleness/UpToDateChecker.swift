@@ -28,37 +28,38 @@ struct UpToDateChecker: Sendable {
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
     struct Memo: Sendable {
-        /// Path (project-relative) → its place in `observations` and `digestList`. Positions rather than
+        /// Path (project-relative) → its place in `observations` and `digests`. Positions rather than
         /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
         private var positions: [ExactPath: Int32] = [:]
         /// The metadata each digest was taken (or trusted) under, in order of examination.
         private(set) var observations: [FileObservation] = []
-        /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
-        private var digestList: [ContentDigest?] = []
+        /// The digest of each examined path (`nil` for a missing file or anything but a regular file), in the
+        /// order of ``observations``.
+        private(set) var digests: [ContentDigest?] = []
 
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
         mutating func reserveCapacity(_ paths: Int) {
             positions.reserveCapacity(paths)
             observations.reserveCapacity(paths)
-            digestList.reserveCapacity(paths)
+            digests.reserveCapacity(paths)
         }
 
         /// The digest of `path`, examining it through `checker` the first time.
         mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
             let key = ExactPath(path)
-            if let position = positions[key] { return digestList[Int(position)] }
+            if let position = positions[key] { return digests[Int(position)] }
             let (observation, digest) = checker.observedDigest(of: path)
             positions[key] = Int32(observations.count)
             observations.append(observation)
-            digestList.append(digest)
+            digests.append(digest)
             return digest
         }
 
         /// The digest `path` was examined under in this pass; `nil` when it was not examined (`.some(nil)`
         /// when it was, and was missing or no regular file).
         func knownDigest(of path: String) -> ContentDigest?? {
-            positions[ExactPath(path)].map { digestList[Int($0)] }
+            positions[ExactPath(path)].map { digests[Int($0)] }
         }
 
         /// Forgets the metadata of the examined files, keeping their digests (what ``SourceDigests`` needs

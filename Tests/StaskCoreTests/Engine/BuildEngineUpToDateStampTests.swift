@@ -109,12 +109,21 @@ struct BuildEngineUpToDateStampTests {
         try await project.settle()
     }
 
-    @Test func rewritingAnInputWithTheSameBytesGoesTheFullWayAndRunsNothing() async throws {
+    @Test func rewritingAnInputWithTheSameBytesEndsAtTheStampHashingItOnce() async throws {
         let project = Project()
         try await project.settle()
         try project.write("src/a.c", "# a\nint a;\n")
         let touched = try await project.build()
-        #expect(touched.commands.isEmpty && touched.readState && project.hasStamp)
+        #expect(touched.commands.isEmpty && !touched.readState && project.hasStamp)
+        #expect(project.fileSystem.readPaths.withLock { $0.contains("/p/src/a.c") })
+        // The stamp was refreshed with the file's new metadata: the next build trusts it without reading it.
+        let again = try await project.build()
+        #expect(again.commands.isEmpty && !again.readState)
+        #expect(!project.fileSystem.readPaths.withLock { $0.contains("/p/src/a.c") })
+        // A change of contents still goes the full way.
+        try project.write("src/a.c", "# a\nint a = 1;\n")
+        let edited = try await project.build()
+        #expect(edited.commands == ["strip src/a.c build/a.o", "concat build/app build/a.o build/b.o"])
     }
 
     @Test func newFileMatchingAGlobIsBuilt() async throws {

@@ -62,6 +62,7 @@ final class FaultInjectingFileSystem: FileSystem {
         atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
+        readPaths.withLock { $0.append(path) }
         try base.readChunks(atPath: path, buffer: buffer, expectedSize: expectedSize, body)
     }
 
