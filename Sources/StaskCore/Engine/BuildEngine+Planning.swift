@@ -40,13 +40,11 @@ extension BuildEngine {
         recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String],
         keeping: Set<String> = []
     ) throws -> BuildPlan {
-        var graphOptions = GraphBuilder.Options(
-            budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-            shardPlanner: try shardPlanner(
-                taskfile, options: options, itemDurations: itemDurations, keeping: keeping),
-            staleOutputs: recordedOutputs)
+        var graphOptions = graphOptions(options)
+        graphOptions.shardPlanner = try shardPlanner(
+            taskfile, options: options, itemDurations: itemDurations, keeping: keeping)
+        graphOptions.staleOutputs = recordedOutputs
         graphOptions.discoveredInputs = discoveredInputs
-        graphOptions.defaultMemoryBudget = availableMemory
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }

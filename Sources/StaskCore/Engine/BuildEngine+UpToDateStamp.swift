@@ -76,22 +76,15 @@ extension BuildEngine {
         return "\(info.device):\(info.inode):\(info.size):\(info.modificationTime)"
     }
 
-    /// The summary of a build that the stamp proves up to date, reported as the full path would report
-    /// it; `nil` when there is no valid, current stamp for `key`. A stamp that held only because files it
-    /// rests on changed without changing what they stand for (a touched file, hashed again) is written back
-    /// with their new metadata; failing to write it costs only that hashing next time.
-    func reportFromStamp(
-        _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
-    ) -> BuildSummary? {
-        let start = FileDigestCache.wallClockNanoseconds()
-        guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
-            let verdict = UpToDateStamp.check(
-                bytes, key: key, fileSystem: fileSystem, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
-                start: start, granularity: FileDigestCache.defaultTimestampGranularity)
-        else { return nil }
-        if let refreshed = verdict.refreshed {
-            try? fileSystem.writeFile(atPath: source.stampPath, contents: refreshed)
-        }
+    /// Reports a build the stamp proved up to date as the full path would report it, and returns its summary.
+    /// A stamp that held only because files it rests on changed without changing what they stand for (a
+    /// touched file, hashed again) is written back with their new metadata; failing to write it costs only
+    /// that hashing next time.
+    func reportUpToDate(
+        _ verdict: UpToDateStamp.Verdict, stampPath: String, reporter: any ProgressReporter,
+        origin: ContinuousClock.Instant
+    ) -> BuildSummary {
+        if let refreshed = verdict.refreshed { try? fileSystem.writeFile(atPath: stampPath, contents: refreshed) }
         let ids = verdict.instanceIDs
         let count = ids.count
         reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
@@ -109,9 +102,10 @@ extension BuildEngine {
     /// - Parameter observations: The graph's and the pre-pass's, and the digests of the latter. Each list
     ///   examines a path at most once, so they are written as they are, without a set to remove repeats (at
     ///   100,000 targets such a set is some 40 MB, the largest allocation of a no-op build).
+    /// - Parameter graphIdentity: The graph stored in ``GraphCacheFile`` for this verdict, if any.
     func writeStamp(
         _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observations: StampObservations,
-        start: Int64, granularity: Duration
+        graphIdentity: ContentDigest?, start: Int64, granularity: Duration
     ) {
         // The state, and the last shard split, which planning reads (`shardPlanner`): files stask writes
         // only by appending or renaming, compared exactly.
@@ -123,7 +117,7 @@ extension BuildEngine {
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
         }
         let stamp = UpToDateStamp(
-            key: key, instanceIDs: instanceIDs, graphObservations: observations.graph,
+            key: key, graphIdentity: graphIdentity, instanceIDs: instanceIDs, graphObservations: observations.graph,
             examined: observations.examined, examinedDigests: observations.digests, stateFiles: stateFiles)
         guard let bytes = stamp.encoded(start: start, granularity: granularity) else { return }
         try? fileSystem.writeFile(atPath: source.stampPath, contents: bytes)

@@ -144,8 +144,11 @@ package struct BuildEngine: Sendable {
         // from what was stamped, so if every path still matches, all of them matched at the instant of the
         // first check, and a concurrent build removes the stamp before it writes anything.
         let stampKey = mayUseStamp(options) ? stampKey(source, options: options) : nil
-        if let stampKey, let summary = reportFromStamp(source, key: stampKey, reporter: reporter, origin: origin) {
-            return summary
+        var stampChanges: StampChanges?
+        if let stampKey {
+            let checked = checkStamp(source, key: stampKey, reporter: reporter, origin: origin)
+            if let summary = checked.summary { return summary }
+            stampChanges = checked.changes
         }
         let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
         let stateDirectory = source.stateDirectory
@@ -171,8 +174,25 @@ package struct BuildEngine: Sendable {
         for warning in warnings { reporter.report(.warning(warning.description)) }
         storeParsedTaskfile?()
 
-        var executed = try await execute(
-            taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
+        var incremental: Executed?
+        if let stampChanges {
+            do {
+                incremental = try await executeIncremental(
+                    stampChanges, taskfile: taskfile, source: source, options: options, store: store,
+                    reporter: reporter, relay: relay, origin: origin)
+            } catch {
+                try? store.close()
+                throw error
+            }
+        }
+        var executed: Executed
+        if let incremental {
+            executed = incremental
+        } else {
+            executed = try await execute(
+                taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin,
+                storesGraph: stampKey != nil)
+        }
         // The graph, the plan, the digest cache and the tasks are gone by now: the state's compaction in
         // `close()` is the build's largest allocation, and it no longer comes on top of them.
         returnFreedMemory()
@@ -185,7 +205,8 @@ package struct BuildEngine: Sendable {
             if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
                 writeStamp(
                     source, key: stampKey, instanceIDs: stamp.instanceIDs, observations: stamp.observations,
-                    start: start, granularity: executed.timestampGranularity)
+                    graphIdentity: executed.stampGraph, start: executed.stampStart ?? start,
+                    granularity: executed.timestampGranularity)
             }
         } catch {
             executed.events.report(.warning(error.description))
@@ -220,15 +241,23 @@ package struct BuildEngine: Sendable {
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
         var stamp: (instanceIDs: [String], observations: StampObservations)?
+        /// The identity of the graph stored for the stamp (``GraphCacheFile``), if one was.
+        var stampGraph: ContentDigest?
+        /// When the stamp's observations were last all checked, if before the build took its lock (the
+        /// incremental path carries them over from the stamp it started from).
+        var stampStart: Int64?
         /// By plan position: found up to date before anything ran.
         var upToDate: [Bool] = []
     }
 
     /// Plans, checks and runs the build over the open `store`; everything it allocates for that (graph,
     /// plan, digest cache, tasks) is released when it returns.
+    ///
+    /// - Parameter storesGraph: Whether a build that runs nothing stores its graph for its stamp
+    ///   (``GraphCacheFile``).
     private func execute(
         _ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore, reporter: any ProgressReporter,
-        relay: InterruptRelay?, origin: ContinuousClock.Instant
+        relay: InterruptRelay?, origin: ContinuousClock.Instant, storesGraph: Bool
     ) async throws -> Executed {
         let digests = store.makeDigestCache(fileSystem: fileSystem)
         let plan: BuildPlan
@@ -255,7 +284,7 @@ package struct BuildEngine: Sendable {
         }
         return try await execute(
             taskfile, plan: plan, checked: checked, digests: digests, options: options, store: store,
-            reporter: reporter, relay: relay, origin: origin)
+            reporter: reporter, relay: relay, origin: origin, storesGraph: storesGraph)
     }
 
     /// The up-to-date checker of a build of `plan`.
@@ -285,7 +314,7 @@ package struct BuildEngine: Sendable {
         _ taskfile: Taskfile, plan: BuildPlan, checked: (upToDate: [Bool], examined: UpToDateChecker.Memo)? = nil,
         digests: FileDigestCache? = nil, options: BuildOptions, store: BuildStateStore,
         reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
-        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true
+        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true, storesGraph: Bool = false
     ) async throws -> Executed {
         let digests = digests ?? store.makeDigestCache(fileSystem: fileSystem)
         var (upToDate, examined) =
@@ -381,7 +410,12 @@ package struct BuildEngine: Sendable {
         }
         summary.remoteCache = remoteCache?.statistics
         var stamp: (instanceIDs: [String], observations: StampObservations)?
-        if scheduled.isEmpty {
+        var stampGraph: ContentDigest?
+        // Only a build that examined every instance knows everything it rests on.
+        if scheduled.isEmpty && knownUpToDate == nil {
+            if storesGraph {
+                stampGraph = GraphCacheFile(stateDirectory: store.directory, fileSystem: fileSystem).store(plan.graph)
+            }
             stamp = (
                 (0..<plan.count).map { plan.instance($0).id },
                 StampObservations(graph: plan.graph.fileObservations, examined: observations, digests: observedDigests)
@@ -390,7 +424,8 @@ package struct BuildEngine: Sendable {
         return Executed(
             summary: summary, events: events, recorder: recorder,
             statCacheChanges: digests.isModified ? digests.changeTable : nil,
-            timestampGranularity: digests.timestampGranularity, stamp: stamp, upToDate: upToDate)
+            timestampGranularity: digests.timestampGranularity, stamp: stamp, stampGraph: stampGraph,
+            upToDate: upToDate)
     }
 
     /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.

@@ -30,8 +30,9 @@
 /// compared without that condition, and a build that goes down the full path removes the stamp before it
 /// writes anything.
 ///
-/// Format: `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the ids, the state
-/// files and the observations (`StateBinaryWriter` fields); each observation is its path, a flags byte
+/// Format: `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the graph's identity
+/// (a presence byte, then the digest), the ids, the state files, graph construction's observations and the
+/// pre-pass's (`StateBinaryWriter` fields); each observation is its path, a flags byte
 /// (``EntryFlags``), its metadata when present, and its digest when it has one. A stamp that does not decode
 /// is ignored.
 struct UpToDateStamp: Sendable {
@@ -44,6 +45,9 @@ struct UpToDateStamp: Sendable {
 
     /// Everything the plan depends on that is not a file observation.
     var key: ContentDigest
+    /// The identity of the graph the verdict was reached on, stored in ``GraphCacheFile``; `nil` when none was
+    /// stored (a build that finds files changed then goes the full way).
+    var graphIdentity: ContentDigest?
     /// The selected instances, in plan order, all up to date.
     var instanceIDs: [String]
     /// What graph construction examined (``BuildGraph``'s observations): regular files examined without
@@ -75,11 +79,18 @@ struct UpToDateStamp: Sendable {
 
     /// What a check of a stamp found.
     struct Verdict {
-        /// The recorded instance ids, all still up to date.
+        /// The recorded instance ids: all still up to date when ``changedFiles`` is empty.
         var instanceIDs: [String]
         /// The stamp with the metadata of every path that changed without changing what it stands for (a
-        /// touched file), when there was one: what to write back so the next check trusts them again.
+        /// touched file), when there was one and nothing else changed: what to write back so the next check
+        /// trusts them again.
         var refreshed: [UInt8]?
+        /// Hashed files whose contents changed (each still a regular file), as the stamp names them, when
+        /// nothing else did: only the instances that read them (and what depends on those) can be out of
+        /// date, on the graph ``graphIdentity`` names.
+        var changedFiles: [String] = []
+        /// See ``UpToDateStamp/graphIdentity``.
+        var graphIdentity: ContentDigest?
     }
 
     /// How a check examines paths (see ``check(_:key:examine:hash:start:granularity:)``).
@@ -122,6 +133,8 @@ struct UpToDateStamp: Sendable {
         guard bytes.count >= bodyOffset, bytes.starts(with: magic), bytes[magic.count] == version else { return nil }
         // Byte offsets of the flags of entries to rewrite, with their new metadata.
         var refreshes: [(offset: Int, metadata: FileMetadata)] = []
+        var changedFiles: [String] = []
+        var graphIdentity: ContentDigest?
         let ids = bytes.withUnsafeBytes { raw -> [String]? in
             var reader = StateBinaryReader(raw, offset: magic.count + 1)
             do {
@@ -129,10 +142,11 @@ struct UpToDateStamp: Sendable {
                 guard ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[bodyOffset...])) == checksum,
                     try reader.digest() == key
                 else { return nil }
+                graphIdentity = try reader.byte() == 1 ? try reader.digest() : nil
                 let idCount = try reader.count(limit: reader.remaining)
                 var ids = reader
                 for _ in 0..<idCount { _ = try reader.bytes(try reader.count(limit: reader.remaining)) }
-                for _ in 0..<2 {  // the state files, then the observations
+                for _ in 0..<3 {  // the state files, graph construction's observations, the pre-pass's
                     let count = try reader.count(limit: reader.remaining)
                     for _ in 0..<count {
                         let path = try reader.bytes(try reader.count(limit: reader.remaining))
@@ -147,10 +161,12 @@ struct UpToDateStamp: Sendable {
                             refreshes.append((flagsOffset, current))
                             continue
                         }
-                        guard let digest, current.kind == .regularFile, examiner.digest(path) == digest else {
-                            return nil
+                        guard let digest, current.kind == .regularFile else { return nil }
+                        if examiner.digest(path) == digest {
+                            refreshes.append((flagsOffset, current))
+                        } else {
+                            changedFiles.append(String(decoding: path, as: UTF8.self))
                         }
-                        refreshes.append((flagsOffset, current))
                     }
                 }
                 guard reader.isAtEnd else { return nil }
@@ -163,10 +179,59 @@ struct UpToDateStamp: Sendable {
             }
         }
         guard let ids else { return nil }
+        if !changedFiles.isEmpty {
+            guard graphIdentity != nil else { return nil }
+            return Verdict(instanceIDs: ids, changedFiles: changedFiles, graphIdentity: graphIdentity)
+        }
         return Verdict(
             instanceIDs: ids,
             refreshed: refreshes.isEmpty
-                ? nil : refreshed(bytes, refreshes: refreshes, start: start, granularity: granularity))
+                ? nil : refreshed(bytes, refreshes: refreshes, start: start, granularity: granularity),
+            graphIdentity: graphIdentity)
+    }
+
+    /// The stamp in `bytes` when it is intact, whatever the paths it observed hold now; `nil` otherwise.
+    static func decoded(_ bytes: [UInt8]) -> UpToDateStamp? {
+        guard bytes.count >= bodyOffset, bytes.starts(with: magic), bytes[magic.count] == version else { return nil }
+        return bytes.withUnsafeBytes { raw -> UpToDateStamp? in
+            var reader = StateBinaryReader(raw, offset: magic.count + 1)
+            do {
+                let checksum = try reader.uint64()
+                guard ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[bodyOffset...])) == checksum
+                else { return nil }
+                let key = try reader.digest()
+                let graphIdentity = try reader.byte() == 1 ? try reader.digest() : nil
+                let idCount = try reader.count(limit: reader.remaining)
+                var ids: [String] = []
+                ids.reserveCapacity(idCount)
+                for _ in 0..<idCount { ids.append(try reader.inlineString()) }
+                var lists: [[FileObservation]] = []
+                var digests: [ContentDigest?] = []
+                for list in 0..<3 {
+                    let count = try reader.count(limit: reader.remaining)
+                    var observations: [FileObservation] = []
+                    observations.reserveCapacity(count)
+                    if list == 2 { digests.reserveCapacity(count) }
+                    for _ in 0..<count {
+                        let path = try reader.inlineString()
+                        let flags = EntryFlags(rawValue: try reader.byte())
+                        let metadata = flags.contains(.hasMetadata) ? try decodeMetadata(&reader) : nil
+                        let digest = flags.contains(.hasDigest) ? try reader.digest() : nil
+                        observations.append(
+                            FileObservation(path: path, followsLinks: flags.contains(.followsLinks), metadata: metadata)
+                        )
+                        if list == 2 { digests.append(digest) }
+                    }
+                    lists.append(observations)
+                }
+                guard reader.isAtEnd else { return nil }
+                return UpToDateStamp(
+                    key: key, graphIdentity: graphIdentity, instanceIDs: ids, graphObservations: lists[1],
+                    examined: lists[2], examinedDigests: digests, stateFiles: lists[0])
+            } catch {
+                return nil
+            }
+        }
     }
 
     /// `bytes` with each refreshed entry's metadata written over the recorded one (the same size), marked to
@@ -204,11 +269,17 @@ struct UpToDateStamp: Sendable {
         file.byte(Self.version)
         file.uint64(0)  // the checksum of what follows, filled in below (one buffer, no copy of the body)
         file.digest(key)
+        if let graphIdentity {
+            file.byte(1)
+            file.digest(graphIdentity)
+        } else {
+            file.byte(0)
+        }
         file.varint(instanceIDs.count)
         for id in instanceIDs { file.inlineString(id) }
         file.varint(stateFiles.count)
         for observation in stateFiles { Self.encode(observation, flags: [], digest: nil, into: &file) }
-        file.varint(observationCount)
+        file.varint(graphObservations.count)
         for observation in graphObservations {
             var flags: EntryFlags = []
             if !observation.followsLinks, let kind = observation.metadata?.kind, kind == .regularFile || kind == .other
@@ -219,6 +290,7 @@ struct UpToDateStamp: Sendable {
             }
             Self.encode(observation, flags: flags, digest: nil, into: &file)
         }
+        file.varint(examined.count)
         for (position, observation) in examined.enumerated() {
             let digest = examinedDigests.isEmpty ? nil : examinedDigests[position]
             var flags: EntryFlags = []
@@ -233,11 +305,13 @@ struct UpToDateStamp: Sendable {
     }
 
     init(
-        key: ContentDigest, instanceIDs: [String], graphObservations: [FileObservation] = [],
-        examined: [FileObservation], examinedDigests: [ContentDigest?] = [], stateFiles: [FileObservation]
+        key: ContentDigest, graphIdentity: ContentDigest? = nil, instanceIDs: [String],
+        graphObservations: [FileObservation] = [], examined: [FileObservation], examinedDigests: [ContentDigest?] = [],
+        stateFiles: [FileObservation]
     ) {
         precondition(examinedDigests.isEmpty || examinedDigests.count == examined.count, "a digest per path")
         self.key = key
+        self.graphIdentity = graphIdentity
         self.instanceIDs = instanceIDs
         self.graphObservations = graphObservations
         self.examined = examined

@@ -1,0 +1,150 @@
+// MARK: - The incremental path: from the stamp's record of changed files
+
+extension BuildEngine {
+    /// What the no-op stamp found when some files' contents changed and nothing else did (see
+    /// ``UpToDateStamp/Verdict/changedFiles``): enough to build on the stamp's graph, examining only the
+    /// instances that read those files.
+    struct StampChanges {
+        /// The stamp as read.
+        var stamp: UpToDateStamp
+        /// The files whose contents changed, as the stamp names them.
+        var changedFiles: Set<String>
+        /// When the stamp was checked (nanoseconds since the epoch): the paths it carries over were last
+        /// examined then.
+        var start: Int64
+    }
+
+    /// Checks the stamp for `key`: a build that ends there reports it and returns its summary; a stamp on
+    /// which only some files' contents changed is returned as ``StampChanges``; anything else gives neither.
+    func checkStamp(
+        _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
+    ) -> (summary: BuildSummary?, changes: StampChanges?) {
+        let start = FileDigestCache.wallClockNanoseconds()
+        guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
+            let verdict = UpToDateStamp.check(
+                bytes, key: key, fileSystem: fileSystem, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
+                start: start, granularity: FileDigestCache.defaultTimestampGranularity)
+        else { return (nil, nil) }
+        guard verdict.changedFiles.isEmpty else {
+            let changes = UpToDateStamp.decoded(bytes).map {
+                StampChanges(stamp: $0, changedFiles: Set(verdict.changedFiles), start: start)
+            }
+            return (nil, changes)
+        }
+        return (reportUpToDate(verdict, stampPath: source.stampPath, reporter: reporter, origin: origin), nil)
+    }
+
+    /// Builds the stamp's graph, over the open `store`, examining only the instances that read a changed file
+    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the state files moved since
+    /// the stamp, the graph file is gone or another's, or the graph has sharded tasks, whose split a build
+    /// may change): the build then goes the full way. The lock is held and the stamp removed.
+    ///
+    /// Every instance of the stamp was up to date when it was written, and since then only the changed files
+    /// moved: an instance that reads none of them (as input, output or discovered input) is known up to date
+    /// without a look, as in a watch session. When the build succeeds and changed nothing the graph was built
+    /// from (no instance that ran had no record before, and none discovered other inputs), its result carries
+    /// the next stamp: the old one with the paths the build changed examined again.
+    func executeIncremental(
+        _ changes: StampChanges, taskfile: Taskfile, source: TaskfileSource, options: BuildOptions,
+        store: BuildStateStore, reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant
+    ) async throws -> Executed? {
+        let stamp = changes.stamp
+        for observation in stamp.stateFiles
+        where (try? fileSystem.linkMetadata(atPath: observation.path)) != observation.metadata {
+            return nil
+        }
+        guard let identity = stamp.graphIdentity,
+            let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
+                for: taskfile),
+            let graph = GraphCacheFile(stateDirectory: store.directory, fileSystem: fileSystem).graph(
+                identity: identity, taskfile: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
+                budget: budget),
+            !graph.instances.contains(where: { $0.shard != nil }),
+            let plan = try? BuildPlan(graph: graph, targets: options.targets, shard: options.shard),
+            plan.count == stamp.instanceIDs.count
+        else { return nil }
+
+        var known = [Bool](repeating: true, count: plan.count)
+        var mayRun = [Bool](repeating: false, count: plan.count)
+        // Before the run, for each instance that may run: whether it had a record, and its discovered inputs.
+        var before: [Int: (hasRecord: Bool, discovered: [String])] = [:]
+        for local in 0..<plan.count {
+            let instance = plan.instance(local)
+            let changed = changes.changedFiles
+            var record: TaskRecord?
+            if instance.depfile != nil { record = store.record(for: instance.id) }
+            let discovered = record?.discoveredInputs.map(\.path) ?? []
+            let reads =
+                instance.inputs.contains(where: changed.contains) || instance.outputs.contains(where: changed.contains)
+                || discovered.contains(where: changed.contains)
+            if reads || instance.always { known[local] = false }
+            mayRun[local] = !known[local] || plan.dependencies[local].contains { mayRun[$0] }
+            if mayRun[local] {
+                if instance.depfile == nil { record = store.record(for: instance.id) }
+                before[local] = (record != nil, discovered)
+            }
+        }
+        var executed = try await execute(
+            taskfile, plan: plan, options: options, store: store, reporter: reporter, relay: relay, origin: origin,
+            knownUpToDate: known)
+        executed.stamp = nil
+        executed.stampStart = changes.start
+        let summary = executed.summary
+        guard summary.failed.isEmpty, summary.aborted == 0, summary.interruptingSignal == nil,
+            relay?.firstSignal == nil
+        else { return executed }
+        var changed = changes.changedFiles
+        for local in 0..<plan.count where !executed.upToDate[local] {
+            let instance = plan.instance(local)
+            // A first record, or other discovered inputs, change what graph construction starts from.
+            guard let record = store.record(for: instance.id), let previous = before[local], previous.hasRecord,
+                record.discoveredInputs.map(\.path) == previous.discovered
+            else { return executed }
+            changed.formUnion(instance.outputs)
+        }
+        if let next = nextStamp(stamp, changed: changed, projectDirectory: plan.graph.projectDirectory) {
+            executed.stamp = (stamp.instanceIDs, next)
+            executed.stampGraph = identity
+        }
+        return executed
+    }
+
+    /// The stamp's observations after a build that changed only `changed` (the changed files and the outputs
+    /// of the instances that ran): those examined again and hashed, the others carried over as checked;
+    /// `nil` when graph construction's paths no longer hold (a command created or removed an entry of a
+    /// listed directory).
+    private func nextStamp(
+        _ stamp: UpToDateStamp, changed: Set<String>, projectDirectory: String
+    ) -> StampObservations? {
+        for observation in stamp.graphObservations {
+            let absolute = ProjectPath.absolute(observation.path, project: projectDirectory)
+            let current =
+                observation.followsLinks
+                ? try? fileSystem.metadata(atPath: absolute) : try? fileSystem.linkMetadata(atPath: absolute)
+            if current == observation.metadata { continue }
+            // A regular file examined without following links counts by its kind (as the stamp checks it).
+            guard !observation.followsLinks, let recorded = observation.metadata, let current,
+                recorded.kind == current.kind, recorded.kind == .regularFile || recorded.kind == .other
+            else { return nil }
+        }
+        var examined = stamp.examined
+        var digests = stamp.examinedDigests
+        for position in examined.indices where changed.contains(examined[position].path) {
+            let path = examined[position].path
+            let absolute = ProjectPath.absolute(path, project: projectDirectory)
+            let metadata = try? fileSystem.metadata(atPath: absolute)
+            examined[position].metadata = metadata
+            digests[position] =
+                metadata?.kind == .regularFile
+                ? try? ContentHasher.shared.digest(ofFileAtPath: absolute, in: fileSystem) : nil
+        }
+        return StampObservations(graph: stamp.graphObservations, examined: examined, digests: digests)
+    }
+
+    /// The options graph construction gets from a build's options and this engine.
+    func graphOptions(_ options: BuildOptions) -> GraphBuilder.Options {
+        var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
+        graphOptions.defaultMemoryBudget = availableMemory
+        return graphOptions
+    }
+}

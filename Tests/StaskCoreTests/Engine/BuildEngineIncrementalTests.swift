@@ -1,0 +1,121 @@
+import Synchronization
+import Testing
+
+@testable import StaskCore
+
+/// The incremental path: a build whose stamp finds only some files' contents changed builds on the stamp's
+/// graph, examining only the instances that read them, and leaves a stamp for the next build.
+@Suite(.timeLimit(.minutes(1)))
+struct BuildEngineIncrementalTests {
+    typealias Project = BuildEngineUpToDateStampTests.Project
+
+    @Test func editedInputRunsItsDownstreamOnTheStoredGraphAndLeavesAStamp() async throws {
+        let project = Project()
+        try await project.settle()
+        #expect(project.exists(".stask/graph"))
+        try project.write("src/b.c", "int b2;\n")
+        let edited = try await project.build()
+        #expect(edited.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+        #expect(!project.listedSources && edited.readState && project.hasStamp)
+        #expect(try project.contents("build/b.o") == "int b2;\n")
+        // The stamp it left holds: the next build ends there, and the next edit takes the same path.
+        let next = try await project.build()
+        #expect(next.commands.isEmpty && !next.readState)
+        try project.write("src/a.c", "int a2;\n")
+        let again = try await project.build()
+        #expect(again.commands == ["strip src/a.c build/a.o", "concat build/app build/a.o build/b.o"])
+        #expect(!project.listedSources && project.hasStamp)
+    }
+
+    @Test func anOutputEditedByHandIsBuiltAgain() async throws {
+        let project = Project()
+        try await project.settle()
+        try project.write("build/a.o", "tampered\n")
+        let result = try await project.build()
+        #expect(result.commands == ["strip src/a.c build/a.o"])
+        #expect(try project.contents("build/a.o") == "int a;\n")
+        #expect(!project.listedSources && project.hasStamp)
+    }
+
+    @Test func aFailedBuildLeavesNoStampAndTheNextGoesTheFullWay() async throws {
+        let project = Project()
+        try await project.settle()
+        project.launcher.failCommands(containing: "strip src/b.c")
+        try project.write("src/b.c", "int b2;\n")
+        _ = try await project.build(expectingSuccess: false)
+        #expect(!project.hasStamp)
+        project.launcher.failCommands(containing: nil)
+        let retried = try await project.build()
+        #expect(retried.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+        #expect(project.listedSources)
+    }
+
+    @Test func aMissingOrDamagedGraphFileSendsTheBuildTheFullWay() async throws {
+        for damage in [
+            { (memory: InMemoryFileSystem) in try memory.removeItem(atPath: "/p/.stask/graph") },
+            { memory in try memory.writeFile(atPath: "/p/.stask/graph", contents: Array("STASKGRF junk".utf8)) },
+        ] {
+            let project = Project()
+            try await project.settle()
+            try damage(project.memory)
+            try project.write("src/b.c", "int b2;\n")
+            let edited = try await project.build()
+            #expect(edited.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+            #expect(project.listedSources)
+        }
+    }
+
+    @Test func stateFilesMovedWhileWaitingForTheLockSendTheBuildTheFullWay() async throws {
+        let project = Project()
+        try await project.settle()
+        try project.write("src/b.c", "int b2;\n")
+        // The stamp's check passes the state files; another build appends to the journal before the lock is
+        // taken (here: rewrites it, which moves its metadata all the same).
+        var engine = project.engine
+        let memory = project.memory
+        engine.acquireLock = { _, _, _ in
+            let journal = "/p/.stask/journal"
+            try memory.writeFile(atPath: journal, contents: try memory.readFile(atPath: journal))
+            return {}
+        }
+        project.launcher.clearCommands()
+        let summary = try await engine.run(BuildOptions(directory: "/p"), reporter: RecordingReporter())
+        #expect(summary.isSuccess)
+        #expect(project.launcher.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+        #expect(project.fileSystem.listedPaths.withLock { $0.contains("/p/src") })
+    }
+
+    /// A depfile naming a header the last run did not: the build that records it leaves no stamp (the graph
+    /// is built from discovered inputs), and once the next build has left one, an edit of the header reruns
+    /// the step on the stored graph.
+    @Test func aNewlyDiscoveredInputIsWatchedFromTheNextStampOn() async throws {
+        let taskfile = """
+            version: 1
+            tasks:
+              compile:
+                foreach: src/*.c
+                inputs: ["{{item}}"]
+                outputs: ["build/{{stem}}.o"]
+                depfile: "build/{{stem}}.d"
+                run:
+                  - strip {{item}} {{output}}
+                  - concat build/{{stem}}.d deps/{{stem}}.d
+            """
+        let project = Project(taskfile: taskfile)
+        try project.write("deps/a.d", "build/a.o: src/a.c\n")
+        try project.write("deps/b.d", "build/b.o: src/b.c\n")
+        try await project.settle()
+        try project.write("inc/new.h", "#define NEW 1\n")
+        try project.write("deps/a.d", "build/a.o: src/a.c inc/new.h\n")
+        try project.write("src/a.c", "int a2;\n")
+        let edited = try await project.build()
+        #expect(edited.commands == ["strip src/a.c build/a.o", "concat build/a.d deps/a.d"])
+        #expect(!project.listedSources && !project.hasStamp)
+        let full = try await project.build()
+        #expect(full.commands.isEmpty && project.listedSources && project.hasStamp)
+        try project.write("inc/new.h", "#define NEW 2\n")
+        let header = try await project.build()
+        #expect(header.commands == ["strip src/a.c build/a.o", "concat build/a.d deps/a.d"])
+        #expect(!project.listedSources && project.hasStamp)
+    }
+}
