@@ -34,10 +34,16 @@ extension BuildEngine {
         return (reportUpToDate(verdict, stampPath: source.stampPath, reporter: reporter, origin: origin), nil)
     }
 
+    /// Whether the state files are as the stamp observed them: checked again once the lock is held and before
+    /// the state is opened (which may create the journal), as another build may have changed them in between.
+    func stateFilesHold(_ changes: StampChanges) -> Bool {
+        changes.stamp.stateFiles.allSatisfy { (try? fileSystem.linkMetadata(atPath: $0.path)) == $0.metadata }
+    }
+
     /// Builds the stamp's graph, over the open `store`, examining only the instances that read a changed file
-    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the state files moved since
-    /// the stamp, the graph file is gone or another's, or the graph has sharded tasks, whose split a build
-    /// may change): the build then goes the full way. The lock is held and the stamp removed.
+    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the graph file is gone or another's, or the graph has sharded tasks, whose split a build
+    /// may change): the build then goes the full way. The lock is held, the stamp removed, and the state files
+    /// are as the stamp observed them (``stateFilesHold(_:)``).
     ///
     /// Every instance of the stamp was up to date when it was written, and since then only the changed files
     /// moved: an instance that reads none of them (as input, output or discovered input) is known up to date
@@ -49,10 +55,6 @@ extension BuildEngine {
         store: BuildStateStore, reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant
     ) async throws -> Executed? {
         let stamp = changes.stamp
-        for observation in stamp.stateFiles
-        where (try? fileSystem.linkMetadata(atPath: observation.path)) != observation.metadata {
-            return nil
-        }
         guard let identity = stamp.graphIdentity,
             let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
                 for: taskfile),

@@ -116,9 +116,10 @@ extension BuildEngine {
             return FileObservation(
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
         }
-        let stamp = UpToDateStamp(
+        var stamp = UpToDateStamp(
             key: key, graphIdentity: graphIdentity, instanceIDs: instanceIDs, graphObservations: observations.graph,
             examined: observations.examined, examinedDigests: observations.digests, stateFiles: stateFiles)
+        stamp.graphCovered = observations.graphCovered
         guard let bytes = stamp.encoded(start: start, granularity: granularity) else { return }
         try? fileSystem.writeFile(atPath: source.stampPath, contents: bytes)
     }
@@ -127,6 +128,8 @@ extension BuildEngine {
     /// pre-pass's regular files, position by position.
     struct StampObservations {
         var graph: [FileObservation]
+        /// See ``UpToDateStamp/graphCovered``.
+        var graphCovered: [Bool] = []
         var examined: [FileObservation]
         var digests: [ContentDigest?]
     }

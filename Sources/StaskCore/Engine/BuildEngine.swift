@@ -169,6 +169,7 @@ package struct BuildEngine: Sendable {
         // Every observation the stamp will hold comes after this instant; nothing is written before the
         // old stamp is gone.
         let start = FileDigestCache.wallClockNanoseconds()
+        if let changes = stampChanges, !stateFilesHold(changes) { stampChanges = nil }
         if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
@@ -418,7 +419,10 @@ package struct BuildEngine: Sendable {
             }
             stamp = (
                 (0..<plan.count).map { plan.instance($0).id },
-                StampObservations(graph: plan.graph.fileObservations, examined: observations, digests: observedDigests)
+                StampObservations(
+                    graph: plan.graph.fileObservations,
+                    graphCovered: plan.graph.fileObservations.map { examined.covers($0) }, examined: observations,
+                    digests: observedDigests)
             )
         }
         return Executed(

@@ -62,6 +62,15 @@ struct UpToDateChecker: Sendable {
             positions[ExactPath(path)].map { digests[Int($0)] }
         }
 
+        /// Whether this pass examined `observation`'s path as a regular file with the same metadata (taking
+        /// graph construction's `lstat` of it, see ``KnownMetadata``).
+        func covers(_ observation: FileObservation) -> Bool {
+            guard !observation.followsLinks, let metadata = observation.metadata, metadata.kind == .regularFile,
+                let position = positions[ExactPath(observation.path)]
+            else { return false }
+            return observations[Int(position)].metadata == metadata
+        }
+
         /// Forgets the metadata of the examined files, keeping their digests (what ``SourceDigests`` needs
         /// for the rest of a build).
         mutating func dropObservations() {

@@ -53,6 +53,10 @@ struct UpToDateStamp: Sendable {
     /// What graph construction examined (``BuildGraph``'s observations): regular files examined without
     /// following links are checked by their kind only.
     var graphObservations: [FileObservation]
+    /// Position by position, the graph's observations that the pre-pass repeated (a regular file it took
+    /// with the same metadata): left out of the encoding, as the pre-pass's entry, with its digest, checks
+    /// the path and its kind. Empty: none.
+    var graphCovered: [Bool] = []
     /// What the pre-pass examined, and, position by position, the digest of each regular file among them
     /// (empty: none known, every path compared by metadata). Kept apart from the graph's rather than joined:
     /// at 100,000 targets a joined copy is some 25 MB. A path in both lists is examined twice, which costs
@@ -279,8 +283,9 @@ struct UpToDateStamp: Sendable {
         for id in instanceIDs { file.inlineString(id) }
         file.varint(stateFiles.count)
         for observation in stateFiles { Self.encode(observation, flags: [], digest: nil, into: &file) }
-        file.varint(graphObservations.count)
-        for observation in graphObservations {
+        file.varint(graphObservations.count - graphCovered.count { $0 })
+        for (position, observation) in graphObservations.enumerated() {
+            if !graphCovered.isEmpty && graphCovered[position] { continue }
             var flags: EntryFlags = []
             if !observation.followsLinks, let kind = observation.metadata?.kind, kind == .regularFile || kind == .other
             {

@@ -108,6 +108,37 @@ import Testing
         #expect(Self.ids(bytes, fileSystem) == nil)
     }
 
+    @Test func aGraphObservationThePrePassRepeatedIsLeftOutAndItsFileStillChecked() throws {
+        let (fileSystem, stamp) = try Self.sample()
+        var covered = stamp
+        covered.graphCovered = [false, true]  // src/b.txt, which the pre-pass hashed
+        let bytes = try #require(covered.encoded())
+        #expect(bytes.count < (try #require(stamp.encoded())).count)
+        #expect(UpToDateStamp.decoded(bytes)?.graphObservations.map(\.path) == ["/p/src"])
+        #expect(Self.ids(bytes, fileSystem) == stamp.instanceIDs)
+        try fileSystem.removeItem(atPath: "/p/src/b.txt")
+        try fileSystem.createDirectory(atPath: "/p/src/b.txt")
+        #expect(Self.ids(bytes, fileSystem) == nil)
+    }
+
+    @Test func changedContentsAreNamedWhenTheStampHasAGraph() throws {
+        var (fileSystem, stamp) = try Self.sample()
+        stamp.graphIdentity = ContentDigest(high: 1, low: 2)
+        let bytes = try #require(stamp.encoded())
+        try fileSystem.writeFile(atPath: "/p/src/a.txt", contents: Array("A\n".utf8))
+        try fileSystem.writeFile(atPath: "/q/c.txt", contents: Array("C\n".utf8))
+        let verdict = try #require(Self.check(bytes, fileSystem))
+        #expect(verdict.changedFiles == ["/p/src/a.txt", "/q/c.txt"])
+        #expect(verdict.graphIdentity == stamp.graphIdentity && verdict.refreshed == nil)
+        // Anything else changed as well: no verdict at all.
+        try fileSystem.writeFile(atPath: "/p/src/new.txt", contents: [])
+        #expect(Self.check(bytes, fileSystem) == nil)
+        let decoded = try #require(UpToDateStamp.decoded(bytes))
+        #expect(decoded.examined == stamp.examined && decoded.examinedDigests == stamp.examinedDigests)
+        #expect(decoded.graphObservations == stamp.graphObservations && decoded.stateFiles == stamp.stateFiles)
+        #expect(decoded.instanceIDs == stamp.instanceIDs && decoded.graphIdentity == stamp.graphIdentity)
+    }
+
     @Test func aTouchedFileIsHashedAgainAndTheStampRefreshedSoTheNextCheckTrustsIt() throws {
         let (fileSystem, stamp) = try Self.sample()
         let bytes = try #require(stamp.encoded())
