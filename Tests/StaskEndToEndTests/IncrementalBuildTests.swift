@@ -70,7 +70,7 @@ extension EndToEndTests {
             #expect(project.read("build/report.txt") == original)
         }
 
-        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTime() async throws {
+        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTimeAndEditsKeepOne() async throws {
             let project = try await builtProject()
             // A no-op build writes `.stask/uptodate` once every output is older than its start by more
             // than the timestamp granularity; each build here takes longer than that.
@@ -92,7 +92,18 @@ extension EndToEndTests {
             let edited = try await project.build()
             #expect(edited.status == 0, "\(edited)")
             #expect(project.ran == ["compile-a", "link", "report"])
-            #expect(!project.exists(".stask/uptodate"))
+            // Built on the stamp's graph, it leaves a stamp of its own: the next edit takes the same way.
+            #expect(project.exists(".stask/uptodate"))
+            try project.clearLog()
+            try project.write("src/b.c", "int b = 3;\n")
+            let second = try await project.build()
+            #expect(second.status == 0, "\(second)")
+            #expect(project.ran == ["compile-b", "link", "report"])
+            #expect(project.read("build/app") == "int a = 7;\nint b = 3;\n")
+            try project.clearLog()
+            let noOp = try await project.build()
+            #expect(noOp.status == 0 && project.ran == [], "\(noOp)")
+            #expect(noOp.standardOutput.contains("built 0, up to date 5"), "\(noOp)")
         }
 
         @Test func buildingOneTargetRunsOnlyWhatItNeeds() async throws {
