@@ -86,9 +86,17 @@ extension BuildEngine {
                 before[local] = (record != nil, discovered)
             }
         }
+        // What the stamp's check found unchanged is this build's examination of it: the pre-pass and the
+        // instances that run take those digests instead of examining the files again.
+        var examined = UpToDateChecker.Memo()
+        examined.reserveCapacity(stamp.examined.count)
+        for (position, observation) in stamp.examined.enumerated()
+        where !changes.changedFiles.contains(observation.path) {
+            examined.add(observation, digest: stamp.examinedDigests.isEmpty ? nil : stamp.examinedDigests[position])
+        }
         var executed = try await execute(
             taskfile, plan: plan, options: options, store: store, reporter: reporter, relay: relay, origin: origin,
-            knownUpToDate: known)
+            knownUpToDate: known, examined: examined)
         executed.stamp = nil
         executed.stampStart = changes.start
         let summary = executed.summary
@@ -104,31 +112,21 @@ extension BuildEngine {
             else { return executed }
             changed.formUnion(instance.outputs)
         }
-        if let next = nextStamp(stamp, changed: changed, projectDirectory: plan.graph.projectDirectory) {
-            executed.stamp = (stamp.instanceIDs, next)
-            executed.stampGraph = identity
-        }
+        executed.stamp = (
+            stamp.instanceIDs, nextStamp(stamp, changed: changed, projectDirectory: plan.graph.projectDirectory)
+        )
+        executed.stampGraph = identity
         return executed
     }
 
     /// The stamp's observations after a build that changed only `changed` (the changed files and the outputs
-    /// of the instances that ran): those examined again and hashed, the others carried over as checked;
-    /// `nil` when graph construction's paths no longer hold (a command created or removed an entry of a
-    /// listed directory).
+    /// of the instances that ran): those examined again and hashed, the others carried over as the stamp's
+    /// check found them. A path a command changed behind stask's back (an entry created in a listed
+    /// directory) no longer has its recorded metadata, so the next check sees it, as it would have seen it
+    /// against the old stamp.
     private func nextStamp(
         _ stamp: UpToDateStamp, changed: Set<String>, projectDirectory: String
-    ) -> StampObservations? {
-        for observation in stamp.graphObservations {
-            let absolute = ProjectPath.absolute(observation.path, project: projectDirectory)
-            let current =
-                observation.followsLinks
-                ? try? fileSystem.metadata(atPath: absolute) : try? fileSystem.linkMetadata(atPath: absolute)
-            if current == observation.metadata { continue }
-            // A regular file examined without following links counts by its kind (as the stamp checks it).
-            guard !observation.followsLinks, let recorded = observation.metadata, let current,
-                recorded.kind == current.kind, recorded.kind == .regularFile || recorded.kind == .other
-            else { return nil }
-        }
+    ) -> StampObservations {
         var examined = stamp.examined
         var digests = stamp.examinedDigests
         for position in examined.indices where changed.contains(examined[position].path) {

@@ -55,13 +55,16 @@ extension BuildEngine {
     ///
     /// - Parameter knownUpToDate: By plan position, instances known up to date without examining anything
     ///   (a watch session's, see ``execute(_:plan:checked:digests:options:store:reporter:relay:origin:knownUpToDate:reportsSkipped:)``).
+    /// - Parameter examined: Files already examined in this build, taken as they are (the no-op stamp's,
+    ///   checked at its start); the result's `examined` holds them too.
     func prePass(
-        _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil
+        _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil,
+        examined: UpToDateChecker.Memo? = nil
     ) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
         var checker = checker
         var upToDate = [Bool](repeating: false, count: plan.count)
-        var memo = UpToDateChecker.Memo()
-        var isReserved = false
+        var memo = examined ?? UpToDateChecker.Memo()
+        var isReserved = examined != nil
         for local in 0..<plan.count {
             // Before the instance is even looked at: at 100,000 targets a watch session's pre-pass is this flag.
             // (A session never knows an `always` instance up to date.)

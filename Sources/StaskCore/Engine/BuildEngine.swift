@@ -308,6 +308,7 @@ package struct BuildEngine: Sendable {
     ///   - knownUpToDate: By plan position, instances a watch session knows to be up to date (nothing they
     ///     read changed since they were found so); the pre-pass takes them as they are, without examining a
     ///     file. `nil` to examine every instance.
+    ///   - alreadyExamined: Files examined earlier in this build (see `prePass`).
     ///   - reportsSkipped: Whether to report the `skipped` event; a watch session's builds after the first
     ///     leave it out (at 10,000 targets its list of ids would be most of what a one-file rebuild writes
     ///     before its command starts).
@@ -315,14 +316,15 @@ package struct BuildEngine: Sendable {
         _ taskfile: Taskfile, plan: BuildPlan, checked: (upToDate: [Bool], examined: UpToDateChecker.Memo)? = nil,
         digests: FileDigestCache? = nil, options: BuildOptions, store: BuildStateStore,
         reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
-        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true, storesGraph: Bool = false
+        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true, storesGraph: Bool = false,
+        examined alreadyExamined: UpToDateChecker.Memo? = nil
     ) async throws -> Executed {
         let digests = digests ?? store.makeDigestCache(fileSystem: fileSystem)
         var (upToDate, examined) =
             checked
             ?? prePass(
                 plan, checker: makeChecker(plan, taskfile: taskfile, store: store, digests: digests),
-                knownUpToDate: knownUpToDate)
+                knownUpToDate: knownUpToDate, examined: alreadyExamined)
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {

@@ -56,6 +56,15 @@ struct UpToDateChecker: Sendable {
             return digest
         }
 
+        /// Notes `observation`, examined earlier with `digest` as the result, as if this pass had examined it.
+        mutating func add(_ observation: FileObservation, digest: ContentDigest?) {
+            let key = ExactPath(observation.path)
+            guard positions[key] == nil else { return }
+            positions[key] = Int32(observations.count)
+            observations.append(observation)
+            digests.append(digest)
+        }
+
         /// The digest `path` was examined under in this pass; `nil` when it was not examined (`.some(nil)`
         /// when it was, and was missing or no regular file).
         func knownDigest(of path: String) -> ContentDigest?? {
