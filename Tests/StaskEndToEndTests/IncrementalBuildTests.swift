@@ -70,7 +70,8 @@ extension EndToEndTests {
             #expect(project.read("build/report.txt") == original)
         }
 
-        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTimeAndEditsKeepOne() async throws {
+        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTimeAndEditsKeepOne() async throws
+        {
             let project = try await builtProject()
             // A no-op build writes `.stask/uptodate` once every output is older than its start by more
             // than the timestamp granularity; each build here takes longer than that.
