@@ -295,7 +295,7 @@ package struct BuildEngine: Sendable {
         var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
-        checker.variablesByTask = taskfile.referencedVariables
+        checker.referencedVariables = ReferencedVariables(taskfile)
         return checker
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 // MARK: - Why an instance would run
 
 extension UpToDateChecker {
@@ -82,25 +84,71 @@ extension Taskfile {
     /// - Complexity: O(*t*) in the total size of the templates.
     package var referencedVariables: [String: [String: String]] {
         let values = variableValues
-        var sharedNames = Set<String>()
-        for variable in env { sharedNames.formUnion(Self.variableNames(in: variable.value)) }
+        let sharedNames = sharedVariableNames
         var result: [String: [String: String]] = [:]
         for task in tasks {
-            var names = sharedNames
-            var templates = task.run + task.inputs + task.outputs + (task.foreach ?? []) + task.env.map(\.value)
-            if let dir = task.dir { templates.append(dir) }
-            if let depfile = task.depfile { templates.append(depfile) }
-            for template in templates { names.formUnion(Self.variableNames(in: template)) }
-            var used: [String: String] = [:]
-            for name in names { if let value = values[name] { used[name] = value } }
+            let used = Self.referencedVariables(of: task, sharedNames: sharedNames, values: values)
             if !used.isEmpty { result[task.name] = used }
         }
         return result
+    }
+
+    /// The vars the Taskfile's `env` uses, which every task's commands see.
+    var sharedVariableNames: Set<String> {
+        var names = Set<String>()
+        for variable in env { names.formUnion(Self.variableNames(in: variable.value)) }
+        return names
+    }
+
+    /// The value of every var `task`'s templates use (one entry of ``referencedVariables``).
+    static func referencedVariables(
+        of task: TaskDefinition, sharedNames: Set<String>, values: [String: String]
+    ) -> [String: String] {
+        var names = sharedNames
+        var templates = task.run + task.inputs + task.outputs + (task.foreach ?? []) + task.env.map(\.value)
+        if let dir = task.dir { templates.append(dir) }
+        if let depfile = task.depfile { templates.append(depfile) }
+        for template in templates { names.formUnion(variableNames(in: template)) }
+        var used: [String: String] = [:]
+        for name in names { if let value = values[name] { used[name] = value } }
+        return used
     }
 
     private static func variableNames(in template: Template) -> [String] {
         template.placeholders.compactMap { entry in
             if case .variable(let name) = entry.placeholder { name } else { nil }
         }
+    }
+}
+
+/// ``Taskfile/referencedVariables`` task by task, each worked out the first time it is asked for: a build that
+/// checks a few instances of a 10,000-task Taskfile looks at a few tasks' templates, not all of them.
+final class ReferencedVariables: Sendable {
+    private let taskfile: Taskfile
+    private let sharedNames: Set<String>
+    private let values: [String: String]
+    private let cache = Mutex<[String: [String: String]]>([:])
+    private let positions: [String: Int]
+
+    init(_ taskfile: Taskfile) {
+        self.taskfile = taskfile
+        self.sharedNames = taskfile.sharedVariableNames
+        self.values = taskfile.variableValues
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(taskfile.tasks.count)
+        for (position, task) in taskfile.tasks.enumerated() where positions[task.name] == nil {
+            positions[task.name] = position
+        }
+        self.positions = positions
+    }
+
+    /// The value of every var the task named `name` uses; empty for an unknown task.
+    func of(task name: String) -> [String: String] {
+        if let known = cache.withLock({ $0[name] }) { return known }
+        guard let position = positions[name] else { return [:] }
+        let used = Taskfile.referencedVariables(
+            of: taskfile.tasks[position], sharedNames: sharedNames, values: values)
+        cache.withLock { $0[name] = used }
+        return used
     }
 }

@@ -17,6 +17,8 @@ struct UpToDateChecker: Sendable {
     /// Task name → the values of the vars its templates use, recorded with each run so `explain` can name
     /// a changed var (``Taskfile/referencedVariables``); not part of the action key.
     var variablesByTask: [String: [String: String]] = [:]
+    /// The same, worked out task by task when asked for; used instead of ``variablesByTask`` when set.
+    var referencedVariables: ReferencedVariables?
     /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
@@ -198,7 +200,8 @@ struct UpToDateChecker: Sendable {
         inputs.sort { $0.path < $1.path }
         return ActionKeyInputs(
             commands: instance.commands, directory: instance.directory, environment: instance.environment,
-            variables: variablesByTask[instance.taskName] ?? [:], sortedInputs: inputs,
+            variables: referencedVariables?.of(task: instance.taskName) ?? variablesByTask[instance.taskName] ?? [:],
+            sortedInputs: inputs,
             outputPaths: instance.outputs)
     }
 }
