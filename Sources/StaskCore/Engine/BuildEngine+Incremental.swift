@@ -103,40 +103,46 @@ extension BuildEngine {
         guard summary.failed.isEmpty, summary.aborted == 0, summary.interruptingSignal == nil,
             relay?.firstSignal == nil
         else { return executed }
-        var changed = changes.changedFiles
-        for local in 0..<plan.count where !executed.upToDate[local] {
+        var vouched = VouchedDigests()
+        for local in 0..<plan.count where !known[local] || !executed.upToDate[local] {
             let instance = plan.instance(local)
             // A first record, or other discovered inputs, change what graph construction starts from.
             guard let record = store.record(for: instance.id), let previous = before[local], previous.hasRecord,
                 record.discoveredInputs.map(\.path) == previous.discovered
             else { return executed }
-            changed.formUnion(instance.outputs)
+            vouched.add(instance, record: record, changed: changes.changedFiles, ran: !executed.upToDate[local])
         }
-        executed.stamp = (
-            stamp.instanceIDs, nextStamp(stamp, changed: changed, projectDirectory: plan.graph.projectDirectory)
-        )
+        guard !vouched.isConflicting,
+            let next = nextStamp(stamp, vouched: vouched.digests, projectDirectory: plan.graph.projectDirectory)
+        else { return executed }
+        executed.stamp = (stamp.instanceIDs, next)
         executed.stampGraph = identity
         return executed
     }
 
-    /// The stamp's observations after a build that changed only `changed` (the changed files and the outputs
-    /// of the instances that ran): those examined again and hashed, the others carried over as the stamp's
-    /// check found them. A path a command changed behind stask's back (an entry created in a listed
-    /// directory) no longer has its recorded metadata, so the next check sees it, as it would have seen it
-    /// against the old stamp.
+    /// The stamp's observations after a build that changed only the paths of `vouched` (the changed files
+    /// and the outputs of the instances that ran): those examined again, each with the digest the records
+    /// hold for it, the others carried over as the stamp's check found them. `nil` when a path no longer
+    /// holds what its records say (a file saved again while the build ran, an input a command rewrote): a
+    /// stamp must never vouch for contents no record was made from. A path a command changed behind stask's
+    /// back (an entry created in a listed directory) no longer has its recorded metadata, so the next check
+    /// sees it, as it would have seen it against the old stamp.
     private func nextStamp(
-        _ stamp: UpToDateStamp, changed: Set<String>, projectDirectory: String
-    ) -> StampObservations {
+        _ stamp: UpToDateStamp, vouched: [String: ContentDigest?], projectDirectory: String
+    ) -> StampObservations? {
         var examined = stamp.examined
         var digests = stamp.examinedDigests
-        for position in examined.indices where changed.contains(examined[position].path) {
+        for position in examined.indices {
             let path = examined[position].path
+            guard let expected = vouched[path] else { continue }
             let absolute = ProjectPath.absolute(path, project: projectDirectory)
             let metadata = try? fileSystem.metadata(atPath: absolute)
-            examined[position].metadata = metadata
-            digests[position] =
+            let digest =
                 metadata?.kind == .regularFile
                 ? try? ContentHasher.shared.digest(ofFileAtPath: absolute, in: fileSystem) : nil
+            guard digest == expected else { return nil }
+            examined[position].metadata = metadata
+            digests[position] = digest
         }
         return StampObservations(graph: stamp.graphObservations, examined: examined, digests: digests)
     }
@@ -146,5 +152,31 @@ extension BuildEngine {
         var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
         graphOptions.defaultMemoryBudget = availableMemory
         return graphOptions
+    }
+}
+
+/// What the records of an incremental build's checked instances say the files it changed hold: the digest
+/// each was keyed or recorded with (`nil`: absent).
+private struct VouchedDigests {
+    private(set) var digests: [String: ContentDigest?] = [:]
+    /// Two records disagree about one file: it changed between one reader and the next.
+    private(set) var isConflicting = false
+
+    /// Notes what `record` says of `instance`'s files among `changed`, and of all its outputs when it `ran`.
+    mutating func add(_ instance: TaskInstance, record: TaskRecord, changed: Set<String>, ran: Bool) {
+        let reads = instance.inputs.contains(where: changed.contains) || ran
+        if reads {
+            let keyed = record.keyInputs.inputDigests
+            for input in instance.inputs where changed.contains(input) { vouch(input, keyed[input]) }
+        }
+        for output in instance.outputs where ran || changed.contains(output) {
+            vouch(output, record.outputDigests[output])
+        }
+        for input in record.discoveredInputs where changed.contains(input.path) { vouch(input.path, input.digest) }
+    }
+
+    private mutating func vouch(_ path: String, _ digest: ContentDigest?) {
+        if let known = digests[path], known != digest { isConflicting = true }
+        digests[path] = digest
     }
 }

@@ -85,6 +85,30 @@ struct BuildEngineIncrementalTests {
         #expect(project.fileSystem.listedPaths.withLock { $0.contains("/p/src") })
     }
 
+    /// A file that changes while the build runs (here: a command rewrites its own input) leaves no stamp:
+    /// the stamp would vouch for contents no record was made from, and the next build would trust it.
+    @Test func aFileChangedDuringTheBuildLeavesNoStampThatHidesIt() async throws {
+        let taskfile = """
+            version: 1
+            tasks:
+              fmt:
+                inputs: [src/a.c]
+                outputs: [build/a.o]
+                run:
+                  - strip src/a.c build/a.o
+                  - write src/a.c formatted
+            """
+        let project = Project(taskfile: taskfile)
+        for _ in 0..<3 where !project.hasStamp { _ = try await project.build() }
+        #expect(project.hasStamp)
+        try project.write("src/a.c", "int a2;\n")
+        let edited = try await project.build()
+        #expect(edited.commands == ["strip src/a.c build/a.o", "write src/a.c formatted"])
+        #expect(!project.hasStamp)
+        let next = try await project.build()
+        #expect(next.commands == ["strip src/a.c build/a.o", "write src/a.c formatted"])
+    }
+
     /// A depfile naming a header the last run did not: the build that records it leaves no stamp (the graph
     /// is built from discovered inputs), and once the next build has left one, an edit of the header reruns
     /// the step on the stored graph.
