@@ -41,8 +41,9 @@ extension BuildEngine {
     }
 
     /// Builds the stamp's graph, over the open `store`, examining only the instances that read a changed file
-    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the graph file is gone or another's, or the graph has sharded tasks, whose split a build
-    /// may change): the build then goes the full way. The lock is held, the stamp removed, and the state files
+    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the graph file is gone or
+    /// another's, or the graph has sharded tasks, whose split a build may change): the build then goes the
+    /// full way. The lock is held, the stamp removed, and the state files
     /// are as the stamp observed them (``stateFilesHold(_:)``).
     ///
     /// Every instance of the stamp was up to date when it was written, and since then only the changed files

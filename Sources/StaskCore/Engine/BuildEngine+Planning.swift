@@ -54,7 +54,7 @@ extension BuildEngine {
     /// not examined again (``KnownMetadata``).
     ///
     /// - Parameter knownUpToDate: By plan position, instances known up to date without examining anything
-    ///   (a watch session's, see ``execute(_:plan:checked:digests:options:store:reporter:relay:origin:knownUpToDate:reportsSkipped:)``).
+    ///   (a watch session's, or the incremental path's; see `execute(_:plan:…)`).
     /// - Parameter examined: Files already examined in this build, taken as they are (the no-op stamp's,
     ///   checked at its start); the result's `examined` holds them too.
     func prePass(

@@ -231,7 +231,7 @@ package struct BuildEngine: Sendable {
         return summary
     }
 
-    /// What ``execute(_:options:store:reporter:relay:origin:)`` leaves for the end of the build.
+    /// What a build's `execute` leaves for the end of the build.
     struct Executed {
         var summary: BuildSummary
         /// The reporter, teed to the trace recorder under `--trace`.

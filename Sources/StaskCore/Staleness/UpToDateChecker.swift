@@ -200,7 +200,8 @@ struct UpToDateChecker: Sendable {
         inputs.sort { $0.path < $1.path }
         return ActionKeyInputs(
             commands: instance.commands, directory: instance.directory, environment: instance.environment,
-            variables: referencedVariables?.of(task: instance.taskName) ?? variablesByTask[instance.taskName] ?? [:],
+            variables: referencedVariables?.values(forTask: instance.taskName) ?? variablesByTask[instance.taskName]
+                ?? [:],
             sortedInputs: inputs,
             outputPaths: instance.outputs)
     }

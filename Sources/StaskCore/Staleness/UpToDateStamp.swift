@@ -30,7 +30,7 @@
 /// compared without that condition, and a build that goes down the full path removes the stamp before it
 /// writes anything.
 ///
-/// Format: `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the graph's identity
+/// Format (version 2): `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the graph's identity
 /// (a presence byte, then the digest), the ids, the state files, graph construction's observations and the
 /// pre-pass's (`StateBinaryWriter` fields); each observation is its path, a flags byte
 /// (``EntryFlags``), its metadata when present, and its digest when it has one. A stamp that does not decode
@@ -97,7 +97,7 @@ struct UpToDateStamp: Sendable {
         var graphIdentity: ContentDigest?
     }
 
-    /// How a check examines paths (see ``check(_:key:examine:hash:start:granularity:)``).
+    /// How a check examines paths (see ``check(_:key:examiner:start:granularity:)``).
     struct Examiner {
         /// The metadata of a path (as written in the stamp: project-relative or absolute), following a final
         /// link or not; `nil` when it cannot be examined, `.some(nil)` when absent.

@@ -9,7 +9,7 @@ import AsyncStreams
 /// the state files are as that stamp observed them, which is when graph construction would build the very same
 /// graph. A missing, damaged or foreign file is a miss, never an error.
 ///
-/// Layout: the magic `STASKGRF`, a version byte, the payload's digest (16 bytes), then the payload
+/// Layout (version 1): the magic `STASKGRF`, a version byte, the payload's digest (16 bytes), then the payload
 /// (`BuildGraph.encoded()`).
 struct GraphCacheFile: Sendable {
     /// The file's name inside the state directory.
