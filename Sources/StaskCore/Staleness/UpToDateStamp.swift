@@ -30,8 +30,8 @@
 /// compared without that condition, and a build that goes down the full path removes the stamp before it
 /// writes anything.
 ///
-/// Format (version 2): `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the graph's identity
-/// (a presence byte, then the digest), the ids, the state files, graph construction's observations and the
+/// Format (version 2): `"STASKUTD"`, a version byte, an XXH3-64 checksum of the rest, then the key, the
+/// graph's identity (a presence byte, then the digest), the ids, the state files, graph construction's observations and the
 /// pre-pass's (`StateBinaryWriter` fields); each observation is its path, a flags byte
 /// (``EntryFlags``), its metadata when present, and its digest when it has one. A stamp that does not decode
 /// is ignored.
