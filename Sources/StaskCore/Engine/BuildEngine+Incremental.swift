@@ -26,7 +26,7 @@ extension BuildEngine {
                 start: start, granularity: FileDigestCache.defaultTimestampGranularity)
         else { return (nil, nil) }
         guard verdict.changedFiles.isEmpty else {
-            let changes = UpToDateStamp.decoded(bytes).map {
+            let changes = UpToDateStamp.decoded(verdict.refreshed ?? bytes).map {
                 StampChanges(stamp: $0, changedFiles: Set(verdict.changedFiles), start: start)
             }
             return (nil, changes)
@@ -145,7 +145,8 @@ extension BuildEngine {
             examined[position].metadata = metadata
             digests[position] = digest
         }
-        return StampObservations(graph: stamp.graphObservations, examined: examined, digests: digests)
+        return StampObservations(
+            graph: stamp.graphObservations, graphDigests: stamp.graphDigests, examined: examined, digests: digests)
     }
 
     /// The options graph construction gets from a build's options and this engine.

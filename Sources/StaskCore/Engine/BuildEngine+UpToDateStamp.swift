@@ -120,6 +120,7 @@ extension BuildEngine {
             key: key, graphIdentity: graphIdentity, instanceIDs: instanceIDs, graphObservations: observations.graph,
             examined: observations.examined, examinedDigests: observations.digests, stateFiles: stateFiles)
         stamp.graphCovered = observations.graphCovered
+        stamp.graphDigests = observations.graphDigests
         guard let bytes = stamp.encoded(start: start, granularity: granularity) else { return }
         try? fileSystem.writeFile(atPath: source.stampPath, contents: bytes)
     }
@@ -130,6 +131,8 @@ extension BuildEngine {
         var graph: [FileObservation]
         /// See ``UpToDateStamp/graphCovered``.
         var graphCovered: [Bool] = []
+        /// See ``UpToDateStamp/graphDigests``.
+        var graphDigests: [ContentDigest?] = []
         var examined: [FileObservation]
         var digests: [ContentDigest?]
     }

@@ -423,7 +423,13 @@ package struct BuildEngine: Sendable {
                 (0..<plan.count).map { plan.instance($0).id },
                 StampObservations(
                     graph: plan.graph.fileObservations,
-                    graphCovered: plan.graph.fileObservations.map { examined.covers($0) }, examined: observations,
+                    graphCovered: plan.graph.fileObservations.map { examined.covers($0) },
+                    graphDigests: plan.graph.listingDigests.isEmpty
+                        ? []
+                        : plan.graph.fileObservations.map { observation in
+                            observation.metadata?.kind == .directory ? plan.graph.listingDigests[observation.path] : nil
+                        },
+                    examined: observations,
                     digests: observedDigests)
             )
         }

@@ -35,6 +35,8 @@ final class FileIndex {
     /// directory is examined before it is listed, so adding or removing an entry later changes its
     /// observed times. Entries known from a listing's `d_type` are covered by their directory's.
     private(set) var observations: [FileObservation] = []
+    /// The ``DirectoryListingDigest`` of each directory listed, by path.
+    private(set) var listingDigests: [String: ContentDigest] = [:]
 
     init(fileSystem: any FileSystem, project: String, ignored: Set<String>) {
         self.fileSystem = fileSystem
@@ -178,6 +180,7 @@ final class FileIndex {
         if kind == .directory || kind == .symbolicLinkToDirectory {
             do {
                 let listed = try fileSystem.directoryEntries(atPath: ProjectPath.absolute(directory, project: project))
+                listingDigests[directory] = DirectoryListingDigest.digest(of: listed)
                 entries.reserveCapacity(listed.count)
                 for entry in listed {
                     let known: DiskKind?

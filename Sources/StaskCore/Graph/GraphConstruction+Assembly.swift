@@ -27,7 +27,7 @@ extension GraphConstruction {
         flat = []
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped, fileObservations: files.observations)
+            dependencies: remapped, fileObservations: files.observations, listingDigests: files.listingDigests)
     }
 
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {

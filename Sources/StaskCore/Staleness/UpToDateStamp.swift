@@ -18,8 +18,10 @@
 ///   it again without reading it.
 /// - A regular file graph construction examined with `lstat` (to tell a file from a directory): the same
 ///   kind. Nothing else of it shapes the graph; its contents are the pre-pass's concern.
-/// - Anything else (a directory whose listing a glob read, a symbolic link, an absent path): the same
-///   metadata, or absent still.
+/// - A directory graph construction listed: the same metadata, or, when it moved (a file created and removed
+///   again, a save that renamed a temporary file over another), the same names and kinds of entries, listed
+///   again (see ``DirectoryListingDigest``); refreshed as a touched file is.
+/// - Anything else (a symbolic link, an absent path): the same metadata, or absent still.
 ///
 /// **Why equal metadata proves equal contents.** As in ``FileDigestCache``: a path is trusted by its metadata
 /// only when its modification and change times were older than the build's start minus the timestamp
@@ -57,6 +59,10 @@ struct UpToDateStamp: Sendable {
     /// with the same metadata): left out of the encoding, as the pre-pass's entry, with its digest, checks
     /// the path and its kind. Empty: none.
     var graphCovered: [Bool] = []
+    /// Position by position, the ``DirectoryListingDigest`` of each directory among the graph's observations
+    /// that graph construction listed (empty: none): when its times moved, it is listed again and counts as
+    /// unchanged while its entries are.
+    var graphDigests: [ContentDigest?] = []
     /// What the pre-pass examined, and, position by position, the digest of each regular file among them
     /// (empty: none known, every path compared by metadata). Kept apart from the graph's rather than joined:
     /// at 100,000 targets a joined copy is some 25 MB. A path in both lists is examined twice, which costs
@@ -86,8 +92,8 @@ struct UpToDateStamp: Sendable {
         /// The recorded instance ids: all still up to date when ``changedFiles`` is empty.
         var instanceIDs: [String]
         /// The stamp with the metadata of every path that changed without changing what it stands for (a
-        /// touched file), when there was one and nothing else changed: what to write back so the next check
-        /// trusts them again.
+        /// touched file), when there was one: what to write back (or build on) so the next check trusts them
+        /// again.
         var refreshed: [UInt8]?
         /// Hashed files whose contents changed (each still a regular file), as the stamp names them, when
         /// nothing else did: only the instances that read them (and what depends on those) can be out of
@@ -104,6 +110,8 @@ struct UpToDateStamp: Sendable {
         var metadata: (UnsafeRawBufferPointer, Bool) -> FileMetadata??
         /// The content digest of a regular file at such a path; `nil` when it cannot be read.
         var digest: (UnsafeRawBufferPointer) -> ContentDigest?
+        /// The ``DirectoryListingDigest`` of a directory at such a path; `nil` when it cannot be listed.
+        var listing: (UnsafeRawBufferPointer) -> ContentDigest? = { _ in nil }
     }
 
     /// The verdict on the stamp in `bytes` when it is intact, made for `key`, and every path it observed is
@@ -125,6 +133,11 @@ struct UpToDateStamp: Sendable {
                         let absolute = ProjectPath.absolute(
                             String(decoding: path, as: UTF8.self), project: projectDirectory)
                         return try? ContentHasher.shared.digest(ofFileAtPath: absolute, in: fileSystem)
+                    },
+                    listing: { path in
+                        let absolute = ProjectPath.absolute(
+                            String(decoding: path, as: UTF8.self), project: projectDirectory)
+                        return (try? fileSystem.directoryEntries(atPath: absolute)).map(DirectoryListingDigest.digest)
                     })
                 return check(bytes, key: key, examiner: examiner, start: start, granularity: granularity)
             }
@@ -165,7 +178,14 @@ struct UpToDateStamp: Sendable {
                             refreshes.append((flagsOffset, current))
                             continue
                         }
-                        guard let digest, current.kind == .regularFile else { return nil }
+                        guard let digest else { return nil }
+                        if current.kind == .directory {
+                            // A listing that changed changes the graph: no verdict at all.
+                            guard examiner.listing(path) == digest else { return nil }
+                            refreshes.append((flagsOffset, current))
+                            continue
+                        }
+                        guard current.kind == .regularFile else { return nil }
                         if examiner.digest(path) == digest {
                             refreshes.append((flagsOffset, current))
                         } else {
@@ -183,15 +203,12 @@ struct UpToDateStamp: Sendable {
             }
         }
         guard let ids else { return nil }
-        if !changedFiles.isEmpty {
-            guard graphIdentity != nil else { return nil }
-            return Verdict(instanceIDs: ids, changedFiles: changedFiles, graphIdentity: graphIdentity)
-        }
+        if !changedFiles.isEmpty && graphIdentity == nil { return nil }
         return Verdict(
             instanceIDs: ids,
             refreshed: refreshes.isEmpty
                 ? nil : refreshed(bytes, refreshes: refreshes, start: start, granularity: granularity),
-            graphIdentity: graphIdentity)
+            changedFiles: changedFiles, graphIdentity: graphIdentity)
     }
 
     /// The stamp in `bytes` when it is intact, whatever the paths it observed hold now; `nil` otherwise.
@@ -210,12 +227,13 @@ struct UpToDateStamp: Sendable {
                 ids.reserveCapacity(idCount)
                 for _ in 0..<idCount { ids.append(try reader.inlineString()) }
                 var lists: [[FileObservation]] = []
-                var digests: [ContentDigest?] = []
+                var digestLists: [[ContentDigest?]] = []
                 for list in 0..<3 {
                     let count = try reader.count(limit: reader.remaining)
                     var observations: [FileObservation] = []
                     observations.reserveCapacity(count)
-                    if list == 2 { digests.reserveCapacity(count) }
+                    var digests: [ContentDigest?] = []
+                    digests.reserveCapacity(count)
                     for _ in 0..<count {
                         let path = try reader.inlineString()
                         let flags = EntryFlags(rawValue: try reader.byte())
@@ -224,14 +242,17 @@ struct UpToDateStamp: Sendable {
                         observations.append(
                             FileObservation(path: path, followsLinks: flags.contains(.followsLinks), metadata: metadata)
                         )
-                        if list == 2 { digests.append(digest) }
+                        digests.append(digest)
                     }
                     lists.append(observations)
+                    digestLists.append(list == 1 && !digests.contains(where: { $0 != nil }) ? [] : digests)
                 }
                 guard reader.isAtEnd else { return nil }
-                return UpToDateStamp(
+                var stamp = UpToDateStamp(
                     key: key, graphIdentity: graphIdentity, instanceIDs: ids, graphObservations: lists[1],
-                    examined: lists[2], examinedDigests: digests, stateFiles: lists[0])
+                    examined: lists[2], examinedDigests: digestLists[2], stateFiles: lists[0])
+                stamp.graphDigests = digestLists[1]
+                return stamp
             } catch {
                 return nil
             }
@@ -286,14 +307,16 @@ struct UpToDateStamp: Sendable {
         file.varint(graphObservations.count - graphCovered.count { $0 })
         for (position, observation) in graphObservations.enumerated() {
             if !graphCovered.isEmpty && graphCovered[position] { continue }
+            let kind = observation.metadata?.kind
+            let listing = kind == .directory && !graphDigests.isEmpty ? graphDigests[position] : nil
             var flags: EntryFlags = []
-            if !observation.followsLinks, let kind = observation.metadata?.kind, kind == .regularFile || kind == .other
-            {
+            if !observation.followsLinks, kind == .regularFile || kind == .other {
                 flags.insert(.kindOnly)
             } else if !observation.isSettled(at: start, granularity: granularity) {
-                return nil
+                guard listing != nil else { return nil }
+                flags.insert(.verifiesContent)
             }
-            Self.encode(observation, flags: flags, digest: nil, into: &file)
+            Self.encode(observation, flags: flags, digest: listing, into: &file)
         }
         file.varint(examined.count)
         for (position, observation) in examined.enumerated() {

@@ -184,14 +184,40 @@ struct BuildEngineUpToDateStampTests {
         #expect(try await project.build().readState)
     }
 
-    @Test func filesModifiedTooRecentlyLeaveNoStamp() async throws {
+    @Test func pathsModifiedTooRecentlyToTrustAreCheckedByContentOnEveryBuild() async throws {
         let project = Project()
-        // Times in the future are never settled: nothing written after this can be stamped.
+        // Times in the future are never settled: nothing written after this can be trusted by its metadata.
         project.memory.advanceClock(by: FileDigestCache.wallClockNanoseconds() + 3_600_000_000_000)
         try project.write("src/a.c", "int a;\n")
         _ = try await project.build()
         let again = try await project.build()
-        #expect(again.commands.isEmpty && again.readState && !project.hasStamp)
+        #expect(again.commands.isEmpty && again.readState && project.hasStamp)
+        for _ in 0..<2 {
+            let fromStamp = try await project.build()
+            #expect(fromStamp.commands.isEmpty && !fromStamp.readState)
+            // Every file written since the clock moved is hashed again.
+            #expect(project.fileSystem.readPaths.withLock { $0.contains("/p/src/a.c") && $0.contains("/p/build/a.o") })
+        }
+        try project.write("src/a.c", "int a = 2;\n")
+        #expect(try await project.build().commands.contains("strip src/a.c build/a.o"))
+    }
+
+    @Test func aFileCreatedAndRemovedInAListedDirectoryKeepsTheStamp() async throws {
+        let project = Project()
+        try await project.settle()
+        try project.write("src/scratch.tmp", "")
+        try project.memory.removeItem(atPath: "/p/src/scratch.tmp")
+        let result = try await project.build()
+        #expect(result.commands.isEmpty && !result.readState)
+        #expect(project.fileSystem.listedPaths.withLock { $0.contains("/p/src") })
+        // Refreshed: the next build trusts the directory's metadata again.
+        let next = try await project.build()
+        #expect(next.commands.isEmpty && !next.readState)
+        #expect(project.fileSystem.listedPaths.withLock { $0.isEmpty })
+        // A new entry is a new graph: the full way.
+        try project.write("src/c.c", "int c;\n")
+        let added = try await project.build()
+        #expect(added.readState && added.commands.contains("strip src/c.c build/c.o"))
     }
 
     @Test func damagedStampIsIgnored() async throws {
