@@ -72,8 +72,11 @@ extension BuildEngine {
     ) async -> WatchCycle? {
         let origin = ContinuousClock.now
         var impact = ChangeImpact()
-        for change in changes { impact.add(change, watchSet: session.watchSet, kindNow: currentKind) }
-        let watchSetBefore = session.watchSet
+        // The first build has no changes, and its session makes the watch set only after it (see BuildSession).
+        let watchSetBefore = changes.isEmpty ? nil : session.watchSet
+        if let watchSetBefore {
+            for change in changes { impact.add(change, watchSet: watchSetBefore, kindNow: currentKind) }
+        }
         var cycle = WatchCycle(number: session.cycles + 1, changed: [])
         if impact.isOverflow {
             session.knownUpToDate = [Bool](repeating: false, count: session.plan.count)
@@ -83,7 +86,11 @@ extension BuildEngine {
         }
         let isPlanReplaced: Bool
         do {
-            defer { cycle.changed = impact.shown(readBefore: watchSetBefore, readAfter: session.watchSet) }
+            defer {
+                if let watchSetBefore {
+                    cycle.changed = impact.shown(readBefore: watchSetBefore, readAfter: session.watchSet)
+                }
+            }
             (cycle.reloadedTaskfile, isPlanReplaced) = try reload(session, impact: impact)
         } catch {
             _ = session.nextCycle()
@@ -190,10 +197,7 @@ extension BuildEngine {
         session.plan = plan
         session.knownUpToDate = known
         session.isTargetsChanged = true
-        let store = session.store
-        session.watchSet = WatchSet(plan: plan, taskfilePath: session.source.path) {
-            store.record(for: $0)?.discoveredInputs.map(\.path) ?? []
-        }
+        session.watchSet = session.makeWatchSet()
         return true
     }
 

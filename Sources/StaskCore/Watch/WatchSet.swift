@@ -9,15 +9,15 @@
 ///   directory, or such a path changing kind, changes the graph;
 /// - the **Taskfile**, whose change reloads it.
 ///
-/// The build's own outputs, the directories holding them and everything in `.stask/` are never relevant. Paths
-/// are held as the graph resolves them (project-relative inside the project, absolute outside). A value, owned
-/// by the session.
+/// The build's own outputs, the directories holding them and everything in `.stask/` are never relevant
+/// (``Outputs``). Paths are held as the graph resolves them (project-relative inside the project, absolute
+/// outside). A value, owned by the session.
 ///
-/// The set lives beside a build's own tables for the whole session, its first build's peak included, so it
-/// is kept flat: the read paths in one array (each `String` shares the graph's storage, or fits inline),
-/// found through ``ProbedSlots``, with one `Int32` per path for its reader when it has one (the common case: a
-/// source read by one step) and a list only for a path read by several; the graph paths are positions in the
-/// graph's own observations. At 100,000 targets that is some 4 MB, where a dictionary of reader lists took 10.
+/// The set lives beside the builds' own tables for the whole session, so it is kept flat: the read paths in
+/// one array (each `String` shares the graph's storage, or fits inline), found through ``ProbedSlots``, with
+/// one `Int32` per path for its reader when it has one (the common case: a source read by one step) and a list
+/// only for a path read by several; the graph paths are positions in the graph's own observations. At 100,000
+/// targets that is some 4 MB, where a dictionary of reader lists took 10.
 struct WatchSet: Sendable {
     /// How a change bears on the next build.
     enum Relevance: Equatable {
@@ -48,15 +48,15 @@ struct WatchSet: Sendable {
     private var graphPathSlots = ProbedSlots()
     /// Resolved directories that graph construction listed.
     private var listedDirectories: Set<String> = []
-    /// Resolved directories that hold declared outputs (and their ancestors inside the project): the build
-    /// creates them, which must not re-plan the graph.
-    private var outputDirectories: Set<String> = []
+    /// What the builds write themselves (a directory the build creates must not re-plan the graph).
+    let outputs: Outputs
 
     /// The set for `plan`, with `discoveredInputs` giving each instance's recorded discovered inputs.
     init(plan: BuildPlan, taskfilePath: String, discoveredInputs: (String) -> [String]) {
         graph = plan.graph
         projectDirectory = plan.graph.projectDirectory
         self.taskfilePath = taskfilePath
+        outputs = Outputs(graph: plan.graph)
         let observations = plan.graph.fileObservations
         graphPathSlots = ProbedSlots(capacity: observations.count)
         for (position, observation) in observations.enumerated() {
@@ -69,14 +69,6 @@ struct WatchSet: Sendable {
                 graphPathSlots.insert(tag: tag, position: position) { observations[$0].path == path }
             }
             if observation.metadata?.kind == .directory { listedDirectories.insert(path) }
-        }
-        for instance in plan.graph.instances {
-            for output in instance.outputs {
-                var directory = ProjectPath.directory(of: output)
-                while directory != "." && directory != "/" && outputDirectories.insert(directory).inserted {
-                    directory = ProjectPath.directory(of: directory)
-                }
-            }
         }
         readSlots = ProbedSlots(capacity: plan.count)
         readPaths.reserveCapacity(plan.count)
@@ -149,8 +141,7 @@ struct WatchSet: Sendable {
         if change.kind == .overflow { return .structure }
         if change.path == taskfilePath { return .taskfile }
         let path = resolved(change.path)
-        if ProjectPath.isInside(path) && ProjectPath.isInStateDirectory(path) { return .none }
-        if graph.producer(of: path) != nil || outputDirectories.contains(path) { return .none }
+        if outputs.contains(path) { return .none }
         if examinedKind(of: path) != nil {
             return change.kind == .entry || !isRead(path) ? .structure : .contents
         }
