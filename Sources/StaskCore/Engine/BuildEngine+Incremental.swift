@@ -89,7 +89,7 @@ extension BuildEngine {
         }
         // What the stamp's check found unchanged is this build's examination of it: the pre-pass and the
         // instances that run take those digests instead of examining the files again.
-        var examined = UpToDateChecker.Memo()
+        var examined = UpToDateChecker.Memo(keepingObservations: false)
         examined.reserveCapacity(stamp.examined.count)
         for (position, observation) in stamp.examined.enumerated()
         where !changes.changedFiles.contains(observation.path) {

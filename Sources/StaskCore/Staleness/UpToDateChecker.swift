@@ -33,17 +33,27 @@ struct UpToDateChecker: Sendable {
         /// Path (project-relative) → its place in `observations` and `digests`. Positions rather than
         /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
         private var positions: [ExactPath: Int32] = [:]
-        /// The metadata each digest was taken (or trusted) under, in order of examination.
+        /// The metadata each digest was taken (or trusted) under, in order of examination; empty once
+        /// dropped, or when the memo keeps none.
         private(set) var observations: [FileObservation] = []
-        /// The digest of each examined path (`nil` for a missing file or anything but a regular file), in the
-        /// order of ``observations``.
+        /// The digest of each examined path (`nil` for a missing file or anything but a regular file), in order
+        /// of examination.
         private(set) var digests: [ContentDigest?] = []
+        private var keepsObservations = true
+
+        /// An empty memo.
+        ///
+        /// - Parameter keepingObservations: Whether to keep each file's metadata (for a no-op stamp, and
+        ///   ``covers(_:)``); without, the memo is only the digests (at 100,000 targets some 13 MB less).
+        init(keepingObservations: Bool = true) {
+            keepsObservations = keepingObservations
+        }
 
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
         mutating func reserveCapacity(_ paths: Int) {
             positions.reserveCapacity(paths)
-            observations.reserveCapacity(paths)
+            if keepsObservations { observations.reserveCapacity(paths) }
             digests.reserveCapacity(paths)
         }
 
@@ -52,8 +62,8 @@ struct UpToDateChecker: Sendable {
             let key = ExactPath(path)
             if let position = positions[key] { return digests[Int(position)] }
             let (observation, digest) = checker.observedDigest(of: path)
-            positions[key] = Int32(observations.count)
-            observations.append(observation)
+            positions[key] = Int32(digests.count)
+            if keepsObservations { observations.append(observation) }
             digests.append(digest)
             return digest
         }
@@ -62,8 +72,8 @@ struct UpToDateChecker: Sendable {
         mutating func add(_ observation: FileObservation, digest: ContentDigest?) {
             let key = ExactPath(observation.path)
             guard positions[key] == nil else { return }
-            positions[key] = Int32(observations.count)
-            observations.append(observation)
+            positions[key] = Int32(digests.count)
+            if keepsObservations { observations.append(observation) }
             digests.append(digest)
         }
 
@@ -77,7 +87,7 @@ struct UpToDateChecker: Sendable {
         /// graph construction's `lstat` of it, see ``KnownMetadata``).
         func covers(_ observation: FileObservation) -> Bool {
             guard !observation.followsLinks, let metadata = observation.metadata, metadata.kind == .regularFile,
-                let position = positions[ExactPath(observation.path)]
+                let position = positions[ExactPath(observation.path)], Int(position) < observations.count
             else { return false }
             return observations[Int(position)].metadata == metadata
         }
@@ -86,6 +96,7 @@ struct UpToDateChecker: Sendable {
         /// for the rest of a build).
         mutating func dropObservations() {
             observations = []
+            keepsObservations = false
         }
     }
 
