@@ -109,29 +109,41 @@ struct BuildEngineIncrementalTests {
         #expect(next.commands == ["strip src/a.c build/a.o", "write src/a.c formatted"])
     }
 
-    /// A step's depfile is removed before the step runs and written again: the directory a glob lists moves,
-    /// its entries do not, and the next edit still builds on the stored graph.
-    @Test func aDepfileRewrittenInAGlobbedDirectoryKeepsTheIncrementalPath() async throws {
-        let taskfile = """
-            version: 1
-            tasks:
-              compile:
-                foreach: src/*.c
-                inputs: ["{{item}}"]
-                outputs: ["build/{{stem}}.o"]
-                depfile: "build/{{stem}}.d"
-                run:
-                  - strip {{item}} {{output}}
-                  - concat build/{{stem}}.d deps/{{stem}}.d
-              link:
-                inputs: ["build/*.o"]
-                outputs: [build/app]
-                run: concat {{output}} {{inputs}}
-            """
+    /// One compile step per `src/*.c`, each copying its depfile from `deps/`, where a test writes what it lists.
+    static let compileWithDepfiles = """
+        version: 1
+        tasks:
+          compile:
+            foreach: src/*.c
+            inputs: ["{{item}}"]
+            outputs: ["build/{{stem}}.o"]
+            depfile: "build/{{stem}}.d"
+            run:
+              - strip {{item}} {{output}}
+              - concat build/{{stem}}.d deps/{{stem}}.d
+        """
+
+    /// A project of `taskfile` whose depfiles list each source alone, built until it leaves a stamp.
+    static func settledProjectWithDepfiles(_ taskfile: String) async throws -> Project {
         let project = Project(taskfile: taskfile)
         try project.write("deps/a.d", "build/a.o: src/a.c\n")
         try project.write("deps/b.d", "build/b.o: src/b.c\n")
         try await project.settle()
+        return project
+    }
+
+    /// A step's depfile is removed before the step runs and written again: the directory a glob lists moves,
+    /// its entries do not, and the next edit still builds on the stored graph.
+    @Test func aDepfileRewrittenInAGlobbedDirectoryKeepsTheIncrementalPath() async throws {
+        let taskfile =
+            Self.compileWithDepfiles + """
+
+                  link:
+                    inputs: ["build/*.o"]
+                    outputs: [build/app]
+                    run: concat {{output}} {{inputs}}
+                """
+        let project = try await Self.settledProjectWithDepfiles(taskfile)
         for (file, text) in [("src/a.c", "int a2;\n"), ("src/b.c", "int b2;\n"), ("src/a.c", "int a3;\n")] {
             try project.write(file, text)
             let edited = try await project.build()
@@ -145,22 +157,7 @@ struct BuildEngineIncrementalTests {
     /// is built from discovered inputs), and once the next build has left one, an edit of the header reruns
     /// the step on the stored graph.
     @Test func aNewlyDiscoveredInputIsWatchedFromTheNextStampOn() async throws {
-        let taskfile = """
-            version: 1
-            tasks:
-              compile:
-                foreach: src/*.c
-                inputs: ["{{item}}"]
-                outputs: ["build/{{stem}}.o"]
-                depfile: "build/{{stem}}.d"
-                run:
-                  - strip {{item}} {{output}}
-                  - concat build/{{stem}}.d deps/{{stem}}.d
-            """
-        let project = Project(taskfile: taskfile)
-        try project.write("deps/a.d", "build/a.o: src/a.c\n")
-        try project.write("deps/b.d", "build/b.o: src/b.c\n")
-        try await project.settle()
+        let project = try await Self.settledProjectWithDepfiles(Self.compileWithDepfiles)
         try project.write("inc/new.h", "#define NEW 1\n")
         try project.write("deps/a.d", "build/a.o: src/a.c inc/new.h\n")
         try project.write("src/a.c", "int a2;\n")
