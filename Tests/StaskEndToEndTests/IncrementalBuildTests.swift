@@ -107,6 +107,35 @@ extension EndToEndTests {
             #expect(noOp.standardOutput.contains("built 0, up to date 5"), "\(noOp)")
         }
 
+        /// A directory a glob reaches through a wildcard is known as a directory from its parent's listing
+        /// (`d_type`); it is observed itself all the same, so a file added to it is built.
+        @Test(arguments: ["foreach: \"lib/*/*.c\"", "foreach: \"lib/**/*.c\""])
+        func aFileAddedBelowAWildcardDirectoryIsBuilt(foreach: String) async throws {
+            let project = try FixtureProject("incremental")
+            try project.write(
+                "Taskfile",
+                """
+                version: 1
+                tasks:
+                  copy:
+                    \(foreach)
+                    inputs: ["{{item}}"]
+                    outputs: ["out/{{stem}}.o"]
+                    run: cp {{item}} {{output}}
+                """)
+            try project.write("lib/core/x.c", "x\n")
+            // A stamp is written once every path is older than a build's start by the timestamp granularity.
+            for _ in 0..<5 where !project.exists(".stask/uptodate") {
+                let result = try await project.build()
+                #expect(result.status == 0, "\(result)")
+            }
+            #expect(project.exists(".stask/uptodate"))
+            try project.write("lib/core/y.c", "y\n")
+            let added = try await project.build()
+            #expect(added.status == 0, "\(added)")
+            #expect(project.read("out/y.o") == "y\n")
+        }
+
         @Test func buildingOneTargetRunsOnlyWhatItNeeds() async throws {
             let project = try FixtureProject("incremental")
             let result = try await project.build("link")

@@ -176,7 +176,16 @@ final class FileIndex {
     ) throws(FileSystemError) -> [(name: String, path: String, kind: DiskKind?)] {
         if let cached = diskListings[directory] { return cached }
         var entries: [(name: String, path: String, kind: DiskKind?)] = []
+        let observed = observations.count
         let kind = try diskKind(directory)
+        if kind == .directory && observations.count == observed {
+            // Known from its parent's listing, so never examined itself: a listing must be observed (an entry
+            // added or removed moves its times) before it is read, or a new file under `src/*/` goes unseen.
+            let absolute = ProjectPath.absolute(directory, project: project)
+            observations.append(
+                FileObservation(
+                    path: directory, followsLinks: false, metadata: try fileSystem.linkMetadata(atPath: absolute)))
+        }
         if kind == .directory || kind == .symbolicLinkToDirectory {
             do {
                 let listed = try fileSystem.directoryEntries(atPath: ProjectPath.absolute(directory, project: project))
