@@ -320,17 +320,15 @@ package struct BuildEngine: Sendable {
         examined alreadyExamined: UpToDateChecker.Memo? = nil
     ) async throws -> Executed {
         let digests = digests ?? store.makeDigestCache(fileSystem: fileSystem)
+        var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         var (upToDate, examined) =
             checked
-            ?? prePass(
-                plan, checker: makeChecker(plan, taskfile: taskfile, store: store, digests: digests),
-                knownUpToDate: knownUpToDate, examined: alreadyExamined)
+            ?? prePass(plan, checker: checker, knownUpToDate: knownUpToDate, examined: alreadyExamined)
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {
             reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
         }
-        var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
         var observedDigests: [ContentDigest?] = []

@@ -147,18 +147,13 @@ struct UpToDateStamp: Sendable {
     static func check(
         _ bytes: [UInt8], key: ContentDigest, examiner: Examiner, start: Int64, granularity: Duration
     ) -> Verdict? {
-        guard bytes.count >= bodyOffset, bytes.starts(with: magic), bytes[magic.count] == version else { return nil }
         // Byte offsets of the flags of entries to rewrite, with their new metadata.
         var refreshes: [(offset: Int, metadata: FileMetadata)] = []
         var changedFiles: [String] = []
         var graphIdentity: ContentDigest?
         let ids = bytes.withUnsafeBytes { raw -> [String]? in
-            var reader = StateBinaryReader(raw, offset: magic.count + 1)
             do {
-                let checksum = try reader.uint64()
-                guard ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[bodyOffset...])) == checksum,
-                    try reader.digest() == key
-                else { return nil }
+                guard var reader = body(of: raw), try reader.digest() == key else { return nil }
                 graphIdentity = try reader.byte() == 1 ? try reader.digest() : nil
                 let idCount = try reader.count(limit: reader.remaining)
                 var ids = reader
@@ -166,11 +161,7 @@ struct UpToDateStamp: Sendable {
                 for _ in 0..<3 {  // the state files, graph construction's observations, the pre-pass's
                     let count = try reader.count(limit: reader.remaining)
                     for _ in 0..<count {
-                        let path = try reader.bytes(try reader.count(limit: reader.remaining))
-                        let flagsOffset = reader.offset
-                        let flags = EntryFlags(rawValue: try reader.byte())
-                        let recorded = flags.contains(.hasMetadata) ? try decodeMetadata(&reader) : nil
-                        let digest = flags.contains(.hasDigest) ? try reader.digest() : nil
+                        let (path, flagsOffset, flags, recorded, digest) = try entry(&reader)
                         guard let current = examiner.metadata(path, flags.contains(.followsLinks)) else { return nil }
                         if current == recorded && !flags.contains(.verifiesContent) { continue }
                         guard let recorded, let current, current.kind == recorded.kind else { return nil }
@@ -213,13 +204,9 @@ struct UpToDateStamp: Sendable {
 
     /// The stamp in `bytes` when it is intact, whatever the paths it observed hold now; `nil` otherwise.
     static func decoded(_ bytes: [UInt8]) -> UpToDateStamp? {
-        guard bytes.count >= bodyOffset, bytes.starts(with: magic), bytes[magic.count] == version else { return nil }
-        return bytes.withUnsafeBytes { raw -> UpToDateStamp? in
-            var reader = StateBinaryReader(raw, offset: magic.count + 1)
+        bytes.withUnsafeBytes { raw -> UpToDateStamp? in
             do {
-                let checksum = try reader.uint64()
-                guard ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[bodyOffset...])) == checksum
-                else { return nil }
+                guard var reader = body(of: raw) else { return nil }
                 let key = try reader.digest()
                 let graphIdentity = try reader.byte() == 1 ? try reader.digest() : nil
                 let idCount = try reader.count(limit: reader.remaining)
@@ -235,13 +222,12 @@ struct UpToDateStamp: Sendable {
                     var digests: [ContentDigest?] = []
                     digests.reserveCapacity(count)
                     for _ in 0..<count {
-                        let path = try reader.inlineString()
-                        let flags = EntryFlags(rawValue: try reader.byte())
-                        let metadata = flags.contains(.hasMetadata) ? try decodeMetadata(&reader) : nil
-                        let digest = flags.contains(.hasDigest) ? try reader.digest() : nil
+                        let (path, _, flags, metadata, digest) = try entry(&reader)
                         observations.append(
-                            FileObservation(path: path, followsLinks: flags.contains(.followsLinks), metadata: metadata)
-                        )
+                            FileObservation(
+                                path: String(decoding: path, as: UTF8.self),
+                                followsLinks: flags.contains(.followsLinks),
+                                metadata: metadata))
                         digests.append(digest)
                     }
                     lists.append(observations)
@@ -257,6 +243,33 @@ struct UpToDateStamp: Sendable {
                 return nil
             }
         }
+    }
+
+    /// A reader of the stamp's body (from the key on) when `raw` is a stamp of this version whose checksum holds;
+    /// `nil` otherwise.
+    private static func body(of raw: UnsafeRawBufferPointer) -> StateBinaryReader? {
+        guard raw.count >= bodyOffset, raw.starts(with: magic), raw[magic.count] == version else { return nil }
+        var reader = StateBinaryReader(raw, offset: magic.count + 1)
+        guard let checksum = try? reader.uint64(),
+            ContentHasher.checksum(of: UnsafeRawBufferPointer(rebasing: raw[bodyOffset...])) == checksum
+        else { return nil }
+        return reader
+    }
+
+    /// The next observation entry: its path's bytes, where its flags byte is, the flags, the metadata and
+    /// the digest.
+    private static func entry(
+        _ reader: inout StateBinaryReader
+    ) throws(StateDecodingError) -> (
+        path: UnsafeRawBufferPointer, flagsOffset: Int, flags: EntryFlags, metadata: FileMetadata?,
+        digest: ContentDigest?
+    ) {
+        let path = try reader.bytes(try reader.count(limit: reader.remaining))
+        let flagsOffset = reader.offset
+        let flags = EntryFlags(rawValue: try reader.byte())
+        let metadata = flags.contains(.hasMetadata) ? try decodeMetadata(&reader) : nil
+        let digest = flags.contains(.hasDigest) ? try reader.digest() : nil
+        return (path, flagsOffset, flags, metadata, digest)
     }
 
     /// `bytes` with each refreshed entry's metadata written over the recorded one (the same size), marked to
