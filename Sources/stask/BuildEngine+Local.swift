@@ -15,7 +15,8 @@ extension BuildEngine {
             },
             makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
             returnFreedMemory: FreedMemory.returnToSystem)
-        engine.availableMemory = SystemMemory.available()
+        engine.availableMemory = { SystemMemory.available() }
+        engine.readEnvironment = ProcessEnvironment.current
         engine.jobserverHost = PipeJobserverHost()
         return engine
     }
