@@ -10,11 +10,18 @@
 ///                     3 item durations: task name, varint count, per item: name, Float64 seconds
 ///                     4 stat cache:     varint count, per path: path, UInt8 0 (removed) or 1 followed by
 ///                                       the entry as in the snapshot
+///                     5 success since the snapshot: UInt64 checksum of the snapshot, varint count, per
+///                                       changed input: varint position among the inputs sorted by path,
+///                                       its digest; then a `TaskRecord` as in 1 whose key inputs are empty
 /// ```
 ///
 /// Every entry is a blind write (the complete new record, a flag, or item values), so replaying the
 /// journal on top of any snapshot that already contains some of its entries gives the same state: replay is
-/// idempotent. Replay stops at the first entry that is incomplete, fails its checksum or does not decode
+/// idempotent. Kind 5 is how a record with many inputs (an aggregate step's, megabytes) is journaled when
+/// only some input digests changed since the snapshot's record of the same instance: its key inputs are
+/// that record's with the listed digests replaced. It applies only onto the snapshot it names, and only
+/// when the key inputs so rebuilt give the record's action key; otherwise it is dropped like a damaged
+/// entry, which can only make stask redo work. Replay stops at the first entry that is incomplete, fails its checksum or does not decode
 /// (a torn or corrupt tail, after a crash or power loss); the entries before it are used, the rest is
 /// reported as `BuildStateWarning.Reason.damagedJournalTail` and ignored. Ignoring an entry can only make
 /// stask redo work: every entry states a fact that was true when written ("key K produced outputs D").
@@ -29,6 +36,9 @@ enum BuildStateJournal {
     /// One change to the state.
     enum Entry: Equatable {
         case success(TaskRecord)
+        /// A successful run whose key inputs are those of the named snapshot's record of the same instance
+        /// with `changes` applied (the record carries empty key inputs).
+        case successSinceSnapshot(snapshot: UInt64, record: TaskRecord, changes: [ActionKeyInputs.InputChange])
         case invalidate(String)
         case itemDurations(task: String, durations: [String: Double])
         case statCache([String: FileDigestCache.Entry?])
@@ -56,6 +66,16 @@ enum BuildStateJournal {
         switch entry {
         case .success(let record):
             return encodeSuccess(EncodedTaskRecord(record))
+        case .successSinceSnapshot(let snapshot, var record, let changes):
+            record.keyInputs = ActionKeyInputs(commands: [], directory: "")
+            payload.byte(5)
+            payload.uint64(snapshot)
+            payload.varint(changes.count)
+            for change in changes {
+                payload.varint(change.index)
+                payload.digest(change.digest)
+            }
+            payload.append(EncodedTaskRecord(record).bytes)
         case .invalidate(let id):
             payload.byte(2)
             payload.inlineString(id)
@@ -115,6 +135,10 @@ enum BuildStateJournal {
         header[frameSize] = kind
         return header
     }
+
+    /// Records from this size up are journaled against the snapshot's record of the same instance when only
+    /// input digests changed since it (``Entry/successSinceSnapshot(snapshot:record:changes:)``).
+    static let sinceSnapshotSize = 4 << 10
 
     /// Records from this size up are journaled in two writes (``successHeader(for:)``).
     static let separateWriteSize = 64 << 10
@@ -186,16 +210,28 @@ enum BuildStateJournal {
             try reader.inlineString()
         }
         let entry: Entry
+        let record = { (reader: inout StateBinaryReader) throws(StateDecodingError) -> TaskRecord in
+            let whole = reader
+            return try TaskRecord.decode(from: &reader) { (offset, length) throws(StateDecodingError) in
+                var cold = try whole.subreader(offset..<offset + length)
+                let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
+                guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
+                return .decoded(inputs)
+            }
+        }
         switch try entryReader.byte() {
         case 1:
-            let whole = entryReader
-            entry = .success(
-                try TaskRecord.decode(from: &entryReader) { (offset, length) throws(StateDecodingError) in
-                    var cold = try whole.subreader(offset..<offset + length)
-                    let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
-                    guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
-                    return .decoded(inputs)
-                })
+            entry = .success(try record(&entryReader))
+        case 5:
+            let snapshot = try entryReader.uint64()
+            let count = try entryReader.count(limit: entryReader.remaining)
+            var changes: [ActionKeyInputs.InputChange] = []
+            changes.reserveCapacity(count)
+            for _ in 0..<count {
+                let index = try entryReader.count(limit: Int(Int32.max))
+                changes.append(ActionKeyInputs.InputChange(index: index, digest: try entryReader.digest()))
+            }
+            entry = .successSinceSnapshot(snapshot: snapshot, record: try record(&entryReader), changes: changes)
         case 2:
             entry = .invalidate(try entryReader.inlineString())
         case 3:

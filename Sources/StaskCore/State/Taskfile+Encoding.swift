@@ -10,7 +10,9 @@ import AsyncStreams
 /// Layout: the file table (count, then each name), then the Taskfile's fields in declaration order. An
 /// optional is a byte (0 absent, 1 present) before its value; a list or dictionary is a count before its
 /// elements (a dictionary's sorted by key, so that equal Taskfiles encode to equal bytes); a location is
-/// (file index, line, column); a duration is its seconds and attoseconds.
+/// (file index, line, column); a duration is its seconds and attoseconds; a task key is its position in
+/// `TaskDefinition.Key.allCases`, one byte (the cache's key names the stask executable, so only the build of
+/// stask that wrote a file reads it).
 extension Taskfile {
     /// This Taskfile encoded; ``decoded(from:)`` gives back an equal value.
     func encoded() -> [UInt8] {
@@ -25,7 +27,7 @@ extension Taskfile {
 
     /// The layout's version, part of the cache file's header and key: raise it with every change to what
     /// ``encoded()`` writes (a file of another version is then a miss, never misread).
-    static let encodingVersion: UInt32 = 2
+    static let encodingVersion: UInt32 = 3
 
     /// Decodes what ``encoded()`` wrote.
     ///
@@ -144,7 +146,7 @@ extension Taskfile {
         mutating func keyLocations(_ locations: [TaskDefinition.Key: SourceLocation]) {
             out.varint(locations.count)
             for (key, location) in locations.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                string(key.rawValue)
+                out.byte(UInt8(TaskDefinition.Key.allCases.firstIndex(of: key)!))
                 self.location(location)
             }
         }
@@ -328,12 +330,11 @@ extension Taskfile {
             let count = try reader.count(limit: reader.remaining)
             var locations: [TaskDefinition.Key: SourceLocation] = [:]
             locations.reserveCapacity(count)
+            let keys = TaskDefinition.Key.allCases
             for _ in 0..<count {
-                let name = try string()
-                guard let key = TaskDefinition.Key(rawValue: name) else {
-                    throw StateDecodingError(detail: "unknown task key '\(name)'")
-                }
-                locations[key] = try location()
+                let index = Int(try reader.byte())
+                guard index < keys.count else { throw StateDecodingError(detail: "unknown task key \(index)") }
+                locations[keys[index]] = try location()
             }
             return locations
         }
