@@ -104,11 +104,4 @@ struct BuildCommand: AsyncParsableCommand {
     mutating func run() async throws {
         try await request.run()
     }
-
-    static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy {
-            $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)
-        }
-    }
 }

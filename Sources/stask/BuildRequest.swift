@@ -76,17 +76,7 @@ struct BuildRequest: Hashable {
     /// - Throws: `ValidationError` for a malformed `--budget`, `--shard`, variable or count.
     func makeOptions() throws -> BuildOptions {
         var options = BuildOptions(directory: absoluteDirectory, taskfilePath: taskfile)
-        for word in words {
-            if let equals = word.firstIndex(of: "=") {
-                let name = String(word[..<equals])
-                guard BuildCommand.isVariableName(name) else {
-                    throw ValidationError("'\(word)': a variable name is letters, digits and '_' (NAME=value)")
-                }
-                options.variables[name] = String(word[word.index(after: equals)...])
-            } else {
-                options.targets.append(word)
-            }
-        }
+        try options.add(words: words)
         for entry in budget {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let amount =
@@ -138,6 +128,32 @@ struct BuildRequest: Hashable {
             return try RemoteCacheSelection(parsing: text)
         } catch {
             throw ValidationError("\(source): \(error)")
+        }
+    }
+}
+
+extension BuildOptions {
+    /// Adds the command line's words: `NAME=value` sets a variable, anything else is a target.
+    ///
+    /// - Throws: `ValidationError` for a variable whose name is not letters, digits and `_`.
+    mutating func add(words: [String]) throws {
+        for word in words {
+            if let equals = word.firstIndex(of: "=") {
+                let name = String(word[..<equals])
+                guard Self.isVariableName(name) else {
+                    throw ValidationError("'\(word)': a variable name is letters, digits and '_' (NAME=value)")
+                }
+                variables[name] = String(word[word.index(after: equals)...])
+            } else {
+                targets.append(word)
+            }
+        }
+    }
+
+    static func isVariableName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StaskTestSupport
 import Testing
 
 @testable import stask
@@ -91,7 +92,7 @@ import Testing
             "0/2", "--remote-cache", "off", "--", "list", "--help", "--version", "-kn", "-", "", "help", "graph",
             "--watch", "=", "a=b=c", "build=1", "-f=x", "--trace=", "--progress=",
         ]
-        var generator = SeededGenerator(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         var accepted = 0
         for _ in 0..<3000 {
             let count = Int.random(in: 0...6, using: &generator)
@@ -101,22 +102,5 @@ import Testing
         }
         // The draw must exercise the quick reader, not only the fallback.
         #expect(accepted > 300)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the random draw is the same on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
