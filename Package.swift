@@ -86,13 +86,10 @@ let package = Package(
             // A release build is one statically linked file (glibc, libstdc++ and libxxhash included): no
             // dynamic loader at start-up, which otherwise resolves ~2,000 symbols of libstdc++ and applies
             // ~89,000 relocations of a position-independent executable at every start, four fifths of
-            // `stask --version` (docs/performance.md). Host and user names are still looked up through glibc's
-            // built-in `files` and `dns` sources; GNU ld links it, told not to print glibc's note saying so.
-            linkerSettings: [
-                .unsafeFlags(
-                    ["-static-executable", "-use-ld=bfd", "-Xlinker", "--no-warnings"],
-                    .when(platforms: [.linux], configuration: .release))
-            ],
+            // `stask --version` (docs/performance.md). The linker's notes that glibc's name look-ups need its
+            // shared NSS modules at run time are true: sources other than the built-in `files` and `dns` that
+            // /etc/nsswitch.conf names are loaded from the system, and must come from the same glibc.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))],
             plugins: ["ImportRules"]
         ),
         .executableTarget(

@@ -10,7 +10,7 @@ extension BuildEngine {
     /// otherwise run N jobs of its own beside stask's, or warn about descriptors it did not inherit.
     /// A jobserver that cannot be used gives one warning, and the build runs under its usual budget.
     mutating func joinMakeJobserver(hasExplicitCPU: Bool, warn: @escaping @Sendable (String) -> Void) {
-        guard let makeflags = ProcessEnvironment.value("MAKEFLAGS") else { return }
+        guard let makeflags = environment["MAKEFLAGS"] else { return }
         let flags = MakeFlags(makeflags)
         guard let jobserver = flags.jobserver else { return }  // a -j of the user's own stays
         for name in ["MAKEFLAGS", "MFLAGS"] {

@@ -35,6 +35,8 @@ struct Stask: AsyncParsableCommand {
         // The signal handlers run on this thread, as they would while an async main waits in `sigsuspend`.
         InterruptMonitor.acceptSignalsOnThisThread()
         let finished = DispatchSemaphore(value: 0)
+        // Detached on purpose: the program's whole run, owned by this thread, which waits for it; nothing
+        // could cancel it but the signal handlers, which cancel the build inside instead.
         Task.detached {
             await main()
             finished.signal()

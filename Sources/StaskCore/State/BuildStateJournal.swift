@@ -1,8 +1,8 @@
-/// The journal file `.stask/journal`, format version 1: changes since the last snapshot, one entry per
+/// The journal file `.stask/journal`, format version 2: changes since the last snapshot, one entry per
 /// finished task, appended as the build runs.
 ///
 /// ```
-/// header (16 bytes):  magic "STASKJNL", format version (UInt32) = 1, reserved UInt32 0
+/// header (16 bytes):  magic "STASKJNL", format version (UInt32) = 2, reserved UInt32 0
 /// entry:              UInt32 payload length n, UInt64 XXH3-64 of the payload seeded with n, n payload bytes
 /// payload:            UInt8 kind, then
 ///                     1 success:        a `TaskRecord` with strings written in place (varint length, UTF-8)
@@ -15,20 +15,27 @@
 ///                                       its digest; then a `TaskRecord` as in 1 whose key inputs are empty
 /// ```
 ///
-/// Every entry is a blind write (the complete new record, a flag, or item values), so replaying the
-/// journal on top of any snapshot that already contains some of its entries gives the same state: replay is
-/// idempotent. Kind 5 is how a record with many inputs (an aggregate step's, megabytes) is journaled when
-/// only some input digests changed since the snapshot's record of the same instance: its key inputs are
-/// that record's with the listed digests replaced. It applies only onto the snapshot it names, and only
-/// when the key inputs so rebuilt give the record's action key; otherwise it is dropped like a damaged
-/// entry, which can only make stask redo work. Replay stops at the first entry that is incomplete, fails its checksum or does not decode
-/// (a torn or corrupt tail, after a crash or power loss); the entries before it are used, the rest is
-/// reported as `BuildStateWarning.Reason.damagedJournalTail` and ignored. Ignoring an entry can only make
-/// stask redo work: every entry states a fact that was true when written ("key K produced outputs D").
-/// A wrong magic or an unknown version makes the whole journal a warning and ignored.
+/// Entries 1 to 4 are blind writes (the complete new record, a flag, or item values), so replaying them on
+/// top of a snapshot that already contains them gives the same state. Kind 5 is how a record with many
+/// inputs (an aggregate step's, megabytes) is journaled when only some input digests changed since the
+/// snapshot's record of the same instance: its key inputs are that record's with the listed digests
+/// replaced. It applies only onto the snapshot it names, and only when the key inputs so rebuilt give the
+/// record's action key; otherwise replay skips it, silently, and goes on. So a journal replayed onto a newer
+/// snapshot (a crash between installing the snapshot and deleting the journal) may leave an instance with an
+/// older record or invalidated: that instance only runs again. Every entry states a fact that was true when
+/// written ("key K produced outputs D"), so no replay can make stask trust what it should not.
+///
+/// Replay stops at the first entry that is incomplete, fails its checksum or does not decode (a torn or
+/// corrupt tail, after a crash or power loss); the entries before it are used, the rest is reported as
+/// `BuildStateWarning.Reason.damagedJournalTail` and ignored, which again can only make stask redo work. A
+/// wrong magic or an unknown version makes the whole journal a warning and ignored. Version 2 added kind 5;
+/// version 1 journals (the same entries without it) are read too, and a stask that reads only version 1
+/// ignores a version 2 journal as a whole, with that warning, rather than taking kind 5 for damage.
 enum BuildStateJournal {
     static let magic: [UInt8] = Array("STASKJNL".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    /// Versions replay reads: 1 had every kind but 5.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     static let headerSize = 16
     /// Larger entries are treated as corruption (a record is at most a few MiB even for huge tasks).
     static let maximumEntrySize = 1 << 28
@@ -181,7 +188,7 @@ enum BuildStateJournal {
             return replay
         }
         let found = StateBinaryReader(raw, offset: magic.count).peekVersion()
-        guard found == version else {
+        guard readableVersions.contains(found) else {
             replay.damage = .unsupportedVersion(found: found, supported: version)
             return replay
         }

@@ -26,7 +26,8 @@ import Synchronization
 ///   correctness; `close()` syncs once.
 /// - The snapshot is replaced atomically and only after its contents are on disk, so it is always either
 ///   the old or the new one. A crash between the rename and deleting the journal replays the journal onto
-///   a snapshot that already contains it, which is harmless: journal entries are blind writes.
+///   a snapshot that already contains it, which is harmless: most entries are blind writes, and the others
+///   (``BuildStateJournal``'s kind 5) can only leave an instance to run again.
 /// - Stat-cache entries are self-validating (`FileDigestCache`), so any saved entry of any age is safe.
 ///
 /// **Failed tasks.** The engine calls `invalidate(_:)` for an instance whose run failed. Correctness does

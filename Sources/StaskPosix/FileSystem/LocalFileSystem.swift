@@ -89,6 +89,7 @@ package struct LocalFileSystem: FileSystem {
     /// What the slices of ``examineAll(_:below:)`` share: the paths, read by all, and the results, each slice
     /// initializing its own range. `concurrentPerform` returns only when every slice has, so both outlive
     /// every access; no two slices touch the same result.
+    // @unchecked Sendable: concurrentPerform joins every slice before returning; each initializes its own range.
     private struct SlicedExamination: @unchecked Sendable {
         let paths: [(UnsafeRawBufferPointer, Bool)]
         let results: UnsafeMutablePointer<FileMetadata??>

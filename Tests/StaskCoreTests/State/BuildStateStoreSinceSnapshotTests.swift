@@ -139,4 +139,18 @@ import Testing
         #expect(reopened.record(for: "all")?.keyInputs == edited.keyInputs)
         try reopened.close()
     }
+
+    /// A journal of the previous version (every kind but 5) is still replayed.
+    @Test func aVersionOneJournalIsReplayed() throws {
+        let dir = try ScratchDirectory()
+        let record = Self.aggregateRun(inputs: 3).record(after: nil)
+        var header = BuildStateJournal.header()
+        header[BuildStateJournal.magic.count] = 1
+        let bytes = header + BuildStateJournal.encode(.success(record)) + BuildStateJournal.encode(.invalidate("x"))
+        try fs.writeFile(atPath: dir.appending(BuildStateStore.journalFileName), contents: bytes)
+        let (store, warnings) = try BuildStateStore.open(directory: dir.path, fileSystem: fs)
+        #expect(warnings.isEmpty)
+        #expect(store.record(for: "all") == record)
+        try store.close()
+    }
 }
