@@ -2,7 +2,9 @@
 ///
 /// In order: re-check the action key (early cutoff: its dependencies may have come out byte-identical),
 /// look the action up in the remote cache (if one is configured and the task is not `always`: a hit
-/// writes the outputs, records the success and runs nothing), create the parent directories of the
+/// writes the outputs, records the success and runs nothing; the lookup is bounded by the cache's own
+/// deadlines and is not part of the attempt's timed span, which, like `timeout:`, starts with the
+/// commands), create the parent directories of the
 /// outputs, run every command through the ``ProcessLauncher``
 /// (exec'd directly when it has no shell syntax, else through `/bin/sh -c`: `ProcessSpec.command`)
 /// stopping at the first failure, then hash
@@ -64,9 +66,9 @@ struct InstanceExecutor: Sendable {
         let actionKey = keyInputs.actionKey
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
         attemptStarted()
-        let start = ContinuousClock.now
         // A task with a depfile reads files no action key holds: a cache entry could not vouch for them.
         if let remoteCache, !instance.always, instance.depfile == nil {
+            let lookupStart = ContinuousClock.now
             let action = RemoteCacheAction(
                 taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
                 projectDirectory: projectDirectory)
@@ -76,9 +78,14 @@ struct InstanceExecutor: Sendable {
                 await remoteCache.restore(action)
             }
             if let restored {
-                return restoredOutcome(instance, restored, actionKey: actionKey, keyInputs: keyInputs, start: start)
+                return restoredOutcome(
+                    instance, restored, actionKey: actionKey, keyInputs: keyInputs, start: lookupStart)
             }
         }
+        // The attempt's time starts with its commands, not with the cache lookup: the lookup has deadlines of
+        // its own (the cache's), and a slow or silent cache must neither eat into the task's `timeout:` nor
+        // pass for the task's duration in the estimates, the critical path and the trace.
+        let start = ContinuousClock.now
         var output: [UInt8] = []
         var peakMemory: UInt64 = 0
         var cpuTime = Duration.zero

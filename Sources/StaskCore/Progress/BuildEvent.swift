@@ -9,6 +9,10 @@
 /// counted in `planned(total:upToDate:estimatedWork:)`; one found up to date when its turn comes (early
 /// cutoff, because its dependencies came out byte-identical) gets `finished` with ``TaskOutcome/upToDate``
 /// and no `started`.
+///
+/// With a remote cache, `started` comes before the cache lookup: an instance whose outputs the cache
+/// restores shows `started`, then `finished` with ``TaskOutcome/restored``. A `finished` event's duration is
+/// its commands' time (for a restored instance, the lookup and restore), never the lookup before commands.
 package enum BuildEvent: Sendable, Hashable {
     /// The build is planned: `total` instances were selected, `upToDate` of them need no work, and the
     /// others are estimated to take `estimatedWork` in total (sum of recorded or guessed durations).
@@ -21,8 +25,9 @@ package enum BuildEvent: Sendable, Hashable {
     /// An attempt of a task started (`attempt` counts from 1); `estimate` is its expected duration.
     case started(id: String, attempt: Int, estimate: Duration)
 
-    /// A task reached its final outcome after `duration` (of its last attempt); `output` is everything its
-    /// commands wrote to standard output and standard error, interleaved as written.
+    /// A task reached its final outcome after `duration` (of its last attempt's commands, from the first
+    /// command's start; a remote cache lookup before them is not counted); `output` is everything its commands
+    /// wrote to standard output and standard error, interleaved as written.
     case finished(id: String, outcome: TaskOutcome, duration: Duration, output: [UInt8])
 
     /// An attempt failed and the task will run again after `delay`, holding no budget meanwhile.

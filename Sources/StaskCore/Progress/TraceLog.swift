@@ -74,7 +74,7 @@ struct TraceLog {
             busySlots.insert(lane)
             slotLaneCount = max(slotLaneCount, lane)
             running[id] = Running(lane: lane, start: time, attempt: attempt)
-        case .finished(let id, let outcome, _, _):
+        case .finished(let id, let outcome, let duration, _):
             guard let attempt = running.removeValue(forKey: id) else {
                 // Early cutoff (found up to date when its turn came) or restored without starting: nothing ran.
                 let kind = outcome == .restored ? "restored" : "up_to_date"
@@ -98,10 +98,13 @@ struct TraceLog {
                 arguments["outcome"] = .string("failed")
                 Self.addFailure(failure, to: &arguments)
             }
+            // The span is the attempt's own time: from `started`, less the remote cache lookup that preceded
+            // the commands (`duration` counts from the commands' start).
+            let start = outcome == .restored ? attempt.start : max(attempt.start, time - duration)
             spans.append(
                 Span(
                     name: id, category: Self.category(of: outcome), lane: attempt.lane,
-                    start: attempt.start, end: time, arguments: arguments))
+                    start: start, end: time, arguments: arguments))
         case .retrying(let id, _, let failure, let delay, _):
             guard let attempt = running.removeValue(forKey: id) else { return }
             busySlots.remove(attempt.lane)

@@ -4,7 +4,9 @@ import Synchronization
 /// Chrome trace-event file (JSON object format) that Perfetto (ui.perfetto.dev) and `chrome://tracing` open.
 ///
 /// What the file holds (process id 1, times in microseconds since the build started):
-/// - one complete event (`"ph": "X"`) per attempt, on the lane (`tid`) of the running slot it held
+/// - one complete event (`"ph": "X"`) per attempt, on the lane (`tid`) of the running slot it held, from its
+///   commands' start (a remote cache lookup before them is not part of it; for a restored attempt, the lookup
+///   and restore are the span)
 ///   (lanes are named `slot 1`, `slot 2`, …; lane 0 is `planner`). Category `attempt`, plus `failed` for
 ///   a failed attempt (retried or final), `interrupted` for one cut short, `restored` for outputs fetched
 ///   from the remote cache, `critical_path` for a step of

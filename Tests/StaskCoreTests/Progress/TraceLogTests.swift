@@ -57,6 +57,22 @@ import Testing
         #expect(log.spans.isEmpty)
     }
 
+    @Test func aRemoteCacheLookupBeforeTheCommandsIsNotPartOfTheAttempt() {
+        var log = TraceLog(costs: [:])
+        // Started at 0; the lookup took 30 s; the command ran for 1 s.
+        log.record(.started(id: "ran", attempt: 1, estimate: .zero), at: .zero, actionKey: noKey)
+        log.record(.started(id: "restored", attempt: 1, estimate: .zero), at: .zero, actionKey: noKey)
+        log.record(
+            .finished(id: "ran", outcome: .succeeded, duration: .seconds(1), output: []), at: .seconds(31),
+            actionKey: noKey)
+        // A restored attempt is its lookup and restore.
+        log.record(
+            .finished(id: "restored", outcome: .restored, duration: .seconds(2), output: []), at: .seconds(2),
+            actionKey: noKey)
+        #expect(log.spans.map(\.start) == [.seconds(30), .zero])
+        #expect(log.spans.map(\.end) == [.seconds(31), .seconds(2)])
+    }
+
     @Test func closingEndsRunningAttemptsAsInterrupted() {
         var log = TraceLog(costs: [:])
         log.record(.started(id: "slow", attempt: 1, estimate: .zero), at: .zero, actionKey: noKey)
