@@ -15,7 +15,18 @@ struct ImportRulesCheck {
         var reason: String
     }
 
-    static let rules: [String: [Rule]] = [
+    static let rules: [String: [Rule]] = baseRules.merging(
+        ["AsyncStreams", "StaskCore", "StaskPosix", "stask"].map { target in
+            (
+                target,
+                remoteLibraries.map {
+                    Rule(module: $0, reason: "the gRPC and protobuf libraries belong to StaskRemote alone")
+                }
+            )
+        },
+        uniquingKeysWith: +)
+
+    static let baseRules: [String: [Rule]] = [
         "AsyncStreams": [
             "Foundation", "FoundationEssentials", "Glibc", "Darwin", "Musl", "Dispatch", "StaskCore", "StaskPosix",
             "StaskRemote", "CXXHash", "CStaskShims", "Yams",
@@ -44,6 +55,12 @@ struct ImportRulesCheck {
         "StaskRemote": ["ArgumentParser"].map {
             Rule(module: $0, reason: "the remote clients hold no command-line code")
         },
+    ]
+
+    /// The remote clients' libraries: StaskRemote's alone, so a build that uses no remote feature needs none.
+    static let remoteLibraries = [
+        "GRPCCore", "GRPCNIOTransportHTTP2", "GRPCNIOTransportHTTP2Posix", "GRPCNIOTransportCore", "GRPCProtobuf",
+        "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
     ]
 
     static func main() throws {
