@@ -4,7 +4,7 @@ import StaskRemote
 
 extension BuildEngine {
     /// The engine over this machine: the local file system, the posix_spawn launcher, the `flock` build lock,
-    /// the HTTP remote cache client, glibc's `malloc_trim` before the state's compaction, and the memory available
+    /// the remote cache clients (HTTP and gRPC), glibc's `malloc_trim` before the state's compaction, and the memory available
     /// now as the default `mem` budget.
     static func local() -> BuildEngine {
         var engine = BuildEngine(
@@ -13,7 +13,7 @@ extension BuildEngine {
                 let lock = try await BuildLock.acquire(directory: directory, wait: wait, onWait: onWait)
                 return { lock.release() }
             },
-            makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
+            makeRemoteCache: { configuration, warn in RemoteCacheClients.make(configuration, warn: warn) },
             returnFreedMemory: FreedMemory.returnToSystem)
         engine.availableMemory = SystemMemory.available()
         engine.jobserverHost = PipeJobserverHost()
