@@ -126,7 +126,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StaskRemoteTests",
-            dependencies: ["StaskRemote", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport"],
+            dependencies: [
+                "StaskRemote", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(
