@@ -70,7 +70,8 @@ extension EndToEndTests {
             #expect(project.read("build/report.txt") == original)
         }
 
-        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTime() async throws {
+        @Test func noOpBuildsLeaveAStampThatStillSeesAnEditKeepingSizeAndModificationTimeAndEditsKeepOne() async throws
+        {
             let project = try await builtProject()
             // A no-op build writes `.stask/uptodate` once every output is older than its start by more
             // than the timestamp granularity; each build here takes longer than that.
@@ -92,7 +93,47 @@ extension EndToEndTests {
             let edited = try await project.build()
             #expect(edited.status == 0, "\(edited)")
             #expect(project.ran == ["compile-a", "link", "report"])
-            #expect(!project.exists(".stask/uptodate"))
+            // Built on the stamp's graph, it leaves a stamp of its own: the next edit takes the same way.
+            #expect(project.exists(".stask/uptodate"))
+            try project.clearLog()
+            try project.write("src/b.c", "int b = 3;\n")
+            let second = try await project.build()
+            #expect(second.status == 0, "\(second)")
+            #expect(project.ran == ["compile-b", "link", "report"])
+            #expect(project.read("build/app") == "int a = 7;\nint b = 3;\n")
+            try project.clearLog()
+            let noOp = try await project.build()
+            #expect(noOp.status == 0 && project.ran == [], "\(noOp)")
+            #expect(noOp.standardOutput.contains("built 0, up to date 5"), "\(noOp)")
+        }
+
+        /// A directory a glob reaches through a wildcard is known as a directory from its parent's listing
+        /// (`d_type`); it is observed itself all the same, so a file added to it is built.
+        @Test(arguments: ["foreach: \"lib/*/*.c\"", "foreach: \"lib/**/*.c\""])
+        func aFileAddedBelowAWildcardDirectoryIsBuilt(foreach: String) async throws {
+            let project = try FixtureProject("incremental")
+            try project.write(
+                "Taskfile",
+                """
+                version: 1
+                tasks:
+                  copy:
+                    \(foreach)
+                    inputs: ["{{item}}"]
+                    outputs: ["out/{{stem}}.o"]
+                    run: cp {{item}} {{output}}
+                """)
+            try project.write("lib/core/x.c", "x\n")
+            // A stamp is written once every path is older than a build's start by the timestamp granularity.
+            for _ in 0..<5 where !project.exists(".stask/uptodate") {
+                let result = try await project.build()
+                #expect(result.status == 0, "\(result)")
+            }
+            #expect(project.exists(".stask/uptodate"))
+            try project.write("lib/core/y.c", "y\n")
+            let added = try await project.build()
+            #expect(added.status == 0, "\(added)")
+            #expect(project.read("out/y.o") == "y\n")
         }
 
         @Test func buildingOneTargetRunsOnlyWhatItNeeds() async throws {

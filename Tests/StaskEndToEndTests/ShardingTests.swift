@@ -108,7 +108,10 @@ extension EndToEndTests {
             ratios.append(Self.ratio(try await Self.plan(project, "batch").shards, truth))
             // By the true durations: the hash split first, then plans from 1...5 runs of history.
             #expect(ratios[0] > 1.5, "\(ratios)")
-            #expect(ratios[5] < ratios[0], "\(ratios)")
+            // The items sleep 10-100 ms, so one run's measured totals can be off by as much as they differ:
+            // the median of the plans from 3, 4 and 5 runs of history, not the last one alone, must beat the hash.
+            let later = ratios[3...].sorted()
+            #expect(later[1] < ratios[0], "\(ratios)")
             print("batch longest/ideal by true durations, runs 0...5: \(ratios)")
             #expect(Self.runs(project, label: "batch").values.allSatisfy { $0.count == 5 })
         }

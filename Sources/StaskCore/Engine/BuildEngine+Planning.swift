@@ -40,13 +40,11 @@ extension BuildEngine {
         recordedOutputs: Set<String>, discoveredInputs: @escaping @Sendable (String) -> [String],
         keeping: Set<String> = []
     ) throws -> BuildPlan {
-        var graphOptions = GraphBuilder.Options(
-            budgetOverrides: options.budgetOverrides, cpuCount: cpuCount,
-            shardPlanner: try shardPlanner(
-                taskfile, options: options, itemDurations: itemDurations, keeping: keeping),
-            staleOutputs: recordedOutputs)
+        var graphOptions = graphOptions(options)
+        graphOptions.shardPlanner = try shardPlanner(
+            taskfile, options: options, itemDurations: itemDurations, keeping: keeping)
+        graphOptions.staleOutputs = recordedOutputs
         graphOptions.discoveredInputs = discoveredInputs
-        graphOptions.defaultMemoryBudget = availableMemory
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return try BuildPlan(graph: graph, targets: options.targets, shard: options.shard)
     }
@@ -56,14 +54,17 @@ extension BuildEngine {
     /// not examined again (``KnownMetadata``).
     ///
     /// - Parameter knownUpToDate: By plan position, instances known up to date without examining anything
-    ///   (a watch session's, see ``execute(_:plan:checked:digests:options:store:reporter:relay:origin:knownUpToDate:reportsSkipped:)``).
+    ///   (a watch session's, or the incremental path's; see `execute(_:plan:…)`).
+    /// - Parameter examined: Files already examined in this build, taken as they are (the no-op stamp's,
+    ///   checked at its start); the result's `examined` holds them too.
     func prePass(
-        _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil
+        _ plan: BuildPlan, checker: UpToDateChecker, knownUpToDate: [Bool]? = nil,
+        examined: UpToDateChecker.Memo? = nil
     ) -> (upToDate: [Bool], examined: UpToDateChecker.Memo) {
         var checker = checker
         var upToDate = [Bool](repeating: false, count: plan.count)
-        var memo = UpToDateChecker.Memo()
-        var isReserved = false
+        var memo = examined ?? UpToDateChecker.Memo()
+        var isReserved = examined != nil
         for local in 0..<plan.count {
             // Before the instance is even looked at: at 100,000 targets a watch session's pre-pass is this flag.
             // (A session never knows an `always` instance up to date.)

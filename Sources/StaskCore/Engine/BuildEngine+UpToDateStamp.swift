@@ -76,16 +76,16 @@ extension BuildEngine {
         return "\(info.device):\(info.inode):\(info.size):\(info.modificationTime)"
     }
 
-    /// The summary of a build that the stamp proves up to date, reported as the full path would report
-    /// it; `nil` when there is no valid, current stamp for `key`.
-    func reportFromStamp(
-        _ source: TaskfileSource, key: ContentDigest, reporter: any ProgressReporter, origin: ContinuousClock.Instant
-    ) -> BuildSummary? {
-        guard let bytes = try? fileSystem.readFile(atPath: source.stampPath),
-            let ids = UpToDateStamp.currentInstanceIDs(
-                in: bytes, key: key, fileSystem: fileSystem,
-                projectDirectory: ProjectPath.parent(ofAbsolute: source.path))
-        else { return nil }
+    /// Reports a build the stamp proved up to date as the full path would report it, and returns its summary.
+    /// A stamp that held only because files it rests on changed without changing what they stand for (a
+    /// touched file, hashed again) is written back with their new metadata; failing to write it costs only
+    /// that hashing next time.
+    func reportUpToDate(
+        _ verdict: UpToDateStamp.Verdict, stampPath: String, reporter: any ProgressReporter,
+        origin: ContinuousClock.Instant
+    ) -> BuildSummary {
+        if let refreshed = verdict.refreshed { try? fileSystem.writeFile(atPath: stampPath, contents: refreshed) }
+        let ids = verdict.instanceIDs
         let count = ids.count
         reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
         if count > 0 { reporter.report(.skipped(ids: ids)) }
@@ -95,22 +95,18 @@ extension BuildEngine {
         return summary
     }
 
-    /// Writes the stamp after a build that found all of `instanceIDs` up to date, when every observation is
-    /// settled relative to `start` (see ``UpToDateStamp``). Failing to write it costs only speed, so
-    /// failures are silent.
+    /// Writes the stamp after a build that found all of `instanceIDs` up to date, unless a path it rests on
+    /// is too recent to be trusted and cannot be checked otherwise (see ``UpToDateStamp``). Failing to write
+    /// it costs only speed, so failures are silent.
     ///
-    /// - Parameter observationLists: The graph's and the pre-pass's observations. Each examines a path at
-    ///   most once, so they are written as they are, without a set to remove repeats (at 100,000 targets such
-    ///   a set is some 40 MB, the largest allocation of a no-op build).
+    /// - Parameter observations: The graph's and the pre-pass's, and the digests of the latter. Each list
+    ///   examines a path at most once, so they are written as they are, without a set to remove repeats (at
+    ///   100,000 targets such a set is some 40 MB, the largest allocation of a no-op build).
+    /// - Parameter graphIdentity: The graph stored in ``GraphCacheFile`` for this verdict, if any.
     func writeStamp(
-        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observationLists: [[FileObservation]],
-        start: Int64, granularity: Duration
+        _ source: TaskfileSource, key: ContentDigest, instanceIDs: [String], observations: StampObservations,
+        graphIdentity: ContentDigest?, start: Int64, granularity: Duration
     ) {
-        guard
-            observationLists.allSatisfy({ list in
-                list.allSatisfy { $0.isSettled(at: start, granularity: granularity) }
-            })
-        else { return }
         // The state, and the last shard split, which planning reads (`shardPlanner`): files stask writes
         // only by appending or renaming, compared exactly.
         let stateFiles = [
@@ -120,8 +116,24 @@ extension BuildEngine {
             return FileObservation(
                 path: path, followsLinks: false, metadata: try? fileSystem.linkMetadata(atPath: path))
         }
-        let stamp = UpToDateStamp(
-            key: key, instanceIDs: instanceIDs, observationLists: observationLists, stateFiles: stateFiles)
-        try? fileSystem.writeFile(atPath: source.stampPath, contents: stamp.encoded())
+        var stamp = UpToDateStamp(
+            key: key, graphIdentity: graphIdentity, instanceIDs: instanceIDs, graphObservations: observations.graph,
+            examined: observations.examined, examinedDigests: observations.digests, stateFiles: stateFiles)
+        stamp.graphCovered = observations.graphCovered
+        stamp.graphDigests = observations.graphDigests
+        guard let bytes = stamp.encoded(start: start, granularity: granularity) else { return }
+        try? fileSystem.writeFile(atPath: source.stampPath, contents: bytes)
+    }
+
+    /// What a stamp rests on: graph construction's observations, the pre-pass's, and the digests of the
+    /// pre-pass's regular files, position by position.
+    struct StampObservations {
+        var graph: [FileObservation]
+        /// See ``UpToDateStamp/graphCovered``.
+        var graphCovered: [Bool] = []
+        /// See ``UpToDateStamp/graphDigests``.
+        var graphDigests: [ContentDigest?] = []
+        var examined: [FileObservation]
+        var digests: [ContentDigest?]
     }
 }

@@ -72,18 +72,25 @@ extension BuildEngine {
     ) async -> WatchCycle? {
         let origin = ContinuousClock.now
         var impact = ChangeImpact()
-        for change in changes { impact.add(change, watchSet: session.watchSet, kindNow: currentKind) }
-        let watchSetBefore = session.watchSet
+        // The first build has no changes, and its session makes the watch set only after it (see BuildSession).
+        let watchSetBefore = changes.isEmpty ? nil : session.watchSet
+        if let watchSetBefore {
+            for change in changes { impact.add(change, watchSet: watchSetBefore, kindNow: currentKind) }
+        }
         var cycle = WatchCycle(number: session.cycles + 1, changed: [])
         if impact.isOverflow {
             session.knownUpToDate = [Bool](repeating: false, count: session.plan.count)
         }
         for path in impact.contents {
-            for local in session.watchSet.readers[path] ?? [] { session.knownUpToDate[local] = false }
+            for local in session.watchSet.readers(of: path) { session.knownUpToDate[local] = false }
         }
         let isPlanReplaced: Bool
         do {
-            defer { cycle.changed = impact.shown(readBefore: watchSetBefore, readAfter: session.watchSet) }
+            defer {
+                if let watchSetBefore {
+                    cycle.changed = impact.shown(readBefore: watchSetBefore, readAfter: session.watchSet)
+                }
+            }
             (cycle.reloadedTaskfile, isPlanReplaced) = try reload(session, impact: impact)
         } catch {
             _ = session.nextCycle()
@@ -101,8 +108,8 @@ extension BuildEngine {
 
         let relay = interrupts.map(InterruptRelay.init)
         defer { relay?.stop() }
-        let recorder = CycleRecorder(reporter)
         let plan = session.plan
+        let recorder = CycleRecorder(reporter, graph: plan.graph)
         do {
             var executed = try await execute(
                 session.taskfile, plan: plan, options: session.options, store: session.store, reporter: recorder,
@@ -118,13 +125,13 @@ extension BuildEngine {
             }
             let summary = reportEnd(
                 of: executed, relay: relay, origin: origin, options: session.options, reporter: reporter)
-            let (ran, succeeded) = recorder.outcomes
+            let (hasRun, hasSucceeded) = recorder.outcomes
             for local in 0..<plan.count where !executed.upToDate[local] {
-                let instance = plan.instance(local)
-                let id = instance.id
+                let index = plan.indices[local]
+                let instance = plan.graph.instances[index]
                 // An `always` instance runs in every build.
-                session.knownUpToDate[local] = succeeded.contains(id) && !instance.always
-                if ran.contains(id), let discovered = session.store.record(for: id)?.discoveredInputs,
+                session.knownUpToDate[local] = hasSucceeded[index] && !instance.always
+                if hasRun[index], let discovered = session.store.record(for: instance.id)?.discoveredInputs,
                     !discovered.isEmpty
                 {
                     session.watchSet.addDiscoveredInputs(discovered.map(\.path), of: local)
@@ -190,10 +197,7 @@ extension BuildEngine {
         session.plan = plan
         session.knownUpToDate = known
         session.isTargetsChanged = true
-        let store = session.store
-        session.watchSet = WatchSet(plan: plan, taskfilePath: session.source.path) {
-            store.record(for: $0)?.discoveredInputs.map(\.path) ?? []
-        }
+        session.watchSet = session.makeWatchSet()
         return true
     }
 
@@ -279,41 +283,56 @@ struct ChangeImpact {
     }
 }
 
-/// Forwards a cycle's events and notes which instances started and which ended well.
+/// Forwards a cycle's events and notes which instances started and which ended well, by graph index: it
+/// lives through the build, its peak included, and at 100,000 instances two sets and a list of ids took some
+/// 10 MB where these arrays take under 1.
 private final class CycleRecorder: ProgressReporter {
     private struct State {
-        var started: [String] = []
-        var ran: Set<String> = []
-        var succeeded: Set<String> = []
+        /// Graph indices, in the order their instances started.
+        var started: [Int32] = []
+        /// By graph index.
+        var hasRun: [Bool]
+        var hasSucceeded: [Bool]
     }
 
     private let reporter: any ProgressReporter
-    private let state = Mutex(State())
+    private let graph: BuildGraph
+    private let state: Mutex<State>
 
-    init(_ reporter: any ProgressReporter) {
+    init(_ reporter: any ProgressReporter, graph: BuildGraph) {
         self.reporter = reporter
+        self.graph = graph
+        let none = [Bool](repeating: false, count: graph.instances.count)
+        state = Mutex(State(hasRun: none, hasSucceeded: none))
     }
 
     func report(_ event: BuildEvent) {
         switch event {
         case .started(let id, _, _):
+            guard let index = graph.index(of: id) else { break }
             state.withLock { state in
-                if state.ran.insert(id).inserted { state.started.append(id) }
+                guard !state.hasRun[index] else { return }
+                state.hasRun[index] = true
+                state.started.append(Int32(index))
             }
         case .finished(let id, let outcome, _, _):
             if case .failed = outcome { break }
-            state.withLock { _ = $0.succeeded.insert(id) }
+            guard let index = graph.index(of: id) else { break }
+            state.withLock { $0.hasSucceeded[index] = true }
         default:
             break
         }
         reporter.report(event)
     }
 
-    var outcomes: (ran: Set<String>, succeeded: Set<String>) {
-        state.withLock { ($0.ran, $0.succeeded) }
+    /// By graph index: whether the instance started, and whether it ended well (built, restored, or found
+    /// up to date when its turn came).
+    var outcomes: (hasRun: [Bool], hasSucceeded: [Bool]) {
+        state.withLock { ($0.hasRun, $0.hasSucceeded) }
     }
 
+    /// The ids of the instances that started, in order.
     var startedInOrder: [String] {
-        state.withLock { $0.started }
+        state.withLock { $0.started }.map { graph.instances[Int($0)].id }
     }
 }

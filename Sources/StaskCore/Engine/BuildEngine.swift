@@ -144,8 +144,11 @@ package struct BuildEngine: Sendable {
         // from what was stamped, so if every path still matches, all of them matched at the instant of the
         // first check, and a concurrent build removes the stamp before it writes anything.
         let stampKey = mayUseStamp(options) ? stampKey(source, options: options) : nil
-        if let stampKey, let summary = reportFromStamp(source, key: stampKey, reporter: reporter, origin: origin) {
-            return summary
+        var stampChanges: StampChanges?
+        if let stampKey {
+            let checked = checkStamp(source, key: stampKey, reporter: reporter, origin: origin)
+            if let summary = checked.summary { return summary }
+            stampChanges = checked.changes
         }
         let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
         let stateDirectory = source.stateDirectory
@@ -166,13 +169,31 @@ package struct BuildEngine: Sendable {
         // Every observation the stamp will hold comes after this instant; nothing is written before the
         // old stamp is gone.
         let start = FileDigestCache.wallClockNanoseconds()
+        if let changes = stampChanges, !stateFilesHold(changes) { stampChanges = nil }
         if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
         storeParsedTaskfile?()
 
-        var executed = try await execute(
-            taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin)
+        var incremental: Executed?
+        if let stampChanges {
+            do {
+                incremental = try await executeIncremental(
+                    stampChanges, taskfile: taskfile, source: source, options: options, store: store,
+                    reporter: reporter, relay: relay, origin: origin)
+            } catch {
+                try? store.close()
+                throw error
+            }
+        }
+        var executed: Executed
+        if let incremental {
+            executed = incremental
+        } else {
+            executed = try await execute(
+                taskfile, options: options, store: store, reporter: reporter, relay: relay, origin: origin,
+                storesGraph: stampKey != nil)
+        }
         // The graph, the plan, the digest cache and the tasks are gone by now: the state's compaction in
         // `close()` is the build's largest allocation, and it no longer comes on top of them.
         returnFreedMemory()
@@ -184,8 +205,9 @@ package struct BuildEngine: Sendable {
             try store.close()
             if let stampKey, let stamp = executed.stamp, relay?.firstSignal == nil {
                 writeStamp(
-                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observationLists: stamp.observationLists,
-                    start: start, granularity: executed.timestampGranularity)
+                    source, key: stampKey, instanceIDs: stamp.instanceIDs, observations: stamp.observations,
+                    graphIdentity: executed.stampGraph, start: executed.stampStart ?? start,
+                    granularity: executed.timestampGranularity)
             }
         } catch {
             executed.events.report(.warning(error.description))
@@ -209,7 +231,7 @@ package struct BuildEngine: Sendable {
         return summary
     }
 
-    /// What ``execute(_:options:store:reporter:relay:origin:)`` leaves for the end of the build.
+    /// What a build's `execute` leaves for the end of the build.
     struct Executed {
         var summary: BuildSummary
         /// The reporter, teed to the trace recorder under `--trace`.
@@ -219,16 +241,24 @@ package struct BuildEngine: Sendable {
         var statCacheChanges: StatCacheChanges?
         var timestampGranularity: Duration
         /// When everything was up to date: the ids and observations for the no-op stamp.
-        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
+        var stamp: (instanceIDs: [String], observations: StampObservations)?
+        /// The identity of the graph stored for the stamp (``GraphCacheFile``), if one was.
+        var stampGraph: ContentDigest?
+        /// When the stamp's observations were last all checked, if before the build took its lock (the
+        /// incremental path carries them over from the stamp it started from).
+        var stampStart: Int64?
         /// By plan position: found up to date before anything ran.
         var upToDate: [Bool] = []
     }
 
     /// Plans, checks and runs the build over the open `store`; everything it allocates for that (graph,
     /// plan, digest cache, tasks) is released when it returns.
+    ///
+    /// - Parameter storesGraph: Whether a build that runs nothing stores its graph for its stamp
+    ///   (``GraphCacheFile``).
     private func execute(
         _ taskfile: Taskfile, options: BuildOptions, store: BuildStateStore, reporter: any ProgressReporter,
-        relay: InterruptRelay?, origin: ContinuousClock.Instant
+        relay: InterruptRelay?, origin: ContinuousClock.Instant, storesGraph: Bool
     ) async throws -> Executed {
         let digests = store.makeDigestCache(fileSystem: fileSystem)
         let plan: BuildPlan
@@ -255,7 +285,7 @@ package struct BuildEngine: Sendable {
         }
         return try await execute(
             taskfile, plan: plan, checked: checked, digests: digests, options: options, store: store,
-            reporter: reporter, relay: relay, origin: origin)
+            reporter: reporter, relay: relay, origin: origin, storesGraph: storesGraph)
     }
 
     /// The up-to-date checker of a build of `plan`.
@@ -265,7 +295,7 @@ package struct BuildEngine: Sendable {
         var checker = UpToDateChecker(
             projectDirectory: plan.graph.projectDirectory, fileSystem: fileSystem, digests: digests,
             record: { store.record(for: $0) })
-        checker.variablesByTask = taskfile.referencedVariables
+        checker.referencedVariables = ReferencedVariables(taskfile)
         return checker
     }
 
@@ -278,6 +308,7 @@ package struct BuildEngine: Sendable {
     ///   - knownUpToDate: By plan position, instances a watch session knows to be up to date (nothing they
     ///     read changed since they were found so); the pre-pass takes them as they are, without examining a
     ///     file. `nil` to examine every instance.
+    ///   - alreadyExamined: Files examined earlier in this build (see `prePass`).
     ///   - reportsSkipped: Whether to report the `skipped` event; a watch session's builds after the first
     ///     leave it out (at 10,000 targets its list of ids would be most of what a one-file rebuild writes
     ///     before its command starts).
@@ -285,24 +316,26 @@ package struct BuildEngine: Sendable {
         _ taskfile: Taskfile, plan: BuildPlan, checked: (upToDate: [Bool], examined: UpToDateChecker.Memo)? = nil,
         digests: FileDigestCache? = nil, options: BuildOptions, store: BuildStateStore,
         reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant,
-        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true
+        knownUpToDate: [Bool]? = nil, reportsSkipped: Bool = true, storesGraph: Bool = false,
+        examined alreadyExamined: UpToDateChecker.Memo? = nil
     ) async throws -> Executed {
         let digests = digests ?? store.makeDigestCache(fileSystem: fileSystem)
+        var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         var (upToDate, examined) =
             checked
-            ?? prePass(
-                plan, checker: makeChecker(plan, taskfile: taskfile, store: store, digests: digests),
-                knownUpToDate: knownUpToDate)
+            ?? prePass(plan, checker: checker, knownUpToDate: knownUpToDate, examined: alreadyExamined)
         do {
             try saveShardPlans(plan.graph, stateDirectory: store.directory, store: store)
         } catch {
             reporter.report(.warning("cannot save the shard split for the next build: \(error)"))
         }
-        var checker = makeChecker(plan, taskfile: taskfile, store: store, digests: digests)
         let scheduled = plan.indices.indices.filter { !upToDate[$0] }
         var observations: [FileObservation] = []
+        var observedDigests: [ContentDigest?] = []
         if scheduled.isEmpty {
-            observations = examined.observations  // only a build that runs nothing writes the stamp
+            // Only a build that runs nothing writes the stamp.
+            observations = examined.observations
+            observedDigests = examined.digests
         } else {
             var runs = [Bool](repeating: false, count: plan.graph.instances.count)
             for local in scheduled { runs[plan.indices[local]] = true }
@@ -377,14 +410,32 @@ package struct BuildEngine: Sendable {
             (summary.criticalPath, summary.speedups) = CriticalPath.realised(plan, state: state)
         }
         summary.remoteCache = remoteCache?.statistics
-        var stamp: (instanceIDs: [String], observationLists: [[FileObservation]])?
-        if scheduled.isEmpty {
-            stamp = ((0..<plan.count).map { plan.instance($0).id }, [plan.graph.fileObservations, observations])
+        var stamp: (instanceIDs: [String], observations: StampObservations)?
+        var stampGraph: ContentDigest?
+        // Only a build that examined every instance knows everything it rests on.
+        if scheduled.isEmpty && knownUpToDate == nil {
+            if storesGraph {
+                stampGraph = GraphCacheFile(stateDirectory: store.directory, fileSystem: fileSystem).store(plan.graph)
+            }
+            stamp = (
+                (0..<plan.count).map { plan.instance($0).id },
+                StampObservations(
+                    graph: plan.graph.fileObservations,
+                    graphCovered: plan.graph.fileObservations.map { examined.covers($0) },
+                    graphDigests: plan.graph.listingDigests.isEmpty
+                        ? []
+                        : plan.graph.fileObservations.map { observation in
+                            observation.metadata?.kind == .directory ? plan.graph.listingDigests[observation.path] : nil
+                        },
+                    examined: observations,
+                    digests: observedDigests)
+            )
         }
         return Executed(
             summary: summary, events: events, recorder: recorder,
             statCacheChanges: digests.isModified ? digests.changeTable : nil,
-            timestampGranularity: digests.timestampGranularity, stamp: stamp, upToDate: upToDate)
+            timestampGranularity: digests.timestampGranularity, stamp: stamp, stampGraph: stampGraph,
+            upToDate: upToDate)
     }
 
     /// Takes the build lock; a signal while waiting for it ends the wait with `CancellationError`.

@@ -42,6 +42,8 @@ package struct BuildGraph: Sendable {
     /// Every path the builder examined on disk (`lstat`/`stat`) with what it saw, in order: when they
     /// are all unchanged, so is the graph (given the same Taskfile and options).
     let fileObservations: [FileObservation]
+    /// The ``DirectoryListingDigest`` of each directory the builder listed, by path.
+    let listingDigests: [String: ContentDigest]
 
     /// The dependencies and dependents of each index (`dependencies(of:)`, `dependents(of:)`), for a plan
     /// of the whole graph to share rather than rebuild.
@@ -58,8 +60,9 @@ package struct BuildGraph: Sendable {
 
     init(
         taskfile: Taskfile, projectDirectory: String, budget: ResourceCost, instances: [TaskInstance],
-        dependencies: [[Int]], fileObservations: [FileObservation] = []
+        dependencies: [[Int]], fileObservations: [FileObservation] = [], listingDigests: [String: ContentDigest] = [:]
     ) {
+        self.listingDigests = listingDigests
         self.taskfile = taskfile
         self.fileObservations = fileObservations
         self.projectDirectory = projectDirectory

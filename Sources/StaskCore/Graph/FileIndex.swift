@@ -35,6 +35,8 @@ final class FileIndex {
     /// directory is examined before it is listed, so adding or removing an entry later changes its
     /// observed times. Entries known from a listing's `d_type` are covered by their directory's.
     private(set) var observations: [FileObservation] = []
+    /// The ``DirectoryListingDigest`` of each directory listed, by path.
+    private(set) var listingDigests: [String: ContentDigest] = [:]
 
     init(fileSystem: any FileSystem, project: String, ignored: Set<String>) {
         self.fileSystem = fileSystem
@@ -174,10 +176,20 @@ final class FileIndex {
     ) throws(FileSystemError) -> [(name: String, path: String, kind: DiskKind?)] {
         if let cached = diskListings[directory] { return cached }
         var entries: [(name: String, path: String, kind: DiskKind?)] = []
+        let observed = observations.count
         let kind = try diskKind(directory)
+        if kind == .directory && observations.count == observed {
+            // Known from its parent's listing, so never examined itself: a listing must be observed (an entry
+            // added or removed moves its times) before it is read, or a new file under `src/*/` goes unseen.
+            let absolute = ProjectPath.absolute(directory, project: project)
+            observations.append(
+                FileObservation(
+                    path: directory, followsLinks: false, metadata: try fileSystem.linkMetadata(atPath: absolute)))
+        }
         if kind == .directory || kind == .symbolicLinkToDirectory {
             do {
                 let listed = try fileSystem.directoryEntries(atPath: ProjectPath.absolute(directory, project: project))
+                listingDigests[directory] = DirectoryListingDigest.digest(of: listed)
                 entries.reserveCapacity(listed.count)
                 for entry in listed {
                     let known: DiskKind?

@@ -13,12 +13,7 @@ extension GraphConstruction {
         var newIndex = [Int](repeating: 0, count: flat.count)
         for (position, old) in order.enumerated() { newIndex[old] = position }
         let baseEnvironment = try taskfileEnvironment()
-        let settings = tasks.map { definition in
-            TaskSettings(
-                taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
-                retry: definition.retry, timeout: definition.timeout, always: definition.always,
-                jobserver: definition.jobserver, location: definition.location)
-        }
+        let settings = tasks.map(TaskSettings.init(definition:))
         var instances: [TaskInstance] = []
         instances.reserveCapacity(flat.count)
         var remapped: [[Int]] = []
@@ -32,12 +27,8 @@ extension GraphConstruction {
         flat = []
         return BuildGraph(
             taskfile: taskfile, projectDirectory: project, budget: budget, instances: instances,
-            dependencies: remapped, fileObservations: files.observations)
+            dependencies: remapped, fileObservations: files.observations, listingDigests: files.listingDigests)
     }
-
-    /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal
-    /// per instance would allocate its storage 100,000 times at 100,000 targets).
-    static let defaultCost: ResourceCost = ["cpu": 1]
 
     private func taskfileEnvironment() throws(TaskfileError) -> [String: String] {
         var environment: [String: String] = [:]

@@ -198,6 +198,18 @@ final class TaskSettings: Sendable, Hashable {
         self.location = location
     }
 
+    /// The settings of a task's instances, as graph construction makes them.
+    convenience init(definition: TaskDefinition) {
+        self.init(
+            taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
+            retry: definition.retry, timeout: definition.timeout, always: definition.always,
+            jobserver: definition.jobserver, location: definition.location)
+    }
+
+    /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal
+    /// per instance would allocate its storage 100,000 times at 100,000 targets).
+    static let defaultCost: ResourceCost = ["cpu": 1]
+
     static func == (lhs: TaskSettings, rhs: TaskSettings) -> Bool {
         lhs === rhs
             || (lhs.taskName == rhs.taskName && lhs.cost == rhs.cost && lhs.priority == rhs.priority

@@ -103,6 +103,8 @@ package final class FileDigestCache: Sendable {
 
     /// Entries whose file times are within this much of their recording time are re-hashed.
     package let timestampGranularity: Duration
+    /// The usual ``timestampGranularity``: above the tick of the clocks Linux file systems stamp times with.
+    package static let defaultTimestampGranularity: Duration = .milliseconds(10)
     private let fileSystem: any FileSystem
     private let hasher: ContentHasher
     private let now: @Sendable () -> Int64
@@ -121,7 +123,7 @@ package final class FileDigestCache: Sendable {
     ///     `InMemoryFileSystem` clock).
     package convenience init(
         entries: [String: Entry] = [:], fileSystem: any FileSystem, hasher: ContentHasher = .shared,
-        timestampGranularity: Duration = .milliseconds(10),
+        timestampGranularity: Duration = defaultTimestampGranularity,
         now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
     ) {
         self.init(

@@ -82,20 +82,34 @@ extension Taskfile {
     /// - Complexity: O(*t*) in the total size of the templates.
     package var referencedVariables: [String: [String: String]] {
         let values = variableValues
-        var sharedNames = Set<String>()
-        for variable in env { sharedNames.formUnion(Self.variableNames(in: variable.value)) }
+        let sharedNames = sharedVariableNames
         var result: [String: [String: String]] = [:]
         for task in tasks {
-            var names = sharedNames
-            var templates = task.run + task.inputs + task.outputs + (task.foreach ?? []) + task.env.map(\.value)
-            if let dir = task.dir { templates.append(dir) }
-            if let depfile = task.depfile { templates.append(depfile) }
-            for template in templates { names.formUnion(Self.variableNames(in: template)) }
-            var used: [String: String] = [:]
-            for name in names { if let value = values[name] { used[name] = value } }
+            let used = Self.referencedVariables(of: task, sharedNames: sharedNames, values: values)
             if !used.isEmpty { result[task.name] = used }
         }
         return result
+    }
+
+    /// The vars the Taskfile's `env` uses, which every task's commands see.
+    var sharedVariableNames: Set<String> {
+        var names = Set<String>()
+        for variable in env { names.formUnion(Self.variableNames(in: variable.value)) }
+        return names
+    }
+
+    /// The value of every var `task`'s templates use (one entry of ``referencedVariables``).
+    static func referencedVariables(
+        of task: TaskDefinition, sharedNames: Set<String>, values: [String: String]
+    ) -> [String: String] {
+        var names = sharedNames
+        var templates = task.run + task.inputs + task.outputs + (task.foreach ?? []) + task.env.map(\.value)
+        if let dir = task.dir { templates.append(dir) }
+        if let depfile = task.depfile { templates.append(depfile) }
+        for template in templates { names.formUnion(variableNames(in: template)) }
+        var used: [String: String] = [:]
+        for name in names { if let value = values[name] { used[name] = value } }
+        return used
     }
 
     private static func variableNames(in template: Template) -> [String] {

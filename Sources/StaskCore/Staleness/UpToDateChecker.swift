@@ -17,6 +17,8 @@ struct UpToDateChecker: Sendable {
     /// Task name → the values of the vars its templates use, recorded with each run so `explain` can name
     /// a changed var (``Taskfile/referencedVariables``); not part of the action key.
     var variablesByTask: [String: [String: String]] = [:]
+    /// The same, worked out task by task when asked for; used instead of ``variablesByTask`` when set.
+    var referencedVariables: ReferencedVariables?
     /// The record of an instance id even when invalidated, so `explain` can tell "never built" from "its
     /// last run failed".
     var recordIncludingInvalidated: @Sendable (String) -> TaskRecord? = { _ in nil }
@@ -28,43 +30,73 @@ struct UpToDateChecker: Sendable {
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.
     struct Memo: Sendable {
-        /// Path (project-relative) → its place in `observations` and `digestList`. Positions rather than
+        /// Path (project-relative) → its place in `observations` and `digests`. Positions rather than
         /// digests: a dictionary pays for its values in every bucket, and at 100,000 targets it has 524,288.
         private var positions: [ExactPath: Int32] = [:]
-        /// The metadata each digest was taken (or trusted) under, in order of examination.
+        /// The metadata each digest was taken (or trusted) under, in order of examination; empty once
+        /// dropped, or when the memo keeps none.
         private(set) var observations: [FileObservation] = []
-        /// The digest of each examined path (`nil` for a missing file or anything but a regular file).
-        private var digestList: [ContentDigest?] = []
+        /// The digest of each examined path (`nil` for a missing file or anything but a regular file), in order
+        /// of examination.
+        private(set) var digests: [ContentDigest?] = []
+        private var keepsObservations = true
+
+        /// An empty memo.
+        ///
+        /// - Parameter keepingObservations: Whether to keep each file's metadata (for a no-op stamp, and
+        ///   ``covers(_:)``); without, the memo is only the digests (at 100,000 targets some 13 MB less).
+        init(keepingObservations: Bool = true) {
+            keepsObservations = keepingObservations
+        }
 
         /// Makes room for `paths` files: at 100,000 targets, growing the tables step by step would hold each
         /// twice over at the moment it doubles (some 30 MB).
         mutating func reserveCapacity(_ paths: Int) {
             positions.reserveCapacity(paths)
-            observations.reserveCapacity(paths)
-            digestList.reserveCapacity(paths)
+            if keepsObservations { observations.reserveCapacity(paths) }
+            digests.reserveCapacity(paths)
         }
 
         /// The digest of `path`, examining it through `checker` the first time.
         mutating func digest(of path: String, _ checker: UpToDateChecker) -> ContentDigest? {
             let key = ExactPath(path)
-            if let position = positions[key] { return digestList[Int(position)] }
+            if let position = positions[key] { return digests[Int(position)] }
             let (observation, digest) = checker.observedDigest(of: path)
-            positions[key] = Int32(observations.count)
-            observations.append(observation)
-            digestList.append(digest)
+            positions[key] = Int32(digests.count)
+            if keepsObservations { observations.append(observation) }
+            digests.append(digest)
             return digest
+        }
+
+        /// Notes `observation`, examined earlier with `digest` as the result, as if this pass had examined it.
+        mutating func add(_ observation: FileObservation, digest: ContentDigest?) {
+            let key = ExactPath(observation.path)
+            guard positions[key] == nil else { return }
+            positions[key] = Int32(digests.count)
+            if keepsObservations { observations.append(observation) }
+            digests.append(digest)
         }
 
         /// The digest `path` was examined under in this pass; `nil` when it was not examined (`.some(nil)`
         /// when it was, and was missing or no regular file).
         func knownDigest(of path: String) -> ContentDigest?? {
-            positions[ExactPath(path)].map { digestList[Int($0)] }
+            positions[ExactPath(path)].map { digests[Int($0)] }
+        }
+
+        /// Whether this pass examined `observation`'s path as a regular file with the same metadata (taking
+        /// graph construction's `lstat` of it, see ``KnownMetadata``).
+        func covers(_ observation: FileObservation) -> Bool {
+            guard !observation.followsLinks, let metadata = observation.metadata, metadata.kind == .regularFile,
+                let position = positions[ExactPath(observation.path)], Int(position) < observations.count
+            else { return false }
+            return observations[Int(position)].metadata == metadata
         }
 
         /// Forgets the metadata of the examined files, keeping their digests (what ``SourceDigests`` needs
         /// for the rest of a build).
         mutating func dropObservations() {
             observations = []
+            keepsObservations = false
         }
     }
 
@@ -179,7 +211,9 @@ struct UpToDateChecker: Sendable {
         inputs.sort { $0.path < $1.path }
         return ActionKeyInputs(
             commands: instance.commands, directory: instance.directory, environment: instance.environment,
-            variables: variablesByTask[instance.taskName] ?? [:], sortedInputs: inputs,
+            variables: referencedVariables?.values(forTask: instance.taskName) ?? variablesByTask[instance.taskName]
+                ?? [:],
+            sortedInputs: inputs,
             outputPaths: instance.outputs)
     }
 }

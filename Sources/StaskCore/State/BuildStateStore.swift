@@ -162,7 +162,8 @@ package final class BuildStateStore: Sendable {
     /// At the end of the build, save what it learned with `updateStatCache(cache.changedEntries)`.
     /// - Parameters: as `FileDigestCache.init(entries:fileSystem:hasher:timestampGranularity:now:)`.
     package func makeDigestCache(
-        fileSystem: any FileSystem, hasher: ContentHasher = .shared, timestampGranularity: Duration = .milliseconds(10),
+        fileSystem: any FileSystem, hasher: ContentHasher = .shared,
+        timestampGranularity: Duration = FileDigestCache.defaultTimestampGranularity,
         now: @escaping @Sendable () -> Int64 = FileDigestCache.wallClockNanoseconds
     ) -> FileDigestCache {
         FileDigestCache(

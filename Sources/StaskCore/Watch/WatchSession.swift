@@ -92,7 +92,7 @@ package struct WatchSession<C: Clock>: Sendable where C.Duration == Duration {
     private func loop(control: Control, coalescer: ChangeCoalescer<C>) async throws {
         let session = try await engine.openSession(options, reporter: makeReporter())
         defer { engine.closeSession(session) }
-        control.classifier = session.classifier
+        control.classifier = session.classifier(isExact: restartsOnChange)
         var isLimitWarned = false
         watchTargets(of: session, isLimitWarned: &isLimitWarned)
         var changes: [FileChange] = []
@@ -101,7 +101,7 @@ package struct WatchSession<C: Clock>: Sendable where C.Duration == Duration {
             control.buildStarts(continuation)
             let cycle = await engine.runCycle(session, changes: changes, reporter: makeReporter(), interrupts: stream)
             control.buildEnded()
-            control.classifier = session.classifier
+            control.classifier = session.classifier(isExact: restartsOnChange)
             watchTargets(of: session, isLimitWarned: &isLimitWarned)
             if let cycle { notify(.cycle(cycle)) }
             guard let next = await coalescer.next() else { break }

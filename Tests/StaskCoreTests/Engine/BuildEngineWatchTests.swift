@@ -118,11 +118,33 @@ struct BuildEngineWatchTests {
         let session = try await open()
         defer { project.engine.closeSession(session) }
         _ = await cycle(session, [])
-        let classifier = session.classifier
+        let classifier = session.classifier()
         #expect(classifier.relevant([changed("build/a.o"), changed(".stask/journal"), changed("log.txt")]) == [])
         #expect(classifier.relevant([changed("build", .entry)]) == [], "the build creates its outputs' directory")
         #expect(classifier.relevant([changed("guide.md")]) == [changed("guide.md")])
         #expect(session.targets.files.contains("/p/src/a.c") && session.targets.directories.contains("/p/src"))
         #expect(!session.targets.files.contains("/p/build/a.o"))
+    }
+
+    @Test func untilTheFirstBuildHasEndedOnlyWhatTheBuildsWriteIsLeftOut() async throws {
+        let session = try await open()
+        defer { project.engine.closeSession(session) }
+        let log = changed("log.txt")
+        let read = [changed("src/.a.c.swp", .entry), changed("src/a.c")]
+        let written = [changed("build/a.o"), changed(".stask/journal"), changed("build", .entry)]
+        #expect(session.classifier().relevant([log] + written + read) == [log] + read, "nothing read is known yet")
+        #expect(session.targets.files.contains("/p/src/a.c"), "the watcher's targets do not wait for the build")
+        _ = await cycle(session, [])
+        #expect(session.classifier().relevant([log] + written + read) == read)
+        #expect(await cycle(session, [log]) == nil, "a change kept during the first build that bears on nothing")
+        #expect(session.cycles == 1)
+    }
+
+    @Test func anExactClassifierBeforeTheFirstBuildLeavesOutWhatNothingReads() async throws {
+        let session = try await open()
+        defer { project.engine.closeSession(session) }
+        #expect(
+            session.classifier(isExact: true).relevant([changed("log.txt"), changed("src/a.c")]) == [changed("src/a.c")]
+        )
     }
 }

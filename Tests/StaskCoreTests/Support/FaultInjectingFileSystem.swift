@@ -18,8 +18,10 @@ final class FaultInjectingFileSystem: FileSystem {
     let base: any FileSystem
     let faults: Mutex<Faults>
     let appendCount = Mutex(0)
-    /// Every path `readFile` was asked for, in order.
+    /// Every path `readFile` or `readChunks` was asked for, in order.
     let readPaths = Mutex<[String]>([])
+    /// Every directory listed, in order.
+    let listedPaths = Mutex<[String]>([])
 
     init(base: any FileSystem, faults: Faults = Faults()) {
         self.base = base
@@ -35,7 +37,8 @@ final class FaultInjectingFileSystem: FileSystem {
     }
 
     func contentsOfDirectory(atPath path: String) throws(FileSystemError) -> [String] {
-        try base.contentsOfDirectory(atPath: path)
+        listedPaths.withLock { $0.append(path) }
+        return try base.contentsOfDirectory(atPath: path)
     }
 
     func readFile(atPath path: String) throws(FileSystemError) -> [UInt8] {
@@ -62,6 +65,7 @@ final class FaultInjectingFileSystem: FileSystem {
         atPath path: String, buffer: UnsafeMutableRawBufferPointer, expectedSize: UInt64?,
         _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(FileSystemError) {
+        readPaths.withLock { $0.append(path) }
         try base.readChunks(atPath: path, buffer: buffer, expectedSize: expectedSize, body)
     }
 

@@ -22,6 +22,7 @@ final class ScriptedLauncher: ProcessLauncher {
         var commands: [String] = []
         var flakyCounts: [String: Int] = [:]
         var threads: Set<UInt> = []
+        var failing: String?
     }
 
     private let fileSystem: InMemoryFileSystem
@@ -46,11 +47,19 @@ final class ScriptedLauncher: ProcessLauncher {
     /// Forgets the commands run so far.
     func clearCommands() { state.withLock { $0.commands = [] } }
 
+    /// Makes every command line containing `text` fail with exit code 1 (`nil`: none).
+    func failCommands(containing text: String?) { state.withLock { $0.failing = text } }
+
     func run(_ spec: ProcessSpec) async throws(ProcessError) -> ProcessResult {
         let line = spec.shellCommand ?? spec.arguments.joined(separator: " ")
         state.withLock {
             $0.commands.append(line)
             $0.threads.insert(ThreadExecutor.currentThread)
+        }
+        if let failing = state.withLock({ $0.failing }), line.contains(failing) {
+            return ProcessResult(
+                termination: .exited(1), output: Array("failing\n".utf8), wallTime: .milliseconds(1),
+                cpuTime: .milliseconds(1))
         }
         let words = ShellCommand.directArguments(line) ?? []
         func path(_ relative: String) -> String { spec.workingDirectory + "/" + relative }
