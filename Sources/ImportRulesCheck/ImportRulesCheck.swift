@@ -16,11 +16,14 @@ struct ImportRulesCheck {
     }
 
     static let rules: [String: [Rule]] = baseRules.merging(
-        ["AsyncStreams", "StaskCore", "StaskPosix", "stask"].map { target in
+        ["AsyncStreams", "StaskCore", "StaskPosix", "StaskRemote", "stask"].map { target in
             (
                 target,
                 remoteLibraries.map {
-                    Rule(module: $0, reason: "the gRPC and protobuf libraries belong to StaskRemote alone")
+                    Rule(
+                        module: $0,
+                        reason: "the gRPC and protobuf libraries belong to StaskREAPI, in the stask-remote helper alone"
+                    )
                 }
             )
         },
@@ -36,7 +39,7 @@ struct ImportRulesCheck {
         },
         "StaskCore": [
             "Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "CStaskShims", "ArgumentParser", "StaskPosix",
-            "StaskRemote", "Crypto",
+            "StaskRemote", "StaskREAPI", "Crypto",
         ].map {
             Rule(
                 module: $0,
@@ -46,18 +49,27 @@ struct ImportRulesCheck {
                 module: "CXXHash", allowedUnder: ["Hashing/"],
                 reason: "libxxhash is wrapped by StaskCore/Hashing alone")
         ],
-        "StaskPosix": ["Foundation", "ArgumentParser", "StaskRemote", "Crypto"].map {
+        "StaskPosix": ["Foundation", "ArgumentParser", "StaskRemote", "StaskREAPI", "Crypto"].map {
             Rule(module: $0, reason: "StaskPosix holds the Linux implementations, on Glibc alone")
         },
         "stask": ["Glibc", "Darwin", "Musl", "CStaskShims", "CXXHash"].map {
             Rule(module: $0, reason: "the command line reaches the system through StaskPosix")
+        } + [
+            Rule(module: "StaskREAPI", reason: "the gRPC clients run in the stask-remote helper, not in stask")
+        ],
+        "StaskRemote": ["ArgumentParser", "StaskREAPI"].map {
+            Rule(module: $0, reason: "the remote clients hold no command-line code, and no gRPC")
         },
-        "StaskRemote": ["ArgumentParser"].map {
+        "StaskREAPI": ["ArgumentParser"].map {
             Rule(module: $0, reason: "the remote clients hold no command-line code")
+        },
+        "StaskRemoteHelper": ["Glibc", "Darwin", "Musl", "CStaskShims", "CXXHash"].map {
+            Rule(module: $0, reason: "the helper's entry point reaches the system through StaskPosix")
         },
     ]
 
-    /// The remote clients' libraries: StaskRemote's alone, so a build that uses no remote feature needs none.
+    /// The remote clients' libraries: StaskREAPI's alone (in the `stask-remote` helper), so the `stask` binary
+    /// links none.
     static let remoteLibraries = [
         "GRPCCore", "GRPCNIOTransportHTTP2", "GRPCNIOTransportHTTP2Posix", "GRPCNIOTransportCore", "GRPCProtobuf",
         "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",

@@ -52,5 +52,18 @@ extension EndToEndTests {
             #expect(warnings.count == 1, "\(result)")
             #expect(warnings.first?.contains("grpc://127.0.0.1:1") == true, "\(result)")
         }
+
+        @Test func aMissingHelperCostsOneWarningAndTheBuildRunsLocally() async throws {
+            let result = try await first.build(
+                environment: ["STASK_REMOTE_HELPER": "/nonexistent/stask-remote"], "--remote-cache",
+                "grpc://127.0.0.1:1")
+            #expect(result.status == 0, "\(result)")
+            #expect(first.ran == RemoteCacheTests.everything)
+            let warnings = (result.standardOutput + result.standardError).split(separator: "\n").filter {
+                $0.contains("warning:")
+            }
+            #expect(warnings.count == 1, "\(result)")
+            #expect(warnings.first?.contains("/nonexistent/stask-remote") == true, "\(result)")
+        }
     }
 }

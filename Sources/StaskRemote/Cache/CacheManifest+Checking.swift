@@ -1,10 +1,10 @@
-import StaskCore
+package import StaskCore
 
 // MARK: - Whether an action cache entry may restore a task
 
 extension CacheManifest {
     /// What a cache client makes of an entry's bytes.
-    enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// A version 1 manifest listing exactly the task's outputs, all inside the project.
         case usable(CacheManifest)
         /// Another tool's or another version's entry: not ours to judge, a plain miss.
@@ -17,7 +17,7 @@ extension CacheManifest {
     /// exactly the declared outputs, empty outputs with the empty digest.
     ///
     /// - Parameter entry: How messages name the entry (`/ac/<key>`, `action <hash>`).
-    static func verdict(on bytes: [UInt8], for action: RemoteCacheAction, entry: String) -> Verdict {
+    package static func verdict(on bytes: [UInt8], for action: RemoteCacheAction, entry: String) -> Verdict {
         let manifest: CacheManifest
         do {
             manifest = try CacheManifest(decoding: bytes)

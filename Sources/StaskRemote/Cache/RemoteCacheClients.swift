@@ -1,35 +1,32 @@
 package import StaskCore
+import StaskPosix
 
-/// Makes the remote cache client a configuration's endpoint speaks: ``HTTPRemoteCache`` for `http://`,
-/// ``GRPCRemoteCache`` for `grpc://`.
+/// Makes the remote cache client a configuration's endpoint speaks: ``HTTPRemoteCache`` for `http://`, and for
+/// `grpc://` a ``HelperRemoteCache``, which has the `stask-remote` helper run the gRPC client.
 package enum RemoteCacheClients {
     /// The client for `configuration`, reporting through `warn`.
     ///
-    /// A gRPC client that cannot be created (a host that cannot be made a gRPC target) is reported as an
-    /// unreachable server, and the build goes on without a cache.
+    /// - Parameter environment: This process's environment: where `STASK_REMOTE_HELPER` may point at the helper,
+    ///   and the helper's environment.
     package static func make(
-        _ configuration: RemoteCacheConfiguration, warn: @escaping @Sendable (RemoteCacheWarning) -> Void
+        _ configuration: RemoteCacheConfiguration, environment: [String: String],
+        warn: @escaping @Sendable (RemoteCacheWarning) -> Void
     ) -> any RemoteCache {
         switch configuration.endpoint.scheme {
         case .http:
             return HTTPRemoteCache(configuration: configuration, warn: warn)
         case .grpc:
-            do {
-                return try GRPCRemoteCache(configuration: configuration, warn: warn)
-            } catch {
-                warn(
-                    RemoteCacheWarning(
-                        kind: .unreachable, endpoint: configuration.endpoint.description,
-                        message: "\(error); continuing without the remote cache for this build"))
-                return NoRemoteCache()
-            }
+            return HelperRemoteCache(
+                configuration: configuration, helperPath: HelperLocation.path(environment: environment),
+                environment: environment, warn: warn)
         }
     }
 }
 
 /// A cache that holds nothing and stores nothing: where a configured cache cannot be used at all.
-struct NoRemoteCache: RemoteCache {
-    func restore(_ action: RemoteCacheAction) async -> RestoredOutputs? { nil }
-    func store(_ action: RemoteCacheAction, wallTime: Duration) async {}
-    var statistics: RemoteCacheStatistics { RemoteCacheStatistics() }
+package struct NoRemoteCache: RemoteCache {
+    package init() {}
+    package func restore(_ action: RemoteCacheAction) async -> RestoredOutputs? { nil }
+    package func store(_ action: RemoteCacheAction, wallTime: Duration) async {}
+    package var statistics: RemoteCacheStatistics { RemoteCacheStatistics() }
 }

@@ -3,6 +3,7 @@ import StaskTestSupport
 import Testing
 
 @testable import StaskCore
+@testable import StaskREAPI
 @testable import StaskRemote
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import GRPCCore
 import Testing
 
+@testable import StaskREAPI
 @testable import StaskRemote
 
 @Suite struct REAPIFailureTests {

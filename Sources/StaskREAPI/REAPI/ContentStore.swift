@@ -2,6 +2,7 @@ import FoundationEssentials
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import StaskCore
+import StaskRemote
 
 /// The content-addressable storage of a Remote Execution API server: which blobs it lacks, uploads and
 /// downloads, in batches up to the server's limit and by ByteStream above it.

@@ -1,4 +1,5 @@
 import StaskCore
+import StaskRemote
 
 /// The Remote Execution API's `Digest` for blobs stask hashes with SHA-256 (the digest function stask
 /// asks for).

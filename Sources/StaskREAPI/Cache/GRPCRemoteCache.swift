@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 package import StaskCore
 import StaskPosix
+import StaskRemote
 import SwiftProtobuf
 import Synchronization
 
