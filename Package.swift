@@ -153,6 +153,7 @@ let package = Package(
             dependencies: [
                 "StaskRemote", "StaskREAPI", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: upcoming
         ),

@@ -1,4 +1,3 @@
-import CStaskShims
 import Glibc
 import StaskCore
 import Synchronization

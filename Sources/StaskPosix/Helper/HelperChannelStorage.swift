@@ -1,4 +1,3 @@
-import CStaskShims
 import Glibc
 import StaskCore
 import Synchronization
@@ -181,35 +180,12 @@ final class HelperChannelStorage: Sendable {
         let failure = state.withLock { $0.failure }
         SystemCalls.closeDescriptor(input)
         if failure == .closed || sawEndOfOutput {
-            if !exits(within: HelperChannel.closeGracePeriod) { kill(-pid, SIGKILL) }
+            if !ChildExit.happens(pid, within: HelperChannel.closeGracePeriod) { kill(-pid, SIGKILL) }
         } else {
             kill(-pid, SIGKILL)
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         SystemCalls.closeDescriptor(output)
-    }
-
-    /// Whether the helper exits within `limit` (its pidfd becomes readable; every 5 ms checked without one).
-    private func exits(within limit: Duration) -> Bool {
-        let deadline = SystemCalls.monotonicNanoseconds() + SystemCalls.nanoseconds(limit)
-        let pidFD = stask_pidfd_open(pid, 0)
-        defer { SystemCalls.closeDescriptor(pidFD) }
-        while true {
-            var info = siginfo_t()
-            // With WNOHANG and nothing to report, Linux leaves si_signo 0.
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo == SIGCHLD {
-                return true
-            }
-            let remaining = deadline - SystemCalls.monotonicNanoseconds()
-            if remaining <= 0 { return false }
-            if pidFD >= 0 {
-                var descriptor = pollfd(fd: pidFD, events: Int16(POLLIN), revents: 0)
-                _ = poll(&descriptor, 1, Int32(clamping: (remaining + 999_999) / 1_000_000))
-            } else {
-                var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
-                nanosleep(&pause, nil)
-            }
-        }
     }
 }
