@@ -1,32 +1,22 @@
-import CStaskShims
 import Glibc
 
-// Apart from the channel's files: a file importing CStaskShims and using `sigset_t` makes the release build
-// (whole-module) resolve `sigset_t` to CStaskShims' in files that import only Glibc.
-
 /// Waiting for a child to exit, without reaping it.
+///
+/// It polls `waitid(WNOWAIT)` rather than a pidfd: the pidfd call comes from CStaskShims, and a file importing
+/// CStaskShims next to these files makes the compiler resolve the C types both modules see (`sigset_t`,
+/// `timespec`) to CStaskShims' in files that import only Glibc. It runs only when a helper is closed.
 enum ChildExit {
-    /// Whether child `pid` exits within `limit` (its pidfd becomes readable; checked every 5 ms without one);
-    /// it is not reaped.
+    /// Whether child `pid` exits within `limit` (checked every 2 ms), or is reaped by another thread meanwhile;
+    /// it is not reaped here.
     static func happens(_ pid: pid_t, within limit: Duration) -> Bool {
         let deadline = SystemCalls.monotonicNanoseconds() + SystemCalls.nanoseconds(limit)
-        let pidFD = stask_pidfd_open(pid, 0)
-        defer { SystemCalls.closeDescriptor(pidFD) }
         while true {
             var info = siginfo_t()
-            // With WNOHANG and nothing to report, Linux leaves si_signo 0.
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo == SIGCHLD {
-                return true
-            }
-            let remaining = deadline - SystemCalls.monotonicNanoseconds()
-            if remaining <= 0 { return false }
-            if pidFD >= 0 {
-                var descriptor = pollfd(fd: pidFD, events: Int16(POLLIN), revents: 0)
-                _ = poll(&descriptor, 1, Int32(clamping: (remaining + 999_999) / 1_000_000))
-            } else {
-                var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
-                nanosleep(&pause, nil)
-            }
+            // With WNOHANG and nothing to report, Linux leaves si_signo 0; ECHILD: reaped by another thread.
+            let status = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if (status == 0 && info.si_signo == SIGCHLD) || (status < 0 && errno == ECHILD) { return true }
+            if SystemCalls.monotonicNanoseconds() >= deadline { return false }
+            usleep(2000)
         }
     }
 }

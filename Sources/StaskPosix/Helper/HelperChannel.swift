@@ -24,7 +24,8 @@ import Synchronization
 ///   reply is dropped.
 /// - ``close()`` (also on release) closes the helper's input, which tells it to finish; the thread then reaps it,
 ///   killing it if it has not exited after ``closeGracePeriod``. A helper whose parent dies sees its input close
-///   the same way.
+///   the same way; when this process exits normally, it reaps every helper still running first
+///   (``LiveHelpers``), so none is left behind.
 package final class HelperChannel: Sendable {
     private let storage: HelperChannelStorage
 

@@ -7,7 +7,8 @@ final class HelperChannelStorage: Sendable {
     typealias Continuation = CheckedContinuation<Result<[UInt8], HelperChannelFailure>, Never>
 
     let pid: pid_t
-    /// The helper's standard input (non-blocking); written and closed by the channel's thread only.
+    /// The helper's standard input (non-blocking); written by the channel's thread only, closed by whoever
+    /// takes the helper out of ``LiveHelpers``.
     private let input: Int32
     /// The helper's standard output (non-blocking); read and closed by the channel's thread only.
     private let output: Int32
@@ -21,6 +22,7 @@ final class HelperChannelStorage: Sendable {
         self.output = output
         self.wake = wake
         self.onMessage = onMessage
+        LiveHelpers.insert(pid: pid, input: input)
     }
 
     // MARK: - Called from any thread
@@ -58,9 +60,11 @@ final class HelperChannelStorage: Sendable {
     /// Cleans up when the thread could not be started.
     func abandon(errno code: Int32) {
         _ = state.withLock { $0.fail(.cannotStart(path: "", errno: code)) }
+        _ = LiveHelpers.takeInput(pid: pid)
         kill(-pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        LiveHelpers.remove(pid: pid)
         SystemCalls.closeDescriptor(input)
         SystemCalls.closeDescriptor(output)
     }
@@ -177,8 +181,12 @@ final class HelperChannelStorage: Sendable {
     /// Closes the helper's input so that it finishes, gives it ``HelperChannel/closeGracePeriod`` to exit when
     /// it was closed rather than failed, kills its process group otherwise, and reaps it.
     private func finish(sawEndOfOutput: Bool) {
+        defer {
+            SystemCalls.closeDescriptor(output)
+            LiveHelpers.remove(pid: pid)
+        }
+        if let input = LiveHelpers.takeInput(pid: pid) { SystemCalls.closeDescriptor(input) }
         let failure = state.withLock { $0.failure }
-        SystemCalls.closeDescriptor(input)
         if failure == .closed || sawEndOfOutput {
             if !ChildExit.happens(pid, within: HelperChannel.closeGracePeriod) { kill(-pid, SIGKILL) }
         } else {
@@ -186,6 +194,5 @@ final class HelperChannelStorage: Sendable {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        SystemCalls.closeDescriptor(output)
     }
 }
