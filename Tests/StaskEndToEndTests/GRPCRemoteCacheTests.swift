@@ -65,5 +65,23 @@ extension EndToEndTests {
             #expect(warnings.count == 1, "\(result)")
             #expect(warnings.first?.contains("/nonexistent/stask-remote") == true, "\(result)")
         }
+
+        @Test func theHelperIsReapedBeforeStaskExits() async throws {
+            // The real helper, started through a script that records its process id (exec keeps it).
+            let helper = StaskInvocation.binary.deletingLastPathComponent().appendingPathComponent("stask-remote")
+            try first.write(
+                "helper.sh", "#!/bin/sh\necho $$ > \"$PIDFILE\"\nexec '\(helper.path)' \"$@\"\n")
+            let script = first.url("helper.sh").path
+            #expect(chmod(script, 0o755) == 0)
+            let pidFile = first.url("helper.pid").path
+            let result = try await first.build(
+                environment: ["STASK_REMOTE_HELPER": script, "PIDFILE": pidFile], "--remote-cache",
+                "grpc://127.0.0.1:1")
+            #expect(result.status == 0, "\(result)")
+            let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+            let pid = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            // Neither running nor a zombie: stask reaped it before exiting.
+            #expect(kill(pid, 0) == -1 && errno == ESRCH, "helper \(pid) outlived stask")
+        }
     }
 }
