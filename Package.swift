@@ -115,6 +115,13 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: upcoming,
+            // A release build is one statically linked file (glibc, libstdc++ and libxxhash included): no
+            // dynamic loader at start-up, which otherwise resolves ~2,000 symbols of libstdc++ and applies
+            // ~89,000 relocations of a position-independent executable at every start, four fifths of
+            // `stask --version` (docs/performance.md). The linker's notes that glibc's name look-ups need its
+            // shared NSS modules at run time are true: sources other than the built-in `files` and `dns` that
+            // /etc/nsswitch.conf names are loaded from the system, and must come from the same glibc.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))],
             plugins: ["ImportRules"]
         ),
         .executableTarget(

@@ -13,6 +13,7 @@ Standard library only.  Run `bench/bench.py --help`.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -35,8 +36,9 @@ JOBS = 2
 
 TOOLS = ("stask", "ninja", "make")
 # The wide family (wide, pertask, depfile, depfile-pertask) first, each at every --sizes; then the rest.
-WORKLOADS = ("wide", "pertask", "depfile", "depfile-pertask", "deep", "skew", "big")
+WORKLOADS = ("wide", "pertask", "depfile", "depfile-pertask", "deep", "skew", "big", "startup")
 DEFAULT_WORKLOADS = ("wide", "deep", "skew", "big")
+QUICK_WORKLOADS = DEFAULT_WORKLOADS + ("startup",)
 # The wide family: stask's Taskfile shape (one foreach task, or one task per step as a generator
 # writes them) and whether every step also writes a depfile naming shared headers.
 WIDE_KINDS = {"wide": ("foreach", False), "pertask": ("pertask", False),
@@ -54,6 +56,10 @@ BIG_FILES, BIG_FILE_BYTES = 100, 10 * 1024 * 1024
 # depfile parameters: HEADERS shared headers hdr/hNN.h; step i's depfile lists hdr/h(i*f % HEADERS).h
 # for each factor f; edit-header appends to hdr/h(EDITED_HEADER).h.
 HEADERS, HEADER_FACTORS, EDITED_HEADER = 20, (1, 7, 13), 7
+# startup: runs per figure unless --runs is given (a run takes 1-3 ms, so medians need many), and the
+# phases: `TOOL --version`, then a no-op of the one-step project with Tool.argv().
+STARTUP_RUNS = 200
+STARTUP_PHASES = ("version", "no-op")
 
 
 def log(message: str) -> None:
@@ -173,6 +179,68 @@ def run_measured(argv: list[str], cwd: Path, timeout: float) -> RunResult:
         return RunResult(wall, code if code else 125, 0, None, output + "\n(spawnstat wrote no result)",
                          timed_out.is_set())
     return RunResult(wall_ns / 1e9, code, rss_kb, rchar if rchar >= 0 else None, output, timed_out.is_set())
+
+
+class SpawnTimeout(Exception):
+    """Raised by the SIGALRM handler that time_spawn installs, to interrupt its wait4."""
+
+
+def raise_spawn_timeout(signum: int, frame: object) -> None:
+    raise SpawnTimeout()
+
+
+@dataclass
+class SpawnTime:
+    """One run timed by time_spawn: wall time, the child's user+system CPU time, its exit status."""
+
+    wall_ns: int
+    cpu_s: float
+    status: int
+    timed_out: bool = False
+
+
+def time_spawn(argv: list[str], cwd: Path, env: dict[str, str], null_fd: int, timeout: float) -> SpawnTime:
+    """Runs argv (an absolute path first) in cwd with stdin, stdout and stderr on null_fd, and times it.
+
+    For the start-up workload, whose runs take 1-3 ms: no helper process, no output file, no timer
+    thread, no /proc read. The clock (perf_counter_ns) starts just before os.posix_spawn and stops
+    just after os.wait4 has reaped the child. The figure therefore includes the tool's whole life
+    (exec, dynamic loading, its work, exit) plus a fixed cost that is not the tool's: Python
+    converting argv and env for posix_spawn (tens of microseconds), glibc's clone(CLONE_VFORK) and
+    exec, and this process waking from wait4 (`true`, timed the same way, shows that fixed cost).
+    It excludes the chdir into cwd and the arming of the timeout (setitimer), done before the clock
+    starts. The CPU time is the child's ru_utime + ru_stime from wait4 (its reaped children
+    included), which costs nothing extra. SIGALRM's handler must be raise_spawn_timeout.
+    """
+    actions = [(os.POSIX_SPAWN_DUP2, null_fd, 0), (os.POSIX_SPAWN_DUP2, null_fd, 1),
+               (os.POSIX_SPAWN_DUP2, null_fd, 2)]
+    previous = os.getcwd()
+    os.chdir(cwd)
+    pid = None
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        start = time.perf_counter_ns()
+        # setsid, as run_measured does, so that a timeout can kill the whole group.
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter_ns() - start
+    except SpawnTimeout:
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.wait4(pid, 0)
+            except ChildProcessError:  # the alarm came just after wait4 had reaped it
+                pass
+        return SpawnTime(0, 0.0, 137, timed_out=True)
+    except OSError:
+        return SpawnTime(0, 0.0, 127)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        os.chdir(previous)
+    return SpawnTime(wall, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -651,7 +719,38 @@ def check_big(work: Workload, tool: Tool, marker: str | None = None, changed_nam
     return None
 
 
-CHECKS = {**{kind: check_wide for kind in WIDE_KINDS}, "deep": check_deep, "skew": check_skew, "big": check_big}
+def gen_startup(tools: list[Tool]) -> Workload:
+    """One step, `cp a.txt b.txt`: what is left of a no-op is the tool's start-up."""
+    base = fresh_dir(WORK_DIR / "startup")
+    taskfile = ("version: 1\n"
+                "tasks:\n"
+                "  copy:\n"
+                "    inputs: [a.txt]\n"
+                "    outputs: [b.txt]\n"
+                "    run: cp a.txt b.txt\n")
+    ninja = "rule cp\n  command = cp $in $out\n\nbuild b.txt: cp a.txt\n"
+    makefile = "MAKEFLAGS += -r\n.SUFFIXES:\n\nb.txt: a.txt\n\tcp a.txt b.txt\n"
+    dirs = {}
+    for tool in tools:
+        root = fresh_dir(base / tool.name)
+        write(root / "a.txt", "a\n")
+        write(root / "Taskfile", taskfile)
+        write(root / "build.ninja", ninja)
+        write(root / "Makefile", makefile)
+        dirs[tool.name] = root
+    return Workload("startup", dirs, ["b.txt"], 1)
+
+
+def check_startup(work: Workload, tool: Tool, marker: str | None = None, changed_name: str | None = None) -> str | None:
+    root = work.dirs[tool.name]
+    target = root / "b.txt"
+    if not target.exists() or target.read_text() != (root / "a.txt").read_text():
+        return "b.txt missing or wrong"
+    return None
+
+
+CHECKS = {**{kind: check_wide for kind in WIDE_KINDS}, "deep": check_deep, "skew": check_skew, "big": check_big,
+          "startup": check_startup}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -667,15 +766,23 @@ class Cell:
     reported: list[int | None] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     rchar: list[int | None] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user+system CPU seconds (startup only)
     error: str | None = None
 
     def median(self) -> float | None:
         return statistics.median(self.walls) if self.walls and self.error is None else None
 
+    def median_cpu(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu and self.error is None else None
+
     def as_json(self) -> dict[str, object]:
-        return {"median_s": self.median(), "runs_s": self.walls, "ran": self.ran,
-                "reported_ran": self.reported, "max_rss_kb": self.rss_kb, "rchar": self.rchar,
-                "error": self.error}
+        result: dict[str, object] = {
+            "median_s": self.median(), "runs_s": self.walls, "ran": self.ran, "reported_ran": self.reported,
+            "max_rss_kb": self.rss_kb, "rchar": self.rchar, "error": self.error}
+        if self.cpu:
+            result["median_cpu_s"] = self.median_cpu()
+            result["cpu_s"] = self.cpu
+        return result
 
 
 class Bench:
@@ -890,6 +997,91 @@ class Bench:
                                "tools": {t: {p: c.as_json() for p, c in ph.items()} for t, ph in cells.items()}}
         print(self.table_big(work, cells, xxh, opens), flush=True)
 
+    def run_startup(self) -> None:
+        """`TOOL --version`, then a no-op of a one-step project, the tools interleaved run by run.
+
+        Each figure is the median of STARTUP_RUNS runs (--runs when given), timed by time_spawn rather
+        than run_measured: a run takes 1-3 ms, about what run_measured's helper process, output file and
+        timer thread cost per run, and wait4 gives the CPU time for free. `true`, spawned and timed the
+        same way alongside `--version`, shows the part of every figure that is not the tool's.
+        """
+        log("bench: startup: generating")
+        work = gen_startup(self.usable())
+        tools = self.usable()
+        runs = self.args.startup_runs
+        timeout = self.timeout(work.steps)
+        cells: dict[str, dict[str, Cell]] = {t.name: {p: Cell() for p in STARTUP_PHASES} for t in self.tools}
+        for tool in tools:  # one build and one warm-up no-op, not measured
+            root = work.dirs[tool.name]
+            problem = run_failure(run_measured(tool.argv(), root, timeout)) or check_startup(work, tool)
+            if problem is not None:
+                problem = f"first build: {problem}"
+            else:
+                problem = run_failure(run_measured(tool.argv(), root, timeout))
+                problem = f"warm-up no-op: {problem}" if problem is not None else None
+            if problem is not None:
+                cells[tool.name]["no-op"].error = problem
+                log(f"bench:   {tool.name}: {problem}")
+        true_path = shutil.which("true")
+        spawn_floor = Cell(error=None if true_path else "`true` not found")
+        version_argv = {t.name: [str(t.path), "--version"] for t in tools}
+        env = dict(os.environ)  # a plain dict: cheaper for posix_spawn to convert than os.environ
+        null_fd = os.open(os.devnull, os.O_RDWR)
+        handler = signal.signal(signal.SIGALRM, raise_spawn_timeout)
+        collecting = gc.isenabled()
+        gc.disable()  # no collection pause inside a timed run
+        try:
+            def sample(argv: list[str], cwd: Path, cell: Cell | None) -> None:
+                """One run; into cell, or a warm-up when cell is None."""
+                if cell is not None and cell.error is not None:
+                    return
+                run = time_spawn(argv, cwd, env, null_fd, timeout)
+                if cell is None:
+                    return
+                if run.timed_out:
+                    cell.error = f"timed out after {timeout:.0f} s"
+                elif run.status != 0:  # run it again, unmeasured, for its message
+                    try:
+                        again = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+                        output = again.stdout + again.stderr
+                    except (OSError, subprocess.TimeoutExpired) as error:
+                        output = str(error)
+                    tail = " | ".join(output.strip().splitlines()[-3:])[:300]
+                    cell.error = f"exit {run.status}: {tail}"
+                else:
+                    cell.walls.append(run.wall_ns / 1e9)
+                    cell.cpu.append(run.cpu_s)
+
+            log(f"bench: startup: --version x{runs}" + (f", `true` x{runs}" if true_path else ""))
+            for rep in range(-1, runs):  # rep -1: one warm-up run each, not measured
+                for tool in tools:
+                    sample(version_argv[tool.name], work.dirs[tool.name],
+                           cells[tool.name]["version"] if rep >= 0 else None)
+                if true_path:
+                    sample([true_path], WORK_DIR, spawn_floor if rep >= 0 else None)
+            log(f"bench: startup: no-op x{runs}")
+            time.sleep(0.01)  # let the coarse file clock advance: a rewrite of b.txt gets a new mtime
+            before = {t.name: snapshot(work.watched(t)) for t in tools}
+            for rep in range(runs):
+                for tool in tools:
+                    sample(tool.argv(), work.dirs[tool.name], cells[tool.name]["no-op"])
+        finally:
+            if collecting:
+                gc.enable()
+            signal.signal(signal.SIGALRM, handler)
+            os.close(null_fd)
+        for tool in tools:
+            cell = cells[tool.name]["no-op"]
+            if cell.error is None and rewritten(before[tool.name], snapshot(work.watched(tool))):
+                cell.error = "wrong result: b.txt was rewritten during the measured no-ops"
+                log(f"bench:   {tool.name}: {cell.error}")
+        self.results["startup"] = {
+            "runs": runs, "phases": list(STARTUP_PHASES),
+            "argv": {t.name: {"version": version_argv[t.name], "no-op": t.argv()} for t in tools},
+            "spawn_floor": {"argv": [true_path], **spawn_floor.as_json()},
+            "tools": {t: {p: c.as_json() for p, c in ph.items()} for t, ph in cells.items()}}
+        print(self.table_startup(work, cells, spawn_floor), flush=True)
+
     def time_xxhsum(self, work: Workload) -> dict[str, object]:
         exe = shutil.which("xxhsum")
         if exe is None:
@@ -1062,6 +1254,41 @@ class Bench:
         rows += error_notes(self.tools, cells)
         return "\n".join(rows) + "\n"
 
+    def table_startup(self, work: Workload, cells: dict[str, dict[str, Cell]], spawn_floor: Cell) -> str:
+        names = self.header_names()
+        runs = self.args.startup_runs
+        others = [t for t in self.tools if t.name != "ninja"]
+        rows = [f"### startup (`--version`, and a no-op of a one-step project: `cp a.txt b.txt`; {runs} runs "
+                "per figure, median wall time, in parentheses the median user+system CPU time)", "",
+                "| run | " + " | ".join(names[t.name] for t in self.tools) + " | "
+                + " | ".join(f"{t.name} / ninja" for t in others) + " |",
+                "|---|" + "---:|" * (len(self.tools) + len(others))]
+        labels = {"version": "`--version`", "no-op": "no-op, one step"}
+        ninja = cells.get("ninja", {})
+        for phase in STARTUP_PHASES:
+            row = [labels[phase]]
+            for tool in self.tools:
+                cell = cells[tool.name][phase]
+                if tool.path is None or cell.median() is None:
+                    row.append("error")
+                else:
+                    row.append(f"{fmt_ms(cell.median())} (CPU {fmt_ms(cell.median_cpu())})")
+            for tool in others:
+                row.append(fmt_ratio(cells[tool.name][phase].median(), ninja[phase].median() if ninja else None))
+            rows.append("| " + " | ".join(row) + " |")
+        argv = ", ".join(f"`{' '.join([t.name] + t.argv()[1:])}`" for t in self.usable())
+        rows += ["", f"`--version`: `TOOL --version`, after one unmeasured run. no-op: {argv} (as in the other "
+                     "workloads) in a directory whose one step (Taskfile task, ninja edge, make rule) copies "
+                     "`a.txt` to `b.txt`, after one build and one unmeasured no-op; `b.txt` must not be rewritten.",
+                 "Timed from this script, without the spawnstat helper: from just before `posix_spawn` to just "
+                 "after `wait4` has reaped the tool, output to /dev/null. That includes the spawn itself and "
+                 "the script's own cost around it, the same for every tool: "
+                 + (f"`true`, timed the same way, takes {fmt_ms(spawn_floor.median())} "
+                    f"(CPU {fmt_ms(spawn_floor.median_cpu())})." if spawn_floor.median() is not None
+                    else f"`true` could not be timed ({spawn_floor.error}).")]
+        rows += error_notes(self.tools, cells)
+        return "\n".join(rows) + "\n"
+
     def goals(self) -> str:
         """The performance goals, each checked against this run's figures."""
         rows = ["### Goals, from this run", "", "| goal | measured | met |", "|---|---|---|"]
@@ -1078,13 +1305,13 @@ class Bench:
             entry = self.results.get(key, {}).get("tools", {}).get("stask", {}).get(phase)  # type: ignore[union-attr]
             return bool(entry and entry.get("error"))
 
-        def ratio_goal(goal: str, key: str, phase: str, limit: float) -> None:
+        def ratio_goal(goal: str, key: str, phase: str, limit: float, fmt=fmt_time) -> None:
             if key not in self.results:
                 return
             mine, ninja = cell(key, "stask", phase), cell(key, "ninja", phase)
             if mine and ninja:
                 value = mine["median_s"] / ninja["median_s"]  # type: ignore[operator]
-                add(goal, f"{value:.2f}x ({fmt_time(mine['median_s'])} vs {fmt_time(ninja['median_s'])})",
+                add(goal, f"{value:.2f}x ({fmt(mine['median_s'])} vs {fmt(ninja['median_s'])})",
                     value <= limit)
             elif stask_failed(key, phase):
                 add(goal, "stask: error", False)
@@ -1149,6 +1376,8 @@ class Bench:
             add("peak memory at 100,000 targets at most 2x ninja",
                 f"{value:.2f}x ({fmt_mb(mine)} MB vs {fmt_mb(ninja)} MB)" if value else None,
                 (value <= 2.0) if value else None)
+        ratio_goal("start-up: stask --version at most 2x ninja's", "startup", "version", 2.0, fmt_ms)
+        ratio_goal("start-up: no-op of a one-step project at most 2x ninja's", "startup", "no-op", 2.0, fmt_ms)
         if len(rows) == 4:
             return ""
         return "\n".join(rows) + "\n"
@@ -1189,6 +1418,11 @@ def fmt_time(seconds: float | None) -> str:
     return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
 
 
+def fmt_ms(seconds: float | None) -> str:
+    """Milliseconds with two decimals, for the start-up figures (1-3 ms)."""
+    return "–" if seconds is None else f"{seconds * 1000:.2f} ms"
+
+
 def fmt_mb(kb: int | None) -> str:
     if not kb:
         return "–"
@@ -1220,6 +1454,15 @@ def fmt_cell(cell: Cell, with_ran: bool) -> str:
         low, high = min(cell.ran), max(cell.ran)
         text += f" ({low})" if low == high else f" ({low}–{high})"
     return text
+
+
+def run_failure(result: RunResult) -> str | None:
+    """Why an unmeasured run failed (its exit status and the last lines of its output), or None."""
+    if result.timed_out:
+        return "timed out"
+    if result.status != 0:
+        return f"exit {result.status}: " + " | ".join(result.output.strip().splitlines()[-3:])[:300]
+    return None
 
 
 def error_notes(tools: list[Tool], cells: dict[str, dict[str, Cell]]) -> list[str]:
@@ -1273,18 +1516,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ninja", help="ninja binary (default: the pip package's, installed when missing)")
     parser.add_argument("--make", help="make binary (default: make on PATH)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of stask,ninja,make")
-    parser.add_argument("--workloads", default=",".join(DEFAULT_WORKLOADS),
+    parser.add_argument("--workloads",
                         help=f"comma-separated subset of {','.join(WORKLOADS)}, or `all` "
-                             f"(default {','.join(DEFAULT_WORKLOADS)})")
+                             f"(default {','.join(DEFAULT_WORKLOADS)}; --quick {','.join(QUICK_WORKLOADS)})")
     parser.add_argument("--sizes", help="sizes of wide, pertask, depfile and depfile-pertask, comma-separated "
                                         "(default 1000,10000,100000)")
-    parser.add_argument("--runs", type=int, help="runs per measurement, medians reported (default 5; --quick 3)")
+    parser.add_argument("--runs", type=int, help="runs per measurement, medians reported (default 5; --quick 3; "
+                                                 f"startup {STARTUP_RUNS} unless --runs is given)")
     parser.add_argument("--full-runs", type=int,
                         help="runs of the full builds of wide/deep (default: --runs, at most 3 above 50,000 steps)")
     parser.add_argument("--edit-loop", action="store_true",
                         help="one measured full build per tool and workload, then the incremental phases "
                              "(no-op, touch-one, edit-one, edit-header, add-one) --runs times each")
-    parser.add_argument("--quick", action="store_true", help="wide at 1,000 and 10,000 only, 3 runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="wide at 1,000 and 10,000 only, 3 runs; adds startup to the default workloads")
     parser.add_argument("--timeout", type=float, help="seconds per run (default 120 + 0.05 per step)")
     parser.add_argument("--json", help="also write every measurement to this JSON file")
     args = parser.parse_args(argv)
@@ -1292,9 +1537,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s]
     else:
         args.sizes = [1000, 10000] if args.quick else [1000, 10000, 100000]
+    # startup's runs take 1-3 ms: many of them, unless --runs says otherwise.
+    args.startup_runs = args.runs if args.runs is not None else STARTUP_RUNS
     if args.runs is None:
         args.runs = 3 if args.quick else 5
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    if args.workloads is None:
+        args.workloads = ",".join(QUICK_WORKLOADS if args.quick else DEFAULT_WORKLOADS)
     args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     if "all" in args.workloads:
         args.workloads = list(WORKLOADS)
@@ -1338,6 +1587,7 @@ def main(argv: list[str]) -> int:
     print(f"## stask benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n")
     print(f"Machine: {info['nproc']} cores ({info['cpu']}), {info['mem_gb']} GB, Linux {info['kernel']}, "
           f"load average at start {info['loadavg'][0]:.1f}. Runs per figure: {args.runs} (median)"
+          + (f", startup {args.startup_runs}" if "startup" in args.workloads else "")
           + ("; --edit-loop: one full build per tool." if args.edit_loop else "."))
     print("Tools: " + ", ".join(f"{t.name} {t.version} ({t.path or t.error})" for t in tools) + "\n", flush=True)
     bench = Bench(args, tools)
@@ -1352,6 +1602,8 @@ def main(argv: list[str]) -> int:
             bench.run_skew()
         if "big" in args.workloads:
             bench.run_big()
+        if "startup" in args.workloads:
+            bench.run_startup()
     except KeyboardInterrupt:
         log("bench: interrupted")
         return 130

@@ -196,6 +196,11 @@ class Graph:
             self.srcs.append(srcs)
             self.hdrs.append(sorted(rng.sample(range(headers), rng.choice([0, 1, 2]))) if headers else [])
 
+    #: Whether the Taskfile ends with `zall`, an aggregate step over every file (see `taskfile`).
+    aggregate = False
+    #: Unchanging sources only `zall` reads, so that its record is large.
+    PADDING = 240
+
     def output(self, i: int) -> str:
         return f"out/{self.names[i]}.txt"
 
@@ -225,6 +230,19 @@ class Graph:
                 f"      - sh hook.sh {name} $PPID",
                 f"      - echo end {name} >> {{{{output}}}}",
             ]
+        if self.aggregate:
+            # Reads every source, padding and output: a record of some 10 KB, journaled as the digests that
+            # changed since the snapshot's record (journal entry kind 5) when an edit changes some of them.
+            lines += [
+                "  zall:",
+                '    inputs: ["src/**/*.txt", "out/t*.txt"]',
+                "    outputs: [out/zall.txt]",
+                "    run:",
+                "      - echo begin zall > {{output}}",
+                "      - cat {{inputs}} | cksum >> {{output}}",
+                "      - sh hook.sh zall $PPID",
+                "      - echo end zall >> {{output}}",
+            ]
         return "\n".join(lines) + "\n"
 
     def write(self, root: Path, rng: random.Random) -> None:
@@ -233,6 +251,10 @@ class Graph:
         (root / "hook.sh").write_text(HOOK)
         for path in self.sources:
             (root / path).write_text(f"{path} {rng.randrange(1 << 30)}\n")
+        if self.aggregate:
+            (root / "src" / "pad").mkdir(exist_ok=True)
+            for j in range(self.PADDING):
+                (root / "src" / "pad" / f"p{j:03}.txt").write_text(f"padding {j}\n")
         if self.headers:
             (root / "hdr").mkdir(exist_ok=True)
             for path in self.headers:
@@ -319,6 +341,7 @@ def unexpected_warnings(result: Result) -> list[str]:
 
 def trial_kill(rng: random.Random, scratch: Path, tasks: int, headers: int = 0) -> str:
     graph = Graph(rng, tasks, max(8, tasks // 6), headers)
+    graph.aggregate = rng.random() < 0.5
     root = scratch / "project"
     root.mkdir()
     graph.write(root, rng)

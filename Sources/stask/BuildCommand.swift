@@ -1,7 +1,4 @@
 import ArgumentParser
-import Foundation
-import StaskCore
-import StaskPosix
 
 /// `stask build [TARGET...] [NAME=value...]`: brings targets up to date (the default subcommand).
 struct BuildCommand: AsyncParsableCommand {
@@ -92,121 +89,20 @@ struct BuildCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Targets to build and NAME=value variables.", valueName: "TARGET|NAME=value"))
     var words: [String] = []
 
-    func validate() throws {
-        _ = try makeOptions()
-        _ = try watchQuietPeriod()
-        if watch && dryRun { throw ValidationError("--watch and --dry-run: a dry run builds nothing to watch") }
+    /// The values read from the command line.
+    var request: BuildRequest {
+        BuildRequest(
+            taskfile: project.taskfile, directory: project.directory, cpu: cpu, io: io, budget: budget,
+            keepGoing: keepGoing, dryRun: dryRun, shard: shard, shardPlan: shardPlan, trace: trace,
+            progress: progress, noWait: noWait, remoteCache: remoteCache, remoteCacheUpload: remoteCacheUpload,
+            watch: watch, watchDebounce: watchDebounce, watchRestart: watchRestart, words: words)
     }
 
-    /// `--watch-debounce` as a duration.
-    ///
-    /// - Throws: `ValidationError` when it is not a duration such as `50ms` or `1s`.
-    func watchQuietPeriod() throws -> Duration {
-        guard let duration = DurationSyntax.parse(watchDebounce) else {
-            throw ValidationError("--watch-debounce '\(watchDebounce)': expected a duration such as 50ms or 1s")
-        }
-        return duration
+    func validate() throws {
+        try request.validate()
     }
 
     mutating func run() async throws {
-        var options = try makeOptions()
-        if let shardPlan {
-            let path = shardPlan.hasPrefix("/") ? shardPlan : project.absoluteDirectory + "/" + shardPlan
-            let bytes: [UInt8]
-            do {
-                bytes = try LocalFileSystem().readFile(atPath: path)
-            } catch {
-                throw ShardPlanError.unreadable(path: shardPlan, underlying: error)
-            }
-            options.shardPlans = try ShardPlanFile(decoding: bytes, path: shardPlan).plans
-            options.shardPlanPath = shardPlan
-        }
-        if watch {
-            let runner = WatchRunner(
-                options: options, progress: progress, quietPeriod: try watchQuietPeriod(),
-                restartsOnChange: watchRestart)
-            if let signal = try await runner.run() { throw BuildFailure.interrupted(signal: signal) }
-            return
-        }
-        let summary = try await BuildRunner(options: options, reporter: progress.makeReporter()).run()
-        if let signal = summary.interruptingSignal { throw BuildFailure.interrupted(signal: signal) }
-        if !summary.isSuccess { throw BuildFailure.tasksFailed }
-    }
-
-    /// The engine's options from the command line.
-    ///
-    /// - Throws: `ValidationError` for a malformed `--budget`, `--shard`, variable or count.
-    func makeOptions() throws -> BuildOptions {
-        var options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
-        for word in words {
-            if let equals = word.firstIndex(of: "=") {
-                let name = String(word[..<equals])
-                guard Self.isVariableName(name) else {
-                    throw ValidationError("'\(word)': a variable name is letters, digits and '_' (NAME=value)")
-                }
-                options.variables[name] = String(word[word.index(after: equals)...])
-            } else {
-                options.targets.append(word)
-            }
-        }
-        for entry in budget {
-            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let amount =
-                parts.count == 2 && parts[0] == MemorySyntax.resource
-                ? MemorySyntax.parse(String(parts[1])) : parts.count == 2 ? Double(parts[1]) : nil
-            guard parts.count == 2, !parts[0].isEmpty, let amount, amount >= 0, amount.isFinite else {
-                throw ValidationError(
-                    "--budget '\(entry)': expected NAME=N with N a number >= 0 (for mem, an amount such as 16GB)")
-            }
-            options.budgetOverrides[String(parts[0])] = amount
-        }
-        if let cpu {
-            guard cpu > 0 else { throw ValidationError("--cpu/-j \(cpu): must be at least 1") }
-            options.budgetOverrides["cpu"] = Double(cpu)
-        }
-        if let io {
-            guard io >= 0 else { throw ValidationError("--io \(io): must be 0 or more") }
-            options.budgetOverrides["io"] = Double(io)
-        }
-        if let shard {
-            guard let selection = ShardSelection(parsing: shard) else {
-                throw ValidationError("--shard '\(shard)': expected I/N with 0 <= I < N, e.g. 0/4")
-            }
-            options.shard = selection
-        }
-        options.keepGoing = keepGoing
-        options.dryRun = dryRun
-        options.noWait = noWait
-        options.tracePath = trace
-        options.remoteCache = try Self.remoteCacheSelection(
-            option: remoteCache, environment: ProcessInfo.processInfo.environment["STASK_REMOTE_CACHE"])
-        options.isRemoteCacheUploadEnabled = remoteCacheUpload
-        return options
-    }
-
-    /// `--remote-cache`, else a non-empty `STASK_REMOTE_CACHE`, else the Taskfile's choice.
-    ///
-    /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
-    static func remoteCacheSelection(option: String?, environment: String?) throws -> RemoteCacheSelection {
-        let (text, source): (String, String)
-        if let option {
-            (text, source) = (option, "--remote-cache")
-        } else if let environment, !environment.isEmpty {
-            (text, source) = (environment, "STASK_REMOTE_CACHE")
-        } else {
-            return .fromTaskfile
-        }
-        do {
-            return try RemoteCacheSelection(parsing: text)
-        } catch {
-            throw ValidationError("\(source): \(error)")
-        }
-    }
-
-    static func isVariableName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy {
-            $0 == "_" || $0.properties.isAlphabetic && $0.isASCII || ("0"..."9").contains($0)
-        }
+        try await request.run()
     }
 }

@@ -19,7 +19,8 @@ extension BuildEngine {
                     configuration, environment: ProcessInfo.processInfo.environment, warn: warn)
             },
             returnFreedMemory: FreedMemory.returnToSystem)
-        engine.availableMemory = SystemMemory.available()
+        engine.availableMemory = { SystemMemory.available() }
+        engine.readEnvironment = ProcessEnvironment.current
         engine.jobserverHost = PipeJobserverHost()
         return engine
     }

@@ -6,6 +6,13 @@ import StaskPosix
 struct BuildRunner {
     var options: BuildOptions
     var reporter: any ProgressReporter
+    /// The reporter again when it is a terminal status line, which is ticked between events.
+    var terminal: TerminalReporter?
+
+    init(options: BuildOptions, reporters: (reporter: any ProgressReporter, terminal: TerminalReporter?)) {
+        self.options = options
+        (reporter, terminal) = reporters
+    }
 
     func run() async throws -> BuildSummary {
         var local = BuildEngine.local()
@@ -23,7 +30,7 @@ struct BuildRunner {
         }
         let monitor = try InterruptMonitor()
         defer { monitor.uninstall() }
-        guard let terminal = reporter as? TerminalReporter else {
+        guard let terminal else {
             return try await engine.run(options, reporter: reporter, interrupts: monitor.signals)
         }
         return try await withThrowingTaskGroup(of: BuildSummary?.self) { group in

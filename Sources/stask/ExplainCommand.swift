@@ -23,17 +23,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         var options = BuildOptions(directory: project.absoluteDirectory, taskfilePath: project.taskfile)
-        for word in words {
-            if let equals = word.firstIndex(of: "=") {
-                let name = String(word[..<equals])
-                guard BuildCommand.isVariableName(name) else {
-                    throw ValidationError("'\(word)': a variable name is letters, digits and '_' (NAME=value)")
-                }
-                options.variables[name] = String(word[word.index(after: equals)...])
-            } else {
-                options.targets.append(word)
-            }
-        }
+        try options.add(words: words)
         let engine = BuildEngine.local()
         let explanations = try engine.explain(options)
         FileDescriptorSink(fileDescriptor: 1).write(explanations.map(\.text).joined())

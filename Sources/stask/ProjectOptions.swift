@@ -13,6 +13,11 @@ struct ProjectOptions: ParsableArguments {
 
     /// The directory to work in, absolute.
     var absoluteDirectory: String {
+        Self.absolute(directory)
+    }
+
+    /// `directory` made absolute against the current directory; the current directory itself for `nil`.
+    static func absolute(_ directory: String?) -> String {
         let current = FileManager.default.currentDirectoryPath
         guard let directory else { return current }
         return directory.hasPrefix("/") ? directory : current + "/" + directory

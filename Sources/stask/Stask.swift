@@ -7,7 +7,6 @@ import StaskPosix
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
 /// The other subcommands: `explain`, `graph`, `list` and `clean`.
-@main
 struct Stask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stask",
@@ -24,11 +23,41 @@ struct Stask: AsyncParsableCommand {
         defaultSubcommand: BuildCommand.self
     )
 
+    /// Runs ``main()`` on the concurrency runtime's threads while the calling thread, the process's main
+    /// thread, waits for it.
+    ///
+    /// An `async` entry point would park the main thread in `dispatch_main`, which ends it with
+    /// `pthread_exit`; in the statically linked release binary that thread's unwinding first sorts the frame
+    /// descriptions of the whole binary, some 300 million instructions on a second core while the build
+    /// runs. A main thread that waits and then returns never unwinds.
+    static func runAndWait() {
+        AllocatorTuning.apply()
+        // The signal handlers run on this thread, as they would while an async main waits in `sigsuspend`.
+        InterruptMonitor.acceptSignalsOnThisThread()
+        let finished = DispatchSemaphore(value: 0)
+        // Detached on purpose: the program's whole run, owned by this thread, which waits for it; nothing
+        // could cancel it but the signal handlers, which cancel the build inside instead.
+        Task.detached {
+            await main()
+            finished.signal()
+        }
+        finished.wait()
+    }
+
     /// Parses the command line, runs the command, and turns any error into a message and an exit status.
     static func main() async {
-        AllocatorTuning.apply()
         do {
             let arguments = movingLeadingOptions(expandingAttachedJobs(Array(CommandLine.arguments.dropFirst())))
+            switch QuickCommandLine.read(arguments) {
+            case .version?:
+                print(configuration.version)
+                return
+            case .build(let request)? where (try? request.validate()) != nil:
+                try await request.run()
+                return
+            case .build?, nil:
+                break
+            }
             var command = try await asyncParseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -20,7 +20,7 @@ struct WatchRunner {
         let sink = FileDescriptorSink(fileDescriptor: 1)
         let terminal = CurrentTerminal()
         // A hidden knob for tests of the polling fallback: watch at most this many directories by notification.
-        let watchLimit = ProcessInfo.processInfo.environment["STASK_WATCH_LIMIT"].flatMap(Int.init)
+        let watchLimit = ProcessEnvironment.value("STASK_WATCH_LIMIT").flatMap(Int.init)
         var engine = BuildEngine.local()
         engine.joinMakeJobserver(hasExplicitCPU: options.budgetOverrides["cpu"] != nil) {
             StandardError.write("stask: warning: \($0)\n")
@@ -29,9 +29,9 @@ struct WatchRunner {
             engine: engine, options: options, watcher: InotifyWatcher(watchLimit: watchLimit),
             quietPeriod: quietPeriod, restartsOnChange: restartsOnChange, clock: ContinuousClock(),
             makeReporter: {
-                let reporter = progress.makeReporter()
-                terminal.reporter.withLock { $0 = reporter as? TerminalReporter }
-                return reporter
+                let reporters = progress.makeReporters()
+                terminal.reporter.withLock { $0 = reporters.terminal }
+                return reporters.reporter
             },
             notify: { notice in
                 switch notice {

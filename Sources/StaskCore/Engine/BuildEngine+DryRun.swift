@@ -116,7 +116,7 @@ extension BuildEngine {
             state.validRecord(for: $0)?.discoveredInputs.map(\.path) ?? []
         }
         var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
-        graphOptions.defaultMemoryBudget = availableMemory
+        graphOptions.defaultMemoryBudget = availableMemory()
         graphOptions.discoveredInputs = discovered
         let graph = try GraphBuilder(fileSystem: fileSystem, options: graphOptions).build(taskfile)
         return (graph, discovered)

@@ -152,7 +152,7 @@ extension BuildEngine {
     /// The options graph construction gets from a build's options and this engine.
     func graphOptions(_ options: BuildOptions) -> GraphBuilder.Options {
         var graphOptions = GraphBuilder.Options(budgetOverrides: options.budgetOverrides, cpuCount: cpuCount)
-        graphOptions.defaultMemoryBudget = availableMemory
+        graphOptions.defaultMemoryBudget = availableMemory()
         return graphOptions
     }
 }

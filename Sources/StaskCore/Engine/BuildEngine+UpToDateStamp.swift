@@ -50,7 +50,12 @@ extension BuildEngine {
     /// whether an up-to-date build stays one (`-k`, the remote cache, the reporter) are left out.
     func stampKey(_ source: TaskfileSource, options: BuildOptions) -> ContentDigest {
         var text = "stask-uptodate 1\u{0}\(executableIdentity)\u{0}\(source.path)\u{0}\(options.directory)\u{0}"
-        text += "targets\u{0}" + options.targets.joined(separator: "\u{0}") + "\u{0}"
+        text += "targets\u{0}"
+        // Appended one by one: `joined` would be the first generic algorithm over these types that a no-op
+        // build runs, and the runtime's first look-up of its associated types costs more than the rest of
+        // the key.
+        for (index, target) in options.targets.enumerated() { text += (index == 0 ? "" : "\u{0}") + target }
+        text += "\u{0}"
         for (name, value) in options.variables.sorted(by: { $0.key < $1.key }) { text += "var \(name)=\(value)\u{0}" }
         for (name, amount) in options.budgetOverrides.sorted(by: { $0.key < $1.key }) {
             text += "budget \(name)=\(amount.bitPattern)\u{0}"

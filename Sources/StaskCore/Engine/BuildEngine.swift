@@ -49,12 +49,21 @@ package struct BuildEngine: Sendable {
     /// How commands are started.
     package var launcher: any ProcessLauncher
     /// The environment every command starts from; the Taskfile's `env` and the task's are added.
-    package var environment: [String: String]
+    ///
+    /// Read when a build first needs it, not when the engine is made: a build that ends at the up-to-date
+    /// stamp never reads it.
+    package var environment: [String: String] {
+        get { readEnvironment() }
+        set { readEnvironment = { newValue } }
+    }
+    /// Reads ``environment``: StaskPosix's `ProcessEnvironment.current` on Linux.
+    package var readEnvironment: @Sendable () -> [String: String]
     /// The default `cpu` budget; `nil` for the number of active cores.
     package var cpuCount: Int?
     /// The default `mem` budget in bytes: the machine's available memory when the build starts (StaskPosix's
-    /// `SystemMemory.available()`); `nil` leaves `mem` unlimited unless the Taskfile or `--budget` sets it.
-    package var availableMemory: Double? = nil
+    /// `SystemMemory.available`), asked when a build constructs its graph; `nil` leaves `mem` unlimited unless
+    /// the Taskfile or `--budget` sets it.
+    package var availableMemory: @Sendable () -> Double? = { nil }
     /// The GNU make jobserver the build runs under (`make -jN` above it); every command beyond the first
     /// running one then holds one of its tokens. `nil` for none.
     package var jobserver: (any JobserverClient)? = nil
@@ -103,7 +112,11 @@ package struct BuildEngine: Sendable {
         self.returnFreedMemory = returnFreedMemory
         self.fileSystem = fileSystem
         self.launcher = launcher
-        self.environment = environment ?? ProcessInfo.processInfo.environment
+        if let environment {
+            self.readEnvironment = { environment }
+        } else {
+            self.readEnvironment = { ProcessInfo.processInfo.environment }
+        }
         self.cpuCount = cpuCount
     }
 

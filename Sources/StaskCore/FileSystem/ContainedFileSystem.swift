@@ -60,6 +60,10 @@ package struct ContainedFileSystem: FileSystem {
         base.withPathExaminer(below: directory, body)
     }
 
+    package func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??] {
+        base.examineAll(paths, below: directory)
+    }
+
     package func symbolicLinkDestination(atPath path: String) throws(FileSystemError) -> String? {
         try base.symbolicLinkDestination(atPath: path)
     }

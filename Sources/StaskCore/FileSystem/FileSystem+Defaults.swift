@@ -59,6 +59,11 @@ extension FileSystem {
         return RewritingAppendableFile(fileSystem: self, path: path, contents: existing)
     }
 
+    /// Examines the paths one after another through ``withPathExaminer(below:_:)``.
+    package func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??] {
+        withPathExaminer(below: directory) { examine in paths.map { examine($0.0, $0.1) } }
+    }
+
     /// Examines each path through ``metadata(atPath:)`` or ``linkMetadata(atPath:)``.
     package func withPathExaminer<Result>(
         below directory: String, _ body: ((UnsafeRawBufferPointer, Bool) -> FileMetadata??) -> Result

@@ -86,6 +86,13 @@ package protocol FileSystem: Sendable {
         below directory: String, _ body: ((UnsafeRawBufferPointer, Bool) -> FileMetadata??) -> Result
     ) -> Result
 
+    /// Examines every path of `paths` as ``withPathExaminer(below:_:)``'s function does (the path's UTF-8
+    /// bytes and whether to follow a final link) and returns the results in the same order.
+    ///
+    /// A default implementation examines them one after another; an implementation may spread them over
+    /// threads. The bytes must stay valid until it returns.
+    func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??]
+
     // MARK: Writing and removing below a directory that must not be left
 
     /// What the symbolic link at `path` holds, as written (`readlink`); `nil` when `path` is absent or not a

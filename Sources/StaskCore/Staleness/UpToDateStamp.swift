@@ -112,6 +112,9 @@ struct UpToDateStamp: Sendable {
         var digest: (UnsafeRawBufferPointer) -> ContentDigest?
         /// The ``DirectoryListingDigest`` of a directory at such a path; `nil` when it cannot be listed.
         var listing: (UnsafeRawBufferPointer) -> ContentDigest? = { _ in nil }
+        /// The metadata of many paths at once, in order (``FileSystem/examineAll(_:below:)``); `nil` examines
+        /// them one by one through ``metadata``.
+        var metadataOfAll: (([(UnsafeRawBufferPointer, Bool)]) -> [FileMetadata??])? = nil
     }
 
     /// The verdict on the stamp in `bytes` when it is intact, made for `key`, and every path it observed is
@@ -138,7 +141,8 @@ struct UpToDateStamp: Sendable {
                         let absolute = ProjectPath.absolute(
                             String(decoding: path, as: UTF8.self), project: projectDirectory)
                         return (try? fileSystem.directoryEntries(atPath: absolute)).map(DirectoryListingDigest.digest)
-                    })
+                    },
+                    metadataOfAll: { fileSystem.examineAll($0, below: projectDirectory) })
                 return check(bytes, key: key, examiner: examiner, start: start, granularity: granularity)
             }
         }
@@ -158,33 +162,39 @@ struct UpToDateStamp: Sendable {
                 let idCount = try reader.count(limit: reader.remaining)
                 var ids = reader
                 for _ in 0..<idCount { _ = try reader.bytes(try reader.count(limit: reader.remaining)) }
+                // Every entry first, then every path examined at once (in parallel where the file system can),
+                // then the entries judged against what was found.
+                var entries: [Entry] = []
                 for _ in 0..<3 {  // the state files, graph construction's observations, the pre-pass's
                     let count = try reader.count(limit: reader.remaining)
-                    for _ in 0..<count {
-                        let (path, flagsOffset, flags, recorded, digest) = try entry(&reader)
-                        guard let current = examiner.metadata(path, flags.contains(.followsLinks)) else { return nil }
-                        if current == recorded && !flags.contains(.verifiesContent) { continue }
-                        guard let recorded, let current, current.kind == recorded.kind else { return nil }
-                        if flags.contains(.kindOnly) {
-                            refreshes.append((flagsOffset, current))
-                            continue
-                        }
-                        guard let digest else { return nil }
-                        if current.kind == .directory {
-                            // A listing that changed changes the graph: no verdict at all.
-                            guard examiner.listing(path) == digest else { return nil }
-                            refreshes.append((flagsOffset, current))
-                            continue
-                        }
-                        guard current.kind == .regularFile else { return nil }
-                        if examiner.digest(path) == digest {
-                            refreshes.append((flagsOffset, current))
-                        } else {
-                            changedFiles.append(String(decoding: path, as: UTF8.self))
-                        }
-                    }
+                    entries.reserveCapacity(entries.count + count)
+                    for _ in 0..<count { entries.append(try entry(&reader)) }
                 }
                 guard reader.isAtEnd else { return nil }
+                let paths = entries.map { ($0.path, $0.flags.contains(.followsLinks)) }
+                let found = examiner.metadataOfAll?(paths) ?? paths.map { examiner.metadata($0.0, $0.1) }
+                for (position, (path, flagsOffset, flags, recorded, digest)) in entries.enumerated() {
+                    guard let current = found[position] else { return nil }
+                    if current == recorded && !flags.contains(.verifiesContent) { continue }
+                    guard let recorded, let current, current.kind == recorded.kind else { return nil }
+                    if flags.contains(.kindOnly) {
+                        refreshes.append((flagsOffset, current))
+                        continue
+                    }
+                    guard let digest else { return nil }
+                    if current.kind == .directory {
+                        // A listing that changed changes the graph: no verdict at all.
+                        guard examiner.listing(path) == digest else { return nil }
+                        refreshes.append((flagsOffset, current))
+                        continue
+                    }
+                    guard current.kind == .regularFile else { return nil }
+                    if examiner.digest(path) == digest {
+                        refreshes.append((flagsOffset, current))
+                    } else {
+                        changedFiles.append(String(decoding: path, as: UTF8.self))
+                    }
+                }
                 var result: [String] = []
                 result.reserveCapacity(idCount)
                 for _ in 0..<idCount { result.append(try ids.inlineString()) }
@@ -256,14 +266,14 @@ struct UpToDateStamp: Sendable {
         return reader
     }
 
-    /// The next observation entry: its path's bytes, where its flags byte is, the flags, the metadata and
-    /// the digest.
-    private static func entry(
-        _ reader: inout StateBinaryReader
-    ) throws(StateDecodingError) -> (
+    /// An observation entry: its path's bytes, where its flags byte is, the flags, the metadata and the digest.
+    private typealias Entry = (
         path: UnsafeRawBufferPointer, flagsOffset: Int, flags: EntryFlags, metadata: FileMetadata?,
         digest: ContentDigest?
-    ) {
+    )
+
+    /// The next observation entry.
+    private static func entry(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> Entry {
         let path = try reader.bytes(try reader.count(limit: reader.remaining))
         let flagsOffset = reader.offset
         let flags = EntryFlags(rawValue: try reader.byte())

@@ -93,3 +93,38 @@ package struct ActionKeyInputs: Sendable, Hashable {
         return hasher.finalize()
     }
 }
+
+// MARK: - Input digests changed since another record
+
+extension ActionKeyInputs {
+    /// One input whose digest changed: its position among the inputs sorted by path, and its new digest.
+    struct InputChange: Sendable, Hashable {
+        var index: Int
+        var digest: ContentDigest
+    }
+
+    /// The inputs whose digests differ from `base`'s, when that is all that differs (the same commands,
+    /// directory, environment, variables, input paths and output paths); `nil` otherwise.
+    func inputChanges(since base: ActionKeyInputs) -> [InputChange]? {
+        guard sortedInputs.count == base.sortedInputs.count, commands == base.commands,
+            directory == base.directory, environment == base.environment, variables == base.variables,
+            outputPaths == base.outputPaths
+        else { return nil }
+        var changes: [InputChange] = []
+        for (index, (input, old)) in zip(sortedInputs, base.sortedInputs).enumerated() {
+            guard input.path == old.path else { return nil }
+            if input.digest != old.digest { changes.append(InputChange(index: index, digest: input.digest)) }
+        }
+        return changes
+    }
+
+    /// These inputs with `changes` applied; `nil` when a change's position is out of range.
+    func applying(_ changes: [InputChange]) -> ActionKeyInputs? {
+        var result = self
+        for change in changes {
+            guard result.sortedInputs.indices.contains(change.index) else { return nil }
+            result.sortedInputs[change.index].digest = change.digest
+        }
+        return result
+    }
+}

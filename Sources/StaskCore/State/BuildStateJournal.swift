@@ -1,8 +1,8 @@
-/// The journal file `.stask/journal`, format version 1: changes since the last snapshot, one entry per
+/// The journal file `.stask/journal`, format version 2: changes since the last snapshot, one entry per
 /// finished task, appended as the build runs.
 ///
 /// ```
-/// header (16 bytes):  magic "STASKJNL", format version (UInt32) = 1, reserved UInt32 0
+/// header (16 bytes):  magic "STASKJNL", format version (UInt32) = 2, reserved UInt32 0
 /// entry:              UInt32 payload length n, UInt64 XXH3-64 of the payload seeded with n, n payload bytes
 /// payload:            UInt8 kind, then
 ///                     1 success:        a `TaskRecord` with strings written in place (varint length, UTF-8)
@@ -10,18 +10,32 @@
 ///                     3 item durations: task name, varint count, per item: name, Float64 seconds
 ///                     4 stat cache:     varint count, per path: path, UInt8 0 (removed) or 1 followed by
 ///                                       the entry as in the snapshot
+///                     5 success since the snapshot: UInt64 checksum of the snapshot, varint count, per
+///                                       changed input: varint position among the inputs sorted by path,
+///                                       its digest; then a `TaskRecord` as in 1 whose key inputs are empty
 /// ```
 ///
-/// Every entry is a blind write (the complete new record, a flag, or item values), so replaying the
-/// journal on top of any snapshot that already contains some of its entries gives the same state: replay is
-/// idempotent. Replay stops at the first entry that is incomplete, fails its checksum or does not decode
-/// (a torn or corrupt tail, after a crash or power loss); the entries before it are used, the rest is
-/// reported as `BuildStateWarning.Reason.damagedJournalTail` and ignored. Ignoring an entry can only make
-/// stask redo work: every entry states a fact that was true when written ("key K produced outputs D").
-/// A wrong magic or an unknown version makes the whole journal a warning and ignored.
+/// Entries 1 to 4 are blind writes (the complete new record, a flag, or item values), so replaying them on
+/// top of a snapshot that already contains them gives the same state. Kind 5 is how a record with many
+/// inputs (an aggregate step's, megabytes) is journaled when only some input digests changed since the
+/// snapshot's record of the same instance: its key inputs are that record's with the listed digests
+/// replaced. It applies only onto the snapshot it names, and only when the key inputs so rebuilt give the
+/// record's action key; otherwise replay skips it, silently, and goes on. So a journal replayed onto a newer
+/// snapshot (a crash between installing the snapshot and deleting the journal) may leave an instance with an
+/// older record or invalidated: that instance only runs again. Every entry states a fact that was true when
+/// written ("key K produced outputs D"), so no replay can make stask trust what it should not.
+///
+/// Replay stops at the first entry that is incomplete, fails its checksum or does not decode (a torn or
+/// corrupt tail, after a crash or power loss); the entries before it are used, the rest is reported as
+/// `BuildStateWarning.Reason.damagedJournalTail` and ignored, which again can only make stask redo work. A
+/// wrong magic or an unknown version makes the whole journal a warning and ignored. Version 2 added kind 5;
+/// version 1 journals (the same entries without it) are read too, and a stask that reads only version 1
+/// ignores a version 2 journal as a whole, with that warning, rather than taking kind 5 for damage.
 enum BuildStateJournal {
     static let magic: [UInt8] = Array("STASKJNL".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
+    /// Versions replay reads: 1 had every kind but 5.
+    static let readableVersions: ClosedRange<UInt32> = 1...2
     static let headerSize = 16
     /// Larger entries are treated as corruption (a record is at most a few MiB even for huge tasks).
     static let maximumEntrySize = 1 << 28
@@ -29,6 +43,9 @@ enum BuildStateJournal {
     /// One change to the state.
     enum Entry: Equatable {
         case success(TaskRecord)
+        /// A successful run whose key inputs are those of the named snapshot's record of the same instance
+        /// with `changes` applied (the record carries empty key inputs).
+        case successSinceSnapshot(snapshot: UInt64, record: TaskRecord, changes: [ActionKeyInputs.InputChange])
         case invalidate(String)
         case itemDurations(task: String, durations: [String: Double])
         case statCache([String: FileDigestCache.Entry?])
@@ -56,6 +73,16 @@ enum BuildStateJournal {
         switch entry {
         case .success(let record):
             return encodeSuccess(EncodedTaskRecord(record))
+        case .successSinceSnapshot(let snapshot, var record, let changes):
+            record.keyInputs = ActionKeyInputs(commands: [], directory: "")
+            payload.byte(5)
+            payload.uint64(snapshot)
+            payload.varint(changes.count)
+            for change in changes {
+                payload.varint(change.index)
+                payload.digest(change.digest)
+            }
+            payload.append(EncodedTaskRecord(record).bytes)
         case .invalidate(let id):
             payload.byte(2)
             payload.inlineString(id)
@@ -116,6 +143,10 @@ enum BuildStateJournal {
         return header
     }
 
+    /// Records from this size up are journaled against the snapshot's record of the same instance when only
+    /// input digests changed since it (``Entry/successSinceSnapshot(snapshot:record:changes:)``).
+    static let sinceSnapshotSize = 4 << 10
+
     /// Records from this size up are journaled in two writes (``successHeader(for:)``).
     static let separateWriteSize = 64 << 10
 
@@ -157,7 +188,7 @@ enum BuildStateJournal {
             return replay
         }
         let found = StateBinaryReader(raw, offset: magic.count).peekVersion()
-        guard found == version else {
+        guard readableVersions.contains(found) else {
             replay.damage = .unsupportedVersion(found: found, supported: version)
             return replay
         }
@@ -186,16 +217,28 @@ enum BuildStateJournal {
             try reader.inlineString()
         }
         let entry: Entry
+        let record = { (reader: inout StateBinaryReader) throws(StateDecodingError) -> TaskRecord in
+            let whole = reader
+            return try TaskRecord.decode(from: &reader) { (offset, length) throws(StateDecodingError) in
+                var cold = try whole.subreader(offset..<offset + length)
+                let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
+                guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
+                return .decoded(inputs)
+            }
+        }
         switch try entryReader.byte() {
         case 1:
-            let whole = entryReader
-            entry = .success(
-                try TaskRecord.decode(from: &entryReader) { (offset, length) throws(StateDecodingError) in
-                    var cold = try whole.subreader(offset..<offset + length)
-                    let inputs = try ActionKeyInputs.decode(from: &cold, string: inline)
-                    guard cold.isAtEnd else { throw StateDecodingError(detail: "cold part length mismatch") }
-                    return .decoded(inputs)
-                })
+            entry = .success(try record(&entryReader))
+        case 5:
+            let snapshot = try entryReader.uint64()
+            let count = try entryReader.count(limit: entryReader.remaining)
+            var changes: [ActionKeyInputs.InputChange] = []
+            changes.reserveCapacity(count)
+            for _ in 0..<count {
+                let index = try entryReader.count(limit: Int(Int32.max))
+                changes.append(ActionKeyInputs.InputChange(index: index, digest: try entryReader.digest()))
+            }
+            entry = .successSinceSnapshot(snapshot: snapshot, record: try record(&entryReader), changes: changes)
         case 2:
             entry = .invalidate(try entryReader.inlineString())
         case 3:

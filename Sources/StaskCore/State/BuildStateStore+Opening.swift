@@ -63,7 +63,9 @@ extension BuildStateStore {
                 throw .notWritable(path: snapshotPath, underlying: error)
             }
             storage.mustCompact = false
-            // The state is unchanged; keep serving it from the old snapshot object.
+            // The state is unchanged; keep serving it from the old snapshot object (which journal entries
+            // must then not name: the file is another).
+            storage.snapshotIsOnDisk = false
             try removeOrThrow(journalPath, fileSystem)
         case .absent:
             break

@@ -26,7 +26,8 @@ import Synchronization
 ///   correctness; `close()` syncs once.
 /// - The snapshot is replaced atomically and only after its contents are on disk, so it is always either
 ///   the old or the new one. A crash between the rename and deleting the journal replays the journal onto
-///   a snapshot that already contains it, which is harmless: journal entries are blind writes.
+///   a snapshot that already contains it, which is harmless: most entries are blind writes, and the others
+///   (``BuildStateJournal``'s kind 5) can only leave an instance to run again.
 /// - Stat-cache entries are self-validating (`FileDigestCache`), so any saved entry of any age is safe.
 ///
 /// **Failed tasks.** The engine calls `invalidate(_:)` for an instance whose run failed. Correctness does
@@ -82,6 +83,10 @@ package final class BuildStateStore: Sendable {
         var mustCompact: Bool
         /// See `BuildStateStore.minimumCompactionSize` (tests lower it).
         var minimumCompactionSize: Int
+        /// Whether the state's snapshot is the snapshot file, so that journal entries may name it
+        /// (``BuildStateJournal/Entry/successSinceSnapshot(snapshot:record:changes:)``): not after `open`
+        /// folded a journal into a new file and kept serving the old snapshot.
+        var snapshotIsOnDisk = true
         var isClosed = false
 
         var shouldCompact: Bool {
@@ -188,7 +193,17 @@ package final class BuildStateStore: Sendable {
             let record = run.record(after: storage.state.record(for: run.id))
             let encoded = EncodedTaskRecord(record)
             storage.state.setRecord(encoded, id: record.id)
-            if encoded.bytes.count >= BuildStateJournal.separateWriteSize {
+            if encoded.bytes.count >= BuildStateJournal.sinceSnapshotSize, storage.snapshotIsOnDisk,
+                let snapshot = storage.state.snapshot,
+                let previous = snapshot.record(for: record.id),
+                let changes = record.keyInputs.inputChanges(since: previous.keyInputs)
+            {
+                // Only the input digests changed since the snapshot's record (an aggregate step after an edit):
+                // a few bytes instead of the whole record, so the journal stays small and compaction rare.
+                let entry = BuildStateJournal.Entry.successSinceSnapshot(
+                    snapshot: snapshot.checksum, record: record, changes: changes)
+                try Self.append(entry, to: &storage)
+            } else if encoded.bytes.count >= BuildStateJournal.separateWriteSize {
                 // No copy of a large record behind its frame: header and record are written one after the
                 // other, as one entry (a failure of the second write cuts the first off again).
                 try Self.append([BuildStateJournal.successHeader(for: encoded), encoded.bytes], to: &storage)

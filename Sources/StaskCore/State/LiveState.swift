@@ -94,10 +94,26 @@ struct LiveState: Sendable {
         }
     }
 
+    /// `record` with the key inputs of this state's snapshot's record of the same instance, `changes`
+    /// applied; `nil` (the entry is dropped) unless the snapshot is the one named and the key inputs so
+    /// rebuilt give the record's action key.
+    func record(
+        _ record: TaskRecord, since snapshot: UInt64, changes: [ActionKeyInputs.InputChange]
+    ) -> TaskRecord? {
+        guard let base = self.snapshot, base.checksum == snapshot, let previous = base.record(for: record.id),
+            let inputs = previous.keyInputs.applying(changes), inputs.actionKey == record.actionKey
+        else { return nil }
+        var full = record
+        full.keyInputs = inputs
+        return full
+    }
+
     /// Applies one journal entry.
     mutating func apply(_ entry: BuildStateJournal.Entry) {
         switch entry {
         case .success(let record): setRecord(record)
+        case .successSinceSnapshot(let snapshot, let record, let changes):
+            if let full = self.record(record, since: snapshot, changes: changes) { setRecord(full) }
         case .invalidate(let id): invalidate(id)
         case .itemDurations(let task, let durations): mergeItemDurations(task: task, durations)
         case .statCache(let changes): applyStatCacheChanges(StatCacheChanges(changes))

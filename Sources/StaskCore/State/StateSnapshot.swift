@@ -72,6 +72,12 @@ final class StateSnapshot: Sendable {
         self.statIndex = statIndex
     }
 
+    /// The checksum of the payload, from the header: what names this snapshot (journal entries that build on
+    /// one of its records say which snapshot they mean).
+    var checksum: UInt64 {
+        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: Self.magic.count + 16, as: UInt64.self).littleEndian }
+    }
+
     var recordCount: Int { recordIndex.count }
     var statEntryCount: Int { statIndex.count }
 

@@ -10,7 +10,9 @@ import AsyncStreams
 /// Layout: the file table (count, then each name), then the Taskfile's fields in declaration order. An
 /// optional is a byte (0 absent, 1 present) before its value; a list or dictionary is a count before its
 /// elements (a dictionary's sorted by key, so that equal Taskfiles encode to equal bytes); a location is
-/// (file index, line, column); a duration is its seconds and attoseconds.
+/// (file index, line, column); a duration is its seconds and attoseconds; a task key is its position in
+/// `TaskDefinition.Key.allCases`, one byte (the cache's key names the stask executable, so only the build of
+/// stask that wrote a file reads it).
 extension Taskfile {
     /// This Taskfile encoded; ``decoded(from:)`` gives back an equal value.
     func encoded() -> [UInt8] {
@@ -145,7 +147,7 @@ extension Taskfile {
         mutating func keyLocations(_ locations: [TaskDefinition.Key: SourceLocation]) {
             out.varint(locations.count)
             for (key, location) in locations.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                string(key.rawValue)
+                out.byte(UInt8(TaskDefinition.Key.allCases.firstIndex(of: key)!))
                 self.location(location)
             }
         }
@@ -333,12 +335,11 @@ extension Taskfile {
             let count = try reader.count(limit: reader.remaining)
             var locations: [TaskDefinition.Key: SourceLocation] = [:]
             locations.reserveCapacity(count)
+            let keys = TaskDefinition.Key.allCases
             for _ in 0..<count {
-                let name = try string()
-                guard let key = TaskDefinition.Key(rawValue: name) else {
-                    throw StateDecodingError(detail: "unknown task key '\(name)'")
-                }
-                locations[key] = try location()
+                let index = Int(try reader.byte())
+                guard index < keys.count else { throw StateDecodingError(detail: "unknown task key \(index)") }
+                locations[keys[index]] = try location()
             }
             return locations
         }

@@ -14,9 +14,10 @@ private let interruptPipeWriteFD = Atomic<Int32>(-1)
 /// installed, so writing to a closed pipe is an `EPIPE` error rather than death (children get the default
 /// back: see ``PosixProcessLauncher``).
 ///
-/// The handler runs on whichever thread accepts the signal. Swift's cooperative threads block signals; in a
-/// program with an async `main` the main thread waits in `sigsuspend` and takes them, so install the monitor
-/// from such a program (stask's CLI is one) or make sure some thread leaves SIGINT and SIGTERM unblocked.
+/// The handler runs on whichever thread accepts the signal. Swift's cooperative threads block signals, so
+/// some thread must leave SIGINT and SIGTERM unblocked: in a program with an async `main` the main thread
+/// waits in `sigsuspend` and takes them; stask's CLI waits on its main thread after
+/// ``acceptSignalsOnThisThread()``.
 ///
 /// At most one monitor is installed at a time (signal dispositions are process-wide); installing a second
 /// is a programmer error. ``uninstall()`` (also run on deinit) restores the previous dispositions and
@@ -50,6 +51,15 @@ package final class InterruptMonitor: Sendable {
 
     /// The signals caught by default: SIGINT and SIGTERM.
     package static var defaultSignals: [Int32] { [SIGINT, SIGTERM] }
+
+    /// Unblocks every signal on the calling thread, so that the handlers run there: for a program's main
+    /// thread that only waits while the concurrency runtime's threads, which block signals, do the work.
+    /// A program started from such a thread (a test runner's) inherits its blocked mask otherwise.
+    package static func acceptSignalsOnThisThread() {
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+    }
 
     /// Installs the handlers.
     ///

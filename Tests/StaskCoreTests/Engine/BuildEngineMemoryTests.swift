@@ -76,7 +76,7 @@ struct BuildEngineMemoryTests {
             """
         let project = Project(["Taskfile.yml": taskfile])
         var engine = project.engine
-        engine.availableMemory = 8e9
+        engine.availableMemory = { 8e9 }
         let summary = try await engine.run(BuildOptions(directory: "/p"), reporter: RecordingReporter())
         #expect(summary.built == 1)
         await #expect(throws: TaskfileError.self) {

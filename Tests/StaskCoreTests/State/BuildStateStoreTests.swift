@@ -18,7 +18,7 @@ import Testing
         try store.close()
         try store.close()
         #expect(try fs.contentsOfDirectory(atPath: stateDirectory) == [BuildStateStore.journalFileName])
-        #expect(try fs.readFile(atPath: store.journalPath) == Array("STASKJNL".utf8) + [1, 0, 0, 0, 0, 0, 0, 0])
+        #expect(try fs.readFile(atPath: store.journalPath) == Array("STASKJNL".utf8) + [2, 0, 0, 0, 0, 0, 0, 0])
     }
 
     @Test func discoveredInputsSurviveTheJournalTheSnapshotAndAnInvalidation() throws {

@@ -1,3 +1,5 @@
+import StaskTestSupport
+
 /// A seeded random DAG of tasks over source files, for the fault tests (the long runs are in
 /// `bench/faults.py`, which generates the same shape).
 ///
@@ -83,27 +85,5 @@ struct GeneratedGraph {
     private static func padded(_ number: Int) -> String {
         let digits = String(number)
         return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
-    }
-}
-
-/// SplitMix64: a tiny seeded generator, so every fault test replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`.
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
     }
 }

@@ -354,4 +354,42 @@ import Testing
         #expect(answer == nil)
         #expect(!areUnchanged([FileObservation(path: long, followsLinks: true, metadata: nil)], below: project.path))
     }
+
+    /// Thousands of paths at once (enough for several slices): each answer is the one the examiner gives
+    /// that path alone, in order, whatever mix of present, absent, relative, absolute and linked paths.
+    @Test func examiningManyPathsAtOnceAnswersAsEachAloneInOrder() throws {
+        let project = try ScratchDirectory()
+        let outside = try ScratchDirectory()
+        try fs.writeFile(atPath: outside.appending("b.txt"), contents: Array("b".utf8))
+        var words: [(String, Bool)] = []
+        for index in 0..<10_000 {
+            switch index % 5 {
+            case 0:
+                try fs.writeFile(atPath: project.appending("src/f\(index)"), contents: Array("\(index)".utf8))
+                words.append(("src/f\(index)", true))
+            case 1: words.append(("missing/\(index)", false))
+            case 2: words.append((outside.appending("b.txt"), index % 2 == 0))
+            case 3:
+                #expect(symlink("src/f\(index - 3)", project.appending("link\(index)")) == 0)
+                words.append(("link\(index)", index % 2 == 0))
+            default: words.append((project.appending("src"), true))
+            }
+        }
+        // Every path in one buffer, as the stamp holds them.
+        var buffer: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for word in words {
+            ranges.append(buffer.count..<(buffer.count + word.0.utf8.count))
+            buffer += word.0.utf8
+        }
+        let (together, alone) = buffer.withUnsafeBytes { raw in
+            let paths = zip(ranges, words).map { (UnsafeRawBufferPointer(rebasing: raw[$0.0]), $0.1.1) }
+            let together = fs.examineAll(paths, below: project.path)
+            let alone = fs.withPathExaminer(below: project.path) { examine in paths.map { examine($0.0, $0.1) } }
+            return (together, alone)
+        }
+        #expect(together.count == words.count)
+        #expect(together == alone)
+        #expect(together[1] == .some(nil) && together[3]??.kind == .symbolicLink && together[8]??.kind == .regularFile)
+    }
 }
