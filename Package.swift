@@ -14,18 +14,28 @@ let upcoming: [SwiftSetting] = [
 // The layers: stask → StaskRemote → StaskPosix → StaskCore → AsyncStreams, CXXHash, Yams. SwiftPM rejects an
 // import of anything not declared below; the ImportRules plugin rejects the system modules and higher layers
 // that SwiftPM cannot see (Plugins/ImportRules).
+//
+// The gRPC, NIO and protobuf libraries live in a second executable, `stask-remote` (StaskRemoteHelper →
+// StaskREAPI → StaskRemote), which `stask` starts only when a build uses a grpc:// remote and talks to over
+// pipes: linked into `stask`, their thousands of protocol conformance records made every start-up slower
+// (the Swift runtime scans them on a binary's first dynamic casts), remote or not.
 let package = Package(
     name: "stask",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "AsyncStreams", targets: ["AsyncStreams"]),
         .executable(name: "stask", targets: ["stask"]),
+        .executable(name: "stask-remote", targets: ["StaskRemoteHelper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,6 +80,28 @@ let package = Package(
                 "StaskPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
+        ),
+        .target(
+            name: "StaskREAPI",
+            dependencies: [
+                "StaskCore",
+                "StaskPosix",
+                "StaskRemote",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            // The .proto subset the generated code in Protocol/Generated comes from (scripts/generate-protos).
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
+        ),
+        .executableTarget(
+            name: "StaskRemoteHelper",
+            dependencies: ["StaskCore", "StaskPosix", "StaskRemote", "StaskREAPI"],
             swiftSettings: upcoming,
             plugins: ["ImportRules"]
         ),
@@ -124,7 +156,12 @@ let package = Package(
         ),
         .testTarget(
             name: "StaskRemoteTests",
-            dependencies: ["StaskRemote", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport"],
+            // StaskREAPI for the gRPC clients, tested in this process as well as through the helper.
+            dependencies: [
+                "StaskRemote", "StaskREAPI", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

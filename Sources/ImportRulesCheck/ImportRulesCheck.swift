@@ -15,7 +15,21 @@ struct ImportRulesCheck {
         var reason: String
     }
 
-    static let rules: [String: [Rule]] = [
+    static let rules: [String: [Rule]] = baseRules.merging(
+        ["AsyncStreams", "StaskCore", "StaskPosix", "StaskRemote", "stask"].map { target in
+            (
+                target,
+                remoteLibraries.map {
+                    Rule(
+                        module: $0,
+                        reason: "the gRPC and protobuf libraries belong to StaskREAPI, in the stask-remote helper alone"
+                    )
+                }
+            )
+        },
+        uniquingKeysWith: +)
+
+    static let baseRules: [String: [Rule]] = [
         "AsyncStreams": [
             "Foundation", "FoundationEssentials", "Glibc", "Darwin", "Musl", "Dispatch", "StaskCore", "StaskPosix",
             "StaskRemote", "CXXHash", "CStaskShims", "Yams",
@@ -25,7 +39,7 @@ struct ImportRulesCheck {
         },
         "StaskCore": [
             "Foundation", "Glibc", "Darwin", "Musl", "Dispatch", "CStaskShims", "ArgumentParser", "StaskPosix",
-            "StaskRemote", "Crypto",
+            "StaskRemote", "StaskREAPI", "Crypto",
         ].map {
             Rule(
                 module: $0,
@@ -35,15 +49,30 @@ struct ImportRulesCheck {
                 module: "CXXHash", allowedUnder: ["Hashing/"],
                 reason: "libxxhash is wrapped by StaskCore/Hashing alone")
         ],
-        "StaskPosix": ["Foundation", "ArgumentParser", "StaskRemote", "Crypto"].map {
+        "StaskPosix": ["Foundation", "ArgumentParser", "StaskRemote", "StaskREAPI", "Crypto"].map {
             Rule(module: $0, reason: "StaskPosix holds the Linux implementations, on Glibc alone")
         },
         "stask": ["Glibc", "Darwin", "Musl", "CStaskShims", "CXXHash"].map {
             Rule(module: $0, reason: "the command line reaches the system through StaskPosix")
+        } + [
+            Rule(module: "StaskREAPI", reason: "the gRPC clients run in the stask-remote helper, not in stask")
+        ],
+        "StaskRemote": ["ArgumentParser", "StaskREAPI"].map {
+            Rule(module: $0, reason: "the remote clients hold no command-line code, and no gRPC")
         },
-        "StaskRemote": ["ArgumentParser"].map {
+        "StaskREAPI": ["ArgumentParser"].map {
             Rule(module: $0, reason: "the remote clients hold no command-line code")
         },
+        "StaskRemoteHelper": ["Glibc", "Darwin", "Musl", "CStaskShims", "CXXHash"].map {
+            Rule(module: $0, reason: "the helper's entry point reaches the system through StaskPosix")
+        },
+    ]
+
+    /// The remote clients' libraries: StaskREAPI's alone (in the `stask-remote` helper), so the `stask` binary
+    /// links none.
+    static let remoteLibraries = [
+        "GRPCCore", "GRPCNIOTransportHTTP2", "GRPCNIOTransportHTTP2Posix", "GRPCNIOTransportCore", "GRPCProtobuf",
+        "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
     ]
 
     static func main() throws {

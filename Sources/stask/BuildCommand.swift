@@ -60,7 +60,8 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("remote-cache"),
         help: ArgumentHelp(
-            "Share task outputs through a Bazel HTTP cache at URL (http:// only), or 'off'. Default: "
+            "Share task outputs through a Bazel HTTP cache (http://HOST[:PORT][/PATH]) or a Remote Execution "
+                + "API cache (grpc://HOST:PORT[/INSTANCE]) at URL, or 'off'. Default: "
                 + "$STASK_REMOTE_CACHE, then the Taskfile's remote_cache. Credentials: $STASK_REMOTE_CACHE_TOKEN, "
                 + "or $STASK_REMOTE_CACHE_USER and $STASK_REMOTE_CACHE_PASSWORD.",
             valueName: "URL"))

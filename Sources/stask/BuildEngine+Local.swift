@@ -1,11 +1,12 @@
+import Foundation
 import StaskCore
 import StaskPosix
 import StaskRemote
 
 extension BuildEngine {
     /// The engine over this machine: the local file system, the posix_spawn launcher, the `flock` build lock,
-    /// the HTTP remote cache client, glibc's `malloc_trim` before the state's compaction, and the memory available
-    /// now as the default `mem` budget.
+    /// the remote cache clients (HTTP in this process, gRPC in the `stask-remote` helper), glibc's `malloc_trim`
+    /// before the state's compaction, and the memory available now as the default `mem` budget.
     static func local() -> BuildEngine {
         var engine = BuildEngine(
             fileSystem: LocalFileSystem(), launcher: PosixProcessLauncher(),
@@ -13,7 +14,10 @@ extension BuildEngine {
                 let lock = try await BuildLock.acquire(directory: directory, wait: wait, onWait: onWait)
                 return { lock.release() }
             },
-            makeRemoteCache: { configuration, warn in HTTPRemoteCache(configuration: configuration, warn: warn) },
+            makeRemoteCache: { configuration, warn in
+                RemoteCacheClients.make(
+                    configuration, environment: ProcessInfo.processInfo.environment, warn: warn)
+            },
             returnFreedMemory: FreedMemory.returnToSystem)
         engine.availableMemory = { SystemMemory.available() }
         engine.readEnvironment = ProcessEnvironment.current

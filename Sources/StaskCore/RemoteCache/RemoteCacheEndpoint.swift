@@ -1,53 +1,81 @@
-/// Where the remote cache lives: a parsed `http://host[:port][/prefix]` URL.
+/// Where the remote cache lives: a parsed `http://host[:port][/prefix]` or `grpc://host:port[/instance]` URL.
 ///
-/// Only plain `http://` is spoken (the client is hand-written, see `HTTPClient`): for a server that
-/// needs TLS, run a TLS-terminating proxy (stunnel, nginx, envoy) on localhost and point stask at it.
+/// - `http://` speaks Bazel's HTTP cache protocol (the client is hand-written, see `HTTPClient`): requests
+///   go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`. For a server that needs TLS, run a
+///   TLS-terminating proxy (stunnel, nginx, envoy) on localhost and point stask at it.
+/// - `grpc://` speaks the Remote Execution API's ActionCache and ContentAddressableStorage services over
+///   plain-text HTTP/2 (StaskRemote's `GRPCRemoteCache`); the path, without its leading `/`, is the REAPI
+///   instance name (empty by default). The port is required.
+///
 /// Credentials never go in the URL (it appears in warnings); they come from the environment
-/// (``RemoteCacheCredentials``). Requests go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`.
+/// (``RemoteCacheCredentials``).
 ///
 /// ```swift
 /// let endpoint = try RemoteCacheEndpoint(parsing: "http://cache.local:9090/stask")
 /// endpoint.host  // "cache.local"
 /// endpoint.port  // 9090
 /// endpoint.pathPrefix  // "/stask"
+/// try RemoteCacheEndpoint(parsing: "grpc://127.0.0.1:8980/main").instanceName  // "main"
 /// ```
 package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The protocol a cache speaks.
+    package enum Scheme: String, Sendable, Hashable, CaseIterable {
+        /// Bazel's HTTP cache protocol.
+        case http
+        /// The Remote Execution API's ActionCache and CAS over gRPC (plain-text HTTP/2).
+        case grpc
+    }
+
+    /// The protocol.
+    package let scheme: Scheme
     /// The host name or address; an IPv6 address without its brackets.
     package let host: String
-    /// The TCP port (80 when the URL names none).
+    /// The TCP port (80 when an `http://` URL names none).
     package let port: Int
-    /// The path before `/ac/` and `/cas/`: empty, or starting with `/` and not ending with one.
+    /// The path before `/ac/` and `/cas/` (for `grpc://`, `/` and the instance name): empty, or starting
+    /// with `/` and not ending with one.
     package let pathPrefix: String
 
     /// An endpoint from its parts, as ``init(parsing:)`` made them (a cached parsed Taskfile's).
-    init(host: String, port: Int, pathPrefix: String) {
+    init(scheme: Scheme, host: String, port: Int, pathPrefix: String) {
+        self.scheme = scheme
         self.host = host
         self.port = port
         self.pathPrefix = pathPrefix
+    }
+
+    /// The REAPI instance name of a `grpc://` endpoint: its path without the leading `/` (often empty).
+    package var instanceName: String {
+        String(pathPrefix.drop { $0 == "/" })
     }
 
     /// Parses a cache URL.
     ///
     /// The scheme is matched without regard to case, a trailing `/` is dropped, and the path is used as
     /// written (it must not need percent-encoding).
-    /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`https`, `grpc`), credentials in the URL,
-    ///   a missing or malformed host or port, a query or fragment, or characters a URL path cannot hold.
+    /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`https`, `grpcs`), credentials in the URL,
+    ///   a missing or malformed host or port (or none for `grpc://`), a query or fragment, or characters a
+    ///   URL path cannot hold.
     package init(parsing url: String) throws(RemoteCacheError) {
         func invalid(_ reason: String) -> RemoteCacheError {
             .invalidURL(url: Self.redacted(url), reason: reason)
         }
         guard let separator = url.firstRange(of: "://") else {
-            throw invalid("expected http://HOST[:PORT][/PATH]")
+            throw invalid("expected http://HOST[:PORT][/PATH] or grpc://HOST:PORT[/INSTANCE]")
         }
-        let scheme = url[..<separator.lowerBound].lowercased()
-        switch scheme {
-        case "http": break
-        case "https":
+        let schemeName = url[..<separator.lowerBound].lowercased()
+        let scheme: Scheme
+        switch schemeName {
+        case "http": scheme = .http
+        case "grpc": scheme = .grpc
+        case "https", "grpcs":
             throw invalid(
-                "https is not supported; stask speaks plain http:// (run a TLS proxy such as stunnel or nginx "
-                    + "on localhost in front of the server)")
+                "\(schemeName) is not supported; stask speaks plain http:// and grpc:// (run a TLS proxy such as "
+                    + "stunnel or nginx on localhost in front of the server)")
         default:
-            throw invalid("only http:// is supported (Bazel's HTTP cache protocol), not '\(scheme)://'")
+            throw invalid(
+                "only http:// (Bazel's HTTP cache protocol) and grpc:// (the Remote Execution API) are supported, "
+                    + "not '\(schemeName)://'")
         }
         let rest = url[separator.upperBound...]
         let authority = rest.prefix { $0 != "/" }
@@ -86,29 +114,33 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
         }
         let hostCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._:")
         guard !hostPart.isEmpty, hostPart.allSatisfy({ hostCharacters.contains($0) }) else {
-            throw invalid("expected a host name or address after 'http://'")
+            throw invalid("expected a host name or address after '\(schemeName)://'")
         }
         var port = 80
+        if scheme == .grpc && portPart == nil {
+            throw invalid("a grpc:// URL needs a port (grpc://HOST:PORT)")
+        }
         if let portPart {
             guard let value = Int(portPart), (1...65535).contains(value), portPart.allSatisfy(\.isASCII) else {
                 throw invalid("the port must be a number from 1 to 65535")
             }
             port = value
         }
+        self.scheme = scheme
         self.host = String(hostPart)
         self.port = port
         self.pathPrefix = path
     }
 
-    /// `http://host:port/prefix` (the port only when it is not 80).
+    /// `http://host:port/prefix` (the port only when it is not 80), `grpc://host:port/instance`.
     package var description: String {
-        "http://" + hostHeader + pathPrefix
+        scheme.rawValue + "://" + hostHeader + pathPrefix
     }
 
-    /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is 80.
+    /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is 80 over HTTP.
     package var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == 80 && scheme == .http ? name : "\(name):\(port)"
     }
 
     /// `url` with any `user:password@` replaced by `***@`, for messages.

@@ -61,6 +61,7 @@ extension Taskfile {
             dictionary(taskfile.budgetLocations) { encoder, location in encoder.location(location) }
             list(taskfile.defaultTargets) { encoder, target in encoder.located(target) }
             optional(taskfile.remoteCache) { encoder, endpoint in
+                encoder.string(endpoint.value.scheme.rawValue)
                 encoder.string(endpoint.value.host)
                 encoder.out.varint(endpoint.value.port)
                 encoder.string(endpoint.value.pathPrefix)
@@ -218,10 +219,14 @@ extension Taskfile {
             }
             let defaultTargets = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.located() }
             let remoteCache = try optional { (decoder: inout Self) throws(StateDecodingError) in
+                guard let scheme = RemoteCacheEndpoint.Scheme(rawValue: try decoder.string()) else {
+                    throw StateDecodingError(detail: "unknown remote cache scheme")
+                }
                 let host = try decoder.string()
                 let port = try decoder.int()
                 guard (1...65_535).contains(port) else { throw StateDecodingError(detail: "port out of range") }
-                let endpoint = RemoteCacheEndpoint(host: host, port: port, pathPrefix: try decoder.string())
+                let endpoint = RemoteCacheEndpoint(
+                    scheme: scheme, host: host, port: port, pathPrefix: try decoder.string())
                 return Located(endpoint, at: try decoder.location())
             }
             let tasks = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.task() }

@@ -12,7 +12,7 @@ extension CacheManifest {
     }
 
     /// The `ActionResult` bytes.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var writer = ProtobufWriter()
         // The marker goes first, so that damage further on is recognised as damage to a stask entry.
         writer.write(field: 9) { metadata in

@@ -27,45 +27,53 @@ import StaskCore
 /// **Corruption.** Bytes that are not a well-formed message, or a message that breaks the rules above
 /// (a bad digest, a negative size), are a ``RemoteCacheWarning/Kind-swift.enum/badManifest`` warning and a
 /// local run. The digests are only trusted after the blobs are fetched and verified.
-struct CacheManifest: Sendable, Hashable {
+package struct CacheManifest: Sendable, Hashable {
     /// The value of `execution_metadata.worker` that marks a version 1 stask manifest.
     static let formatMarker = "stask-manifest/1"
 
     /// One output file.
-    struct Output: Sendable, Hashable {
+    package struct Output: Sendable, Hashable {
         /// Project-relative, `/`-separated.
-        var path: String
+        package var path: String
         /// The SHA-256 of the contents: its key in the content-addressed store.
-        var digest: SHA256Digest
+        package var digest: SHA256Digest
         /// The size in bytes.
-        var size: Int
+        package var size: Int
         /// Whether the file had an execute bit; restored as the file's executable bits.
-        var isExecutable: Bool
+        package var isExecutable: Bool
         /// The permission bits (`mode & 0o7777`) on the machine that built it; informational only.
-        var mode: UInt32
+        package var mode: UInt32
+
+        package init(path: String, digest: SHA256Digest, size: Int, isExecutable: Bool, mode: UInt32) {
+            self.path = path
+            self.digest = digest
+            self.size = size
+            self.isExecutable = isExecutable
+            self.mode = mode
+        }
     }
 
     /// The outputs, sorted by path.
-    var outputs: [Output]
+    package var outputs: [Output]
     /// When the command started, as a duration since the Unix epoch (UTC); `nil` when unknown.
-    var executionStart: Duration?
+    package var executionStart: Duration?
     /// When the command finished, as a duration since the Unix epoch (UTC); `nil` when unknown.
-    var executionEnd: Duration?
+    package var executionEnd: Duration?
 
-    init(outputs: [Output], executionStart: Duration? = nil, executionEnd: Duration? = nil) {
+    package init(outputs: [Output], executionStart: Duration? = nil, executionEnd: Duration? = nil) {
         self.outputs = outputs.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         self.executionStart = executionStart
         self.executionEnd = executionEnd
     }
 
     /// How long the command ran where it was built; `nil` when unknown or inconsistent.
-    var wallTime: Duration? {
+    package var wallTime: Duration? {
         guard let executionStart, let executionEnd, executionEnd >= executionStart else { return nil }
         return executionEnd - executionStart
     }
 
     /// The total size of the outputs.
-    var totalSize: Int {
+    package var totalSize: Int {
         outputs.reduce(0) { $0 + $1.size }
     }
 }

@@ -58,39 +58,15 @@ extension HTTPRemoteCache {
 
     /// The decoded manifest, if it is a version 1 manifest listing exactly the task's outputs.
     private func usableManifest(_ bytes: [UInt8], for action: RemoteCacheAction, key: SHA256Digest) -> CacheManifest? {
-        let manifest: CacheManifest
-        do {
-            manifest = try CacheManifest(decoding: bytes)
-        } catch {
-            // Another tool's or another version's entry (`.otherFormat`) is not ours to judge: a plain miss.
-            guard case .malformed(let reason) = error else { return nil }
-            report(.badManifest, "entry /ac/\(key) for '\(action.taskID)' is malformed (\(reason)); running it locally")
+        switch CacheManifest.verdict(on: bytes, for: action, entry: "/ac/\(key)") {
+        case .usable(let manifest):
+            return manifest
+        case .otherFormat:
+            return nil
+        case .refused(let message):
+            report(.badManifest, message)
             return nil
         }
-        // An entry is refused before it is compared: a path that escapes (`..`, absolute) is never written.
-        for output in manifest.outputs
-        where output.path.hasPrefix("/") || ProjectPath.normalizedRelative(output.path) != output.path
-            || !ProjectPath.isInside(output.path)
-        {
-            report(
-                .badManifest,
-                "entry /ac/\(key) for '\(action.taskID)' names '\(output.path)', which is not a path inside the "
-                    + "project; running it locally")
-            return nil
-        }
-        let listed = manifest.outputs.map(\.path)
-        guard Set(listed) == Set(action.outputs), listed.count == Set(action.outputs).count else {
-            report(
-                .badManifest,
-                "entry /ac/\(key) for '\(action.taskID)' lists outputs \(listed) instead of \(action.outputs.sorted()); "
-                    + "running it locally")
-            return nil
-        }
-        for output in manifest.outputs where output.size == 0 && output.digest != .empty {
-            report(.badManifest, "entry /ac/\(key) gives '\(output.path)' size 0 and a non-empty digest")
-            return nil
-        }
-        return manifest
     }
 
     /// The verified contents of one output, or `nil` (reported unless it is simply missing).

@@ -64,7 +64,7 @@ extension HTTPRemoteCache {
     }
 
     /// The time since the Unix epoch (UTC), for the manifest's execution timestamps.
-    static func wallClockNow() -> Duration {
+    package static func wallClockNow() -> Duration {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return .seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))

@@ -1,4 +1,4 @@
-import StaskCore
+package import StaskCore
 import StaskPosix
 
 /// Writes a restored output the way a compiler would, but atomically: a temporary file in the output's
@@ -12,13 +12,13 @@ import StaskPosix
 /// when executable, minus the umask: the permissions a local run would have given it. There is no `fsync`:
 /// the build state checks the output's content digest before trusting it, so a file lost in a crash is
 /// rebuilt, not believed.
-enum OutputFileWriter {
+package enum OutputFileWriter {
     /// Replaces the file at `path` (absolute, below `project`) with `contents`, creating parent directories
     /// as needed.
     ///
     /// - Throws: `FileSystemError.leavesDirectory` when the output's directory leads out of `project`;
     ///   `FileSystemError` naming the failing step otherwise (the temporary file is removed then).
-    static func write(
+    package static func write(
         _ contents: [UInt8], toPath path: String, isExecutable: Bool, beneath project: String
     ) throws(FileSystemError) {
         try LocalFileSystem().writeRestoredFile(

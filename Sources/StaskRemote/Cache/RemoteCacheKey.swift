@@ -1,4 +1,4 @@
-import StaskCore
+package import StaskCore
 
 /// The action cache key of a task instance: the `<key>` in `/ac/<key>`.
 ///
@@ -17,11 +17,11 @@ import StaskCore
 /// in the key and so must be the same on every machine sharing a cache: the inherited environment
 /// (`PATH`, `CC` from the shell) and the versions of the tools the commands run; put what matters into
 /// `vars` or `env` (for example `env: {CC_VERSION: "13.2"}`), as with any content-addressed cache.
-enum RemoteCacheKey {
-    static let domain = "stask.remote-cache.action.v1"
+package enum RemoteCacheKey {
+    package static let domain = "stask.remote-cache.action.v1"
 
     /// The key of `actionKey` on `platform`.
-    static func digest(actionKey: ContentDigest, platform: String) -> SHA256Digest {
+    package static func digest(actionKey: ContentDigest, platform: String) -> SHA256Digest {
         var bytes = Array(domain.utf8)
         bytes.append(0)
         bytes.append(contentsOf: platform.utf8)

@@ -40,7 +40,7 @@ package struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Lowercase hex digits of `bytes`, two per byte.
-    static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.count * 2)

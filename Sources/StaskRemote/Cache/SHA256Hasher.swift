@@ -9,31 +9,31 @@ import Crypto
 /// hasher.update(Array("abc".utf8))
 /// let digest = hasher.finalize()  // ba7816bf…
 /// ```
-struct SHA256Hasher {
+package struct SHA256Hasher {
     private var state = SHA256()
 
     /// Starts a digest.
-    init() {}
+    package init() {}
 
     /// The digest of `bytes` in one call.
-    static func digest(of bytes: [UInt8]) -> SHA256Digest {
+    package static func digest(of bytes: [UInt8]) -> SHA256Digest {
         var hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.finalize()
     }
 
     /// Feeds more bytes.
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         state.update(bufferPointer: bytes)
     }
 
     /// Feeds more bytes.
-    mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The digest of everything fed so far.
-    consuming func finalize() -> SHA256Digest {
+    package consuming func finalize() -> SHA256Digest {
         SHA256Digest(bytes: Array(state.finalize()))
     }
 }

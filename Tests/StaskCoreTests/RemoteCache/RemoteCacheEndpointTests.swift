@@ -9,6 +9,8 @@ import Testing
         ("http://127.0.0.1:8080/stask/ci//", "127.0.0.1", 8080, "/stask/ci", "http://127.0.0.1:8080/stask/ci"),
         ("http://[::1]:8080/x", "::1", 8080, "/x", "http://[::1]:8080/x"),
         ("http://[::1]", "::1", 80, "", "http://[::1]"),
+        ("grpc://127.0.0.1:80", "127.0.0.1", 80, "", "grpc://127.0.0.1:80"),
+        ("GRPC://cache:8980/main/", "cache", 8980, "/main", "grpc://cache:8980/main"),
     ]
 
     @Test(arguments: valid)
@@ -22,8 +24,10 @@ import Testing
 
     static let invalid: [(String, String)] = [
         ("https://cache", "https is not supported"),
-        ("grpc://cache:9092", "only http:// is supported"),
-        ("cache:8080", "expected http://HOST"),
+        ("ftp://cache:9092", "only http:// (Bazel's HTTP cache protocol) and grpc://"),
+        ("grpcs://cache:9092", "grpcs is not supported"),
+        ("grpc://cache", "needs a port"),
+        ("cache:8080", "expected http://HOST[:PORT][/PATH] or grpc://HOST:PORT"),
         ("http://", "expected a host name"),
         ("http://cache:0", "the port must be"),
         ("http://cache:70000", "the port must be"),
@@ -41,6 +45,13 @@ import Testing
             guard case .invalidURL(let shown, let message) = error as? RemoteCacheError else { return false }
             return shown == url && message.contains(reason)
         }
+    }
+
+    @Test func aGRPCEndpointsPathIsItsInstanceName() throws {
+        #expect(try RemoteCacheEndpoint(parsing: "grpc://cache:8980").scheme == .grpc)
+        #expect(try RemoteCacheEndpoint(parsing: "grpc://cache:8980").instanceName == "")
+        #expect(try RemoteCacheEndpoint(parsing: "grpc://cache:8980/main").instanceName == "main")
+        #expect(try RemoteCacheEndpoint(parsing: "http://cache").scheme == .http)
     }
 
     @Test func credentialsInTheURLAreRefusedAndNotEchoed() {

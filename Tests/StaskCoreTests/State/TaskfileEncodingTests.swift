@@ -72,6 +72,14 @@ struct TaskfileEncodingTests {
         #expect(decoded.vars.contains { $0.name == "CC" && $0.value == "clang" && $0.origin == .commandLine })
     }
 
+    @Test("a grpc:// remote cache keeps its scheme and instance name")
+    func aGRPCRemoteCacheRoundTrips() throws {
+        let parsed = try TaskfileFixture.parse("version: 1\nremote_cache: grpc://cache:8980/main\ntasks: {}\n")
+        let decoded = try Self.roundTrip(parsed)
+        #expect(decoded == parsed)
+        #expect(decoded.remoteCache?.value.scheme == .grpc && decoded.remoteCache?.value.instanceName == "main")
+    }
+
     @Test("a Taskfile with no tasks and none of the optional keys round-trips")
     func minimalRoundTrips() throws {
         let parsed = try TaskfileFixture.parse("version: 1\ntasks: {}\n")

@@ -46,8 +46,8 @@ import Testing
         Case(
             yaml: "version: 1\nremote_cache: https://cache:9090\n",
             message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'https://cache:9090': https is not supported; "
-                + "stask speaks plain http:// (run a TLS proxy such as stunnel or nginx on localhost in front of the "
-                + "server)"),
+                + "stask speaks plain http:// and grpc:// (run a TLS proxy such as stunnel or nginx on localhost in "
+                + "front of the server)"),
         Case(
             yaml: "version: 1\nremote_cache: http://ci:hunter2@cache:9090\n",
             message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'http://***@cache:9090': credentials do not "

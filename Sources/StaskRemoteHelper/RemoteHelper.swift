@@ -1,0 +1,73 @@
+import FoundationEssentials
+import StaskCore
+import StaskPosix
+import StaskREAPI
+import StaskRemote
+
+/// `stask-remote`: the program that holds stask's gRPC clients (the Remote Execution API), so that the `stask`
+/// binary links none of their libraries. `stask` starts it when a build uses a `grpc://` remote and talks to it
+/// over its standard input and output (``HelperEndpoint``); it is not meant to be run by hand.
+///
+/// ```
+/// stask-remote cache --protocol 1 --endpoint grpc://HOST:PORT[/INSTANCE] --upload true|false
+///     --connect-timeout-ns N --io-timeout-ns N [--platform NAME]
+/// ```
+///
+/// Credentials come from the environment (`STASK_REMOTE_CACHE_TOKEN`, or `_USER` and `_PASSWORD`), never from
+/// the arguments. Exit status: 0 when stask closed the pipe, 2 for arguments this version does not take (a
+/// `stask` of another build: it then reports the helper as exited and builds without it).
+@main
+struct RemoteHelper {
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        guard let command = arguments.first else { usage("no command") }
+        arguments.removeFirst()
+        var options: [String: String] = [:]
+        while arguments.count >= 2, arguments[0].hasPrefix("--") {
+            options[String(arguments[0].dropFirst(2))] = arguments[1]
+            arguments.removeFirst(2)
+        }
+        guard arguments.isEmpty else { usage("unexpected '\(arguments[0])'") }
+        guard options["protocol"] == "\(HelperMessage.version)" else {
+            usage("this helper speaks protocol \(HelperMessage.version), not \(options["protocol"] ?? "none")")
+        }
+        switch command {
+        case "cache": await serveCache(options)
+        default: usage("unknown command '\(command)'")
+        }
+    }
+
+    static func serveCache(_ options: [String: String]) async {
+        let endpoint: RemoteCacheEndpoint
+        do {
+            endpoint = try RemoteCacheEndpoint(parsing: options["endpoint"] ?? "")
+        } catch {
+            usage("\(error)")
+        }
+        guard let connect = options["connect-timeout-ns"].flatMap(Int64.init),
+            let io = options["io-timeout-ns"].flatMap(Int64.init)
+        else { usage("--connect-timeout-ns and --io-timeout-ns are required") }
+        let configuration = RemoteCacheConfiguration(
+            endpoint: endpoint, isUploadEnabled: options["upload"] == "true",
+            credentials: RemoteCacheCredentials(environment: ProcessInfo.processInfo.environment),
+            connectTimeout: .nanoseconds(connect), ioTimeout: .nanoseconds(io), platform: options["platform"])
+        let channel = HelperEndpoint()
+        let cache: any RemoteCache
+        do {
+            cache = try GRPCRemoteCache(configuration: configuration) { HelperCacheServer.forward($0, to: channel) }
+        } catch {
+            HelperCacheServer.forward(
+                RemoteCacheWarning(
+                    kind: .unreachable, endpoint: endpoint.description,
+                    message: "\(error); continuing without the remote cache for this build"),
+                to: channel)
+            cache = NoRemoteCache()
+        }
+        await HelperCacheServer.serve(cache, on: channel)
+    }
+
+    static func usage(_ problem: String) -> Never {
+        FileDescriptorSink(fileDescriptor: 2).write("stask-remote: \(problem)\n")
+        HelperEndpoint.exit(status: 2)
+    }
+}
