@@ -52,10 +52,15 @@ final class SourceDigests: Sendable {
             return inputDigest(of: path, checker)
         case .none:
             if let known = examined.knownDigest(of: path), let known { return known }
-            if let known = sources.withLock({ $0[path] }) { return known }
-            let digest = checker.currentDigest(of: path)
-            if let digest { sources.withLock { $0[path] = digest } }
-            return digest
+            // Examined under the lock: two instances that finish together and list the same header would
+            // otherwise both miss and both examine it. Only recordings wait, and only for that one `stat`
+            // and hash, which the second one is spared.
+            return sources.withLock { sources in
+                if let known = sources[path] { return known }
+                let digest = checker.currentDigest(of: path)
+                if let digest { sources[path] = digest }
+                return digest
+            }
         }
     }
 }

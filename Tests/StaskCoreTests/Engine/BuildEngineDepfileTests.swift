@@ -198,6 +198,10 @@ struct BuildEngineDepfileTests {
             """,
             "a.c": "a\n", "gen.txt": "1\n",
         ])
+        // The header first: nothing orders the two yet, and a file the depfile lists that does not exist when
+        // the compile is recorded cannot have been read, so it is left out.
+        let header = BuildOptions(directory: "/p", targets: ["header"])
+        #expect(try await project.engine.run(header, reporter: RecordingReporter()).isSuccess)
         #expect(try await project.build().0.isSuccess)
         let graph = try project.engine.graph(BuildOptions(directory: "/p"))
         let compile = try #require(graph.index(of: "compile"))
