@@ -23,8 +23,8 @@ struct Stask: AsyncParsableCommand {
         defaultSubcommand: BuildCommand.self
     )
 
-    /// Runs ``main()`` on the concurrency runtime's threads while the calling thread, the process's main
-    /// thread, waits for it.
+    /// Runs the command line (``run(_:)``) on the concurrency runtime's threads while the calling thread, the
+    /// process's main thread, waits for it; `--version` is answered before those threads start.
     ///
     /// An `async` entry point would park the main thread in `dispatch_main`, which ends it with
     /// `pthread_exit`; in the statically linked release binary that thread's unwinding first sorts the frame
@@ -34,29 +34,29 @@ struct Stask: AsyncParsableCommand {
         AllocatorTuning.apply()
         // The signal handlers run on this thread, as they would while an async main waits in `sigsuspend`.
         InterruptMonitor.acceptSignalsOnThisThread()
+        let arguments = movingLeadingOptions(expandingAttachedJobs(Array(CommandLine.arguments.dropFirst())))
+        if QuickCommandLine.read(arguments) == .version {
+            // Before the concurrency runtime's threads start, which would be more than half of its cost.
+            print(configuration.version)
+            return
+        }
         let finished = DispatchSemaphore(value: 0)
         // Detached on purpose: the program's whole run, owned by this thread, which waits for it; nothing
         // could cancel it but the signal handlers, which cancel the build inside instead.
         Task.detached {
-            await main()
+            await run(arguments)
             finished.signal()
         }
         finished.wait()
     }
 
-    /// Parses the command line, runs the command, and turns any error into a message and an exit status.
-    static func main() async {
+    /// Parses the command line (`arguments`, the words after the program's name as `runAndWait` prepared
+    /// them), runs the command, and turns any error into a message and an exit status.
+    static func run(_ arguments: [String]) async {
         do {
-            let arguments = movingLeadingOptions(expandingAttachedJobs(Array(CommandLine.arguments.dropFirst())))
-            switch QuickCommandLine.read(arguments) {
-            case .version?:
-                print(configuration.version)
-                return
-            case .build(let request)? where (try? request.validate()) != nil:
+            if case .build(let request)? = QuickCommandLine.read(arguments), (try? request.validate()) != nil {
                 try await request.run()
                 return
-            case .build?, nil:
-                break
             }
             var command = try await asyncParseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
