@@ -143,24 +143,7 @@ package final class GRPCRemoteCache: RemoteCache {
             contents.append((output, bytes))
         }
 
-        var digests: [String: ContentDigest] = [:]
-        for (output, bytes) in contents {
-            let path = ProjectPath.absolute(output.path, project: action.projectDirectory)
-            do {
-                try OutputFileWriter.write(
-                    bytes, toPath: path, isExecutable: output.isExecutable, beneath: action.projectDirectory)
-            } catch .leavesDirectory(_, _, let link, let destination) {
-                report(
-                    .localFiles,
-                    "refusing to restore '\(output.path)' of '\(action.taskID)': its directory leads out of the project "
-                        + "through the symbolic link '\(link)' (-> \(destination)); running it locally")
-                return nil
-            } catch {
-                report(.localFiles, "cannot write '\(output.path)' of '\(action.taskID)': \(error); running it locally")
-                return nil
-            }
-            digests[output.path] = ContentHasher.digest(of: bytes)
-        }
+        guard let digests = CacheOutputFiles.write(contents, of: action, report: { report($0, $1) }) else { return nil }
         return RestoredOutputs(outputDigests: digests, wallTime: manifest.wallTime, byteCount: manifest.totalSize)
     }
 
@@ -176,31 +159,11 @@ package final class GRPCRemoteCache: RemoteCache {
     /// See ``RemoteCache/store(_:wallTime:)``.
     package func store(_ action: RemoteCacheAction, wallTime: Duration) async {
         guard configuration.isUploadEnabled, !isDisabled else { return }
-        var outputs: [CacheManifest.Output] = []
+        guard let files = CacheOutputFiles.read(action, report: { report($0, $1) }) else { return }
+        let outputs = files.map(\.output)
         var blobs: [Build_Bazel_Remote_Execution_V2_Digest: [UInt8]] = [:]
-        for path in action.outputs {
-            let absolute = ProjectPath.absolute(path, project: action.projectDirectory)
-            let contents: [UInt8]
-            let mode: UInt32
-            do {
-                guard let metadata = try LocalFileSystem().metadata(atPath: absolute), metadata.kind == .regularFile
-                else { throw FileSystemError.wrongKind(path: absolute, expected: "a regular file") }
-                contents = try LocalFileSystem().readFile(atPath: absolute)
-                mode = metadata.mode
-            } catch {
-                report(.localFiles, "cannot read '\(path)' of '\(action.taskID)' to upload it: \(error)")
-                return
-            }
-            // Changed since the task finished (by hand, or by a later task): not what this action produced.
-            if let expected = action.outputDigests?[path], ContentHasher.digest(of: contents) != expected { return }
-            let digest = SHA256Hasher.digest(of: contents)
-            outputs.append(
-                CacheManifest.Output(
-                    path: path, digest: digest, size: contents.count, isExecutable: mode & 0o111 != 0,
-                    mode: mode & 0o7777))
-            if !contents.isEmpty {
-                blobs[Build_Bazel_Remote_Execution_V2_Digest(digest, size: contents.count)] = contents
-            }
+        for (output, contents) in files where !contents.isEmpty {
+            blobs[Build_Bazel_Remote_Execution_V2_Digest(output.digest, size: contents.count)] = contents
         }
         let messages = actionMessages(for: action)
         blobs[messages.actionDigest] = messages.action

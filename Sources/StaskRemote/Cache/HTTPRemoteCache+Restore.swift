@@ -35,24 +35,7 @@ extension HTTPRemoteCache {
         }
         if cancellation.isCancelled { return nil }
 
-        var digests: [String: ContentDigest] = [:]
-        for (output, bytes) in contents {
-            let path = ProjectPath.absolute(output.path, project: action.projectDirectory)
-            do {
-                try OutputFileWriter.write(
-                    bytes, toPath: path, isExecutable: output.isExecutable, beneath: action.projectDirectory)
-            } catch .leavesDirectory(_, _, let link, let destination) {
-                report(
-                    .localFiles,
-                    "refusing to restore '\(output.path)' of '\(action.taskID)': its directory leads out of the project "
-                        + "through the symbolic link '\(link)' (-> \(destination)); running it locally")
-                return nil
-            } catch {
-                report(.localFiles, "cannot write '\(output.path)' of '\(action.taskID)': \(error); running it locally")
-                return nil
-            }
-            digests[output.path] = ContentHasher.digest(of: bytes)
-        }
+        guard let digests = CacheOutputFiles.write(contents, of: action, report: { report($0, $1) }) else { return nil }
         return RestoredOutputs(outputDigests: digests, wallTime: manifest.wallTime, byteCount: manifest.totalSize)
     }
 

@@ -7,30 +7,10 @@ import StaskPosix
 extension HTTPRemoteCache {
     func storeBlocking(_ action: RemoteCacheAction, wallTime: Duration, cancellation: IOCancellation) {
         let key = cacheKey(of: action)
-        var outputs: [CacheManifest.Output] = []
+        guard let files = CacheOutputFiles.read(action, report: { report($0, $1) }) else { return }
+        let outputs = files.map(\.output)
         var blobs: [SHA256Digest: [UInt8]] = [:]
-        for path in action.outputs {
-            let absolute = ProjectPath.absolute(path, project: action.projectDirectory)
-            let contents: [UInt8]
-            let mode: UInt32
-            do {
-                guard let metadata = try LocalFileSystem().metadata(atPath: absolute), metadata.kind == .regularFile
-                else { throw FileSystemError.wrongKind(path: absolute, expected: "a regular file") }
-                contents = try LocalFileSystem().readFile(atPath: absolute)
-                mode = metadata.mode
-            } catch {
-                report(.localFiles, "cannot read '\(path)' of '\(action.taskID)' to upload it: \(error)")
-                return
-            }
-            // Changed since the task finished (by hand, or by a later task): not what this action produced.
-            if let expected = action.outputDigests?[path], ContentHasher.digest(of: contents) != expected { return }
-            let digest = SHA256Hasher.digest(of: contents)
-            outputs.append(
-                CacheManifest.Output(
-                    path: path, digest: digest, size: contents.count, isExecutable: mode & 0o111 != 0,
-                    mode: mode & 0o7777))
-            if !contents.isEmpty { blobs[digest] = contents }
-        }
+        for (output, contents) in files where !contents.isEmpty { blobs[output.digest] = contents }
 
         for (digest, contents) in blobs.sorted(by: { $0.key.description < $1.key.description }) {
             guard upload(contents, to: "/cas/\(digest)", skippingExisting: true, cancellation: cancellation) else {
