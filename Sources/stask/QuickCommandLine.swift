@@ -1,3 +1,5 @@
+import ArgumentParser
+
 /// The common command lines of `stask build` and `stask --version`, read without ArgumentParser.
 ///
 /// ArgumentParser finds a command's options by reflecting over it, and every first cast of a reflected value
@@ -53,7 +55,8 @@ enum QuickCommandLine: Equatable {
     }
 
     /// Words that are not targets when they come first or at all: the other commands and `help`.
-    private static let reservedWords: Set<String> = ["list", "clean", "explain", "graph", "shards", "watch", "help"]
+    private static let reservedWords = Set(
+        Stask.configuration.subcommands.compactMap { $0.configuration.commandName }.filter { $0 != "build" } + ["help"])
 
     private enum Flag {
         case keepGoing, dryRun, noWait
