@@ -9,8 +9,10 @@ import StaskRemote
 /// over its standard input and output (``HelperEndpoint``); it is not meant to be run by hand.
 ///
 /// ```
-/// stask-remote cache --protocol 1 --endpoint grpc://HOST:PORT[/INSTANCE] --upload true|false
+/// stask-remote cache --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE] --upload true|false
 ///     --connect-timeout-ns N --io-timeout-ns N [--platform NAME]
+/// stask-remote execute --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE] --instance NAME
+///     --connect-timeout-ns N --io-timeout-ns N
 /// ```
 ///
 /// Credentials come from the environment (`STASK_REMOTE_CACHE_TOKEN`, or `_USER` and `_PASSWORD`), never from
@@ -33,6 +35,7 @@ struct RemoteHelper {
         }
         switch command {
         case "cache": await serveCache(options)
+        case "execute": await serveExecution(options)
         default: usage("unknown command '\(command)'")
         }
     }

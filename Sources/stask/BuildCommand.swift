@@ -72,6 +72,32 @@ struct BuildCommand: AsyncParsableCommand {
         help: ArgumentHelp("Upload successful tasks to the remote cache (false: read only).", valueName: "BOOL"))
     var remoteCacheUpload = true
 
+    @Option(
+        name: .customLong("remote-executor"),
+        help: ArgumentHelp(
+            "Run tasks on a Remote Execution API cluster (grpc://HOST:PORT[/INSTANCE]), or 'off'. Default: "
+                + "$STASK_REMOTE_EXECUTOR, then the Taskfile's remote.executor. A task with 'remote: false' "
+                + "runs here.",
+            valueName: "URL"))
+    var remoteExecutor: String?
+
+    @Option(
+        name: .customLong("remote-instance"),
+        help: ArgumentHelp("The cluster's instance name (default: the URL's path, else empty).", valueName: "NAME"))
+    var remoteInstance: String?
+
+    @Option(
+        name: .customLong("remote-jobs"),
+        help: ArgumentHelp(
+            "How many tasks may run on the cluster at once (default: the Taskfile's remote.jobs, else 16).",
+            valueName: "N"))
+    var remoteJobs: Int?
+
+    @Flag(
+        name: .customLong("remote-only"),
+        help: "Fail a task the cluster cannot run instead of running it here.")
+    var remoteOnly = false
+
     @Flag(name: .customLong("watch"), help: "Build, then rebuild on every change until Ctrl-C.")
     var watch = false
 
@@ -95,6 +121,8 @@ struct BuildCommand: AsyncParsableCommand {
             taskfile: project.taskfile, directory: project.directory, cpu: cpu, io: io, budget: budget,
             keepGoing: keepGoing, dryRun: dryRun, shard: shard, shardPlan: shardPlan, trace: trace,
             progress: progress, noWait: noWait, remoteCache: remoteCache, remoteCacheUpload: remoteCacheUpload,
+            remoteExecutor: remoteExecutor, remoteInstance: remoteInstance, remoteJobs: remoteJobs,
+            remoteOnly: remoteOnly,
             watch: watch, watchDebounce: watchDebounce, watchRestart: watchRestart, words: words)
     }
 

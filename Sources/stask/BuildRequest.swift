@@ -20,6 +20,10 @@ struct BuildRequest: Hashable {
     var noWait = false
     var remoteCache: String?
     var remoteCacheUpload = true
+    var remoteExecutor: String?
+    var remoteInstance: String?
+    var remoteJobs: Int?
+    var remoteOnly = false
     var watch = false
     var watchDebounce = "50ms"
     var watchRestart = false
@@ -109,7 +113,37 @@ struct BuildRequest: Hashable {
         options.remoteCache = try Self.remoteCacheSelection(
             option: remoteCache, environment: ProcessEnvironment.value("STASK_REMOTE_CACHE"))
         options.isRemoteCacheUploadEnabled = remoteCacheUpload
+        options.remoteExecutor = try Self.remoteExecutorSelection(
+            option: remoteExecutor, environment: ProcessEnvironment.value("STASK_REMOTE_EXECUTOR"))
+        if let remoteJobs {
+            guard remoteJobs > 0 else { throw ValidationError("--remote-jobs \(remoteJobs): must be at least 1") }
+            options.remoteJobs = remoteJobs
+        }
+        options.remoteInstance = remoteInstance
+        options.isRemoteOnly = remoteOnly
+        if remoteOnly, options.remoteExecutor == .off {
+            throw ValidationError("--remote-only with the remote executor off: nothing could run")
+        }
         return options
+    }
+
+    /// `--remote-executor`, else a non-empty `STASK_REMOTE_EXECUTOR`, else the Taskfile's choice.
+    ///
+    /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
+    static func remoteExecutorSelection(option: String?, environment: String?) throws -> RemoteExecutorSelection {
+        let (text, source): (String, String)
+        if let option {
+            (text, source) = (option, "--remote-executor")
+        } else if let environment, !environment.isEmpty {
+            (text, source) = (environment, "STASK_REMOTE_EXECUTOR")
+        } else {
+            return .fromTaskfile
+        }
+        do {
+            return try RemoteExecutorSelection(parsing: text)
+        } catch {
+            throw ValidationError("\(source): \(error)")
+        }
     }
 
     /// `--remote-cache`, else a non-empty `STASK_REMOTE_CACHE`, else the Taskfile's choice.

@@ -78,9 +78,17 @@ package struct BuildEngine: Sendable {
     /// client of `StaskRemote`; tests pass a fake); `nil` when this engine has no remote cache client, and
     /// a configured cache is then reported as unused.
     package var makeRemoteCache: RemoteCacheMaker?
+    /// Creates the remote executor of a build from its configuration and a warning handler (the client in the
+    /// `stask-remote` helper; tests pass a fake); `nil` when this engine has none, and a configured cluster is
+    /// then reported as unused.
+    package var makeRemoteExecutor: RemoteExecutorMaker?
     /// Hands memory the allocator holds free back to the system; called once the graph, plan and tasks are
     /// gone, before the state's compaction allocates its largest buffers.
     package var returnFreedMemory: @Sendable () -> Void
+
+    /// Creates a build's remote executor; see ``makeRemoteExecutor``.
+    package typealias RemoteExecutorMaker =
+        @Sendable (RemoteExecutionConfiguration, @escaping @Sendable (String) -> Void) -> any RemoteExecutor
 
     /// Creates a build's remote cache; see ``makeRemoteCache``.
     package typealias RemoteCacheMaker =
@@ -385,6 +393,7 @@ package struct BuildEngine: Sendable {
                 logDirectory: ProjectPath.join(store.directory, "logs"),
                 warn: { events.report(.warning($0)) })
             executor.remoteCache = remoteCache
+            executor.remoteExecution = remoteExecution(options, taskfile: taskfile, reporter: events)
             let uploads = options.isRemoteCacheUploadEnabled ? remoteCache.map(RemoteCacheUploads.init) : nil
             executor.uploads = uploads
             let shardRuns = ShardRunLog()
@@ -406,10 +415,13 @@ package struct BuildEngine: Sendable {
                 scheduler.memoryCharges = memoryCharges
                 state = try await scheduler.run(interrupts: relay?.signals)
             } catch {
+                await executor.remoteExecution?.executor.finish()
                 uploads?.finish(discardingPending: true)
                 if let recorder { writeTrace(recorder, options: options, reporter: reporter) }
                 throw error
             }
+            await executor.remoteExecution?.executor.finish()
+            summary.remoteExecution = executor.remoteExecution?.executor.statistics
             uploads?.finish(discardingPending: state.interruptingSignal != nil)
             finishShardRuns(shardRuns, graph: plan.graph, stateDirectory: store.directory, reporter: events)
             _ = await uploaded
@@ -467,6 +479,32 @@ package struct BuildEngine: Sendable {
         } onCancel: {
             waiting.cancel()
         }
+    }
+
+    /// The build's remote execution cluster: the command line's choice, else the Taskfile's; credentials come
+    /// from ``environment`` (as for the remote cache). Its warnings go to `reporter`.
+    func remoteExecution(
+        _ options: BuildOptions, taskfile: Taskfile, reporter: any ProgressReporter
+    ) -> RemoteExecution? {
+        let endpoint: RemoteCacheEndpoint
+        switch options.remoteExecutor {
+        case .off: return nil
+        case .server(let chosen): endpoint = chosen
+        case .fromTaskfile:
+            guard let remote = taskfile.remote else { return nil }
+            endpoint = remote.executor.value
+        }
+        let configuration = RemoteExecutionConfiguration(
+            endpoint: endpoint, instanceName: options.remoteInstance ?? taskfile.remote?.instance,
+            jobs: options.remoteJobs ?? taskfile.remote?.jobs ?? RemoteExecutionConfiguration.defaultJobs,
+            isRemoteOnly: options.isRemoteOnly, credentials: RemoteCacheCredentials(environment: environment))
+        guard let makeRemoteExecutor else {
+            reporter.report(
+                .warning("remote executor '\(endpoint)' is not used: this stask has no remote execution client"))
+            return nil
+        }
+        let executor = makeRemoteExecutor(configuration) { reporter.report(.warning($0)) }
+        return RemoteExecution(executor: executor, configuration: configuration, path: environment["PATH"])
     }
 
     /// The build's remote cache: the command line's choice, else the Taskfile's; credentials come from

@@ -40,6 +40,14 @@ package struct BuildOptions: Sendable, Hashable {
     package var remoteCache: RemoteCacheSelection
     /// `--remote-cache-upload=false`: look tasks up in the remote cache but never upload (read-only clients).
     package var isRemoteCacheUploadEnabled: Bool
+    /// `--remote-executor URL|off` or `STASK_REMOTE_EXECUTOR`: which remote execution cluster to use.
+    package var remoteExecutor: RemoteExecutorSelection = .fromTaskfile
+    /// `--remote-instance NAME`: the cluster's REAPI instance, over the Taskfile's and the URL's.
+    package var remoteInstance: String?
+    /// `--remote-jobs N`: how many actions may run on the cluster at once, over the Taskfile's.
+    package var remoteJobs: Int?
+    /// `--remote-only`: an instance the cluster cannot run fails instead of running locally.
+    package var isRemoteOnly = false
 
     /// Creates options that build the default targets in `directory`.
     package init(

@@ -29,6 +29,8 @@ struct InstanceExecutor: Sendable {
     let warn: @Sendable (String) -> Void
     /// The remote cache to restore from, if the build uses one.
     var remoteCache: (any RemoteCache)? = nil
+    /// The remote execution cluster eligible instances run on, if the build uses one.
+    var remoteExecution: RemoteExecution? = nil
     /// Where successes go to be uploaded; `nil` when nothing is uploaded.
     var uploads: RemoteCacheUploads? = nil
     /// Where shard runs report what they learned about their items (``ShardRunLog``); `nil` for none.
@@ -66,8 +68,12 @@ struct InstanceExecutor: Sendable {
         let actionKey = keyInputs.actionKey
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
         attemptStarted()
-        // A task with a depfile reads files no action key holds: a cache entry could not vouch for them.
-        if let remoteCache, !instance.always, instance.depfile == nil {
+        // The scheduler gave an eligible instance a remote slot instead of its local cost.
+        let holdsRemoteSlot = remoteExecution != nil && RemoteExecution.isEligible(instance)
+        let runsRemotely = holdsRemoteSlot && remoteExecution?.executor.isDisabled == false
+        // A task with a depfile reads files no action key holds: a cache entry could not vouch for them. A task
+        // the cluster runs has the cluster's action cache instead.
+        if let remoteCache, !runsRemotely, !instance.always, instance.depfile == nil {
             let lookupStart = ContinuousClock.now
             let action = RemoteCacheAction(
                 taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,
@@ -124,6 +130,44 @@ struct InstanceExecutor: Sendable {
                 }
             }
             try? fileSystem.createDirectory(atPath: ProjectPath.parent(ofAbsolute: path))
+        }
+        var ranRemotely = false
+        var fallsBackHere = false
+        if holdsRemoteSlot, let remoteExecution {
+            let result: RemoteExecutionResult
+            if runsRemotely {
+                let discovered = store.record(for: instance.id)?.discoveredInputs.map(\.path) ?? []
+                let request = remoteExecution.request(
+                    for: instance, discovered: discovered, projectDirectory: projectDirectory)
+                // Off the build's event loop, like a cache lookup: it hashes inputs and writes outputs.
+                result = await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    await remoteExecution.executor.execute(request)
+                }
+            } else {
+                result = .unavailable("the remote executor is off for the rest of this build")
+            }
+            let label =
+                instance.commands.count == 1 ? instance.commands[0] : instance.commands.joined(separator: " && ")
+            switch result {
+            case .completed(let completion):
+                output += completion.output
+                guard completion.exitCode == 0 else {
+                    throw failed(
+                        TaskFailure(
+                            command: label, termination: completion.exitCode.map { .exited($0) } ?? .timedOut))
+                }
+                ranRemotely = true
+            case .unavailable(let reason):
+                if remoteExecution.configuration.isRemoteOnly {
+                    throw failed(
+                        TaskFailure(
+                            command: label, termination: .exited(1),
+                            problem: "the remote executor cannot run it (--remote-only): \(reason)"))
+                }
+                fallsBackHere = true
+            case .cancelled:
+                throw CancellationError()
+            }
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
         // The base environment itself when nothing is added: the launcher recognises an environment it
@@ -206,7 +250,15 @@ struct InstanceExecutor: Sendable {
             return .succeeded
         }
 
-        var ending = try await runCommands()
+        var ending: CommandsEnding
+        if ranRemotely {
+            ending = .succeeded
+        } else if fallsBackHere, let remoteExecution {
+            // It holds a remote slot: it takes its local cost before it runs here.
+            ending = try await remoteExecution.fallback.holding(instance.cost) { try await runCommands() }
+        } else {
+            ending = try await runCommands()
+        }
         if case .outOfMemory = ending, let wholeMemory, wholeMemory.hasBudget {
             // Killed for memory its neighbours used too: once more, with the whole `mem` budget to itself.
             output += Array(
@@ -261,7 +313,7 @@ struct InstanceExecutor: Sendable {
         } catch {
             warn(error.description)
         }
-        if let uploads, !instance.always, instance.depfile == nil {
+        if let uploads, !ranRemotely, !instance.always, instance.depfile == nil {
             uploads.enqueue(
                 RemoteCacheAction(
                     taskID: instance.id, actionKey: actionKey, outputs: instance.outputs,

@@ -82,6 +82,8 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     package var always: Bool { settings.always }
     /// The GNU make jobserver its commands get (`jobserver:`), if any.
     package var jobserver: JobserverStyle? { settings.jobserver }
+    /// The task's `remote:`: whether it may run on a remote execution cluster.
+    package var allowsRemote: Bool { settings.allowsRemote }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
     package let junitPath: String?
     /// The `depfile:` the commands write (project-relative, inside the project): after a successful run its
@@ -182,13 +184,15 @@ final class TaskSettings: Sendable, Hashable {
     let timeout: Duration?
     let always: Bool
     let jobserver: JobserverStyle?
+    let allowsRemote: Bool
     let location: SourceLocation
 
     init(
         taskName: String, cost: ResourceCost, priority: Double, retry: RetryPolicy, timeout: Duration?, always: Bool,
-        jobserver: JobserverStyle? = nil, location: SourceLocation
+        jobserver: JobserverStyle? = nil, allowsRemote: Bool = true, location: SourceLocation
     ) {
         self.jobserver = jobserver
+        self.allowsRemote = allowsRemote
         self.taskName = taskName
         self.cost = cost
         self.priority = priority
@@ -203,7 +207,7 @@ final class TaskSettings: Sendable, Hashable {
         self.init(
             taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
             retry: definition.retry, timeout: definition.timeout, always: definition.always,
-            jobserver: definition.jobserver, location: definition.location)
+            jobserver: definition.jobserver, allowsRemote: definition.remote, location: definition.location)
     }
 
     /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal
@@ -214,7 +218,8 @@ final class TaskSettings: Sendable, Hashable {
         lhs === rhs
             || (lhs.taskName == rhs.taskName && lhs.cost == rhs.cost && lhs.priority == rhs.priority
                 && lhs.retry == rhs.retry && lhs.timeout == rhs.timeout && lhs.always == rhs.always
-                && lhs.jobserver == rhs.jobserver && lhs.location == rhs.location)
+                && lhs.jobserver == rhs.jobserver && lhs.allowsRemote == rhs.allowsRemote
+                && lhs.location == rhs.location)
     }
 
     func hash(into hasher: inout Hasher) {
@@ -225,6 +230,7 @@ final class TaskSettings: Sendable, Hashable {
         hasher.combine(timeout)
         hasher.combine(always)
         hasher.combine(jobserver)
+        hasher.combine(allowsRemote)
         hasher.combine(location)
     }
 }

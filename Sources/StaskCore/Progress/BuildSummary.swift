@@ -26,6 +26,8 @@ package struct BuildSummary: Sendable, Hashable {
     package var interruptingSignal: Int32?
     /// The remote cache's traffic, when the build used one.
     package var remoteCache: RemoteCacheStatistics?
+    /// What the remote executor did, when the build used one and ran something.
+    package var remoteExecution: RemoteExecutionStatistics?
     /// Up to three steps of the critical path whose speed-up would shorten the build most, largest first;
     /// each ``CriticalPathStep/duration`` is the saving: how much shorter the longest chain of tasks
     /// would be if that step took no time (another chain may then become the longest, which caps it).

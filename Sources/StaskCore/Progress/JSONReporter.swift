@@ -147,6 +147,12 @@ package struct JSONReporter: ProgressReporter {
                 object.add("remote_cache_bytes_up", remoteCache.bytesUploaded)
                 object.add("remote_cache_errors", remoteCache.errors)
             }
+            if let remote = summary.remoteExecution {
+                object.add("remote_executed", remote.executed)
+                object.add("remote_cached", remote.cached)
+                object.add("remote_local", remote.local)
+                object.add("remote_errors", remote.errors)
+            }
         }
         return object.text + "\n"
     }

@@ -73,6 +73,9 @@ package enum ProgressText {
         if let remoteCache = summary.remoteCache {
             line += "stask: \(remoteCache)\n"
         }
+        if let remoteExecution = summary.remoteExecution {
+            line += "stask: \(remoteExecution)\n"
+        }
         line += criticalPathReport(summary)
         return line
     }

@@ -40,8 +40,13 @@ struct BuildScheduler {
             slots: graph.instances.count, keepGoing: keepGoing, reporter: reporter)
         let source = try makeSource(coordinator: coordinator)
         coordinator.attach(source)
-        let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
+        var budget = plan.graph.budget
+        if let remote = executor.remoteExecution {
+            budget.amounts[RemoteExecutionConfiguration.slotResource] = Double(remote.configuration.jobs)
+        }
+        let capacity = try ResourceCapacitySource(limits: budget)
         executor.wholeMemory?.attach(capacity)
+        executor.remoteExecution?.fallback.attach(capacity)
         executor.cpuLender?.attach(capacity) { source.peek() != nil }
         let runner = ScheduledTaskPoolRunner(name: "stask", source: source, capacity: capacity)
 
@@ -137,7 +142,13 @@ struct BuildScheduler {
             let dependencies = plan.dependencies[local].filter(isScheduled.contains).map { plan.instance($0).id }
             try graph.addNode(instance.id, dependencies: dependencies)
             var cost = instance.cost
-            if !memoryCharges.isEmpty { cost[MemorySyntax.resource] = memoryCharges[local] }
+            if executor.remoteExecution != nil && RemoteExecution.isEligible(instance) {
+                // A remote slot instead of this machine's resources; one the cluster cannot run takes its local
+                // cost before it runs here (LocalFallbackBudget).
+                cost = [RemoteExecutionConfiguration.slotResource: 1]
+            } else if !memoryCharges.isEmpty {
+                cost[MemorySyntax.resource] = memoryCharges[local]
+            }
             jobs[instance.id] = BuildCoordinator.Job(
                 key: instance.id, cost: cost, run: { try await runInstance(offset) },
                 onComplete: onComplete, onError: onError)

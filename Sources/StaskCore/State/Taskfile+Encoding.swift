@@ -27,7 +27,7 @@ extension Taskfile {
 
     /// The layout's version, part of the cache file's header and key: raise it with every change to what
     /// ``encoded()`` writes (a file of another version is then a miss, never misread).
-    static let encodingVersion: UInt32 = 3
+    static let encodingVersion: UInt32 = 4
 
     /// Decodes what ``encoded()`` wrote.
     ///
@@ -60,14 +60,21 @@ extension Taskfile {
             dictionary(taskfile.budget) { encoder, amount in encoder.out.float64(amount) }
             dictionary(taskfile.budgetLocations) { encoder, location in encoder.location(location) }
             list(taskfile.defaultTargets) { encoder, target in encoder.located(target) }
-            optional(taskfile.remoteCache) { encoder, endpoint in
-                encoder.string(endpoint.value.scheme.rawValue)
-                encoder.string(endpoint.value.host)
-                encoder.out.varint(endpoint.value.port)
-                encoder.string(endpoint.value.pathPrefix)
-                encoder.location(endpoint.location)
+            optional(taskfile.remoteCache) { encoder, endpoint in encoder.endpoint(endpoint) }
+            optional(taskfile.remote) { encoder, remote in
+                encoder.endpoint(remote.executor)
+                encoder.optional(remote.instance) { encoder, name in encoder.string(name) }
+                encoder.optional(remote.jobs) { encoder, jobs in encoder.out.varint(jobs) }
             }
             list(taskfile.tasks) { encoder, task in encoder.task(task) }
+        }
+
+        mutating func endpoint(_ endpoint: Located<RemoteCacheEndpoint>) {
+            string(endpoint.value.scheme.rawValue)
+            string(endpoint.value.host)
+            out.varint(endpoint.value.port)
+            string(endpoint.value.pathPrefix)
+            location(endpoint.location)
         }
 
         mutating func task(_ task: TaskDefinition) {
@@ -96,6 +103,7 @@ extension Taskfile {
             out.byte(task.always ? 1 : 0)
             optional(task.depfile) { encoder, template in encoder.template(template) }
             out.byte(task.jobserver.map { $0 == .pipe ? 1 : 2 } ?? 0)
+            out.byte(task.remote ? 1 : 0)
             keyLocations(task.keyLocations)
             keyLocations(task.valueLocations)
         }
@@ -218,22 +226,33 @@ extension Taskfile {
                 try decoder.location()
             }
             let defaultTargets = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.located() }
-            let remoteCache = try optional { (decoder: inout Self) throws(StateDecodingError) in
-                guard let scheme = RemoteCacheEndpoint.Scheme(rawValue: try decoder.string()) else {
-                    throw StateDecodingError(detail: "unknown remote cache scheme")
+            let remoteCache = try optional { (decoder: inout Self) throws(StateDecodingError) in try decoder.endpoint()
+            }
+            let remote = try optional { (decoder: inout Self) throws(StateDecodingError) in
+                let executor = try decoder.endpoint()
+                let instance = try decoder.optional { (decoder: inout Self) throws(StateDecodingError) in
+                    try decoder.string()
                 }
-                let host = try decoder.string()
-                let port = try decoder.int()
-                guard (1...65_535).contains(port) else { throw StateDecodingError(detail: "port out of range") }
-                let endpoint = RemoteCacheEndpoint(
-                    scheme: scheme, host: host, port: port, pathPrefix: try decoder.string())
-                return Located(endpoint, at: try decoder.location())
+                let jobs = try decoder.optional { (decoder: inout Self) throws(StateDecodingError) in try decoder.int()
+                }
+                return TaskfileRemote(executor: executor, instance: instance, jobs: jobs)
             }
             let tasks = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.task() }
             return Taskfile(
                 path: path, displayPath: displayPath, version: version, vars: vars, env: env, budget: budget,
                 budgetLocations: budgetLocations, defaultTargets: defaultTargets, remoteCache: remoteCache,
-                tasks: tasks)
+                remote: remote, tasks: tasks)
+        }
+
+        mutating func endpoint() throws(StateDecodingError) -> Located<RemoteCacheEndpoint> {
+            guard let scheme = RemoteCacheEndpoint.Scheme(rawValue: try string()) else {
+                throw StateDecodingError(detail: "unknown remote endpoint scheme")
+            }
+            let host = try string()
+            let port = try int()
+            guard (1...65_535).contains(port) else { throw StateDecodingError(detail: "port out of range") }
+            let endpoint = RemoteCacheEndpoint(scheme: scheme, host: host, port: port, pathPrefix: try string())
+            return Located(endpoint, at: try location())
         }
 
         mutating func task() throws(StateDecodingError) -> TaskDefinition {
@@ -279,14 +298,15 @@ extension Taskfile {
             case 2: jobserver = .fifo
             case let other: throw StateDecodingError(detail: "unknown jobserver style \(other)")
             }
+            let remote = try reader.byte() != 0
             let keyLocations = try self.keyLocations()
             let valueLocations = try self.keyLocations()
             return TaskDefinition(
                 name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: RetryPolicy(attempts: attempts, backoff: backoff, maxBackoff: maxBackoff), timeout: timeout,
-                dir: dir, env: env, always: always, depfile: depfile, jobserver: jobserver, keyLocations: keyLocations,
-                valueLocations: valueLocations)
+                dir: dir, env: env, always: always, depfile: depfile, jobserver: jobserver, remote: remote,
+                keyLocations: keyLocations, valueLocations: valueLocations)
         }
 
         mutating func variable() throws(StateDecodingError) -> TaskfileVariable {

@@ -9,7 +9,7 @@ package struct TaskDefinition: Sendable, Hashable {
     /// The keys a task may have, spelled as in YAML by `rawValue`.
     package enum Key: String, Sendable, Hashable, CaseIterable {
         case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always,
-            depfile, jobserver
+            depfile, jobserver, remote
     }
 
     /// The values, behind one reference: the graph builder copies a definition for each of a task's
@@ -41,6 +41,7 @@ package struct TaskDefinition: Sendable, Hashable {
         let always: Bool
         let depfile: Template?
         let jobserver: JobserverStyle?
+        let remote: Bool
         let keyLocations: [Key: SourceLocation]
         let valueLocations: [Key: SourceLocation]
     }
@@ -96,6 +97,9 @@ package struct TaskDefinition: Sendable, Hashable {
     package var depfile: Template? { storage.fields.depfile }
     /// `jobserver`: the GNU make jobserver the task's commands get (`true` or `pipe`, or `fifo`); `nil` for none.
     package var jobserver: JobserverStyle? { storage.fields.jobserver }
+    /// `remote`: whether the task may run on the build's remote execution cluster, if it uses one. Default
+    /// `true`; `false` keeps it on this machine (a step that needs local devices, files or services).
+    package var remote: Bool { storage.fields.remote }
     /// The location of each key present.
     package var keyLocations: [Key: SourceLocation] { storage.fields.keyLocations }
     /// The location of each key's value.
@@ -108,7 +112,7 @@ package struct TaskDefinition: Sendable, Hashable {
         shards: Int? = nil, cost: ResourceCost? = nil, costLocations: [String: SourceLocation] = [:],
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, dir: Template? = nil,
         env: [EnvironmentVariable] = [], always: Bool = false, depfile: Template? = nil,
-        jobserver: JobserverStyle? = nil, keyLocations: [Key: SourceLocation] = [:],
+        jobserver: JobserverStyle? = nil, remote: Bool = true, keyLocations: [Key: SourceLocation] = [:],
         valueLocations: [Key: SourceLocation] = [:]
     ) {
         storage = Storage(
@@ -116,7 +120,7 @@ package struct TaskDefinition: Sendable, Hashable {
                 name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-                jobserver: jobserver, keyLocations: keyLocations, valueLocations: valueLocations))
+                jobserver: jobserver, remote: remote, keyLocations: keyLocations, valueLocations: valueLocations))
     }
 
     /// The location of `key`'s value, else of the key, else of the task.

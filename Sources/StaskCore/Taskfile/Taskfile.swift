@@ -26,6 +26,9 @@ package struct Taskfile: Sendable, Hashable {
     /// `remote_cache:`: the shared cache to use unless the command line or `STASK_REMOTE_CACHE` says
     /// otherwise; `nil` when the key is absent.
     package let remoteCache: Located<RemoteCacheEndpoint>?
+    /// `remote:`: the remote execution cluster to run tasks on, unless the command line or
+    /// `STASK_REMOTE_EXECUTOR` says otherwise; `nil` when the key is absent.
+    package let remote: TaskfileRemote?
     /// `tasks:` in file order.
     package let tasks: [TaskDefinition]
 
@@ -34,7 +37,7 @@ package struct Taskfile: Sendable, Hashable {
         path: String, displayPath: String, version: Int = 1, vars: [TaskfileVariable] = [],
         env: [EnvironmentVariable] = [], budget: [String: Double] = [:],
         budgetLocations: [String: SourceLocation] = [:], defaultTargets: [Located<String>] = [],
-        remoteCache: Located<RemoteCacheEndpoint>? = nil, tasks: [TaskDefinition] = []
+        remoteCache: Located<RemoteCacheEndpoint>? = nil, remote: TaskfileRemote? = nil, tasks: [TaskDefinition] = []
     ) {
         self.path = path
         self.displayPath = displayPath
@@ -45,6 +48,7 @@ package struct Taskfile: Sendable, Hashable {
         self.budgetLocations = budgetLocations
         self.defaultTargets = defaultTargets
         self.remoteCache = remoteCache
+        self.remote = remote
         self.tasks = tasks
     }
 
@@ -62,5 +66,21 @@ package struct Taskfile: Sendable, Hashable {
     /// The resolved value of each var, by name.
     package var variableValues: [String: String] {
         Dictionary(vars.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+}
+
+/// A Taskfile's `remote:` section: `{executor: grpc://HOST:PORT[/INSTANCE], instance: NAME, jobs: N}`.
+package struct TaskfileRemote: Sendable, Hashable {
+    /// `executor:`: the cluster.
+    package var executor: Located<RemoteCacheEndpoint>
+    /// `instance:`: its REAPI instance name, over the URL's path.
+    package var instance: String?
+    /// `jobs:`: how many tasks may run there at once.
+    package var jobs: Int?
+
+    package init(executor: Located<RemoteCacheEndpoint>, instance: String? = nil, jobs: Int? = nil) {
+        self.executor = executor
+        self.instance = instance
+        self.jobs = jobs
     }
 }

@@ -65,6 +65,7 @@ extension TaskfileReader {
         var dir: Template?
         var env: [EnvironmentVariable] = []
         var always = false
+        var remote = true
         var jobserver: JobserverStyle?
         var depfile: Template?
 
@@ -116,6 +117,8 @@ extension TaskfileReader {
                 env = try readEnvironment(node, key: "env", rules: rules(.taskEnvironment))
             case .always:
                 always = try boolean(node, key: "always")
+            case .remote:
+                remote = try boolean(node, key: "remote")
             case .jobserver:
                 jobserver = try jobserverStyle(node)
             case .depfile:
@@ -129,7 +132,7 @@ extension TaskfileReader {
             name: name, location: entry.keyLocation, desc: desc, inputs: inputs, outputs: outputs, deps: deps,
             run: run, foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
             retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-            jobserver: jobserver, keyLocations: keyLocations,
+            jobserver: jobserver, remote: remote, keyLocations: keyLocations,
             valueLocations: valueLocations)
     }
 

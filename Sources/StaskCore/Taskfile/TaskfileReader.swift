@@ -4,7 +4,7 @@ import Yams
 ///
 /// Errors are thrown in document order, the first one wins.
 struct TaskfileReader {
-    static let topLevelKeys = ["version", "vars", "env", "budget", "default", "remote_cache", "tasks"]
+    static let topLevelKeys = ["version", "vars", "env", "budget", "default", "remote_cache", "remote", "tasks"]
 
     let source: SourceText
     let path: String
@@ -76,6 +76,7 @@ struct TaskfileReader {
                     location(of: node), key: "remote_cache", value: RemoteCacheEndpoint.redacted(text), reason: reason)
             }
         }
+        let remote = try value("remote").map { node throws(TaskfileError) in try readRemote(node) }
         var tasks: [TaskDefinition] = []
         if let node = value("tasks") {
             for entry in try self.entries(of: node, key: "tasks") {
@@ -84,7 +85,46 @@ struct TaskfileReader {
         }
         return Taskfile(
             path: path, displayPath: source.file, version: 1, vars: vars, env: env, budget: budget,
-            budgetLocations: budgetLocations, defaultTargets: defaultTargets, remoteCache: remoteCache, tasks: tasks)
+            budgetLocations: budgetLocations, defaultTargets: defaultTargets, remoteCache: remoteCache, remote: remote,
+            tasks: tasks)
+    }
+
+    /// `remote: {executor: grpc://…, instance: NAME, jobs: N}`.
+    private func readRemote(_ node: Node) throws(TaskfileError) -> TaskfileRemote {
+        let entries = try self.entries(of: node, key: "remote")
+        try checkKeys(entries, allowed: ["executor", "instance", "jobs"], context: "remote")
+        func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+        guard let executorNode = value("executor") else {
+            throw .invalidValue(
+                location(of: node), key: "remote", value: "",
+                reason: "needs an executor: grpc://HOST:PORT[/INSTANCE] (the Remote Execution API cluster)")
+        }
+        let text = try string(executorNode, key: "remote.executor")
+        let executor: RemoteExecutorSelection
+        do {
+            executor = try RemoteExecutorSelection(parsing: text)
+        } catch {
+            guard case .invalidURL(_, let reason) = error else { preconditionFailure("one error case") }
+            throw .invalidValue(
+                location(of: executorNode), key: "remote.executor", value: RemoteCacheEndpoint.redacted(text),
+                reason: reason)
+        }
+        guard case .server(let endpoint) = executor else {
+            throw .invalidValue(
+                location(of: executorNode), key: "remote.executor", value: text,
+                reason: "expected grpc://HOST:PORT[/INSTANCE]; leave the remote section out for none")
+        }
+        var remote = TaskfileRemote(executor: Located(endpoint, at: location(of: executorNode)))
+        if let node = value("instance") { remote.instance = try string(node, key: "remote.instance") }
+        if let node = value("jobs") {
+            let jobs = try integer(node, key: "remote.jobs")
+            guard jobs > 0 else {
+                throw .invalidValue(
+                    location(of: node), key: "remote.jobs", value: "\(jobs)", reason: "must be at least 1")
+            }
+            remote.jobs = jobs
+        }
+        return remote
     }
 
     // MARK: - YAML

@@ -30,10 +30,11 @@ package final class REAPIConnection: Sendable {
     /// - Parameters:
     ///   - connectTimeout: Added to every call's deadline, for the connection the call may have to wait for.
     ///   - ioTimeout: The time a call that moves little data may take once connected.
+    ///   - instanceName: The REAPI instance; `nil` for the endpoint's path.
     /// - Throws: `RPCError` when the host cannot be turned into a target (never for a parsed endpoint).
     package init(
-        endpoint: RemoteCacheEndpoint, credentials: RemoteCacheCredentials, connectTimeout: Duration,
-        ioTimeout: Duration
+        endpoint: RemoteCacheEndpoint, instanceName: String? = nil, credentials: RemoteCacheCredentials,
+        connectTimeout: Duration, ioTimeout: Duration
     ) throws {
         let target: any ResolvableTarget
         if endpoint.host.contains(":") {
@@ -47,7 +48,7 @@ package final class REAPIConnection: Sendable {
         let transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
         let client = GRPCClient(transport: transport)
         self.client = client
-        self.instanceName = endpoint.instanceName
+        self.instanceName = instanceName ?? endpoint.instanceName
         var metadata: Metadata = [:]
         if let authorization = credentials.authorizationHeader {
             metadata.addString(authorization, forKey: "authorization")

@@ -26,6 +26,8 @@ package enum HelperCacheServer {
                         case .store(let action, let wallTime):
                             await cache.store(action, wallTime: wallTime)
                             reply = .stored(cache.statistics)
+                        case .execute:
+                            reply = .failed("this helper serves a remote cache, not an executor")
                         }
                     } catch {
                         reply = .failed("\(error)")

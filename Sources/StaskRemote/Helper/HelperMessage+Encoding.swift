@@ -5,11 +5,12 @@ import StaskCore
 // Path digest: 1 path, 2 high, 3 low. restored: 2 outputs (RestoredOutputs: 1 path digest (repeated),
 // 2 wall time (ns), 3 has wall time, 4 byte count), 4 statistics. stored: 4 statistics. Statistics: 1 hits,
 // 2 misses, 3 bytes down, 4 bytes up, 5 errors, 6 uploads. warning: 2 kind, 3 endpoint, 4 message.
-// failed: 2 message.
+// failed: 2 message. execute: 4 request; executed: 5 result, 6 statistics (HelperMessage+Execution).
+// Version 2 added execute and executed.
 
 extension HelperMessage.Request {
     private enum Kind: UInt64 {
-        case restore = 2, store
+        case restore = 2, store, execute
     }
 
     /// The message body.
@@ -23,6 +24,9 @@ extension HelperMessage.Request {
             writer.write(field: 1, varint: Kind.store.rawValue)
             writer.write(field: 2) { HelperMessage.write(action, into: &$0) }
             writer.write(field: 3, varint: HelperMessage.nanoseconds(wallTime))
+        case .execute(let request):
+            writer.write(field: 1, varint: Kind.execute.rawValue)
+            writer.write(field: 4) { HelperMessage.write(request, into: &$0) }
         }
         return writer.bytes
     }
@@ -36,9 +40,13 @@ extension HelperMessage.Request {
             var kind: UInt64 = 0
             var numbers: [Int: UInt64] = [:]
             var action: RemoteCacheAction?
+            var execution: RemoteExecutionRequest?
             while let (field, wireType) = try reader.nextField() {
                 switch (field, wireType) {
                 case (1, .varint): kind = try reader.readVarint()
+                case (4, .lengthDelimited):
+                    var nested = try reader.readMessage()
+                    execution = try HelperMessage.readExecutionRequest(&nested)
                 case (2, .lengthDelimited):
                     var nested = try reader.readMessage()
                     action = try HelperMessage.readAction(&nested)
@@ -53,6 +61,9 @@ extension HelperMessage.Request {
             case .store:
                 guard let action else { throw HelperMessageError("a store without its action") }
                 self = .store(action, wallTime: .nanoseconds(Int64(bitPattern: numbers[3] ?? 0)))
+            case .execute:
+                guard let execution else { throw HelperMessageError("an execute without its request") }
+                self = .execute(execution)
             case nil:
                 throw HelperMessageError("unknown request kind \(kind)")
             }
@@ -66,7 +77,7 @@ extension HelperMessage.Request {
 
 extension HelperMessage.Reply {
     private enum Kind: UInt64 {
-        case restored = 2, stored, warning, failed
+        case restored = 2, stored, warning, failed, executed
     }
 
     /// The message body.
@@ -99,6 +110,10 @@ extension HelperMessage.Reply {
         case .failed(let message):
             writer.write(field: 1, varint: Kind.failed.rawValue)
             writer.write(field: 2, string: message)
+        case .executed(let result, let statistics):
+            writer.write(field: 1, varint: Kind.executed.rawValue)
+            writer.write(field: 5) { HelperMessage.write(result, into: &$0) }
+            writer.write(field: 6) { HelperMessage.write(statistics, into: &$0) }
         }
         return writer.bytes
     }
@@ -113,9 +128,17 @@ extension HelperMessage.Reply {
             var strings: [Int: String] = [:]
             var outputs: RestoredOutputs?
             var statistics = RemoteCacheStatistics()
+            var result: RemoteExecutionResult?
+            var executionStatistics = RemoteExecutionStatistics()
             while let (field, wireType) = try reader.nextField() {
                 switch (field, wireType) {
                 case (1, .varint): kind = try reader.readVarint()
+                case (5, .lengthDelimited) where kind == Kind.executed.rawValue:
+                    var nested = try reader.readMessage()
+                    result = try HelperMessage.readExecutionResult(&nested)
+                case (6, .lengthDelimited) where kind == Kind.executed.rawValue:
+                    var nested = try reader.readMessage()
+                    executionStatistics = try HelperMessage.readExecutionStatistics(&nested)
                 case (2, .lengthDelimited) where kind == Kind.restored.rawValue:
                     var nested = try reader.readMessage()
                     outputs = try HelperMessage.readRestoredOutputs(&nested)
@@ -134,6 +157,9 @@ extension HelperMessage.Reply {
                 self = .warning(
                     RemoteCacheWarning(kind: kind, endpoint: strings[3] ?? "", message: strings[4] ?? ""))
             case .failed: self = .failed(strings[2] ?? "")
+            case .executed:
+                guard let result else { throw HelperMessageError("an executed reply without its result") }
+                self = .executed(result, executionStatistics)
             case nil: throw HelperMessageError("unknown reply kind \(kind)")
             }
         } catch let error as HelperMessageError {

@@ -11,7 +11,7 @@ package import StaskCore
 /// the helper's use for the build.
 package enum HelperMessage {
     /// The version of the messages below.
-    package static let version = 1
+    package static let version = 2
 
     /// What stask asks of the helper.
     package enum Request: Sendable, Hashable {
@@ -19,6 +19,8 @@ package enum HelperMessage {
         case restore(RemoteCacheAction)
         /// ``RemoteCache/store(_:wallTime:)``.
         case store(RemoteCacheAction, wallTime: Duration)
+        /// ``RemoteExecutor/execute(_:)``.
+        case execute(RemoteExecutionRequest)
     }
 
     /// What the helper answers.
@@ -27,6 +29,8 @@ package enum HelperMessage {
         case restored(RestoredOutputs?, RemoteCacheStatistics)
         /// A store finished (or was skipped), and the helper's statistics after it.
         case stored(RemoteCacheStatistics)
+        /// The outcome of a remote execution, and the executor's statistics after it.
+        case executed(RemoteExecutionResult, RemoteExecutionStatistics)
         /// A warning of the cache client, sent as it happens (frame id 0).
         case warning(RemoteCacheWarning)
         /// The request could not be served at all.

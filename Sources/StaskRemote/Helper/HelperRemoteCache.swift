@@ -92,7 +92,7 @@ package final class HelperRemoteCache: RemoteCache {
         case .failed(let message)?:
             report(.serverError, message)
             state.withLock { $0.local.misses += 1 }
-        case .stored, .warning, nil:
+        case .stored, .warning, .executed, nil:
             state.withLock { $0.local.misses += 1 }
         }
         return nil
@@ -104,7 +104,7 @@ package final class HelperRemoteCache: RemoteCache {
         switch await ask(.store(action, wallTime: wallTime)) {
         case .stored(let statistics)?: merge(statistics)
         case .failed(let message)?: report(.serverError, message)
-        case .restored, .warning, nil: break
+        case .restored, .warning, .executed, nil: break
         }
     }
 
