@@ -18,6 +18,7 @@ struct TaskfileEncodingTests {
         budget: {cpu: 3, mem_gb: 1.5}
         default: [link]
         remote_cache: "http://[::1]:8080/prefix"
+        remote: {executor: "grpc://cluster:8980/main", instance: ci, jobs: 12}
         tasks:
           compile:
             desc: Compile one file
@@ -40,6 +41,7 @@ struct TaskfileEncodingTests {
             outputs: [app]
             run: "{{CC}} -o app {{inputs}}"
             always: true
+            remote: false
           test:
             foreach: ["tests/*.sh"]
             shards: 3

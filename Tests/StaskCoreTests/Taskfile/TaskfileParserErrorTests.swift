@@ -54,6 +54,23 @@ import Testing
                 + "belong in the URL; set STASK_REMOTE_CACHE_TOKEN, or STASK_REMOTE_CACHE_USER and "
                 + "STASK_REMOTE_CACHE_PASSWORD"),
         Case(
+            yaml: "version: 1\nremote: {executor: http://cache:9090}\n",
+            message: "Taskfile.yml:2:20: invalid 'remote.executor' value 'http://cache:9090': a remote executor is a "
+                + "grpc:// endpoint (the Remote Execution API)"),
+        Case(
+            yaml: "version: 1\nremote: {instance: x}\n",
+            message: "Taskfile.yml:2:9: invalid 'remote': needs an executor: grpc://HOST:PORT[/INSTANCE] "
+                + "(the Remote Execution API cluster)"),
+        Case(
+            yaml: "version: 1\nremote: {executor: \"grpc://c:1\", jobs: 0}\n",
+            message: "Taskfile.yml:2:40: invalid 'remote.jobs' value '0': must be at least 1"),
+        Case(
+            yaml: "version: 1\nremote: {executor: \"grpc://c:1\", job: 2}\n",
+            message: "Taskfile.yml:2:34: unknown key 'job' in remote (did you mean 'jobs'?)"),
+        Case(
+            yaml: "version: 1\ntasks:\n  a:\n    remote: maybe\n",
+            message: "Taskfile.yml:4:13: 'remote' must be true or false, not a string ('maybe')"),
+        Case(
             yaml: "version: 1\nremote_cache: [http://a]\n",
             message: "Taskfile.yml:2:15: 'remote_cache' must be a string, not a list"),
         Case(

@@ -142,6 +142,27 @@ import Testing
         #expect(u.inputs.map(\.text) == ["a"])
     }
 
+    @Test func readsTheRemoteSectionAndEachTasksRemoteKey() throws {
+        let taskfile = try TaskfileFixture.parse(
+            """
+            version: 1
+            remote:
+              executor: grpc://cluster.local:8980/main
+              instance: ci
+              jobs: 32
+            tasks:
+              a: {run: x}
+              b: {run: y, remote: false}
+            """)
+        let remote = try #require(taskfile.remote)
+        #expect(remote.executor.value == (try RemoteCacheEndpoint(parsing: "grpc://cluster.local:8980/main")))
+        #expect(remote.executor.location.line == 3 && remote.executor.location.column == 13)
+        #expect(remote.instance == "ci" && remote.jobs == 32)
+        #expect(taskfile.task(named: "a")?.remote == true)
+        #expect(taskfile.task(named: "b")?.remote == false)
+        #expect(try TaskfileFixture.parse("version: 1\n").remote == nil)
+    }
+
     @Test func readsTheRemoteCacheURLWithItsLocation() throws {
         let taskfile = try TaskfileFixture.parse("version: 1\nremote_cache: http://cache.local:9090/team\n")
         let remoteCache = try #require(taskfile.remoteCache)
@@ -186,6 +207,7 @@ import Testing
                 always: yes
                 depfile: "deps/t-{{shard}}.d"
                 jobserver: fifo
+                remote: no
               u:
 
             """)
@@ -206,6 +228,7 @@ import Testing
         #expect(t.always)
         #expect(t.depfile?.text == "deps/t-{{shard}}.d")
         #expect(t.jobserver == .fifo)
+        #expect(!t.remote)
         #expect(Set(t.keyLocations.keys) == Set(TaskDefinition.Key.allCases))
     }
 

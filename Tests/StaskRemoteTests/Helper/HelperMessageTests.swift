@@ -20,11 +20,30 @@ import Testing
         return statistics
     }
 
+    static var executionStatistics: RemoteExecutionStatistics {
+        var statistics = RemoteExecutionStatistics()
+        statistics.executed = 1
+        statistics.cached = 2
+        statistics.local = 3
+        statistics.errors = 4
+        statistics.bytesUploaded = 5_000_000_000
+        statistics.bytesDownloaded = 6
+        return statistics
+    }
+
     @Test(arguments: [
         HelperMessage.Request.restore(action),
         .restore(
             RemoteCacheAction(taskID: "", actionKey: ContentDigest(high: 0, low: 0), outputs: [], projectDirectory: "")),
         .store(action, wallTime: .milliseconds(1234)),
+        .execute(
+            RemoteExecutionRequest(
+                taskID: "cc[a.c]", arguments: ["/bin/sh", "-c", "cc -c a.c"], environment: ["PATH": "/bin", "A": "é"],
+                inputs: ["a.c", "include/a.h"], outputs: ["a.o", "a.d"], projectDirectory: "/p",
+                timeout: .milliseconds(1500), skipsCache: true)),
+        .execute(
+            RemoteExecutionRequest(
+                taskID: "", arguments: [], environment: [:], inputs: [], outputs: [], projectDirectory: "")),
     ])
     func requestsRoundTrip(request: HelperMessage.Request) throws {
         #expect(try HelperMessage.Request(decoding: request.encoded()) == request)
@@ -47,6 +66,14 @@ import Testing
         .stored(statistics),
         .warning(RemoteCacheWarning(kind: .corruptBlob, endpoint: "grpc://h:1", message: "bad")),
         .failed("no"),
+        .executed(
+            .completed(
+                RemoteCompletion(
+                    exitCode: -1, output: Array("out\nerr\n".utf8), isCached: true, workerTime: .milliseconds(20))),
+            executionStatistics),
+        .executed(.completed(RemoteCompletion(exitCode: nil, output: [], isCached: false)), executionStatistics),
+        .executed(.unavailable("cannot connect"), RemoteExecutionStatistics()),
+        .executed(.cancelled, RemoteExecutionStatistics()),
     ])
     func repliesRoundTrip(reply: HelperMessage.Reply) throws {
         #expect(try HelperMessage.Reply(decoding: reply.encoded()) == reply)
