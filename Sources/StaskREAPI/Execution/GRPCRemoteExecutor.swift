@@ -16,7 +16,8 @@ import Synchronization
 /// 2. the action cache (`GetActionResult`), unless the task must always run: a result with exit status 0 is
 ///    downloaded and nothing runs;
 /// 3. the blobs the server lacks (`FindMissingBlobs`, then `BatchUpdateBlobs` or ByteStream `Write`);
-/// 4. `Execute`, following the operation to its end, with `WaitExecution` when the stream drops first;
+/// 4. `Execute`, following the operation to its end, with `WaitExecution` when the stream drops first; once
+///    more from step 3 when the server answers `FAILED_PRECONDITION` (a blob went missing meanwhile);
 /// 5. the outputs, standard output and standard error downloaded, checked (size and SHA-256) and written
 ///    beneath the project (only paths the request declared).
 ///
@@ -26,8 +27,8 @@ import Synchronization
 /// Failure never hangs or breaks a build: every call has a deadline (`Execute`'s is the action's timeout, or an
 /// hour, plus ten minutes); a server that cannot be reached turns the executor off for the build with one
 /// warning, and every request then answers ``RemoteExecutionResult/unavailable(_:)`` (the task runs locally);
-/// a server error is one warning per kind and that task runs locally. Cancelling a request cancels its
-/// operation on the server (`CancelOperation`), as does ``finish()`` for every operation still running.
+/// a server error is one warning per kind and that task runs locally. ``finish()`` cancels on the server
+/// (`CancelOperation`) every operation whose request was cancelled or failed before it ended.
 ///
 /// **Concurrency.** Thread-safe and `Sendable`; the statistics, warned kinds and running operations sit behind
 /// a `Mutex`.
@@ -133,25 +134,30 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
         var inMemory: [Digest: [UInt8]] = tree.directories
         inMemory[action.commandDigest] = action.command
         inMemory[action.actionDigest] = action.action
-        let missing = try await store.missing(Array(Set(inMemory.keys).union(sources.keys)))
-        var blobs: [(digest: Digest, contents: [UInt8])] = []
-        for digest in missing.sorted(by: { $0.hash < $1.hash }) {
-            if let contents = inMemory[digest] {
-                blobs.append((digest, contents))
-            } else if let path = sources[digest] {
-                let contents = try LocalFileSystem().readFile(atPath: path)
-                // Changed since it was hashed (another step wrote it): the action would name other contents.
-                guard Digest(of: contents) == digest else {
-                    return report(.localFiles, "input '\(path)' changed while '\(request.taskID)' was sent")
+        var response = Build_Bazel_Remote_Execution_V2_ExecuteResponse()
+        // A second try when the server says a blob is missing (FAILED_PRECONDITION): evicted between the
+        // upload and the run, it is sent again.
+        for _ in 0..<2 {
+            let missing = try await store.missing(Array(Set(inMemory.keys).union(sources.keys)))
+            var blobs: [(digest: Digest, contents: [UInt8])] = []
+            for digest in missing.sorted(by: { $0.hash < $1.hash }) {
+                if let contents = inMemory[digest] {
+                    blobs.append((digest, contents))
+                } else if let path = sources[digest] {
+                    let contents = try LocalFileSystem().readFile(atPath: path)
+                    // Changed since it was hashed (another step wrote it): the action would name other contents.
+                    guard Digest(of: contents) == digest else {
+                        return report(.localFiles, "input '\(path)' changed while '\(request.taskID)' was sent")
+                    }
+                    blobs.append((digest, contents))
                 }
-                blobs.append((digest, contents))
             }
+            let sent = try await store.upload(blobs)
+            count { $0.bytesUploaded += sent }
+            response = try await executeOperation(
+                action.actionDigest, skippingCache: request.skipsCache, timeout: request.timeout)
+            if response.status.code != Int32(RPCError.Code.failedPrecondition.rawValue) { break }
         }
-        let sent = try await store.upload(blobs)
-        count { $0.bytesUploaded += sent }
-
-        let response = try await executeOperation(
-            action.actionDigest, skippingCache: request.skipsCache, timeout: request.timeout)
         let status = response.status
         if status.code == Int32(RPCError.Code.deadlineExceeded.rawValue) {
             // The worker killed the command at its timeout; keep what it printed.
@@ -199,7 +205,6 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
             return state.nextRequest
         }
         let name = OperationName()
-        defer { state.withLock { _ = $0.operations.removeValue(forKey: id) } }
         let follow:
             @Sendable (StreamingClientResponse<Google_Longrunning_Operation>) async throws ->
                 Google_Longrunning_Operation? = {
@@ -214,7 +219,7 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
                     }
                     return last
                 }
-        return try await withTaskCancellationHandler {
+        do {
             var request = Build_Bazel_Remote_Execution_V2_ExecuteRequest()
             request.instanceName = connection.instanceName
             request.actionDigest = digest
@@ -234,6 +239,8 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
             guard let operation, operation.done else {
                 throw RPCError(code: .unavailable, message: "the operation's stream ended before the operation did")
             }
+            // Over: nothing to cancel. An operation whose call failed or was cancelled stays listed, for finish().
+            state.withLock { _ = $0.operations.removeValue(forKey: id) }
             switch operation.result {
             case .error(let status)?:
                 var response = Build_Bazel_Remote_Execution_V2_ExecuteResponse()
@@ -244,25 +251,11 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
             case nil:
                 throw RPCError(code: .internalError, message: "a finished operation without a result")
             }
-        } onCancel: {
-            if let known = name.value { cancel(operation: known) }
         }
     }
 
-    /// Asks the server to cancel `operation`, without waiting (cancellation must not hang on a dead server).
-    private func cancel(operation: String) {
-        let connection = connection
-        Task.detached {
-            var request = Google_Longrunning_CancelOperationRequest()
-            request.name = operation
-            var options = connection.options()
-            options.timeout = .seconds(5)
-            _ = try? await Google_Longrunning_Operations.Client(wrapping: connection.client)
-                .cancelOperation(request, metadata: connection.metadata, options: options)
-        }
-    }
-
-    /// See ``RemoteExecutor/finish()``: cancels the operations still running, waiting at most 5 s for the server.
+    /// See ``RemoteExecutor/finish()``: cancels the operations still running (those of cancelled or failed
+    /// requests), waiting at most 1 s for the server (stask gives its helper 2 s to exit).
     package func finish() async {
         let running = state.withLock { state in
             defer { state.operations = [:] }
@@ -274,7 +267,7 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
                     var request = Google_Longrunning_CancelOperationRequest()
                     request.name = operation
                     var options = connection.options()
-                    options.timeout = .seconds(5)
+                    options.timeout = .seconds(1)
                     _ = try? await Google_Longrunning_Operations.Client(wrapping: connection.client)
                         .cancelOperation(request, metadata: connection.metadata, options: options)
                 }
