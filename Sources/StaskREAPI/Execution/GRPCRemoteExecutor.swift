@@ -11,7 +11,7 @@ import Synchronization
 /// the `stask-remote` helper.
 ///
 /// For each request, in order:
-/// 1. the input root: each input file's SHA-256 (``InputDigests``), the `Directory` tree (``InputTree``), the
+/// 1. the input root: each input file's SHA-256 (``InputDigests``), the `Directory` tree (``InputRoot``), the
 ///    `Command` and `Action` (``RemoteAction``; the platform is this machine's `OSFamily` and `ISA`);
 /// 2. the action cache (`GetActionResult`), unless the task must always run: a result with exit status 0 is
 ///    downloaded and nothing runs;
@@ -103,18 +103,18 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
     }
 
     private func run(_ request: RemoteExecutionRequest) async throws -> RemoteExecutionResult {
-        var files: [InputTree.File] = []
+        var files: [InputRoot.File] = []
         var sources: [Digest: String] = [:]
         for path in request.inputs {
             let absolute = ProjectPath.absolute(path, project: request.projectDirectory)
             guard let entry = try inputDigests.entry(atPath: absolute) else { continue }
             let digest = Digest(entry.digest, size: entry.size)
-            files.append(InputTree.File(path: path, digest: digest, isExecutable: entry.isExecutable))
+            files.append(InputRoot.File(path: path, digest: digest, isExecutable: entry.isExecutable))
             sources[digest] = absolute
         }
-        let tree: InputTree
+        let tree: InputRoot
         do {
-            tree = try InputTree(files: files)
+            tree = try InputRoot(files: files)
         } catch {
             return report(.localFiles, "'\(request.taskID)' cannot run remotely: \(error)")
         }

@@ -7,14 +7,14 @@ import SwiftProtobuf
 /// directory named by the SHA-256 digest of its serialized message, the root's digest in `Action.input_root_digest`).
 ///
 /// ```swift
-/// let tree = try InputTree(files: [.init(path: "src/a.c", digest: digest, isExecutable: false)])
+/// let tree = try InputRoot(files: [.init(path: "src/a.c", digest: digest, isExecutable: false)])
 /// action.inputRootDigest = tree.rootDigest
 /// // upload tree.directories (message bytes by digest) with the files' contents
 /// ```
 ///
 /// Paths are project-relative and `/`-separated; `directories` lists directories that must exist even when empty
 /// (the parents of declared outputs are created by the worker, as REAPI specifies, so they need not be here).
-struct InputTree: Sendable {
+struct InputRoot: Sendable {
     typealias Digest = Build_Bazel_Remote_Execution_V2_Digest
 
     /// One input file.
@@ -33,10 +33,10 @@ struct InputTree: Sendable {
 
     /// Builds the tree.
     ///
-    /// - Throws: ``InputTreeError`` for a path that is not a normalized relative path, a path listed twice with
+    /// - Throws: ``InputRootError`` for a path that is not a normalized relative path, a path listed twice with
     ///   different contents, or a path that is both a file and a directory.
     /// - Complexity: O(n log n) in the number of files.
-    init(files: [File], directories extraDirectories: [String] = []) throws(InputTreeError) {
+    init(files: [File], directories extraDirectories: [String] = []) throws(InputRootError) {
         var root = Node()
         for file in files {
             let components = try Self.components(of: file.path)
@@ -50,7 +50,7 @@ struct InputTree: Sendable {
         self.directories = messages
     }
 
-    private static func components(of path: String) throws(InputTreeError) -> [String] {
+    private static func components(of path: String) throws(InputRootError) -> [String] {
         let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !path.isEmpty, !path.hasPrefix("/"),
             components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
@@ -63,7 +63,7 @@ struct InputTree: Sendable {
         var files: [String: File] = [:]
         var children: [String: Node] = [:]
 
-        mutating func insert(_ file: File, at components: ArraySlice<String>) throws(InputTreeError) {
+        mutating func insert(_ file: File, at components: ArraySlice<String>) throws(InputRootError) {
             let name = components[components.startIndex]
             if components.count == 1 {
                 if children[name] != nil { throw .fileAndDirectory(file.path) }
@@ -75,7 +75,7 @@ struct InputTree: Sendable {
             try children[name, default: Node()].insert(file, at: components.dropFirst())
         }
 
-        mutating func insertDirectory(at components: ArraySlice<String>, path: String) throws(InputTreeError) {
+        mutating func insertDirectory(at components: ArraySlice<String>, path: String) throws(InputRootError) {
             guard let name = components.first else { return }
             if files[name] != nil { throw .fileAndDirectory(path) }
             try children[name, default: Node()].insertDirectory(at: components.dropFirst(), path: path)
@@ -109,7 +109,7 @@ struct InputTree: Sendable {
 }
 
 /// A set of input files that cannot make an input root.
-enum InputTreeError: Error, Sendable, Equatable, CustomStringConvertible {
+enum InputRootError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A path that is absolute, empty, or holds `.`, `..` or an empty component.
     case notRelative(String)
     /// A path listed twice with different digests or modes.
