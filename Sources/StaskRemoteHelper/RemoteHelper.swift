@@ -33,6 +33,7 @@ struct RemoteHelper {
         }
         switch command {
         case "cache": await serveCache(options)
+        case "worker": await serveWorker(options)
         default: usage("unknown command '\(command)'")
         }
     }

@@ -31,6 +31,7 @@ extension Stask {
     /// with an option a millisecond of start-up; a test checks it against the help.
     static let optionsTakingValues: Set<String> = [
         "-f", "-C", "-j", "--cpu", "--io", "--budget", "--shard", "--shard-plan", "--trace", "--progress",
-        "--remote-cache", "--remote-cache-upload", "--format", "--watch-debounce",
+        "--remote-cache", "--remote-cache-upload", "--format", "--watch-debounce", "--bots", "--instance",
+        "--capacity", "--work-dir",
     ]
 }
