@@ -12,6 +12,9 @@ struct SessionLoop {
     private var state: BotSessionState?
     /// The task of each running action, by lease id.
     private var actions: [String: Task<Void, Never>] = [:]
+    /// The tasks of cancelled actions whose processes may still be ending, by lease id: awaited before
+    /// ``run()`` returns.
+    private var cancelled: [String: Task<Void, Never>] = [:]
     private var isStopping = false
     private var backoff: Duration
     private var lastUpdate = ContinuousClock.now
@@ -139,7 +142,10 @@ struct SessionLoop {
         case .stop:
             isStopping = true
         case .finished(let leaseID, let outcome, let actionDigest, let duration):
-            guard actions.removeValue(forKey: leaseID) != nil else { return }  // cancelled meanwhile
+            guard actions.removeValue(forKey: leaseID) != nil else {
+                cancelled[leaseID] = nil  // cancelled meanwhile: nothing to report
+                return
+            }
             let name = String(actionDigest.hash.prefix(12))
             let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
             let time = "\((seconds * 1000).rounded() / 1000) s"
@@ -187,19 +193,23 @@ struct SessionLoop {
         guard let task = actions.removeValue(forKey: id) else { return }
         configuration.log("stask worker: lease \(id) cancelled by the server")
         task.cancel()
+        cancelled[id] = task
     }
 
     private mutating func cancelAllActions() {
-        for task in actions.values { task.cancel() }
+        for (id, task) in actions {
+            task.cancel()
+            cancelled[id] = task
+        }
         actions = [:]
     }
 
     /// Kills the running actions, waits for their processes, and tells the server (when it can be reached) that
     /// this bot is going away, handing its leases back as `UNAVAILABLE` so that they are retried elsewhere.
     private mutating func stop() async {
-        let tasks = Array(actions.values)
         cancelAllActions()
-        for task in tasks { await task.value }
+        for task in cancelled.values { await task.value }
+        cancelled = [:]
         guard var current = state else { return }
         for lease in current.running {
             var status = Google_Rpc_Status()

@@ -14,10 +14,11 @@ import Testing
 /// service, their inputs uploaded to the CAS by the test. Every action carries a nonce so that the server's
 /// action cache never answers for it, and each test stops its worker before it ends. Any worker of the
 /// shared instance may take any action, so the actions need nothing but what they get from the CAS.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct RemoteWorkerTests {
     typealias Digest = Build_Bazel_Remote_Execution_V2_Digest
     typealias Execution = Build_Bazel_Remote_Execution_V2_Execution.Client<HTTP2ClientTransport.Posix>
+    typealias Operations = Google_Longrunning_Operations.Client<HTTP2ClientTransport.Posix>
 
     let work: ScratchDirectory
     let log = WorkerLogLines()
@@ -28,7 +29,7 @@ struct RemoteWorkerTests {
 
     @Test(BuildGridServer.enabled)
     func runsACommandThatReadsAnInputAndWritesAnOutput() async throws {
-        try await withWorker { store, execution in
+        try await withWorker { store, execution, _ in
             let input = Array("hello worker\n".utf8)
             let (response, _) = try await execute(
                 #"mkdir -p out/sub && tr a-z A-Z < in/data.txt > out/sub/result.txt && echo said >&2 && echo done"#,
@@ -50,7 +51,7 @@ struct RemoteWorkerTests {
 
     @Test(BuildGridServer.enabled)
     func uploadsAnOutputDirectoryAsATree() async throws {
-        try await withWorker { store, execution in
+        try await withWorker { store, execution, _ in
             let (response, _) = try await execute(
                 "mkdir -p gen/a && echo one > gen/a/1.txt && echo two > gen/2.txt", inputs: [:],
                 outputs: ["gen"], store: store, execution: execution)
@@ -67,7 +68,7 @@ struct RemoteWorkerTests {
 
     @Test(BuildGridServer.enabled)
     func aFailingCommandReportsItsExitCode() async throws {
-        try await withWorker { store, execution in
+        try await withWorker { store, execution, _ in
             let (response, _) = try await execute(
                 "echo broken >&2; exit 3", inputs: [:], outputs: [], store: store, execution: execution)
             #expect(response.status.code == 0)
@@ -79,10 +80,36 @@ struct RemoteWorkerTests {
 
     @Test(BuildGridServer.enabled)
     func aCommandPastItsTimeoutIsKilledAndReportedAsDeadlineExceeded() async throws {
-        try await withWorker { store, execution in
+        try await withWorker { store, execution, _ in
             let (response, _) = try await execute(
                 "sleep 60", inputs: [:], outputs: [], timeout: .seconds(1), store: store, execution: execution)
             #expect(response.status.code == Int32(RPCError.Code.deadlineExceeded.rawValue), "\(response)")
+        }
+    }
+
+    @Test(BuildGridServer.enabled)
+    func aCancelledOperationKillsTheActionAndRemovesItsDirectory() async throws {
+        let log = log
+        try await withWorker { store, execution, operations in
+            let (response, _) = try await execute(
+                "sleep 60", inputs: [:], outputs: [], store: store, execution: execution,
+                onExecuting: { operation in
+                    var request = Google_Longrunning_CancelOperationRequest()
+                    request.name = operation.name
+                    _ = try await operations.cancelOperation(request)
+                })
+            #expect(response.status.code == Int32(RPCError.Code.cancelled.rawValue), "\(response)")
+            await log.waitForLine(containing: "cancelled by the server")
+        }
+    }
+
+    @Test(BuildGridServer.enabled)
+    func anInputMissingFromTheCASFailsTheActionWithFailedPrecondition() async throws {
+        try await withWorker { store, execution, _ in
+            let (response, _) = try await execute(
+                "cat data.txt", inputs: ["data.txt": Array("never uploaded \(UInt64.random(in: 0...UInt64.max))".utf8)],
+                outputs: [], store: store, execution: execution, skipping: { $0 == "data.txt" })
+            #expect(response.status.code == Int32(RPCError.Code.failedPrecondition.rawValue), "\(response)")
         }
     }
 
@@ -90,7 +117,7 @@ struct RemoteWorkerTests {
 
     /// Runs a worker while `body` runs, stops it, and checks that it left nothing in its work directory.
     private func withWorker(
-        _ body: (ContentStore, Execution) async throws ->
+        _ body: (ContentStore, Execution, Operations) async throws ->
             Void
     ) async throws {
         let endpoint = try RemoteCacheEndpoint(parsing: try await BuildGridServer.endpoint())
@@ -106,7 +133,7 @@ struct RemoteWorkerTests {
         let store = ContentStore(connection: connection, batchLimit: ContentStore.batchLimit(serverLimit: 0))
         let execution = Build_Bazel_Remote_Execution_V2_Execution.Client(wrapping: connection.client)
         do {
-            try await body(store, execution)
+            try await body(store, execution, .init(wrapping: connection.client))
         } catch {
             running.cancel()
             await running.value
@@ -120,7 +147,9 @@ struct RemoteWorkerTests {
     /// Uploads a `/bin/sh -c script` action with `inputs` and runs it remotely; its `ExecuteResponse`.
     private func execute(
         _ script: String, inputs: [String: [UInt8]], outputs: [String], timeout: Duration? = nil,
-        store: ContentStore, execution: Execution
+        store: ContentStore, execution: Execution,
+        skipping isSkipped: (String) -> Bool = { _ in false },
+        onExecuting: @escaping @Sendable (Google_Longrunning_Operation) async throws -> Void = { _ in }
     ) async throws -> (Build_Bazel_Remote_Execution_V2_ExecuteResponse, Digest) {
         var blobs: [Digest: [UInt8]] = [:]
         var command = Build_Bazel_Remote_Execution_V2_Command()
@@ -135,7 +164,10 @@ struct RemoteWorkerTests {
         command.outputPaths = outputs
         let commandBytes = OutputTree.serialized(command)
         blobs[Digest(of: commandBytes)] = commandBytes
+        var skipped: Set<Digest> = []
+        for (path, contents) in inputs where isSkipped(path) { skipped.insert(Digest(of: contents)) }
         let root = Self.inputRoot(inputs, blobs: &blobs)
+        for digest in skipped { blobs[digest] = nil }
         var action = Build_Bazel_Remote_Execution_V2_Action()
         action.commandDigest = Digest(of: commandBytes)
         action.inputRootDigest = root
@@ -153,9 +185,16 @@ struct RemoteWorkerTests {
         options.timeout = .seconds(120)
         let operation = try await execution.execute(request, options: options) { response in
             var last = Google_Longrunning_Operation()
+            var isExecuting = false
             for try await operation in response.messages {
                 last = operation
                 if operation.done { break }
+                let metadata = try? Build_Bazel_Remote_Execution_V2_ExecuteOperationMetadata(
+                    unpackingAny: operation.metadata)
+                if !isExecuting, metadata?.stage == .executing {
+                    isExecuting = true
+                    try await onExecuting(operation)
+                }
             }
             return last
         }
@@ -196,13 +235,37 @@ struct RemoteWorkerTests {
     }
 }
 
-/// The worker's log lines, for failure messages.
+/// The worker's log lines, for failure messages and for waiting until the worker says something.
 final class WorkerLogLines: Sendable {
-    private let storage = Mutex<[String]>([])
-
-    func append(_ line: String) {
-        storage.withLock { $0.append(line) }
+    private struct State {
+        var lines: [String] = []
+        var waiters: [(text: String, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    var lines: [String] { storage.withLock { $0 } }
+    private let state = Mutex(State())
+
+    func append(_ line: String) {
+        let ready = state.withLock { state in
+            state.lines.append(line)
+            let ready = state.waiters.filter { line.contains($0.text) }.map(\.continuation)
+            state.waiters.removeAll { line.contains($0.text) }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    var lines: [String] { state.withLock { $0.lines } }
+
+    /// Returns once a line containing `text` has been logged (at once if one has); the suite's time limit ends
+    /// a wait for a line that never comes.
+    func waitForLine(containing text: String) async {
+        await withCheckedContinuation { continuation in
+            let isLogged = state.withLock { state in
+                if state.lines.contains(where: { $0.contains(text) }) { return true }
+                state.waiters.append((text, continuation))
+                return false
+            }
+            if isLogged { continuation.resume() }
+        }
+    }
 }
