@@ -74,7 +74,7 @@ package final class RemoteWorker: Sendable {
         .init(wrapping: connection.client)
     }
 
-    /// `CreateBotSession`: the server's session for this bot, waiting for work as an update would.
+    /// `CreateBotSession`: the server's session for this bot.
     func createSession() async throws -> Session {
         var device = Google_Devtools_Remoteworkers_V1test2_Device()
         device.handle = configuration.botID
@@ -93,7 +93,12 @@ package final class RemoteWorker: Sendable {
         request.botSession.status = .ok
         request.botSession.worker.devices = [device]
         request.botSession.worker.configs = [capacity]
-        return try await bots.createBotSession(request, metadata: connection.metadata, options: options(waiting: true))
+        // A deadline short enough that the server answers at once instead of waiting for work (BuildGrid waits
+        // only when 0.8 of the deadline is 3 s or more): the session's name is then known before any lease is
+        // assigned to it, so that a worker stopped at any moment can hand its leases back.
+        var options = connection.options()
+        options.timeout = .milliseconds(3500)
+        return try await bots.createBotSession(request, metadata: connection.metadata, options: options)
     }
 
     /// `UpdateBotSession` with `session`; `waiting` when the server may hold it open until work comes.

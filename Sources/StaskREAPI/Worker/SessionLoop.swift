@@ -211,16 +211,26 @@ struct SessionLoop {
         for task in cancelled.values { await task.value }
         cancelled = [:]
         guard var current = state else { return }
-        for lease in current.running {
-            var status = Google_Rpc_Status()
-            status.code = Int32(RPCError.Code.unavailable.rawValue)
-            status.message = "the worker stopped"
-            current.complete(lease.id, result: nil, status: status)
+        // A lease the server assigned while the last update was being cancelled comes back in the reply to
+        // the farewell: it is handed back in the next one.
+        for _ in 0..<3 {
+            for lease in current.running {
+                var status = Google_Rpc_Status()
+                status.code = Int32(RPCError.Code.unavailable.rawValue)
+                status.message = "the worker stopped"
+                current.complete(lease.id, result: nil, status: status)
+            }
+            let sent = current.outgoing(status: .botTerminating)
+            let worker = worker
+            // Owned and awaited here: the caller's task is cancelled, and these last calls must still go out.
+            let farewell = Task { try await worker.update(sent, waiting: false) }
+            do {
+                let reply = try await farewell.value
+                guard !current.apply(reply: reply, sent: sent).start.isEmpty else { return }
+            } catch {
+                configuration.log("stask worker: could not hand the session back (\(error))")
+                return
+            }
         }
-        let session = current.outgoing(status: .botTerminating)
-        let worker = worker
-        // Owned and awaited here: the caller's task is cancelled, and this last call must still go out.
-        let farewell = Task { _ = try? await worker.update(session, waiting: false) }
-        await farewell.value
     }
 }

@@ -113,7 +113,48 @@ struct RemoteWorkerTests {
         }
     }
 
+    @Test(BuildGridServer.enabled)
+    func aStoppedWorkerHandsItsActionBackAndAnotherRunsIt() async throws {
+        let endpoint = try RemoteCacheEndpoint(parsing: try await BuildGridServer.endpoint())
+        let secondDirectory = try ScratchDirectory()
+        let first = try RemoteWorker(configuration: configuration(endpoint, directory: work.path))
+        let second = try RemoteWorker(configuration: configuration(endpoint, directory: secondDirectory.path))
+        let firstRun = Task { await first.run() }
+        // Started once the first worker has stopped, so that only the first can take the action.
+        let secondRun = Mutex<Task<Void, Never>?>(nil)
+        let connection = try REAPIConnection(
+            endpoint: endpoint, credentials: .none, connectTimeout: .seconds(10), ioTimeout: .seconds(60))
+        let store = ContentStore(connection: connection, batchLimit: ContentStore.batchLimit(serverLimit: 0))
+        let started = ContinuousClock.now
+        let (response, _) = try await execute(
+            "sleep 1; echo finished", inputs: [:], outputs: [], store: store,
+            execution: .init(wrapping: connection.client),
+            onExecuting: { _ in
+                firstRun.cancel()
+                await firstRun.value
+                secondRun.withLock { $0 = Task { await second.run() } }
+            })
+        let secondTask = secondRun.withLock { $0 }
+        secondTask?.cancel()
+        await secondTask?.value
+        #expect(response.status.code == 0, "\(response)")
+        #expect(response.result.exitCode == 0)
+        // Handed back at once, not requeued when the first session expired (60 s).
+        #expect(started.duration(to: .now) < .seconds(30), "\(log.lines)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: secondDirectory.path).isEmpty)
+    }
+
     // MARK: - Support
+
+    private func configuration(_ endpoint: RemoteCacheEndpoint, directory: String) -> WorkerConfiguration {
+        let log = log
+        var configuration = WorkerConfiguration(endpoint: endpoint, capacity: 2, workDirectory: directory) {
+            log.append($0)
+        }
+        configuration.gracePeriod = .milliseconds(200)
+        return configuration
+    }
 
     /// Runs a worker while `body` runs, stops it, and checks that it left nothing in its work directory.
     private func withWorker(
@@ -121,12 +162,7 @@ struct RemoteWorkerTests {
             Void
     ) async throws {
         let endpoint = try RemoteCacheEndpoint(parsing: try await BuildGridServer.endpoint())
-        let log = log
-        var configuration = WorkerConfiguration(endpoint: endpoint, capacity: 2, workDirectory: work.path) {
-            log.append($0)
-        }
-        configuration.gracePeriod = .milliseconds(200)
-        let worker = try RemoteWorker(configuration: configuration)
+        let worker = try RemoteWorker(configuration: configuration(endpoint, directory: work.path))
         let running = Task { await worker.run() }
         let connection = try REAPIConnection(
             endpoint: endpoint, credentials: .none, connectTimeout: .seconds(10), ioTimeout: .seconds(60))
