@@ -160,18 +160,15 @@ struct ActionRunner: Sendable {
         of command: Command, in workingDirectory: String, into result: inout ActionResult,
         blobs: inout [Digest: [UInt8]]
     ) throws {
-        let fileSystem = LocalFileSystem()
         for path in Self.outputPaths(of: command) {
             let absolute = try Self.resolve(path, in: workingDirectory)
             do {
-                guard let metadata = try fileSystem.linkMetadata(atPath: absolute) else { continue }
-                switch metadata.kind {
-                case .regularFile:
-                    let contents = try fileSystem.readFile(atPath: absolute)
+                switch try OutputEntry.read(at: absolute) {
+                case .file(let contents, let isExecutable):
                     var file = Build_Bazel_Remote_Execution_V2_OutputFile()
                     file.path = path
                     file.digest = Digest(of: contents)
-                    file.isExecutable = metadata.mode & 0o111 != 0
+                    file.isExecutable = isExecutable
                     blobs[file.digest] = contents
                     result.outputFiles.append(file)
                 case .directory:
@@ -182,12 +179,12 @@ struct ActionRunner: Sendable {
                     directory.rootDirectoryDigest = tree.rootDigest
                     blobs.merge(tree.blobs) { first, _ in first }
                     result.outputDirectories.append(directory)
-                case .symbolicLink:
+                case .symbolicLink(let target):
                     var link = Build_Bazel_Remote_Execution_V2_OutputSymlink()
                     link.path = path
-                    link.target = try fileSystem.symbolicLinkDestination(atPath: absolute) ?? ""
+                    link.target = target
                     result.outputSymlinks.append(link)
-                case .other:
+                case nil:
                     continue
                 }
             } catch {

@@ -40,19 +40,15 @@ struct OutputTree: Sendable {
     private static func directory(
         at path: String, blobs: inout [Digest: [UInt8]], children: inout [Digest: Directory]
     ) throws(FileSystemError) -> Directory {
-        let fileSystem = LocalFileSystem()
         var directory = Directory()
-        let names = try fileSystem.contentsOfDirectory(atPath: path)
-        for name in names {
+        for name in try LocalFileSystem().contentsOfDirectory(atPath: path) {
             let child = path + "/" + name
-            guard let metadata = try fileSystem.linkMetadata(atPath: child) else { continue }
-            switch metadata.kind {
-            case .regularFile:
-                let contents = try fileSystem.readFile(atPath: child)
+            switch try OutputEntry.read(at: child) {
+            case .file(let contents, let isExecutable):
                 var node = Build_Bazel_Remote_Execution_V2_FileNode()
                 node.name = name
                 node.digest = Digest(of: contents)
-                node.isExecutable = metadata.mode & 0o111 != 0
+                node.isExecutable = isExecutable
                 blobs[node.digest] = contents
                 directory.files.append(node)
             case .directory:
@@ -62,12 +58,12 @@ struct OutputTree: Sendable {
                 node.digest = Digest(of: serialized(subdirectory))
                 children[node.digest] = subdirectory
                 directory.directories.append(node)
-            case .symbolicLink:
+            case .symbolicLink(let target):
                 var node = Build_Bazel_Remote_Execution_V2_SymlinkNode()
                 node.name = name
-                node.target = try fileSystem.symbolicLinkDestination(atPath: child) ?? ""
+                node.target = target
                 directory.symlinks.append(node)
-            case .other:
+            case nil:
                 continue
             }
         }
