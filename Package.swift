@@ -160,6 +160,7 @@ let package = Package(
             dependencies: [
                 "StaskRemote", "StaskREAPI", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: upcoming

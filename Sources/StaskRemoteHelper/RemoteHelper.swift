@@ -13,6 +13,8 @@ import StaskRemote
 ///     --connect-timeout-ns N --io-timeout-ns N [--platform NAME]
 /// stask-remote execute --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE] --instance NAME
 ///     --connect-timeout-ns N --io-timeout-ns N
+/// stask-remote worker --protocol 2 --bots grpc://HOST:PORT[/INSTANCE] [--instance NAME] [--capacity N]
+///     [--work-dir DIR]      (what `stask worker` becomes: see WorkerCommand)
 /// ```
 ///
 /// Credentials come from the environment (`STASK_REMOTE_CACHE_TOKEN`, or `_USER` and `_PASSWORD`), never from
@@ -36,6 +38,7 @@ struct RemoteHelper {
         switch command {
         case "cache": await serveCache(options)
         case "execute": await serveExecution(options)
+        case "worker": await serveWorker(options)
         default: usage("unknown command '\(command)'")
         }
     }

@@ -32,7 +32,6 @@ extension Stask {
     static let optionsTakingValues: Set<String> = [
         "-f", "-C", "-j", "--cpu", "--io", "--budget", "--shard", "--shard-plan", "--trace", "--progress",
         "--remote-cache", "--remote-cache-upload", "--remote-executor", "--remote-instance", "--remote-jobs",
-        "--format",
-        "--watch-debounce",
+        "--format", "--watch-debounce", "--bots", "--instance", "--capacity", "--work-dir",
     ]
 }

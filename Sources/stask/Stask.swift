@@ -6,7 +6,7 @@ import StaskPosix
 /// The `stask` command: a make-like build tool driven by a Taskfile.
 ///
 /// `build` is the default subcommand, so `stask`, `stask app` and `stask build app` are the same.
-/// The other subcommands: `explain`, `graph`, `list` and `clean`.
+/// The other subcommands: `explain`, `graph`, `list`, `clean`, `shards`, `watch` and `worker`.
 struct Stask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stask",
@@ -18,7 +18,7 @@ struct Stask: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             BuildCommand.self, ListCommand.self, CleanCommand.self, ExplainCommand.self, GraphCommand.self,
-            ShardsCommand.self, WatchCommand.self,
+            ShardsCommand.self, WatchCommand.self, WorkerCommand.self,
         ],
         defaultSubcommand: BuildCommand.self
     )

@@ -59,6 +59,24 @@ package struct ProcessSpec: Sendable, Hashable {
     /// Descriptors the child inherits besides its standard ones: child descriptor → this process's
     /// descriptor (a jobserver's pipe). Every other descriptor is closed in the child.
     package var inheritedDescriptors: [Int32: Int32] = [:]
+    /// Files that receive the child's standard output and standard error separately (created or truncated,
+    /// mode 0644), instead of the interleaved pipe; the result's ``ProcessResult/output`` is then empty.
+    /// `nil` (the default): one pipe for both. Only for specs run as an argument vector (no ``shellCommand``).
+    package var outputFiles: OutputFiles? = nil
+
+    /// Where a child's standard output and standard error go when they are kept apart.
+    package struct OutputFiles: Sendable, Hashable {
+        /// The file of standard output (absolute).
+        package var standardOutput: String
+        /// The file of standard error (absolute).
+        package var standardError: String
+
+        /// Creates the pair.
+        package init(standardOutput: String, standardError: String) {
+            self.standardOutput = standardOutput
+            self.standardError = standardError
+        }
+    }
 
     /// Creates a spec that runs an argument vector directly (no shell).
     package init(

@@ -94,11 +94,12 @@ struct ProcessSpawner: Sendable {
         let arguments = spec.isDirectExec ? ["/bin/sh", "-c", spec.shellCommand ?? ""] : spec.arguments
         return spawnArguments(
             arguments, environment: spec.environment, workingDirectory: spec.workingDirectory,
-            inherited: spec.inheritedDescriptors)
+            inherited: spec.inheritedDescriptors, outputFiles: spec.isDirectExec ? nil : spec.outputFiles)
     }
 
     private func spawnArguments(
-        _ arguments: [String], environment: [String: String], workingDirectory: String, inherited: [Int32: Int32]
+        _ arguments: [String], environment: [String: String], workingDirectory: String, inherited: [Int32: Int32],
+        outputFiles: ProcessSpec.OutputFiles? = nil
     ) -> Result<SpawnedChild, ProcessError> {
         guard let program = arguments.first, !program.isEmpty else {
             return .failure(.spawnFailed(program: "", errno: ENOENT))
@@ -114,7 +115,7 @@ struct ProcessSpawner: Sendable {
         let prepared = preparations.environment(environment, workingDirectory: nil) { "" }
         switch launch(
             path: path, arguments: arguments, environment: prepared, workingDirectory: workingDirectory,
-            isDirectExec: false, inherited: inherited)
+            isDirectExec: false, inherited: inherited, outputFiles: outputFiles)
         {
         case .started(let child): return .success(child)
         case .failed(let code):
@@ -133,7 +134,8 @@ struct ProcessSpawner: Sendable {
     /// One `posix_spawn`, or `posix_spawnp` with `searchesPath`; returns its `errno` on failure.
     private func launch(
         path: String, arguments: [String], environment: PreparedEnvironment, workingDirectory: String,
-        isDirectExec: Bool, searchesPath: Bool = false, inherited: [Int32: Int32] = [:]
+        isDirectExec: Bool, searchesPath: Bool = false, inherited: [Int32: Int32] = [:],
+        outputFiles: ProcessSpec.OutputFiles? = nil
     ) -> LaunchOutcome {
         var path = path
         var arguments = arguments
@@ -147,14 +149,15 @@ struct ProcessSpawner: Sendable {
         }
         guard let pipe = SystemCalls.makeOutputPipe() else { return .failed(errno: errno) }
         let directory = capabilities.usesSpawnChdir ? workingDirectory : nil
-        // Inherited descriptors make actions of their own (a jobserver's pipe is one task's): not kept.
+        // Inherited descriptors and output files make actions of their own (a jobserver's pipe is one task's):
+        // not kept. With output files the child never gets the pipe, which then reads as empty.
         let actions =
-            inherited.isEmpty
+            inherited.isEmpty && outputFiles == nil
             ? preparations.fileActions(
                 outputFD: pipe.write, workingDirectory: directory, closesFrom: capabilities.usesClosefrom)
             : PreparedFileActions(
                 outputFD: pipe.write, workingDirectory: directory, closesFrom: capabilities.usesClosefrom,
-                inherited: inherited)
+                inherited: inherited, outputFiles: outputFiles)
         let argv = CStringArray(arguments)
         var pid: pid_t = 0
         let status =

@@ -107,17 +107,28 @@ final class PreparedFileActions: @unchecked Sendable {
     let closesFrom: Bool
     let pointer: UnsafeMutablePointer<posix_spawn_file_actions_t>
 
-    /// - Parameter inherited: child descriptor → this process's descriptor. This process's must not be
-    ///   among the child's numbers (a jobserver's are duplicated above them).
-    init(outputFD: Int32, workingDirectory: String?, closesFrom: Bool, inherited: [Int32: Int32] = [:]) {
+    /// - Parameters:
+    ///   - inherited: child descriptor → this process's descriptor. This process's must not be among the
+    ///     child's numbers (a jobserver's are duplicated above them).
+    ///   - outputFiles: files opened as the child's stdout and stderr instead of the output pipe.
+    init(
+        outputFD: Int32, workingDirectory: String?, closesFrom: Bool, inherited: [Int32: Int32] = [:],
+        outputFiles: ProcessSpec.OutputFiles? = nil
+    ) {
         self.outputFD = outputFD
         self.workingDirectory = workingDirectory
         self.closesFrom = closesFrom
         pointer = .allocate(capacity: 1)
         posix_spawn_file_actions_init(pointer)
         posix_spawn_file_actions_addopen(pointer, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(pointer, outputFD, 1)
-        posix_spawn_file_actions_adddup2(pointer, outputFD, 2)
+        if let outputFiles {
+            let flags = O_WRONLY | O_CREAT | O_TRUNC
+            posix_spawn_file_actions_addopen(pointer, 1, outputFiles.standardOutput, flags, 0o644)
+            posix_spawn_file_actions_addopen(pointer, 2, outputFiles.standardError, flags, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(pointer, outputFD, 1)
+            posix_spawn_file_actions_adddup2(pointer, outputFD, 2)
+        }
         for (child, parent) in inherited.sorted(by: { $0.key < $1.key }) {
             posix_spawn_file_actions_adddup2(pointer, parent, child)  // dup2 clears close-on-exec
         }
