@@ -62,6 +62,7 @@ let package = Package(
                 "AsyncStreams",
                 "CXXHash",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: upcoming,

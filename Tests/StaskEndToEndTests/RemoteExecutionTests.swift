@@ -136,16 +136,18 @@ extension EndToEndTests {
                 env: {TEST_RUN: "\(UUID().uuidString)"}
                 tasks:
                   slow:
-                    foreach: [a, b, c]
-                    outputs: ["out/{{item}}"]
-                    run: sleep 1 && echo {{item}} > out/{{item}}
+                    foreach: in/*
+                    inputs: ["{{item}}"]
+                    outputs: ["out/{{stem}}"]
+                    run: sleep 1 && cp {{item}} {{output}}
                   stopper:
                     remote: false
                     outputs: [out/stopped]
                     run: >-
                       while [ -z "$(ls -A '\(w0)')" ]; do sleep 0.05; done;
                       kill -9 \(proxy.child.pid); touch out/stopped
-                """
+                """,
+                "in/a": "a\n", "in/b": "b\n", "in/c": "c\n",
             ])
             let result = try await project.build("--remote-executor", url, "--remote-jobs", "1")
             #expect(result.status == 0, "\(result)\n\(workers.logs)")

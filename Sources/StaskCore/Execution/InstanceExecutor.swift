@@ -61,16 +61,24 @@ struct InstanceExecutor: Sendable {
     /// - Throws: ``AttemptFailure`` when a command fails or an output is missing; `CancellationError` when
     ///   the build is cancelled.
     /// `memoryCharge` is the `mem` the scheduler charged the attempt (declared, or learned from past runs).
+    /// `priority` is its critical-path priority, for its turn at a remote execution slot.
     func run(
-        _ instance: TaskInstance, memoryCharge: Double = 0, attemptStarted: () -> Void
+        _ instance: TaskInstance, memoryCharge: Double = 0, priority: Double = 0, attemptStarted: () -> Void
     ) async throws -> AttemptOutcome {
         let keyInputs = checker.keyInputs(for: instance)
         let actionKey = keyInputs.actionKey
         if checker.isUpToDate(instance, actionKey: actionKey) { return .upToDate }
+        // The scheduler charged an eligible instance nothing: it runs on the cluster when it gets a slot, or here
+        // once it has taken its local cost.
+        let isRemoteInstance = remoteExecution != nil && RemoteExecution.isEligible(instance)
+        let runsRemotely = isRemoteInstance && remoteExecution?.executor.isDisabled == false
+        var holdsSlot = false
+        if runsRemotely, let remoteExecution {
+            try await remoteExecution.slots.acquire(priority: priority)
+            holdsSlot = true
+        }
+        defer { if holdsSlot { remoteExecution?.slots.release() } }
         attemptStarted()
-        // The scheduler gave an eligible instance a remote slot instead of its local cost.
-        let holdsRemoteSlot = remoteExecution != nil && RemoteExecution.isEligible(instance)
-        let runsRemotely = holdsRemoteSlot && remoteExecution?.executor.isDisabled == false
         // A task with a depfile reads files no action key holds: a cache entry could not vouch for them. A task
         // the cluster runs has the cluster's action cache instead.
         if let remoteCache, !runsRemotely, !instance.always, instance.depfile == nil {
@@ -133,7 +141,7 @@ struct InstanceExecutor: Sendable {
         }
         var ranRemotely = false
         var fallsBackHere = false
-        if holdsRemoteSlot, let remoteExecution {
+        if isRemoteInstance, let remoteExecution {
             let result: RemoteExecutionResult
             if runsRemotely {
                 let discovered = store.record(for: instance.id)?.discoveredInputs.map(\.path) ?? []
@@ -143,6 +151,8 @@ struct InstanceExecutor: Sendable {
                 result = await withTaskExecutorPreference(globalConcurrentExecutor) {
                     await remoteExecution.executor.execute(request)
                 }
+                remoteExecution.slots.release()
+                holdsSlot = false
             } else {
                 result = .unavailable("the remote executor is off for the rest of this build")
             }
@@ -254,7 +264,7 @@ struct InstanceExecutor: Sendable {
         if ranRemotely {
             ending = .succeeded
         } else if fallsBackHere, let remoteExecution {
-            // It holds a remote slot: it takes its local cost before it runs here.
+            // The schedule charged it nothing: it takes its local cost before it runs here.
             ending = try await remoteExecution.fallback.holding(instance.cost) { try await runCommands() }
         } else {
             ending = try await runCommands()

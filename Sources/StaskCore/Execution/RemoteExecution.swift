@@ -12,9 +12,10 @@ import Synchronization
 ///   header, is expected on the worker); the outputs are the declared ones, the depfile and the JUnit report;
 ///   the environment is exactly `PATH` and the variables the Taskfile and the task set (not the rest of this
 ///   machine's environment, which would make every machine's actions differ and miss the cache).
-/// - Fallback: an eligible instance holds a remote slot, not its local cost. When the cluster cannot run it,
-///   it takes its local cost (`cpu: 1` by default) from the schedule's budget before it runs here
-///   (``LocalFallbackBudget``), so local work stays within `--cpu`.
+/// - Slots: an eligible instance costs the schedule nothing; it waits for one of the cluster's slots
+///   (``RemoteSlots``, `--remote-jobs`) in critical-path order, while local work goes on.
+/// - Fallback: when the cluster cannot run it, it takes its local cost (`cpu: 1` by default) from the
+///   schedule's budget before it runs here (``LocalFallbackBudget``), so local work stays within `--cpu`.
 package struct RemoteExecution: Sendable {
     /// The executor (in `stask`, the client in the `stask-remote` helper).
     package let executor: any RemoteExecutor
@@ -24,11 +25,14 @@ package struct RemoteExecution: Sendable {
     let path: String
     /// Where a fallback takes its local cost.
     let fallback = LocalFallbackBudget()
+    /// The cluster's slots.
+    let slots: RemoteSlots
 
     package init(executor: any RemoteExecutor, configuration: RemoteExecutionConfiguration, path: String?) {
         self.executor = executor
         self.configuration = configuration
         self.path = path ?? "/usr/local/bin:/usr/bin:/bin"
+        self.slots = RemoteSlots(count: configuration.jobs)
     }
 
     /// Whether `instance` runs on the cluster (when it can).

@@ -5,7 +5,7 @@ package struct RemoteExecutionConfiguration: Sendable, Hashable {
     package var endpoint: RemoteCacheEndpoint
     /// The REAPI instance name every request names (`--remote-instance`, else the endpoint's path).
     package var instanceName: String
-    /// How many actions may run on the cluster at once (`--remote-jobs`): the `remote` slots of the schedule.
+    /// How many actions may run on the cluster at once (`--remote-jobs`).
     package var jobs: Int
     /// Whether an instance the cluster cannot run fails instead of running locally (`--remote-only`).
     package var isRemoteOnly: Bool
@@ -33,10 +33,6 @@ package struct RemoteExecutionConfiguration: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.ioTimeout = ioTimeout
     }
-
-    /// The schedule's resource that counts actions running on the cluster: a name with a space in it, which a
-    /// Taskfile's own resources (`cpu`, `io`, `mem`, `gpu`, …) do not use.
-    package static let slotResource = "remote executor"
 }
 
 /// Which remote execution cluster a build uses: `--remote-executor URL` or `STASK_REMOTE_EXECUTOR` (the

@@ -40,11 +40,7 @@ struct BuildScheduler {
             slots: graph.instances.count, keepGoing: keepGoing, reporter: reporter)
         let source = try makeSource(coordinator: coordinator)
         coordinator.attach(source)
-        var budget = plan.graph.budget
-        if let remote = executor.remoteExecution {
-            budget.amounts[RemoteExecutionConfiguration.slotResource] = Double(remote.configuration.jobs)
-        }
-        let capacity = try ResourceCapacitySource(limits: budget)
+        let capacity = try ResourceCapacitySource(limits: plan.graph.budget)
         executor.wholeMemory?.attach(capacity)
         executor.remoteExecution?.fallback.attach(capacity)
         executor.cpuLender?.attach(capacity) { source.peek() != nil }
@@ -121,6 +117,8 @@ struct BuildScheduler {
             dependents: scheduled.map { local in plan.dependents[local].compactMap { position[$0] } })
         // Read only while the source is built (it evaluates each node's priority once, and stask adds no node
         // later), then dropped: at 100,000 targets the table is some 6 MB the build would otherwise keep.
+        // Kept for the remote slots' order only when the build has a cluster (at 100,000 targets, 800 KB).
+        let remotePriorities = executor.remoteExecution == nil ? [] : priorities
         let priorityByID = PriorityTable(Dictionary(uniqueKeysWithValues: zip(instances.map(\.id), priorities)))
         defer { priorityByID.release() }
 
@@ -133,7 +131,10 @@ struct BuildScheduler {
             let local = scheduled[offset]
             let instance = plan.instance(local)
             let charge = memoryCharges.isEmpty ? 0 : memoryCharges[local]
-            return try await executor.run(instance, memoryCharge: charge) { coordinator.attemptStarted(instance.id) }
+            return try await executor.run(
+                instance, memoryCharge: charge, priority: remotePriorities.isEmpty ? 0 : remotePriorities[offset]) {
+                coordinator.attemptStarted(instance.id)
+            }
         }
         let onComplete: @Sendable (TaskSourceHandle, AttemptOutcome) -> Void = { coordinator.taskSucceeded($0.key, $1) }
         let onError: @Sendable (TaskSourceHandle, any Error) -> Void = { coordinator.taskFailed($0.key, $1) }
@@ -143,9 +144,9 @@ struct BuildScheduler {
             try graph.addNode(instance.id, dependencies: dependencies)
             var cost = instance.cost
             if executor.remoteExecution != nil && RemoteExecution.isEligible(instance) {
-                // A remote slot instead of this machine's resources; one the cluster cannot run takes its local
-                // cost before it runs here (LocalFallbackBudget).
-                cost = [RemoteExecutionConfiguration.slotResource: 1]
+                // Nothing of this machine's budget: it waits for a slot of the cluster (RemoteSlots), and one the
+                // cluster cannot run takes its local cost before it runs here (LocalFallbackBudget).
+                cost = [:]
             } else if !memoryCharges.isEmpty {
                 cost[MemorySyntax.resource] = memoryCharges[local]
             }

@@ -8,7 +8,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct RemoteExecutionTests {
     @Test func aFallbackWaitsForItsLocalCostAndGivesItBack() async throws {
-        let capacity = try ResourceCapacitySource(limits: ["cpu": 1, RemoteExecutionConfiguration.slotResource: 2])
+        let capacity = try ResourceCapacitySource(limits: ["cpu": 1, "io": 2])
         let budget = LocalFallbackBudget()
         budget.attach(capacity)
         #expect(capacity.acquireIfAvailable(["cpu": 1]))
@@ -45,6 +45,44 @@ struct RemoteExecutionTests {
         let inside = try await budget.holding(["gpu": 1, "cpu": 5]) { capacity.available.amounts["cpu"] }
         #expect(inside == 0)
         #expect(capacity.available.amounts["cpu"] == 2)
+    }
+
+    @Test func slotsGoToTheHighestPriorityWaiterFirst() async throws {
+        let slots = RemoteSlots(count: 1)
+        try await slots.acquire(priority: 0)
+        let served = ServedOrder()
+        var waiters: [Task<Void, any Error>] = []
+        for priority in [1.0, 5.0, 3.0] {
+            waiters.append(
+                Task {
+                    try await slots.acquire(priority: priority)
+                    served.append(priority)
+                    slots.release()
+                })
+            // Each is in line before the next one comes.
+            while slots.waitingCount < waiters.count { await Task.yield() }
+        }
+        slots.release()
+        for waiter in waiters { try await waiter.value }
+        #expect(served.values == [5, 3, 1])
+    }
+
+    final class ServedOrder: Sendable {
+        private let order = Mutex<[Double]>([])
+        func append(_ value: Double) { order.withLock { $0.append(value) } }
+        var values: [Double] { order.withLock { $0 } }
+    }
+
+    @Test func aCancelledWaiterLeavesTheLineAndTheSlotGoesToTheNext() async throws {
+        let slots = RemoteSlots(count: 1)
+        try await slots.acquire(priority: 0)
+        let cancelled = Task { try await slots.acquire(priority: 9) }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        slots.release()
+        // The slot is free again: taken at once.
+        try await slots.acquire(priority: 1)
+        slots.release()
     }
 
     @Test(arguments: [
