@@ -4,7 +4,8 @@ package import StaskCore
 /// The real ``ProcessLauncher``: `posix_spawn` on the caller's thread, one monitor thread for all children.
 ///
 /// Each child runs in its own process group with stdin from `/dev/null` and stdout and stderr on one pipe
-/// (interleaved as written); every other descriptor is closed; the signal mask is empty and the signals
+/// (interleaved as written), or each in a file of its own (``ProcessSpec/outputFiles``); every other
+/// descriptor is closed; the signal mask is empty and the signals
 /// stask handles or ignores are back to their defaults; the spec's environment and working directory apply.
 /// A spec made by ``ProcessSpec/command(_:environment:workingDirectory:timeout:gracePeriod:logDirectory:)``
 /// without shell syntax is exec'd directly, with the shell's visible behaviour (see

@@ -98,8 +98,8 @@ final class PreparedEnvironment: @unchecked Sendable {
 }
 
 /// The file actions of one child: stdin from `/dev/null`, stdout and stderr on the output pipe's write
-/// end, the inherited descriptors at their numbers, every other descriptor closed (`closefrom`), and the
-/// working directory.
+/// end (or in the spec's output files), the inherited descriptors at their numbers, every other descriptor
+/// closed (`closefrom`), and the working directory.
 // @unchecked Sendable: immutable after init (posix_spawn only reads the actions).
 final class PreparedFileActions: @unchecked Sendable {
     let outputFD: Int32
