@@ -146,7 +146,7 @@ struct InstanceExecutor: Sendable {
             if runsRemotely {
                 let discovered = store.record(for: instance.id)?.discoveredInputs.map(\.path) ?? []
                 let request = remoteExecution.request(
-                    for: instance, discovered: discovered, projectDirectory: projectDirectory)
+                    for: instance, discovered: discovered, projectDirectory: projectDirectory, fileSystem: fileSystem)
                 // Off the build's event loop, like a cache lookup: it hashes inputs and writes outputs.
                 result = await withTaskExecutorPreference(globalConcurrentExecutor) {
                     await remoteExecution.executor.execute(request)

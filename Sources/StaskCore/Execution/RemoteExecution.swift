@@ -8,8 +8,8 @@ import Synchronization
 ///   (a jobserver's pipe cannot cross machines).
 /// - The action: the commands as one `/bin/sh -c` script (each in a subshell, as each runs in a process of its
 ///   own here, stopping at the first failure), run from the project's root after a `cd` to the task's `dir`;
-///   the inputs are the declared and discovered files inside the project (a file outside it, such as a system
-///   header, is expected on the worker); the outputs are the declared ones, the depfile and the JUnit report;
+///   the inputs are the declared and discovered files inside the project and what the task's `remote_inputs:`
+///   match now (a file outside the project, such as a system header, is expected on the worker); the outputs are the declared ones, the depfile and the JUnit report;
 ///   the environment is exactly `PATH` and the variables the Taskfile and the task set (not the rest of this
 ///   machine's environment, which would make every machine's actions differ and miss the cache).
 /// - Slots: an eligible instance costs the schedule nothing; it waits for one of the cluster's slots
@@ -42,9 +42,11 @@ package struct RemoteExecution: Sendable {
 
     /// The remote action of one attempt of `instance`.
     ///
-    /// - Parameter discovered: The discovered inputs its last successful run recorded.
+    /// - Parameters:
+    ///   - discovered: The discovered inputs its last successful run recorded.
+    ///   - fileSystem: Where `remote_inputs:` globs are matched (a pattern that matches nothing adds nothing).
     func request(
-        for instance: TaskInstance, discovered: [String], projectDirectory: String
+        for instance: TaskInstance, discovered: [String], projectDirectory: String, fileSystem: any FileSystem
     ) -> RemoteExecutionRequest {
         var script =
             instance.commands.count == 1
@@ -58,7 +60,8 @@ package struct RemoteExecution: Sendable {
         if environment["PATH"] == nil { environment["PATH"] = path }
         var inputs: [String] = []
         var seen: Set<String> = []
-        for path in instance.inputs + discovered where Self.isInsideProject(path) && seen.insert(path).inserted {
+        let extra = Self.remoteInputs(instance.remoteInputs, projectDirectory: projectDirectory, fileSystem: fileSystem)
+        for path in instance.inputs + discovered + extra where Self.isInsideProject(path) && seen.insert(path).inserted {
             inputs.append(path)
         }
         let outputs = instance.outputs + [instance.depfile, instance.junitPath].compactMap { $0 }
@@ -66,6 +69,21 @@ package struct RemoteExecution: Sendable {
             taskID: instance.id, arguments: ["/bin/sh", "-c", script], environment: environment, inputs: inputs,
             outputs: outputs, projectDirectory: projectDirectory, timeout: instance.timeout,
             skipsCache: instance.always)
+    }
+
+    /// The files `patterns` (paths and globs, relative to the project) name now.
+    static func remoteInputs(_ patterns: [String], projectDirectory: String, fileSystem: any FileSystem) -> [String] {
+        guard !patterns.isEmpty else { return [] }
+        let index = FileIndex(fileSystem: fileSystem, project: projectDirectory, ignored: [])
+        var files: [String] = []
+        for pattern in patterns {
+            if Glob.isPattern(pattern) {
+                files += (try? index.expand(pattern)) ?? []
+            } else {
+                files.append(ProjectPath.resolve(pattern, project: projectDirectory))
+            }
+        }
+        return files
     }
 
     /// A relative path that stays inside the project.

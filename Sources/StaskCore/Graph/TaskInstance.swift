@@ -84,6 +84,8 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     package var jobserver: JobserverStyle? { settings.jobserver }
     /// The task's `remote:`: whether it may run on a remote execution cluster.
     package var allowsRemote: Bool { settings.allowsRemote }
+    /// The task's `remote_inputs:` patterns.
+    package var remoteInputs: [String] { settings.remoteInputs }
     /// Where `{{junit}}` points (project-relative, under `.stask/junit/`), when the commands use it.
     package let junitPath: String?
     /// The `depfile:` the commands write (project-relative, inside the project): after a successful run its
@@ -185,14 +187,17 @@ final class TaskSettings: Sendable, Hashable {
     let always: Bool
     let jobserver: JobserverStyle?
     let allowsRemote: Bool
+    let remoteInputs: [String]
     let location: SourceLocation
 
     init(
         taskName: String, cost: ResourceCost, priority: Double, retry: RetryPolicy, timeout: Duration?, always: Bool,
-        jobserver: JobserverStyle? = nil, allowsRemote: Bool = true, location: SourceLocation
+        jobserver: JobserverStyle? = nil, allowsRemote: Bool = true, remoteInputs: [String] = [],
+        location: SourceLocation
     ) {
         self.jobserver = jobserver
         self.allowsRemote = allowsRemote
+        self.remoteInputs = remoteInputs
         self.taskName = taskName
         self.cost = cost
         self.priority = priority
@@ -207,7 +212,8 @@ final class TaskSettings: Sendable, Hashable {
         self.init(
             taskName: definition.name, cost: definition.cost ?? Self.defaultCost, priority: definition.priority,
             retry: definition.retry, timeout: definition.timeout, always: definition.always,
-            jobserver: definition.jobserver, allowsRemote: definition.remote, location: definition.location)
+            jobserver: definition.jobserver, allowsRemote: definition.remote, remoteInputs: definition.remoteInputs,
+            location: definition.location)
     }
 
     /// The cost of a task without `cost:`, one value shared by every such instance (a dictionary literal
@@ -219,6 +225,7 @@ final class TaskSettings: Sendable, Hashable {
             || (lhs.taskName == rhs.taskName && lhs.cost == rhs.cost && lhs.priority == rhs.priority
                 && lhs.retry == rhs.retry && lhs.timeout == rhs.timeout && lhs.always == rhs.always
                 && lhs.jobserver == rhs.jobserver && lhs.allowsRemote == rhs.allowsRemote
+                && lhs.remoteInputs == rhs.remoteInputs
                 && lhs.location == rhs.location)
     }
 
@@ -231,6 +238,7 @@ final class TaskSettings: Sendable, Hashable {
         hasher.combine(always)
         hasher.combine(jobserver)
         hasher.combine(allowsRemote)
+        hasher.combine(remoteInputs)
         hasher.combine(location)
     }
 }

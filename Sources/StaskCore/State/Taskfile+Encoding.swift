@@ -104,6 +104,7 @@ extension Taskfile {
             optional(task.depfile) { encoder, template in encoder.template(template) }
             out.byte(task.jobserver.map { $0 == .pipe ? 1 : 2 } ?? 0)
             out.byte(task.remote ? 1 : 0)
+            list(task.remoteInputs) { encoder, pattern in encoder.string(pattern) }
             keyLocations(task.keyLocations)
             keyLocations(task.valueLocations)
         }
@@ -299,6 +300,7 @@ extension Taskfile {
             case let other: throw StateDecodingError(detail: "unknown jobserver style \(other)")
             }
             let remote = try reader.byte() != 0
+            let remoteInputs = try list { (decoder: inout Self) throws(StateDecodingError) in try decoder.string() }
             let keyLocations = try self.keyLocations()
             let valueLocations = try self.keyLocations()
             return TaskDefinition(
@@ -306,7 +308,7 @@ extension Taskfile {
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: RetryPolicy(attempts: attempts, backoff: backoff, maxBackoff: maxBackoff), timeout: timeout,
                 dir: dir, env: env, always: always, depfile: depfile, jobserver: jobserver, remote: remote,
-                keyLocations: keyLocations, valueLocations: valueLocations)
+                remoteInputs: remoteInputs, keyLocations: keyLocations, valueLocations: valueLocations)
         }
 
         mutating func variable() throws(StateDecodingError) -> TaskfileVariable {

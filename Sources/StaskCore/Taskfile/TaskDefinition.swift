@@ -10,6 +10,7 @@ package struct TaskDefinition: Sendable, Hashable {
     package enum Key: String, Sendable, Hashable, CaseIterable {
         case desc, inputs, outputs, deps, run, foreach, shards, cost, priority, retry, timeout, dir, env, always,
             depfile, jobserver, remote
+        case remoteInputs = "remote_inputs"
     }
 
     /// The values, behind one reference: the graph builder copies a definition for each of a task's
@@ -42,6 +43,7 @@ package struct TaskDefinition: Sendable, Hashable {
         let depfile: Template?
         let jobserver: JobserverStyle?
         let remote: Bool
+        let remoteInputs: [String]
         let keyLocations: [Key: SourceLocation]
         let valueLocations: [Key: SourceLocation]
     }
@@ -100,6 +102,9 @@ package struct TaskDefinition: Sendable, Hashable {
     /// `remote`: whether the task may run on the build's remote execution cluster, if it uses one. Default
     /// `true`; `false` keeps it on this machine (a step that needs local devices, files or services).
     package var remote: Bool { storage.fields.remote }
+    /// `remote_inputs`: paths and globs of files a remote worker needs besides `inputs` (the headers of a
+    /// compile whose depfile tracks them): sent with the task's actions, never part of its up-to-date check.
+    package var remoteInputs: [String] { storage.fields.remoteInputs }
     /// The location of each key present.
     package var keyLocations: [Key: SourceLocation] { storage.fields.keyLocations }
     /// The location of each key's value.
@@ -112,7 +117,8 @@ package struct TaskDefinition: Sendable, Hashable {
         shards: Int? = nil, cost: ResourceCost? = nil, costLocations: [String: SourceLocation] = [:],
         priority: Double = 0, retry: RetryPolicy = .none, timeout: Duration? = nil, dir: Template? = nil,
         env: [EnvironmentVariable] = [], always: Bool = false, depfile: Template? = nil,
-        jobserver: JobserverStyle? = nil, remote: Bool = true, keyLocations: [Key: SourceLocation] = [:],
+        jobserver: JobserverStyle? = nil, remote: Bool = true, remoteInputs: [String] = [],
+        keyLocations: [Key: SourceLocation] = [:],
         valueLocations: [Key: SourceLocation] = [:]
     ) {
         storage = Storage(
@@ -120,7 +126,8 @@ package struct TaskDefinition: Sendable, Hashable {
                 name: name, location: location, desc: desc, inputs: inputs, outputs: outputs, deps: deps, run: run,
                 foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
                 retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-                jobserver: jobserver, remote: remote, keyLocations: keyLocations, valueLocations: valueLocations))
+                jobserver: jobserver, remote: remote, remoteInputs: remoteInputs, keyLocations: keyLocations,
+                valueLocations: valueLocations))
     }
 
     /// The location of `key`'s value, else of the key, else of the task.

@@ -66,6 +66,7 @@ extension TaskfileReader {
         var env: [EnvironmentVariable] = []
         var always = false
         var remote = true
+        var remoteInputs: [String] = []
         var jobserver: JobserverStyle?
         var depfile: Template?
 
@@ -119,6 +120,15 @@ extension TaskfileReader {
                 always = try boolean(node, key: "always")
             case .remote:
                 remote = try boolean(node, key: "remote")
+            case .remoteInputs:
+                for entry in try strings(node, key: "remote_inputs") {
+                    guard !entry.text.contains("{{") else {
+                        throw .invalidValue(
+                            location(of: entry.node), key: "remote_inputs", value: entry.text,
+                            reason: "takes plain paths and globs, without placeholders")
+                    }
+                    remoteInputs.append(entry.text)
+                }
             case .jobserver:
                 jobserver = try jobserverStyle(node)
             case .depfile:
@@ -132,7 +142,7 @@ extension TaskfileReader {
             name: name, location: entry.keyLocation, desc: desc, inputs: inputs, outputs: outputs, deps: deps,
             run: run, foreach: foreach, shards: shards, cost: cost, costLocations: costLocations, priority: priority,
             retry: retry, timeout: timeout, dir: dir, env: env, always: always, depfile: depfile,
-            jobserver: jobserver, remote: remote, keyLocations: keyLocations,
+            jobserver: jobserver, remote: remote, remoteInputs: remoteInputs, keyLocations: keyLocations,
             valueLocations: valueLocations)
     }
 

@@ -81,6 +81,7 @@ struct BuildEngineRemoteExecutionTests {
                   use:
                     deps: [gen]
                     inputs: [src/a.c, /etc/hostname]
+                    remote_inputs: ["include/*.h", guide.md, "none/*.h"]
                     outputs: [out/x]
                     env: {LEVEL: "2"}
                     dir: sub
@@ -90,13 +91,17 @@ struct BuildEngineRemoteExecutionTests {
                       - say done
                 """)
         try suite.fileSystem.createDirectory(atPath: "/p/sub")
+        try suite.fileSystem.createDirectory(atPath: "/p/include")
+        for header in ["a.h", "b.h"] {
+            try suite.fileSystem.writeFile(atPath: "/p/include/" + header, contents: Array("// h\n".utf8))
+        }
         try suite.fileSystem.createDirectory(atPath: "/etc")
         try suite.fileSystem.writeFile(atPath: "/etc/hostname", contents: Array("box\n".utf8))
         _ = try await suite.build()
         let use = try #require(suite.executor.requests.first { $0.taskID == "use" })
         #expect(use.arguments == ["/bin/sh", "-c", "cd sub && (write ../out/x a) && (say done)"])
         #expect(use.environment == ["PATH": "/opt/bin:/usr/bin", "MODE": "release", "LEVEL": "2"])
-        #expect(Set(use.inputs) == ["src/a.c", "gen/h"])
+        #expect(Set(use.inputs) == ["src/a.c", "gen/h", "include/a.h", "include/b.h", "guide.md"])
         #expect(use.outputs == ["out/x"])
         #expect(use.timeout == .seconds(30))
         #expect(use.projectDirectory == "/p")

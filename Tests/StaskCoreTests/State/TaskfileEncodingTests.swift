@@ -42,6 +42,7 @@ struct TaskfileEncodingTests {
             run: "{{CC}} -o app {{inputs}}"
             always: true
             remote: false
+            remote_inputs: ["include/*.h", extra.txt]
           test:
             foreach: ["tests/*.sh"]
             shards: 3

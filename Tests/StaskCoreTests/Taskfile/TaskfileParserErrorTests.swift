@@ -68,6 +68,10 @@ import Testing
             yaml: "version: 1\nremote: {executor: \"grpc://c:1\", job: 2}\n",
             message: "Taskfile.yml:2:34: unknown key 'job' in remote (did you mean 'jobs'?)"),
         Case(
+            yaml: "version: 1\ntasks:\n  a:\n    remote_inputs: [\"{{dir}}/*.h\"]\n",
+            message: "Taskfile.yml:4:21: invalid 'remote_inputs' value '{{dir}}/*.h': takes plain paths and globs, "
+                + "without placeholders"),
+        Case(
             yaml: "version: 1\ntasks:\n  a:\n    remote: maybe\n",
             message: "Taskfile.yml:4:13: 'remote' must be true or false, not a string ('maybe')"),
         Case(

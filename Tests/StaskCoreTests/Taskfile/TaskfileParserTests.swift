@@ -208,6 +208,7 @@ import Testing
                 depfile: "deps/t-{{shard}}.d"
                 jobserver: fifo
                 remote: no
+                remote_inputs: ["include/*.h"]
               u:
 
             """)
@@ -229,6 +230,7 @@ import Testing
         #expect(t.depfile?.text == "deps/t-{{shard}}.d")
         #expect(t.jobserver == .fifo)
         #expect(!t.remote)
+        #expect(t.remoteInputs == ["include/*.h"])
         #expect(Set(t.keyLocations.keys) == Set(TaskDefinition.Key.allCases))
     }
 
