@@ -253,7 +253,7 @@ private final class BrotliProject {
 /// Brotli because it is plain C that gcc compiles without Python's headers, in three folders that share
 /// internal headers (`common/`, `dec/`, `enc/`, plus `tools/`), 36 files, two of them named
 /// `static_init.c`, and it compiles at -O0 in a few seconds on two cores.
-private enum BrotliSource {
+enum BrotliSource {
     static let sdist = PyPISdist(
         requirement: "brotli==1.2.0", fileName: "brotli-1.2.0.tar.gz",
         sha256: "e310f77e41941c13340a95976fe66a8a95b01e783d430eeaf7a2f87e0a57dd0a")

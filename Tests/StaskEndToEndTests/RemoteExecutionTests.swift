@@ -66,6 +66,90 @@ extension EndToEndTests {
             await workers.stop()
         }
 
+        /// The example project (`Taskfile.example`: depfiles, a link, tests) on the cluster: everything runs there,
+        /// the tests pass, a header edit reruns only the files that include it, and the program is the one a
+        /// local build makes.
+        @Test(BuildGridServer.enabled)
+        func theExampleProjectBuildsAndTestsOnTheCluster() async throws {
+            let url = try await BuildGridServer.endpoint() + "/e2e-2"
+            let workers = try RemoteWorkers.start(2, endpoint: url)
+            let remote = try FixtureProject(copyingFromPackage: ["Taskfile.example", "example"])
+            let taskfile = try #require(remote.read("Taskfile.example"))
+            try remote.write(
+                "Taskfile.example",
+                taskfile.replacing("\nenv:\n", with: "\nenv:\n  TEST_RUN: \"\(UUID().uuidString)\"\n"))
+            try? remote.remove("example/build")
+            let local = try FixtureProject(copyOf: remote)
+
+            let built = try await remote.build("-f", "Taskfile.example", "--remote-executor", url)
+            #expect(built.status == 0, "\(built)\n\(workers.logs)")
+            #expect(built.standardOutput.contains(Self.summary(executed: 6, cached: 0, local: 0)), "\(built)")
+            #expect(built.standardOutput.contains("arith: 3 checks passed"), "\(built)")
+            let reference = try await local.build("-f", "Taskfile.example")
+            #expect(reference.status == 0, "\(reference)")
+            #expect(
+                try Data(contentsOf: remote.url("example/build/calc"))
+                    == Data(contentsOf: local.url("example/build/calc")))
+
+            try remote.write(
+                "example/include/greet.h", (remote.read("example/include/greet.h") ?? "") + "/* edited */\n")
+            let edited = try await remote.build("-f", "Taskfile.example", "--remote-executor", url)
+            #expect(edited.status == 0, "\(edited)")
+            let ran = edited.standardOutput.split(separator: "\n").filter {
+                $0.hasPrefix("[") && !$0.contains("(up to date)")
+            }
+            #expect(ran.count == 2, "greet.c and main.c include greet.h; nothing else may run: \(edited)")
+            #expect(ran.allSatisfy { $0.contains("compile[") }, "\(edited)")
+            await workers.stop()
+        }
+
+        /// Brotli's 36 C files (`Fixtures/real-c-project`, the sources from PyPI) compiled on the cluster: every
+        /// object and the library are byte for byte a local build's, and a second clean checkout gets every
+        /// action from the action cache.
+        @Test(BuildGridServer.enabled)
+        func aRealCProjectBuildsOnTheClusterAsItDoesHere() async throws {
+            let url = try await BuildGridServer.endpoint() + "/e2e-1"
+            let archive = try await BrotliSource.sdist.archive(timeout: .seconds(45))
+            let remote = try FixtureProject("real-c-project")
+            let extracted = try await runTool(
+                [
+                    "tar", "-xzf", archive.path, "-C", remote.root.path, "--strip-components=1",
+                    "\(BrotliSource.topDirectory)/c",
+                ],
+                in: remote.root)
+            try #require(extracted.status == 0, "\(extracted)")
+            try Self.salt(remote)
+            let taskfile = try #require(remote.read("Taskfile"))
+            try remote.write(
+                "Taskfile",
+                taskfile.replacing(
+                    "    depfile: \"build/{{dir}}/{{stem}}.d\"\n",
+                    with: "    depfile: \"build/{{dir}}/{{stem}}.d\"\n    remote_inputs: [\"c/**/*.h\"]\n"))
+            let local = try FixtureProject(copyOf: remote)
+            let second = try FixtureProject(copyOf: remote)
+            let workers = try RemoteWorkers.start(2, endpoint: url)
+
+            let built = try await remote.build("--remote-executor", url)
+            #expect(built.status == 0, "\(built)\n\(workers.logs)")
+            #expect(built.standardOutput.contains(Self.summary(executed: 37, cached: 0, local: 0)), "\(built)")
+            let reference = try await local.build()
+            #expect(reference.status == 0, "\(reference)")
+            let objects = try FileManager.default.subpathsOfDirectory(atPath: local.url("build").path).filter {
+                $0.hasSuffix(".o") || $0.hasSuffix(".a") || $0.hasSuffix(".d")
+            }
+            #expect(objects.count >= 36 * 2 + 1)
+            for path in objects {
+                #expect(
+                    try Data(contentsOf: remote.url("build/" + path)) == Data(contentsOf: local.url("build/" + path)),
+                    "build/\(path) differs from a local build")
+            }
+
+            let again = try await second.build("--remote-executor", url)
+            #expect(again.status == 0, "\(again)")
+            #expect(again.standardOutput.contains(Self.summary(executed: 0, cached: 37, local: 0)), "\(again)")
+            await workers.stop()
+        }
+
         /// A task's failure on the cluster is the task's failure here: its exit status and its output.
         @Test(BuildGridServer.enabled)
         func aFailingRemoteCommandFailsTheBuildWithItsOutput() async throws {

@@ -61,7 +61,8 @@ package struct RemoteExecution: Sendable {
         var inputs: [String] = []
         var seen: Set<String> = []
         let extra = Self.remoteInputs(instance.remoteInputs, projectDirectory: projectDirectory, fileSystem: fileSystem)
-        for path in instance.inputs + discovered + extra where Self.isInsideProject(path) && seen.insert(path).inserted {
+        for path in instance.inputs + discovered + extra where Self.isInsideProject(path) && seen.insert(path).inserted
+        {
             inputs.append(path)
         }
         let outputs = instance.outputs + [instance.depfile, instance.junitPath].compactMap { $0 }

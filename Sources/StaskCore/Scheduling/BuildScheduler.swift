@@ -132,7 +132,8 @@ struct BuildScheduler {
             let instance = plan.instance(local)
             let charge = memoryCharges.isEmpty ? 0 : memoryCharges[local]
             return try await executor.run(
-                instance, memoryCharge: charge, priority: remotePriorities.isEmpty ? 0 : remotePriorities[offset]) {
+                instance, memoryCharge: charge, priority: remotePriorities.isEmpty ? 0 : remotePriorities[offset]
+            ) {
                 coordinator.attemptStarted(instance.id)
             }
         }
