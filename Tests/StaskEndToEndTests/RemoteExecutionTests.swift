@@ -172,6 +172,42 @@ extension EndToEndTests {
             await workers.stop()
         }
 
+        /// `timeout:` and `retry:` behave on the cluster as here: the worker kills a command at its task's
+        /// timeout and the attempt fails `timed out`; a command that fails once passes on its second attempt
+        /// and is reported flaky.
+        @Test(BuildGridServer.enabled)
+        func timeoutsAndRetriesBehaveAsHere() async throws {
+            let url = try await BuildGridServer.endpoint() + "/e2e-2"
+            let workers = try RemoteWorkers.start(1, endpoint: url)
+            let marker = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "stask-flaky-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: marker) }
+            let project = try FixtureProject(files: [
+                "Taskfile": """
+                version: 1
+                env: {TEST_RUN: "\(UUID().uuidString)"}
+                tasks:
+                  hangs:
+                    outputs: [out/never]
+                    timeout: 1s
+                    run: sleep 30 && touch out/never
+                  flaky:
+                    outputs: [out/flaky]
+                    retry: {attempts: 2, backoff: 10ms}
+                    run: if [ -e '\(marker.path)' ]; then echo ok > out/flaky; else touch '\(marker.path)'; exit 1; fi
+                """
+            ])
+            let started = ContinuousClock.now
+            let result = try await project.build("--remote-executor", url, "-k")
+            #expect(ContinuousClock.now - started < .seconds(25), "the worker must stop the command at 1 s")
+            #expect(result.status == 1, "\(result)")
+            #expect(result.standardOutput.contains("FAILED: hangs"), "\(result)")
+            #expect(result.standardOutput.contains("timed out"), "\(result)")
+            #expect(project.read("out/flaky") == "ok\n", "\(result)")
+            #expect(result.standardOutput.contains("flaky 1"), "\(result)")
+            await workers.stop()
+        }
+
         /// One of two workers SIGKILLed while it runs an action: the server hands the action to the other one
         /// when the dead worker's session expires, and the build completes.
         @Test(BuildGridServer.enabled)
