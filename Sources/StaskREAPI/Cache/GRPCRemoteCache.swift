@@ -236,24 +236,16 @@ package final class GRPCRemoteCache: RemoteCache {
         if let limit = state.withLock({ $0.batchLimit }) {
             return ContentStore(connection: connection, batchLimit: limit)
         }
-        var request = Build_Bazel_Remote_Execution_V2_GetCapabilitiesRequest()
-        request.instanceName = connection.instanceName
         let limit: Int
         do {
-            let capabilities = try await Build_Bazel_Remote_Execution_V2_Capabilities.Client(
-                wrapping: connection.client
-            ).getCapabilities(request, metadata: connection.metadata, options: connection.options())
-            let cache = capabilities.cacheCapabilities
-            if !cache.digestFunctions.isEmpty && !cache.digestFunctions.contains(.sha256) {
+            let cache = try await ContentStore.cacheCapabilities(of: connection)
+            if let cache, !cache.digestFunctions.isEmpty && !cache.digestFunctions.contains(.sha256) {
                 report(
                     .serverError, "the server does not offer SHA-256 digests; continuing without the remote cache",
                     disabling: true)
                 return nil
             }
-            limit = ContentStore.batchLimit(serverLimit: cache.maxBatchTotalSizeBytes)
-        } catch let error as RPCError where error.code == .unimplemented {
-            // A cache without the Capabilities service (some proxies): REAPI's defaults.
-            limit = ContentStore.batchLimit(serverLimit: 0)
+            limit = ContentStore.batchLimit(serverLimit: cache?.maxBatchTotalSizeBytes ?? 0)
         } catch {
             reportFailure(error, call: "GetCapabilities")
             return nil

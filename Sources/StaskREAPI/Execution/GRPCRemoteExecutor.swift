@@ -350,17 +350,8 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
         if let limit = state.withLock({ $0.batchLimit }) {
             return ContentStore(connection: connection, batchLimit: limit)
         }
-        var request = Build_Bazel_Remote_Execution_V2_GetCapabilitiesRequest()
-        request.instanceName = connection.instanceName
-        let limit: Int
-        do {
-            let capabilities = try await Build_Bazel_Remote_Execution_V2_Capabilities.Client(
-                wrapping: connection.client
-            ).getCapabilities(request, metadata: connection.metadata, options: connection.options())
-            limit = ContentStore.batchLimit(serverLimit: capabilities.cacheCapabilities.maxBatchTotalSizeBytes)
-        } catch let error as RPCError where error.code == .unimplemented {
-            limit = ContentStore.batchLimit(serverLimit: 0)
-        }
+        let capabilities = try await ContentStore.cacheCapabilities(of: connection)
+        let limit = ContentStore.batchLimit(serverLimit: capabilities?.maxBatchTotalSizeBytes ?? 0)
         state.withLock { $0.batchLimit = limit }
         return ContentStore(connection: connection, batchLimit: limit)
     }

@@ -23,6 +23,22 @@ struct ContentStore: Sendable {
         return min(Int(clamping: serverLimit) - (64 << 10), ceiling)
     }
 
+    /// The server's cache capabilities (`GetCapabilities`); `nil` for a server without the Capabilities
+    /// service (some proxies), whose limits are then REAPI's defaults.
+    static func cacheCapabilities(
+        of connection: REAPIConnection
+    ) async throws -> Build_Bazel_Remote_Execution_V2_CacheCapabilities? {
+        var request = Build_Bazel_Remote_Execution_V2_GetCapabilitiesRequest()
+        request.instanceName = connection.instanceName
+        do {
+            return try await Build_Bazel_Remote_Execution_V2_Capabilities.Client(wrapping: connection.client)
+                .getCapabilities(request, metadata: connection.metadata, options: connection.options())
+                .cacheCapabilities
+        } catch let error as RPCError where error.code == .unimplemented {
+            return nil
+        }
+    }
+
     private var cas: Build_Bazel_Remote_Execution_V2_ContentAddressableStorage.Client<HTTP2ClientTransport.Posix> {
         .init(wrapping: connection.client)
     }
