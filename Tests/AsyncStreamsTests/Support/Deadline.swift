@@ -6,7 +6,7 @@ import Testing
 /// Generous on purpose: on a loaded machine with a two-thread cooperative pool a task may wait seconds to
 /// be scheduled, and a wait only lasts this long when something is really wrong. It is shorter than the
 /// suites' one-minute time limit, so a stuck wait reports what it was waiting for instead of a timeout.
-let testWaitTimeout: Duration = .seconds(20)
+let testWaitTimeout: Duration = .seconds(45)
 
 /// Polls `condition` until it holds; fails the test with a message naming `what` and returns `false` if it
 /// does not hold within `timeout` (or the test is cancelled).
