@@ -102,11 +102,12 @@ extension EndToEndTests {
         }
 
         @Test func aBadURLIsAUsageError() async throws {
-            let result = try await first.build("--remote-cache", "https://cache.example")
+            let result = try await first.build("--remote-cache", "grpcs://cache.example:443")
             #expect(result.status == 2, "\(result)")
             #expect(
                 result.standardError.contains(
-                    "--remote-cache: remote cache URL 'https://cache.example': https is not supported"), "\(result)")
+                    "--remote-cache: remote cache URL 'grpcs://cache.example:443': grpcs is not supported"),
+                "\(result)")
             #expect(first.ran == [])
         }
     }
