@@ -6,9 +6,6 @@ extension EndToEndTests {
     /// the `stask-remote` helper (built beside `stask`).
     @Suite(.enabled(if: CacheServer.executable != nil, "nginx not found: install nginx-light (scripts/ensure-deps)"))
     struct HTTPSRemoteCacheTests {
-        static let everything = ["compile-a", "compile-b", "docs", "link"]
-        static let outputs = ["build/a.o", "build/b.o", "build/app", "build/guide.html", "build/docs.stamp"]
-
         let server: CacheServer
         let first: FixtureProject
         let second: FixtureProject
@@ -21,16 +18,11 @@ extension EndToEndTests {
 
         private var trusting: [String: String] { ["STASK_REMOTE_CACHE_CA_FILE": server.caFile] }
 
-        private func warnings(_ result: StaskResult) -> [String] {
-            (result.standardOutput + result.standardError).split(separator: "\n").filter { $0.contains("warning:") }
-                .map(String.init)
-        }
-
         @Test func aBuildStoresThroughHTTPSAndASecondCheckoutRestoresEverything() async throws {
             let filling = try await first.build(environment: trusting, "--remote-cache", server.url)
             #expect(filling.status == 0, "\(filling)")
-            #expect(first.ran == Self.everything)
-            #expect(warnings(filling).isEmpty, "\(filling)")
+            #expect(first.ran == RemoteCacheTests.everything)
+            #expect(filling.warnings.isEmpty, "\(filling)")
             #expect(try !server.blobs().isEmpty)
 
             var environment = trusting
@@ -39,8 +31,8 @@ extension EndToEndTests {
             #expect(result.status == 0, "\(result)")
             #expect(second.ran == [], "the second checkout must run no command")
             #expect(result.standardOutput.contains("stask: 4 from remote cache"), "\(result)")
-            #expect(warnings(result).isEmpty, "\(result)")
-            for output in Self.outputs {
+            #expect(result.warnings.isEmpty, "\(result)")
+            for output in RemoteCacheTests.outputs {
                 #expect(try Data(contentsOf: second.url(output)) == Data(contentsOf: first.url(output)), "\(output)")
             }
             #expect(FileManager.default.isExecutableFile(atPath: second.url("build/app").path))
@@ -49,8 +41,8 @@ extension EndToEndTests {
         @Test func anUntrustedCertificateIsOneWarningAndTheBuildRunsLocally() async throws {
             let result = try await first.build("--remote-cache", server.url)
             #expect(result.status == 0, "\(result)")
-            #expect(first.ran == Self.everything)
-            let found = warnings(result)
+            #expect(first.ran == RemoteCacheTests.everything)
+            let found = result.warnings
             #expect(found.count == 1, "\(result)")
             #expect(found.first?.contains("TLS handshake failed") == true, "\(result)")
             #expect(found.first?.contains("STASK_REMOTE_CACHE_CA_FILE") == true, "\(result)")
@@ -61,8 +53,8 @@ extension EndToEndTests {
             await server.stop()
             let result = try await first.build(environment: trusting, "--remote-cache", server.url)
             #expect(result.status == 0, "\(result)")
-            #expect(first.ran == Self.everything)
-            let found = warnings(result)
+            #expect(first.ran == RemoteCacheTests.everything)
+            let found = result.warnings
             #expect(found.count == 1, "\(result)")
             #expect(found.first?.contains("continuing without the remote cache") == true, "\(result)")
         }

@@ -48,7 +48,7 @@ final class CacheServer {
         let dataDirectory = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         let (port, process, exited) = try await OffPool.run("nginx to listen", timeout: .seconds(55)) {
-            if tls { try makeCertificates(in: directory) }
+            if tls { try TestCertificates.make(in: directory.path) }
             return try launch(in: directory, dataDirectory: dataDirectory, tls: tls)
         }
         return CacheServer(directory: directory, port: port, isTLS: tls, process: process, exited: exited)
@@ -106,33 +106,6 @@ final class CacheServer {
         }
         throw HarnessError(
             "nginx did not start: \((try? String(contentsOfFile: path + "/error.log", encoding: .utf8)) ?? "")")
-    }
-
-    /// Makes `ca.pem` (a CA of this server alone) and `server.pem` and `server.key` (for 127.0.0.1, signed by
-    /// it) with openssl; blocks.
-    private static func makeCertificates(in directory: URL) throws {
-        let script = """
-            set -e
-            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \\
-              -subj '/CN=stask test CA' -keyout ca.key -out ca.pem \\
-              -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
-            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '/CN=127.0.0.1' \\
-              -keyout server.key -out server.csr
-            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth\\n' > server.ext
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \\
-              -extfile server.ext -out server.pem
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("openssl could not make the test certificates (status \(process.terminationStatus))")
-        }
     }
 
     private static func writeConfiguration(in directory: URL, dataDirectory: URL, port: UInt16, tls: Bool) throws {

@@ -78,7 +78,11 @@ final class NginxServer: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory + "/data/private", withIntermediateDirectories: true)
             let options = try await nginxBuildOptions(in: directory)
-            if tls { try await makeCertificates(in: directory) }
+            if tls {
+                try await OffPool.run("openssl to make the test certificates", timeout: .seconds(50)) {
+                    try TestCertificates.make(in: directory)
+                }
+            }
             var ending = ""
             for _ in 0..<5 {
                 let port = try freePort()
@@ -153,31 +157,6 @@ final class NginxServer: Sendable {
     }
 
     // MARK: - Start-up
-
-    /// Makes `ca.pem` (a CA of this server alone) and `server.pem` and `server.key` (for 127.0.0.1, signed by
-    /// it) with openssl.
-    private static func makeCertificates(in directory: String) async throws {
-        let script = """
-            set -e
-            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \\
-              -subj '/CN=stask test CA' -keyout ca.key -out ca.pem \\
-              -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
-            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '/CN=127.0.0.1' \\
-              -keyout server.key -out server.csr
-            printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth\\n' > server.ext
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \\
-              -extfile server.ext -out server.pem
-            """
-        let result = try await launcher.run(
-            ProcessSpec(
-                arguments: ["/bin/sh", "-c", script], environment: ProcessInfo.processInfo.environment,
-                workingDirectory: directory, timeout: .seconds(30)))
-        guard result.termination.isSuccess else {
-            throw HarnessError(
-                "openssl could not make the test certificates (\(result.termination)): "
-                    + String(decoding: result.output, as: UTF8.self))
-        }
-    }
 
     private static func writeConfiguration(in directory: String, port: Int32, tls: Bool, buildOptions: String) throws {
         let listen =
