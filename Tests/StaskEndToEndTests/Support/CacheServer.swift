@@ -47,8 +47,8 @@ final class CacheServer {
             "stask-cache-\(UUID().uuidString)")
         let dataDirectory = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        if tls { try await TestCertificates.make(in: directory.path) }
         let (port, process, exited) = try await OffPool.run("nginx to listen", timeout: .seconds(55)) {
-            if tls { try TestCertificates.make(in: directory.path) }
             return try launch(in: directory, dataDirectory: dataDirectory, tls: tls)
         }
         return CacheServer(directory: directory, port: port, isTLS: tls, process: process, exited: exited)

@@ -78,11 +78,7 @@ final class NginxServer: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory + "/data/private", withIntermediateDirectories: true)
             let options = try await nginxBuildOptions(in: directory)
-            if tls {
-                try await OffPool.run("openssl to make the test certificates", timeout: .seconds(50)) {
-                    try TestCertificates.make(in: directory)
-                }
-            }
+            if tls { try await TestCertificates.make(in: directory) }
             var ending = ""
             for _ in 0..<5 {
                 let port = try freePort()
