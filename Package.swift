@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -100,9 +103,25 @@ let package = Package(
             swiftSettings: upcoming,
             plugins: ["ImportRules"]
         ),
+        .target(
+            name: "StaskHTTPS",
+            // The https:// cache's transport: Bazel's HTTP cache protocol (StaskRemote's HTTPRemoteCache) over
+            // async-http-client and swift-nio-ssl, in the stask-remote helper alone.
+            dependencies: [
+                "StaskCore",
+                "StaskPosix",
+                "StaskRemote",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcoming,
+            plugins: ["ImportRules"]
+        ),
         .executableTarget(
             name: "StaskRemoteHelper",
-            dependencies: ["StaskCore", "StaskPosix", "StaskRemote", "StaskREAPI"],
+            dependencies: ["StaskCore", "StaskPosix", "StaskRemote", "StaskREAPI", "StaskHTTPS"],
             swiftSettings: upcoming,
             plugins: ["ImportRules"]
         ),
@@ -159,7 +178,7 @@ let package = Package(
             name: "StaskRemoteTests",
             // StaskREAPI for the gRPC clients, tested in this process as well as through the helper.
             dependencies: [
-                "StaskRemote", "StaskREAPI", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
+                "StaskRemote", "StaskREAPI", "StaskHTTPS", "StaskPosix", "StaskCore", "CStaskShims", "StaskTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

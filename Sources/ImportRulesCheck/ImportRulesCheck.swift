@@ -22,7 +22,9 @@ struct ImportRulesCheck {
                 remoteLibraries.map {
                     Rule(
                         module: $0,
-                        reason: "the gRPC and protobuf libraries belong to StaskREAPI, in the stask-remote helper alone"
+                        reason:
+                            "the gRPC, protobuf, NIO and TLS libraries belong to StaskREAPI and StaskHTTPS, in the "
+                            + "stask-remote helper alone"
                     )
                 }
             )
@@ -63,16 +65,20 @@ struct ImportRulesCheck {
         "StaskREAPI": ["ArgumentParser"].map {
             Rule(module: $0, reason: "the remote clients hold no command-line code")
         },
+        "StaskHTTPS": ["ArgumentParser", "StaskREAPI", "GRPCCore", "SwiftProtobuf"].map {
+            Rule(module: $0, reason: "the https:// cache's transport holds no command-line code, and no gRPC")
+        },
         "StaskRemoteHelper": ["Glibc", "Darwin", "Musl", "CStaskShims", "CXXHash"].map {
             Rule(module: $0, reason: "the helper's entry point reaches the system through StaskPosix")
         },
     ]
 
-    /// The remote clients' libraries: StaskREAPI's alone (in the `stask-remote` helper), so the `stask` binary
-    /// links none.
+    /// The remote clients' libraries: StaskREAPI's and StaskHTTPS's alone (in the `stask-remote` helper), so the
+    /// `stask` binary links none.
     static let remoteLibraries = [
         "GRPCCore", "GRPCNIOTransportHTTP2", "GRPCNIOTransportHTTP2Posix", "GRPCNIOTransportCore", "GRPCProtobuf",
-        "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP2",
+        "SwiftProtobuf", "NIOCore", "NIOPosix", "NIOHTTP1", "NIOHTTP2", "NIOSSL", "NIO", "AsyncHTTPClient",
+        "StaskHTTPS",
     ]
 
     static func main() throws {

@@ -1,15 +1,18 @@
 import FoundationEssentials
 import StaskCore
+import StaskHTTPS
 import StaskPosix
 import StaskREAPI
 import StaskRemote
 
-/// `stask-remote`: the program that holds stask's gRPC clients (the Remote Execution API), so that the `stask`
-/// binary links none of their libraries. `stask` starts it when a build uses a `grpc://` remote and talks to it
-/// over its standard input and output (``HelperEndpoint``); it is not meant to be run by hand.
+/// `stask-remote`: the program that holds stask's gRPC clients (the Remote Execution API) and its TLS client
+/// (async-http-client, for `https://` caches), so that the `stask` binary links none of their libraries. `stask`
+/// starts it when a build uses a `grpc://` remote or an `https://` cache and talks to it over its standard input
+/// and output (``HelperEndpoint``); it is not meant to be run by hand.
 ///
 /// ```
-/// stask-remote cache --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE] --upload true|false
+/// stask-remote cache --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE]|https://HOST[:PORT][/PATH]
+///     --upload true|false
 ///     --connect-timeout-ns N --io-timeout-ns N [--platform NAME]
 /// stask-remote execute --protocol 2 --endpoint grpc://HOST:PORT[/INSTANCE] --instance NAME
 ///     --connect-timeout-ns N --io-timeout-ns N
@@ -18,7 +21,7 @@ import StaskRemote
 /// ```
 ///
 /// Credentials come from the environment (`STASK_REMOTE_CACHE_TOKEN`, or `_USER` and `_PASSWORD`), never from
-/// the arguments. Exit status: 0 when stask closed the pipe, 2 for arguments this version does not take (a
+/// the arguments, and so do an `https://` cache's extra trust roots (`STASK_REMOTE_CACHE_CA_FILE`). Exit status: 0 when stask closed the pipe, 2 for arguments this version does not take (a
 /// `stask` of another build: it then reports the helper as exited and builds without it).
 @main
 struct RemoteHelper {
@@ -53,14 +56,24 @@ struct RemoteHelper {
         guard let connect = options["connect-timeout-ns"].flatMap(Int64.init),
             let io = options["io-timeout-ns"].flatMap(Int64.init)
         else { usage("--connect-timeout-ns and --io-timeout-ns are required") }
+        let environment = ProcessInfo.processInfo.environment
         let configuration = RemoteCacheConfiguration(
             endpoint: endpoint, isUploadEnabled: options["upload"] == "true",
-            credentials: RemoteCacheCredentials(environment: ProcessInfo.processInfo.environment),
+            credentials: RemoteCacheCredentials(environment: environment),
             connectTimeout: .nanoseconds(connect), ioTimeout: .nanoseconds(io), platform: options["platform"])
         let channel = HelperEndpoint()
+        let warn: @Sendable (RemoteCacheWarning) -> Void = { HelperCacheServer.forward($0, to: channel) }
         let cache: any RemoteCache
+        var transport: AsyncHTTPClientTransport?
         do {
-            cache = try GRPCRemoteCache(configuration: configuration) { HelperCacheServer.forward($0, to: channel) }
+            switch endpoint.scheme {
+            case .grpc:
+                cache = try GRPCRemoteCache(configuration: configuration, warn: warn)
+            case .https, .http:
+                let https = try AsyncHTTPClientTransport(configuration: configuration, environment: environment)
+                transport = https
+                cache = HTTPRemoteCache(configuration: configuration, transport: https, warn: warn)
+            }
         } catch {
             HelperCacheServer.forward(
                 RemoteCacheWarning(
@@ -70,6 +83,7 @@ struct RemoteHelper {
             cache = NoRemoteCache()
         }
         await HelperCacheServer.serve(cache, on: channel)
+        await transport?.shutdown()
     }
 
     static func usage(_ problem: String) -> Never {

@@ -1,8 +1,10 @@
-/// Where the remote cache lives: a parsed `http://host[:port][/prefix]` or `grpc://host:port[/instance]` URL.
+/// Where the remote cache lives: a parsed `http[s]://host[:port][/prefix]` or `grpc://host:port[/instance]` URL.
 ///
 /// - `http://` speaks Bazel's HTTP cache protocol (the client is hand-written, see `HTTPClient`): requests
-///   go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`. For a server that needs TLS, run a
-///   TLS-terminating proxy (stunnel, nginx, envoy) on localhost and point stask at it.
+///   go to `<prefix>/ac/<key>` and `<prefix>/cas/<sha256>`.
+/// - `https://` speaks the same protocol over TLS (port 443 by default), in the `stask-remote` helper
+///   (async-http-client and swift-nio-ssl): the server's certificate is checked against the system's trust
+///   roots, or the PEM bundle `STASK_REMOTE_CACHE_CA_FILE` names; the check is never turned off.
 /// - `grpc://` speaks the Remote Execution API's ActionCache and ContentAddressableStorage services over
 ///   plain-text HTTP/2 (StaskRemote's `GRPCRemoteCache`); the path, without its leading `/`, is the REAPI
 ///   instance name (empty by default). The port is required.
@@ -22,6 +24,8 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
     package enum Scheme: String, Sendable, Hashable, CaseIterable {
         /// Bazel's HTTP cache protocol.
         case http
+        /// Bazel's HTTP cache protocol over TLS.
+        case https
         /// The Remote Execution API's ActionCache and CAS over gRPC (plain-text HTTP/2).
         case grpc
     }
@@ -30,7 +34,7 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
     package let scheme: Scheme
     /// The host name or address; an IPv6 address without its brackets.
     package let host: String
-    /// The TCP port (80 when an `http://` URL names none).
+    /// The TCP port (80 when an `http://` URL names none, 443 for `https://`).
     package let port: Int
     /// The path before `/ac/` and `/cas/` (for `grpc://`, `/` and the instance name): empty, or starting
     /// with `/` and not ending with one.
@@ -53,7 +57,7 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
     ///
     /// The scheme is matched without regard to case, a trailing `/` is dropped, and the path is used as
     /// written (it must not need percent-encoding).
-    /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`https`, `grpcs`), credentials in the URL,
+    /// - Throws: `RemoteCacheError.invalidURL` for another scheme (`grpcs` among them), credentials in the URL,
     ///   a missing or malformed host or port (or none for `grpc://`), a query or fragment, or characters a
     ///   URL path cannot hold.
     package init(parsing url: String) throws(RemoteCacheError) {
@@ -61,21 +65,22 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
             .invalidURL(url: Self.redacted(url), reason: reason)
         }
         guard let separator = url.firstRange(of: "://") else {
-            throw invalid("expected http://HOST[:PORT][/PATH] or grpc://HOST:PORT[/INSTANCE]")
+            throw invalid("expected http[s]://HOST[:PORT][/PATH] or grpc://HOST:PORT[/INSTANCE]")
         }
         let schemeName = url[..<separator.lowerBound].lowercased()
         let scheme: Scheme
         switch schemeName {
         case "http": scheme = .http
+        case "https": scheme = .https
         case "grpc": scheme = .grpc
-        case "https", "grpcs":
+        case "grpcs":
             throw invalid(
-                "\(schemeName) is not supported; stask speaks plain http:// and grpc:// (run a TLS proxy such as "
-                    + "stunnel or nginx on localhost in front of the server)")
+                "grpcs is not supported; stask speaks grpc:// without TLS (use an https:// cache, or run a TLS "
+                    + "proxy such as stunnel or envoy on localhost in front of the gRPC server)")
         default:
             throw invalid(
-                "only http:// (Bazel's HTTP cache protocol) and grpc:// (the Remote Execution API) are supported, "
-                    + "not '\(schemeName)://'")
+                "only http:// and https:// (Bazel's HTTP cache protocol) and grpc:// (the Remote Execution API) are "
+                    + "supported, not '\(schemeName)://'")
         }
         let rest = url[separator.upperBound...]
         let authority = rest.prefix { $0 != "/" }
@@ -116,7 +121,7 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
         guard !hostPart.isEmpty, hostPart.allSatisfy({ hostCharacters.contains($0) }) else {
             throw invalid("expected a host name or address after '\(schemeName)://'")
         }
-        var port = 80
+        var port = scheme == .https ? 443 : 80
         if scheme == .grpc && portPart == nil {
             throw invalid("a grpc:// URL needs a port (grpc://HOST:PORT)")
         }
@@ -132,15 +137,18 @@ package struct RemoteCacheEndpoint: Sendable, Hashable, CustomStringConvertible 
         self.pathPrefix = path
     }
 
-    /// `http://host:port/prefix` (the port only when it is not 80), `grpc://host:port/instance`.
+    /// `http://host:port/prefix` (the port only when it is not the scheme's default, 80 or 443),
+    /// `grpc://host:port/instance`.
     package var description: String {
         scheme.rawValue + "://" + hostHeader + pathPrefix
     }
 
-    /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is 80 over HTTP.
+    /// The `Host` header value: the host (bracketed when IPv6) and the port unless it is the default of
+    /// `http://` (80) or `https://` (443).
     package var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 && scheme == .http ? name : "\(name):\(port)"
+        let isDefaultPort = (scheme == .http && port == 80) || (scheme == .https && port == 443)
+        return isDefaultPort ? name : "\(name):\(port)"
     }
 
     /// `url` with any `user:password@` replaced by `***@`, for messages.

@@ -6,7 +6,7 @@ package enum RemoteCacheError: Error, Sendable, Equatable, CustomStringConvertib
     /// The cache URL is malformed or uses something stask does not speak; `url` has any credentials hidden.
     case invalidURL(url: String, reason: String)
 
-    /// `remote cache URL 'https://cache:8080': https is not supported; …`.
+    /// `remote cache URL 'grpcs://cache:8980': grpcs is not supported; …`.
     package var description: String {
         switch self {
         case .invalidURL(let url, let reason): "remote cache URL '\(url)': \(reason)"

@@ -59,7 +59,7 @@ extension HTTPRemoteCache {
         let request = HTTPRequest(.get, "/cas/\(output.digest)", maximumResponseBodySize: output.size)
         let response: HTTPResponse
         do {
-            response = try client.send(request, cancellation: cancellation)
+            response = try transport.send(request, cancellation: cancellation)
         } catch .responseTooLarge {
             reportCorrupt(output, of: action, "is larger than the \(output.size) bytes the entry lists")
             return nil

@@ -2,7 +2,7 @@ package import StaskCore
 import StaskPosix
 import Synchronization
 
-/// A ``RemoteCache`` over Bazel's HTTP cache protocol: `GET`/`PUT /ac/<key>` for manifests and
+/// A ``RemoteCache`` over Bazel's HTTP cache protocol, on any ``HTTPCacheTransport``: `GET`/`PUT /ac/<key>` for manifests and
 /// `GET`/`HEAD`/`PUT /cas/<sha256>` for output contents, as bazel-remote, nginx with WebDAV `PUT`, or an
 /// object store behind a proxy serve it.
 ///
@@ -34,7 +34,7 @@ package final class HTTPRemoteCache: RemoteCache {
 
     /// The configuration in use.
     package let configuration: RemoteCacheConfiguration
-    let client: HTTPClient
+    let transport: any HTTPCacheTransport
     private let warn: @Sendable (RemoteCacheWarning) -> Void
     private let state = Mutex(State())
 
@@ -44,18 +44,33 @@ package final class HTTPRemoteCache: RemoteCache {
         var isDisabled = false
     }
 
-    /// A cache client for one build.
+    /// A cache client for one build, on the hand-written plain-HTTP ``HTTPClient``.
     ///
     /// - Parameters:
     ///   - configuration: The server and options.
     ///   - warn: Receives each kind of ``RemoteCacheWarning`` once, from any thread.
-    package init(
+    package convenience init(
         configuration: RemoteCacheConfiguration, warn: @escaping @Sendable (RemoteCacheWarning) -> Void
     ) {
-        self.configuration = configuration
-        self.client = HTTPClient(
+        let client = HTTPClient(
             endpoint: configuration.endpoint, credentials: configuration.credentials,
             connectTimeout: configuration.connectTimeout, ioTimeout: configuration.ioTimeout)
+        self.init(configuration: configuration, transport: client, warn: warn)
+    }
+
+    /// A cache client for one build on `transport`, which must speak to `configuration`'s endpoint with its
+    /// credentials and timeouts.
+    ///
+    /// - Parameters:
+    ///   - configuration: The server and options.
+    ///   - transport: Sends the requests.
+    ///   - warn: Receives each kind of ``RemoteCacheWarning`` once, from any thread.
+    package init(
+        configuration: RemoteCacheConfiguration, transport: any HTTPCacheTransport,
+        warn: @escaping @Sendable (RemoteCacheWarning) -> Void
+    ) {
+        self.configuration = configuration
+        self.transport = transport
         self.warn = warn
     }
 
@@ -106,7 +121,7 @@ package final class HTTPRemoteCache: RemoteCache {
     func send(_ request: HTTPRequest, cancellation: IOCancellation) -> HTTPResponse? {
         if isDisabled { return nil }
         do {
-            return try client.send(request, cancellation: cancellation)
+            return try transport.send(request, cancellation: cancellation)
         } catch {
             reportTransportFailure(error, of: request)
             return nil

@@ -1,8 +1,9 @@
 package import StaskCore
 import StaskPosix
 
-/// Makes the remote cache client a configuration's endpoint speaks: ``HTTPRemoteCache`` for `http://`, and for
-/// `grpc://` a ``HelperRemoteCache``, which has the `stask-remote` helper run the gRPC client.
+/// Makes the remote cache client a configuration's endpoint speaks: ``HTTPRemoteCache`` (on the hand-written
+/// ``HTTPClient``, in this process) for `http://`, and for `https://` and `grpc://` a ``HelperRemoteCache``,
+/// which has the `stask-remote` helper run the TLS (async-http-client) or gRPC client.
 package enum RemoteCacheClients {
     /// The client for `configuration`, reporting through `warn`.
     ///
@@ -15,7 +16,7 @@ package enum RemoteCacheClients {
         switch configuration.endpoint.scheme {
         case .http:
             return HTTPRemoteCache(configuration: configuration, warn: warn)
-        case .grpc:
+        case .https, .grpc:
             return HelperRemoteCache(
                 configuration: configuration, helperPath: HelperLocation.path(environment: environment),
                 environment: environment, warn: warn)

@@ -2,7 +2,8 @@
 // async-http-client would add minutes to every clean build (hundreds of files, BoringSSL) and event-loop
 // threads plus megabytes of code to every start-up, to talk to one host with three verbs. The remote cache
 // needs GET, PUT and HEAD over HTTP/1.1 with Content-Length or chunked bodies, keep-alive, and timeouts:
-// about four hundred lines over POSIX sockets. Only plain http:// is spoken; TLS belongs to a proxy.
+// about four hundred lines over POSIX sockets. Only plain http:// is spoken here: https:// runs in the
+// stask-remote helper on async-http-client (StaskHTTPS), and docs/remote-cache.md measures why http:// stays.
 import Glibc
 import StaskCore
 import StaskPosix

@@ -4,7 +4,7 @@ import StaskPosix
 /// Why an HTTP exchange with the remote cache failed before a complete response arrived.
 ///
 /// A response with any status (404, 500) is not an error at this level: it is returned.
-enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `getaddrinfo` could not resolve the host.
     case cannotResolve(host: String, reason: String)
     /// No address of the host accepted a connection (`errno` of the last attempt, e.g. `ECONNREFUSED`).
@@ -22,17 +22,25 @@ enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
     case systemCall(operation: String, errno: Int32)
     /// The waiting task was cancelled; the connection was shut down.
     case cancelled
+    /// The TLS handshake failed: most often a server certificate that the trust roots do not vouch for
+    /// (`reason` says what failed and what to do).
+    case tlsHandshakeFailed(reason: String)
+    /// The HTTP library of another transport failed in a way none of the other cases names (`reason` is
+    /// its message): counted as unreachable.
+    case transportFailed(reason: String)
 
     /// Whether the failure says the server is unreachable or unresponsive (as opposed to speaking badly):
     /// such failures turn the remote cache off for the rest of the build.
-    var isUnreachable: Bool {
+    package var isUnreachable: Bool {
         switch self {
-        case .cannotResolve, .cannotConnect, .timedOut, .connectionClosed, .systemCall: true
+        case .cannotResolve, .cannotConnect, .timedOut, .connectionClosed, .systemCall, .tlsHandshakeFailed,
+            .transportFailed:
+            true
         case .malformedResponse, .responseTooLarge, .cancelled: false
         }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
         case .cannotResolve(let host, let reason): "cannot resolve '\(host)': \(reason)"
         case .cannotConnect(let address, let code): "cannot connect to \(address): \(SystemCalls.errorMessage(code))"
@@ -42,6 +50,8 @@ enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
         case .responseTooLarge(let limit): "the response is larger than the \(limit) bytes expected"
         case .systemCall(let operation, let code): "\(operation) failed: \(SystemCalls.errorMessage(code))"
         case .cancelled: "cancelled"
+        case .tlsHandshakeFailed(let reason): "TLS handshake failed: \(reason)"
+        case .transportFailed(let reason): reason
         }
     }
 }

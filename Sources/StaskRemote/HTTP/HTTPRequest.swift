@@ -1,25 +1,27 @@
 import StaskCore
 
 /// One HTTP/1.1 request to the cache server: a method, an origin-form target and, for `PUT`, a body.
-struct HTTPRequest: Sendable {
+package struct HTTPRequest: Sendable {
     /// The three verbs the cache protocol uses.
-    enum Method: String, Sendable {
+    package enum Method: String, Sendable {
         case get = "GET"
         case put = "PUT"
         case head = "HEAD"
     }
 
-    var method: Method
+    /// The verb.
+    package var method: Method
     /// The request target: an absolute path, already percent-encoded (`/cache/cas/e3b0…`).
-    var target: String
+    package var target: String
     /// Extra headers (the client adds `Host`, `User-Agent`, `Content-Length` and `Authorization`).
-    var headers: [HTTPHeader]
+    package var headers: [HTTPHeader]
     /// The body; sent (with `Content-Length`) only for `PUT`.
-    var body: [UInt8]
+    package var body: [UInt8]
     /// The largest response body accepted; a larger one fails with `responseTooLarge`.
-    var maximumResponseBodySize: Int
+    package var maximumResponseBodySize: Int
 
-    init(
+    /// A request; `maximumResponseBodySize` is 1 GiB unless given.
+    package init(
         _ method: Method, _ target: String, headers: [HTTPHeader] = [], body: [UInt8] = [],
         maximumResponseBodySize: Int = 1 << 30
     ) {
@@ -42,7 +44,15 @@ struct HTTPRequest: Sendable {
 }
 
 /// One header line.
-struct HTTPHeader: Sendable, Hashable {
-    var name: String
-    var value: String
+package struct HTTPHeader: Sendable, Hashable {
+    /// The name, as sent or received.
+    package var name: String
+    /// The value, without surrounding spaces.
+    package var value: String
+
+    /// A header line.
+    package init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }

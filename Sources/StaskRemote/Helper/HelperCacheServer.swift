@@ -2,7 +2,8 @@ package import StaskCore
 package import StaskPosix
 
 /// The helper's side of ``HelperRemoteCache``: serves the requests arriving on a ``HelperEndpoint`` with a
-/// ``RemoteCache`` (in `stask-remote`, the gRPC one), each in a task of its own, and answers each with its
+/// ``RemoteCache`` (in `stask-remote`, the gRPC one, or ``HTTPRemoteCache`` over async-http-client for
+/// `https://`), each in a task of its own, and answers each with its
 /// result and the cache's statistics. The cache's warnings are sent as they happen, so a warning reaches stask
 /// before the reply of the request that caused it.
 ///

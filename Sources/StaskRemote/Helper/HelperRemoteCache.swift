@@ -2,8 +2,9 @@ package import StaskCore
 import StaskPosix
 import Synchronization
 
-/// A ``RemoteCache`` served by the `stask-remote` helper: the gRPC client of `grpc://` caches runs in that
-/// program, so that the `stask` binary links no gRPC, NIO or protobuf library and a build that uses no remote
+/// A ``RemoteCache`` served by the `stask-remote` helper: the gRPC client of `grpc://` caches and the TLS client
+/// (async-http-client) of `https://` ones run in that program, so that the `stask` binary links no gRPC, NIO,
+/// TLS or protobuf library and a build that uses no remote
 /// feature does not pay for their start-up (the Swift runtime scans every protocol conformance record of a
 /// binary on its first dynamic casts, and those libraries bring thousands).
 ///
@@ -42,7 +43,7 @@ package final class HelperRemoteCache: RemoteCache {
     /// A client for one build; the helper starts with the first request.
     ///
     /// - Parameters:
-    ///   - configuration: The server (a `grpc://` endpoint) and options.
+    ///   - configuration: The server (a `grpc://` or `https://` endpoint) and options.
     ///   - helperPath: The helper program; `nil` when it cannot be located (then the first request warns).
     ///   - environment: The helper's environment, to which the credentials are added.
     ///   - replyTimeout: How long a request may wait for the helper; by default four times the longest call a

@@ -9,6 +9,9 @@ import Testing
         ("http://127.0.0.1:8080/stask/ci//", "127.0.0.1", 8080, "/stask/ci", "http://127.0.0.1:8080/stask/ci"),
         ("http://[::1]:8080/x", "::1", 8080, "/x", "http://[::1]:8080/x"),
         ("http://[::1]", "::1", 80, "", "http://[::1]"),
+        ("https://cache", "cache", 443, "", "https://cache"),
+        ("HTTPS://cache:8443/stask/", "cache", 8443, "/stask", "https://cache:8443/stask"),
+        ("https://cache:80", "cache", 80, "", "https://cache:80"),
         ("grpc://127.0.0.1:80", "127.0.0.1", 80, "", "grpc://127.0.0.1:80"),
         ("GRPC://cache:8980/main/", "cache", 8980, "/main", "grpc://cache:8980/main"),
     ]
@@ -23,11 +26,10 @@ import Testing
     }
 
     static let invalid: [(String, String)] = [
-        ("https://cache", "https is not supported"),
-        ("ftp://cache:9092", "only http:// (Bazel's HTTP cache protocol) and grpc://"),
-        ("grpcs://cache:9092", "grpcs is not supported"),
+        ("ftp://cache:9092", "only http:// and https:// (Bazel's HTTP cache protocol) and grpc://"),
+        ("grpcs://cache:9092", "grpcs is not supported; stask speaks grpc:// without TLS"),
         ("grpc://cache", "needs a port"),
-        ("cache:8080", "expected http://HOST[:PORT][/PATH] or grpc://HOST:PORT"),
+        ("cache:8080", "expected http[s]://HOST[:PORT][/PATH] or grpc://HOST:PORT"),
         ("http://", "expected a host name"),
         ("http://cache:0", "the port must be"),
         ("http://cache:70000", "the port must be"),
@@ -52,6 +54,7 @@ import Testing
         #expect(try RemoteCacheEndpoint(parsing: "grpc://cache:8980").instanceName == "")
         #expect(try RemoteCacheEndpoint(parsing: "grpc://cache:8980/main").instanceName == "main")
         #expect(try RemoteCacheEndpoint(parsing: "http://cache").scheme == .http)
+        #expect(try RemoteCacheEndpoint(parsing: "https://cache").scheme == .https)
     }
 
     @Test func credentialsInTheURLAreRefusedAndNotEchoed() {
@@ -68,5 +71,7 @@ import Testing
         #expect(try RemoteCacheEndpoint(parsing: "http://cache").hostHeader == "cache")
         #expect(try RemoteCacheEndpoint(parsing: "http://cache:81").hostHeader == "cache:81")
         #expect(try RemoteCacheEndpoint(parsing: "http://[::1]:81").hostHeader == "[::1]:81")
+        #expect(try RemoteCacheEndpoint(parsing: "https://cache").hostHeader == "cache")
+        #expect(try RemoteCacheEndpoint(parsing: "https://cache:80").hostHeader == "cache:80")
     }
 }

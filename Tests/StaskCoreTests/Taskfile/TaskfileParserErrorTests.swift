@@ -44,10 +44,10 @@ import Testing
             yaml: "version: 1\nbudget: {cpu: -2}\n",
             message: "Taskfile.yml:2:15: invalid 'budget.cpu' value '-2': must not be negative"),
         Case(
-            yaml: "version: 1\nremote_cache: https://cache:9090\n",
-            message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'https://cache:9090': https is not supported; "
-                + "stask speaks plain http:// and grpc:// (run a TLS proxy such as stunnel or nginx on localhost in "
-                + "front of the server)"),
+            yaml: "version: 1\nremote_cache: grpcs://cache:9090\n",
+            message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'grpcs://cache:9090': grpcs is not supported; "
+                + "stask speaks grpc:// without TLS (use an https:// cache, or run a TLS proxy such as stunnel or "
+                + "envoy on localhost in front of the gRPC server)"),
         Case(
             yaml: "version: 1\nremote_cache: http://ci:hunter2@cache:9090\n",
             message: "Taskfile.yml:2:15: invalid 'remote_cache' value 'http://***@cache:9090': credentials do not "

@@ -17,33 +17,41 @@ final class CacheServer {
 
     let directory: URL
     let port: UInt16
+    /// Whether nginx speaks TLS, with a certificate for 127.0.0.1 signed by the test CA ``caFile``.
+    let isTLS: Bool
     private var process: Process?
     /// Filled with `true` when nginx has exited (by its termination handler), `false` when stopping gave up.
     private let exited: OneShot<Bool>
 
-    /// `http://127.0.0.1:PORT`.
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:PORT`, or `https://` when it speaks TLS.
+    var url: String { (isTLS ? "https" : "http") + "://127.0.0.1:\(port)" }
+    /// The PEM certificate of the CA that signed a TLS server's certificate (made for this server alone).
+    var caFile: String { directory.path + "/ca.pem" }
     /// Where the server keeps the blobs (`cas/`) and manifests (`ac/`).
     var dataDirectory: URL { directory.appendingPathComponent("data") }
 
-    private init(directory: URL, port: UInt16, process: Process, exited: OneShot<Bool>) {
+    private init(directory: URL, port: UInt16, isTLS: Bool, process: Process, exited: OneShot<Bool>) {
         self.directory = directory
         self.port = port
+        self.isTLS = isTLS
         self.process = process
         self.exited = exited
     }
 
     /// Starts nginx on a free port and waits until it accepts connections. The start-up (spawning and
     /// polling the port) runs on a thread of its own; it gives up after five ports or 10 s each.
-    static func start() async throws -> CacheServer {
+    ///
+    /// - Parameter tls: Serve `https://`, with a CA and a server certificate that `openssl` makes first.
+    static func start(tls: Bool = false) async throws -> CacheServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "stask-cache-\(UUID().uuidString)")
         let dataDirectory = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        if tls { try await TestCertificates.make(in: directory.path) }
         let (port, process, exited) = try await OffPool.run("nginx to listen", timeout: .seconds(55)) {
-            try launch(in: directory, dataDirectory: dataDirectory)
+            return try launch(in: directory, dataDirectory: dataDirectory, tls: tls)
         }
-        return CacheServer(directory: directory, port: port, process: process, exited: exited)
+        return CacheServer(directory: directory, port: port, isTLS: tls, process: process, exited: exited)
     }
 
     deinit {
@@ -77,11 +85,13 @@ final class CacheServer {
     }
 
     /// Spawns nginx until one listens (five ports at most); blocks, so it runs off the cooperative pool.
-    private static func launch(in directory: URL, dataDirectory: URL) throws -> (UInt16, Process, OneShot<Bool>) {
+    private static func launch(
+        in directory: URL, dataDirectory: URL, tls: Bool
+    ) throws -> (UInt16, Process, OneShot<Bool>) {
         let path = directory.path
         for _ in 0..<5 {
             let port = try freePort()
-            try writeConfiguration(in: directory, dataDirectory: dataDirectory, port: port)
+            try writeConfiguration(in: directory, dataDirectory: dataDirectory, port: port, tls: tls)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable!)
             process.arguments = ["-p", path, "-e", path + "/error.log", "-c", path + "/nginx.conf"]
@@ -98,8 +108,13 @@ final class CacheServer {
             "nginx did not start: \((try? String(contentsOfFile: path + "/error.log", encoding: .utf8)) ?? "")")
     }
 
-    private static func writeConfiguration(in directory: URL, dataDirectory: URL, port: UInt16) throws {
+    private static func writeConfiguration(in directory: URL, dataDirectory: URL, port: UInt16, tls: Bool) throws {
         let path = directory.path
+        let listen =
+            tls
+            ? "listen 127.0.0.1:\(port) ssl;\n    ssl_certificate \(path)/server.pem;\n"
+                + "    ssl_certificate_key \(path)/server.key;"
+            : "listen 127.0.0.1:\(port);"
         let configuration = """
             master_process off;
             daemon off;
@@ -114,7 +129,7 @@ final class CacheServer {
               scgi_temp_path \(path)/scgi;
               access_log \(path)/access.log;
               server {
-                listen 127.0.0.1:\(port);
+                \(listen)
                 root \(dataDirectory.path);
                 client_max_body_size 0;
                 location / { dav_methods PUT; create_full_put_path on; }

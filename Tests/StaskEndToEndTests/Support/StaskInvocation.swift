@@ -16,6 +16,11 @@ struct StaskResult: CustomStringConvertible {
     var description: String {
         "status \(status)\(isSignalled ? " (signal)" : "")\n--- stdout\n\(standardOutput)--- stderr\n\(standardError)"
     }
+
+    /// The lines of either stream that say `warning:`.
+    var warnings: [String] {
+        (standardOutput + standardError).split(separator: "\n").filter { $0.contains("warning:") }.map(String.init)
+    }
 }
 
 /// Runs the built `stask` binary and waits for it without polling.

@@ -45,18 +45,23 @@ final class NginxServer: Sendable {
 
     let directory: String
     let port: Int32
+    /// Whether nginx speaks TLS, with a certificate for 127.0.0.1 signed by the test CA ``caFile``.
+    let isTLS: Bool
     /// Runs nginx until cancelled (then the launcher sends SIGTERM, and SIGKILL a second later).
     private let running: Task<Void, Never>
     private let exit: ExitNotice
 
     /// Where `/` stores its files.
     var dataDirectory: String { directory + "/data" }
-    /// `http://127.0.0.1:PORT`.
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// `http://127.0.0.1:PORT`, or `https://` when it speaks TLS.
+    var url: String { (isTLS ? "https" : "http") + "://127.0.0.1:\(port)" }
+    /// The PEM certificate of the CA, made for this server alone, that signed a TLS server's certificate.
+    var caFile: String { directory + "/ca.pem" }
 
-    private init(directory: String, port: Int32, running: Task<Void, Never>, exit: ExitNotice) {
+    private init(directory: String, port: Int32, isTLS: Bool, running: Task<Void, Never>, exit: ExitNotice) {
         self.directory = directory
         self.port = port
+        self.isTLS = isTLS
         self.running = running
         self.exit = exit
     }
@@ -65,16 +70,19 @@ final class NginxServer: Sendable {
     ///
     /// nginx exits when the port was taken between choosing it and binding it: then the next port is tried,
     /// five at most. Each wait for nginx to listen lasts 10 s at most; past that the start fails.
-    static func start() async throws -> NginxServer {
+    ///
+    /// - Parameter tls: Serve `https://`, with a CA and a server certificate that `openssl` makes first.
+    static func start(tls: Bool = false) async throws -> NginxServer {
         let directory = try makeDirectory()
         do {
             try FileManager.default.createDirectory(
                 atPath: directory + "/data/private", withIntermediateDirectories: true)
             let options = try await nginxBuildOptions(in: directory)
+            if tls { try await TestCertificates.make(in: directory) }
             var ending = ""
             for _ in 0..<5 {
                 let port = try freePort()
-                try writeConfiguration(in: directory, port: port, buildOptions: options)
+                try writeConfiguration(in: directory, port: port, tls: tls, buildOptions: options)
                 let spec = ProcessSpec(
                     arguments: [
                         executable!, "-p", directory, "-e", directory + "/error.log", "-c", directory + "/nginx.conf",
@@ -100,7 +108,9 @@ final class NginxServer: Sendable {
                     _ = await waitForEnd(of: exit, timeout: .seconds(10))
                     throw error
                 }
-                if isListening { return NginxServer(directory: directory, port: port, running: running, exit: exit) }
+                if isListening {
+                    return NginxServer(directory: directory, port: port, isTLS: tls, running: running, exit: exit)
+                }
                 ending = exit.ending ?? ""
             }
             let errorLog = (try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? ""
@@ -144,7 +154,12 @@ final class NginxServer: Sendable {
 
     // MARK: - Start-up
 
-    private static func writeConfiguration(in directory: String, port: Int32, buildOptions: String) throws {
+    private static func writeConfiguration(in directory: String, port: Int32, tls: Bool, buildOptions: String) throws {
+        let listen =
+            tls
+            ? "listen 127.0.0.1:\(port) ssl;\n    ssl_certificate \(directory)/server.pem;\n"
+                + "    ssl_certificate_key \(directory)/server.key;"
+            : "listen 127.0.0.1:\(port);"
         var temporaryPaths = "client_body_temp_path \(directory)/body;\n"
         for module in ["proxy", "fastcgi", "uwsgi", "scgi"]
         where !buildOptions.contains("--without-http_\(module)_module") {
@@ -161,7 +176,7 @@ final class NginxServer: Sendable {
               log_format stask '$request_method $uri $status conn=$connection auth="$http_authorization"';
               access_log \(directory)/access.log stask;
               server {
-                listen 127.0.0.1:\(port);
+                \(listen)
                 root \(directory)/data;
                 client_max_body_size 0;
                 keepalive_requests 10000;
@@ -273,6 +288,9 @@ final class NginxServer: Sendable {
 /// initializer), and stops it after the test, waiting until it has exited: no nginx outlives its test, not
 /// even the run's last (whose process may exit before a server released in `deinit` is gone).
 struct NginxScope: SuiteTrait, TestTrait, TestScoping {
+    /// Whether the servers speak TLS (``NginxServer/start(tls:)``).
+    var isTLS = false
+
     var isRecursive: Bool { true }
 
     // `@concurrent`: the requirement's closure type; this module's async closures are otherwise
@@ -281,7 +299,7 @@ struct NginxScope: SuiteTrait, TestTrait, TestScoping {
         for test: Test, testCase: Test.Case?, performing function: @Sendable @concurrent () async throws -> Void
     ) async throws {
         guard testCase != nil else { return try await function() }
-        let server = try await NginxServer.start()
+        let server = try await NginxServer.start(tls: isTLS)
         do {
             try await NginxServer.$current.withValue(server) { try await function() }
         } catch {
@@ -295,6 +313,9 @@ struct NginxScope: SuiteTrait, TestTrait, TestScoping {
 extension Trait where Self == NginxScope {
     /// Runs each test with an nginx of its own: see ``NginxScope``.
     static var nginx: Self { NginxScope() }
+
+    /// Runs each test with an nginx of its own that speaks TLS: see ``NginxScope``.
+    static var nginxTLS: Self { NginxScope(isTLS: true) }
 }
 
 /// How nginx ended, once it has, and what to do then.
