@@ -168,9 +168,6 @@ package final class HelperRemoteCache: RemoteCache {
         let outcome = state.withLock { (state: inout State) -> Result<HelperChannel, HelperChannelFailure>? in
             if state.isDisabled { return nil }
             if let channel = state.channel { return .success(channel) }
-            guard let helperPath else {
-                return .failure(.notLocated(HelperLocation.remoteHelperName))
-            }
             // Spawning under the lock: a few hundred microseconds, once per build, and it keeps a second
             // caller from starting a second helper.
             let warn = warn
@@ -182,18 +179,11 @@ package final class HelperRemoteCache: RemoteCache {
                     warn(warning)
                 }
             }
-            do {
-                let channel = try HelperChannel.start(
-                    executable: helperPath, arguments: Self.arguments(for: configuration),
-                    environment: Self.helperEnvironment(environment, credentials: configuration.credentials),
-                    onMessage: forward)
-                state.channel = channel
-                return .success(channel)
-            } catch let failure as HelperChannelFailure {
-                return .failure(failure)
-            } catch {
-                preconditionFailure("HelperChannel.start throws HelperChannelFailure alone")
-            }
+            let started = HelperLaunch.start(
+                path: helperPath, arguments: Self.arguments(for: configuration), environment: environment,
+                credentials: configuration.credentials, onMessage: forward)
+            if case .success(let channel) = started { state.channel = channel }
+            return started
         }
         switch outcome {
         case .success(let channel): return channel

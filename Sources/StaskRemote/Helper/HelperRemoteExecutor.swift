@@ -117,27 +117,18 @@ package final class HelperRemoteExecutor: RemoteExecutor {
         let outcome = state.withLock { (state: inout State) -> Result<HelperChannel, HelperChannelFailure>? in
             if state.isDisabled { return nil }
             if let channel = state.channel { return .success(channel) }
-            guard let helperPath else { return .failure(.notLocated(HelperLocation.remoteHelperName)) }
             let warn = warn
             let configuration = configuration
             let forward: @Sendable ([UInt8]) -> Void = { bytes in
                 guard case .warning(let warning)? = try? HelperMessage.Reply(decoding: bytes) else { return }
                 warn(Self.warningText(warning, configuration: configuration))
             }
-            do {
-                // Spawned under the lock, once per build: a second caller must not start a second helper.
-                let channel = try HelperChannel.start(
-                    executable: helperPath, arguments: Self.arguments(for: configuration),
-                    environment: HelperRemoteCache.helperEnvironment(
-                        environment, credentials: configuration.credentials),
-                    onMessage: forward)
-                state.channel = channel
-                return .success(channel)
-            } catch let failure as HelperChannelFailure {
-                return .failure(failure)
-            } catch {
-                preconditionFailure("HelperChannel.start throws HelperChannelFailure alone")
-            }
+            // Spawned under the lock, once per build: a second caller must not start a second helper.
+            let started = HelperLaunch.start(
+                path: helperPath, arguments: Self.arguments(for: configuration), environment: environment,
+                credentials: configuration.credentials, onMessage: forward)
+            if case .success(let channel) = started { state.channel = channel }
+            return started
         }
         switch outcome {
         case .success(let channel): return channel
