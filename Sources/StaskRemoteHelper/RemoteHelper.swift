@@ -46,7 +46,11 @@ struct RemoteHelper {
         }
     }
 
-    static func serveCache(_ options: [String: String]) async {
+    /// `--endpoint`, `--connect-timeout-ns` and `--io-timeout-ns`, which the `cache` and `execute` commands take;
+    /// a usage error when one is missing or malformed.
+    static func endpointAndTimeouts(
+        _ options: [String: String]
+    ) -> (endpoint: RemoteCacheEndpoint, connect: Duration, io: Duration) {
         let endpoint: RemoteCacheEndpoint
         do {
             endpoint = try RemoteCacheEndpoint(parsing: options["endpoint"] ?? "")
@@ -56,11 +60,16 @@ struct RemoteHelper {
         guard let connect = options["connect-timeout-ns"].flatMap(Int64.init),
             let io = options["io-timeout-ns"].flatMap(Int64.init)
         else { usage("--connect-timeout-ns and --io-timeout-ns are required") }
+        return (endpoint, .nanoseconds(connect), .nanoseconds(io))
+    }
+
+    static func serveCache(_ options: [String: String]) async {
+        let (endpoint, connect, io) = endpointAndTimeouts(options)
         let environment = ProcessInfo.processInfo.environment
         let configuration = RemoteCacheConfiguration(
             endpoint: endpoint, isUploadEnabled: options["upload"] == "true",
             credentials: RemoteCacheCredentials(environment: environment),
-            connectTimeout: .nanoseconds(connect), ioTimeout: .nanoseconds(io), platform: options["platform"])
+            connectTimeout: connect, ioTimeout: io, platform: options["platform"])
         let channel = HelperEndpoint()
         let warn: @Sendable (RemoteCacheWarning) -> Void = { HelperCacheServer.forward($0, to: channel) }
         let cache: any RemoteCache
