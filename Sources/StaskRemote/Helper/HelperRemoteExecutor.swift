@@ -119,8 +119,10 @@ package final class HelperRemoteExecutor: RemoteExecutor {
             if let channel = state.channel { return .success(channel) }
             let warn = warn
             let configuration = configuration
-            let forward: @Sendable ([UInt8]) -> Void = { bytes in
+            let forward: @Sendable ([UInt8]) -> Void = { [weak self] bytes in
                 guard case .warning(let warning)? = try? HelperMessage.Reply(decoding: bytes) else { return }
+                // The helper turned itself off: later tasks need not wait for a slot to hear so.
+                if warning.kind == .unreachable { self?.state.withLock { $0.isDisabled = true } }
                 warn(Self.warningText(warning, configuration: configuration))
             }
             // Spawned under the lock, once per build: a second caller must not start a second helper.
