@@ -1,3 +1,5 @@
+import AsyncStreams
+
 /// Runs one attempt of a task instance: the body of its `ScheduledTask`.
 ///
 /// In order: re-check the action key (early cutoff: its dependencies may have come out byte-identical),
@@ -99,7 +101,7 @@ struct InstanceExecutor: Sendable {
         // The attempt's time starts with its commands, not with the cache lookup: the lookup has deadlines of
         // its own (the cache's), and a slow or silent cache must neither eat into the task's `timeout:` nor
         // pass for the task's duration in the estimates, the critical path and the trace.
-        let start = ContinuousClock.now
+        var start = ContinuousClock.now
         var output: [UInt8] = []
         var peakMemory: UInt64 = 0
         var cpuTime = Duration.zero
@@ -142,19 +144,17 @@ struct InstanceExecutor: Sendable {
         var ranRemotely = false
         var fallsBackHere = false
         if isRemoteInstance, let remoteExecution {
-            let result: RemoteExecutionResult
-            if runsRemotely {
-                let discovered = store.record(for: instance.id)?.discoveredInputs.map(\.path) ?? []
-                let request = remoteExecution.request(
-                    for: instance, discovered: discovered, projectDirectory: projectDirectory, fileSystem: fileSystem)
-                // Off the build's event loop, like a cache lookup: it hashes inputs and writes outputs.
-                result = await withTaskExecutorPreference(globalConcurrentExecutor) {
-                    await remoteExecution.executor.execute(request)
-                }
+            let discovered = store.lastDiscoveredInputs(for: instance.id).map(\.path)
+            let request = remoteExecution.request(
+                for: instance, discovered: discovered, projectDirectory: projectDirectory, fileSystem: fileSystem)
+            // Off the build's event loop, like a cache lookup: it hashes inputs and writes outputs. An executor
+            // that is off answers at once (and counts the task as run here).
+            let result = await withTaskExecutorPreference(globalConcurrentExecutor) {
+                await remoteExecution.executor.execute(request)
+            }
+            if holdsSlot {
                 remoteExecution.slots.release()
                 holdsSlot = false
-            } else {
-                result = .unavailable("the remote executor is off for the rest of this build")
             }
             let label =
                 instance.commands.count == 1 ? instance.commands[0] : instance.commands.joined(separator: " && ")
@@ -175,8 +175,11 @@ struct InstanceExecutor: Sendable {
                             problem: "the remote executor cannot run it (--remote-only): \(reason)"))
                 }
                 fallsBackHere = true
-            case .cancelled:
+            case .cancelled where Task.isCancelled:
                 throw CancellationError()
+            case .cancelled:
+                // Cancelled by the cluster, not by this build: run it here (a build never hangs on the cluster).
+                fallsBackHere = true
             }
         }
         let workingDirectory = ProjectPath.absolute(instance.directory, project: projectDirectory)
@@ -260,22 +263,32 @@ struct InstanceExecutor: Sendable {
             return .succeeded
         }
 
-        var ending: CommandsEnding
-        if ranRemotely {
-            ending = .succeeded
-        } else if fallsBackHere, let remoteExecution {
-            // The schedule charged it nothing: it takes its local cost before it runs here.
-            ending = try await remoteExecution.fallback.holding(instance.cost) { try await runCommands() }
-        } else {
-            ending = try await runCommands()
-        }
-        if case .outOfMemory = ending, let wholeMemory, wholeMemory.hasBudget {
-            // Killed for memory its neighbours used too: once more, with the whole `mem` budget to itself.
+        /// Runs the commands; when the out-of-memory killer ended one, runs them once more holding the whole
+        /// `mem` budget (it was killed for memory its neighbours used too).
+        func runRetryingAloneAfterAnOOMKill() async throws -> CommandsEnding {
+            let ending = try await runCommands()
+            guard case .outOfMemory = ending, let wholeMemory, wholeMemory.hasBudget else { return ending }
             output += Array(
                 "[stask: killed by the out-of-memory killer (peak \(MemorySyntax.format(Double(peakMemory)))); running it again alone]\n"
                     .utf8)
             itemSeconds = [:]
-            ending = try await wholeMemory.runAlone(holding: memoryCharge, runCommands)
+            return try await wholeMemory.runAlone(holding: memoryCharge, runCommands)
+        }
+
+        var ending: CommandsEnding
+        if ranRemotely {
+            ending = .succeeded
+        } else if fallsBackHere, let remoteExecution {
+            // The schedule charged it nothing: it takes its local cost (with the memory it is known to use) before it
+            // runs here, and its time (for `timeout:` and the records) starts once it has it.
+            var cost = instance.cost
+            if memoryCharge > 0 { cost[MemorySyntax.resource] = memoryCharge }
+            ending = try await remoteExecution.fallback.holding(cost) {
+                start = ContinuousClock.now
+                return try await runRetryingAloneAfterAnOOMKill()
+            }
+        } else {
+            ending = try await runRetryingAloneAfterAnOOMKill()
         }
         if case .outOfMemory(let command, let termination) = ending {
             throw failed(

@@ -62,7 +62,8 @@ package enum RemoteExecutionResult: Sendable, Hashable {
     /// The cluster cannot run it (unreachable, refused, broken answer): the engine runs it locally, or fails
     /// it under `--remote-only`. The reason is for that failure; the executor has warned already.
     case unavailable(String)
-    /// The build was cancelled; nothing is left running on the cluster.
+    /// The caller was cancelled (the build is interrupted). The operation may still run on the cluster until the
+    /// executor's ``RemoteExecutor/finish()``, which cancels it there.
     case cancelled
 }
 

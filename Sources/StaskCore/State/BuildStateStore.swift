@@ -116,6 +116,13 @@ package final class BuildStateStore: Sendable {
         storage.withLock { $0.state.validRecord(for: id) }
     }
 
+    /// The discovered inputs of `id`'s last successful run, also after an invalidating failure (a remote
+    /// action still needs the headers a compile read, however its last attempt ended); empty when it never
+    /// succeeded.
+    package func lastDiscoveredInputs(for id: String) -> [DiscoveredInput] {
+        storage.withLock { $0.state.record(for: id)?.discoveredInputs ?? [] }
+    }
+
     /// The moving-average duration of `id`'s successful runs, also after an invalidating failure; `nil`
     /// when it never succeeded.
     package func estimatedDuration(for id: String) -> Duration? {

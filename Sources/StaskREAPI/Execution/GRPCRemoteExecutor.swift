@@ -225,19 +225,29 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
             request.actionDigest = digest
             request.skipCacheLookup = skippingCache
             request.digestFunction = .sha256
-            var operation = try await execution.execute(
-                request, metadata: connection.metadata, options: options, onResponse: follow)
+            var operation: Google_Longrunning_Operation?
+            do {
+                operation = try await execution.execute(
+                    request, metadata: connection.metadata, options: options, onResponse: follow)
+            } catch let error as RPCError where error.code == .deadlineExceeded {
+                // The action queued or ran past its deadline: this action's problem, not the cluster's.
+                throw OperationLost("Execute passed its deadline (\(error.message))")
+            }
             // A stream that ended before the operation did (a proxy's or the server's restart): wait on it by name.
             var waits = 0
             while operation?.done != true, let known = name.value, waits < 3 {
                 waits += 1
                 var wait = Build_Bazel_Remote_Execution_V2_WaitExecutionRequest()
                 wait.name = known
-                operation = try await execution.waitExecution(
-                    wait, metadata: connection.metadata, options: options, onResponse: follow)
+                do {
+                    operation = try await execution.waitExecution(
+                        wait, metadata: connection.metadata, options: options, onResponse: follow)
+                } catch let error as RPCError where error.code == .deadlineExceeded {
+                    throw OperationLost("WaitExecution passed its deadline (\(error.message))")
+                }
             }
             guard let operation, operation.done else {
-                throw RPCError(code: .unavailable, message: "the operation's stream ended before the operation did")
+                throw OperationLost("the operation's stream ended before the operation did")
             }
             // Over: nothing to cancel. An operation whose call failed or was cancelled stays listed, for finish().
             state.withLock { _ = $0.operations.removeValue(forKey: id) }
@@ -358,6 +368,9 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
 
     /// Judges a failed call: an unreachable server turns the executor off.
     private func reportFailure(_ error: any Error, task: String) -> RemoteExecutionResult {
+        if let error = error as? OperationLost {
+            return report(.serverError, "the operation of '\(task)' was lost: \(error.reason)")
+        }
         if let error = error as? ContentStoreError {
             return report(.serverError, "\(error.description) ('\(task)')")
         }
@@ -365,7 +378,8 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
             return report(.localFiles, "cannot read an input of '\(task)': \(error)")
         }
         switch REAPIFailure(error, call: "remote execution of '\(task)'") {
-        case .cancelled: return .cancelled
+        // Cancelled by the server or a proxy, not by this build: the task runs here instead.
+        case .cancelled: return Task.isCancelled ? .cancelled : report(.serverError, "the cluster cancelled '\(task)'")
         case .unreachable(let message):
             return report(.unreachable, message, disabling: true)
         case .serverError(let message):
@@ -391,6 +405,16 @@ package final class GRPCRemoteExecutor: RemoteExecutor {
 
     private func count(_ update: (inout RemoteExecutionStatistics) -> Void) {
         state.withLock { update(&$0.statistics) }
+    }
+}
+
+/// An operation that ended without a result for its action alone (its stream ended early, or it passed its
+/// deadline): the task runs here; the cluster stays in use.
+private struct OperationLost: Error {
+    let reason: String
+
+    init(_ reason: String) {
+        self.reason = reason
     }
 }
 

@@ -72,9 +72,10 @@ package final class HelperRemoteExecutor: RemoteExecutor {
     /// See ``RemoteExecutor/execute(_:)``.
     package func execute(_ request: RemoteExecutionRequest) async -> RemoteExecutionResult {
         guard let channel = channel() else { return .unavailable("the remote executor is off for this build") }
-        // The helper bounds every call to the cluster; this bounds the helper itself: the action's own time, and
-        // room for its transfers.
-        let timeout = (request.timeout ?? .seconds(6 * 3600)) + .seconds(600)
+        // The helper bounds every call to the cluster (Execute: the action's timeout, or an hour, plus ten
+        // minutes; a few waits and one resend at most); this bounds a helper that hangs, well beyond all of them,
+        // so that it never cuts short an action the helper still follows.
+        let timeout = (request.timeout ?? .seconds(3600)) * 10 + .seconds(7200)
         switch await channel.request(HelperMessage.Request.execute(request).encoded(), timeout: timeout) {
         case .success(let bytes):
             switch try? HelperMessage.Reply(decoding: bytes) {

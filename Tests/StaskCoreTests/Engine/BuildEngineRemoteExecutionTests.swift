@@ -11,6 +11,8 @@ struct BuildEngineRemoteExecutionTests {
     let fileSystem: InMemoryFileSystem
     let launcher: ScriptedLauncher
     let executor: ScriptedRemoteExecutor
+    /// What the scripted cluster runs commands with.
+    let remoteLauncher: ScriptedLauncher
     let configurations: ConfigurationLog
     let engine: BuildEngine
 
@@ -28,6 +30,7 @@ struct BuildEngineRemoteExecutionTests {
         ])
         launcher = ScriptedLauncher(fileSystem: fileSystem)
         let remoteLauncher = ScriptedLauncher(fileSystem: fileSystem)
+        self.remoteLauncher = remoteLauncher
         let executor = ScriptedRemoteExecutor(launcher: remoteLauncher, mode: mode)
         self.executor = executor
         let configurations = ConfigurationLog()
@@ -156,9 +159,44 @@ struct BuildEngineRemoteExecutionTests {
         let (summary, _) = try await suite.build()
         #expect(summary.isSuccess && summary.built == 4)
         #expect(suite.launcher.commands.count == 4)
-        // The first request found the cluster unreachable; the others were not sent.
-        #expect(suite.executor.requests.count == 1)
+        // Every task asks the executor, which, off after the first, answers at once and counts it as run here.
+        #expect(suite.executor.requests.count == 4)
+        #expect(summary.remoteExecution?.local == 4)
         #expect(try suite.fileSystem.readFile(atPath: "/p/build/app") == Array("int a;\nint b;\n".utf8))
+    }
+
+    @Test func anActionTheClusterCancelsRunsHereAndTheBuildEnds() async throws {
+        let suite = BuildEngineRemoteExecutionTests(mode: .cancelsEverything)
+        let (summary, _) = try await suite.build()
+        #expect(summary.isSuccess && summary.built == 4)
+        #expect(suite.launcher.commands.count == 4)
+    }
+
+    @Test func aFailedAttemptStillSendsTheHeadersItsLastSuccessListed() async throws {
+        let suite = BuildEngineRemoteExecutionTests(
+            taskfile: """
+                version: 1
+                tasks:
+                  cc:
+                    inputs: [src/a.c]
+                    outputs: [out/a.o]
+                    depfile: out/a.d
+                    run:
+                      - "write out/a.d out/a.o: src/a.c src/a.h"
+                      - strip src/a.c out/a.o
+                """)
+        try suite.fileSystem.writeFile(atPath: "/p/src/a.h", contents: Array("// h\n".utf8))
+        _ = try await suite.build()
+        try suite.fileSystem.writeFile(atPath: "/p/src/a.h", contents: Array("// h2\n".utf8))
+        suite.remoteLauncher.failCommands(containing: "strip")
+        let (failed, _) = try await suite.build()
+        #expect(!failed.isSuccess)
+        suite.remoteLauncher.failCommands(containing: nil)
+        try suite.fileSystem.writeFile(atPath: "/p/src/a.h", contents: Array("// h3\n".utf8))
+        _ = try await suite.build()
+        let requests = suite.executor.requests.filter { $0.taskID == "cc" }
+        #expect(requests.count == 3)
+        #expect(requests.dropFirst().allSatisfy { $0.inputs.contains("src/a.h") }, "\(requests.map(\.inputs))")
     }
 
     @Test func remoteOnlyFailsWhatTheClusterCannotRun() async throws {

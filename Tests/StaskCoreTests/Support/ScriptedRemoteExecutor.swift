@@ -12,6 +12,8 @@ final class ScriptedRemoteExecutor: RemoteExecutor {
     enum Mode: Sendable {
         case available
         case unreachable
+        /// Every request answers cancelled, as when the cluster (not the build) cancels the operation.
+        case cancelsEverything
     }
 
     private struct State {
@@ -66,6 +68,7 @@ final class ScriptedRemoteExecutor: RemoteExecutor {
                 if released { continuation.resume() }
             }
         }
+        if mode == .cancelsEverything { return .cancelled }
         guard mode == .available else {
             state.withLock {
                 $0.isDisabled = true
@@ -74,17 +77,31 @@ final class ScriptedRemoteExecutor: RemoteExecutor {
             }
             return .unavailable("cannot connect")
         }
+        // One command, or `(c1) && (c2) && …` as the engine joins several: each through the launcher, in order,
+        // stopping at the first failure.
         let script = request.arguments.last ?? ""
-        var spec = ProcessSpec(
-            arguments: ["/bin/sh", "-c", script], environment: request.environment,
-            workingDirectory: request.projectDirectory)
-        spec.shellCommand = script
-        let result: ProcessResult
-        do {
-            result = try await launcher.run(spec)
-        } catch {
-            return .cancelled
+        var commands = [script]
+        if script.hasPrefix("("), script.hasSuffix(")") {
+            commands = script.dropFirst().dropLast().split(separator: ") && (").map(String.init)
         }
+        var output: [UInt8] = []
+        var termination = ProcessResult.Termination.exited(0)
+        for command in commands {
+            var spec = ProcessSpec(
+                arguments: ["/bin/sh", "-c", command], environment: request.environment,
+                workingDirectory: request.projectDirectory)
+            spec.shellCommand = command
+            let ran: ProcessResult
+            do {
+                ran = try await launcher.run(spec)
+            } catch {
+                return .cancelled
+            }
+            output += ran.output
+            termination = ran.termination
+            if !ran.termination.isSuccess { break }
+        }
+        let result = ProcessResult(termination: termination, output: output, wallTime: .zero, cpuTime: .zero)
         state.withLock { $0.statistics.executed += 1 }
         let exitCode: Int32? =
             switch result.termination {
