@@ -131,35 +131,37 @@ struct BuildRequest: Hashable {
     ///
     /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
     static func remoteExecutorSelection(option: String?, environment: String?) throws -> RemoteExecutorSelection {
-        let (text, source): (String, String)
-        if let option {
-            (text, source) = (option, "--remote-executor")
-        } else if let environment, !environment.isEmpty {
-            (text, source) = (environment, "STASK_REMOTE_EXECUTOR")
-        } else {
-            return .fromTaskfile
-        }
-        do {
-            return try RemoteExecutorSelection(parsing: text)
-        } catch {
-            throw ValidationError("\(source): \(error)")
-        }
+        try selection(
+            option: option, named: "--remote-executor", environment: environment, variable: "STASK_REMOTE_EXECUTOR",
+            otherwise: .fromTaskfile, parse: RemoteExecutorSelection.init(parsing:))
     }
 
     /// `--remote-cache`, else a non-empty `STASK_REMOTE_CACHE`, else the Taskfile's choice.
     ///
     /// - Throws: `ValidationError` naming the option or the variable when the URL is unusable.
     static func remoteCacheSelection(option: String?, environment: String?) throws -> RemoteCacheSelection {
+        try selection(
+            option: option, named: "--remote-cache", environment: environment, variable: "STASK_REMOTE_CACHE",
+            otherwise: .fromTaskfile, parse: RemoteCacheSelection.init(parsing:))
+    }
+
+    /// The option's value, else the variable's when it is not empty, parsed; `otherwise` when neither is set.
+    ///
+    /// - Throws: `ValidationError` naming the option or the variable when `parse` refuses the value.
+    private static func selection<Selection>(
+        option: String?, named optionName: String, environment: String?, variable: String, otherwise: Selection,
+        parse: (String) throws -> Selection
+    ) throws -> Selection {
         let (text, source): (String, String)
         if let option {
-            (text, source) = (option, "--remote-cache")
+            (text, source) = (option, optionName)
         } else if let environment, !environment.isEmpty {
-            (text, source) = (environment, "STASK_REMOTE_CACHE")
+            (text, source) = (environment, variable)
         } else {
-            return .fromTaskfile
+            return otherwise
         }
         do {
-            return try RemoteCacheSelection(parsing: text)
+            return try parse(text)
         } catch {
             throw ValidationError("\(source): \(error)")
         }

@@ -272,23 +272,28 @@ extension HelperMessage {
     static func readStatistics(
         _ reader: inout ProtobufReader
     ) throws(ProtobufReader.Malformed) -> RemoteCacheStatistics {
+        let fields = try readVarintFields(&reader)
         var statistics = RemoteCacheStatistics()
+        statistics.hits = fields[1] ?? 0
+        statistics.misses = fields[2] ?? 0
+        statistics.bytesDownloaded = fields[3] ?? 0
+        statistics.bytesUploaded = fields[4] ?? 0
+        statistics.errors = fields[5] ?? 0
+        statistics.uploads = fields[6] ?? 0
+        return statistics
+    }
+
+    /// Every varint field of a message of counters, by number (other fields skipped; a repeated number's
+    /// last value counts).
+    static func readVarintFields(_ reader: inout ProtobufReader) throws(ProtobufReader.Malformed) -> [Int: Int] {
+        var fields: [Int: Int] = [:]
         while let (field, wireType) = try reader.nextField() {
             guard wireType == .varint else {
                 try reader.skip(wireType)
                 continue
             }
-            let value = Int(truncatingIfNeeded: try reader.readVarint())
-            switch field {
-            case 1: statistics.hits = value
-            case 2: statistics.misses = value
-            case 3: statistics.bytesDownloaded = value
-            case 4: statistics.bytesUploaded = value
-            case 5: statistics.errors = value
-            case 6: statistics.uploads = value
-            default: break
-            }
+            fields[field] = Int(truncatingIfNeeded: try reader.readVarint())
         }
-        return statistics
+        return fields
     }
 }

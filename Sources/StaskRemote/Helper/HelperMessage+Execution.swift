@@ -130,23 +130,14 @@ extension HelperMessage {
     static func readExecutionStatistics(
         _ reader: inout ProtobufReader
     ) throws(ProtobufReader.Malformed) -> RemoteExecutionStatistics {
+        let fields = try readVarintFields(&reader)
         var statistics = RemoteExecutionStatistics()
-        while let (field, wireType) = try reader.nextField() {
-            guard wireType == .varint else {
-                try reader.skip(wireType)
-                continue
-            }
-            let value = Int(truncatingIfNeeded: try reader.readVarint())
-            switch field {
-            case 1: statistics.executed = value
-            case 2: statistics.cached = value
-            case 3: statistics.local = value
-            case 4: statistics.errors = value
-            case 5: statistics.bytesUploaded = value
-            case 6: statistics.bytesDownloaded = value
-            default: break
-            }
-        }
+        statistics.executed = fields[1] ?? 0
+        statistics.cached = fields[2] ?? 0
+        statistics.local = fields[3] ?? 0
+        statistics.errors = fields[4] ?? 0
+        statistics.bytesUploaded = fields[5] ?? 0
+        statistics.bytesDownloaded = fields[6] ?? 0
         return statistics
     }
 }
