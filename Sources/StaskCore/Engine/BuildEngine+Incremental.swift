@@ -40,11 +40,33 @@ extension BuildEngine {
         changes.stamp.stateFiles.allSatisfy { (try? fileSystem.linkMetadata(atPath: $0.path)) == $0.metadata }
     }
 
-    /// Builds the stamp's graph, over the open `store`, examining only the instances that read a changed file
-    /// (and those that depend on them); `nil` when the stamp's graph cannot serve (the graph file is gone or
-    /// another's, or the graph has sharded tasks, whose split a build may change): the build then goes the
-    /// full way. The lock is held, the stamp removed, and the state files
-    /// are as the stamp observed them (``stateFilesHold(_:)``).
+    /// What an edit decodes before it builds on the stamp: the Taskfile (from its cache) and the graph stored
+    /// for the stamp (``GraphCacheFile``); `graph` is `nil` when the stored graph cannot serve (the file is
+    /// gone or another's, or the graph has sharded tasks, whose split a build may change): the build then goes
+    /// the full way.
+    ///
+    /// Made before the lock is taken: the graph file is named by the stamp's identity of it, so a file another
+    /// build rewrote meanwhile is simply not that graph; the state files are checked once the lock is held
+    /// (``stateFilesHold(_:)``).
+    func decodeForIncremental(
+        _ changes: StampChanges, source: TaskfileSource, options: BuildOptions
+    ) throws -> (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?) {
+        let (taskfile, storeTaskfile) = try parseCaching(source, options: options)
+        guard let identity = changes.stamp.graphIdentity,
+            let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
+                for: taskfile),
+            let graph = GraphCacheFile(stateDirectory: source.stateDirectory, fileSystem: fileSystem).graph(
+                identity: identity, taskfile: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
+                budget: budget),
+            !graph.instances.contains(where: { $0.shard != nil })
+        else { return (taskfile, storeTaskfile, nil) }
+        return (taskfile, storeTaskfile, graph)
+    }
+
+    /// Builds the stamp's `graph` (``decodeForIncremental(_:source:options:)``), over the open `store`,
+    /// examining only the instances that read a changed file (and those that depend on them); `nil` when the
+    /// stamp's selection no longer fits it: the build then goes the full way. The lock is held, the stamp
+    /// removed, and the state files are as the stamp observed them (``stateFilesHold(_:)``).
     ///
     /// Every instance of the stamp was up to date when it was written, and since then only the changed files
     /// moved: an instance that reads none of them (as input, output or discovered input) is known up to date
@@ -52,17 +74,11 @@ extension BuildEngine {
     /// from (no instance that ran had no record before, and none discovered other inputs), its result carries
     /// the next stamp: the old one with the paths the build changed examined again.
     func executeIncremental(
-        _ changes: StampChanges, taskfile: Taskfile, source: TaskfileSource, options: BuildOptions,
+        _ changes: StampChanges, graph: BuildGraph, taskfile: Taskfile, options: BuildOptions,
         store: BuildStateStore, reporter: any ProgressReporter, relay: InterruptRelay?, origin: ContinuousClock.Instant
     ) async throws -> Executed? {
         let stamp = changes.stamp
         guard let identity = stamp.graphIdentity,
-            let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
-                for: taskfile),
-            let graph = GraphCacheFile(stateDirectory: store.directory, fileSystem: fileSystem).graph(
-                identity: identity, taskfile: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
-                budget: budget),
-            !graph.instances.contains(where: { $0.shard != nil }),
             let plan = try? BuildPlan(graph: graph, targets: options.targets, shard: options.shard),
             plan.count == stamp.instanceIDs.count
         else { return nil }

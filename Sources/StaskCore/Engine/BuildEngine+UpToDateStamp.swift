@@ -28,7 +28,7 @@ extension BuildEngine {
     /// run), what stores it there; a build calls that once its state directory exists.
     func parseCaching(
         _ source: TaskfileSource, options: BuildOptions
-    ) throws -> (taskfile: Taskfile, store: (() -> Void)?) {
+    ) throws -> (taskfile: Taskfile, store: (@Sendable () -> Void)?) {
         let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: options.directory)
         let cache = ParsedTaskfileCache(stateDirectory: source.stateDirectory, fileSystem: fileSystem)
         let key = ParsedTaskfileCache.key(
@@ -36,7 +36,8 @@ extension BuildEngine {
             variableOverrides: options.variables, executableIdentity: executableIdentity)
         if let cached = cache.taskfile(for: key) { return (cached, nil) }
         let taskfile = try parser.parse(contents: source.bytes, path: source.path, variableOverrides: options.variables)
-        return (taskfile, options.dryRun ? nil : { cache.store(taskfile, key: key) })
+        if options.dryRun { return (taskfile, nil) }
+        return (taskfile, { @Sendable in cache.store(taskfile, key: key) })
     }
 
     /// Whether a build with these options may end at the stamp: not with `--trace` (whose file the full

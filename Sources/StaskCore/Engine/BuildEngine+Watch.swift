@@ -162,7 +162,7 @@ extension BuildEngine {
         var isReloaded = false
         var source = session.source
         var taskfile = session.taskfile
-        var storeParsedTaskfile: (() -> Void)?
+        var storeParsedTaskfile: (@Sendable () -> Void)?
         if impact.isTaskfileChanged {
             let read = try readTaskfile(session.options)
             if read.bytes != source.bytes {

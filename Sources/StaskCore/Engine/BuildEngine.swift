@@ -171,7 +171,11 @@ package struct BuildEngine: Sendable {
             if let summary = checked.summary { return summary }
             stampChanges = checked.changes
         }
-        let (taskfile, storeParsedTaskfile) = try parseCaching(source, options: options)
+        // An edit's decodes (the Taskfile from its cache, then the stored graph) run beside the wait for the
+        // lock and the opening of the state, which do not depend on them.
+        let changesFound = stampChanges
+        async let early = changesFound.map { try decodeForIncremental($0, source: source, options: options) }
+        let parsedFirst = changesFound == nil ? try parseCaching(source, options: options) : nil
         let stateDirectory = source.stateDirectory
         // One listener for the whole build, so that a signal also ends the wait for the lock.
         let relay = interrupts.map(InterruptRelay.init)
@@ -194,18 +198,27 @@ package struct BuildEngine: Sendable {
         if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
         let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
         for warning in warnings { reporter.report(.warning(warning.description)) }
-        storeParsedTaskfile?()
-
+        let taskfile: Taskfile
         var incremental: Executed?
-        if let stampChanges {
-            do {
-                incremental = try await executeIncremental(
-                    stampChanges, taskfile: taskfile, source: source, options: options, store: store,
-                    reporter: reporter, relay: relay, origin: origin)
-            } catch {
-                try? store.close()
-                throw error
+        do {
+            let decoded: (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?)
+            if let parsedFirst {
+                decoded = (parsedFirst.taskfile, parsedFirst.store, nil)
+            } else if let found = try await early {
+                decoded = found
+            } else {
+                preconditionFailure("the Taskfile is either parsed first or decoded beside the lock")
             }
+            taskfile = decoded.taskfile
+            decoded.storeTaskfile?()
+            if let stampChanges, let graph = decoded.graph {
+                incremental = try await executeIncremental(
+                    stampChanges, graph: graph, taskfile: taskfile, options: options, store: store,
+                    reporter: reporter, relay: relay, origin: origin)
+            }
+        } catch {
+            try? store.close()
+            throw error
         }
         var executed: Executed
         if let incremental {

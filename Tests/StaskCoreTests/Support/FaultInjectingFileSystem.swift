@@ -123,8 +123,10 @@ final class ReadCountingFileSystem: FileSystem {
     private let examined = Mutex<[String: Int]>([:])
 
     private let linkExamined = Mutex<[String: Int]>([:])
+    private let batched = Mutex<[String: Int]>([:])
 
-    /// How many times `metadata(atPath:)` was asked about `path` so far.
+    /// How many times `metadata(atPath:)` was asked about `path` so far, alone or among many
+    /// (`examineAll(_:below:)`, following links).
     func examinations(of path: String) -> Int { examined.withLock { $0[path, default: 0] } }
 
     /// How many times `metadata(atPath:)` or `linkMetadata(atPath:)` was asked about `path` so far.
@@ -132,11 +134,27 @@ final class ReadCountingFileSystem: FileSystem {
         examinations(of: path) + linkExamined.withLock { $0[path, default: 0] }
     }
 
+    /// How many times `path` was examined among many (`examineAll(_:below:)`) so far.
+    func batchExaminations(of path: String) -> Int { batched.withLock { $0[path, default: 0] } }
+
     init(base: any FileSystem) {
         self.base = base
     }
 
     var readCount: Int { reads.withLock { $0 } }
+
+    func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??] {
+        for (bytes, followsLinks) in paths {
+            let path = ProjectPath.absolute(String(decoding: bytes, as: UTF8.self), project: directory)
+            batched.withLock { $0[path, default: 0] += 1 }
+            if followsLinks {
+                examined.withLock { $0[path, default: 0] += 1 }
+            } else {
+                linkExamined.withLock { $0[path, default: 0] += 1 }
+            }
+        }
+        return base.examineAll(paths, below: directory)
+    }
 
     func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
         examined.withLock { $0[path, default: 0] += 1 }
