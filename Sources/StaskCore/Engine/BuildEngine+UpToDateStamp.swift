@@ -90,7 +90,7 @@ extension BuildEngine {
         _ verdict: UpToDateStamp.Verdict, stampPath: String, reporter: any ProgressReporter,
         origin: ContinuousClock.Instant
     ) -> BuildSummary {
-        if let refreshed = verdict.refreshed { try? fileSystem.writeFile(atPath: stampPath, contents: refreshed) }
+        if let refreshed = verdict.refreshed { try? fileSystem.writeCacheFile(atPath: stampPath, contents: refreshed) }
         let ids = verdict.instanceIDs
         let count = ids.count
         reporter.report(.planned(total: count, upToDate: count, estimatedWork: .zero))
@@ -128,7 +128,7 @@ extension BuildEngine {
         stamp.graphCovered = observations.graphCovered
         stamp.graphDigests = observations.graphDigests
         guard let bytes = stamp.encoded(start: start, granularity: granularity) else { return }
-        try? fileSystem.writeFile(atPath: source.stampPath, contents: bytes)
+        try? fileSystem.writeCacheFile(atPath: source.stampPath, contents: bytes)
     }
 
     /// What a stamp rests on: graph construction's observations, the pre-pass's, and the digests of the

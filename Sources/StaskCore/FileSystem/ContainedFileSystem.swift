@@ -78,6 +78,14 @@ package struct ContainedFileSystem: FileSystem {
         }
     }
 
+    package func writeCacheFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+        if isBelowRoot(path) {
+            try base.writeCacheFile(atPath: path, contents: contents, beneath: root)
+        } else {
+            try base.writeCacheFile(atPath: path, contents: contents)
+        }
+    }
+
     package func writeFile(
         atPath path: String,
         producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)
@@ -120,6 +128,10 @@ package struct ContainedFileSystem: FileSystem {
 
     package func writeFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
         try base.writeFile(atPath: path, contents: contents, beneath: root)
+    }
+
+    package func writeCacheFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
+        try base.writeCacheFile(atPath: path, contents: contents, beneath: root)
     }
 
     package func writeFile(

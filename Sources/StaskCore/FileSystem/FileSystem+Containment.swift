@@ -105,6 +105,11 @@ extension FileSystem {
     }
 
     /// Resolves the directory of `path` with ``containedPath(_:beneath:)``, then writes the file.
+    package func writeCacheFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
+        try writeCacheFile(atPath: containedPath(path, beneath: root), contents: contents)
+    }
+
+    /// Resolves the directory of `path` with ``containedPath(_:beneath:)``, then writes the file.
     package func writeFile(
         atPath path: String, beneath root: String,
         producing produce: (_ append: (UnsafeRawBufferPointer) throws(FileSystemError) -> Void) throws(FileSystemError)

@@ -59,6 +59,11 @@ extension FileSystem {
         return RewritingAppendableFile(fileSystem: self, path: path, contents: existing)
     }
 
+    /// Writes the file as ``writeFile(atPath:contents:)`` does: a fake has no disk to wait for.
+    package func writeCacheFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+        try writeFile(atPath: path, contents: contents)
+    }
+
     /// Examines the paths one after another through ``withPathExaminer(below:_:)``.
     package func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??] {
         withPathExaminer(below: directory) { examine in paths.map { examine($0.0, $0.1) } }

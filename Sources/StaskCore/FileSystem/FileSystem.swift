@@ -41,6 +41,13 @@ package protocol FileSystem: Sendable {
             -> [UInt8]
     ) throws(FileSystemError) -> Int
 
+    /// Replaces the file at `path` atomically, as ``writeFile(atPath:contents:)``, without waiting for its
+    /// contents to reach the disk: after a system crash it may hold the old contents, the new ones, or a
+    /// torn or empty file. For files that prove their own contents (a checksum or a digest, checked on every
+    /// read) and whose loss costs only time: the no-op stamp and the caches beside the state. A default
+    /// implementation calls ``writeFile(atPath:contents:)``.
+    func writeCacheFile(atPath path: String, contents: [UInt8]) throws(FileSystemError)
+
     /// Creates a directory and any missing parents; succeeds when it already exists.
     func createDirectory(atPath path: String) throws(FileSystemError)
 
@@ -118,6 +125,12 @@ package protocol FileSystem: Sendable {
     ///
     /// - Throws: `FileSystemError.leavesDirectory`; as `writeFile(atPath:contents:)` otherwise.
     func writeFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError)
+
+    /// ``writeCacheFile(atPath:contents:)`` for a `path` below `root`, contained as
+    /// ``writeFile(atPath:contents:beneath:)``.
+    ///
+    /// - Throws: `FileSystemError.leavesDirectory`; as `writeFile(atPath:contents:)` otherwise.
+    func writeCacheFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError)
 
     /// `writeFile(atPath:producing:)` for a `path` below `root`, contained as
     /// ``writeFile(atPath:contents:beneath:)``.

@@ -38,7 +38,7 @@ struct GraphCacheFile: Sendable {
         file.digest(identity)
         file.append(payload)
         do {
-            try fileSystem.writeFile(atPath: path, contents: file.bytes)
+            try fileSystem.writeCacheFile(atPath: path, contents: file.bytes)
             return identity
         } catch {
             return nil

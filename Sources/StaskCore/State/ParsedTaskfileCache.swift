@@ -71,6 +71,6 @@ package struct ParsedTaskfileCache: Sendable {
         file.digest(key)
         file.digest(ContentHasher.digest(of: payload))
         file.append(payload)
-        try? fileSystem.writeFile(atPath: path, contents: file.bytes)
+        try? fileSystem.writeCacheFile(atPath: path, contents: file.bytes)
     }
 }

@@ -49,6 +49,15 @@ extension LocalFileSystem {
         }
     }
 
+    /// Writes the file as ``writeCacheFile(atPath:contents:)`` (without `fsync`), in a directory opened by
+    /// ``openDirectory(_:beneath:creating:)``.
+    package func writeCacheFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
+        _ = try Self.splitBelow(path, root: root)
+        try writeAtomically(atPath: path, beneath: root, synchronizes: false) { (descriptor) throws(FileSystemError) in
+            try Self.writeFully(descriptor, contents, path: path)
+        }
+    }
+
     /// Streams the file as `writeFile(atPath:producing:)`, in a directory opened by
     /// ``openDirectory(_:beneath:creating:)``.
     package func writeFile(

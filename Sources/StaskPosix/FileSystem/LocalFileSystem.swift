@@ -214,6 +214,15 @@ package struct LocalFileSystem: FileSystem {
         }
     }
 
+    /// Replaces the file atomically as ``writeFile(atPath:contents:)`` does, without the two `fsync`s: the
+    /// no-op stamp is written at the end of every build that changed a file, and waiting for the disk cost
+    /// it some 4-8 ms a build.
+    package func writeCacheFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
+        try writeAtomically(atPath: path, synchronizes: false) { (descriptor) throws(FileSystemError) in
+            try Self.writeFully(descriptor, contents, path: path)
+        }
+    }
+
     /// Streams the chunks into the temporary file as they come, then writes the header over its start with
     /// `pwrite`: the contents are never in memory whole (the build state's snapshot, tens of megabytes at
     /// 100,000 targets, is written this way).

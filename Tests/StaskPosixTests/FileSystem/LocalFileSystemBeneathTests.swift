@@ -94,6 +94,9 @@ import Testing
         #expect(throws: FileSystemError.self) {
             try fs.writeRestoredFile(atPath: path, contents: [1], isExecutable: false, beneath: project.path)
         }
+        #expect(throws: FileSystemError.self) {
+            try fs.writeCacheFile(atPath: path, contents: [1], beneath: project.path)
+        }
         #expect(try fs.readFile(atPath: outside.appending("precious")) == Array("precious".utf8))
     }
 
@@ -105,6 +108,9 @@ import Testing
         #expect(try fs.linkMetadata(atPath: project.appending("out")) == nil)
         try fs.writeFile(atPath: project.appending("real/file-link"), contents: [7], beneath: project.path)
         #expect(try fs.linkMetadata(atPath: project.appending("real/file-link"))?.kind == .regularFile)
+        link("real/cache-link", to: outside.appending("precious"))
+        try fs.writeCacheFile(atPath: project.appending("real/cache-link"), contents: [8], beneath: project.path)
+        #expect(try fs.readFile(atPath: project.appending("real/cache-link")) == [8])
         try fs.removeItem(atPath: project.appending("real"), beneath: project.path)
         #expect(try fs.linkMetadata(atPath: project.appending("real")) == nil)
         #expect(try fs.contentsOfDirectory(atPath: outside.path) == ["precious"])

@@ -99,6 +99,18 @@ import Testing
         #expect(try fs.contentsOfDirectory(atPath: dir.appending("a/b")) == ["c.txt"])
     }
 
+    @Test func aCacheFileIsReplacedAtomicallyAsWell() throws {
+        let dir = try ScratchDirectory()
+        let path = dir.appending("a/b/cache")
+        try fs.writeCacheFile(atPath: path, contents: Array("old".utf8))
+        let before = try #require(try fs.metadata(atPath: path))
+        try fs.writeCacheFile(atPath: path, contents: Array("new!".utf8))
+        let after = try #require(try fs.metadata(atPath: path))
+        #expect(try fs.readFile(atPath: path) == Array("new!".utf8))
+        #expect(after.inode != before.inode)
+        #expect(try fs.contentsOfDirectory(atPath: dir.appending("a/b")) == ["cache"])
+    }
+
     @Test func writeUnderAFileFails() throws {
         let dir = try ScratchDirectory()
         try fs.writeFile(atPath: dir.appending("f"), contents: [])
