@@ -48,16 +48,21 @@ extension BuildEngine {
     /// Made before the lock is taken: the graph file is named by the stamp's identity of it, so a file another
     /// build rewrote meanwhile is simply not that graph; the state files are checked once the lock is held
     /// (``stateFilesHold(_:)``).
+    ///
+    /// - Returns: `nil` when there are no `changes` to build on.
     func decodeForIncremental(
-        _ changes: StampChanges, source: TaskfileSource, options: BuildOptions
-    ) throws -> (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?) {
+        _ changes: StampChanges?, source: TaskfileSource, options: BuildOptions
+    ) async throws -> (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?)? {
+        guard let changes else { return nil }
+        // The graph's instances are decoded while the Taskfile is; their tasks' settings are bound after.
+        let file = GraphCacheFile(stateDirectory: source.stateDirectory, fileSystem: fileSystem)
+        async let stored = changes.stamp.graphIdentity.flatMap { file.storedGraph(identity: $0) }
         let (taskfile, storeTaskfile) = try parseCaching(source, options: options)
-        guard let identity = changes.stamp.graphIdentity,
+        guard let stored = await stored,
             let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
                 for: taskfile),
-            let graph = GraphCacheFile(stateDirectory: source.stateDirectory, fileSystem: fileSystem).graph(
-                identity: identity, taskfile: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path),
-                budget: budget),
+            let graph = try? stored.bound(
+                to: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path), budget: budget),
             !graph.instances.contains(where: { $0.shard != nil })
         else { return (taskfile, storeTaskfile, nil) }
         return (taskfile, storeTaskfile, graph)

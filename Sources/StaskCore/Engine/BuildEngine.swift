@@ -174,7 +174,7 @@ package struct BuildEngine: Sendable {
         // An edit's decodes (the Taskfile from its cache, then the stored graph) run beside the wait for the
         // lock and the opening of the state, which do not depend on them.
         let changesFound = stampChanges
-        async let early = changesFound.map { try decodeForIncremental($0, source: source, options: options) }
+        async let early = decodeForIncremental(changesFound, source: source, options: options)
         let parsedFirst = changesFound == nil ? try parseCaching(source, options: options) : nil
         let stateDirectory = source.stateDirectory
         // One listener for the whole build, so that a signal also ends the wait for the lock.

@@ -95,7 +95,14 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     package var location: SourceLocation { settings.location }
 
     /// What every instance of the task shares, held once for all of them (see ``TaskSettings``).
-    let settings: TaskSettings
+    private(set) var settings: TaskSettings
+
+    /// This instance with `settings` for its task's (a stored graph's instance, bound to its Taskfile).
+    func with(settings: TaskSettings) -> TaskInstance {
+        var instance = self
+        instance.settings = settings
+        return instance
+    }
 
     /// ``commandGroups`` as stored.
     let storedCommands: CommandStorage

@@ -75,21 +75,54 @@ extension BuildGraph {
     static func decoded(
         from bytes: UnsafeRawBufferPointer, taskfile: Taskfile, projectDirectory: String, budget: ResourceCost
     ) throws(StateDecodingError) -> BuildGraph {
+        try StoredGraph(decoding: bytes).bound(to: taskfile, projectDirectory: projectDirectory, budget: budget)
+    }
+
+    private static func list(_ strings: [String], into out: inout StateBinaryWriter) {
+        out.varint(strings.count)
+        for string in strings { out.inlineString(string) }
+    }
+
+    private static func optional(_ string: String?, into out: inout StateBinaryWriter) {
+        guard let string else { return out.byte(0) }
+        out.byte(1)
+        out.inlineString(string)
+    }
+}
+
+/// A stored graph (``BuildGraph/encoded()``) decoded without the Taskfile it was built from: every instance
+/// but its task's settings, which ``bound(to:projectDirectory:budget:)`` takes from the Taskfile. The two
+/// halves let an edit decode the graph and the Taskfile at once.
+struct StoredGraph: Sendable {
+    /// The instances, each with ``unbound`` for settings until bound.
+    private let instances: [TaskInstance]
+    /// Each instance's task, by its position in the Taskfile.
+    private let tasks: [Int]
+    private let dependencies: [[Int]]
+
+    /// The settings of an instance not yet bound to its task; never seen outside this type.
+    private static let unbound = TaskSettings(
+        taskName: "", cost: TaskSettings.defaultCost, priority: 0, retry: .none, timeout: nil, always: false,
+        location: SourceLocation(file: "", line: 0, column: 0))
+
+    /// Decodes the payload of a ``GraphCacheFile``.
+    ///
+    /// - Throws: `StateDecodingError` when the bytes are not such an encoding (a shard or dependency out of
+    ///   range, a dependency that does not come first): never a crash, whatever they hold.
+    init(decoding bytes: UnsafeRawBufferPointer) throws(StateDecodingError) {
         var reader = StateBinaryReader(bytes)
         // Every instance takes at least a dozen bytes: a count beyond that is damage, not a reason to allocate.
         let count = try reader.count(limit: reader.remaining / 12)
-        var settings = [TaskSettings?](repeating: nil, count: taskfile.tasks.count)
         var instances: [TaskInstance] = []
+        var tasks: [Int] = []
         instances.reserveCapacity(count)
+        tasks.reserveCapacity(count)
         for _ in 0..<count {
-            let task = try reader.count(limit: taskfile.tasks.count)
-            guard task < taskfile.tasks.count else { throw StateDecodingError(detail: "a task out of range") }
-            let taskSettings = settings[task] ?? TaskSettings(definition: taskfile.tasks[task])
-            settings[task] = taskSettings
+            tasks.append(try reader.count(limit: Int(Int32.max)))
             let id = try reader.inlineString()
-            let items = try list(&reader)
+            let items = try Self.list(&reader)
             var shard: TaskInstance.ShardPosition?
-            if try flag(&reader) {
+            if try Self.flag(&reader) {
                 let index = try reader.count(limit: Int(Int32.max))
                 let shardCount = try reader.count(limit: Int(Int32.max))
                 guard index < shardCount else { throw StateDecodingError(detail: "a shard out of range") }
@@ -100,31 +133,31 @@ extension BuildGraph {
             case 0:
                 break
             case 1:
-                let item = try optional(&reader)
+                let item = try Self.optional(&reader)
                 groups = [TaskInstance.CommandGroup(item: item, commands: [try reader.inlineString()])]
             case 2:
                 let groupCount = try reader.count(limit: reader.remaining)
                 for _ in 0..<groupCount {
-                    let item = try optional(&reader)
-                    groups.append(TaskInstance.CommandGroup(item: item, commands: try list(&reader)))
+                    let item = try Self.optional(&reader)
+                    groups.append(TaskInstance.CommandGroup(item: item, commands: try Self.list(&reader)))
                 }
             default:
                 throw StateDecodingError(detail: "an unknown kind of commands")
             }
-            let inputs = try list(&reader)
-            let outputs = try list(&reader)
+            let inputs = try Self.list(&reader)
+            let outputs = try Self.list(&reader)
             let variableCount = try reader.count(limit: reader.remaining / 2)
             var environment: [String: String] = [:]
             environment.reserveCapacity(variableCount)
             for _ in 0..<variableCount { environment[try reader.inlineString()] = try reader.inlineString() }
             let directory = try reader.inlineString()
-            let junitPath = try optional(&reader)
-            let depfile = try optional(&reader)
+            let junitPath = try Self.optional(&reader)
+            let depfile = try Self.optional(&reader)
             instances.append(
                 TaskInstance(
                     id: id, items: items, shard: shard, commandGroups: groups, inputs: inputs, outputs: outputs,
                     environment: environment, directory: directory, junitPath: junitPath, depfile: depfile,
-                    settings: taskSettings))
+                    settings: Self.unbound))
         }
         var dependencies: [[Int]] = []
         dependencies.reserveCapacity(count)
@@ -140,20 +173,30 @@ extension BuildGraph {
             dependencies.append(list)
         }
         guard reader.isAtEnd else { throw StateDecodingError(detail: "trailing bytes after the graph") }
+        self.instances = instances
+        self.tasks = tasks
+        self.dependencies = dependencies
+    }
+
+    /// The graph, its instances given the settings of their tasks in `taskfile`, as graph construction gives
+    /// them.
+    ///
+    /// - Throws: `StateDecodingError` when an instance's task is not in `taskfile`.
+    func bound(
+        to taskfile: Taskfile, projectDirectory: String, budget: ResourceCost
+    ) throws(StateDecodingError) -> BuildGraph {
+        var settings = [TaskSettings?](repeating: nil, count: taskfile.tasks.count)
+        var bound: [TaskInstance] = []
+        bound.reserveCapacity(instances.count)
+        for (instance, task) in zip(instances, tasks) {
+            guard task < taskfile.tasks.count else { throw StateDecodingError(detail: "a task out of range") }
+            let taskSettings = settings[task] ?? TaskSettings(definition: taskfile.tasks[task])
+            settings[task] = taskSettings
+            bound.append(instance.with(settings: taskSettings))
+        }
         return BuildGraph(
-            taskfile: taskfile, projectDirectory: projectDirectory, budget: budget, instances: instances,
+            taskfile: taskfile, projectDirectory: projectDirectory, budget: budget, instances: bound,
             dependencies: dependencies)
-    }
-
-    private static func list(_ strings: [String], into out: inout StateBinaryWriter) {
-        out.varint(strings.count)
-        for string in strings { out.inlineString(string) }
-    }
-
-    private static func optional(_ string: String?, into out: inout StateBinaryWriter) {
-        guard let string else { return out.byte(0) }
-        out.byte(1)
-        out.inlineString(string)
     }
 
     private static func list(_ reader: inout StateBinaryReader) throws(StateDecodingError) -> [String] {

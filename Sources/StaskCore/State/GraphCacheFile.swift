@@ -50,16 +50,21 @@ struct GraphCacheFile: Sendable {
     func graph(
         identity: ContentDigest, taskfile: Taskfile, projectDirectory: String, budget: ResourceCost
     ) -> BuildGraph? {
+        try? storedGraph(identity: identity)?.bound(to: taskfile, projectDirectory: projectDirectory, budget: budget)
+    }
+
+    /// The graph stored under `identity`, decoded but for its tasks' settings (which need the Taskfile); `nil`
+    /// when the file holds another graph or cannot be read or decoded.
+    func storedGraph(identity: ContentDigest) -> StoredGraph? {
         guard let bytes = try? fileSystem.readFile(atPath: path), bytes.count >= Self.headerSize else { return nil }
-        return bytes.withUnsafeBytes { raw -> BuildGraph? in
+        return bytes.withUnsafeBytes { raw -> StoredGraph? in
             var header = StateBinaryReader(raw)
             guard let magic = try? header.bytes(Self.magic.count), magic.elementsEqual(Self.magic),
                 (try? header.byte()) == Self.version, (try? header.digest()) == identity
             else { return nil }
             let payload = UnsafeRawBufferPointer(rebasing: raw[Self.headerSize...])
             guard ContentHasher.digest(of: payload) == identity else { return nil }
-            return try? BuildGraph.decoded(
-                from: payload, taskfile: taskfile, projectDirectory: projectDirectory, budget: budget)
+            return try? StoredGraph(decoding: payload)
         }
     }
 

@@ -46,6 +46,24 @@ struct BuildGraphEncodingTests {
         #expect(compile[0].retry == RetryPolicy(attempts: 3, backoff: .milliseconds(150), maxBackoff: .seconds(2)))
     }
 
+    @Test("a stored graph decodes without its Taskfile; binding it gives each instance its task's settings")
+    func storedGraphBindsToItsTaskfile() throws {
+        let graph = try Self.graph(TaskfileEncodingTests.everyKey)
+        let bytes = try #require(graph.encoded())
+        let stored = try bytes.withUnsafeBytes { try StoredGraph(decoding: $0) }
+        let bound = try stored.bound(to: graph.taskfile, projectDirectory: "/p", budget: graph.budget)
+        #expect(bound.instances == graph.instances)
+        #expect(bound.dependencyLists == graph.dependencyLists)
+        #expect(bound.instances.allSatisfy { $0.taskName != "" })
+        // The same stored instances bound twice share nothing that one binding set.
+        let again = try stored.bound(to: graph.taskfile, projectDirectory: "/p", budget: graph.budget)
+        #expect(again.instances == bound.instances)
+        #expect(throws: StateDecodingError.self) {
+            try stored.bound(
+                to: try TaskfileFixture.parse("version: 1\ntasks: {}\n"), projectDirectory: "/p", budget: graph.budget)
+        }
+    }
+
     @Test("every truncation is refused; no changed byte crashes the decoder or what uses its result")
     func damagedEncodingsNeverCrash() throws {
         let graph = try Self.graph(TaskfileEncodingTests.everyKey)
