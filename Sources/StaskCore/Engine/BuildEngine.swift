@@ -200,6 +200,10 @@ package struct BuildEngine: Sendable {
         for warning in warnings { reporter.report(.warning(warning.description)) }
         let taskfile: Taskfile
         var incremental: Executed?
+        // A Taskfile parsed afresh is stored for the next build beside this one's work (encoding 10,000 tasks
+        // and writing them takes tens of milliseconds); it is written under the lock, and waited for before
+        // the build ends.
+        var storingTaskfile: Task<Void, Never>?
         do {
             let decoded: (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?)
             if let parsedFirst {
@@ -210,7 +214,7 @@ package struct BuildEngine: Sendable {
                 preconditionFailure("the Taskfile is either parsed first or decoded beside the lock")
             }
             taskfile = decoded.taskfile
-            decoded.storeTaskfile?()
+            storingTaskfile = decoded.storeTaskfile.map { store in Task.detached { store() } }
             if let stampChanges, let graph = decoded.graph {
                 incremental = try await executeIncremental(
                     stampChanges, graph: graph, taskfile: taskfile, options: options, store: store,
@@ -246,6 +250,7 @@ package struct BuildEngine: Sendable {
         } catch {
             executed.events.report(.warning(error.description))
         }
+        await storingTaskfile?.value
         return reportEnd(of: executed, relay: relay, origin: origin, options: options, reporter: reporter)
     }
 
