@@ -40,32 +40,39 @@ extension BuildEngine {
         changes.stamp.stateFiles.allSatisfy { (try? fileSystem.linkMetadata(atPath: $0.path)) == $0.metadata }
     }
 
-    /// What an edit decodes before it builds on the stamp: the Taskfile (from its cache) and the graph stored
-    /// for the stamp (``GraphCacheFile``); `graph` is `nil` when the stored graph cannot serve (the file is
-    /// gone or another's, or the graph has sharded tasks, whose split a build may change): the build then goes
-    /// the full way.
+    /// What an edit decodes to build on the stamp: the Taskfile (from its cache) and the graph stored for the
+    /// stamp (``GraphCacheFile``).
+    struct IncrementalDecoding: Sendable {
+        var taskfile: Taskfile
+        /// Stores a Taskfile parsed afresh in its cache (`nil` when it came from there).
+        var storeTaskfile: (@Sendable () -> Void)?
+        /// `nil` when the stored graph cannot serve (the file is gone or another's, or the graph has sharded
+        /// tasks, whose split a build may change): the build then goes the full way.
+        var graph: BuildGraph?
+    }
+
+    /// Decodes the Taskfile and the stamp's stored graph at once, the graph's instances first and their tasks'
+    /// settings bound once the Taskfile is there; `nil` when there are no `changes` to build on.
     ///
-    /// Made before the lock is taken: the graph file is named by the stamp's identity of it, so a file another
-    /// build rewrote meanwhile is simply not that graph; the state files are checked once the lock is held
-    /// (``stateFilesHold(_:)``).
-    ///
-    /// - Returns: `nil` when there are no `changes` to build on.
+    /// Runs while the build waits for the lock and opens the state: the graph file is named by the stamp's
+    /// identity of it, so a file another build rewrote meanwhile is simply not that graph; the state files are
+    /// checked once the lock is held (``stateFilesHold(_:)``).
     func decodeForIncremental(
         _ changes: StampChanges?, source: TaskfileSource, options: BuildOptions
-    ) async throws -> (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?)? {
+    ) async throws -> IncrementalDecoding? {
         guard let changes else { return nil }
-        // The graph's instances are decoded while the Taskfile is; their tasks' settings are bound after.
         let file = GraphCacheFile(stateDirectory: source.stateDirectory, fileSystem: fileSystem)
         async let stored = changes.stamp.graphIdentity.flatMap { file.storedGraph(identity: $0) }
         let (taskfile, storeTaskfile) = try parseCaching(source, options: options)
+        var decoded = IncrementalDecoding(taskfile: taskfile, storeTaskfile: storeTaskfile)
         guard let stored = await stored,
             let budget = try? GraphBuilder(fileSystem: fileSystem, options: graphOptions(options)).budgetTyped(
-                for: taskfile),
-            let graph = try? stored.bound(
-                to: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path), budget: budget),
-            !graph.instances.contains(where: { $0.shard != nil })
-        else { return (taskfile, storeTaskfile, nil) }
-        return (taskfile, storeTaskfile, graph)
+                for: taskfile)
+        else { return decoded }
+        let graph = try? stored.bound(
+            to: taskfile, projectDirectory: ProjectPath.parent(ofAbsolute: source.path), budget: budget)
+        if let graph, !graph.instances.contains(where: { $0.shard != nil }) { decoded.graph = graph }
+        return decoded
     }
 
     /// Builds the stamp's `graph` (``decodeForIncremental(_:source:options:)``), over the open `store`,

@@ -82,7 +82,7 @@ extension BuildEngine {
                 // Only now: a build from scratch examines nothing here and needs no index of the graph's files.
                 // Not in a watch session, whose graph may have been built several builds ago.
                 if knownUpToDate == nil {
-                    checker.knownMetadata = prefetchedMetadata(plan, from: local, memo: memo)
+                    checker.knownMetadata = prefetchedMetadata(plan, from: local)
                 }
                 // Some instance has a record, so most probably all do (a full build from scratch has none and
                 // reserves nothing). An upper bound: an output is usually another instance's input as well.
@@ -96,23 +96,24 @@ extension BuildEngine {
         return (upToDate, memo)
     }
 
-    /// What the pre-pass of `plan` is about to examine from position `first` on, taken all at once: graph
+    /// What the pre-pass of `plan` needs examined from position `first` on, taken all at once: graph
     /// construction's observations, and the metadata of every other input and output of those instances
     /// (``KnownMetadata/prefetching(_:fileSystem:projectDirectory:)``), which the walk would otherwise `stat`
-    /// one after another. Paths the walk may not reach (an instance whose dependency turns out stale) cost a
+    /// one after another. (The inputs a depfile listed, a few headers shared by many instances, are still
+    /// examined by the walk.) Paths the walk may not reach (an instance whose dependency turns out stale) cost a
     /// `stat` in parallel for nothing; most builds that get here find nearly everything up to date.
-    private func prefetchedMetadata(_ plan: BuildPlan, from first: Int, memo: UpToDateChecker.Memo) -> KnownMetadata {
+    private func prefetchedMetadata(_ plan: BuildPlan, from first: Int) -> KnownMetadata {
         let known = KnownMetadata(plan.graph.fileObservations)
         var seen = Set<ExactPath>()
         var paths: [String] = []
         for local in first..<plan.count {
             let instance = plan.instance(local)
             guard !instance.always else { continue }
-            for path in instance.inputs where !known.contains(path) && memo.knownDigest(of: path) == nil {
-                if seen.insert(ExactPath(path)).inserted { paths.append(path) }
+            for path in instance.inputs where !known.contains(path) && seen.insert(ExactPath(path)).inserted {
+                paths.append(path)
             }
-            for path in instance.outputs where !known.contains(path) && memo.knownDigest(of: path) == nil {
-                if seen.insert(ExactPath(path)).inserted { paths.append(path) }
+            for path in instance.outputs where !known.contains(path) && seen.insert(ExactPath(path)).inserted {
+                paths.append(path)
             }
         }
         return known.prefetching(paths, fileSystem: fileSystem, projectDirectory: plan.graph.projectDirectory)

@@ -171,18 +171,16 @@ package struct BuildEngine: Sendable {
             if let summary = checked.summary { return summary }
             stampChanges = checked.changes
         }
-        // An edit's decodes (the Taskfile from its cache, then the stored graph) run beside the wait for the
-        // lock and the opening of the state, which do not depend on them.
-        let changesFound = stampChanges
-        async let early = decodeForIncremental(changesFound, source: source, options: options)
-        let parsedFirst = changesFound == nil ? try parseCaching(source, options: options) : nil
-        let stateDirectory = source.stateDirectory
+        // Without changes to build on, the Taskfile is parsed before the lock: a mistake in it is reported
+        // before anything waits or is written.
+        let parsedFirst = stampChanges == nil ? try parseCaching(source, options: options) : nil
         // One listener for the whole build, so that a signal also ends the wait for the lock.
         let relay = interrupts.map(InterruptRelay.init)
         defer { relay?.stop() }
-        let release: @Sendable () -> Void
+        let locked: Locked
         do {
-            release = try await acquireLockInterruptibly(stateDirectory, options: options, reporter: reporter, relay)
+            locked = try await lockAndOpen(
+                source, changes: stampChanges, options: options, reporter: reporter, relay: relay)
         } catch is CancellationError where relay?.firstSignal != nil {
             var summary = BuildSummary()
             summary.interruptingSignal = relay?.firstSignal
@@ -190,39 +188,26 @@ package struct BuildEngine: Sendable {
             reporter.report(.summary(summary))
             return summary
         }
-        defer { release() }
-        // Every observation the stamp will hold comes after this instant; nothing is written before the
-        // old stamp is gone.
-        let start = FileDigestCache.wallClockNanoseconds()
-        if let changes = stampChanges, !stateFilesHold(changes) { stampChanges = nil }
-        if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
-        let (store, warnings) = try BuildStateStore.open(directory: stateDirectory, fileSystem: fileSystem)
-        for warning in warnings { reporter.report(.warning(warning.description)) }
-        let taskfile: Taskfile
-        var incremental: Executed?
+        defer { locked.release() }
+        let store = locked.store
+        let start = locked.start
+        for warning in locked.warnings { reporter.report(.warning(warning.description)) }
+        guard let (taskfile, storeTaskfile) = parsedFirst ?? locked.decoded.map({ ($0.taskfile, $0.storeTaskfile) })
+        else { preconditionFailure("the Taskfile is parsed before the lock or decoded beside it") }
         // A Taskfile parsed afresh is stored for the next build beside this one's work (encoding 10,000 tasks
-        // and writing them takes tens of milliseconds); it is written under the lock, and waited for before
-        // the build ends.
-        var storingTaskfile: Task<Void, Never>?
-        do {
-            let decoded: (taskfile: Taskfile, storeTaskfile: (@Sendable () -> Void)?, graph: BuildGraph?)
-            if let parsedFirst {
-                decoded = (parsedFirst.taskfile, parsedFirst.store, nil)
-            } else if let found = try await early {
-                decoded = found
-            } else {
-                preconditionFailure("the Taskfile is either parsed first or decoded beside the lock")
-            }
-            taskfile = decoded.taskfile
-            storingTaskfile = decoded.storeTaskfile.map { store in Task.detached { store() } }
-            if let stampChanges, let graph = decoded.graph {
+        // and writing them takes tens of milliseconds), under the lock: the store is awaited before the lock is
+        // released, whichever way the build ends.
+        async let taskfileStored: Void = storeTaskfile?() ?? ()
+        var incremental: Executed?
+        if let changes = locked.changes, let graph = locked.decoded?.graph {
+            do {
                 incremental = try await executeIncremental(
-                    stampChanges, graph: graph, taskfile: taskfile, options: options, store: store,
-                    reporter: reporter, relay: relay, origin: origin)
+                    changes, graph: graph, taskfile: taskfile, options: options, store: store, reporter: reporter,
+                    relay: relay, origin: origin)
+            } catch {
+                try? store.close()
+                throw error
             }
-        } catch {
-            try? store.close()
-            throw error
         }
         var executed: Executed
         if let incremental {
@@ -250,8 +235,54 @@ package struct BuildEngine: Sendable {
         } catch {
             executed.events.report(.warning(error.description))
         }
-        await storingTaskfile?.value
+        await taskfileStored
         return reportEnd(of: executed, relay: relay, origin: origin, options: options, reporter: reporter)
+    }
+
+    /// What a build holds once it has the lock: the function that releases it, the open state, when the
+    /// observations its stamp will hold began, and, for an edit, its changes and what was decoded for them.
+    private struct Locked {
+        var release: @Sendable () -> Void
+        var store: BuildStateStore
+        var warnings: [BuildStateWarning]
+        var start: Int64
+        /// The stamp's changes, unless the state files moved while the build waited for the lock.
+        var changes: StampChanges?
+        var decoded: IncrementalDecoding?
+    }
+
+    /// Takes the lock of `source`'s state directory, removes the stamp and opens the state; with `changes`,
+    /// the Taskfile and the stored graph are decoded meanwhile (``decodeForIncremental(_:source:options:)``),
+    /// their decoding done when this returns. On an error the lock is released again.
+    ///
+    /// - Throws: `CancellationError` when a signal ends the wait for the lock; `BuildStateError`; a Taskfile
+    ///   that no longer parses (it cannot, for the bytes the stamp was made from).
+    private func lockAndOpen(
+        _ source: TaskfileSource, changes: StampChanges?, options: BuildOptions, reporter: any ProgressReporter,
+        relay: InterruptRelay?
+    ) async throws -> Locked {
+        async let decoding = decodeForIncremental(changes, source: source, options: options)
+        let release = try await acquireLockInterruptibly(
+            source.stateDirectory, options: options, reporter: reporter, relay)
+        do {
+            // Every observation the stamp will hold comes after this instant; nothing is written before the
+            // old stamp is gone.
+            let start = FileDigestCache.wallClockNanoseconds()
+            let holding = changes.flatMap { stateFilesHold($0) ? $0 : nil }
+            if !options.dryRun { try? fileSystem.removeItem(atPath: source.stampPath) }
+            let (store, warnings) = try BuildStateStore.open(directory: source.stateDirectory, fileSystem: fileSystem)
+            do {
+                return Locked(
+                    release: release, store: store, warnings: warnings, start: start, changes: holding,
+                    decoded: try await decoding)
+            } catch {
+                try? store.close()
+                throw error
+            }
+        } catch {
+            release()
+            throw error
+        }
     }
 
     /// Reports the summary of an executed build and writes its trace; the summary.

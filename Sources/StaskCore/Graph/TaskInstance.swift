@@ -97,11 +97,9 @@ package struct TaskInstance: Sendable, Hashable, Identifiable {
     /// What every instance of the task shares, held once for all of them (see ``TaskSettings``).
     private(set) var settings: TaskSettings
 
-    /// This instance with `settings` for its task's (a stored graph's instance, bound to its Taskfile).
-    func with(settings: TaskSettings) -> TaskInstance {
-        var instance = self
-        instance.settings = settings
-        return instance
+    /// Gives this instance `settings` for its task's (a stored graph's instance, bound to its Taskfile).
+    mutating func bind(to settings: TaskSettings) {
+        self.settings = settings
     }
 
     /// ``commandGroups`` as stored.

@@ -1,6 +1,7 @@
 /// The metadata of files the build already took, handed to the pre-pass so that it examines each such input
 /// once a build, not twice: what graph construction took (to tell an input file from a directory or a missing
-/// path), and what the pre-pass fetched for itself ahead of its walk, all at once (``prefetching(_:fileSystem:projectDirectory:)``).
+/// path), and what the pre-pass fetched for itself ahead of its walk, all at once
+/// (``prefetching(_:fileSystem:projectDirectory:)``).
 ///
 /// Only what a `stat` would return is kept: a regular file examined without following links, the target of a
 /// link, and an absent path. Taken a moment earlier in the same build, it serves as the pre-pass's own `stat`
@@ -27,8 +28,8 @@ struct KnownMetadata: Sendable {
         return observation.followsLinks || metadata.kind == .regularFile
     }
 
-    /// The metadata of `path` (project-relative, as graph construction named it), following links: `nil` when
-    /// it was not taken, `.some(nil)` when the path was absent.
+    /// The metadata of `path` (as the graph names it: project-relative, or absolute), following links: `nil`
+    /// when it was not taken, `.some(nil)` when the path was absent.
     func metadata(of path: String) -> FileMetadata?? {
         positions[ExactPath(path)].map { observations[Int($0)].metadata }
     }

@@ -25,7 +25,8 @@ struct UpToDateChecker: Sendable {
     /// What the build already examined, shared by every running instance (see ``SourceDigests``); `nil` to
     /// examine each file afresh.
     var sourceDigests: SourceDigests?
-    /// Metadata graph construction took, used instead of examining those files again (the pre-pass's).
+    /// Metadata the build already took (graph construction's, and the pre-pass's batch), used instead of
+    /// examining those files again.
     var knownMetadata: KnownMetadata?
 
     /// The files examined in one pass over many instances (the pre-pass): each is examined once.

@@ -26,31 +26,23 @@ struct GraphCacheFile: Sendable {
         self.fileSystem = fileSystem
     }
 
-    /// Stores `graph` unless the file already holds it; its identity, or `nil` when it cannot be encoded or
-    /// written (the next build then goes the full way).
+    /// Stores `graph` unless the file already holds exactly it (a file torn by a crash is written again); its
+    /// identity, or `nil` when it cannot be encoded or written (the next build then goes the full way).
     func store(_ graph: BuildGraph) -> ContentDigest? {
         guard let payload = graph.encoded() else { return nil }
         let identity = ContentHasher.digest(of: payload)
-        if storedIdentity() == identity { return identity }
         var file = StateBinaryWriter(capacity: Self.headerSize + payload.count)
         file.append(Self.magic)
         file.byte(Self.version)
         file.digest(identity)
         file.append(payload)
+        if (try? fileSystem.readFile(atPath: path)) == file.bytes { return identity }
         do {
             try fileSystem.writeCacheFile(atPath: path, contents: file.bytes)
             return identity
         } catch {
             return nil
         }
-    }
-
-    /// The graph stored under `identity`, decoded for `taskfile`; `nil` when the file holds another graph or
-    /// cannot be read or decoded.
-    func graph(
-        identity: ContentDigest, taskfile: Taskfile, projectDirectory: String, budget: ResourceCost
-    ) -> BuildGraph? {
-        try? storedGraph(identity: identity)?.bound(to: taskfile, projectDirectory: projectDirectory, budget: budget)
     }
 
     /// The graph stored under `identity`, decoded but for its tasks' settings (which need the Taskfile); `nil`
@@ -65,16 +57,6 @@ struct GraphCacheFile: Sendable {
             let payload = UnsafeRawBufferPointer(rebasing: raw[Self.headerSize...])
             guard ContentHasher.digest(of: payload) == identity else { return nil }
             return try? StoredGraph(decoding: payload)
-        }
-    }
-
-    /// The identity in the file's header, without reading the rest.
-    private func storedIdentity() -> ContentDigest? {
-        guard let bytes = try? fileSystem.readFile(atPath: path), bytes.count >= Self.headerSize else { return nil }
-        return bytes.withUnsafeBytes { raw in
-            var header = StateBinaryReader(raw, offset: Self.magic.count + 1)
-            guard raw.starts(with: Self.magic), raw[Self.magic.count] == Self.version else { return nil }
-            return try? header.digest()
         }
     }
 }

@@ -65,6 +65,23 @@ struct BuildEngineIncrementalTests {
         }
     }
 
+    /// The graph file is written without waiting for the disk: a crash may leave its header whole and its
+    /// payload short. The next build that stores the same graph writes it again, so edits build on it again.
+    @Test func aTornGraphFileIsWrittenAgainByTheNextNoOp() async throws {
+        let project = Project()
+        try await project.settle()
+        let graph = try project.memory.readFile(atPath: "/p/.stask/graph")
+        try project.memory.writeFile(atPath: "/p/.stask/graph", contents: Array(graph.prefix(graph.count / 2)))
+        try project.memory.removeItem(atPath: BuildEngineUpToDateStampTests.stampPath)
+        let noOp = try await project.build()
+        #expect(noOp.commands.isEmpty && project.hasStamp)
+        #expect(try project.memory.readFile(atPath: "/p/.stask/graph") == graph)
+        try project.write("src/b.c", "int b2;\n")
+        let edited = try await project.build()
+        #expect(edited.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+        #expect(!project.listedSources)
+    }
+
     @Test func stateFilesMovedWhileWaitingForTheLockSendTheBuildTheFullWay() async throws {
         let project = Project()
         try await project.settle()
@@ -83,6 +100,28 @@ struct BuildEngineIncrementalTests {
         #expect(summary.isSuccess)
         #expect(project.launcher.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
         #expect(project.fileSystem.listedPaths.withLock { $0.contains("/p/src") })
+    }
+
+    /// The stored graph is decoded while the build waits for the lock: a graph file replaced in between (by
+    /// hand, damaged, or another build's) is either the one the stamp names, checked by its digest, or not
+    /// used at all.
+    @Test func aGraphFileReplacedWhileWaitingForTheLockIsNeverTrustedBlindly() async throws {
+        for replacement in [Array("STASKGRF junk".utf8), []] {
+            let project = Project()
+            try await project.settle()
+            try project.write("src/b.c", "int b2;\n")
+            var engine = project.engine
+            let memory = project.memory
+            engine.acquireLock = { _, _, _ in
+                try memory.writeFile(atPath: "/p/.stask/graph", contents: replacement)
+                return {}
+            }
+            project.launcher.clearCommands()
+            let summary = try await engine.run(BuildOptions(directory: "/p"), reporter: RecordingReporter())
+            #expect(summary.isSuccess)
+            #expect(project.launcher.commands == ["strip src/b.c build/b.o", "concat build/app build/a.o build/b.o"])
+            #expect(try project.contents("build/app") == "int a;\nint b2;\n")
+        }
     }
 
     /// A file that changes while the build runs (here: a command rewrites its own input) leaves no stamp:

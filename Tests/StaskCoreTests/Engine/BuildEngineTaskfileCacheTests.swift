@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import StaskCore
@@ -49,6 +50,26 @@ struct BuildEngineTaskfileCacheTests {
         }
 
         var cache: ParsedTaskfileCache { ParsedTaskfileCache(stateDirectory: "/p/.stask", fileSystem: memory) }
+    }
+
+    @Test("a parse is stored, under the lock, even when the graph it gives is wrong and the build stops")
+    func storedWhenTheGraphFails() async throws {
+        let project = Project()
+        try project.memory.writeFile(
+            atPath: "/p/Taskfile",
+            contents: Array("version: 1\ntasks:\n  a:\n    inputs: [missing.txt]\n    run: write a.txt x\n".utf8))
+        // Whether the cache was there when the lock was released.
+        let storedBeforeRelease = Mutex<Bool?>(nil)
+        let memory = project.memory
+        var engine = project.engine
+        engine.acquireLock = { _, _, _ in
+            { storedBeforeRelease.withLock { $0 = (try? memory.readFile(atPath: Self.cachePath)) != nil } }
+        }
+        await #expect(throws: TaskfileError.self) {
+            try await engine.run(BuildOptions(directory: "/p"), reporter: RecordingReporter())
+        }
+        #expect(storedBeforeRelease.withLock { $0 } == true)
+        #expect(project.cache.taskfile(for: try project.key()) != nil)
     }
 
     @Test("the first build stores the parse; a later run decodes it instead of parsing")

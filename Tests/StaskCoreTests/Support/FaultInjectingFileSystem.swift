@@ -124,6 +124,10 @@ final class ReadCountingFileSystem: FileSystem {
 
     private let linkExamined = Mutex<[String: Int]>([:])
     private let batched = Mutex<[String: Int]>([:])
+    private let afterBatch = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Runs `action` once, right after the next `examineAll(_:below:)` has examined its paths.
+    func onceAfterNextBatch(_ action: @escaping @Sendable () -> Void) { afterBatch.withLock { $0 = action } }
 
     /// How many times `metadata(atPath:)` was asked about `path` so far, alone or among many
     /// (`examineAll(_:below:)`, following links).
@@ -153,7 +157,12 @@ final class ReadCountingFileSystem: FileSystem {
                 linkExamined.withLock { $0[path, default: 0] += 1 }
             }
         }
-        return base.examineAll(paths, below: directory)
+        let found = base.examineAll(paths, below: directory)
+        afterBatch.withLock { action in
+            action?()
+            action = nil
+        }
+        return found
     }
 
     func metadata(atPath path: String) throws(FileSystemError) -> FileMetadata? {
