@@ -177,7 +177,7 @@ package struct BuildEngine: Sendable {
         // One listener for the whole build, so that a signal also ends the wait for the lock.
         let relay = interrupts.map(InterruptRelay.init)
         defer { relay?.stop() }
-        let locked: Locked
+        var locked: Locked
         do {
             locked = try await lockAndOpen(
                 source, changes: stampChanges, options: options, reporter: reporter, relay: relay)
@@ -192,14 +192,16 @@ package struct BuildEngine: Sendable {
         let store = locked.store
         let start = locked.start
         for warning in locked.warnings { reporter.report(.warning(warning.description)) }
-        guard let (taskfile, storeTaskfile) = parsedFirst ?? locked.decoded.map({ ($0.taskfile, $0.storeTaskfile) })
+        // Held only until the incremental path has taken the graph: a build that goes the full way makes its own.
+        var decoded = locked.decoded.take()
+        guard let (taskfile, storeTaskfile) = parsedFirst ?? decoded.map({ ($0.taskfile, $0.storeTaskfile) })
         else { preconditionFailure("the Taskfile is parsed before the lock or decoded beside it") }
         // A Taskfile parsed afresh is stored for the next build beside this one's work (encoding 10,000 tasks
         // and writing them takes tens of milliseconds), under the lock: the store is awaited before the lock is
         // released, whichever way the build ends.
         async let taskfileStored: Void = storeTaskfile?() ?? ()
         var incremental: Executed?
-        if let changes = locked.changes, let graph = locked.decoded?.graph {
+        if let changes = locked.changes, let graph = decoded.take()?.graph {
             do {
                 incremental = try await executeIncremental(
                     changes, graph: graph, taskfile: taskfile, options: options, store: store, reporter: reporter,
@@ -209,6 +211,7 @@ package struct BuildEngine: Sendable {
                 throw error
             }
         }
+        decoded = nil
         var executed: Executed
         if let incremental {
             executed = incremental
