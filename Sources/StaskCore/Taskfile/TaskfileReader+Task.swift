@@ -1,5 +1,4 @@
 import AsyncStreams
-import Yams
 
 // MARK: - Tasks
 
@@ -15,7 +14,7 @@ extension TaskfileReader {
         let context = "task '\(name)'"
         let entries = try self.entries(of: entry.value, key: name)
         try checkKeys(entries, allowed: TaskDefinition.Key.allCases.map(\.rawValue), context: context)
-        var nodes: [TaskDefinition.Key: Node] = [:]
+        var nodes: [TaskDefinition.Key: YAMLNode] = [:]
         var keyLocations: [TaskDefinition.Key: SourceLocation] = [:]
         var valueLocations: [TaskDefinition.Key: SourceLocation] = [:]
         for entry in entries {
@@ -28,10 +27,10 @@ extension TaskfileReader {
         // Keys are read in file order so that the first error in the file is the one reported; the
         // placeholder rules of some keys depend on `foreach` and `shards`, read first.
         let hasForeach: Bool
-        switch nodes[.foreach] {
-        case nil: hasForeach = false
-        case .sequence(let sequence)?: hasForeach = !sequence.isEmpty
-        case let node?: hasForeach = !isNull(node)
+        if let node = nodes[.foreach] {
+            hasForeach = node.kind == .sequence ? !node.children.isEmpty : !isNull(node)
+        } else {
+            hasForeach = false
         }
         var shards: Int?
         if let node = nodes[.shards] {
@@ -147,7 +146,7 @@ extension TaskfileReader {
     }
 
     /// A string or list of strings, each parsed as a template and checked against `rules`.
-    private func templates(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError) -> [Template] {
+    private func templates(_ node: YAMLNode, key: String, rules: PlaceholderRules) throws(TaskfileError) -> [Template] {
         var result: [Template] = []
         for (text, item) in try strings(node, key: key) {
             let template = try template(text, node: item)
@@ -158,8 +157,8 @@ extension TaskfileReader {
     }
 
     /// `retry: 3` or `retry: {attempts: 3, backoff: 200ms, max_backoff: 5s}`.
-    private func readRetry(_ node: Node) throws(TaskfileError) -> RetryPolicy {
-        func attempts(_ node: Node, key: String) throws(TaskfileError) -> Int {
+    private func readRetry(_ node: YAMLNode) throws(TaskfileError) -> RetryPolicy {
+        func attempts(_ node: YAMLNode, key: String) throws(TaskfileError) -> Int {
             let count = try integer(node, key: key)
             if count < 1 {
                 throw .invalidValue(
@@ -168,10 +167,10 @@ extension TaskfileReader {
             }
             return count
         }
-        if case .scalar = node {
+        if node.kind == .scalar {
             return RetryPolicy(attempts: try attempts(node, key: "retry"))
         }
-        guard case .mapping = node else {
+        guard node.kind == .mapping else {
             throw .wrongType(
                 location(of: node), key: "retry", expected: "a number of attempts or a mapping",
                 found: kindName(of: node))
@@ -184,7 +183,7 @@ extension TaskfileReader {
         let count = try attempts(attemptsEntry.value, key: "attempts")
         var backoff = RetryPolicy.defaultBackoff
         var maxBackoff: Duration?
-        var maxBackoffNode: Node?
+        var maxBackoffNode: YAMLNode?
         for entry in entries {
             switch entry.key {
             case "backoff": backoff = try duration(entry.value, key: "backoff", positive: false)
@@ -204,14 +203,14 @@ extension TaskfileReader {
     }
 
     /// `jobserver: true` (or `pipe`), `fifo`, or `false`.
-    func jobserverStyle(_ node: Node) throws(TaskfileError) -> JobserverStyle? {
-        if case .scalar(let scalar) = node, tagName(node) == .str {
-            switch scalar.string {
+    func jobserverStyle(_ node: YAMLNode) throws(TaskfileError) -> JobserverStyle? {
+        if node.kind == .scalar, tagName(node) == .str {
+            switch node.string {
             case "pipe": return .pipe
             case "fifo": return .fifo
             default:
                 throw .invalidValue(
-                    location(of: node), key: "jobserver", value: scalar.string,
+                    location(of: node), key: "jobserver", value: node.string,
                     reason: "expected true, false, pipe or fifo")
             }
         }
