@@ -17,10 +17,15 @@ struct TaskfileReader {
     /// true unless the text holds a `!`, which may write an explicit tag (`!!str yes`) that the composed
     /// node would then not tell apart from a plain one.
     let tagsPlainScalarsByHand: Bool
-    init(source: SourceText, path: String, overrides: [String: String]) {
+    /// Whether ``FastYAMLComposer`` composes the text when it can (Yams composes the rest); tests turn it
+    /// off to compare the two.
+    let composesByHand: Bool
+
+    init(source: SourceText, path: String, overrides: [String: String], composesByHand: Bool = true) {
         self.source = source
         self.path = path
         self.overrides = overrides
+        self.composesByHand = composesByHand
         budget = ExpansionBudget(byteCount: source.text.utf8.count)
         tagsPlainScalarsByHand = !source.text.utf8.contains(UInt8(ascii: "!"))
     }
@@ -129,6 +134,7 @@ struct TaskfileReader {
     // MARK: - YAML
 
     private func compose() throws(TaskfileError) -> YAMLNode? {
+        if composesByHand, let root = FastYAMLComposer(source: source).compose() { return root }
         try refuseAliasKeys()
         do {
             return try YAMLNode.composedByYams(
