@@ -27,7 +27,7 @@ struct TaskfileReader {
         self.overrides = overrides
         self.composesByHand = composesByHand
         budget = ExpansionBudget(byteCount: source.text.utf8.count)
-        tagsPlainScalarsByHand = !source.text.utf8.contains(UInt8(ascii: "!"))
+        tagsPlainScalarsByHand = !source.bytes.contains(UInt8(ascii: "!"))
     }
 
     /// The resolver Yams composes with; see ``tagsPlainScalarsByHand``.
