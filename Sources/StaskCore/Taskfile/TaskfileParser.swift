@@ -20,8 +20,8 @@ package struct TaskfileParser: Sendable {
     /// The absolute directory relative paths are resolved against, and below which file names in
     /// messages are shown relative.
     package let workingDirectory: String
-    /// Whether the hand-written YAML composer is tried before Yams (see ``FastYAMLComposer``); tests turn it
-    /// off to compare the two paths.
+    /// Whether the hand-written YAML composer is tried before Yams (see ``FastYAMLComposer``); the tests and
+    /// `TaskfileParseBenchmark` turn it off to compare the two paths.
     package var composesByHand = true
 
     /// Creates a parser.
