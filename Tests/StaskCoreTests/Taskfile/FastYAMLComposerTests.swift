@@ -311,9 +311,12 @@ import Yams
     // MARK: - Random documents
 
     @Test func randomDocumentsComposeAsWithYams() {
-        var generator = DocumentGenerator(seed: 0x7A5C_F11E_0001)
+        // STASK_FAST_YAML_SEED and STASK_FAST_YAML_CASES run other and more documents (the default is fixed).
+        let environment = ProcessInfo.processInfo.environment
+        var generator = DocumentGenerator(
+            seed: environment["STASK_FAST_YAML_SEED"].flatMap { UInt64($0) } ?? 0x7A5C_F11E_0001)
         var accepted = 0
-        let count = 5_000
+        let count = environment["STASK_FAST_YAML_CASES"].flatMap { Int($0) } ?? 5_000
         for _ in 0..<count {
             let text = generator.document()
             if Self.check(text) { accepted += 1 }
