@@ -18,8 +18,11 @@ import Yams
         var yams: String?
     }
 
-    static func outcome(_ text: String) -> Outcome? {
-        guard let source = try? SourceText(bytes: Array(text.utf8), file: "Taskfile.yml") else { return nil }
+    static func outcome(_ text: String) -> Outcome? { outcome(bytes: Array(text.utf8)) }
+
+    /// `nil` when the bytes are not UTF-8 (neither composer sees them).
+    static func outcome(bytes: [UInt8]) -> Outcome? {
+        guard let source = try? SourceText(bytes: bytes, file: "Taskfile.yml") else { return nil }
         let byHand = !source.text.utf8.contains(UInt8(ascii: "!"))
         let fast = FastYAMLComposer(source: source).compose().map(dump)
         let yams =
@@ -31,7 +34,13 @@ import Yams
     /// Checks one text; returns whether the fast composer accepted it.
     @discardableResult
     static func check(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Bool {
-        guard let outcome = outcome(text), let fast = outcome.fast else { return false }
+        check(bytes: Array(text.utf8), sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    static func check(bytes: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Bool {
+        guard let outcome = outcome(bytes: bytes), let fast = outcome.fast else { return false }
+        let text = String(decoding: bytes, as: UTF8.self)
         #expect(
             outcome.yams != nil, "accepted what Yams refuses: \(text.debugDescription)", sourceLocation: sourceLocation)
         #expect(fast == outcome.yams, "differs from Yams for \(text.debugDescription)", sourceLocation: sourceLocation)
@@ -323,6 +332,24 @@ import Yams
         }
         // The grammar mostly stays inside the subset; mutations and rare tokens leave it.
         #expect(accepted * 3 > count, "accepted \(accepted) of \(count)")
+    }
+}
+
+extension FastYAMLComposerTests {
+    /// The fuzz suite's Taskfiles and the generated shapes, each damaged by one to three of its mutations.
+    @Test func mutatedTaskfilesComposeAsWithYams() {
+        let corpus =
+            TaskfileCorpus.taskfiles + [TaskfileFixture.example, Self.perTaskShape(tasks: 3), Self.foreachShape]
+        let mutator = TaskfileMutator(donors: corpus)
+        var accepted = 0
+        let count = 3_000
+        for index in 0..<count {
+            var random = TaskfileMutator.Random(seed: 0xFA57_7A11, case: index)
+            var bytes = Array(random.pick(corpus).utf8)
+            for _ in 0...random.below(3) { _ = mutator.mutate(&bytes, using: &random) }
+            if Self.check(bytes: bytes) { accepted += 1 }
+        }
+        #expect(accepted * 10 > count, "accepted \(accepted) of \(count)")
     }
 }
 
