@@ -145,6 +145,12 @@ let package = Package(
             plugins: ["ImportRules"]
         ),
         .executableTarget(
+            name: "TaskfileParseBenchmark",
+            dependencies: ["StaskCore"],
+            path: "Benchmarks/TaskfileParseBenchmark",
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
             name: "AsyncStreamsBenchmark",
             dependencies: ["AsyncStreams"],
             path: "Benchmarks/AsyncStreamsBenchmark",

@@ -8,17 +8,30 @@ import Yams
 /// a quarter of its time there. The rules, in Yams's order, first match wins: bool, int, float, merge (`<<`),
 /// null, timestamp, value (`=`); anything else is a string.
 package enum PlainScalarTag {
-    /// The tag name of a plain scalar written as `text`.
-    static func name(of text: String) -> Tag.Name {
+    /// The tag of a plain scalar written as `text`.
+    static func name(of text: String) -> YAMLNode.Tag {
         var text = text
         return text.withUTF8 { name(of: $0) }
     }
 
     /// The full tag of a plain scalar written as `text`, as `tag:yaml.org,2002:int` (Yams's `Tag.Name`
     /// raw value).
-    package static func tag(of text: String) -> String { name(of: text).rawValue }
+    package static func tag(of text: String) -> String {
+        let name: Tag.Name =
+            switch self.name(of: text) {
+            case .int: .int
+            case .float: .float
+            case .bool: .bool
+            case .null: .null
+            case .merge: .merge
+            case .timestamp: .timestamp
+            case .value: .value
+            case .str, .map, .seq, .other: .str
+            }
+        return name.rawValue
+    }
 
-    static func name(of bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name {
+    static func name(of bytes: UnsafeBufferPointer<UInt8>) -> YAMLNode.Tag {
         guard let first = bytes.first else { return .null }
         // Every non-string form starts with one of these; paths and commands rarely do.
         switch first {

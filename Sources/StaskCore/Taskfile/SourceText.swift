@@ -7,7 +7,8 @@
 struct SourceText {
     let file: String
     let text: String
-    private let bytes: [UInt8]
+    /// The UTF-8 bytes of ``text``.
+    let bytes: [UInt8]
     /// The byte offset where each line starts.
     private let lineStarts: [Int]
     /// The byte offset where each line ends (before its line break).

@@ -1,9 +1,10 @@
 /// Finds, reads and checks a Taskfile, producing the ``Taskfile`` model.
 ///
-/// The parser reads through a ``FileSystem`` only, composes the YAML with Yams (keeping every node's
-/// line and column), and checks everything that can be checked without looking at other files: the
-/// version, every key and value type, durations, retry policies, costs, shard counts, var references
-/// (with cycles) and every placeholder. Globs, outputs and the graph are ``GraphBuilder``'s work.
+/// The parser reads through a ``FileSystem`` only, composes the YAML keeping every node's line and column
+/// (with ``FastYAMLComposer`` when the text is in the block subset it knows, with Yams otherwise), and checks
+/// everything that can be checked without looking at other files: the version, every key and value type,
+/// durations, retry policies, costs, shard counts, var references (with cycles) and every placeholder.
+/// Globs, outputs and the graph are ``GraphBuilder``'s work.
 ///
 /// ```swift
 /// let parser = TaskfileParser(fileSystem: fileSystem, workingDirectory: cwd)
@@ -19,6 +20,9 @@ package struct TaskfileParser: Sendable {
     /// The absolute directory relative paths are resolved against, and below which file names in
     /// messages are shown relative.
     package let workingDirectory: String
+    /// Whether the hand-written YAML composer is tried before Yams (see ``FastYAMLComposer``); the tests and
+    /// `TaskfileParseBenchmark` turn it off to compare the two paths.
+    package var composesByHand = true
 
     /// Creates a parser.
     ///
@@ -156,7 +160,8 @@ package struct TaskfileParser: Sendable {
     ) throws(TaskfileError) -> Taskfile {
         let path = ProjectPath.absolute(path, base: workingDirectory)
         let source = try SourceText(bytes: contents, file: displayPath(path))
-        var reader = TaskfileReader(source: source, path: path, overrides: variableOverrides)
+        var reader = TaskfileReader(
+            source: source, path: path, overrides: variableOverrides, composesByHand: composesByHand)
         return try reader.read()
     }
 

@@ -22,9 +22,11 @@ extension TaskfileReader {
         where bytes[index] == UInt8(ascii: "*") && Self.isAnchorByte(bytes[index + 1]) {
             bytes[index] = UInt8(ascii: "x")
         }
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self), resolver)
+            root = try YAMLNode.composedByYams(
+                String(decoding: bytes, as: UTF8.self), resolver: resolver,
+                tagsPlainScalarsByHand: tagsPlainScalarsByHand)
         } catch let error as YamlError {
             if case .duplicatedKeysInMapping(_, let context) = error {
                 let first = source.location(line: context.mark.line, column: context.mark.column)
@@ -39,11 +41,14 @@ extension TaskfileReader {
         if let root { try checkKeys(of: root, context: "Taskfile") }
     }
 
-    private func checkKeys(of node: Node, context: String) throws(TaskfileError) {
-        switch node {
-        case .mapping(let mapping):
-            for (key, value) in mapping {
-                guard case .scalar(let scalar) = key else {
+    private func checkKeys(of node: YAMLNode, context: String) throws(TaskfileError) {
+        switch node.kind {
+        case .mapping:
+            let children = node.children
+            for index in stride(from: 0, to: children.count, by: 2) {
+                let key = children[index]
+                let value = children[index + 1]
+                guard key.kind == .scalar else {
                     throw .wrongType(
                         location(of: key), key: context, expected: "a mapping with plain keys", found: "a complex key")
                 }
@@ -51,10 +56,10 @@ extension TaskfileReader {
                     throw .wrongType(
                         location(of: key), key: context, expected: "a mapping with plain keys", found: "an alias")
                 }
-                try checkKeys(of: value, context: scalar.string)
+                try checkKeys(of: value, context: key.string)
             }
-        case .sequence(let sequence):
-            for item in sequence { try checkKeys(of: item, context: context) }
+        case .sequence:
+            for item in node.children { try checkKeys(of: item, context: context) }
         case .scalar, .alias:
             break
         }

@@ -4,74 +4,74 @@ import Yams
 struct MappingEntry {
     let key: String
     let keyLocation: SourceLocation
-    let value: Node
+    let value: YAMLNode
 }
 
 // MARK: - Reading YAML nodes
 
 extension TaskfileReader {
     /// Where `node` starts.
-    func location(of node: Node) -> SourceLocation {
-        let mark = node.mark
-        return source.location(line: mark?.line ?? 1, column: mark?.column ?? 1)
+    func location(of node: YAMLNode) -> SourceLocation {
+        source.location(line: node.line, column: node.column)
     }
 
     /// The resolved tag of `node` (`str`, `int`, `float`, `bool`, `null`, `map`, `seq`, `merge`, …).
-    func tagName(_ node: Node) -> Tag.Name {
-        if tagsPlainScalarsByHand, case .scalar(let scalar) = node, scalar.style == .plain {
-            return PlainScalarTag.name(of: scalar.string)
-        }
-        return Tag.Name(rawValue: node.tag.rawValue)
-    }
+    func tagName(_ node: YAMLNode) -> YAMLNode.Tag { node.tag }
 
     /// What `node` is, for "must be …, not …" messages.
-    func kindName(of node: Node) -> String {
-        switch node {
+    func kindName(of node: YAMLNode) -> String {
+        switch node.kind {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
-        case .scalar(let scalar):
+        case .scalar:
             switch tagName(node) {
             case .null: return "null"
-            case .bool: return "a boolean ('\(scalar.string)')"
-            case .int, .float: return "a number ('\(scalar.string)')"
-            default: return "a string ('\(scalar.string)')"
+            case .bool: return "a boolean ('\(node.string)')"
+            case .int, .float: return "a number ('\(node.string)')"
+            default: return "a string ('\(node.string)')"
             }
         }
     }
 
     /// Whether `node` is a null scalar (`~`, `null`, or nothing).
-    func isNull(_ node: Node) -> Bool {
-        if case .scalar = node { return tagName(node) == .null }
-        return false
+    func isNull(_ node: YAMLNode) -> Bool {
+        node.kind == .scalar && tagName(node) == .null
     }
 
     /// The entries of a mapping in file order, `<<` merge keys expanded (explicit keys win).
     ///
     /// A null value reads as an empty mapping.
-    func entries(of node: Node, key: String, expected: String = "a mapping") throws(TaskfileError) -> [MappingEntry] {
+    func entries(of node: YAMLNode, key: String, expected: String = "a mapping") throws(TaskfileError)
+        -> [MappingEntry]
+    {
         if isNull(node) { return [] }
-        guard case .mapping(let mapping) = node else {
+        guard node.kind == .mapping else {
             throw .wrongType(location(of: node), key: key, expected: expected, found: kindName(of: node))
         }
-        try charge(mapping.count, reading: node, key: key)
+        try charge(node.pairCount, reading: node, key: key)
         var explicit: [MappingEntry] = []
+        explicit.reserveCapacity(node.pairCount)
         var merged: [MappingEntry] = []
-        for (keyNode, value) in mapping {
+        let children = node.children
+        for index in stride(from: 0, to: children.count, by: 2) {
+            let keyNode = children[index]
+            let value = children[index + 1]
             if tagName(keyNode) == .merge {
-                let sources: [Node]
-                if case .sequence(let sequence) = value { sources = Array(sequence) } else { sources = [value] }
+                let sources = value.kind == .sequence ? value.children : [value]
                 for source in sources {
                     merged += try entries(of: source, key: "<<")
                 }
                 continue
             }
-            guard case .scalar(let scalar) = keyNode else {
+            guard keyNode.kind == .scalar else {
                 throw .wrongType(
                     location(of: keyNode), key: key, expected: "a mapping with plain keys", found: "a complex key")
             }
-            explicit.append(MappingEntry(key: scalar.string, keyLocation: location(of: keyNode), value: value))
+            explicit.append(MappingEntry(key: keyNode.string, keyLocation: location(of: keyNode), value: value))
         }
+        // Merge keys are rare: without them the explicit entries are the answer.
+        if merged.isEmpty { return explicit }
         let explicitKeys = Set(explicit.map(\.key))
         var seen: Set<String> = []
         let kept = merged.filter { !explicitKeys.contains($0.key) && seen.insert($0.key).inserted }
@@ -79,7 +79,7 @@ extension TaskfileReader {
     }
 
     /// Charges `count` values read from `node` to the ``ExpansionBudget``.
-    private func charge(_ count: Int, reading node: Node, key: String) throws(TaskfileError) {
+    private func charge(_ count: Int, reading node: YAMLNode, key: String) throws(TaskfileError) {
         guard budget.charge(count) else {
             throw .invalidValue(
                 location(of: node), key: key, value: "",
@@ -97,65 +97,73 @@ extension TaskfileReader {
     }
 
     /// The text of a scalar (numbers and booleans as written); `nullAsEmpty` turns null into "".
-    func string(_ node: Node, key: String, nullAsEmpty: Bool = false) throws(TaskfileError) -> String {
+    func string(_ node: YAMLNode, key: String, nullAsEmpty: Bool = false) throws(TaskfileError) -> String {
         if nullAsEmpty && isNull(node) { return "" }
-        guard case .scalar(let scalar) = node, tagName(node) != .null else {
+        guard node.kind == .scalar, tagName(node) != .null else {
             throw .wrongType(location(of: node), key: key, expected: "a string", found: kindName(of: node))
         }
-        return scalar.string
+        return node.string
     }
 
     /// A string or a list of strings, each with its node; null reads as an empty list.
-    func strings(_ node: Node, key: String) throws(TaskfileError) -> [(text: String, node: Node)] {
+    func strings(_ node: YAMLNode, key: String) throws(TaskfileError) -> [(text: String, node: YAMLNode)] {
         if isNull(node) { return [] }
-        let items: [Node]
-        switch node {
-        case .sequence(let sequence): items = Array(sequence)
+        let items: [YAMLNode]
+        switch node.kind {
+        case .sequence: items = node.children
         case .scalar: items = [node]
         default:
             throw .wrongType(
                 location(of: node), key: key, expected: "a string or a list of strings", found: kindName(of: node))
         }
         try charge(items.count, reading: node, key: key)
-        var result: [(text: String, node: Node)] = []
+        var result: [(text: String, node: YAMLNode)] = []
+        result.reserveCapacity(items.count)
         for item in items {
-            guard case .scalar(let scalar) = item, tagName(item) != .null else {
+            guard item.kind == .scalar, tagName(item) != .null else {
                 throw .wrongType(
                     location(of: item), key: key, expected: "a string or a list of strings",
                     found: "a list containing \(kindName(of: item))")
             }
-            result.append((scalar.string, item))
+            result.append((item.string, item))
         }
         return result
     }
 
     /// A finite number (integer or decimal).
-    func number(_ node: Node, key: String) throws(TaskfileError) -> Double {
-        guard case .scalar(let scalar) = node else {
+    func number(_ node: YAMLNode, key: String) throws(TaskfileError) -> Double {
+        guard node.kind == .scalar else {
             throw .wrongType(location(of: node), key: key, expected: "a number", found: kindName(of: node))
         }
         let value: Double?
         switch tagName(node) {
-        case .int: value = Self.integerValue(scalar.string).map(Double.init) ?? node.float ?? Double(scalar.string)
-        case .float: value = node.float ?? Double(scalar.string)
-        case .str: value = Double(scalar.string)
+        case .int:
+            value = Self.integerValue(node.string).map(Double.init) ?? Self.floatValue(node) ?? Double(node.string)
+        case .float: value = Self.floatValue(node) ?? Double(node.string)
+        case .str: value = Double(node.string)
         default: value = nil
         }
         guard let value else {
             throw .wrongType(location(of: node), key: key, expected: "a number", found: kindName(of: node))
         }
         guard value.isFinite else {
-            throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "must be a finite number")
+            throw .invalidValue(location(of: node), key: key, value: node.string, reason: "must be a finite number")
         }
         return value
     }
 
+    /// The value of a scalar as Yams's `Node.float` reads it (`nil` unless plain).
+    private static func floatValue(_ node: YAMLNode) -> Double? {
+        guard node.style == .plain || node.style == .any else { return nil }
+        return Double.construct(from: Node.Scalar(node.string))
+    }
+
     /// An amount of `resource`: a number, or for `mem` also an amount with a unit (`16GB`, ``MemorySyntax``).
-    func resourceAmount(_ node: Node, resource: String, key: String) throws(TaskfileError) -> Double {
-        if resource == MemorySyntax.resource, case .scalar(let scalar) = node, tagName(node) == .str {
-            guard let bytes = MemorySyntax.parse(scalar.string) else {
+    func resourceAmount(_ node: YAMLNode, resource: String, key: String) throws(TaskfileError) -> Double {
+        if resource == MemorySyntax.resource, node.kind == .scalar, tagName(node) == .str {
+            guard let bytes = MemorySyntax.parse(node.string) else {
                 throw .invalidValue(
-                    location(of: node), key: key, value: scalar.string,
+                    location(of: node), key: key, value: node.string,
                     reason: "expected an amount of memory such as 512MB, 16GB or 2GiB")
             }
             return bytes
@@ -164,13 +172,13 @@ extension TaskfileReader {
     }
 
     /// A whole number.
-    func integer(_ node: Node, key: String) throws(TaskfileError) -> Int {
-        if case .scalar(let scalar) = node, tagName(node) != .bool, tagName(node) != .null {
-            if let value = tagName(node) == .int ? Self.integerValue(scalar.string) : Int(scalar.string) {
+    func integer(_ node: YAMLNode, key: String) throws(TaskfileError) -> Int {
+        if node.kind == .scalar, tagName(node) != .bool, tagName(node) != .null {
+            if let value = tagName(node) == .int ? Self.integerValue(node.string) : Int(node.string) {
                 return value
             }
             if tagName(node) == .int {
-                throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "is out of range")
+                throw .invalidValue(location(of: node), key: key, value: node.string, reason: "is out of range")
             }
         }
         throw .wrongType(location(of: node), key: key, expected: "a whole number", found: kindName(of: node))
@@ -203,24 +211,24 @@ extension TaskfileReader {
     }
 
     /// `true` or `false` (YAML 1.1 spellings such as `yes` are accepted, as Yams reads them).
-    func boolean(_ node: Node, key: String) throws(TaskfileError) -> Bool {
-        guard tagName(node) == .bool, let value = node.bool else {
+    func boolean(_ node: YAMLNode, key: String) throws(TaskfileError) -> Bool {
+        guard tagName(node) == .bool, let value = node.boolValue else {
             throw .wrongType(location(of: node), key: key, expected: "true or false", found: kindName(of: node))
         }
         return value
     }
 
     /// A duration such as `200ms` or `1m30s`; `positive` refuses zero.
-    func duration(_ node: Node, key: String, positive: Bool) throws(TaskfileError) -> Duration {
-        guard case .scalar(let scalar) = node, tagName(node) != .null else {
+    func duration(_ node: YAMLNode, key: String, positive: Bool) throws(TaskfileError) -> Duration {
+        guard node.kind == .scalar, tagName(node) != .null else {
             throw .wrongType(
                 location(of: node), key: key, expected: "a duration such as '5s'", found: kindName(of: node))
         }
-        guard let duration = DurationSyntax.parse(scalar.string) else {
-            throw .invalidDuration(location(of: node), key: key, text: scalar.string)
+        guard let duration = DurationSyntax.parse(node.string) else {
+            throw .invalidDuration(location(of: node), key: key, text: node.string)
         }
         if positive && duration <= .zero {
-            throw .invalidValue(location(of: node), key: key, value: scalar.string, reason: "must be longer than zero")
+            throw .invalidValue(location(of: node), key: key, value: node.string, reason: "must be longer than zero")
         }
         return duration
     }
@@ -231,12 +239,9 @@ extension TaskfileReader {
     /// source proportional to the string's length (escapes and indentation make the source longer than
     /// the string). One not found there (written with escapes), and every one after it, is located at
     /// the string's start; so locating costs time linear in the string, however hostile.
-    func template(_ text: String, node: Node) throws(TaskfileError) -> Template {
+    func template(_ text: String, node: YAMLNode) throws(TaskfileError) -> Template {
         let start = location(of: node)
-        var quoted = false
-        if case .scalar(let scalar) = node {
-            quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
-        }
+        let quoted = node.kind == .scalar && (node.style == .singleQuoted || node.style == .doubleQuoted)
         let search = quoted ? SourceLocation(file: start.file, line: start.line, column: start.column + 1) : start
         var cursor = source.cursor(at: search, window: 16 * text.utf8.count + 4_096)
         return try Template.parse(text, at: start) { written, _ in

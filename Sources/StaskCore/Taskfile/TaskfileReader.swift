@@ -17,13 +17,17 @@ struct TaskfileReader {
     /// true unless the text holds a `!`, which may write an explicit tag (`!!str yes`) that the composed
     /// node would then not tell apart from a plain one.
     let tagsPlainScalarsByHand: Bool
+    /// Whether ``FastYAMLComposer`` composes the text when it can (Yams composes the rest); tests turn it
+    /// off to compare the two.
+    let composesByHand: Bool
 
-    init(source: SourceText, path: String, overrides: [String: String]) {
+    init(source: SourceText, path: String, overrides: [String: String], composesByHand: Bool = true) {
         self.source = source
         self.path = path
         self.overrides = overrides
+        self.composesByHand = composesByHand
         budget = ExpansionBudget(byteCount: source.text.utf8.count)
-        tagsPlainScalarsByHand = !source.text.utf8.contains(UInt8(ascii: "!"))
+        tagsPlainScalarsByHand = !source.bytes.contains(UInt8(ascii: "!"))
     }
 
     /// The resolver Yams composes with; see ``tagsPlainScalarsByHand``.
@@ -40,7 +44,7 @@ struct TaskfileReader {
         }
         try checkVersion(version.value)
         try checkKeys(entries, allowed: Self.topLevelKeys, context: "the Taskfile")
-        func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+        func value(_ key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
 
         let vars = try readVars(value("vars"))
         var env: [EnvironmentVariable] = []
@@ -90,10 +94,10 @@ struct TaskfileReader {
     }
 
     /// `remote: {executor: grpc://…, instance: NAME, jobs: N}`.
-    private func readRemote(_ node: Node) throws(TaskfileError) -> TaskfileRemote {
+    private func readRemote(_ node: YAMLNode) throws(TaskfileError) -> TaskfileRemote {
         let entries = try self.entries(of: node, key: "remote")
         try checkKeys(entries, allowed: ["executor", "instance", "jobs"], context: "remote")
-        func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+        func value(_ key: String) -> YAMLNode? { entries.first { $0.key == key }?.value }
         guard let executorNode = value("executor") else {
             throw .invalidValue(
                 location(of: node), key: "remote", value: "",
@@ -129,10 +133,12 @@ struct TaskfileReader {
 
     // MARK: - YAML
 
-    private func compose() throws(TaskfileError) -> Node? {
+    private func compose() throws(TaskfileError) -> YAMLNode? {
+        if composesByHand, let root = FastYAMLComposer(source: source).compose() { return root }
         try refuseAliasKeys()
         do {
-            return try Yams.compose(yaml: source.text, resolver)
+            return try YAMLNode.composedByYams(
+                source.text, resolver: resolver, tagsPlainScalarsByHand: tagsPlainScalarsByHand)
         } catch let error as YamlError {
             throw translate(error)
         } catch {
@@ -174,11 +180,11 @@ struct TaskfileReader {
 
     // MARK: - Version
 
-    private func checkVersion(_ node: Node) throws(TaskfileError) {
-        guard case .scalar(let scalar) = node, !isNull(node) else {
+    private func checkVersion(_ node: YAMLNode) throws(TaskfileError) {
+        guard node.kind == .scalar, !isNull(node) else {
             throw .wrongType(location(of: node), key: "version", expected: "1", found: kindName(of: node))
         }
-        let text = scalar.string.trimmingSpaces()
+        let text = node.string.trimmingSpaces()
         if text == "1" { return }
         let major = text.split(separator: ".").first.map(String.init) ?? text
         throw .unsupportedVersion(location(of: node), found: text, isGoTask: major == "2" || major == "3")
@@ -187,7 +193,7 @@ struct TaskfileReader {
     // MARK: - Vars
 
     /// Reads `vars:`, applies the command-line overrides and resolves references between vars.
-    private mutating func readVars(_ node: Node?) throws(TaskfileError) -> [TaskfileVariable] {
+    private mutating func readVars(_ node: YAMLNode?) throws(TaskfileError) -> [TaskfileVariable] {
         for name in overrides.keys.sorted() {
             guard Template.isValidName(name), Placeholder.builtIns[name] == nil else {
                 throw .invalidOverride(argument: "\(name)=\(overrides[name] ?? "")")
@@ -229,7 +235,7 @@ struct TaskfileReader {
 
     // MARK: - Environment
 
-    func readEnvironment(_ node: Node, key: String, rules: PlaceholderRules) throws(TaskfileError)
+    func readEnvironment(_ node: YAMLNode, key: String, rules: PlaceholderRules) throws(TaskfileError)
         -> [EnvironmentVariable]
     {
         var result: [EnvironmentVariable] = []
