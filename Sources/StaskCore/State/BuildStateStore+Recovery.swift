@@ -48,7 +48,7 @@ extension BuildStateStore {
             loaded.warnings.append(BuildStateWarning(path: journalPath, reason: .unreadable(error)))
         case .success(let bytes):
             let replay = BuildStateJournal.decode(bytes)
-            for entry in replay.entries { loaded.state.apply(entry) }
+            loaded.state.replay(replay.entries)
             loaded.journalLength = bytes.count
             if let damage = replay.damage {
                 loaded.journal = .damaged

@@ -108,6 +108,46 @@ struct LiveState: Sendable {
         return full
     }
 
+    /// Applies journal entries in order, to the state ``apply(_:)`` one after another would leave, making
+    /// each instance's record only from its last success that holds.
+    ///
+    /// Why: an aggregate step's success is journaled as the digests that changed since the snapshot's record
+    /// (``BuildStateJournal/Entry/successSinceSnapshot(snapshot:record:changes:)``), and rebuilding it decodes
+    /// that record, applies the changes, checks the action key over every input and encodes the result: at
+    /// 10,000 inputs about a millisecond, once per edit since the last compaction. Only the last of them
+    /// survives, and each is rebuilt from the snapshot alone (not from the entries before it), so the others
+    /// need not be rebuilt at all; an earlier one is, when a later one is dropped.
+    mutating func replay(_ entries: [BuildStateJournal.Entry]) {
+        var successes: [String: [Int]] = [:]
+        for (index, entry) in entries.enumerated() {
+            switch entry {
+            case .success(let record), .successSinceSnapshot(_, let record, _):
+                successes[record.id, default: []].append(index)
+            case .invalidate, .itemDurations, .statCache:
+                break
+            }
+        }
+        var kept: [Int: TaskRecord] = [:]
+        for indices in successes.values {
+            for index in indices.reversed() {
+                if case .success(let record) = entries[index] {
+                    kept[index] = record
+                } else if case .successSinceSnapshot(let snapshot, let record, let changes) = entries[index] {
+                    kept[index] = self.record(record, since: snapshot, changes: changes)
+                }
+                if kept[index] != nil { break }
+            }
+        }
+        for (index, entry) in entries.enumerated() {
+            switch entry {
+            case .success, .successSinceSnapshot:
+                if let record = kept[index] { setRecord(record) }
+            case .invalidate, .itemDurations, .statCache:
+                apply(entry)
+            }
+        }
+    }
+
     /// Applies one journal entry.
     mutating func apply(_ entry: BuildStateJournal.Entry) {
         switch entry {

@@ -153,4 +153,51 @@ import Testing
         #expect(store.record(for: "all") == record)
         try store.close()
     }
+    /// Replaying a journal builds each record from its last success that holds only: whatever the mix of
+    /// entries (changes that hold or are dropped, whole records, invalidations, durations), the state is the
+    /// one applying them one after another gives.
+    @Test func replayingGivesTheStateApplyingEachEntryGives() throws {
+        let dir = try compactedState()
+        let snapshot = try StateSnapshot.load(
+            try fs.readFile(atPath: dir.appending(BuildStateStore.snapshotFileName))
+        ).get()
+        let base = LiveState(snapshot: snapshot)
+        let original = try #require(base.record(for: "all"))
+        let sorted = original.keyInputs.inputDigests.keys.sorted()
+        var random = SplitMix64(seed: 0x5EED_1234)
+        var replayedDeltas = 0
+        for round in 0..<60 {
+            var entries: [BuildStateJournal.Entry] = []
+            for step in 0..<Int.random(in: 1...6, using: &random) {
+                let edited = Int.random(in: 0..<5_000, using: &random)
+                let run = Self.aggregateRun(inputs: 5_000, edited: [edited]).record(after: original)
+                let path = "out/f\(edited).txt"
+                let change = ActionKeyInputs.InputChange(
+                    index: try #require(sorted.firstIndex(of: path)),
+                    digest: try #require(run.keyInputs.inputDigests[path]))
+                var stripped = run
+                stripped.keyInputs = ActionKeyInputs(commands: [], directory: "")
+                switch Int.random(in: 0..<6, using: &random) {
+                case 0, 1:
+                    entries.append(.successSinceSnapshot(snapshot: snapshot.checksum, record: stripped, changes: [change]))
+                    replayedDeltas += 1
+                case 2:
+                    entries.append(
+                        .successSinceSnapshot(snapshot: snapshot.checksum &+ 1, record: stripped, changes: [change]))
+                case 3:
+                    entries.append(.success(Self.aggregateRun(inputs: 3, edited: [step % 3]).record(after: nil)))
+                case 4:
+                    entries.append(.invalidate("all"))
+                default:
+                    entries.append(.itemDurations(task: "all", durations: ["x": Double(round * 10 + step)]))
+                }
+            }
+            var oneByOne = base
+            for entry in entries { oneByOne.apply(entry) }
+            var replayed = base
+            replayed.replay(entries)
+            #expect(replayed.materialized() == oneByOne.materialized(), "round \(round): \(entries.count) entries")
+        }
+        #expect(replayedDeltas > 30)
+    }
 }
