@@ -179,7 +179,8 @@ import Testing
                 stripped.keyInputs = ActionKeyInputs(commands: [], directory: "")
                 switch Int.random(in: 0..<6, using: &random) {
                 case 0, 1:
-                    entries.append(.successSinceSnapshot(snapshot: snapshot.checksum, record: stripped, changes: [change]))
+                    entries.append(
+                        .successSinceSnapshot(snapshot: snapshot.checksum, record: stripped, changes: [change]))
                     replayedDeltas += 1
                 case 2:
                     entries.append(
