@@ -301,6 +301,10 @@ package final class BuildStateStore: Sendable {
         }
     }
 
+    /// Whether ``close()`` will compact the journal into a new snapshot (as things stand: a later append may
+    /// make it so).
+    package var compactsOnClose: Bool { storage.withLock { !$0.isClosed && $0.shouldCompact } }
+
     /// Saves the state: `fsync`s the journal, or compacts it into a new snapshot when it has grown large or a
     /// file was damaged (see the type's documentation).
     ///

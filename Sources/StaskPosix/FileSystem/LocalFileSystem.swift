@@ -64,11 +64,11 @@ package struct LocalFileSystem: FileSystem {
         }
     }
 
-    /// Examines the paths in one slice per core (at most four, each of at least 2,048 paths) at once: the
+    /// Examines the paths in one slice per core (at most four, each of at least 512 paths) at once: the
     /// `fstatat` of every path a no-op build rests on is nearly all of that build's time, and the kernel
     /// answers them in parallel.
     package func examineAll(_ paths: [(UnsafeRawBufferPointer, Bool)], below directory: String) -> [FileMetadata??] {
-        let slices = min(Self.coreCount, 4, paths.count / 2048)
+        let slices = min(Self.coreCount, 4, paths.count / 512)
         guard slices > 1 else {
             return withPathExaminer(below: directory) { examine in paths.map { examine($0.0, $0.1) } }
         }

@@ -19,6 +19,34 @@ struct BuildEngineMemoryTests {
               - write app linked
         """
 
+    /// Freed pages go back to the system only before the state is compacted, the one large allocation left
+    /// at the end of a build; otherwise handing them back would only delay its end.
+    @Test func freedMemoryIsHandedBackOnlyBeforeACompaction() async throws {
+        var files = [
+            "Taskfile.yml": """
+            version: 1
+            tasks:
+              copy:
+                foreach: src/*.txt
+                inputs: ["{{item}}"]
+                outputs: ["out/{{stem}}.txt"]
+                run: concat {{output}} {{item}}
+            """
+        ]
+        for index in 0..<3_000 { files["src/f\(index).txt"] = "\(index)\n" }
+        var project = Project(files)
+        let handedBack = Mutex(0)
+        project.engine.returnFreedMemory = { handedBack.withLock { $0 += 1 } }
+        // The first build's 3,000 records outgrow the journal's limit: its close compacts.
+        _ = try await project.build()
+        #expect(handedBack.withLock { $0 } == 1)
+        #expect((try? project.fileSystem.metadata(atPath: "/p/.stask/journal")) == .some(nil))
+        // An edit journals one record: nothing large follows the build.
+        try project.fileSystem.writeFile(atPath: "/p/src/f7.txt", contents: Array("seven\n".utf8))
+        #expect(try await project.commandsOfBuild() == ["concat out/f7.txt src/f7.txt"])
+        #expect(handedBack.withLock { $0 } == 1)
+    }
+
     @Test func aRunRecordsThePeakOfItsLargestCommand() async throws {
         let project = Project(["Taskfile.yml": Self.taskfile])
         _ = try await project.build()

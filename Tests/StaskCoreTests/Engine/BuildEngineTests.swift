@@ -7,7 +7,7 @@ struct BuildEngineTests {
     struct Project {
         let fileSystem: InMemoryFileSystem
         let launcher: ScriptedLauncher
-        let engine: BuildEngine
+        var engine: BuildEngine
 
         /// - Parameter executor: the launcher's task executor, as the real launcher's event loop.
         init(_ files: [String: String], executor: ThreadExecutor? = nil) {
