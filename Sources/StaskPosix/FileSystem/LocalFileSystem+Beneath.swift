@@ -43,19 +43,13 @@ extension LocalFileSystem {
     /// ``openDirectory(_:beneath:creating:)``: the temporary file, the rename and the sync all go through
     /// that descriptor.
     package func writeFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
-        _ = try Self.splitBelow(path, root: root)
-        try writeAtomically(atPath: path, beneath: root) { (descriptor) throws(FileSystemError) in
-            try Self.writeFully(descriptor, contents, path: path)
-        }
+        try writeContents(contents, atPath: path, beneath: root, synchronizes: true)
     }
 
     /// Writes the file as ``writeCacheFile(atPath:contents:)`` (without `fsync`), in a directory opened by
     /// ``openDirectory(_:beneath:creating:)``.
     package func writeCacheFile(atPath path: String, contents: [UInt8], beneath root: String) throws(FileSystemError) {
-        _ = try Self.splitBelow(path, root: root)
-        try writeAtomically(atPath: path, beneath: root, synchronizes: false) { (descriptor) throws(FileSystemError) in
-            try Self.writeFully(descriptor, contents, path: path)
-        }
+        try writeContents(contents, atPath: path, beneath: root, synchronizes: false)
     }
 
     /// Streams the file as `writeFile(atPath:producing:)`, in a directory opened by
@@ -96,12 +90,8 @@ extension LocalFileSystem {
     package func writeRestoredFile(
         atPath path: String, contents: [UInt8], isExecutable: Bool, beneath root: String
     ) throws(FileSystemError) {
-        _ = try Self.splitBelow(path, root: root)
-        try writeAtomically(
-            atPath: path, beneath: root, mode: isExecutable ? 0o777 : 0o666, synchronizes: false
-        ) { (descriptor) throws(FileSystemError) in
-            try Self.writeFully(descriptor, contents, path: path)
-        }
+        try writeContents(
+            contents, atPath: path, beneath: root, mode: isExecutable ? 0o777 : 0o666, synchronizes: false)
     }
 
     // MARK: - Resolution

@@ -209,18 +209,14 @@ package struct LocalFileSystem: FileSystem {
     /// the temporary file is removed and the old contents are untouched.
     /// - Throws: `FileSystemError.systemCall` naming the failing step (`open`, `write`, `fsync`, `rename`).
     package func writeFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
-        try writeAtomically(atPath: path) { (descriptor) throws(FileSystemError) in
-            try Self.writeFully(descriptor, contents, path: path)
-        }
+        try writeContents(contents, atPath: path, synchronizes: true)
     }
 
     /// Replaces the file atomically as ``writeFile(atPath:contents:)`` does, without the two `fsync`s: the
     /// no-op stamp is written at the end of every build that changed a file, and waiting for the disk cost
     /// it some 4-8 ms a build.
     package func writeCacheFile(atPath path: String, contents: [UInt8]) throws(FileSystemError) {
-        try writeAtomically(atPath: path, synchronizes: false) { (descriptor) throws(FileSystemError) in
-            try Self.writeFully(descriptor, contents, path: path)
-        }
+        try writeContents(contents, atPath: path, synchronizes: false)
     }
 
     /// Streams the chunks into the temporary file as they come, then writes the header over its start with
@@ -262,6 +258,19 @@ package struct LocalFileSystem: FileSystem {
             if let failure { throw .systemCall(path: path, operation: "write", errno: failure) }
         }
         return size
+    }
+
+    /// Replaces the file at `path` with `contents` through
+    /// ``writeAtomically(atPath:beneath:mode:synchronizes:_:)``; with a `root`, `path` must lie below it.
+    func writeContents(
+        _ contents: [UInt8], atPath path: String, beneath root: String? = nil, mode: mode_t = 0o666,
+        synchronizes: Bool
+    ) throws(FileSystemError) {
+        if let root { _ = try Self.splitBelow(path, root: root) }
+        try writeAtomically(atPath: path, beneath: root, mode: mode, synchronizes: synchronizes) {
+            (descriptor) throws(FileSystemError) in
+            try Self.writeFully(descriptor, contents, path: path)
+        }
     }
 
     /// Writes a new file beside `path` through `write`, `fsync`s it (when `synchronizes`), renames it over
